@@ -1,0 +1,60 @@
+/**
+ * The version catalog: XRootD version name -> image and what that version
+ * supports. Rendering asks the catalog before emitting a version-dependent
+ * directive. The agent extends it with XrootdVersion resources.
+ */
+
+/** Capabilities that change what the library renders. */
+export type XrootdFeature =
+  /** `xrd.maxfd` (absent from 5.5.3, which warns "ignoring unknown xrd directive 'maxfd'"). */
+  | 'maxfd'
+  /** The host identity can be forced through `XRDNET_IDENTITY` (5.7.1+), for pods without reverse DNS. */
+  | 'identity-env';
+
+export const ALL_FEATURES: readonly XrootdFeature[] = ['maxfd', 'identity-env'];
+
+export interface XrootdRelease {
+  /** Version name, as written in `spec.version`. */
+  readonly version: string;
+  /** Container image of this version; see docs/image.md for what it must contain. */
+  readonly image: string;
+  /** Why this version should not be used any more; set means deprecated. */
+  readonly deprecated?: string;
+  /** What this version supports. */
+  readonly features: readonly XrootdFeature[];
+}
+
+export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/xrootd-k8s/xrootd';
+
+const release = (version: string, features: XrootdFeature[], deprecated?: string): XrootdRelease => ({
+  version,
+  image: `${DEFAULT_IMAGE_REPOSITORY}:${version}`,
+  features,
+  ...(deprecated ? { deprecated } : {}),
+});
+
+/** The catalog shipped with the library. */
+export const BUILT_IN_CATALOG: readonly XrootdRelease[] = [
+  release('5.5.3', [], 'older than 5.7.1: pods without reverse DNS cannot force their identity'),
+  release('5.7.3', ['maxfd', 'identity-env']),
+  release('5.8.4', ['maxfd', 'identity-env']),
+  release('5.9.1', ['maxfd', 'identity-env']),
+  release('6.0.0', ['maxfd', 'identity-env']),
+];
+
+/** A catalog lookup: the built-in entries, overridden or extended by `extra`. */
+export class VersionCatalog {
+  private readonly releases = new Map<string, XrootdRelease>();
+
+  constructor(extra: readonly XrootdRelease[] = [], includeBuiltIn = true) {
+    for (const r of [...(includeBuiltIn ? BUILT_IN_CATALOG : []), ...extra]) this.releases.set(r.version, r);
+  }
+
+  find(version: string): XrootdRelease | undefined {
+    return this.releases.get(version);
+  }
+
+  versions(): string[] {
+    return [...this.releases.keys()];
+  }
+}

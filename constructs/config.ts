@@ -1,0 +1,203 @@
+/**
+ * Renders the files of the cluster's ConfigMap: one XRootD configuration for
+ * every role (`if named ROLE` blocks, the instance name being the role), the
+ * start script and the probe script.
+ *
+ * Nothing in them names an address: per-pod identity (host name, ports, paths,
+ * manager host names) comes from environment variables that the pod spec sets
+ * and the start script checks, so the same bytes run in a pod and on loopback.
+ */
+import { createHash } from 'node:crypto';
+import { supports, type ClusterModel } from './model.js';
+import type { Role } from './names.js';
+
+/** Where the ConfigMap is mounted in the containers. */
+export const CONFIG_DIR = '/etc/xrootd/cluster';
+export const CONFIG_FILE = 'xrootd.cfg';
+export const START_SCRIPT = 'run.sh';
+export const PROBE_SCRIPT = 'probe.sh';
+
+/** The environment contract between the pod spec (or a test) and the start script. */
+export const ENV = {
+  podName: 'XRD_POD_NAME',
+  host: 'XRD_HOST',
+  port: 'XRD_PORT',
+  cmsdPort: 'XRD_CMSD_PORT',
+  adminDir: 'XRD_ADMIN_DIR',
+  dataDir: 'XRD_DATA_DIR',
+  /** `XRD_MANAGER_0` ... : `host:port` of every manager's cmsd. */
+  managerPrefix: 'XRD_MANAGER_',
+  /** Per-pod `host:port` of a supervisor's cmsd with `{ordinal}` for its ordinal. */
+  supervisorAddress: 'XRD_SUPERVISOR_ADDRESS',
+  /** Set by the start script for data servers that subscribe to a supervisor. */
+  supervisor: 'XRD_SUPERVISOR',
+} as const;
+
+/** The role's XRootD instance name (`-n`), also the `if named` block it reads. */
+export const instanceName = (role: Role): string => role;
+
+const KIB = (n: number): string => `${n}k`;
+
+function roleBlock(model: ClusterModel, role: Role): string[] {
+  const { spec } = model;
+  const lines: string[] = [];
+  if (role === 'redirector') {
+    lines.push('all.role manager', `xrd.port $(xrdcmsdport) if exec cmsd`);
+  } else if (role === 'supervisor') {
+    // Pinned so that the data servers assigned to a supervisor can name it.
+    lines.push('all.role supervisor', `xrd.port $(xrdcmsdport) if exec cmsd`);
+  } else {
+    lines.push('all.role server', 'oss.localroot $(xrddata)', `cms.space min ${KIB(model.space.minFreeKiB)} ${KIB(model.space.highWaterKiB)}`);
+  }
+  lines.push(...spec[role].extraDirectives);
+  return lines.map((l) => `  ${l}`);
+}
+
+export function renderConfig(model: ClusterModel): string {
+  const { spec, topology } = model;
+  const x = spec.xrootd;
+  const out: string[] = [
+    `# XRootD configuration of cluster ${model.name} (XRootD ${model.release.version}), rendered by xrootd-k8s.`,
+    '# One file for every role: the start script runs each daemon with -n <role>.',
+    '# Host names, ports and paths come from the environment (see docs/image.md).',
+    '',
+    `set xrdport = $${ENV.port}`,
+    `set xrdadmin = $${ENV.adminDir}`,
+    'if named redirector supervisor',
+    `  set xrdcmsdport = $${ENV.cmsdPort}`,
+    'fi',
+    'if named worker',
+    `  set xrddata = $${ENV.dataDir}`,
+    'fi',
+    '',
+    'xrd.port $(xrdport) if exec xrootd',
+    'all.adminpath $(xrdadmin)',
+    'all.pidpath $(xrdadmin)',
+    // Pod addresses change across restarts: resolve names at every use.
+    'xrd.network dyndns cache 0',
+  ];
+  if (supports(model, 'maxfd')) out.push(`xrd.maxfd strict ${x.maxFileDescriptors}`);
+  out.push(`cms.delay servers 1 startup ${x.startupDelaySeconds} lookup 1`);
+  out.push('', '# Exports');
+  for (const e of x.exports) out.push(`all.export ${e.path}${e.readOnly ? ' r/o' : ''}`);
+
+  out.push('', '# Managers: every redirector, by its per-pod DNS name. Data servers beyond');
+  out.push('# the managers\' 64 subscriber slots subscribe to one supervisor instead.');
+  out.push(`if defined ?~${ENV.supervisor}`, `  set xrdsupervisor = $${ENV.supervisor}`, '  all.manager $(xrdsupervisor)', 'else');
+  for (let i = 0; i < topology.redirectors; i++) {
+    out.push(`  set xrdmanager${i} = $${ENV.managerPrefix}${i}`, `  all.manager $(xrdmanager${i})`);
+  }
+  out.push('fi');
+
+  if (x.http || x.thirdPartyCopy || x.summaryMonitoring) out.push('', '# Protocols and services');
+  if (x.http) out.push('xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so');
+  if (x.thirdPartyCopy) {
+    out.push('ofs.tpc pgm /usr/bin/xrdcp --server');
+    if (x.http) out.push('http.exthandler xrdtpc libXrdHttpTPC.so');
+  }
+  if (x.summaryMonitoring) out.push(`xrd.report ${x.summaryMonitoring} every 60s all`);
+
+  out.push('', '# Roles');
+  out.push('if named redirector', ...roleBlock(model, 'redirector'));
+  out.push('else if named supervisor', ...roleBlock(model, 'supervisor'));
+  out.push('else', ...roleBlock(model, 'worker'), 'fi', '');
+  return out.join('\n');
+}
+
+export function renderStartScript(model: ClusterModel): string {
+  const { topology } = model;
+  const managers = Array.from({ length: topology.redirectors }, (_, i) => `${ENV.managerPrefix}${i}`);
+  const lines = [
+    '#!/bin/sh',
+    `# Starts one XRootD daemon of a pod of cluster ${model.name}: run.sh xrootd|cmsd redirector|supervisor|worker`,
+    '# Rendered by xrootd-k8s. It checks the environment the pod spec sets, then execs the daemon.',
+    'set -eu',
+    'daemon=${1:-}',
+    'role=${2:-}',
+    'case "$daemon" in xrootd|cmsd) ;; *) echo "run.sh: first argument must be xrootd or cmsd, got \'$daemon\'" >&2; exit 64 ;; esac',
+    'case "$role" in redirector|supervisor|worker) ;; *) echo "run.sh: second argument must be redirector, supervisor or worker, got \'$role\'" >&2; exit 64 ;; esac',
+    'require() {',
+    '  for name in "$@"; do',
+    '    eval "value=\\${$name:-}"',
+    '    [ -n "$value" ] || { echo "run.sh: environment variable $name must be set" >&2; exit 64; }',
+    '  done',
+    '}',
+    `require ${ENV.podName} ${ENV.host} ${ENV.port} ${ENV.adminDir} ${managers.join(' ')}`,
+    `case "$role" in worker) require ${ENV.dataDir} ;; *) require ${ENV.cmsdPort} ;; esac`,
+  ];
+  if (topology.supervisors > 0) {
+    lines.push(
+      `# Data servers from ordinal ${topology.directWorkers} on subscribe to supervisor (ordinal - ${topology.directWorkers}) mod ${topology.supervisors}.`,
+      `unset ${ENV.supervisor}`,
+      'if [ "$role" = worker ]; then',
+      `  ordinal=\${${ENV.podName}##*-}`,
+      `  if [ "$ordinal" -ge ${topology.directWorkers} ]; then`,
+      `    require ${ENV.supervisorAddress}`,
+      `    supervisor=$(( (ordinal - ${topology.directWorkers}) % ${topology.supervisors} ))`,
+      `    ${ENV.supervisor}=$(printf '%s' "$${ENV.supervisorAddress}" | sed "s/{ordinal}/$supervisor/g")`,
+      `    export ${ENV.supervisor}`,
+      '  fi',
+      'fi',
+    );
+  } else {
+    lines.push(`unset ${ENV.supervisor}`);
+  }
+  if (supports(model, 'identity-env')) {
+    lines.push('# Pods often lack reverse DNS: tell XRootD its name.', `export XRDNET_IDENTITY="$${ENV.host}"`);
+  }
+  lines.push(
+    `mkdir -p "$${ENV.adminDir}"`,
+    `exec "$daemon" -n "$role" -c "$(dirname "$0")/${CONFIG_FILE}"`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/**
+ * The probe script: asks the pod's xrootd how it sees its cluster links
+ * (`query config cms`: `/a` active local cmsd, `/c` connected manager, `/d` down).
+ */
+export function renderProbeScript(model: ClusterModel): string {
+  return [
+    '#!/bin/sh',
+    `# Health of a pod of cluster ${model.name}, as XRootD reports it: probe.sh ready|cmsd-alive ROLE`,
+    '#   ready:      xrootd answers, and a data server\'s cmsd is active (/a) or a',
+    '#               redirector\'s or supervisor\'s manager link is connected (/c).',
+    '#   cmsd-alive: fails only when xrootd answers and reports its cmsd down (/d).',
+    'set -u',
+    'check=${1:-}',
+    'role=${2:-}',
+    'export XRD_CONNECTIONWINDOW=2 XRD_CONNECTIONRETRY=1 XRD_REQUESTTIMEOUT=4 XRD_STREAMTIMEOUT=4 XRD_LOGLEVEL=Error',
+    `links=$(xrdfs "localhost:$${ENV.port}" query config cms 2>&1)`,
+    'answered=$?',
+    'case "$check" in',
+    '  ready)',
+    '    [ $answered -eq 0 ] || { echo "xrootd does not answer: $links"; exit 1; }',
+    '    case "$role" in',
+    '      worker) case "$links" in *"/a"*) exit 0 ;; esac; echo "cmsd not active: $links"; exit 1 ;;',
+    '      *) case "$links" in *"/c"*) exit 0 ;; esac; echo "no manager connected: $links"; exit 1 ;;',
+    '    esac ;;',
+    '  cmsd-alive)',
+    '    [ $answered -eq 0 ] || exit 0',
+    '    case "$links" in *"/d"*) echo "xrootd reports its cmsd down: $links"; exit 1 ;; esac',
+    '    exit 0 ;;',
+    '  *) echo "probe.sh: first argument must be ready or cmsd-alive, got \'$check\'" >&2; exit 64 ;;',
+    'esac',
+    '',
+  ].join('\n');
+}
+
+export function renderConfigFiles(model: ClusterModel): Record<string, string> {
+  return {
+    [CONFIG_FILE]: renderConfig(model),
+    [PROBE_SCRIPT]: renderProbeScript(model),
+    [START_SCRIPT]: renderStartScript(model),
+  };
+}
+
+/** Content hash of the rendered files: in the pod template, so a config change rolls the pods. */
+export function configHash(files: Record<string, string>): string {
+  const h = createHash('sha256');
+  for (const key of Object.keys(files).sort()) h.update(`${key}\0${files[key]}\0`);
+  return h.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,10 @@
+/** The xrootd-k8s construct library. */
+export { XrootdCluster } from './xrootd-cluster.js';
+export { resolveCluster, type ClusterModel, type XrootdClusterProps, type RolloutPartitions } from './model.js';
+export { BUILT_IN_CATALOG, VersionCatalog, type XrootdFeature, type XrootdRelease } from './catalog.js';
+export { ClusterNames, ROLES, type Role } from './names.js';
+export { INVENTORY_LABEL, clusterLabels, clusterSelector, roleSelector } from './labels.js';
+export { CONFIG_FILE, ENV, PROBE_SCRIPT, START_SCRIPT, renderConfigFiles } from './config.js';
+export { supervisorsNeeded, topology, supervisorOf, SUBSCRIBER_SLOTS } from './topology.js';
+export { SpecValidationError, type SpecIssue } from './spec/validate.js';
+export type * from './spec/types.generated.js';

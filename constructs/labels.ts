@@ -1,0 +1,30 @@
+/** The labels every object carries, and the selectors derived from them. */
+import type { Role } from './names.js';
+
+/** Names the cluster an object belongs to, so an applier can prune what synthesis no longer produces. */
+export const INVENTORY_LABEL = 'xrootd.org/cluster';
+export const MANAGED_BY = 'xrootd-k8s';
+
+/** Labels of every object of a cluster (selectors use a subset of them). */
+export function clusterLabels(cluster: string, version: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'xrootd',
+    'app.kubernetes.io/instance': cluster,
+    'app.kubernetes.io/version': version,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    [INVENTORY_LABEL]: cluster,
+  };
+}
+
+export function roleLabels(cluster: string, version: string, role: Role): Record<string, string> {
+  return { ...clusterLabels(cluster, version), 'app.kubernetes.io/component': role };
+}
+
+/** Selects every pod of the cluster. Immutable in StatefulSets: never add to it. */
+export function clusterSelector(cluster: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'xrootd', 'app.kubernetes.io/instance': cluster };
+}
+
+export function roleSelector(cluster: string, role: Role): Record<string, string> {
+  return { ...clusterSelector(cluster), 'app.kubernetes.io/component': role };
+}

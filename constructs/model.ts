@@ -1,0 +1,116 @@
+/**
+ * Normalize and validate, in one function: construct props (or an Xrootd
+ * resource's spec) in, the fully resolved cluster model out, or a
+ * SpecValidationError that lists every broken rule.
+ */
+import { VersionCatalog, type XrootdFeature, type XrootdRelease } from './catalog.js';
+import { ClusterNames, type Role } from './names.js';
+import { quantityBytes } from './quantity.js';
+import { MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './space.js';
+import { xrootdSpecSchema } from './spec/schema.js';
+import type { ResolvedXrootdSpec, XrootdSpec } from './spec/types.generated.js';
+import { applySchema, issue, SpecValidationError, type SpecIssue } from './spec/validate.js';
+import { capacity, topology, type Topology } from './topology.js';
+
+/** Where a rolling change stands, per role: pods with ordinal >= partition run the new template. */
+export type RolloutPartitions = Partial<Record<Role, number>>;
+
+export interface XrootdClusterProps extends XrootdSpec {
+  /** Name of the cluster: the prefix of every object name and the inventory label's value. */
+  readonly name: string;
+  /**
+   * Namespace of every object.
+   * @default "default"
+   */
+  readonly namespace?: string;
+  /**
+   * Catalog entries that extend or override the built-in catalog (the agent passes XrootdVersion resources here).
+   * @default - the built-in catalog only
+   */
+  readonly catalog?: readonly XrootdRelease[];
+  /**
+   * StatefulSet rolling-update partitions, decided by the agent from what it observes.
+   * @default - 0 for every role (the whole role follows the template)
+   */
+  readonly partitions?: RolloutPartitions;
+}
+
+export interface ClusterModel {
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: ResolvedXrootdSpec;
+  readonly release: XrootdRelease;
+  /** The image the pods run: `spec.image`, else the catalog's. */
+  readonly image: string;
+  readonly names: ClusterNames;
+  readonly topology: Topology;
+  readonly space: SpaceThresholds;
+  readonly partitions: Record<Role, number>;
+  /** Not errors, but worth a condition: a deprecated version, for example. */
+  readonly warnings: readonly string[];
+}
+
+const SPEC_KEYS = Object.keys(xrootdSpecSchema.fields);
+
+/** Splits construct props into the spec and the construct-only props. */
+export function specOf(props: XrootdClusterProps): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(props).filter(([k]) => SPEC_KEYS.includes(k)));
+}
+
+export function resolveCluster(props: XrootdClusterProps): ClusterModel {
+  const issues: SpecIssue[] = [];
+  const unknown = Object.keys(props).filter((k) => !SPEC_KEYS.includes(k) && !['name', 'namespace', 'catalog', 'partitions'].includes(k));
+  unknown.forEach((k) => issues.push(issue(k, `is not a known field (known: name, namespace, catalog, partitions, ${SPEC_KEYS.join(', ')})`)));
+  const spec = applySchema(xrootdSpecSchema, specOf(props), '', issues) as ResolvedXrootdSpec;
+  const name = props.name;
+  const namespace = props.namespace ?? 'default';
+  if (issues.length) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
+
+  const catalog = new VersionCatalog(props.catalog ?? []);
+  const release = catalog.find(spec.version);
+  if (!release) issues.push(issue('version', `must be a version in the catalog (${catalog.versions().join(', ')})`, spec.version));
+
+  const t = topology(spec.redirector.replicas, spec.worker.replicas, spec.supervisor.replicas);
+  if (capacity(t.supervisors) < t.workers) {
+    issues.push(issue('supervisor.replicas', `is too small for ${t.workers} data servers: at least ${Math.ceil((t.workers - 64) / 63)} needed (64 subscribers each)`, t.supervisors));
+  }
+  if (spec.xrootd.port === spec.xrootd.cmsdPort) issues.push(issue('xrootd.cmsdPort', 'must differ from xrootd.port', spec.xrootd.cmsdPort));
+
+  const capacityBytes = quantityBytes(spec.worker.storage.capacity);
+  if (capacityBytes === undefined || capacityBytes < MIN_CAPACITY_BYTES) {
+    issues.push(issue('worker.storage.capacity', 'must be a size of at least 16Mi', spec.worker.storage.capacity));
+  }
+  checkQuantities(spec, issues);
+
+  const names = new ClusterNames(name, namespace, spec.clusterDomain);
+  issues.push(...names.check({ redirector: t.redirectors - 1, supervisor: t.supervisors - 1, worker: t.workers - 1 }, spec.expose.type !== 'None'));
+  const partitions = { redirector: 0, supervisor: 0, worker: 0, ...props.partitions };
+  for (const [role, p] of Object.entries(partitions)) {
+    if (!Number.isInteger(p) || p < 0) issues.push(issue(`partitions.${role}`, 'must be a whole number >= 0', p));
+  }
+  if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
+
+  const warnings = release.deprecated ? [`version ${release.version} is deprecated: ${release.deprecated}`] : [];
+  return {
+    name, namespace, spec, release, names, topology: t, partitions, warnings,
+    image: spec.image ?? release.image,
+    space: spaceThresholds(capacityBytes!),
+  };
+}
+
+function checkQuantities(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {
+  for (const role of ['redirector', 'worker', 'supervisor'] as const) {
+    const r = spec[role].resources;
+    for (const kind of ['requests', 'limits'] as const) {
+      for (const key of Object.keys(r[kind] ?? {})) {
+        if (!['cpu', 'memory', 'ephemeral-storage'].includes(key)) {
+          issues.push(issue(`${role}.resources.${kind}.${key}`, 'must be one of cpu, memory, ephemeral-storage'));
+        }
+      }
+    }
+  }
+}
+
+export function supports(model: ClusterModel, feature: XrootdFeature): boolean {
+  return model.release.features.includes(feature);
+}

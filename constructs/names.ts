@@ -1,0 +1,68 @@
+/**
+ * Stable, readable object names derived from the cluster name, and the checks
+ * that keep each of them within Kubernetes' length and character rules.
+ */
+import { issue, type SpecIssue } from './spec/validate.js';
+
+export type Role = 'redirector' | 'supervisor' | 'worker';
+export const ROLES: readonly Role[] = ['redirector', 'supervisor', 'worker'];
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A StatefulSet's pods carry `controller-revision-hash: <name>-<10 chars>`, a label value of at most 63. */
+const STATEFULSET_NAME_MAX = 52;
+const LABEL_MAX = 63;
+const FQDN_MAX = 253;
+
+export class ClusterNames {
+  constructor(readonly cluster: string, readonly namespace: string, readonly clusterDomain: string) {}
+
+  statefulSet(role: Role): string { return `${this.cluster}-${role}`; }
+  /** Headless Service that gives each pod of a role its DNS name (the StatefulSet's serviceName). */
+  headlessService(role: Role): string { return `${this.cluster}-${role}`; }
+  /** The Service clients use: the redirectors. */
+  clientService(): string { return this.cluster; }
+  externalRedirectorService(): string { return `${this.cluster}-external`; }
+  externalWorkerService(ordinal: number): string { return `${this.cluster}-worker-${ordinal}`; }
+  configMap(): string { return `${this.cluster}-config`; }
+  disruptionBudget(role: Role): string { return `${this.cluster}-${role}`; }
+  networkPolicy(): string { return this.cluster; }
+  pod(role: Role, ordinal: number): string { return `${this.statefulSet(role)}-${ordinal}`; }
+  /** The per-pod DNS name, `<pod>.<service>.<namespace>.svc.<domain>`. */
+  podHost(role: Role, ordinal: number): string {
+    return `${this.pod(role, ordinal)}.${this.headlessService(role)}.${this.namespace}.svc.${this.clusterDomain}`;
+  }
+  /** The per-pod host name with a placeholder for the ordinal, resolved by the start script. */
+  podHostPattern(role: Role): string {
+    return `${this.statefulSet(role)}-{ordinal}.${this.headlessService(role)}.${this.namespace}.svc.${this.clusterDomain}`;
+  }
+
+  /** Every rule a derived name breaks, given the highest pod ordinal of each role. */
+  check(maxOrdinal: Record<Role, number>, exposePerPod: boolean): SpecIssue[] {
+    const issues: SpecIssue[] = [];
+    if (!DNS_LABEL.test(this.cluster) || this.cluster.length > LABEL_MAX) {
+      issues.push(issue('name', 'must be a DNS label (lower-case letters, digits and "-", starting with a letter, at most 63 characters)', this.cluster));
+      return issues;
+    }
+    if (!DNS_1123_LABEL.test(this.namespace) || this.namespace.length > LABEL_MAX) {
+      issues.push(issue('namespace', 'must be a DNS label (lower-case letters, digits and "-", at most 63 characters)', this.namespace));
+    }
+    const tooLong = (what: string, name: string, max: number, why = ''): void => {
+      if (name.length > max) {
+        issues.push(issue('name', `is too long: the ${what} "${name}" has ${name.length} characters, at most ${max} allowed${why}`));
+      }
+    };
+    for (const role of ROLES) {
+      if (maxOrdinal[role] < 0) continue;
+      tooLong('StatefulSet name', this.statefulSet(role), STATEFULSET_NAME_MAX, ' (its pods\' controller-revision-hash label adds 11)');
+      tooLong('pod name', this.pod(role, maxOrdinal[role]), LABEL_MAX, ' (a pod name is its DNS host label)');
+      tooLong('per-pod DNS name', this.podHost(role, maxOrdinal[role]), FQDN_MAX);
+    }
+    if (exposePerPod && maxOrdinal.worker >= 0) {
+      tooLong('per-pod Service name', this.externalWorkerService(maxOrdinal.worker), LABEL_MAX);
+    }
+    tooLong('ConfigMap name', this.configMap(), LABEL_MAX);
+    tooLong('external Service name', this.externalRedirectorService(), LABEL_MAX);
+    return issues;
+  }
+}

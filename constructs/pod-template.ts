@@ -1,0 +1,150 @@
+/**
+ * The pod template of a role: an xrootd and a cmsd container sharing the admin
+ * path, the environment the start script expects, probes that ask XRootD
+ * itself, and a restricted security context.
+ */
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { CONFIG_DIR, ENV, PROBE_SCRIPT, START_SCRIPT } from './config.js';
+import { roleLabels, roleSelector } from './labels.js';
+import type { ClusterModel } from './model.js';
+import type { Role } from './names.js';
+import { scaleQuantity } from './quantity.js';
+import type { ResolvedResourceSpec } from './spec/types.generated.js';
+
+export const ADMIN_DIR = '/var/run/xrootd';
+export const DATA_DIR = '/data';
+export const DATA_VOLUME = 'data';
+/** Annotation with the hash of the rendered configuration: a change rolls the pods. */
+export const CONFIG_HASH_ANNOTATION = 'xrootd.org/config-hash';
+/** cmsd needs far less than xrootd: it gets this share of the role's requests. */
+const CMSD_SHARE = 0.25;
+
+function quantities(map: Record<string, string> | undefined, factor = 1): Record<string, k8s.Quantity> | undefined {
+  if (!map || Object.keys(map).length === 0) return undefined;
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, k8s.Quantity.fromString(factor === 1 ? v : scaleQuantity(k, v, factor))]));
+}
+
+function resources(r: ResolvedResourceSpec, requestShare = 1): k8s.ResourceRequirements {
+  return { requests: quantities(r.requests, requestShare), limits: quantities(r.limits) };
+}
+
+/** The environment contract of docs/image.md, as a pod of this role gets it. */
+export function roleEnv(model: ClusterModel, role: Role): k8s.EnvVar[] {
+  const { names, spec, topology } = model;
+  const env: k8s.EnvVar[] = [
+    { name: ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: ENV.host, value: `$(${ENV.podName}).${names.headlessService(role)}.${model.namespace}.svc.${spec.clusterDomain}` },
+    { name: ENV.port, value: String(spec.xrootd.port) },
+    { name: ENV.adminDir, value: ADMIN_DIR },
+  ];
+  if (role === 'worker') env.push({ name: ENV.dataDir, value: DATA_DIR });
+  else env.push({ name: ENV.cmsdPort, value: String(spec.xrootd.cmsdPort) });
+  for (let i = 0; i < topology.redirectors; i++) {
+    env.push({ name: `${ENV.managerPrefix}${i}`, value: `${names.podHost('redirector', i)}:${spec.xrootd.cmsdPort}` });
+  }
+  if (role === 'worker' && topology.supervisors > 0) {
+    env.push({ name: ENV.supervisorAddress, value: `${names.podHostPattern('supervisor')}:${spec.xrootd.cmsdPort}` });
+  }
+  env.push({ name: 'HOME', value: '/tmp' });
+  return env;
+}
+
+const execProbe = (args: string[], o: Partial<k8s.Probe>): k8s.Probe =>
+  ({ exec: { command: ['/bin/sh', `${CONFIG_DIR}/${PROBE_SCRIPT}`, ...args] }, ...o });
+const tcpProbe = (port: number, o: Partial<k8s.Probe>): k8s.Probe =>
+  ({ tcpSocket: { port: k8s.IntOrString.fromNumber(port) }, ...o });
+
+const containerSecurity: k8s.SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export function podTemplate(model: ClusterModel, role: Role, configHash: string): k8s.PodTemplateSpec {
+  const { spec } = model;
+  const x = spec.xrootd;
+  const managesPeers = role !== 'worker';
+  // The manager must wait cms.delay startup before it serves; give the startup probe that and a minute.
+  const startup = { periodSeconds: 2, failureThreshold: Math.ceil((x.startupDelaySeconds + 60) / 2) };
+  const mounts: k8s.VolumeMount[] = [
+    { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+    { name: 'admin', mountPath: ADMIN_DIR },
+    { name: 'tmp', mountPath: '/tmp' },
+    ...(role === 'worker' ? [{ name: DATA_VOLUME, mountPath: DATA_DIR }] : []),
+  ];
+  const env = roleEnv(model, role);
+  const command = (daemon: string): string[] => ['/bin/sh', `${CONFIG_DIR}/${START_SCRIPT}`, daemon, role];
+
+  const xrootd: k8s.Container = {
+    name: 'xrootd',
+    image: model.image,
+    imagePullPolicy: spec.imagePullPolicy,
+    command: command('xrootd'),
+    env,
+    ports: [{ name: 'xrootd', containerPort: x.port, protocol: 'TCP' }],
+    volumeMounts: mounts,
+    resources: resources(spec[role].resources),
+    securityContext: containerSecurity,
+    startupProbe: tcpProbe(x.port, startup),
+    readinessProbe: execProbe(['ready', role], { periodSeconds: 10, timeoutSeconds: 8, failureThreshold: 3 }),
+    livenessProbe: tcpProbe(x.port, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
+  };
+  const cmsd: k8s.Container = {
+    name: 'cmsd',
+    image: model.image,
+    imagePullPolicy: spec.imagePullPolicy,
+    command: command('cmsd'),
+    env,
+    ports: managesPeers ? [{ name: 'cmsd', containerPort: x.cmsdPort, protocol: 'TCP' }] : undefined,
+    volumeMounts: mounts,
+    resources: resources(spec[role].resources, CMSD_SHARE),
+    securityContext: containerSecurity,
+    // A data server's cmsd has no port of its own: its health is what its xrootd reports.
+    ...(managesPeers
+      ? {
+        startupProbe: tcpProbe(x.cmsdPort, startup),
+        readinessProbe: tcpProbe(x.cmsdPort, { periodSeconds: 10, timeoutSeconds: 5 }),
+        livenessProbe: tcpProbe(x.cmsdPort, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
+      }
+      : { livenessProbe: execProbe(['cmsd-alive', role], { initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 8, failureThreshold: 3 }) }),
+  };
+
+  const sched = spec.scheduling;
+  const spread: k8s.TopologySpreadConstraint[] = [];
+  const selector = { matchLabels: roleSelector(model.name, role) };
+  if (sched.spreadAcrossHosts) spread.push({ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector });
+  if (sched.spreadAcrossZones) spread.push({ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector });
+
+  return {
+    metadata: {
+      labels: roleLabels(model.name, model.release.version, role),
+      annotations: { [CONFIG_HASH_ANNOTATION]: configHash, 'kubectl.kubernetes.io/default-container': 'xrootd' },
+    },
+    spec: {
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 30,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: spec.security.runAsUser,
+        runAsGroup: spec.security.runAsGroup,
+        fsGroup: spec.security.fsGroup,
+        fsGroupChangePolicy: 'OnRootMismatch',
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      imagePullSecrets: spec.imagePullSecrets.length ? spec.imagePullSecrets.map((name) => ({ name })) : undefined,
+      containers: [xrootd, cmsd],
+      volumes: [
+        { name: 'config', configMap: { name: model.names.configMap(), defaultMode: 0o555 } },
+        { name: 'admin', emptyDir: {} },
+        { name: 'tmp', emptyDir: {} },
+      ],
+      nodeSelector: sched.nodeSelector && Object.keys(sched.nodeSelector).length ? sched.nodeSelector : undefined,
+      tolerations: sched.tolerations,
+      affinity: sched.affinity,
+      topologySpreadConstraints: spread.length ? spread : undefined,
+    },
+  };
+}

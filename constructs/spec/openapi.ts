@@ -1,0 +1,60 @@
+/**
+ * Renders the OpenAPI v3 schema of the CRD from the spec schema, with CEL rules
+ * (`x-kubernetes-validations`) where OpenAPI keywords cannot say the rule.
+ */
+import { defaultsToEmpty, type Field } from './dsl.js';
+
+export type JsonSchema = Record<string, unknown>;
+
+const celString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export function toOpenApi(field: Field): JsonSchema {
+  const out: JsonSchema = { description: field.description };
+  const validations: Array<{ rule: string; message: string }> = [];
+  switch (field.kind) {
+    case 'string':
+      out.type = 'string';
+      if (field.enum) out.enum = [...field.enum];
+      if (field.pattern) out.pattern = field.pattern.regex;
+      if (field.minLength !== undefined) out.minLength = field.minLength;
+      if (field.maxLength !== undefined) out.maxLength = field.maxLength;
+      if (field.notMatching) validations.push({ rule: `!self.matches(${celString(field.notMatching.regex)})`, message: field.notMatching.rule });
+      break;
+    case 'integer':
+      out.type = 'integer';
+      if (field.minimum !== undefined) out.minimum = field.minimum;
+      if (field.maximum !== undefined) out.maximum = field.maximum;
+      break;
+    case 'boolean':
+      out.type = 'boolean';
+      break;
+    case 'object':
+      out.type = 'object';
+      out.properties = Object.fromEntries(Object.entries(field.fields).map(([k, f]) => [k, toOpenApi(f)]));
+      if (field.required?.length) out.required = [...field.required];
+      break;
+    case 'array':
+      out.type = 'array';
+      out.items = toOpenApi(field.items);
+      if (field.minItems !== undefined) out.minItems = field.minItems;
+      if (field.maxItems !== undefined) out.maxItems = field.maxItems;
+      if (field.uniqueBy) {
+        validations.push({ rule: `self.all(a, self.exists_one(b, b.${field.uniqueBy} == a.${field.uniqueBy}))`, message: `${field.uniqueBy} must be unique in the list` });
+      }
+      break;
+    case 'map':
+      out.type = 'object';
+      out.additionalProperties = toOpenApi(field.values);
+      break;
+    case 'opaque':
+      out.type = field.tsType.endsWith('[]') ? 'array' : 'object';
+      if (out.type === 'array') out.items = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      else out['x-kubernetes-preserve-unknown-fields'] = true;
+      break;
+  }
+  if ('default' in field && field.default !== undefined) out.default = field.default;
+  else if (field.kind === 'object' && defaultsToEmpty(field)) out.default = {};
+  if (field.immutable) validations.push({ rule: 'self == oldSelf', message: 'is immutable once set' });
+  if (validations.length) out['x-kubernetes-validations'] = validations;
+  return out;
+}

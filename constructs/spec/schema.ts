@@ -1,0 +1,126 @@
+/**
+ * The Xrootd spec: the single source of the CRD schema (xrootd.org/v1alpha1),
+ * the TypeScript types of the construct props, the defaults, the validation
+ * rules and the reference docs. Field names of the 2020 Go operator are kept
+ * (`version`, `redirector.replicas`, `worker.replicas`, `worker.storage.class`,
+ * `worker.storage.capacity`).
+ */
+import { arr, bool, int, map, obj, opaque, str, type ObjectField, type StringField } from './dsl.js';
+
+/** Kubernetes resource quantities as the API server accepts them (a safe subset). */
+export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
+
+/** Directives the library renders itself; extra directives may not set them. */
+export const MANAGED_DIRECTIVES = [
+  'all.adminpath', 'all.export', 'all.manager', 'all.pidpath', 'all.role', 'all.sitename',
+  'cms.delay', 'cms.space', 'oss.localroot', 'ofs.tpc', 'xrd.maxfd', 'xrd.network', 'xrd.port',
+  'xrd.protocol', 'xrd.report', 'http.exthandler',
+] as const;
+/** Config-language words that would change which directives apply. */
+const CONTROL_WORDS = ['if', 'else', 'fi', 'set', 'setenv', 'continue'];
+
+const escape = (s: string): string => s.replace(/\./g, '\\.');
+
+const extraDirectives = (role: string) => arr(
+  `Additional configuration directives for the ${role} pods, one directive per entry, appended after the ones the library renders.`,
+  str('One XRootD directive, such as `xrootd.trace emsg login`.', {
+    pattern: { regex: '^[a-z]+\\.[a-z0-9_]+([ \\t][^\\n\\r]*)?$', rule: 'must be one directive on one line (component.name followed by its arguments)' },
+    notMatching: {
+      regex: `^(${[...MANAGED_DIRECTIVES.map(escape), ...CONTROL_WORDS].join('|')})([ \\t]|$)`,
+      rule: `must not set a directive the library manages (${MANAGED_DIRECTIVES.join(', ')})`,
+    },
+    maxLength: 1024,
+  }),
+  { default: [], maxItems: 64 },
+);
+
+const quantity = (description: string, o: Partial<StringField> = {}): StringField =>
+  str(description, { pattern: { regex: QUANTITY, rule: 'must be a Kubernetes quantity such as 500m, 2Gi or 10G' }, ...o });
+
+const resources = (role: string, requests: Record<string, string>, limits: Record<string, string>) => obj(
+  'ResourceSpec',
+  `Compute resources of each ${role} container (xrootd; cmsd gets a quarter of the requests).`,
+  {
+    requests: map('Minimum resources (cpu, memory).', quantity('A quantity.')),
+    limits: map('Maximum resources (cpu, memory).', quantity('A quantity.')),
+  },
+  { default: { requests, limits } },
+);
+
+export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of an XRootD cluster.', {
+  version: str('XRootD version, a name from the version catalog (which maps it to an image and to what that version supports).', {
+    default: '5.9.1',
+    pattern: { regex: '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,62}$', rule: 'must be a version name such as 5.9.1' },
+  }),
+  image: str('Container image to run instead of the catalog\'s image for `version`. The version still decides which directives are rendered.', {
+    pattern: { regex: '^[^\\s]+$', rule: 'must be an image reference without spaces' },
+  }),
+  imagePullPolicy: str('When the kubelet pulls the image.', { enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent' }),
+  imagePullSecrets: arr('Names of Secrets in the cluster\'s namespace used to pull the image.', str('A Secret name.'), { default: [] }),
+  clusterDomain: str('DNS domain of the Kubernetes cluster, used in the per-pod host names the configuration lists.', {
+    default: 'cluster.local',
+    pattern: { regex: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$', rule: 'must be a DNS domain such as cluster.local' },
+  }),
+  redirector: obj('RedirectorSpec', 'The redirectors (XRootD managers): clients connect here and are redirected to data servers.', {
+    replicas: int('Number of redirectors. Every one is a manager; every data server subscribes to all of them.', { default: 1, minimum: 1, maximum: 16 }),
+    resources: resources('redirector', { cpu: '100m', memory: '256Mi' }, { memory: '1Gi' }),
+    extraDirectives: extraDirectives('redirector'),
+  }),
+  worker: obj('WorkerSpec', 'The data servers: they hold the files.', {
+    replicas: int('Number of data servers.', { default: 2, minimum: 1, maximum: 4096 }),
+    storage: obj('StorageSpec', 'The data volume of each data server (a PersistentVolumeClaim from the StatefulSet\'s volumeClaimTemplates).', {
+      class: str('StorageClass of the data volumes; the cluster default when omitted.', { immutable: true }),
+      capacity: quantity('Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes.', { default: '10Gi', immutable: true }),
+      accessModes: arr('Access modes of the data volumes.', str('An access mode.', { enum: ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'] }), { default: ['ReadWriteOnce'], minItems: 1, immutable: true }),
+      retention: obj('RetentionSpec', 'What happens to the data volumes when the data servers are scaled down or the cluster is deleted.', {
+        whenScaled: str('Keep (Retain) or delete (Delete) the volumes of data servers removed by a scale-down.', { enum: ['Retain', 'Delete'], default: 'Retain' }),
+        whenDeleted: str('Keep (Retain) or delete (Delete) the volumes when the cluster is deleted.', { enum: ['Retain', 'Delete'], default: 'Retain' }),
+      }),
+    }),
+    resources: resources('data server', { cpu: '500m', memory: '1Gi' }, { memory: '4Gi' }),
+    extraDirectives: extraDirectives('data server'),
+  }),
+  supervisor: obj('SupervisorSpec', 'The supervisor tier, added when there are more data servers than one manager accepts (64).', {
+    replicas: int('Number of supervisors. Omitted: derived from the number of data servers (none up to 64).', { minimum: 0, maximum: 64 }),
+    resources: resources('supervisor', { cpu: '100m', memory: '256Mi' }, { memory: '1Gi' }),
+    extraDirectives: extraDirectives('supervisor'),
+  }),
+  xrootd: obj('XrootdSettings', 'Settings of the XRootD daemons shared by every role.', {
+    port: int('Port of the xrootd protocol (and of HTTP when enabled).', { default: 1094, minimum: 1024, maximum: 65535 }),
+    cmsdPort: int('Port of the redirectors\' cmsd, which data servers and supervisors subscribe to.', { default: 1213, minimum: 1024, maximum: 65535 }),
+    exports: arr('Exported path prefixes.', obj('ExportSpec', 'An exported path prefix.', {
+      path: str('Logical path prefix, such as /data.', {
+        pattern: { regex: '^(/[A-Za-z0-9._-]+)+/?$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-"' },
+        maxLength: 255,
+      }),
+      readOnly: bool('Refuse writes under this path.', { default: false }),
+    }, { required: ['path'] }), { default: [{ path: '/data', readOnly: false }], minItems: 1, maxItems: 32, uniqueBy: 'path' }),
+    maxFileDescriptors: int('Open file limit of each daemon (xrd.maxfd strict). Memory grows with the limit.', { default: 8192, minimum: 1024, maximum: 1048576 }),
+    startupDelaySeconds: int('How long a manager waits for data servers after it starts before it redirects (cms.delay startup).', { default: 10, minimum: 0, maximum: 600 }),
+    thirdPartyCopy: bool('Enable third-party copy (ofs.tpc, and HTTP TPC when HTTP is on).', { default: false }),
+    http: bool('Serve HTTP/WebDAV on the xrootd port.', { default: false }),
+    summaryMonitoring: str('Destination host:port of XRootD summary monitoring packets (xrd.report), sent every 60 s.', {
+      pattern: { regex: '^[A-Za-z0-9.-]+:[0-9]{1,5}$', rule: 'must be host:port' },
+    }),
+  }),
+  scheduling: obj('SchedulingSpec', 'Where the pods run.', {
+    spreadAcrossHosts: bool('Spread each role\'s pods across nodes (topology spread, best effort).', { default: true }),
+    spreadAcrossZones: bool('Spread each role\'s pods across zones (topology spread, best effort).', { default: true }),
+    nodeSelector: map('Node labels the pods require.', str('A label value.')),
+    tolerations: opaque('k8s.Toleration[]', 'Tolerations of the pods (Kubernetes Toleration objects).'),
+    affinity: opaque('k8s.Affinity', 'Affinity of the pods (a Kubernetes Affinity object); replaces nothing the library sets.'),
+  }),
+  expose: obj('ExposeSpec', 'Exposure to clients outside the Kubernetes cluster. Redirects send clients to data servers directly, so each data server gets a Service of its own too.', {
+    type: str('Service type for outside clients; None keeps the cluster internal.', { enum: ['None', 'NodePort', 'LoadBalancer'], default: 'None' }),
+    annotations: map('Annotations of the exposing Services (for load balancer controllers).', str('An annotation value.')),
+  }),
+  networkPolicy: obj('NetworkPolicySpec', 'Network policy of the cluster\'s pods.', {
+    enabled: bool('Render a NetworkPolicy: the manager cmsd port only from cluster members, the xrootd port from the clients below.', { default: true }),
+    clients: opaque('k8s.NetworkPolicyPeer[]', 'Who may reach the xrootd port (NetworkPolicyPeer objects). Omitted: anyone.'),
+  }),
+  security: obj('SecuritySpec', 'Identity the daemons run as (XRootD refuses to run as root).', {
+    runAsUser: int('User id of the daemons.', { default: 10940, minimum: 1, maximum: 2147483647 }),
+    runAsGroup: int('Group id of the daemons.', { default: 10940, minimum: 1, maximum: 2147483647 }),
+    fsGroup: int('Group that owns the data volumes.', { default: 10940, minimum: 1, maximum: 2147483647 }),
+  }),
+});

@@ -1,0 +1,431 @@
+// Generated from constructs/spec/schema.ts by `npm run codegen`. Do not edit.
+import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+
+/** Desired state of an XRootD cluster. */
+export interface XrootdSpec {
+  /**
+   * XRootD version, a name from the version catalog (which maps it to an image and to what that version supports).
+   * Rule: must be a version name such as 5.9.1.
+   * @default "5.9.1"
+   */
+  readonly version?: string;
+  /**
+   * Container image to run instead of the catalog's image for `version`. The version still decides which directives are rendered.
+   * Rule: must be an image reference without spaces.
+   */
+  readonly image?: string;
+  /**
+   * When the kubelet pulls the image.
+   * @default "IfNotPresent"
+   */
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /**
+   * Names of Secrets in the cluster's namespace used to pull the image.
+   * @default []
+   */
+  readonly imagePullSecrets?: string[];
+  /**
+   * DNS domain of the Kubernetes cluster, used in the per-pod host names the configuration lists.
+   * Rule: must be a DNS domain such as cluster.local.
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
+  /**
+   * The redirectors (XRootD managers): clients connect here and are redirected to data servers.
+   * @default - every field at its default
+   */
+  readonly redirector?: RedirectorSpec;
+  /**
+   * The data servers: they hold the files.
+   * @default - every field at its default
+   */
+  readonly worker?: WorkerSpec;
+  /**
+   * The supervisor tier, added when there are more data servers than one manager accepts (64).
+   * @default - every field at its default
+   */
+  readonly supervisor?: SupervisorSpec;
+  /**
+   * Settings of the XRootD daemons shared by every role.
+   * @default - every field at its default
+   */
+  readonly xrootd?: XrootdSettings;
+  /**
+   * Where the pods run.
+   * @default - every field at its default
+   */
+  readonly scheduling?: SchedulingSpec;
+  /**
+   * Exposure to clients outside the Kubernetes cluster. Redirects send clients to data servers directly, so each data server gets a Service of its own too.
+   * @default - every field at its default
+   */
+  readonly expose?: ExposeSpec;
+  /**
+   * Network policy of the cluster's pods.
+   * @default - every field at its default
+   */
+  readonly networkPolicy?: NetworkPolicySpec;
+  /**
+   * Identity the daemons run as (XRootD refuses to run as root).
+   * @default - every field at its default
+   */
+  readonly security?: SecuritySpec;
+}
+
+/** The redirectors (XRootD managers): clients connect here and are redirected to data servers. */
+export interface RedirectorSpec {
+  /**
+   * Number of redirectors. Every one is a manager; every data server subscribes to all of them.
+   * Range: 1 to 16.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Compute resources of each redirector container (xrootd; cmsd gets a quarter of the requests).
+   * @default {"requests":{"cpu":"100m","memory":"256Mi"},"limits":{"memory":"1Gi"}}
+   */
+  readonly resources?: ResourceSpec;
+  /**
+   * Additional configuration directives for the redirector pods, one directive per entry, appended after the ones the library renders.
+   * @default []
+   */
+  readonly extraDirectives?: string[];
+}
+
+/** Compute resources of each redirector container (xrootd; cmsd gets a quarter of the requests). */
+export interface ResourceSpec {
+  /**
+   * Minimum resources (cpu, memory).
+   */
+  readonly requests?: Record<string, string>;
+  /**
+   * Maximum resources (cpu, memory).
+   */
+  readonly limits?: Record<string, string>;
+}
+
+/** The data servers: they hold the files. */
+export interface WorkerSpec {
+  /**
+   * Number of data servers.
+   * Range: 1 to 4096.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * The data volume of each data server (a PersistentVolumeClaim from the StatefulSet's volumeClaimTemplates).
+   * @default - every field at its default
+   */
+  readonly storage?: StorageSpec;
+  /**
+   * Compute resources of each data server container (xrootd; cmsd gets a quarter of the requests).
+   * @default {"requests":{"cpu":"500m","memory":"1Gi"},"limits":{"memory":"4Gi"}}
+   */
+  readonly resources?: ResourceSpec;
+  /**
+   * Additional configuration directives for the data server pods, one directive per entry, appended after the ones the library renders.
+   * @default []
+   */
+  readonly extraDirectives?: string[];
+}
+
+/** The data volume of each data server (a PersistentVolumeClaim from the StatefulSet's volumeClaimTemplates). */
+export interface StorageSpec {
+  /**
+   * StorageClass of the data volumes; the cluster default when omitted.
+   * Immutable once set.
+   */
+  readonly class?: string;
+  /**
+   * Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes.
+   * Rule: must be a Kubernetes quantity such as 500m, 2Gi or 10G.
+   * Immutable once set.
+   * @default "10Gi"
+   */
+  readonly capacity?: string;
+  /**
+   * Access modes of the data volumes.
+   * Immutable once set.
+   * @default ["ReadWriteOnce"]
+   */
+  readonly accessModes?: Array<'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany'>;
+  /**
+   * What happens to the data volumes when the data servers are scaled down or the cluster is deleted.
+   * @default - every field at its default
+   */
+  readonly retention?: RetentionSpec;
+}
+
+/** What happens to the data volumes when the data servers are scaled down or the cluster is deleted. */
+export interface RetentionSpec {
+  /**
+   * Keep (Retain) or delete (Delete) the volumes of data servers removed by a scale-down.
+   * @default "Retain"
+   */
+  readonly whenScaled?: 'Retain' | 'Delete';
+  /**
+   * Keep (Retain) or delete (Delete) the volumes when the cluster is deleted.
+   * @default "Retain"
+   */
+  readonly whenDeleted?: 'Retain' | 'Delete';
+}
+
+/** The supervisor tier, added when there are more data servers than one manager accepts (64). */
+export interface SupervisorSpec {
+  /**
+   * Number of supervisors. Omitted: derived from the number of data servers (none up to 64).
+   * Range: 0 to 64.
+   */
+  readonly replicas?: number;
+  /**
+   * Compute resources of each supervisor container (xrootd; cmsd gets a quarter of the requests).
+   * @default {"requests":{"cpu":"100m","memory":"256Mi"},"limits":{"memory":"1Gi"}}
+   */
+  readonly resources?: ResourceSpec;
+  /**
+   * Additional configuration directives for the supervisor pods, one directive per entry, appended after the ones the library renders.
+   * @default []
+   */
+  readonly extraDirectives?: string[];
+}
+
+/** Settings of the XRootD daemons shared by every role. */
+export interface XrootdSettings {
+  /**
+   * Port of the xrootd protocol (and of HTTP when enabled).
+   * Range: 1024 to 65535.
+   * @default 1094
+   */
+  readonly port?: number;
+  /**
+   * Port of the redirectors' cmsd, which data servers and supervisors subscribe to.
+   * Range: 1024 to 65535.
+   * @default 1213
+   */
+  readonly cmsdPort?: number;
+  /**
+   * Exported path prefixes.
+   * @default [{"path":"/data","readOnly":false}]
+   */
+  readonly exports?: ExportSpec[];
+  /**
+   * Open file limit of each daemon (xrd.maxfd strict). Memory grows with the limit.
+   * Range: 1024 to 1048576.
+   * @default 8192
+   */
+  readonly maxFileDescriptors?: number;
+  /**
+   * How long a manager waits for data servers after it starts before it redirects (cms.delay startup).
+   * Range: 0 to 600.
+   * @default 10
+   */
+  readonly startupDelaySeconds?: number;
+  /**
+   * Enable third-party copy (ofs.tpc, and HTTP TPC when HTTP is on).
+   * @default false
+   */
+  readonly thirdPartyCopy?: boolean;
+  /**
+   * Serve HTTP/WebDAV on the xrootd port.
+   * @default false
+   */
+  readonly http?: boolean;
+  /**
+   * Destination host:port of XRootD summary monitoring packets (xrd.report), sent every 60 s.
+   * Rule: must be host:port.
+   */
+  readonly summaryMonitoring?: string;
+}
+
+/** An exported path prefix. */
+export interface ExportSpec {
+  /**
+   * Logical path prefix, such as /data.
+   * Rule: must be an absolute path of letters, digits, ".", "_" and "-".
+   */
+  readonly path: string;
+  /**
+   * Refuse writes under this path.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/** Where the pods run. */
+export interface SchedulingSpec {
+  /**
+   * Spread each role's pods across nodes (topology spread, best effort).
+   * @default true
+   */
+  readonly spreadAcrossHosts?: boolean;
+  /**
+   * Spread each role's pods across zones (topology spread, best effort).
+   * @default true
+   */
+  readonly spreadAcrossZones?: boolean;
+  /**
+   * Node labels the pods require.
+   */
+  readonly nodeSelector?: Record<string, string>;
+  /**
+   * Tolerations of the pods (Kubernetes Toleration objects).
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * Affinity of the pods (a Kubernetes Affinity object); replaces nothing the library sets.
+   */
+  readonly affinity?: k8s.Affinity;
+}
+
+/** Exposure to clients outside the Kubernetes cluster. Redirects send clients to data servers directly, so each data server gets a Service of its own too. */
+export interface ExposeSpec {
+  /**
+   * Service type for outside clients; None keeps the cluster internal.
+   * @default "None"
+   */
+  readonly type?: 'None' | 'NodePort' | 'LoadBalancer';
+  /**
+   * Annotations of the exposing Services (for load balancer controllers).
+   */
+  readonly annotations?: Record<string, string>;
+}
+
+/** Network policy of the cluster's pods. */
+export interface NetworkPolicySpec {
+  /**
+   * Render a NetworkPolicy: the manager cmsd port only from cluster members, the xrootd port from the clients below.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Who may reach the xrootd port (NetworkPolicyPeer objects). Omitted: anyone.
+   */
+  readonly clients?: k8s.NetworkPolicyPeer[];
+}
+
+/** Identity the daemons run as (XRootD refuses to run as root). */
+export interface SecuritySpec {
+  /**
+   * User id of the daemons.
+   * Range: 1 to 2147483647.
+   * @default 10940
+   */
+  readonly runAsUser?: number;
+  /**
+   * Group id of the daemons.
+   * Range: 1 to 2147483647.
+   * @default 10940
+   */
+  readonly runAsGroup?: number;
+  /**
+   * Group that owns the data volumes.
+   * Range: 1 to 2147483647.
+   * @default 10940
+   */
+  readonly fsGroup?: number;
+}
+
+/** Desired state of an XRootD cluster. (defaults applied) */
+export interface ResolvedXrootdSpec {
+  readonly version: string;
+  readonly image?: string;
+  readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  readonly imagePullSecrets: string[];
+  readonly clusterDomain: string;
+  readonly redirector: ResolvedRedirectorSpec;
+  readonly worker: ResolvedWorkerSpec;
+  readonly supervisor: ResolvedSupervisorSpec;
+  readonly xrootd: ResolvedXrootdSettings;
+  readonly scheduling: ResolvedSchedulingSpec;
+  readonly expose: ResolvedExposeSpec;
+  readonly networkPolicy: ResolvedNetworkPolicySpec;
+  readonly security: ResolvedSecuritySpec;
+}
+
+/** The redirectors (XRootD managers): clients connect here and are redirected to data servers. (defaults applied) */
+export interface ResolvedRedirectorSpec {
+  readonly replicas: number;
+  readonly resources: ResolvedResourceSpec;
+  readonly extraDirectives: string[];
+}
+
+/** Compute resources of each redirector container (xrootd; cmsd gets a quarter of the requests). (defaults applied) */
+export interface ResolvedResourceSpec {
+  readonly requests?: Record<string, string>;
+  readonly limits?: Record<string, string>;
+}
+
+/** The data servers: they hold the files. (defaults applied) */
+export interface ResolvedWorkerSpec {
+  readonly replicas: number;
+  readonly storage: ResolvedStorageSpec;
+  readonly resources: ResolvedResourceSpec;
+  readonly extraDirectives: string[];
+}
+
+/** The data volume of each data server (a PersistentVolumeClaim from the StatefulSet's volumeClaimTemplates). (defaults applied) */
+export interface ResolvedStorageSpec {
+  readonly class?: string;
+  readonly capacity: string;
+  readonly accessModes: Array<'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany'>;
+  readonly retention: ResolvedRetentionSpec;
+}
+
+/** What happens to the data volumes when the data servers are scaled down or the cluster is deleted. (defaults applied) */
+export interface ResolvedRetentionSpec {
+  readonly whenScaled: 'Retain' | 'Delete';
+  readonly whenDeleted: 'Retain' | 'Delete';
+}
+
+/** The supervisor tier, added when there are more data servers than one manager accepts (64). (defaults applied) */
+export interface ResolvedSupervisorSpec {
+  readonly replicas?: number;
+  readonly resources: ResolvedResourceSpec;
+  readonly extraDirectives: string[];
+}
+
+/** Settings of the XRootD daemons shared by every role. (defaults applied) */
+export interface ResolvedXrootdSettings {
+  readonly port: number;
+  readonly cmsdPort: number;
+  readonly exports: ResolvedExportSpec[];
+  readonly maxFileDescriptors: number;
+  readonly startupDelaySeconds: number;
+  readonly thirdPartyCopy: boolean;
+  readonly http: boolean;
+  readonly summaryMonitoring?: string;
+}
+
+/** An exported path prefix. (defaults applied) */
+export interface ResolvedExportSpec {
+  readonly path: string;
+  readonly readOnly: boolean;
+}
+
+/** Where the pods run. (defaults applied) */
+export interface ResolvedSchedulingSpec {
+  readonly spreadAcrossHosts: boolean;
+  readonly spreadAcrossZones: boolean;
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: k8s.Toleration[];
+  readonly affinity?: k8s.Affinity;
+}
+
+/** Exposure to clients outside the Kubernetes cluster. Redirects send clients to data servers directly, so each data server gets a Service of its own too. (defaults applied) */
+export interface ResolvedExposeSpec {
+  readonly type: 'None' | 'NodePort' | 'LoadBalancer';
+  readonly annotations?: Record<string, string>;
+}
+
+/** Network policy of the cluster's pods. (defaults applied) */
+export interface ResolvedNetworkPolicySpec {
+  readonly enabled: boolean;
+  readonly clients?: k8s.NetworkPolicyPeer[];
+}
+
+/** Identity the daemons run as (XRootD refuses to run as root). (defaults applied) */
+export interface ResolvedSecuritySpec {
+  readonly runAsUser: number;
+  readonly runAsGroup: number;
+  readonly fsGroup: number;
+}

@@ -1,0 +1,42 @@
+/** One StatefulSet per role, with per-pod DNS (serviceName) and, for data servers, their volumes. */
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type { Construct } from 'constructs';
+import { roleLabels, roleSelector } from './labels.js';
+import type { ClusterModel } from './model.js';
+import type { Role } from './names.js';
+import { DATA_VOLUME, podTemplate } from './pod-template.js';
+
+export function replicasOf(model: ClusterModel, role: Role): number {
+  const t = model.topology;
+  return role === 'redirector' ? t.redirectors : role === 'supervisor' ? t.supervisors : t.workers;
+}
+
+export function addStatefulSet(scope: Construct, model: ClusterModel, role: Role, configHash: string): k8s.KubeStatefulSet {
+  const { spec, names } = model;
+  const storage = spec.worker.storage;
+  return new k8s.KubeStatefulSet(scope, `${role}-statefulset`, {
+    metadata: { name: names.statefulSet(role), namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role) },
+    spec: {
+      replicas: replicasOf(model, role),
+      serviceName: names.headlessService(role),
+      selector: { matchLabels: roleSelector(model.name, role) },
+      // Members join the cluster on their own; starting them one by one would only slow a large cluster down.
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: model.partitions[role] } },
+      template: podTemplate(model, role, configHash),
+      ...(role === 'worker'
+        ? {
+          persistentVolumeClaimRetentionPolicy: { whenScaled: storage.retention.whenScaled, whenDeleted: storage.retention.whenDeleted },
+          volumeClaimTemplates: [{
+            metadata: { name: DATA_VOLUME, labels: roleLabels(model.name, model.release.version, role) },
+            spec: {
+              accessModes: storage.accessModes,
+              storageClassName: storage.class,
+              resources: { requests: { storage: k8s.Quantity.fromString(storage.capacity) } },
+            },
+          }],
+        }
+        : {}),
+    },
+  });
+}

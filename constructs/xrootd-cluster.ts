@@ -1,0 +1,45 @@
+/**
+ * XrootdCluster: typed props in, every object of a working XRootD cluster out.
+ * Pure: no I/O, no clock, no randomness; the same props give the same objects.
+ */
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { Construct } from 'constructs';
+import { configHash, renderConfigFiles } from './config.js';
+import { addDisruptionBudget } from './disruption-budgets.js';
+import { clusterLabels } from './labels.js';
+import { resolveCluster, type ClusterModel, type XrootdClusterProps } from './model.js';
+import { ROLES, type Role } from './names.js';
+import { addNetworkPolicy } from './network-policy.js';
+import { addClientService, addExternalServices, addHeadlessService } from './services.js';
+import { addStatefulSet, replicasOf } from './stateful-sets.js';
+
+export class XrootdCluster extends Construct {
+  /** The validated, defaulted model everything is rendered from. */
+  readonly model: ClusterModel;
+  /** The files of the cluster's ConfigMap (configuration, start and probe scripts). */
+  readonly configFiles: Readonly<Record<string, string>>;
+  /** Hash of the configuration, stamped on the pod templates. */
+  readonly configHash: string;
+  /** The roles this cluster runs (supervisors only when it has any). */
+  readonly roles: readonly Role[];
+
+  constructor(scope: Construct, id: string, props: XrootdClusterProps) {
+    super(scope, id);
+    this.model = resolveCluster(props);
+    const model = this.model;
+    this.configFiles = renderConfigFiles(model);
+    this.configHash = configHash(this.configFiles);
+    this.roles = ROLES.filter((r) => replicasOf(model, r) > 0);
+
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: { name: model.names.configMap(), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
+      data: { ...this.configFiles },
+    });
+    for (const role of this.roles) addHeadlessService(this, model, role);
+    addClientService(this, model);
+    addExternalServices(this, model);
+    for (const role of this.roles) addStatefulSet(this, model, role, this.configHash);
+    for (const role of this.roles) addDisruptionBudget(this, model, role);
+    addNetworkPolicy(this, model);
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The synth entry point (cdk8s.yaml): writes each example cluster into its own
+ * folder of the output directory, for CI, Argo CD and Flux.
+ */
+import { App, Chart, YamlOutputType } from 'cdk8s';
+import { join } from 'node:path';
+import { XrootdCluster } from '../constructs/index.js';
+import { examples } from './clusters.js';
+
+const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
+for (const props of examples) {
+  const app = new App({ outdir: join(outRoot, props.name), yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  new XrootdCluster(new Chart(app, props.name), 'cluster', props);
+  app.synth();
+}
