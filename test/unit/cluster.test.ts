@@ -1,0 +1,276 @@
+import { Chart, Testing } from 'cdk8s';
+import { readFileSync } from 'node:fs';
+import { XrootdCluster } from '../../constructs/index.js';
+import { examples, highlyAvailable, large, minimal, readOnly } from '../../examples/clusters.js';
+import { linesOf, synth, type Manifest } from '../helpers/synth.js';
+
+const containers = (sts: Manifest): Manifest[] => sts.spec.template.spec.containers;
+const container = (sts: Manifest, name: string): Manifest => containers(sts).find((c: Manifest) => c.name === name);
+const envOf = (c: Manifest): Record<string, string> => Object.fromEntries(c.env.filter((e: Manifest) => 'value' in e).map((e: Manifest) => [e.name, e.value]));
+
+describe('example clusters', () => {
+  test.each(examples.map((e) => [e.name, e] as const))('%s matches its snapshot', (_name, props) => {
+    expect(synth(props).objects).toMatchSnapshot();
+  });
+
+  test('synthesis is deterministic: the same props give the same bytes', () => {
+    const once = JSON.stringify(synth(highlyAvailable).objects);
+    expect(JSON.stringify(synth(highlyAvailable).objects)).toBe(once);
+  });
+
+  test('dist/ holds exactly what the examples synthesize (npx cdk8s synth)', () => {
+    for (const props of examples) {
+      const app = Testing.app();
+      new XrootdCluster(new Chart(app, props.name), 'cluster', props);
+      const committed = readFileSync(new URL(`../../dist/${props.name}/${props.name}.k8s.yaml`, import.meta.url), 'utf8');
+      expect(app.synthYaml()).toBe(committed);
+    }
+  });
+});
+
+describe('objects of a cluster', () => {
+  const s = synth(minimal);
+
+  test('kinds and stable, readable names', () => {
+    expect(s.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/minimal-config',
+      'Service/minimal-redirector', 'Service/minimal-worker', 'Service/minimal',
+      'StatefulSet/minimal-redirector', 'StatefulSet/minimal-worker',
+      'PodDisruptionBudget/minimal-redirector', 'PodDisruptionBudget/minimal-worker',
+      'NetworkPolicy/minimal',
+    ]);
+    for (const o of s.objects) {
+      expect(o.metadata.namespace).toBe('xrootd');
+      expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'xrootd', 'app.kubernetes.io/instance': 'minimal', 'xrootd.org/cluster': 'minimal' });
+    }
+  });
+
+  test('StatefulSets name a headless Service that publishes not-ready addresses', () => {
+    for (const role of ['redirector', 'worker']) {
+      const sts = s.get('StatefulSet', `minimal-${role}`);
+      expect(sts.spec.serviceName).toBe(`minimal-${role}`);
+      const svc = s.get('Service', `minimal-${role}`);
+      expect(svc.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+      expect(svc.spec.selector).toEqual(sts.spec.selector.matchLabels);
+      expect(sts.spec.template.metadata.labels).toMatchObject(sts.spec.selector.matchLabels);
+      expect(Object.keys(sts.spec.selector.matchLabels).every((k) => k.startsWith('app.kubernetes.io/'))).toBe(true);
+    }
+  });
+
+  test('every volume a container mounts is in the pod spec or a claim template', () => {
+    for (const sts of s.all('StatefulSet')) {
+      const declared = new Set([
+        ...sts.spec.template.spec.volumes.map((v: Manifest) => v.name),
+        ...(sts.spec.volumeClaimTemplates ?? []).map((v: Manifest) => v.metadata.name),
+      ]);
+      for (const c of containers(sts)) for (const m of c.volumeMounts) expect(declared).toContain(m.name);
+      expect(sts.spec.template.spec.volumes.find((v: Manifest) => v.name === 'config').configMap.name).toBe('minimal-config');
+    }
+  });
+
+  test('data servers claim storage and keep it on scale-down and deletion by default', () => {
+    const sts = s.get('StatefulSet', 'minimal-worker');
+    expect(sts.spec.volumeClaimTemplates).toHaveLength(1);
+    expect(sts.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } });
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenScaled: 'Retain', whenDeleted: 'Retain' });
+    expect(s.get('StatefulSet', 'minimal-redirector').spec.volumeClaimTemplates).toBeUndefined();
+  });
+
+  test('storage class and retention follow the spec', () => {
+    const sts = synth({ name: 'c', worker: { storage: { class: 'fast', retention: { whenScaled: 'Delete' } } } }).get('StatefulSet', 'c-worker');
+    expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('fast');
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenScaled: 'Delete', whenDeleted: 'Retain' });
+  });
+
+  test('pods meet the restricted security profile', () => {
+    for (const sts of s.all('StatefulSet')) {
+      const pod = sts.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10940, runAsGroup: 10940, fsGroup: 10940, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.automountServiceAccountToken).toBe(false);
+      for (const c of pod.containers) {
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+        });
+        // With a read-only root, XRootD writes only to these.
+        expect(c.volumeMounts.filter((m: Manifest) => !m.readOnly).map((m: Manifest) => m.mountPath).sort())
+          .toEqual(sts.metadata.name.endsWith('worker') ? ['/data', '/tmp', '/var/run/xrootd'] : ['/tmp', '/var/run/xrootd']);
+      }
+    }
+  });
+
+  test('probes ask XRootD: data servers by their cmsd link, redirectors by their manager links and port', () => {
+    const worker = s.get('StatefulSet', 'minimal-worker');
+    expect(container(worker, 'xrootd').readinessProbe.exec.command).toEqual(['/bin/sh', '/etc/xrootd/cluster/probe.sh', 'ready', 'worker']);
+    expect(container(worker, 'xrootd').livenessProbe.tcpSocket.port).toBe(1094);
+    expect(container(worker, 'xrootd').startupProbe.tcpSocket.port).toBe(1094);
+    expect(container(worker, 'cmsd').livenessProbe.exec.command).toEqual(['/bin/sh', '/etc/xrootd/cluster/probe.sh', 'cmsd-alive', 'worker']);
+    expect(container(worker, 'cmsd').ports).toBeUndefined();
+    const redirector = s.get('StatefulSet', 'minimal-redirector');
+    expect(container(redirector, 'xrootd').readinessProbe.exec.command).toEqual(['/bin/sh', '/etc/xrootd/cluster/probe.sh', 'ready', 'redirector']);
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(container(redirector, 'cmsd')[probe].tcpSocket.port).toBe(1213);
+    // The startup probe outlasts the manager's startup delay.
+    const sp = container(redirector, 'xrootd').startupProbe;
+    expect(sp.periodSeconds * sp.failureThreshold).toBeGreaterThanOrEqual(10 + 60);
+  });
+
+  test('both containers share the admin path and start the same config with the role as instance name', () => {
+    const sts = s.get('StatefulSet', 'minimal-worker');
+    expect(container(sts, 'xrootd').command).toEqual(['/bin/sh', '/etc/xrootd/cluster/run.sh', 'xrootd', 'worker']);
+    expect(container(sts, 'cmsd').command).toEqual(['/bin/sh', '/etc/xrootd/cluster/run.sh', 'cmsd', 'worker']);
+    for (const c of containers(sts)) {
+      expect(c.volumeMounts).toContainEqual({ name: 'admin', mountPath: '/var/run/xrootd' });
+      expect(envOf(c).XRD_ADMIN_DIR).toBe('/var/run/xrootd');
+    }
+  });
+
+  test('resources: xrootd gets the role\'s, cmsd a quarter of its requests', () => {
+    const sts = s.get('StatefulSet', 'minimal-worker');
+    expect(container(sts, 'xrootd').resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } });
+    expect(container(sts, 'cmsd').resources).toEqual({ requests: { cpu: '125m', memory: '256Mi' }, limits: { memory: '4Gi' } });
+  });
+
+  test('a config change changes the pod template hash (pods roll), a replica change does not', () => {
+    const hash = (props: Parameters<typeof synth>[0]) => s.get('StatefulSet', 'minimal-worker') && synth(props).get('StatefulSet', 'minimal-worker').spec.template.metadata.annotations['xrootd.org/config-hash'];
+    const base = hash(minimal);
+    expect(base).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash({ ...minimal, xrootd: { http: true } })).not.toBe(base);
+    expect(hash({ ...minimal, worker: { ...minimal.worker, replicas: 5 } })).toBe(base);
+  });
+
+  test('client Service, disruption budgets and network policy', () => {
+    expect(s.get('Service', 'minimal').spec).toMatchObject({ type: 'ClusterIP', selector: { 'app.kubernetes.io/component': 'redirector' }, ports: [{ name: 'xrootd', port: 1094 }] });
+    expect(s.get('PodDisruptionBudget', 'minimal-worker').spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/component': 'worker' } } });
+    const np = s.get('NetworkPolicy', 'minimal').spec;
+    expect(np.ingress[0]).toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'xrootd', 'app.kubernetes.io/instance': 'minimal' } } }], ports: [{ port: 1213, protocol: 'TCP' }] });
+    expect(np.ingress[1]).toEqual({ ports: [{ port: 1094, protocol: 'TCP' }] });
+    const restricted = synth({ ...minimal, networkPolicy: { clients: [{ namespaceSelector: { matchLabels: { team: 'physics' } } }] } }).get('NetworkPolicy', 'minimal').spec;
+    expect(restricted.ingress[1].from).toHaveLength(2);
+    expect(synth({ ...minimal, networkPolicy: { enabled: false } }).all('NetworkPolicy')).toHaveLength(0);
+  });
+
+  test('scheduling: spread across hosts and zones by default, selectors and tolerations pass through', () => {
+    const pod = synth({ ...minimal, scheduling: { nodeSelector: { disk: 'ssd' }, tolerations: [{ key: 'xrootd', operator: 'Exists', effect: 'NoSchedule' }] } })
+      .get('StatefulSet', 'minimal-worker').spec.template.spec;
+    expect(pod.topologySpreadConstraints.map((t: Manifest) => t.topologyKey)).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+    expect(pod.nodeSelector).toEqual({ disk: 'ssd' });
+    expect(pod.tolerations).toEqual([{ key: 'xrootd', operator: 'Exists', effect: 'NoSchedule' }]);
+    const none = synth({ ...minimal, scheduling: { spreadAcrossHosts: false, spreadAcrossZones: false } }).get('StatefulSet', 'minimal-worker');
+    expect(none.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  test('external exposure: one Service for the redirectors and one per data server pod', () => {
+    const e = synth({ ...minimal, worker: { replicas: 3 }, expose: { type: 'LoadBalancer' } });
+    expect(e.get('Service', 'minimal-external').spec).toMatchObject({ type: 'LoadBalancer', selector: { 'app.kubernetes.io/component': 'redirector' } });
+    for (let i = 0; i < 3; i++) {
+      expect(e.get('Service', `minimal-worker-${i}`).spec.selector['statefulset.kubernetes.io/pod-name']).toBe(`minimal-worker-${i}`);
+    }
+    expect(s.all('Service').map((o) => o.metadata.name)).not.toContain('minimal-external');
+  });
+});
+
+describe('rendered configuration', () => {
+  test('every manager is listed by its per-pod DNS name, and every role reads the same list', () => {
+    const ha = synth(highlyAvailable);
+    const cfg = linesOf(ha.cluster.configFiles['xrootd.cfg']);
+    expect(cfg.filter((l) => l.startsWith('all.manager'))).toEqual(['all.manager $(xrdsupervisor)', 'all.manager $(xrdmanager0)', 'all.manager $(xrdmanager1)', 'all.manager $(xrdmanager2)']);
+    for (const role of ['redirector', 'worker']) {
+      const env = envOf(container(ha.get('StatefulSet', `ha-${role}`), 'xrootd'));
+      expect([env.XRD_MANAGER_0, env.XRD_MANAGER_1, env.XRD_MANAGER_2]).toEqual([0, 1, 2].map((i) => `ha-redirector-${i}.ha-redirector.xrootd.svc.cluster.local:1213`));
+      expect(env.XRD_HOST).toBe(`$(XRD_POD_NAME).ha-${role}.xrootd.svc.cluster.local`);
+    }
+    expect(ha.cluster.configFiles['run.sh']).toContain('require XRD_POD_NAME XRD_HOST XRD_PORT XRD_ADMIN_DIR XRD_MANAGER_0 XRD_MANAGER_1 XRD_MANAGER_2');
+  });
+
+  test('cms.space follows the volume size so small volumes still receive writes', () => {
+    const space = (capacity: string) => linesOf(synth({ name: 'c', worker: { storage: { capacity } } }).cluster.configFiles['xrootd.cfg']).find((l) => l.startsWith('cms.space'));
+    expect(space('64Mi')).toBe('cms.space min 1310k 2620k');
+    expect(space('10Gi')).toBe('cms.space min 209715k 419430k');
+    expect(space('2Ti')).toBe('cms.space min 10485760k 20971520k');
+  });
+
+  test('exports, HTTP, third-party copy and monitoring', () => {
+    const ro = linesOf(synth(readOnly).cluster.configFiles['xrootd.cfg']);
+    expect(ro).toContain('all.export /store r/o');
+    expect(ro).toContain('all.export /scratch');
+    const ha = linesOf(synth(highlyAvailable).cluster.configFiles['xrootd.cfg']);
+    expect(ha).toEqual(expect.arrayContaining(['xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so', 'ofs.tpc pgm /usr/bin/xrdcp --server', 'http.exthandler xrdtpc libXrdHttpTPC.so', 'xrd.report xrootd-monitor.monitoring.svc.cluster.local:9931 every 60s all']));
+    const plain = linesOf(synth(minimal).cluster.configFiles['xrootd.cfg']);
+    expect(plain.some((l) => /^(xrd\.protocol|ofs\.tpc|xrd\.report)/.test(l))).toBe(false);
+  });
+
+  test('rendering is version-aware: 5.5.3 gets no xrd.maxfd and no XRDNET_IDENTITY', () => {
+    const old = synth({ ...minimal, version: '5.5.3' });
+    expect(old.cluster.configFiles['xrootd.cfg']).not.toContain('xrd.maxfd');
+    expect(old.cluster.configFiles['run.sh']).not.toContain('XRDNET_IDENTITY');
+    expect(old.cluster.model.warnings[0]).toMatch(/^version 5.5.3 is deprecated/);
+    const current = synth(minimal);
+    expect(current.cluster.configFiles['xrootd.cfg']).toContain('xrd.maxfd strict 8192');
+    expect(current.cluster.configFiles['run.sh']).toContain('export XRDNET_IDENTITY="$XRD_HOST"');
+  });
+
+  test('an explicit image wins over the catalog; a catalog entry can add a version', () => {
+    const img = (props: Parameters<typeof synth>[0]) => container(synth(props).get('StatefulSet', 'minimal-worker'), 'xrootd').image;
+    expect(img(minimal)).toBe('ghcr.io/xrootd-k8s/xrootd:5.9.1');
+    expect(img({ ...minimal, image: 'registry.example.org/xrootd:custom' })).toBe('registry.example.org/xrootd:custom');
+    expect(img({ ...minimal, version: '6.1.0', catalog: [{ version: '6.1.0', image: 'example/xrootd:6.1.0', features: ['maxfd'] }] })).toBe('example/xrootd:6.1.0');
+  });
+
+  test('extra directives land in their role\'s block only', () => {
+    const cfg = synth({ name: 'c', worker: { extraDirectives: ['xrootd.trace emsg'] }, redirector: { extraDirectives: ['cms.trace all'] } }).cluster.configFiles['xrootd.cfg'];
+    const workerBlock = cfg.slice(cfg.lastIndexOf('\nelse\n'));
+    expect(workerBlock).toContain('  xrootd.trace emsg');
+    expect(workerBlock).not.toContain('cms.trace all');
+    expect(cfg.slice(cfg.indexOf('if named redirector\n'), cfg.indexOf('else if named supervisor'))).toContain('  cms.trace all');
+  });
+});
+
+describe('supervisor tier in the manifests', () => {
+  test.each([[64, 0], [65, 1], [128, 2], [200, 3], [1000, 15]])('%i data servers -> %i supervisors', (workers, supervisors) => {
+    const c = synth({ name: 'big', worker: { replicas: workers } });
+    const sts = c.all('StatefulSet').find((o) => o.metadata.name === 'big-supervisor');
+    if (supervisors === 0) {
+      expect(sts).toBeUndefined();
+      expect(c.cluster.configFiles['run.sh']).not.toContain('XRD_SUPERVISOR_ADDRESS');
+    } else {
+      expect(sts.spec.replicas).toBe(supervisors);
+      expect(c.get('Service', 'big-supervisor').spec.publishNotReadyAddresses).toBe(true);
+      expect(c.cluster.configFiles['run.sh']).toContain(`if [ "$ordinal" -ge ${64 - supervisors} ]; then`);
+      const env = envOf(container(c.get('StatefulSet', 'big-worker'), 'xrootd'));
+      expect(env.XRD_SUPERVISOR_ADDRESS).toBe('big-supervisor-{ordinal}.big-supervisor.default.svc.cluster.local:1213');
+    }
+  });
+
+  test('the large example has three supervisors', () => {
+    expect(synth(large).get('StatefulSet', 'large-supervisor').spec.replicas).toBe(3);
+  });
+});
+
+describe('names at their length limits', () => {
+  // The longest StatefulSet name is <name>-supervisor (11 more characters), at most 52.
+  const at = (n: number) => 'a'.repeat(n);
+
+  test('a 41-character name fits even with supervisors; 42 does not', () => {
+    expect(() => synth({ name: at(41), worker: { replicas: 65 } })).not.toThrow();
+    expect(() => synth({ name: at(42), worker: { replicas: 65 } })).toThrow(
+      `name is too long: the StatefulSet name "${at(42)}-supervisor" has 53 characters, at most 52 allowed (its pods' controller-revision-hash label adds 11)`,
+    );
+  });
+
+  test('without supervisors the redirector StatefulSet sets the same limit', () => {
+    expect(() => synth({ name: at(41) })).not.toThrow();
+    expect(() => synth({ name: at(42) })).toThrow('StatefulSet name "' + at(42) + '-redirector" has 53 characters');
+  });
+
+  test('per-pod DNS names stay within 253 characters', () => {
+    expect(() => synth({ name: 'c', namespace: at(63), clusterDomain: `${at(60)}.${at(60)}.${at(50)}` })).toThrow(/per-pod DNS name "c-redirector-0\.c-redirector\..*" has 268 characters, at most 253 allowed/);
+  });
+
+  test('at the longest name every object and pod name of an exposed 1000-server cluster is a valid DNS label', () => {
+    const c = synth({ name: at(41), worker: { replicas: 1000 }, expose: { type: 'NodePort' } });
+    expect(c.all('Service').length).toBeGreaterThan(1000);
+    for (const o of c.objects) expect(o.metadata.name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    expect(c.cluster.model.names.pod('worker', 999).length).toBeLessThanOrEqual(63);
+  });
+});
+});

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { resolveCluster, SpecValidationError, type XrootdClusterProps } from '../../constructs/index.js';
+import { generatedFiles } from '../../constructs/spec/generated-files.js';
+import { toOpenApi } from '../../constructs/spec/openapi.js';
+import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
+import { applySchema, type SpecIssue } from '../../constructs/spec/validate.js';
+
+function messagesOf(props: Record<string, unknown>): string[] {
+  try {
+    resolveCluster({ name: 'c', ...props } as XrootdClusterProps);
+  } catch (e) {
+    expect(e).toBeInstanceOf(SpecValidationError);
+    return (e as SpecValidationError).issues.map((i) => i.message);
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('spec defaults', () => {
+  test('an empty spec gets every default', () => {
+    const issues: SpecIssue[] = [];
+    const spec = applySchema(xrootdSpecSchema, {}, '', issues) as Record<string, any>;
+    expect(issues).toEqual([]);
+    expect(spec.version).toBe('5.9.1');
+    expect(spec.redirector.replicas).toBe(1);
+    expect(spec.worker.replicas).toBe(2);
+    expect(spec.worker.storage).toEqual({ capacity: '10Gi', accessModes: ['ReadWriteOnce'], retention: { whenScaled: 'Retain', whenDeleted: 'Retain' } });
+    expect(spec.xrootd).toMatchObject({ port: 1094, cmsdPort: 1213, exports: [{ path: '/data', readOnly: false }], http: false });
+    expect(spec.supervisor.replicas).toBeUndefined();
+  });
+
+  test('given values win over defaults, nested defaults still apply', () => {
+    const issues: SpecIssue[] = [];
+    const spec = applySchema(xrootdSpecSchema, { worker: { replicas: 7, storage: { capacity: '1Gi' } } }, '', issues) as Record<string, any>;
+    expect(spec.worker.replicas).toBe(7);
+    expect(spec.worker.storage.capacity).toBe('1Gi');
+    expect(spec.worker.storage.retention.whenDeleted).toBe('Retain');
+  });
+});
+
+describe('validation names the field and the rule', () => {
+  test.each<[string, Record<string, unknown>, string]>([
+    ['too few data servers', { worker: { replicas: 0 } }, 'worker.replicas must be >= 1, got 0'],
+    ['too many redirectors', { redirector: { replicas: 17 } }, 'redirector.replicas must be <= 16, got 17'],
+    ['no redirector', { redirector: { replicas: 0 } }, 'redirector.replicas must be >= 1, got 0'],
+    ['a fraction', { worker: { replicas: 1.5 } }, 'worker.replicas must be a whole number, got 1.5'],
+    ['a string for a number', { xrootd: { port: '1094' } }, 'xrootd.port must be a whole number, got "1094"'],
+    ['a typo', { wroker: { replicas: 2 } }, 'wroker is not a known field'],
+    ['a nested typo', { worker: { replica: 2 } }, 'worker.replica is not a known field (known here: replicas, storage, resources, extraDirectives)'],
+    ['a bad enum', { imagePullPolicy: 'Sometimes' }, 'imagePullPolicy must be one of Always, IfNotPresent, Never, got "Sometimes"'],
+    ['a bad quantity', { worker: { storage: { capacity: '10 GB' } } }, 'worker.storage.capacity must be a Kubernetes quantity such as 500m, 2Gi or 10G, got "10 GB"'],
+    ['a tiny volume', { worker: { storage: { capacity: '1Mi' } } }, 'worker.storage.capacity must be a size of at least 16Mi, got "1Mi"'],
+    ['a relative export', { xrootd: { exports: [{ path: 'data' }] } }, 'xrootd.exports[0].path must be an absolute path'],
+    ['a duplicate export', { xrootd: { exports: [{ path: '/a' }, { path: '/a' }] } }, 'xrootd.exports[1].path must be unique in the list, got "/a"'],
+    ['an export without path', { xrootd: { exports: [{ readOnly: true }] } }, 'xrootd.exports[0].path is required'],
+    ['no exports', { xrootd: { exports: [] } }, 'xrootd.exports must have at least 1 entries, got 0'],
+    ['equal ports', { xrootd: { port: 2000, cmsdPort: 2000 } }, 'xrootd.cmsdPort must differ from xrootd.port, got 2000'],
+    ['an unknown version', { version: '4.0.0' }, 'version must be a version in the catalog (5.5.3, 5.7.3, 5.8.4, 5.9.1, 6.0.0), got "4.0.0"'],
+    ['too few supervisors', { worker: { replicas: 200 }, supervisor: { replicas: 1 } }, 'supervisor.replicas is too small for 200 data servers: at least 3 needed (64 subscribers each), got 1'],
+    ['a newline in a directive', { worker: { extraDirectives: ['xrootd.trace all\nall.role manager'] } }, 'worker.extraDirectives[0] must be one directive on one line'],
+    ['a managed directive', { redirector: { extraDirectives: ['all.manager evil.example.org:1213'] } }, 'redirector.extraDirectives[0] must not set a directive the library manages'],
+    ['a control word', { worker: { extraDirectives: ['set x = 1'] } }, 'worker.extraDirectives[0] must be one directive on one line'],
+    ['a bad resource name', { worker: { resources: { requests: { gpu: '1' } } } }, 'worker.resources.requests.gpu must be one of cpu, memory, ephemeral-storage'],
+    ['a bad monitoring address', { xrootd: { summaryMonitoring: 'collector' } }, 'xrootd.summaryMonitoring must be host:port, got "collector"'],
+  ])('%s', (_why, props, expected) => {
+    expect(messagesOf(props).join('\n')).toContain(expected);
+  });
+
+  test('every broken rule is reported, not only the first', () => {
+    expect(messagesOf({ worker: { replicas: 0 }, redirector: { replicas: 20 }, xrootd: { port: 1 } })).toHaveLength(3);
+  });
+
+  test('a bad cluster name', () => {
+    expect(messagesOf({ name: 'My_Cluster' })[0]).toMatch(/^name must be a DNS label .*got "My_Cluster"/);
+  });
+
+  test('the error message lists the issues under the subject', () => {
+    expect(() => resolveCluster({ name: 'c', worker: { replicas: 0 } })).toThrow('invalid XrootdCluster "c":\n  - worker.replicas must be >= 1, got 0');
+  });
+
+  test('an allowed extra directive passes', () => {
+    expect(() => resolveCluster({ name: 'c', worker: { extraDirectives: ['xrootd.trace emsg login', 'ofs.trace open'] } })).not.toThrow();
+  });
+});
+
+describe('one source of truth', () => {
+  test('generated types and reference docs are in sync with the schema (npm run codegen)', () => {
+    for (const [path, text] of Object.entries(generatedFiles())) {
+      expect(readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')).toBe(text);
+    }
+  });
+
+  test('the OpenAPI schema carries the same rules and defaults', () => {
+    const api = toOpenApi(xrootdSpecSchema) as any;
+    const replicas = api.properties.worker.properties.replicas;
+    expect(replicas).toMatchObject({ type: 'integer', minimum: 1, default: 2 });
+    expect(api.properties.redirector.properties.replicas).toMatchObject({ minimum: 1, maximum: 16 });
+    expect(api.properties.worker.properties.storage.properties.capacity['x-kubernetes-validations']).toEqual([{ rule: 'self == oldSelf', message: 'is immutable once set' }]);
+    const directive = api.properties.worker.properties.extraDirectives.items;
+    expect(directive['x-kubernetes-validations'][0].rule).toMatch(/^!self\.matches\('\^\(all\\\\\.adminpath\|/);
+    expect(api.properties.scheduling.properties.affinity['x-kubernetes-preserve-unknown-fields']).toBe(true);
+  });
+});
