@@ -44,8 +44,9 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
   if (role === 'redirector') {
     lines.push('all.role manager', `xrd.port $(xrdcmsdport) if exec cmsd`);
   } else if (role === 'supervisor') {
-    // Pinned so that the data servers assigned to a supervisor can name it.
-    lines.push('all.role supervisor', `xrd.port $(xrdcmsdport) if exec cmsd`);
+    // Pinned so that the data servers assigned to a supervisor can name it. A supervisor's
+    // cmsd takes its port from cms.superport, not xrd.port (XrdCmsConfig::Configure1).
+    lines.push('all.role supervisor', 'cms.superport $(xrdcmsdport)');
   } else {
     lines.push('all.role server', 'oss.localroot $(xrddata)', `cms.space min ${KIB(model.space.minFreeKiB)} ${KIB(model.space.highWaterKiB)}`);
   }
@@ -70,7 +71,10 @@ export function renderConfig(model: ClusterModel): string {
     `  set xrddata = $${ENV.dataDir}`,
     'fi',
     '',
-    'xrd.port $(xrdport) if exec xrootd',
+    // Block form: an inline `if exec xrootd` keeps XrdHttp from sharing the port (seen on 5.5.3).
+    'if exec xrootd',
+    '  xrd.port $(xrdport)',
+    'fi',
     'all.adminpath $(xrdadmin)',
     'all.pidpath $(xrdadmin)',
     // Pod addresses change across restarts: resolve names at every use.
@@ -89,13 +93,17 @@ export function renderConfig(model: ClusterModel): string {
   }
   out.push('fi');
 
-  if (x.http || x.thirdPartyCopy || x.summaryMonitoring) out.push('', '# Protocols and services');
-  if (x.http) out.push('xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so');
-  if (x.thirdPartyCopy) {
-    out.push('ofs.tpc pgm /usr/bin/xrdcp --server');
-    if (x.http) out.push('http.exthandler xrdtpc libXrdHttpTPC.so');
+  if (x.http || x.thirdPartyCopy) {
+    // Only xrootd may read these: cmsd would try to bind the protocol's port too.
+    out.push('', '# Protocols and services of xrootd', 'if exec xrootd');
+    if (x.http) out.push('  xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so');
+    if (x.thirdPartyCopy) {
+      out.push('  ofs.tpc pgm /usr/bin/xrdcp --server');
+      if (x.http) out.push('  http.exthandler xrdtpc libXrdHttpTPC.so');
+    }
+    out.push('fi');
   }
-  if (x.summaryMonitoring) out.push(`xrd.report ${x.summaryMonitoring} every 60s all`);
+  if (x.summaryMonitoring) out.push('', '# Summary monitoring', `xrd.report ${x.summaryMonitoring} every 60s all`);
 
   out.push('', '# Roles');
   out.push('if named redirector', ...roleBlock(model, 'redirector'));
@@ -114,6 +122,7 @@ export function renderStartScript(model: ClusterModel): string {
     'set -eu',
     'daemon=${1:-}',
     'role=${2:-}',
+    `config="$(cd "$(dirname "$0")" && pwd)/${CONFIG_FILE}"`,
     'case "$daemon" in xrootd|cmsd) ;; *) echo "run.sh: first argument must be xrootd or cmsd, got \'$daemon\'" >&2; exit 64 ;; esac',
     'case "$role" in redirector|supervisor|worker) ;; *) echo "run.sh: second argument must be redirector, supervisor or worker, got \'$role\'" >&2; exit 64 ;; esac',
     'require() {',
@@ -147,7 +156,9 @@ export function renderStartScript(model: ClusterModel): string {
   }
   lines.push(
     `mkdir -p "$${ENV.adminDir}"`,
-    `exec "$daemon" -n "$role" -c "$(dirname "$0")/${CONFIG_FILE}"`,
+    '# XRootD makes its home directory under the working directory: keep it on a writable volume.',
+    `cd "$${ENV.adminDir}"`,
+    'exec "$daemon" -n "$role" -c "$config"',
     '',
   );
   return lines.join('\n');

@@ -13,7 +13,7 @@ export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$'
 /** Directives the library renders itself; extra directives may not set them. */
 export const MANAGED_DIRECTIVES = [
   'all.adminpath', 'all.export', 'all.manager', 'all.pidpath', 'all.role', 'all.sitename',
-  'cms.delay', 'cms.space', 'oss.localroot', 'ofs.tpc', 'xrd.maxfd', 'xrd.network', 'xrd.port',
+  'cms.delay', 'cms.space', 'cms.superport', 'oss.localroot', 'ofs.tpc', 'xrd.maxfd', 'xrd.network', 'xrd.port',
   'xrd.protocol', 'xrd.report', 'http.exthandler',
 ] as const;
 /** Config-language words that would change which directives apply. */

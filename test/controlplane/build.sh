@@ -59,12 +59,13 @@ mv "$staging/server" "$staging/etcd"
 # kwok exits with "no stages found" unless it is given stages: they ship in its module.
 kwok_dir=$(cd "$here/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
 mkdir -p "$staging/stages"
-cp "$kwok_dir"/kustomize/stage/node/fast/node-initialize.yaml \
-   "$kwok_dir"/kustomize/stage/node/heartbeat-with-lease/*.yaml \
-   "$kwok_dir"/kustomize/stage/pod/fast/*.yaml \
-   "$kwok_dir"/kustomize/stage/volume/fast/*.yaml \
-   "$staging/stages/"
-rm -f "$staging"/stages/kustomization.yaml
+stage_dir="$kwok_dir/kustomize/stage"
+for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+         pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml \
+         volume/fast/pvc-provision.yaml volume/fast/pv-bind.yaml volume/fast/pvc-delete.yaml \
+         volume/fast/pv-delete.yaml volume/fast/storage-class.yaml; do
+  cp "$stage_dir/$f" "$staging/stages/"
+done
 chmod -R u+w "$staging/stages"
 
 rm -rf "$out"

@@ -194,7 +194,7 @@ describe('rendered configuration', () => {
     expect(ro).toContain('all.export /store r/o');
     expect(ro).toContain('all.export /scratch');
     const ha = linesOf(synth(highlyAvailable).cluster.configFiles['xrootd.cfg']);
-    expect(ha).toEqual(expect.arrayContaining(['xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so', 'ofs.tpc pgm /usr/bin/xrdcp --server', 'http.exthandler xrdtpc libXrdHttpTPC.so', 'xrd.report xrootd-monitor.monitoring.svc.cluster.local:9931 every 60s all']));
+    expect(ha).toEqual(expect.arrayContaining(['if exec xrootd', 'xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so', 'ofs.tpc pgm /usr/bin/xrdcp --server', 'http.exthandler xrdtpc libXrdHttpTPC.so', 'xrd.report xrootd-monitor.monitoring.svc.cluster.local:9931 every 60s all']));
     const plain = linesOf(synth(minimal).cluster.configFiles['xrootd.cfg']);
     expect(plain.some((l) => /^(xrd\.protocol|ofs\.tpc|xrd\.report)/.test(l))).toBe(false);
   });
@@ -272,5 +272,4 @@ describe('names at their length limits', () => {
     for (const o of c.objects) expect(o.metadata.name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
     expect(c.cluster.model.names.pod('worker', 999).length).toBeLessThanOrEqual(63);
   });
-});
 });

@@ -1,0 +1,226 @@
+/**
+ * The generated configuration, run on real XRootD daemons (Debian's 5.5.3) on
+ * loopback: clusters form, files go in and come back out, probes tell the truth.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { XrootdClusterProps } from '../../constructs/index.js';
+import { requirePrograms, run, waitFor } from '../helpers/processes.js';
+import { LoopbackCluster } from './loopback-cluster.js';
+
+/** The version Debian ships: the catalog entry whose rendering these daemons run. */
+const DEBIAN_VERSION = '5.5.3';
+const FAST: Partial<XrootdClusterProps> = { version: DEBIAN_VERSION, xrootd: { startupDelaySeconds: 2 } };
+const scratch = mkdtempSync(join(tmpdir(), 'xrd-files-'));
+// The daemons run as the xrootd user and must reach the volumes mounted in here.
+chmodSync(scratch, 0o755);
+
+beforeAll(() => {
+  requirePrograms(['xrootd', 'cmsd', 'xrdcp', 'xrdfs', 'xrdmapc', 'curl', 'setpriv'],
+    'install Debian\'s xrootd-server, xrootd-client and curl (.ci/run does)');
+  expect(run(['xrootd', '-v']).out.trim()).toBe(`v${DEBIAN_VERSION}`);
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Starts a cluster, runs `body`, prints the daemons' logs if it fails, and always stops every daemon. */
+async function withCluster(props: XrootdClusterProps, body: (c: LoopbackCluster) => Promise<void>, opts = {}): Promise<void> {
+  const c = await LoopbackCluster.start(props, opts);
+  try {
+    await body(c);
+  } catch (e) {
+    console.error(`daemon logs of ${props.name}:\n${c.logs()}`);
+    throw e;
+  } finally {
+    await c.stop();
+  }
+}
+
+/** Waits until the redirector's membership lists `count` data servers (lines `Srv ...`). */
+async function waitForMembers(c: LoopbackCluster, count: number, redirector = 0, timeoutMs = 60000): Promise<string> {
+  let last = '';
+  try {
+    return await waitFor(`${count} data servers subscribed to redirector ${redirector}`, () => {
+      last = c.membership(redirector);
+      return (last.match(/Srv /g) ?? []).length === count ? last : undefined;
+    }, timeoutMs, 500);
+  } catch (e) {
+    const seen = (last.match(/Srv /g) ?? []).length;
+    throw new Error(`${(e as Error).message}; last membership had ${seen}:\n${last.split('\n').filter((l) => !l.includes('Srv ')).join('\n')}`);
+  }
+}
+
+function randomFile(name: string, bytes: number): string {
+  const path = join(scratch, name);
+  writeFileSync(path, randomBytes(bytes));
+  return path;
+}
+
+function copy(from: string, to: string): string {
+  const r = run(['xrdcp', '--force', '--nopbar', from, to], process.env, 60000);
+  if (r.code !== 0) throw new Error(`xrdcp ${from} ${to} failed (${r.code}): ${r.out}`);
+  return r.out;
+}
+
+const workerPorts = (c: LoopbackCluster): number[] => c.of('worker').map((p) => p.port);
+
+test('minimal cluster: servers subscribe, a file written through the redirector reads back identical and is located', async () => {
+  await withCluster({ ...FAST, name: 'minimal', worker: { replicas: 2 } }, async (c) => {
+    const map = await waitForMembers(c, 2);
+    for (const port of workerPorts(c)) expect(map).toContain(`:${port}`);
+
+    const local = randomFile('minimal.bin', 1 << 20);
+    copy(local, c.url(0, '/data/minimal.bin'));
+    const back = join(scratch, 'minimal.back');
+    copy(c.url(0, '/data/minimal.bin'), back);
+    expect(readFileSync(back).equals(readFileSync(local))).toBe(true);
+
+    const located = run(['xrdfs', `127.0.0.1:${c.pod('redirector', 0).port}`, 'locate', '/data/minimal.bin']).out;
+    const holder = c.of('worker').find((w) => located.includes(`:${w.port} Server`));
+    expect(holder).toBeDefined();
+    // The bytes are really on that data server's volume.
+    expect(readFileSync(join(holder!.env.XRD_DATA_DIR!, 'data', 'minimal.bin')).equals(readFileSync(local))).toBe(true);
+  });
+}, 120000);
+
+test('three redirectors form one cluster, and it keeps serving when one of them stops', async () => {
+  await withCluster({ ...FAST, name: 'ha', redirector: { replicas: 3 }, worker: { replicas: 3 } }, async (c) => {
+    for (const r of [0, 1, 2]) {
+      const map = await waitForMembers(c, 3, r);
+      for (const port of workerPorts(c)) expect(map).toContain(`:${port}`);
+    }
+    const before = randomFile('ha-before.bin', 256 << 10);
+    copy(before, c.url(0, '/data/ha-before.bin'));
+
+    const stopped = c.pod('redirector', 0);
+    await c.stopDaemon(stopped, 'xrootd');
+    await c.stopDaemon(stopped, 'cmsd');
+
+    const after = randomFile('ha-after.bin', 256 << 10);
+    copy(after, c.url(1, '/data/ha-after.bin'));
+    for (const [file, local] of [['ha-after.bin', after], ['ha-before.bin', before]]) {
+      const back = join(scratch, `${file}.back`);
+      copy(c.url(2, `/data/${file}`), back);
+      expect(readFileSync(back).equals(readFileSync(local))).toBe(true);
+    }
+  });
+}, 180000);
+
+test('beyond 64 data servers the supervisor tier takes the overflow, and every server is reachable from the top', async () => {
+  await withCluster({ ...FAST, name: 'wide', worker: { replicas: 70 } }, async (c) => {
+    expect(c.of('supervisor')).toHaveLength(1);
+    const map = await waitForMembers(c, 70, 0, 120000);
+    for (const port of workerPorts(c)) expect(map).toContain(`:${port}`);
+    // 63 data servers and the supervisor fill the manager's 64 slots; the other 7 sit below the supervisor.
+    const supervisor = c.pod('supervisor', 0);
+    // xrdmapc labels a supervisor "Man" (it manages its subtree).
+    expect(map).toMatch(new RegExp(`Man \\S+:${supervisor.port}`));
+
+    // A file on a data server behind the supervisor, read through the top redirector.
+    const behind = c.pod('worker', 68);
+    const local = randomFile('deep.bin', 64 << 10);
+    copy(local, `root://127.0.0.1:${behind.port}//data/deep.bin`);
+    const back = join(scratch, 'deep.back');
+    copy(c.url(0, '/data/deep.bin'), back);
+    expect(readFileSync(back).equals(readFileSync(local))).toBe(true);
+    const located = run(['xrdfs', `127.0.0.1:${c.pod('redirector', 0).port}`, 'locate', '-r', '/data/deep.bin']).out;
+    // The top redirector knows the file through the supervisor, which knows the data server.
+    expect(located).toContain(`:${supervisor.port} Manager`);
+  });
+}, 300000);
+
+test('probe commands from the manifests tell ready from not ready', async () => {
+  await withCluster({ ...FAST, name: 'probes', worker: { replicas: 1 } }, async (c) => {
+    await waitForMembers(c, 1);
+    const worker = c.pod('worker', 0);
+    const redirector = c.pod('redirector', 0);
+    expect(c.probe(worker, 'ready')).toEqual({ code: 0, out: '' });
+    expect(c.probe(redirector, 'ready')).toEqual({ code: 0, out: '' });
+    expect(c.probe(worker, 'cmsd-alive').code).toBe(0);
+
+    await c.stopDaemon(worker, 'cmsd');
+    const notReady = await waitFor('the data server probe to fail', () => {
+      const r = c.probe(worker, 'ready');
+      return r.code !== 0 ? r : undefined;
+    }, 30000, 500);
+    expect(notReady.out).toContain('cmsd not active');
+    expect(c.probe(worker, 'cmsd-alive').code).not.toBe(0);
+
+    await c.stopDaemon(redirector, 'cmsd');
+    const noManager = await waitFor('the redirector probe to fail', () => {
+      const r = c.probe(redirector, 'ready');
+      return r.code !== 0 ? r : undefined;
+    }, 30000, 500);
+    expect(noManager.out).toContain('no manager connected');
+
+    // And back: a restarted cmsd makes the data server ready again.
+    c.startPod(worker, ['cmsd']);
+    await waitFor('the data server probe to pass again', () => (c.probe(worker, 'ready').code === 0 ? true : undefined), 30000, 500);
+    await c.stopDaemon(worker, 'xrootd');
+    expect(c.probe(worker, 'ready').out).toContain('xrootd does not answer');
+  });
+}, 120000);
+
+test('a read-only export refuses writes, a read-write export accepts them', async () => {
+  const exports = [{ path: '/store', readOnly: true }, { path: '/scratch', readOnly: false }];
+  await withCluster({ ...FAST, name: 'readonly', worker: { replicas: 1 }, xrootd: { ...FAST.xrootd, exports } }, async (c) => {
+    await waitForMembers(c, 1);
+    const local = randomFile('ro.bin', 1024);
+    const refused = run(['xrdcp', '--force', '--nopbar', local, c.url(0, '/store/ro.bin')], process.env, 60000);
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toMatch(/No servers have write access/);
+    copy(local, c.url(0, '/scratch/ro.bin'));
+    const back = join(scratch, 'ro.back');
+    copy(c.url(0, '/scratch/ro.bin'), back);
+    expect(readFileSync(back).equals(readFileSync(local))).toBe(true);
+  });
+}, 120000);
+
+test('with HTTP on, a WebDAV PUT and GET through the redirector work', async () => {
+  await withCluster({ ...FAST, name: 'http', worker: { replicas: 2 }, xrootd: { ...FAST.xrootd, http: true } }, async (c) => {
+    await waitForMembers(c, 2);
+    const url = `http://127.0.0.1:${c.pod('redirector', 0).port}/data/web.bin`;
+    const local = randomFile('web.bin', 100 << 10);
+    const put = run(['curl', '-sS', '--fail', '--location', '--upload-file', local, '-o', '/dev/null', '-w', '%{http_code}', url], process.env, 60000);
+    expect(put).toMatchObject({ code: 0 });
+    expect(put.out).toMatch(/^20[01]$/);
+    const back = join(scratch, 'web.back');
+    const get = run(['curl', '-sS', '--fail', '--location', '-o', back, url], process.env, 60000);
+    expect(get.code).toBe(0);
+    expect(readFileSync(back).equals(readFileSync(local))).toBe(true);
+  });
+}, 120000);
+
+describe('small volumes', () => {
+  // A 64 MiB filesystem per data server: cmsd's default 10 GB free-space minimum would refuse every write.
+  const mounts: string[] = [];
+  const dataDirOf = (pod: string): string => {
+    const dir = mkdtempSync(join(scratch, `vol-${pod}-`));
+    const r = run(['mount', '-t', 'tmpfs', '-o', 'size=64m,mode=0755', 'tmpfs', dir]);
+    if (r.code !== 0) throw new Error(`mounting a 64 MiB tmpfs needs root: ${r.out}`);
+    mounts.push(dir);
+    return dir;
+  };
+  afterEach(() => { while (mounts.length) run(['umount', mounts.pop()!]); });
+
+  test('with the capacity given, writes land (the derived cms.space fits the volume)', async () => {
+    await withCluster({ ...FAST, name: 'small', worker: { replicas: 1, storage: { capacity: '64Mi' } } }, async (c) => {
+      await waitForMembers(c, 1);
+      const local = randomFile('small.bin', 4 << 20);
+      copy(local, c.url(0, '/data/small.bin'));
+      const back = join(scratch, 'small.back');
+      copy(c.url(0, '/data/small.bin'), back);
+      expect(readFileSync(back).equals(readFileSync(local))).toBe(true);
+    }, { dataDirOf });
+  }, 120000);
+
+  test('with a capacity far above the volume, the same write is refused for lack of space', async () => {
+    await withCluster({ ...FAST, name: 'small', worker: { replicas: 1, storage: { capacity: '100Gi' } } }, async (c) => {
+      await waitForMembers(c, 1);
+      const refused = run(['xrdcp', '--force', '--nopbar', randomFile('big.bin', 1024), c.url(0, '/data/big.bin')], process.env, 60000);
+      expect(refused.code).not.toBe(0);
+      expect(refused.out).toMatch(/space|No servers are available to write/i);
+    }, { dataDirOf });
+  }, 120000);
+});

@@ -1,0 +1,87 @@
+/** Processes started by tests: tracked by pid, always stopped, logs kept for failures. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface Daemon {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+  readonly child: ChildProcess;
+  exited: boolean;
+}
+
+/** Starts a process with output to a log file; `asUser` drops root (XRootD refuses to run as root). */
+export function startDaemon(name: string, command: string[], env: NodeJS.ProcessEnv, logFile: string, asUser?: string): Daemon {
+  const argv = asUser && process.getuid?.() === 0
+    ? ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--init-groups', '--', ...command]
+    : command;
+  const fd = openSync(logFile, 'a');
+  const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  if (child.pid === undefined) throw new Error(`could not start ${name}: ${argv.join(' ')}`);
+  const daemon: Daemon = { name, pid: child.pid, logFile, child, exited: false };
+  child.on('exit', () => { daemon.exited = true; });
+  return daemon;
+}
+
+/** Stops a daemon by its pid: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopDaemon(d: Daemon, graceMs = 3000): Promise<void> {
+  if (d.exited) return;
+  const gone = new Promise<void>((resolve) => d.child.once('exit', () => resolve()));
+  try { process.kill(d.pid, 'SIGTERM'); } catch { return; }
+  const timer = setTimeout(() => { try { process.kill(d.pid, 'SIGKILL'); } catch { /* already gone */ } }, graceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
+export function logOf(d: Daemon, lastLines = 60): string {
+  try {
+    const lines = readFileSync(d.logFile, 'utf8').split('\n');
+    return `----- ${d.name} (pid ${d.pid}${d.exited ? ', exited' : ''}) -----\n${lines.slice(-lastLines).join('\n')}`;
+  } catch {
+    return `----- ${d.name}: no log -----`;
+  }
+}
+
+/** Free TCP ports on 127.0.0.1, distinct from each other. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails naming what it waited for. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface RunResult { readonly code: number; readonly out: string }
+
+/** Runs a short command to completion (a client such as xrdcp), with a timeout. */
+export function run(command: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 30000, input?: string): RunResult {
+  const r = spawnSync(command[0], command.slice(1), { env, timeout: timeoutMs, encoding: 'utf8', input });
+  return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+/** Fails with a clear message when a required program is missing (never a skip). */
+export function requirePrograms(programs: string[], hint: string): void {
+  const missing = programs.filter((p) => run(['sh', '-c', `command -v ${p}`]).code !== 0);
+  if (missing.length) throw new Error(`missing ${missing.join(', ')}: ${hint}`);
+}
