@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the test control plane: etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler and kwok, from the Go modules pinned in
+# kube-controller-manager, kube-scheduler, kubectl (the reference client, version-matched) and kwok, from the Go modules pinned in
 # kube/go.mod and kwok/go.mod. Binaries are cached outside the work tree, keyed by
 # the pinned versions and a hash of the module files, and rebuilt only when missing.
 # Prints the directory that holds the binaries (and kwok's stage files) on stdout.
@@ -9,7 +9,7 @@
 # holds all five binaries is used as it is.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
 
 has_all() {
   local dir=$1 b
@@ -51,6 +51,7 @@ echo "building control plane $k8s_version (etcd $etcd_version, kwok $kwok_versio
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler \
+  k8s.io/kubernetes/cmd/kubectl \
   go.etcd.io/etcd/server/v3)
 # go names the etcd binary after its module's last element before /v3.
 mv "$staging/server" "$staging/etcd"

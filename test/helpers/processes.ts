@@ -76,7 +76,7 @@ export interface RunResult { readonly code: number; readonly out: string }
 
 /** Runs a short command to completion (a client such as xrdcp), with a timeout. */
 export function run(command: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 30000, input?: string): RunResult {
-  const r = spawnSync(command[0], command.slice(1), { env, timeout: timeoutMs, encoding: 'utf8', input });
+  const r = spawnSync(command[0], command.slice(1), { env, timeout: timeoutMs, encoding: 'utf8', input, maxBuffer: 256 * 2 ** 20 });
   return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 

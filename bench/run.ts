@@ -1,0 +1,45 @@
+/**
+ * Benchmarks, printing their figures (tests check behaviour, not timing):
+ *   synth-1000: in-process synthesis of a 1,000-data-server cluster (target < 200 ms)
+ *   cdk8s-synth: wall time of `npx cdk8s synth` for all examples
+ * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
+ */
+import { App, Chart } from 'cdk8s';
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { XrootdCluster } from '../constructs/index.js';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function synth1000(): void {
+  const once = (): number => {
+    const t = performance.now();
+    const app = new App();
+    new XrootdCluster(new Chart(app, 'big'), 'cluster', { name: 'big', worker: { replicas: 1000 } });
+    app.synthYaml();
+    return performance.now() - t;
+  };
+  once(); // warm-up: module loading and JIT
+  const runs = Array.from({ length: 15 }, once);
+  console.log(`synth-1000: median ${median(runs).toFixed(1)} ms, min ${Math.min(...runs).toFixed(1)} ms over ${runs.length} runs (target < 200 ms)`);
+}
+
+function cdk8sSynth(): void {
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const r = spawnSync('npx', ['cdk8s', 'synth'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`npx cdk8s synth failed: ${r.stdout}${r.stderr}`);
+    runs.push(performance.now() - t);
+  }
+  console.log(`cdk8s-synth: median ${(median(runs) / 1000).toFixed(2)} s over ${runs.length} runs (tsc compile included)`);
+}
+
+const benches: Record<string, () => void> = { 'synth-1000': synth1000, 'cdk8s-synth': cdk8sSynth };
+const selected = process.argv.slice(2);
+for (const [name, bench] of Object.entries(benches)) {
+  if (selected.length === 0 || selected.includes(name)) bench();
+}

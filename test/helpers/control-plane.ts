@@ -1,0 +1,170 @@
+/**
+ * A real Kubernetes control plane for tests: etcd, kube-apiserver (token auth,
+ * RBAC, PodSecurity admission), kube-controller-manager, kube-scheduler and
+ * kwok (simulated kubelets), on loopback with free ports and a temp dir.
+ * Binaries come from test/controlplane/build.sh (cached, or KUBEBUILDER_ASSETS).
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { repoRoot } from './repo.js';
+import { freePorts, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from './processes.js';
+
+export const ZONES = ['zone-a', 'zone-b'] as const;
+export const NODE_COUNT = 3;
+
+/** Builds or finds the binaries; prints nothing on success. */
+export function controlPlaneBinaries(): string {
+  const r = run(['bash', join(repoRoot(), 'test/controlplane/build.sh')], process.env, 45 * 60 * 1000);
+  const dir = r.out.trim().split('\n').pop() ?? '';
+  if (r.code !== 0 || !dir.startsWith('/')) throw new Error(`control-plane binaries could not be built:\n${r.out}`);
+  return dir;
+}
+
+interface Identity { readonly user: string; readonly token: string; readonly groups: readonly string[] }
+
+export class ControlPlane {
+  private readonly daemons: Daemon[] = [];
+  private readonly identities: Identity[] = [];
+  server = '';
+  /** Admin kubeconfig (system:masters). */
+  kubeconfig = '';
+
+  private constructor(readonly bin: string, readonly dir: string) {}
+
+  /** Starts everything and returns once nodes are Ready and the default StorageClass exists. */
+  static async start(): Promise<ControlPlane> {
+    const started = Date.now();
+    const cp = new ControlPlane(controlPlaneBinaries(), mkdtempSync(join(tmpdir(), 'k8s-')));
+    try {
+      await cp.boot();
+    } catch (e) {
+      console.error(`control plane failed to start:\n${cp.logs()}`);
+      await cp.stop();
+      throw e;
+    }
+    cp.startSeconds = (Date.now() - started) / 1000;
+    return cp;
+  }
+
+  /** Seconds from start() to a usable cluster (binaries cached). */
+  startSeconds = 0;
+
+  private async boot(): Promise<void> {
+    const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort, kwokPort] = await freePorts(6);
+    const d = this.dir;
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(join(d, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
+    writeFileSync(join(d, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    this.identities.push({ user: 'admin', token: randomBytes(16).toString('hex'), groups: ['system:masters'] });
+    this.identities.push({ user: 'xrootd-agent', token: randomBytes(16).toString('hex'), groups: [] });
+    this.identities.push({ user: 'nobody', token: randomBytes(16).toString('hex'), groups: [] });
+    writeFileSync(join(d, 'tokens.csv'), this.identities.map((i) => `${i.token},${i.user},${i.user},"${i.groups.join(',')}"`).join('\n') + '\n');
+
+    this.spawn('etcd', [
+      '--data-dir', join(d, 'etcd'), '--name', 'default',
+      '--listen-client-urls', `http://127.0.0.1:${etcdClient}`, '--advertise-client-urls', `http://127.0.0.1:${etcdClient}`,
+      '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
+      '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`, '--unsafe-no-fsync=true', '--log-level', 'warn',
+    ]);
+    this.spawn('kube-apiserver', [
+      `--etcd-servers=http://127.0.0.1:${etcdClient}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`, `--cert-dir=${join(d, 'certs')}`, '--service-cluster-ip-range=10.0.0.0/24',
+      '--service-account-issuer=https://kubernetes.default.svc', `--service-account-key-file=${join(d, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(d, 'sa.key')}`, `--token-auth-file=${join(d, 'tokens.csv')}`,
+      '--authorization-mode=RBAC', '--allow-privileged=true', '--enable-admission-plugins=PodSecurity,DefaultStorageClass',
+      '--endpoint-reconciler-type=none', '-v=1',
+    ]);
+    this.server = `https://127.0.0.1:${apiPort}`;
+    this.kubeconfig = this.writeKubeconfig('admin');
+    await waitFor('the API server to be ready', () => (this.kubectl(['get', '--raw', '/readyz']).out.trim() === 'ok' ? true : undefined), 60000, 250);
+
+    this.spawn('kube-controller-manager', [
+      `--kubeconfig=${this.kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`,
+      `--service-account-private-key-file=${join(d, 'sa.key')}`, '--use-service-account-credentials=false',
+      '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller', '-v=1',
+    ]);
+    this.spawn('kube-scheduler', [`--kubeconfig=${this.kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`, '-v=1']);
+
+    // kwok wants Stage objects only; the StorageClass that ships beside them is created through the API.
+    const stageFiles = readdirSync(join(this.bin, 'stages')).filter((f) => f !== 'storage-class.yaml').sort();
+    // The examples name StorageClass "standard" (as many clusters have); kwok provisions it like its own.
+    const stages = stageFiles.map((f) => readFileSync(join(this.bin, 'stages', f), 'utf8'))
+      .map((y) => y.replace("self.spec.storageClassName == 'kwok-volume'", "self.spec.storageClassName in ['kwok-volume', 'standard']"));
+    writeFileSync(join(d, 'kwok.yaml'), stages.join('\n---\n'));
+    this.spawn('kwok', [`--kubeconfig=${this.kubeconfig}`, `--config=${join(d, 'kwok.yaml')}`, '--manage-all-nodes=true',
+      '--server-address', `127.0.0.1:${kwokPort}`]);
+
+    const storageClass = readFileSync(join(this.bin, 'stages', 'storage-class.yaml'), 'utf8');
+    this.applyYaml(storageClass);
+    this.applyYaml(storageClass.replace('name: kwok-volume', 'name: standard').replace('"true"', '"false"'));
+    this.applyYaml(Array.from({ length: NODE_COUNT }, (_, i) => stringify({
+      apiVersion: 'v1', kind: 'Node',
+      metadata: {
+        name: `kwok-node-${i}`,
+        labels: { 'kubernetes.io/hostname': `kwok-node-${i}`, 'topology.kubernetes.io/zone': ZONES[i % ZONES.length], type: 'kwok' },
+        annotations: { 'kwok.x-k8s.io/node': 'fake' },
+      },
+    })).join('---\n'));
+    await waitFor('nodes to be Ready', () => {
+      const r = this.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}']);
+      return r.out.trim().split(' ').filter((s) => s === 'True').length === NODE_COUNT ? true : undefined;
+    }, 60000, 250);
+    await waitFor('the default ServiceAccount to exist', () => (this.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).code === 0 ? true : undefined), 60000, 250);
+  }
+
+  private spawn(name: string, args: string[]): void {
+    this.daemons.push(startDaemon(name, [join(this.bin, name), ...args], { PATH: process.env.PATH, HOME: this.dir }, join(this.dir, `${name}.log`)));
+  }
+
+  /** Writes a kubeconfig for one of the identities (admin, xrootd-agent, nobody). */
+  writeKubeconfig(user: string): string {
+    const id = this.identities.find((i) => i.user === user);
+    if (!id) throw new Error(`no identity ${user}`);
+    const path = join(this.dir, `${user}.kubeconfig`);
+    writeFileSync(path, stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': user,
+      clusters: [{ name: 'test', cluster: { server: this.server, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: user, user: { token: id.token } }],
+      contexts: [{ name: user, context: { cluster: 'test', user } }],
+    }));
+    return path;
+  }
+
+  /** kubectl (the reference client) against this cluster, as admin unless another kubeconfig is given. */
+  kubectl(args: string[], opts: { input?: string; kubeconfig?: string; timeoutMs?: number } = {}): RunResult {
+    return run([join(this.bin, 'kubectl'), `--kubeconfig=${opts.kubeconfig ?? this.kubeconfig}`, ...args], process.env, opts.timeoutMs ?? 60000, opts.input);
+  }
+
+  /** Server-side apply of YAML as admin; throws with kubectl's output on failure. */
+  applyYaml(yaml: string, extra: string[] = []): string {
+    const r = this.kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-', ...extra], { input: yaml });
+    if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.out}`);
+    return r.out;
+  }
+
+  /** Parsed `kubectl get -o json`. */
+  getJson(args: string[]): any {
+    const r = this.kubectl(['get', ...args, '-o', 'json']);
+    if (r.code !== 0) throw new Error(`kubectl get ${args.join(' ')} failed: ${r.out}`);
+    return JSON.parse(r.out);
+  }
+
+  logs(lastLines = 40): string {
+    return this.daemons.map((d) => logOf(d, lastLines)).join('\n');
+  }
+
+  /** Stops every process this control plane started, by pid, and removes its state. */
+  async stop(): Promise<void> {
+    for (const d of [...this.daemons].reverse()) await stopDaemon(d, 5000);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A namespace, optionally enforcing a Pod Security Standard. */
+export function createNamespace(cp: ControlPlane, name: string, enforce?: 'restricted' | 'baseline'): void {
+  const labels = enforce ? { 'pod-security.kubernetes.io/enforce': enforce, 'pod-security.kubernetes.io/enforce-version': 'latest' } : {};
+  cp.applyYaml(stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }));
+}
