@@ -78,6 +78,17 @@ test('the restricted profile really is enforced: a privileged pod is refused in 
   expect(r.out).toContain('violates PodSecurity "restricted:latest"');
 }), 60000);
 
+test('RBAC is enforced: a non-admin identity is refused until a Role grants it', () => withLogs(() => {
+  const nobody = cp.writeKubeconfig('nobody');
+  const denied = cp.kubectl(['get', 'statefulsets', '-n', NAMESPACE], { kubeconfig: nobody });
+  expect(denied.code).not.toBe(0);
+  expect(denied.out).toContain('User "nobody" cannot list resource "statefulsets"');
+  cp.kubectl(['create', 'role', 'read-sts', '-n', NAMESPACE, '--verb=get,list', '--resource=statefulsets.apps']);
+  cp.kubectl(['create', 'rolebinding', 'nobody-reads', '-n', NAMESPACE, '--role=read-sts', '--user=nobody']);
+  expect(cp.kubectl(['get', 'statefulsets', '-n', NAMESPACE, '-o', 'name'], { kubeconfig: nobody }).out).toContain('statefulset.apps/minimal-worker');
+  expect(cp.kubectl(['delete', 'statefulset', 'minimal-worker', '-n', NAMESPACE, '--dry-run=server'], { kubeconfig: nobody }).code).not.toBe(0);
+}), 60000);
+
 test('data volumes bind, one per data server', () => withLogs(async () => {
   for (const { name } of examples) {
     const workers = statefulSets(name).find((s) => s.metadata.name === `${name}-worker`).spec.replicas;
