@@ -1,5 +1,6 @@
 /** The xrootd-k8s construct library. */
 export { XrootdCluster } from './xrootd-cluster.js';
+export { XrootdCrds, xrootdCrd, xrootdVersionCrd, XROOTD_GROUP, CATALOG_GROUP, API_VERSION } from './crds.js';
 export { resolveCluster, type ClusterModel, type XrootdClusterProps, type RolloutPartitions } from './model.js';
 export { BUILT_IN_CATALOG, VersionCatalog, type XrootdFeature, type XrootdRelease } from './catalog.js';
 export { ClusterNames, ROLES, type Role } from './names.js';

@@ -10,7 +10,7 @@ import { MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './spa
 import { xrootdSpecSchema } from './spec/schema.js';
 import type { ResolvedXrootdSpec, XrootdSpec } from './spec/types.generated.js';
 import { applySchema, issue, SpecValidationError, type SpecIssue } from './spec/validate.js';
-import { capacity, topology, type Topology } from './topology.js';
+import { topology, type Topology } from './topology.js';
 
 /** Where a rolling change stands, per role: pods with ordinal >= partition run the new template. */
 export type RolloutPartitions = Partial<Record<Role, number>>;
@@ -71,10 +71,6 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   if (!release) issues.push(issue('version', `must be a version in the catalog (${catalog.versions().join(', ')})`, spec.version));
 
   const t = topology(spec.redirector.replicas, spec.worker.replicas, spec.supervisor.replicas);
-  if (capacity(t.supervisors) < t.workers) {
-    issues.push(issue('supervisor.replicas', `is too small for ${t.workers} data servers: at least ${Math.ceil((t.workers - 64) / 63)} needed (64 subscribers each)`, t.supervisors));
-  }
-  if (spec.xrootd.port === spec.xrootd.cmsdPort) issues.push(issue('xrootd.cmsdPort', 'must differ from xrootd.port', spec.xrootd.cmsdPort));
 
   const capacityBytes = quantityBytes(spec.worker.storage.capacity);
   if (capacityBytes === undefined || capacityBytes < MIN_CAPACITY_BYTES) {

@@ -4,7 +4,7 @@
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { join } from 'node:path';
-import { XrootdCluster } from '../constructs/index.js';
+import { XrootdCluster, XrootdCrds } from '../constructs/index.js';
 import { examples } from './clusters.js';
 
 const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
@@ -13,3 +13,8 @@ for (const props of examples) {
   new XrootdCluster(new Chart(app, props.name), 'cluster', props);
   app.synth();
 }
+
+// The CRDs of the Xrootd and XrootdVersion resources: cluster-scoped, so in a chart without a namespace.
+const crds = new App({ outdir: join(outRoot, 'crds'), yamlOutputType: YamlOutputType.FILE_PER_CHART });
+new XrootdCrds(new Chart(crds, 'crds'), 'crds');
+crds.synth();

@@ -52,17 +52,32 @@ function rows(field: ObjectField, prefix: string): string[] {
   });
 }
 
-export function renderReference(root: ObjectField): string {
+const table = (root: ObjectField): string[] => [
+  '| field | type | default | rules | meaning |',
+  '| --- | --- | --- | --- | --- |',
+  ...rows(root, ''),
+  '',
+];
+
+export function renderReference(spec: ObjectField, status: ObjectField, versionSpec: ObjectField): string {
   return [
     '<!-- Generated from constructs/spec/schema.ts by `npm run codegen`. Do not edit. -->',
     '# Xrootd spec reference',
     '',
     'The same fields are the `spec` of an `Xrootd` custom resource (`xrootd.org/v1alpha1`) and the props of the `XrootdCluster` construct (which adds `name` and `namespace`).',
-    'Validation gives every broken rule as `field rule, got value`.',
+    'Validation gives every broken rule as `field rule, got value`; the CRD carries the same rules (OpenAPI keywords and CEL).',
     '',
-    '| field | type | default | rules | meaning |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows(root, ''),
+    '## Xrootd spec (xrootd.org/v1alpha1)',
     '',
+    ...table(spec),
+    ...(spec.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule}.`),
+    ...Object.values(spec.fields).flatMap((f) => (f.kind === 'object' ? (f.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule} (in \`${f.typeName}\`).`) : [])),
+    '',
+    '## Xrootd status (written by the agent)',
+    '',
+    ...table(status),
+    '## XrootdVersion spec (catalog.xrootd.org/v1alpha1, cluster-scoped)',
+    '',
+    ...table(versionSpec),
   ].join('\n');
 }

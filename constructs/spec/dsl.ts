@@ -35,9 +35,23 @@ export interface BooleanField extends Described {
   readonly default?: boolean;
 }
 
+/**
+ * A rule across fields of one object, stated twice in one place: as a check for
+ * the library and as CEL for the API server. `path` is relative to the object.
+ */
+export interface CrossFieldRule {
+  readonly path: string;
+  /** What must hold, in words: `<path> <rule>`. */
+  readonly rule: string;
+  readonly cel: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly check: (self: any) => boolean;
+}
+
 export interface ObjectField extends Described {
   readonly kind: 'object';
   readonly fields: Readonly<Record<string, Field>>;
+  readonly rules?: readonly CrossFieldRule[];
   readonly required?: readonly string[];
   /** Name of the generated TypeScript interface. */
   readonly typeName: string;

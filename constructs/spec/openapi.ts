@@ -10,7 +10,7 @@ const celString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'
 
 export function toOpenApi(field: Field): JsonSchema {
   const out: JsonSchema = { description: field.description };
-  const validations: Array<{ rule: string; message: string }> = [];
+  const validations: Array<{ rule: string; message: string; fieldPath?: string }> = [];
   switch (field.kind) {
     case 'string':
       out.type = 'string';
@@ -32,6 +32,7 @@ export function toOpenApi(field: Field): JsonSchema {
       out.type = 'object';
       out.properties = Object.fromEntries(Object.entries(field.fields).map(([k, f]) => [k, toOpenApi(f)]));
       if (field.required?.length) out.required = [...field.required];
+      for (const r of field.rules ?? []) validations.push({ rule: r.cel, message: `${r.path} ${r.rule}`, fieldPath: `.${r.path}` });
       break;
     case 'array':
       out.type = 'array';

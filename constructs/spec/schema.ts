@@ -102,6 +102,9 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     summaryMonitoring: str('Destination host:port of XRootD summary monitoring packets (xrd.report), sent every 60 s.', {
       pattern: { regex: '^[A-Za-z0-9.-]+:[0-9]{1,5}$', rule: 'must be host:port' },
     }),
+  }, {
+    rules: [{ path: 'cmsdPort', rule: 'must differ from xrootd.port', // has(): the API server also checks the CRD's `default: {}` against the rule, before nested defaults.
+      cel: '!has(self.port) || !has(self.cmsdPort) || self.cmsdPort != self.port', check: (x) => x.cmsdPort !== x.port }],
   }),
   scheduling: obj('SchedulingSpec', 'Where the pods run.', {
     spreadAcrossHosts: bool('Spread each role\'s pods across nodes (topology spread, best effort).', { default: true }),
@@ -123,4 +126,11 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     runAsGroup: int('Group id of the daemons.', { default: 10940, minimum: 1, maximum: 2147483647 }),
     fsGroup: int('Group that owns the data volumes.', { default: 10940, minimum: 1, maximum: 2147483647 }),
   }),
+}, {
+  rules: [{
+    path: 'supervisor.replicas',
+    rule: 'is too small for worker.replicas: each supervisor takes 64 data servers and a manager slot (64 + 63 x supervisors >= data servers)',
+    cel: '!has(self.supervisor) || !has(self.supervisor.replicas) || !has(self.worker) || !has(self.worker.replicas) || 64 + 63 * self.supervisor.replicas >= self.worker.replicas',
+    check: (s) => s.supervisor.replicas === undefined || 64 + 63 * s.supervisor.replicas >= s.worker.replicas,
+  }],
 });

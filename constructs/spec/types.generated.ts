@@ -325,6 +325,120 @@ export interface SecuritySpec {
   readonly fsGroup?: number;
 }
 
+/** Observed state of an XRootD cluster, written by the agent. */
+export interface XrootdStatus {
+  /**
+   * The spec generation this status describes.
+   */
+  readonly observedGeneration?: number;
+  /**
+   * Ready, Progressing and Degraded.
+   */
+  readonly conditions?: XrootdCondition[];
+  /**
+   * Pods of one role, as the StatefulSet reports them.
+   * @default - every field at its default
+   */
+  readonly redirectors?: RoleStatus;
+  /**
+   * Pods of one role, as the StatefulSet reports them.
+   * @default - every field at its default
+   */
+  readonly supervisors?: RoleStatus;
+  /**
+   * Pods of one role, as the StatefulSet reports them.
+   * @default - every field at its default
+   */
+  readonly workers?: RoleStatus;
+  /**
+   * The XRootD version every pod runs.
+   */
+  readonly currentVersion?: string;
+  /**
+   * The version the spec asks for.
+   */
+  readonly targetVersion?: string;
+  /**
+   * The image of the target version.
+   */
+  readonly image?: string;
+  /**
+   * Label selector of the data servers (for the scale subresource).
+   */
+  readonly workerSelector?: string;
+  /**
+   * Data servers the redirectors report as subscribed.
+   */
+  readonly members?: string[];
+}
+
+/** A kstatus-compatible condition. */
+export interface XrootdCondition {
+  /**
+   * Ready, Progressing or Degraded.
+   */
+  readonly type: string;
+  /**
+   * True, False or Unknown.
+   */
+  readonly status: 'True' | 'False' | 'Unknown';
+  /**
+   * One word in CamelCase saying why.
+   */
+  readonly reason?: string;
+  /**
+   * What a person reads.
+   */
+  readonly message?: string;
+  /**
+   * When the status last changed (RFC 3339).
+   */
+  readonly lastTransitionTime?: string;
+  /**
+   * The generation the condition was computed for.
+   */
+  readonly observedGeneration?: number;
+}
+
+/** Pods of one role, as the StatefulSet reports them. */
+export interface RoleStatus {
+  /**
+   * Pods the StatefulSet has.
+   */
+  readonly replicas?: number;
+  /**
+   * Pods ready (XRootD up and joined, as the probes define).
+   */
+  readonly ready?: number;
+  /**
+   * Pods on the current pod template.
+   */
+  readonly updated?: number;
+}
+
+/** One XRootD version of the catalog. */
+export interface XrootdVersionSpec {
+  /**
+   * The version name that Xrootd resources use in spec.version.
+   * Rule: must be a version name such as 5.9.1.
+   */
+  readonly version: string;
+  /**
+   * Container image of this version (see docs/image.md).
+   * Rule: must be an image reference without spaces.
+   */
+  readonly image: string;
+  /**
+   * Why this version should not be used any more; set means deprecated.
+   */
+  readonly deprecated?: string;
+  /**
+   * What this version supports, which decides what the library renders.
+   * @default []
+   */
+  readonly features?: Array<'maxfd' | 'identity-env'>;
+}
+
 /** Desired state of an XRootD cluster. (defaults applied) */
 export interface ResolvedXrootdSpec {
   readonly version: string;
@@ -428,4 +542,43 @@ export interface ResolvedSecuritySpec {
   readonly runAsUser: number;
   readonly runAsGroup: number;
   readonly fsGroup: number;
+}
+
+/** Observed state of an XRootD cluster, written by the agent. (defaults applied) */
+export interface ResolvedXrootdStatus {
+  readonly observedGeneration?: number;
+  readonly conditions?: ResolvedXrootdCondition[];
+  readonly redirectors: ResolvedRoleStatus;
+  readonly supervisors: ResolvedRoleStatus;
+  readonly workers: ResolvedRoleStatus;
+  readonly currentVersion?: string;
+  readonly targetVersion?: string;
+  readonly image?: string;
+  readonly workerSelector?: string;
+  readonly members?: string[];
+}
+
+/** A kstatus-compatible condition. (defaults applied) */
+export interface ResolvedXrootdCondition {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason?: string;
+  readonly message?: string;
+  readonly lastTransitionTime?: string;
+  readonly observedGeneration?: number;
+}
+
+/** Pods of one role, as the StatefulSet reports them. (defaults applied) */
+export interface ResolvedRoleStatus {
+  readonly replicas?: number;
+  readonly ready?: number;
+  readonly updated?: number;
+}
+
+/** One XRootD version of the catalog. (defaults applied) */
+export interface ResolvedXrootdVersionSpec {
+  readonly version: string;
+  readonly image: string;
+  readonly deprecated?: string;
+  readonly features: Array<'maxfd' | 'identity-env'>;
 }

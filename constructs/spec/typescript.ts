@@ -58,8 +58,9 @@ function renderInterface(type: ObjectField, resolved: boolean): string[] {
   return out;
 }
 
-export function renderTypeScript(root: ObjectField): string {
-  const types = objectTypes(root);
+export function renderTypeScript(roots: readonly ObjectField[]): string {
+  const seen = new Set<string>();
+  const types = roots.flatMap(objectTypes).filter((t) => !seen.has(t.typeName) && seen.add(t.typeName));
   return [
     '// Generated from constructs/spec/schema.ts by `npm run codegen`. Do not edit.',
     "import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';",

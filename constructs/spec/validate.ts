@@ -104,9 +104,16 @@ function applyObject(field: ObjectField, value: unknown, path: string, issues: S
     if (value[key] === undefined || value[key] === null) issues.push(issue(join(path, key), 'is required'));
   }
   const out: Record<string, unknown> = {};
+  const before = issues.length;
   for (const key of known) {
     const v = applySchema(field.fields[key], value[key], join(path, key), issues);
     if (v !== undefined) out[key] = v;
+  }
+  // Cross-field rules read defaulted values, and only once the fields themselves are valid.
+  if (issues.length === before) {
+    for (const r of field.rules ?? []) {
+      if (!r.check(out)) issues.push({ path: join(path, r.path), rule: r.rule, message: `${join(path, r.path)} ${r.rule}` });
+    }
   }
   return out;
 }

@@ -1,0 +1,103 @@
+/**
+ * The CustomResourceDefinitions: Xrootd (xrootd.org/v1alpha1) and XrootdVersion
+ * (catalog.xrootd.org/v1alpha1), their OpenAPI schemas derived from the spec
+ * schema. Cluster-scoped: put them in a chart without a namespace.
+ */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { MANAGED_BY } from './labels.js';
+import { toOpenApi } from './spec/openapi.js';
+import { xrootdStatusSchema, xrootdVersionSpecSchema } from './spec/resources.js';
+import { xrootdSpecSchema } from './spec/schema.js';
+
+export const XROOTD_GROUP = 'xrootd.org';
+export const CATALOG_GROUP = 'catalog.xrootd.org';
+export const API_VERSION = 'v1alpha1';
+/** The longest derived StatefulSet name is the cluster name plus "-redirector" (or "-supervisor"), at most 52. */
+export const MAX_CLUSTER_NAME = 41;
+
+const labels = { 'app.kubernetes.io/name': 'xrootd-k8s', 'app.kubernetes.io/managed-by': MANAGED_BY };
+
+const envelope = (spec: Record<string, unknown>, status?: Record<string, unknown>) => ({
+  type: 'object',
+  properties: {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { type: 'object' },
+    spec,
+    ...(status ? { status } : {}),
+  },
+  required: ['spec'],
+});
+
+export function xrootdCrd(): Record<string, unknown> {
+  const schema = envelope(toOpenApi(xrootdSpecSchema), toOpenApi(xrootdStatusSchema)) as Record<string, unknown>;
+  schema['x-kubernetes-validations'] = [{
+    rule: `self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= ${MAX_CLUSTER_NAME}`,
+    message: `metadata.name must be a DNS label (lower-case letters, digits and "-", starting with a letter) of at most ${MAX_CLUSTER_NAME} characters: derived StatefulSet names add 11`,
+  }];
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `xrootds.${XROOTD_GROUP}`, labels },
+    spec: {
+      group: XROOTD_GROUP,
+      names: { kind: 'Xrootd', listKind: 'XrootdList', plural: 'xrootds', singular: 'xrootd', shortNames: ['xrd'], categories: ['xrootd-k8s'] },
+      scope: 'Namespaced',
+      versions: [{
+        name: API_VERSION,
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: schema },
+        subresources: {
+          status: {},
+          // `kubectl scale xrootd/NAME --replicas=N` and autoscalers change the data servers.
+          scale: { specReplicasPath: '.spec.worker.replicas', statusReplicasPath: '.status.workers.replicas', labelSelectorPath: '.status.workerSelector' },
+        },
+        additionalPrinterColumns: [
+          { name: 'Redirectors', type: 'integer', jsonPath: '.status.redirectors.ready', description: 'Ready redirectors' },
+          { name: 'Workers', type: 'integer', jsonPath: '.status.workers.ready', description: 'Ready data servers' },
+          { name: 'Version', type: 'string', jsonPath: '.status.currentVersion', description: 'XRootD version every pod runs' },
+          { name: 'Target', type: 'string', jsonPath: '.spec.version', priority: 1, description: 'XRootD version asked for' },
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ],
+      }],
+    },
+  };
+}
+
+export function xrootdVersionCrd(): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `xrootdversions.${CATALOG_GROUP}`, labels },
+    spec: {
+      group: CATALOG_GROUP,
+      names: { kind: 'XrootdVersion', listKind: 'XrootdVersionList', plural: 'xrootdversions', singular: 'xrootdversion', shortNames: ['xrdv'], categories: ['xrootd-k8s'] },
+      scope: 'Cluster',
+      versions: [{
+        name: API_VERSION,
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: envelope(toOpenApi(xrootdVersionSpecSchema)) },
+        additionalPrinterColumns: [
+          { name: 'Version', type: 'string', jsonPath: '.spec.version' },
+          { name: 'Image', type: 'string', jsonPath: '.spec.image' },
+          { name: 'Deprecated', type: 'string', jsonPath: '.spec.deprecated' },
+        ],
+      }],
+    },
+  };
+}
+
+/** Both CRDs, in a chart that has no namespace. */
+export class XrootdCrds extends Construct {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    for (const [cid, crd] of [['xrootd', xrootdCrd()], ['xrootd-version', xrootdVersionCrd()]] as const) {
+      const { apiVersion, kind, metadata, ...rest } = crd as { apiVersion: string; kind: string; metadata: Record<string, unknown> };
+      new ApiObject(this, cid, { apiVersion, kind, metadata, ...rest });
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The status of an Xrootd resource and the spec of an XrootdVersion, in the
+ * same schema language as the Xrootd spec: one source for the CRDs and the types.
+ */
+import { ALL_FEATURES } from '../catalog.js';
+import { arr, int, obj, str } from './dsl.js';
+
+const roleStatus = obj('RoleStatus', 'Pods of one role, as the StatefulSet reports them.', {
+  replicas: int('Pods the StatefulSet has.'),
+  ready: int('Pods ready (XRootD up and joined, as the probes define).'),
+  updated: int('Pods on the current pod template.'),
+});
+
+export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible condition.', {
+  type: str('Ready, Progressing or Degraded.'),
+  status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
+  reason: str('One word in CamelCase saying why.'),
+  message: str('What a person reads.'),
+  lastTransitionTime: str('When the status last changed (RFC 3339).'),
+  observedGeneration: int('The generation the condition was computed for.'),
+}, { required: ['type', 'status'] });
+
+export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRootD cluster, written by the agent.', {
+  observedGeneration: int('The spec generation this status describes.'),
+  conditions: arr('Ready, Progressing and Degraded.', conditionSchema),
+  redirectors: roleStatus,
+  supervisors: roleStatus,
+  workers: roleStatus,
+  currentVersion: str('The XRootD version every pod runs.'),
+  targetVersion: str('The version the spec asks for.'),
+  image: str('The image of the target version.'),
+  workerSelector: str('Label selector of the data servers (for the scale subresource).'),
+  members: arr('Data servers the redirectors report as subscribed.', str('A data server.')),
+});
+
+export const xrootdVersionSpecSchema = obj('XrootdVersionSpec', 'One XRootD version of the catalog.', {
+  version: str('The version name that Xrootd resources use in spec.version.', {
+    pattern: { regex: '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,62}$', rule: 'must be a version name such as 5.9.1' },
+  }),
+  image: str('Container image of this version (see docs/image.md).', { pattern: { regex: '^[^\\s]+$', rule: 'must be an image reference without spaces' } }),
+  deprecated: str('Why this version should not be used any more; set means deprecated.'),
+  features: arr('What this version supports, which decides what the library renders.', str('A feature.', { enum: ALL_FEATURES }), { default: [] }),
+}, { required: ['version', 'image'] });

@@ -1,0 +1,102 @@
+/**
+ * The CRDs on a real API server: they establish, the server's defaulting gives
+ * exactly the library's defaults, and invalid resources are refused at
+ * admission with the rules' own words.
+ */
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { BUILT_IN_CATALOG } from '../../constructs/index.js';
+import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
+import { applySchema } from '../../constructs/spec/validate.js';
+import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
+import { waitFor } from '../helpers/processes.js';
+import { repoRoot } from '../helpers/repo.js';
+
+const NS = 'crd-test';
+let cp: ControlPlane;
+
+beforeAll(async () => {
+  cp = await ControlPlane.start();
+  createNamespace(cp, NS);
+  const r = cp.kubectl(['apply', '--server-side', '-f', join(repoRoot(), 'dist/crds/crds.k8s.yaml')]);
+  if (r.code !== 0) throw new Error(r.out);
+  await waitFor('the CRDs to be established', () => {
+    const r = cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', 'crd/xrootdversions.catalog.xrootd.org', '--timeout=5s']);
+    return r.code === 0 ? true : undefined;
+  }, 60000, 500);
+}, 20 * 60 * 1000);
+afterAll(async () => { await cp?.stop(); });
+
+const xrootd = (name: string, spec: Record<string, unknown>): string =>
+  stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace: NS }, spec });
+
+function create(name: string, spec: Record<string, unknown>): { code: number; out: string } {
+  return cp.kubectl(['create', '-f', '-'], { input: xrootd(name, spec) });
+}
+
+test('the API server defaults an Xrootd exactly as the library does', () => {
+  for (const [name, spec] of [['empty', {}], ['partial', { worker: { replicas: 7, storage: { capacity: '1Gi' } }, xrootd: { http: true } }]] as const) {
+    expect(create(name, spec)).toMatchObject({ code: 0 });
+    const stored = cp.getJson(['xrootd', name, '-n', NS]).spec;
+    expect(stored).toEqual(applySchema(xrootdSpecSchema, structuredClone(spec), '', []));
+  }
+});
+
+test.each<[string, string, Record<string, unknown>, string]>([
+  ['no data server', 'bad-replicas', { worker: { replicas: 0 } }, 'spec.worker.replicas: Invalid value: 0: spec.worker.replicas in body should be greater than or equal to 1'],
+  ['17 redirectors', 'bad-redirectors', { redirector: { replicas: 17 } }, 'should be less than or equal to 16'],
+  ['a managed directive', 'bad-directive', { worker: { extraDirectives: ['all.manager evil:1213'] } }, 'must not set a directive the library manages'],
+  ['two directives in one', 'bad-newline', { worker: { extraDirectives: ['xrootd.trace all\nall.role manager'] } }, 'spec.worker.extraDirectives[0]: Invalid value'],
+  ['equal ports', 'bad-ports', { xrootd: { port: 2000, cmsdPort: 2000 } }, 'cmsdPort must differ from xrootd.port'],
+  ['too few supervisors', 'bad-supervisors', { worker: { replicas: 200 }, supervisor: { replicas: 1 } }, 'supervisor.replicas is too small for worker.replicas'],
+  ['a duplicate export', 'bad-exports', { xrootd: { exports: [{ path: '/a' }, { path: '/a' }] } }, 'path must be unique in the list'],
+  ['a bad capacity', 'bad-capacity', { worker: { storage: { capacity: '10 GB' } } }, 'spec.worker.storage.capacity: Invalid value: "10 GB"'],
+  ['an unknown pull policy', 'bad-policy', { imagePullPolicy: 'Sometimes' }, 'supported values: "Always", "IfNotPresent", "Never"'],
+])('admission refuses %s with a message naming the field', (_why, name, spec, message) => {
+  const r = create(name, spec);
+  expect(r.code).not.toBe(0);
+  expect(r.out).toContain(message);
+  expect(cp.kubectl(['get', 'xrootd', name, '-n', NS]).code).not.toBe(0);
+});
+
+test('a name too long for the derived StatefulSet names is refused', () => {
+  const r = create('a'.repeat(42), {});
+  expect(r.code).not.toBe(0);
+  expect(r.out).toContain('metadata.name must be a DNS label');
+  expect(create('a'.repeat(41), {}).code).toBe(0);
+});
+
+test('storage settings are immutable once set', () => {
+  expect(create('immutable', { worker: { storage: { capacity: '1Gi' } } }).code).toBe(0);
+  const r = cp.kubectl(['patch', 'xrootd', 'immutable', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { worker: { storage: { capacity: '2Gi' } } } })]);
+  expect(r.code).not.toBe(0);
+  expect(r.out).toContain('is immutable once set');
+  // Other fields still change.
+  expect(cp.kubectl(['patch', 'xrootd', 'immutable', '-n', NS, '--type=merge', '-p', '{"spec":{"worker":{"replicas":3}}}']).code).toBe(0);
+});
+
+test('kubectl scale changes the data servers through the scale subresource', () => {
+  expect(create('scalable', {}).code).toBe(0);
+  const r = cp.kubectl(['scale', 'xrootd/scalable', '-n', NS, '--replicas=5']);
+  expect(r).toMatchObject({ code: 0 });
+  expect(cp.getJson(['xrootd', 'scalable', '-n', NS]).spec.worker.replicas).toBe(5);
+});
+
+test('kubectl get xrootd shows the printer columns', () => {
+  const header = cp.kubectl(['get', 'xrootd', '-n', NS]).out.split('\n')[0];
+  expect(header.split(/\s+/)).toEqual(['NAME', 'REDIRECTORS', 'WORKERS', 'VERSION', 'READY', 'AGE']);
+  expect(cp.kubectl(['get', 'xrd', '-n', NS, '-o', 'wide']).out.split('\n')[0]).toContain('TARGET');
+});
+
+test('every built-in catalog entry is a valid XrootdVersion', () => {
+  const objects = BUILT_IN_CATALOG.map((r) => stringify({
+    apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: r.version }, spec: { ...r, features: [...r.features] },
+  })).join('---\n');
+  const r = cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: objects });
+  expect(r).toMatchObject({ code: 0 });
+  const bad = cp.kubectl(['create', '--dry-run=server', '-f', '-'], {
+    input: stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'x' }, spec: { version: '9.9.9', image: 'a b', features: ['teleport'] } }),
+  });
+  expect(bad.code).not.toBe(0);
+  expect(bad.out).toContain('spec.features[0]: Unsupported value: "teleport"');
+});
