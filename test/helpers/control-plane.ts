@@ -84,7 +84,7 @@ export class ControlPlane {
     this.spawn('kube-controller-manager', [
       `--kubeconfig=${this.kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`,
       `--service-account-private-key-file=${join(d, 'sa.key')}`, '--use-service-account-credentials=false',
-      '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller', '-v=1',
+      '--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller', '-v=1',
     ]);
     this.spawn('kube-scheduler', [`--kubeconfig=${this.kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`, '-v=1']);
 
@@ -112,6 +112,13 @@ export class ControlPlane {
       const r = this.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}']);
       return r.out.trim().split(' ').filter((s) => s === 'True').length === NODE_COUNT ? true : undefined;
     }, 60000, 250);
+    // Node creation adds the not-ready taint. The node-lifecycle controller would lift it, but
+    // it also marks every pod NotReady whenever kwok's heartbeats lag on a busy machine; so it
+    // stays off and the taint is lifted here, once kwok reports the nodes Ready.
+    for (let i = 0; i < NODE_COUNT; i++) {
+      const r = this.kubectl(['patch', 'node', `kwok-node-${i}`, '--type=merge', '-p', '{"spec":{"taints":null}}']);
+      if (r.code !== 0) throw new Error(`could not untaint kwok-node-${i}: ${r.out}`);
+    }
     await waitFor('the default ServiceAccount to exist', () => (this.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).code === 0 ? true : undefined), 60000, 250);
   }
 
