@@ -116,6 +116,9 @@ test('beyond 64 data servers the supervisor tier takes the overflow, and every s
     const supervisor = c.pod('supervisor', 0);
     // xrdmapc labels a supervisor "Man" (it manages its subtree).
     expect(map).toMatch(new RegExp(`Man \\S+:${supervisor.port}`));
+    // The probes say so too: the supervisor is connected to its manager, a data server below it is active.
+    expect(c.probe(supervisor, 'ready')).toEqual({ code: 0, out: '' });
+    expect(c.probe(c.pod('worker', 66), 'ready')).toEqual({ code: 0, out: '' });
 
     // A file on a data server behind the supervisor, read through the top redirector.
     const behind = c.pod('worker', 68);

@@ -1,0 +1,95 @@
+/** The CLI as users run it: a real process, real files, exit codes. `npm test` builds it first. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../helpers/processes.js';
+import { repoRoot } from '../helpers/repo.js';
+
+const root = repoRoot();
+const cli = (...args: string[]) => run([process.execPath, join(root, 'build/src/cli/main.js'), ...args], process.env, 60000);
+const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const bad = `apiVersion: xrootd.org/v1alpha1
+kind: Xrootd
+metadata: { name: bad, namespace: physics }
+spec:
+  worker: { replicas: 0 }
+  redirector: { replicas: 20, extraDirectives: ["all.role server"] }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: ignored }
+`;
+
+test('validate: the example resources are valid', () => {
+  const r = cli('validate', join(root, 'examples/resources/minimal.yaml'), join(root, 'examples/resources/ha.yaml'));
+  expect(r).toEqual({ code: 0, out: '2 Xrootd resources valid\n' });
+});
+
+test('validate: every broken rule, named by file, document, resource and field; exit 1', () => {
+  const r = cli('validate', file('bad.yaml', bad));
+  expect(r.code).toBe(1);
+  const path = join(dir, 'bad.yaml');
+  expect(r.out.trim().split('\n')).toEqual([
+    `${path}[0] physics/bad: spec.redirector.replicas must be <= 16, got 20`,
+    `${path}[0] physics/bad: spec.redirector.extraDirectives[0] must not set a directive the library manages (all.adminpath, all.export, all.manager, all.pidpath, all.role, all.sitename, cms.delay, cms.space, cms.superport, oss.localroot, ofs.tpc, xrd.maxfd, xrd.network, xrd.port, xrd.protocol, xrd.report, http.exthandler), got "all.role server"`,
+    `${path}[0] physics/bad: spec.worker.replicas must be >= 1, got 0`,
+  ]);
+});
+
+test('validate -o json', () => {
+  const r = cli('validate', '-o', 'json', file('bad2.yaml', bad));
+  expect(r.code).toBe(1);
+  const out = JSON.parse(r.out);
+  expect(out.valid).toEqual([]);
+  expect(out.issues.map((i: { path: string }) => i.path)).toEqual(['spec.redirector.replicas', 'spec.redirector.extraDirectives[0]', 'spec.worker.replicas']);
+});
+
+test('validate: a deprecated version is valid with a warning', () => {
+  const r = cli('validate', file('old.yaml', 'apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: { name: old }\nspec: { version: 5.5.3 }\n'));
+  expect(r.code).toBe(0);
+  expect(r.out).toContain('default/old: warning: version 5.5.3 is deprecated');
+});
+
+test('validate: broken YAML, a wrong apiVersion, a missing name and no resources are errors', () => {
+  expect(cli('validate', file('broken.yaml', 'kind: Xrootd\nspec: [\n')).out).toContain('invalid YAML');
+  expect(cli('validate', file('v2.yaml', 'apiVersion: xrootd.org/v2\nkind: Xrootd\nmetadata: { name: a }\n')).out).toContain('apiVersion must be xrootd.org/v1alpha1, got "xrootd.org/v2"');
+  expect(cli('validate', file('anon.yaml', 'apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: {}\n'))).toMatchObject({ code: 1 });
+  expect(cli('validate', file('empty.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n'))).toEqual({ code: 1, out: 'no Xrootd resources found\n' });
+});
+
+test('validate: an unreadable file is a usage error (exit 2)', () => {
+  const r = cli('validate', join(dir, 'missing.yaml'));
+  expect(r.code).toBe(2);
+  expect(r.out).toContain('cannot read');
+});
+
+test('synth: the resource example renders exactly what the TypeScript example commits to dist/', () => {
+  const r = cli('synth', join(root, 'examples/resources/minimal.yaml'));
+  expect(r.code).toBe(0);
+  expect(r.out).toBe(`${readFileSync(join(root, 'dist/minimal/minimal.k8s.yaml'), 'utf8')}---\n`);
+  const out = join(dir, 'out');
+  expect(cli('synth', '--outdir', out, join(root, 'examples/resources/ha.yaml')).code).toBe(0);
+  expect(readFileSync(join(out, 'xrootd-ha.k8s.yaml'), 'utf8')).toBe(readFileSync(join(root, 'dist/ha/ha.k8s.yaml'), 'utf8'));
+});
+
+test('synth: one invalid resource means no output at all', () => {
+  const mixed = file('mixed.yaml', `${readFileSync(join(root, 'examples/resources/minimal.yaml'), 'utf8')}---\n${bad}`);
+  const r = cli('synth', mixed);
+  expect(r.code).toBe(1);
+  expect(r.out).not.toContain('kind: StatefulSet');
+});
+
+test('--help and unknown commands', () => {
+  const help = cli('--help');
+  expect(help.code).toBe(0);
+  expect(help.out).toContain('validate [options] <files...>');
+  expect(cli('frobnicate').code).toBe(2);
+});
