@@ -47,7 +47,9 @@ async function waitForMembers(c: LoopbackCluster, count: number, redirector = 0,
     }, timeoutMs, 500);
   } catch (e) {
     const seen = (last.match(/Srv /g) ?? []).length;
-    throw new Error(`${(e as Error).message}; last membership had ${seen}:\n${last.split('\n').filter((l) => !l.includes('Srv ')).join('\n')}`);
+    const missing = c.of('worker').filter((w) => !last.includes(`:${w.port}`)).map((w) => `${w.name} (:${w.port})`);
+    throw new Error(`${(e as Error).message}; last membership had ${seen}, missing ${missing.join(', ')}:\n`
+      + last.split('\n').filter((l) => !l.includes('Srv ')).join('\n'));
   }
 }
 

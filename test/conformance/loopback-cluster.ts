@@ -5,11 +5,10 @@
  */
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ENV, PROBE_SCRIPT, START_SCRIPT, type Role, type XrootdClusterProps } from '../../constructs/index.js';
 import { synth } from '../helpers/synth.js';
-import { freePorts, logOf, run, startDaemon, stopDaemon, type Daemon, type RunResult } from '../helpers/processes.js';
+import { freePorts, isPortFree, logOf, run, startDaemon, stopDaemon, type Daemon, type RunResult } from '../helpers/processes.js';
 
 /** The unprivileged user the daemons run as when the tests run as root (Debian's package creates it). */
 export const XROOTD_USER = 'xrootd';
@@ -140,19 +139,12 @@ export class LoopbackCluster {
  */
 async function freePortDecade(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + 10 * Math.floor(Math.random() * 1200);
+    // Below the range freePorts hands out (20000 and up), so the two never collide.
+    const base = 10000 + 10 * Math.floor(Math.random() * 1000);
     const ports = Array.from({ length: 10 }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return base;
+    if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) return base;
   }
-  throw new Error('no free run of ten ports between 20000 and 32000');
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
-  });
+  throw new Error('no free run of ten ports between 10000 and 20000');
 }
 
 function chownTree(dir: string, extra: string[]): void {

@@ -44,16 +44,40 @@ export function logOf(d: Daemon, lastLines = 60): string {
   }
 }
 
-/** Free TCP ports on 127.0.0.1, distinct from each other. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+/**
+ * Free TCP ports below the kernel's ephemeral range, distinct from each other.
+ * Ports inside that range can be taken by any outgoing connection between our
+ * probe and the daemon's bind (a 70-server cluster opens hundreds of them).
+ */
+export async function freePorts(count: number, floor = 20000): Promise<number[]> {
+  const ceiling = ephemeralRangeStart();
+  if (ceiling - floor < count * 4) throw new Error(`not enough ports between ${floor} and ${ceiling} for ${count}`);
+  const ports: number[] = [];
+  const span = ceiling - floor;
+  let candidate = floor + Math.floor(Math.random() * span);
+  for (let tried = 0; ports.length < count; tried++) {
+    if (tried >= span) throw new Error(`only ${ports.length} of ${count} free ports between ${floor} and ${ceiling}`);
+    candidate = floor + ((candidate - floor + 1) % span);
+    if (await isPortFree(candidate)) ports.push(candidate);
+  }
   return ports;
+}
+
+/** True if nothing listens on `port` on any address. */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
+  });
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails naming what it waited for. */
