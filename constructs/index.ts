@@ -1,10 +1,11 @@
 /** The xrootd-k8s construct library. */
 export { XrootdCluster } from './xrootd-cluster.js';
+export { XrootdAgent, agentRules, AGENT_HTTP_PORT, type XrootdAgentProps } from './agent-install.js';
 export { XrootdCrds, xrootdCrd, xrootdVersionCrd, XROOTD_GROUP, CATALOG_GROUP, API_VERSION } from './crds.js';
 export { resolveCluster, type ClusterModel, type XrootdClusterProps, type RolloutPartitions } from './model.js';
 export { BUILT_IN_CATALOG, VersionCatalog, type XrootdFeature, type XrootdRelease } from './catalog.js';
 export { ClusterNames, ROLES, type Role } from './names.js';
-export { INVENTORY_LABEL, clusterLabels, clusterSelector, roleSelector } from './labels.js';
+export { INVENTORY_LABEL, MANAGED_BY, claimLabels, clusterLabels, clusterSelector, roleSelector } from './labels.js';
 export { CONFIG_FILE, ENV, PROBE_SCRIPT, START_SCRIPT, renderConfigFiles } from './config.js';
 export { supervisorsNeeded, topology, supervisorOf, SUBSCRIBER_SLOTS } from './topology.js';
 export { SpecValidationError, type SpecIssue } from './spec/validate.js';

@@ -20,6 +20,15 @@ export function roleLabels(cluster: string, version: string, role: Role): Record
   return { ...clusterLabels(cluster, version), 'app.kubernetes.io/component': role };
 }
 
+/**
+ * Labels of data volumes: no version, because volumeClaimTemplates are
+ * immutable and a version label there would make every upgrade a rejected update.
+ */
+export function claimLabels(cluster: string, role: Role): Record<string, string> {
+  const { 'app.kubernetes.io/version': _version, ...rest } = roleLabels(cluster, '', role);
+  return rest;
+}
+
 /** Selects every pod of the cluster. Immutable in StatefulSets: never add to it. */
 export function clusterSelector(cluster: string): Record<string, string> {
   return { 'app.kubernetes.io/name': 'xrootd', 'app.kubernetes.io/instance': cluster };

@@ -1,7 +1,7 @@
 /** One StatefulSet per role, with per-pod DNS (serviceName) and, for data servers, their volumes. */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import type { Construct } from 'constructs';
-import { roleLabels, roleSelector } from './labels.js';
+import { claimLabels, roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
 import { DATA_VOLUME, podTemplate } from './pod-template.js';
@@ -28,7 +28,7 @@ export function addStatefulSet(scope: Construct, model: ClusterModel, role: Role
         ? {
           persistentVolumeClaimRetentionPolicy: { whenScaled: storage.retention.whenScaled, whenDeleted: storage.retention.whenDeleted },
           volumeClaimTemplates: [{
-            metadata: { name: DATA_VOLUME, labels: roleLabels(model.name, model.release.version, role) },
+            metadata: { name: DATA_VOLUME, labels: claimLabels(model.name, role) },
             spec: {
               accessModes: storage.accessModes,
               storageClassName: storage.class,

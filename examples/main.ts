@@ -4,7 +4,7 @@
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { join } from 'node:path';
-import { XrootdCluster, XrootdCrds } from '../constructs/index.js';
+import { XrootdAgent, XrootdCluster, XrootdCrds } from '../constructs/index.js';
 import { examples } from './clusters.js';
 
 const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
@@ -18,3 +18,8 @@ for (const props of examples) {
 const crds = new App({ outdir: join(outRoot, 'crds'), yamlOutputType: YamlOutputType.FILE_PER_CHART });
 new XrootdCrds(new Chart(crds, 'crds'), 'crds');
 crds.synth();
+
+// The agent: namespace, RBAC, Deployment and metrics Service (cluster-scoped parts included, so no chart namespace).
+const agent = new App({ outdir: join(outRoot, 'agent'), yamlOutputType: YamlOutputType.FILE_PER_CHART });
+new XrootdAgent(new Chart(agent, 'agent'), 'agent');
+agent.synth();

@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 /**
- * xrootd-k8s command line: `validate` and `synth` of Xrootd resource files.
- * Exit codes: 0 fine, 1 invalid input, 2 usage or unreadable file.
+ * xrootd-k8s command line: `validate`, `synth`, `diff` and `apply` of Xrootd
+ * resource files, and `agent`, the in-cluster controller.
+ * Exit codes: 0 fine, 1 invalid input (diff: differences), 2 usage or
+ * unreadable file, 3 the cluster refused or could not be reached.
  */
 import { Command, CommanderError } from 'commander';
 import { validateCommand } from './validate.js';
 import { synthCommand } from './synth.js';
+import { applyCommand, diffCommand } from './cluster.js';
+import { agentCommand } from './agent.js';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
 const program = new Command()
   .name('xrootd-k8s')
-  .description('XRootD clusters on Kubernetes: validate and synthesize Xrootd resources')
+  .description('XRootD clusters on Kubernetes: validate, synthesize, diff and apply Xrootd resources, or run the agent')
   .exitOverride()
   .showHelpAfterError();
 
@@ -27,8 +31,35 @@ program.command('synth')
   .option('-d, --outdir <dir>', 'write <dir>/<namespace>-<name>.k8s.yaml per cluster instead of standard output')
   .action((files: string[], opts: { outdir?: string }) => { process.exitCode = synthCommand(files, opts.outdir); });
 
+program.command('diff')
+  .description('show what apply would change in the cluster (server-side dry run); exit 1 when something would')
+  .argument('<files...>', 'YAML files with Xrootd resources')
+  .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
+  .option('-o, --output <format>', 'text or json', 'text')
+  .action(async (files: string[], opts: { kubeconfig?: string; output: string }) => { process.exitCode = await diffCommand(files, opts); });
+
+program.command('apply')
+  .description('server-side apply the clusters of Xrootd resources, in stages, pruning what they no longer produce (never volumes)')
+  .argument('<files...>', 'YAML files with Xrootd resources')
+  .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
+  .option('-o, --output <format>', 'text or json', 'text')
+  .option('--no-prune', 'keep objects the resources no longer produce')
+  .action(async (files: string[], opts: { kubeconfig?: string; output: string; prune: boolean }) => { process.exitCode = await applyCommand(files, opts); });
+
+program.command('agent')
+  .description('run the controller: reconcile Xrootd resources into clusters until SIGTERM')
+  .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
+  .option('-n, --namespace <ns>', 'watch only this namespace (for namespaced RBAC); default all namespaces')
+  .option('--no-leader-election', 'run without the leader Lease (one replica only)')
+  .option('--lease-namespace <ns>', 'namespace of the leader Lease (default $POD_NAMESPACE, else --namespace, else default)')
+  .option('--http-port <port>', 'port of /healthz, /readyz and /metrics', '8080')
+  .option('--http-host <addr>', 'address of the HTTP server', '0.0.0.0')
+  .option('--resync <seconds>', 'seconds between full resyncs', '300')
+  .option('--log-level <level>', 'debug, info, warn or error', 'info')
+  .action(async (opts) => { process.exitCode = await agentCommand(opts); });
+
 try {
-  program.parse();
+  await program.parseAsync();
 } catch (e) {
   if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   else throw e;

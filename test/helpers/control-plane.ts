@@ -130,11 +130,22 @@ export class ControlPlane {
   writeKubeconfig(user: string): string {
     const id = this.identities.find((i) => i.user === user);
     if (!id) throw new Error(`no identity ${user}`);
+    return this.tokenKubeconfig(user, id.token);
+  }
+
+  /** A kubeconfig acting as a ServiceAccount, with a token from the TokenRequest API (what a pod would mount). */
+  serviceAccountKubeconfig(namespace: string, name: string): string {
+    const r = this.kubectl(['create', 'token', name, '-n', namespace, '--duration=4h']);
+    if (r.code !== 0) throw new Error(`no token for ${namespace}/${name}: ${r.out}`);
+    return this.tokenKubeconfig(`${namespace}-${name}`, r.out.trim());
+  }
+
+  private tokenKubeconfig(user: string, token: string): string {
     const path = join(this.dir, `${user}.kubeconfig`);
     writeFileSync(path, stringify({
       apiVersion: 'v1', kind: 'Config', 'current-context': user,
       clusters: [{ name: 'test', cluster: { server: this.server, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: user, user: { token: id.token } }],
+      users: [{ name: user, user: { token } }],
       contexts: [{ name: user, context: { cluster: 'test', user } }],
     }));
     return path;

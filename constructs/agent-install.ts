@@ -1,0 +1,145 @@
+/**
+ * What it takes to run the agent in a cluster: ServiceAccount, least-privilege
+ * RBAC (cluster-wide, or namespaced when the agent watches one namespace),
+ * the Deployment with probes and a restricted security context, and the
+ * metrics Service. The CRDs come from XrootdCrds (a chart without namespace).
+ */
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { CATALOG_GROUP, XROOTD_GROUP } from './crds.js';
+import { MANAGED_BY } from './labels.js';
+
+export const AGENT_IMAGE_REPOSITORY = 'ghcr.io/xrootd-k8s/agent';
+export const AGENT_HTTP_PORT = 8080;
+
+export interface XrootdAgentProps {
+  /**
+   * Namespace the agent runs in (and holds its leader Lease in).
+   * @default "xrootd-system"
+   */
+  readonly namespace?: string;
+  /**
+   * Agent image.
+   * @default "ghcr.io/xrootd-k8s/agent:<version>"
+   */
+  readonly image?: string;
+  /**
+   * Version of the agent image when `image` is not given.
+   * @default "0.1.0"
+   */
+  readonly version?: string;
+  /**
+   * Watch only this namespace: RBAC becomes a Role there (plus read access to the cluster-scoped catalog).
+   * @default - all namespaces, with a ClusterRole
+   */
+  readonly watchNamespace?: string;
+  /**
+   * Replicas; more than one take turns through the leader Lease.
+   * @default 2
+   */
+  readonly replicas?: number;
+}
+
+const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+/** What the agent does to clusters' objects, and nothing more. */
+export function agentRules(): k8s.PolicyRule[] {
+  return [
+    { apiGroups: [XROOTD_GROUP], resources: ['xrootds'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+    { apiGroups: [XROOTD_GROUP], resources: ['xrootds/status'], verbs: ['get', 'patch', 'update'] },
+    { apiGroups: [XROOTD_GROUP], resources: ['xrootds/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ALL },
+    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ALL },
+    { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ALL },
+    { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ALL },
+    // Volumes are deleted only when a cluster's spec asks for it (retention whenDeleted: Delete).
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'delete'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ];
+}
+
+export class XrootdAgent extends Construct {
+  constructor(scope: Construct, id: string, props: XrootdAgentProps = {}) {
+    super(scope, id);
+    const namespace = props.namespace ?? 'xrootd-system';
+    const name = 'xrootd-k8s-agent';
+    const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/managed-by': MANAGED_BY };
+    const selector = { 'app.kubernetes.io/name': name };
+    const image = props.image ?? `${AGENT_IMAGE_REPOSITORY}:${props.version ?? '0.1.0'}`;
+    const subject = { kind: 'ServiceAccount', name, namespace };
+    const meta = (n: string, ns?: string) => ({ name: n, ...(ns ? { namespace: ns } : {}), labels });
+
+    new k8s.KubeNamespace(this, 'namespace', { metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    new k8s.KubeServiceAccount(this, 'account', { metadata: meta(name, namespace), automountServiceAccountToken: true });
+
+    // The catalog is cluster-scoped: read access needs a ClusterRole in both modes.
+    new k8s.KubeClusterRole(this, 'catalog-reader', {
+      metadata: meta(`${name}-catalog`),
+      rules: [{ apiGroups: [CATALOG_GROUP], resources: ['xrootdversions'], verbs: ['get', 'list', 'watch'] }],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'catalog-reader-binding', {
+      metadata: meta(`${name}-catalog`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${name}-catalog` },
+      subjects: [subject],
+    });
+    if (props.watchNamespace) {
+      new k8s.KubeRole(this, 'role', { metadata: meta(name, props.watchNamespace), rules: agentRules() });
+      new k8s.KubeRoleBinding(this, 'role-binding', {
+        metadata: meta(name, props.watchNamespace),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [subject],
+      });
+    } else {
+      new k8s.KubeClusterRole(this, 'role', { metadata: meta(name), rules: agentRules() });
+      new k8s.KubeClusterRoleBinding(this, 'role-binding', {
+        metadata: meta(name),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [subject],
+      });
+    }
+    new k8s.KubeRole(this, 'leader-role', {
+      metadata: meta(`${name}-leader`, namespace),
+      rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'leader-binding', {
+      metadata: meta(`${name}-leader`, namespace),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-leader` },
+      subjects: [subject],
+    });
+
+    const http = k8s.IntOrString.fromString('http');
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: meta(name, namespace),
+      spec: {
+        replicas: props.replicas ?? 2,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [{
+              name: 'agent',
+              image,
+              args: ['agent', `--http-port=${AGENT_HTTP_PORT}`, ...(props.watchNamespace ? [`--namespace=${props.watchNamespace}`] : [])],
+              env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
+              ports: [{ name: 'http', containerPort: AGENT_HTTP_PORT, protocol: 'TCP' }],
+              livenessProbe: { httpGet: { path: '/healthz', port: http }, periodSeconds: 20 },
+              readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 10 },
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('128Mi') },
+                limits: { memory: k8s.Quantity.fromString('256Mi') },
+              },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            }],
+          },
+        },
+      },
+    });
+    new k8s.KubeService(this, 'metrics', {
+      metadata: { ...meta(`${name}-metrics`, namespace), annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(AGENT_HTTP_PORT) } },
+      spec: { selector, ports: [{ name: 'http', port: AGENT_HTTP_PORT, targetPort: http, protocol: 'TCP' }] },
+    });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The agent: watches Xrootd and XrootdVersion resources and the children they
+ * own, queues the affected clusters and reconciles them while it holds the
+ * leader Lease. Health, readiness and Prometheus metrics on one HTTP port.
+ */
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { INVENTORY_LABEL } from '../../constructs/index.js';
+import { PRUNABLE_KINDS } from '../apply/applier.js';
+import { KubeClient } from '../kube/client.js';
+import { Informer } from '../kube/informer.js';
+import { kindInfo, type KubeObject } from '../kube/kinds.js';
+import { LeaderElector } from './leader.js';
+import { Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { WorkQueue } from './queue.js';
+import { controllerOf, Reconciler, type XrootdObject, type XrootdVersionObject } from './reconciler.js';
+
+export interface AgentOptions {
+  /** Watch one namespace only (namespaced RBAC); all namespaces when absent. */
+  readonly namespace?: string;
+  /** Where the leader Lease lives; leader election is off when absent. */
+  readonly leaseNamespace?: string;
+  readonly leaseName?: string;
+  readonly identity?: string;
+  /** Health, readiness and metrics; no HTTP server when absent. */
+  readonly httpPort?: number;
+  readonly httpHost?: string;
+  /** Seconds between full resyncs of every cluster (also catches missed status changes). */
+  readonly resyncSeconds?: number;
+  readonly concurrency?: number;
+  readonly log?: Logger;
+}
+
+export class Agent {
+  readonly metrics = new Metrics();
+  readonly log: Logger;
+  readonly queue: WorkQueue;
+  readonly reconciler: Reconciler;
+  private readonly xrootds: Informer<XrootdObject>;
+  private readonly versions: Informer<XrootdVersionObject>;
+  private readonly children = new Map<string, Informer>();
+  private leader?: LeaderElector;
+  private server?: Server;
+  private resync?: NodeJS.Timeout;
+  private leading = false;
+  private synced = false;
+
+  constructor(private readonly client: KubeClient, private readonly opts: AgentOptions = {}) {
+    this.log = opts.log ?? new Logger();
+    client.onWrite = (method, path) => this.log.debug('write', { method, path });
+    const onError = (what: string) => (e: unknown) => {
+      this.metrics.inc('xrootd_agent_watch_errors_total', { resource: what });
+      this.log.warn('watch failed, retrying', { resource: what, error: e });
+    };
+    this.xrootds = new Informer<XrootdObject>(client, kindInfo('xrootd.org/v1alpha1', 'Xrootd'), { namespace: opts.namespace, onError: onError('xrootds') });
+    this.versions = new Informer<XrootdVersionObject>(client, kindInfo('catalog.xrootd.org/v1alpha1', 'XrootdVersion'), { onError: onError('xrootdversions') });
+    for (const k of PRUNABLE_KINDS) {
+      this.children.set(k.kind, new Informer(client, kindInfo(k.apiVersion, k.kind), { namespace: opts.namespace, labelSelector: INVENTORY_LABEL, onError: onError(k.kind) }));
+    }
+    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions: this.versions, children: this.children }, this.log, this.metrics);
+    this.queue = new WorkQueue((key) => this.reconcileKey(key), { concurrency: opts.concurrency ?? 4 }, (key, e, retryIn) => {
+      this.metrics.inc('xrootd_agent_reconcile_errors_total');
+      this.log.error('reconcile failed', { cluster: key, retryInMs: retryIn, error: e });
+    });
+    this.defineMetrics();
+  }
+
+  private defineMetrics(): void {
+    const m = this.metrics;
+    m.counter('xrootd_agent_reconciles_total', 'Reconciles run.');
+    m.counter('xrootd_agent_reconcile_errors_total', 'Reconciles that failed and were retried.');
+    m.counter('xrootd_agent_applied_objects_total', 'Objects created, configured or pruned.');
+    m.counter('xrootd_agent_watch_errors_total', 'Watches that failed and were restarted.');
+    m.histogram('xrootd_agent_reconcile_duration_seconds', 'Time of one reconcile.', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    m.gauge('xrootd_agent_queue_depth', 'Clusters waiting for a reconcile.', () => this.queue.depth);
+    m.gauge('xrootd_agent_leader', '1 while this replica holds the leader Lease.', () => Number(this.leading));
+    m.gauge('xrootd_agent_api_writes', 'Write requests issued by reconciles and watches since start (Lease renewals excluded).', () => this.client.counts.writes);
+    m.gauge('xrootd_agent_api_reads', 'Read requests issued by reconciles and watches since start (Lease renewals excluded).', () => this.client.counts.reads);
+  }
+
+  private async reconcileKey(key: string): Promise<void> {
+    if (!this.leading) return;
+    const started = performance.now();
+    this.metrics.inc('xrootd_agent_reconciles_total');
+    try {
+      await this.reconciler.reconcile(key);
+    } finally {
+      this.metrics.observe('xrootd_agent_reconcile_duration_seconds', (performance.now() - started) / 1000);
+    }
+  }
+
+  private enqueueAll(): void {
+    for (const x of this.xrootds.list()) this.queue.add(`${x.metadata.namespace}/${x.metadata.name}`);
+  }
+
+  async start(): Promise<void> {
+    if (this.opts.httpPort !== undefined) await this.serveHttp(this.opts.httpPort, this.opts.httpHost ?? '0.0.0.0');
+    this.xrootds.on((_e, o) => this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`));
+    // A catalog change can change any cluster's image or rendering.
+    this.versions.on(() => { if (this.synced) this.enqueueAll(); });
+    for (const inf of this.children.values()) {
+      inf.on((_e, o: KubeObject) => {
+        const owner = controllerOf(o);
+        if (owner?.kind === 'Xrootd') this.queue.add(`${o.metadata.namespace}/${owner.name}`);
+      });
+    }
+    await Promise.all([this.xrootds.start(), this.versions.start(), ...[...this.children.values()].map((i) => i.start())]);
+    this.synced = true;
+    this.log.info('caches synced', { clusters: this.xrootds.list().length, namespace: this.opts.namespace ?? '(all)' });
+    if (this.opts.leaseNamespace) {
+      // Its own client: Lease renewals are not reconcile traffic, and the write counter measures reconciles.
+      this.leader = new LeaderElector(new KubeClient(this.client.config), {
+        namespace: this.opts.leaseNamespace, name: this.opts.leaseName ?? 'xrootd-k8s-agent', identity: this.opts.identity ?? `${hostname()}-${process.pid}`,
+      }, (leading) => {
+        this.leading = leading;
+        this.log.info(leading ? 'leading' : 'lost leadership');
+        if (leading) this.enqueueAll();
+      });
+      this.leader.start();
+    } else {
+      this.leading = true;
+      this.enqueueAll();
+    }
+    const every = (this.opts.resyncSeconds ?? 300) * 1000;
+    this.resync = setInterval(() => this.enqueueAll(), every);
+  }
+
+  private serveHttp(port: number, host: string): Promise<void> {
+    this.server = createServer((req, res) => {
+      const send = (code: number, body: string, type = 'text/plain') => { res.writeHead(code, { 'Content-Type': type }); res.end(body); };
+      if (req.url === '/healthz') return send(200, 'ok\n');
+      if (req.url === '/readyz') return this.synced ? send(200, 'ok\n') : send(503, 'caches not synced\n');
+      if (req.url === '/metrics') return send(200, this.metrics.render(), 'text/plain; version=0.0.4');
+      return send(404, 'not found\n');
+    });
+    return new Promise((resolve) => this.server!.listen(port, host, resolve));
+  }
+
+  /** The port the HTTP server listens on (useful with port 0). */
+  get httpPort(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  /** Graceful: finish the reconciles in flight, release the Lease, stop watches. */
+  async stop(): Promise<void> {
+    clearInterval(this.resync);
+    await this.queue.stop();
+    await this.leader?.stop();
+    await Promise.all([this.xrootds.stop(), this.versions.stop(), ...[...this.children.values()].map((i) => i.stop())]);
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    this.client.close();
+  }
+}

@@ -1,0 +1,53 @@
+/** Prometheus metrics of the agent, in the text exposition format. */
+export class Metrics {
+  private readonly counters = new Map<string, number>();
+  private readonly histograms = new Map<string, { buckets: number[]; counts: number[]; sum: number; count: number }>();
+  private readonly gauges = new Map<string, () => number>();
+  private readonly help = new Map<string, [string, string]>();
+
+  counter(name: string, help: string): void { this.help.set(name, ['counter', help]); }
+  gauge(name: string, help: string, read: () => number): void { this.help.set(name, ['gauge', help]); this.gauges.set(name, read); }
+  histogram(name: string, help: string, buckets: number[]): void {
+    this.help.set(name, ['histogram', help]);
+    this.histograms.set(name, { buckets, counts: buckets.map(() => 0), sum: 0, count: 0 });
+  }
+
+  inc(name: string, labels: Record<string, string> = {}, by = 1): void {
+    const k = series(name, labels);
+    this.counters.set(k, (this.counters.get(k) ?? 0) + by);
+  }
+
+  observe(name: string, value: number): void {
+    const h = this.histograms.get(name);
+    if (!h) throw new Error(`no histogram ${name}`);
+    h.buckets.forEach((b, i) => { if (value <= b) h.counts[i]++; });
+    h.sum += value;
+    h.count++;
+  }
+
+  value(name: string, labels: Record<string, string> = {}): number {
+    return this.counters.get(series(name, labels)) ?? 0;
+  }
+
+  render(): string {
+    const out: string[] = [];
+    for (const [name, [type, help]] of this.help) {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      if (type === 'counter') {
+        for (const [k, v] of this.counters) if (k === name || k.startsWith(`${name}{`)) out.push(`${k} ${v}`);
+      } else if (type === 'gauge') {
+        out.push(`${name} ${this.gauges.get(name)!()}`);
+      } else {
+        const h = this.histograms.get(name)!;
+        h.buckets.forEach((b, i) => out.push(`${name}_bucket{le="${b}"} ${h.counts[i]}`));
+        out.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
+      }
+    }
+    return `${out.join('\n')}\n`;
+  }
+}
+
+function series(name: string, labels: Record<string, string>): string {
+  const l = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`);
+  return l.length ? `${name}{${l.join(',')}}` : name;
+}

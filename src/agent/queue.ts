@@ -1,0 +1,101 @@
+/**
+ * Work queue keyed by resource: a key is processed by one worker at a time, a
+ * key added while it is processed runs again afterwards (never lost, never in
+ * parallel with itself), and failures retry with exponential backoff.
+ */
+export interface QueueOptions {
+  readonly concurrency?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+export class WorkQueue {
+  private readonly pending = new Set<string>();
+  private readonly order: string[] = [];
+  private readonly active = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private running = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly handle: (key: string) => Promise<void>, private readonly opts: QueueOptions = {},
+    private readonly onError: (key: string, e: unknown, retryInMs: number) => void = () => {}) {}
+
+  /** Keys waiting, in flight, or waiting for a retry. */
+  get depth(): number {
+    return this.pending.size + this.active.size + this.timers.size;
+  }
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.active.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    const timer = this.timers.get(key);
+    if (timer) {
+      clearTimeout(timer);
+      this.timers.delete(key);
+    }
+    if (!this.pending.has(key)) {
+      this.pending.add(key);
+      this.order.push(key);
+    }
+    this.pump();
+  }
+
+  /** Adds `key` after `ms` unless it is added sooner. */
+  addAfter(key: string, ms: number): void {
+    if (this.stopped || this.timers.has(key)) return;
+    this.timers.set(key, setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms));
+  }
+
+  private pump(): void {
+    const limit = this.opts.concurrency ?? 4;
+    while (!this.stopped && this.running < limit && this.order.length) {
+      const key = this.order.shift()!;
+      this.pending.delete(key);
+      this.running++;
+      this.active.add(key);
+      void this.process(key);
+    }
+    if (this.depth === 0) this.idleWaiters.splice(0).forEach((r) => r());
+  }
+
+  private async process(key: string): Promise<void> {
+    let retryIn = 0;
+    try {
+      await this.handle(key);
+      this.failures.delete(key);
+    } catch (e) {
+      const n = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, n);
+      retryIn = Math.min(this.opts.maxDelayMs ?? 60_000, (this.opts.baseDelayMs ?? 500) * 2 ** (n - 1));
+      this.onError(key, e, retryIn);
+    } finally {
+      this.active.delete(key);
+      this.running--;
+      if (this.dirty.delete(key)) this.add(key);
+      else if (retryIn) this.addAfter(key, retryIn);
+      this.pump();
+    }
+  }
+
+  /** Resolves when nothing is queued, in flight or waiting to retry. */
+  idle(): Promise<void> {
+    return this.depth === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Stops taking work; resolves when the keys in flight are done. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    while (this.active.size) await new Promise((r) => setTimeout(r, 20));
+  }
+}

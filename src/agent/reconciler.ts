@@ -1,0 +1,178 @@
+/**
+ * One reconcile of one Xrootd resource: validate, synthesize in process, apply
+ * in stages with owner references, prune what synthesis no longer produces,
+ * then write status and Events only when they change. Deletion waits on our
+ * finalizer, which deletes data volumes only when the spec asks for it.
+ */
+import { INVENTORY_LABEL, ROLES, SpecValidationError, type Role, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { Applier, PRUNABLE_KINDS, type ApplyResult } from '../apply/applier.js';
+import { ApiError, type KubeClient } from '../kube/client.js';
+import { collectionPath, kindInfo, objectPath, refOf, type KubeObject, type OwnerReference } from '../kube/kinds.js';
+import type { Informer } from '../kube/informer.js';
+import { propsOf, toResourceIssue, XROOTD_API_VERSION, type XrootdResource } from '../resources.js';
+import { synthesizeCluster } from '../synthesize.js';
+import { recordEvent } from './events.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { computeStatus, sameStatus, type Failure, type StatefulSetView } from './status.js';
+
+export const FINALIZER = 'xrootd.org/finalizer';
+
+export type XrootdObject = KubeObject & XrootdResource & { status?: XrootdStatus; spec?: Record<string, unknown> };
+export interface XrootdVersionObject extends KubeObject { spec: XrootdRelease }
+
+export interface Caches {
+  readonly xrootds: Informer<XrootdObject>;
+  readonly versions?: Informer<XrootdVersionObject>;
+  /** Children by kind, from watches on the inventory label. */
+  readonly children: ReadonlyMap<string, Informer>;
+}
+
+export interface ReconcileOutcome { readonly results: ApplyResult[]; readonly failure?: Failure; readonly statusWritten: boolean }
+
+export class Reconciler {
+  private readonly applier: Applier;
+
+  constructor(private readonly client: KubeClient, private readonly caches: Caches, private readonly log: Logger,
+    private readonly metrics: Metrics) {
+    this.applier = new Applier(client);
+  }
+
+  /** The catalog entries the XrootdVersion resources add to (or override in) the built-in catalog. */
+  catalog(): XrootdRelease[] {
+    return (this.caches.versions?.list() ?? []).map((v) => ({ ...v.spec, features: v.spec.features ?? [] }));
+  }
+
+  async reconcile(key: string): Promise<ReconcileOutcome | undefined> {
+    const [namespace, name] = key.split('/');
+    const cr = this.caches.xrootds.get(namespace, name);
+    // Gone: owner references let the garbage collector remove the children.
+    if (!cr) return undefined;
+    if (cr.metadata.deletionTimestamp) {
+      await this.finalize(cr);
+      return undefined;
+    }
+    if (!cr.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(cr);
+
+    let failure: Failure | undefined;
+    let results: ApplyResult[] = [];
+    let model;
+    try {
+      const synthesized = synthesizeCluster({ ...propsOf(cr), catalog: this.catalog() });
+      model = synthesized.cluster.model;
+      const owner = ownerOf(cr);
+      const desired = synthesized.objects.map((o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } }));
+      const foreign = desired.map((o) => this.live(o)).find((l) => l && controllerOf(l) && controllerOf(l)!.uid !== owner.uid);
+      if (foreign) throw new OwnershipError(`${foreign.kind} ${foreign.metadata.name} is controlled by ${controllerOf(foreign)!.kind} ${controllerOf(foreign)!.name}; not taking it over`);
+      results = await this.applier.apply(desired, { live: (o) => this.live(o) });
+      results.push(...await this.applier.prune(desired, this.inventory(cr)));
+    } catch (e) {
+      if (e instanceof SpecValidationError) {
+        const issues = e.issues.map((i) => toResourceIssue(i, { file: key, document: 0 }).message);
+        failure = { reason: 'InvalidSpec', message: issues.join('; ') };
+      } else if (e instanceof OwnershipError) {
+        failure = { reason: 'OwnershipConflict', message: e.message };
+      } else if (e instanceof ApiError && (e.status === 422 || e.status === 400)) {
+        failure = { reason: 'ApplyRejected', message: e.message };
+      } else {
+        throw e;
+      }
+    }
+    const changed = results.filter((r) => r.action !== 'unchanged');
+    for (const r of changed) this.metrics.inc('xrootd_agent_applied_objects_total', { action: r.action });
+    if (changed.length) this.log.info('applied', { cluster: key, changes: changed.map((r) => `${r.action} ${r.key}`) });
+
+    const statefulSets = new Map<Role, StatefulSetView>();
+    if (model) {
+      for (const role of ROLES) {
+        const sts = this.caches.children.get('StatefulSet')?.get(namespace, model.names.statefulSet(role));
+        if (sts) statefulSets.set(role, sts as StatefulSetView);
+      }
+    }
+    const status = computeStatus({
+      generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model, statefulSets, now: new Date().toISOString(),
+    });
+    const statusWritten = !sameStatus(cr.status, status);
+    if (statusWritten) {
+      this.log.debug('status changed', { cluster: key, before: cr.status, after: status });
+      await this.client.request('PATCH', `${objectPath(refOf(cr))}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
+      await this.announce(cr, cr.status, status, changed);
+    } else if (changed.length) {
+      await this.announce(cr, cr.status, status, changed);
+    }
+    return { results, failure, statusWritten };
+  }
+
+  private live(o: KubeObject): KubeObject | undefined {
+    return this.caches.children.get(o.kind)?.get(o.metadata.namespace, o.metadata.name);
+  }
+
+  /** What this resource produced before: inventory-labelled children it controls. */
+  private inventory(cr: XrootdObject): KubeObject[] {
+    const uid = cr.metadata.uid;
+    return PRUNABLE_KINDS.flatMap((k) => this.caches.children.get(k.kind)?.list((o) =>
+      o.metadata.namespace === cr.metadata.namespace && o.metadata.labels?.[INVENTORY_LABEL] === cr.metadata.name
+      && controllerOf(o)?.uid === uid) ?? []);
+  }
+
+  /** Events on transitions only, so a steady cluster is quiet. */
+  private async announce(cr: XrootdObject, before: XrootdStatus | undefined, after: XrootdStatus, changed: ApplyResult[]): Promise<void> {
+    const cond = (s: XrootdStatus | undefined, t: string) => s?.conditions?.find((c) => c.type === t);
+    const events: [type: 'Normal' | 'Warning', reason: string, message: string][] = [];
+    if (changed.length) {
+      const counts = changed.reduce<Record<string, number>>((m, r) => ({ ...m, [r.action]: (m[r.action] ?? 0) + 1 }), {});
+      events.push(['Normal', 'Applied', Object.entries(counts).map(([a, n]) => `${n} ${a}`).join(', ')]);
+    }
+    const degraded = cond(after, 'Degraded');
+    if (degraded?.status === 'True' && (cond(before, 'Degraded')?.status !== 'True' || cond(before, 'Degraded')?.message !== degraded.message)) {
+      events.push(['Warning', degraded.reason ?? 'Degraded', degraded.message ?? '']);
+    }
+    if (cond(after, 'Ready')?.status === 'True' && cond(before, 'Ready')?.status !== 'True') events.push(['Normal', 'Ready', cond(after, 'Ready')?.message ?? '']);
+    for (const [type, reason, message] of events) {
+      try {
+        await recordEvent(this.client, cr, type, reason, message);
+      } catch (e) {
+        this.log.warn('event not recorded', { cluster: `${cr.metadata.namespace}/${cr.metadata.name}`, reason, error: e });
+      }
+    }
+  }
+
+  private async addFinalizer(cr: XrootdObject): Promise<void> {
+    // The resourceVersion makes this a compare-and-swap: a concurrent change retries instead of being overwritten.
+    await this.client.request('PATCH', objectPath(refOf(cr)), {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { finalizers: [...(cr.metadata.finalizers ?? []), FINALIZER], resourceVersion: cr.metadata.resourceVersion } },
+    });
+  }
+
+  /** Data volumes go only when `spec.worker.storage.retention.whenDeleted` is Delete; everything else is garbage-collected. */
+  private async finalize(cr: XrootdObject): Promise<void> {
+    if (!cr.metadata.finalizers?.includes(FINALIZER)) return;
+    const ns = cr.metadata.namespace!;
+    const retention = (cr.spec as { worker?: { storage?: { retention?: { whenDeleted?: string } } } } | undefined)?.worker?.storage?.retention?.whenDeleted ?? 'Retain';
+    const pvcs = await this.client.request<{ items: KubeObject[] }>('GET', collectionPath(kindInfo('v1', 'PersistentVolumeClaim'), ns), {
+      query: { labelSelector: `${INVENTORY_LABEL}=${cr.metadata.name}` },
+    });
+    if (retention === 'Delete') {
+      for (const pvc of pvcs.items) await this.applier.delete({ ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim' });
+    }
+    await recordEvent(this.client, cr, 'Normal', 'Deleting', retention === 'Delete'
+      ? `deleted ${pvcs.items.length} data volumes (whenDeleted: Delete)`
+      : `kept ${pvcs.items.length} data volumes (whenDeleted: Retain)`).catch(() => undefined);
+    await this.client.request('PATCH', objectPath(refOf(cr)), {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { finalizers: cr.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: cr.metadata.resourceVersion } },
+    });
+    this.log.info('finalized', { cluster: `${ns}/${cr.metadata.name}`, volumes: retention === 'Delete' ? 'deleted' : 'kept' });
+  }
+}
+
+class OwnershipError extends Error {}
+
+export function ownerOf(cr: KubeObject): OwnerReference {
+  return { apiVersion: XROOTD_API_VERSION, kind: 'Xrootd', name: cr.metadata.name, uid: cr.metadata.uid!, controller: true, blockOwnerDeletion: true };
+}
+
+export function controllerOf(o: KubeObject): OwnerReference | undefined {
+  return o.metadata.ownerReferences?.find((r) => r.controller);
+}

@@ -1,0 +1,99 @@
+/**
+ * The status of an Xrootd resource, from what the cluster reports: kstatus
+ * conditions (Ready, Progressing, Degraded), ready counts per role, versions.
+ * Pure: the clock comes in as an argument.
+ */
+import { ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
+import type { XrootdCondition, XrootdStatus } from '../../constructs/index.js';
+import type { KubeObject } from '../kube/kinds.js';
+import { isSubset } from '../apply/drift.js';
+
+export interface StatefulSetView extends KubeObject {
+  spec?: { replicas?: number; updateStrategy?: { rollingUpdate?: { partition?: number } } };
+  status?: { observedGeneration?: number; replicas?: number; readyReplicas?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string };
+}
+
+const STATUS_KEY: Record<Role, 'redirectors' | 'supervisors' | 'workers'> = { redirector: 'redirectors', supervisor: 'supervisors', worker: 'workers' };
+
+export interface Failure { readonly reason: string; readonly message: string }
+
+export interface StatusInput {
+  readonly generation: number;
+  readonly previous?: XrootdStatus;
+  /** Set when the spec or the apply failed: Degraded, and nothing else is claimed. */
+  readonly failure?: Failure;
+  readonly model?: ClusterModel;
+  readonly statefulSets: ReadonlyMap<Role, StatefulSetView>;
+  readonly now: string;
+}
+
+/** A StatefulSet that has caught up with its spec and whose pods are all ready on the current template. */
+function settled(sts: StatefulSetView | undefined, wanted: number): boolean {
+  if (!sts) return false;
+  const s = sts.status ?? {};
+  return (s.observedGeneration ?? 0) >= (sts.metadata.generation ?? 0)
+    && (s.readyReplicas ?? 0) === wanted && (s.replicas ?? 0) === wanted
+    && (s.updatedReplicas ?? 0) === wanted && s.currentRevision === s.updateRevision;
+}
+
+function condition(type: string, status: boolean, reason: string, message: string, input: StatusInput): XrootdCondition {
+  const before = input.previous?.conditions?.find((c) => c.type === type);
+  const value = status ? 'True' : 'False';
+  return {
+    type, status: value, reason, message,
+    observedGeneration: input.generation,
+    lastTransitionTime: before?.status === value && before.lastTransitionTime ? before.lastTransitionTime : input.now,
+  };
+}
+
+export function computeStatus(input: StatusInput): XrootdStatus {
+  const prev = input.previous ?? {};
+  if (input.failure || !input.model) {
+    const f = input.failure ?? { reason: 'Unknown', message: 'no model' };
+    return {
+      ...prev,
+      observedGeneration: input.generation,
+      conditions: [
+        condition('Ready', false, f.reason, f.message, input),
+        condition('Progressing', false, f.reason, 'nothing is applied until the error is fixed', input),
+        condition('Degraded', true, f.reason, f.message, input),
+      ],
+    };
+  }
+  const m = input.model;
+  const wanted: Record<Role, number> = { redirector: m.topology.redirectors, supervisor: m.topology.supervisors, worker: m.topology.workers };
+  const roles: { -readonly [K in keyof XrootdStatus]?: XrootdStatus[K] } = {};
+  const waiting: string[] = [];
+  for (const role of ROLES) {
+    const sts = input.statefulSets.get(role);
+    if (wanted[role] === 0 && !sts) continue;
+    roles[STATUS_KEY[role]] = {
+      replicas: sts?.status?.replicas ?? 0,
+      ready: sts?.status?.readyReplicas ?? 0,
+      updated: sts?.status?.updatedReplicas ?? 0,
+    };
+    if (!settled(sts, wanted[role])) waiting.push(`${role}s ${sts?.status?.readyReplicas ?? 0}/${wanted[role]} ready`);
+  }
+  const ready = waiting.length === 0;
+  const selector = Object.entries(roleSelector(m.name, 'worker')).map(([k, v]) => `${k}=${v}`).join(',');
+  return {
+    observedGeneration: input.generation,
+    conditions: [
+      condition('Ready', ready, ready ? 'Ready' : 'Progressing', ready ? 'every pod is ready on the current spec' : `waiting for ${waiting.join(', ')}`, input),
+      condition('Progressing', !ready, ready ? 'Ready' : 'RollingOut', ready ? 'nothing to do' : `waiting for ${waiting.join(', ')}`, input),
+      condition('Degraded', false, 'Healthy', m.warnings.length ? m.warnings.join('; ') : 'no errors', input),
+    ],
+    ...roles,
+    currentVersion: ready ? m.spec.version : prev.currentVersion,
+    targetVersion: m.spec.version,
+    image: m.image,
+    workerSelector: selector,
+    ...(prev.members ? { members: prev.members } : {}),
+  };
+}
+
+/** Conditions compared without their timestamps, and empty values as absent (the server keeps `supervisors: {}`): equal statuses need no write. */
+export function sameStatus(a: XrootdStatus | undefined, b: XrootdStatus): boolean {
+  const strip = (s: XrootdStatus | undefined): unknown => s && { ...s, conditions: s.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) };
+  return isSubset(strip(a), strip(b)) && isSubset(strip(b), strip(a));
+}

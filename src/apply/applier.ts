@@ -1,0 +1,110 @@
+/**
+ * The apply engine shared by the agent and the CLI: server-side apply in stages
+ * with one field manager, skipping objects that are already as desired (so a
+ * no-op reconcile writes nothing), then pruning by inventory label what
+ * synthesis no longer produces. PersistentVolumeClaims are never pruned.
+ */
+import { ApiError, type KubeClient } from '../kube/client.js';
+import { collectionPath, kindInfo, objectPath, refKey, refOf, type KubeObject } from '../kube/kinds.js';
+import { isUpToDate, withAppliedHash } from './drift.js';
+import { inStages } from './stages.js';
+
+export const FIELD_MANAGER = 'xrootd-k8s';
+
+/** Kinds a cluster's synthesis produces, and so the only kinds pruning looks at. PVCs are not among them, on purpose. */
+export const PRUNABLE_KINDS = [
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+] as const;
+
+export type Action = 'created' | 'configured' | 'unchanged' | 'pruned';
+
+export interface ApplyResult { readonly key: string; readonly action: Action }
+
+/** Where the applier learns what exists: the agent's watch caches, or GETs for the CLI. */
+export type LiveLookup = (obj: KubeObject) => KubeObject | undefined | Promise<KubeObject | undefined>;
+
+export interface ApplyOptions {
+  readonly live: LiveLookup;
+  readonly dryRun?: boolean;
+  readonly fieldManager?: string;
+}
+
+export class Applier {
+  constructor(private readonly client: KubeClient) {}
+
+  /** Reads an object; undefined when it does not exist. */
+  async get(obj: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }): Promise<KubeObject | undefined> {
+    try {
+      return await this.client.request<KubeObject>('GET', objectPath({ ...obj, name: obj.metadata.name, namespace: obj.metadata.namespace }));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Server-side applies `objects` stage by stage; within a stage, in parallel. Stops at the first failing stage. */
+  async apply(objects: readonly KubeObject[], opts: ApplyOptions): Promise<ApplyResult[]> {
+    const results: ApplyResult[] = [];
+    for (const stage of inStages(objects.map(withAppliedHash))) {
+      results.push(...await Promise.all(stage.map((o) => this.applyOne(o, opts))));
+    }
+    return results;
+  }
+
+  private async applyOne(desired: KubeObject, opts: ApplyOptions): Promise<ApplyResult> {
+    const key = refKey(refOf(desired));
+    const live = await opts.live(desired);
+    if (isUpToDate(desired, live)) return { key, action: 'unchanged' };
+    await this.serverSideApply(desired, opts);
+    return { key, action: live ? 'configured' : 'created' };
+  }
+
+  /** One server-side apply; returns what the server made of it. */
+  serverSideApply(desired: KubeObject, opts: Pick<ApplyOptions, 'dryRun' | 'fieldManager'> = {}): Promise<KubeObject> {
+    return this.client.request<KubeObject>('PATCH', objectPath(refOf(desired)), {
+      body: desired,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, force: true, dryRun: opts.dryRun ? 'All' : undefined },
+    });
+  }
+
+  /** Lists a cluster's objects of the prunable kinds (by inventory label). */
+  async listInventory(namespace: string, selector: string): Promise<KubeObject[]> {
+    const lists = await Promise.all(PRUNABLE_KINDS.map(async (k) => {
+      const info = kindInfo(k.apiVersion, k.kind);
+      const list = await this.client.request<{ items: KubeObject[] }>('GET', collectionPath(info, namespace), { query: { labelSelector: selector } });
+      return list.items.map((i) => ({ ...i, apiVersion: k.apiVersion, kind: k.kind }));
+    }));
+    return lists.flat();
+  }
+
+  /** Deletes the `inventory` objects that `desired` no longer contains. */
+  async prune(desired: readonly KubeObject[], inventory: readonly KubeObject[], opts: { dryRun?: boolean } = {}): Promise<ApplyResult[]> {
+    const keep = new Set(desired.map((o) => refKey(refOf(o))));
+    const prunable = new Set<string>(PRUNABLE_KINDS.map((k) => k.kind));
+    const gone = inventory.filter((o) => prunable.has(o.kind) && !keep.has(refKey(refOf(o))) && !o.metadata.deletionTimestamp);
+    // Workloads first, so nothing runs against a deleted ConfigMap or Service.
+    gone.sort((a, b) => Number(b.kind === 'StatefulSet') - Number(a.kind === 'StatefulSet'));
+    const results: ApplyResult[] = [];
+    for (const o of gone) {
+      await this.delete(o, opts);
+      results.push({ key: refKey(refOf(o)), action: 'pruned' });
+    }
+    return results;
+  }
+
+  async delete(o: KubeObject, opts: { dryRun?: boolean } = {}): Promise<void> {
+    try {
+      await this.client.request('DELETE', objectPath(refOf(o)), {
+        query: { dryRun: opts.dryRun ? 'All' : undefined },
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid: o.metadata.uid } },
+      });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/** `agent`: runs the controller until SIGTERM or SIGINT, then shuts down gracefully. */
+import { Agent } from '../agent/agent.js';
+import { Logger, type Level } from '../agent/log.js';
+import { KubeClient } from '../kube/client.js';
+
+export interface AgentCommandOptions {
+  kubeconfig?: string;
+  namespace?: string;
+  leaderElection: boolean;
+  leaseNamespace?: string;
+  httpPort: string;
+  httpHost: string;
+  resync: string;
+  logLevel: string;
+}
+
+export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
+  const log = new Logger(opts.logLevel as Level);
+  const client = KubeClient.load(opts.kubeconfig);
+  const leaseNamespace = opts.leaseNamespace ?? process.env.POD_NAMESPACE ?? opts.namespace ?? 'default';
+  const agent = new Agent(client, {
+    namespace: opts.namespace,
+    leaseNamespace: opts.leaderElection ? leaseNamespace : undefined,
+    httpPort: Number(opts.httpPort),
+    httpHost: opts.httpHost,
+    resyncSeconds: Number(opts.resync),
+    log,
+  });
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info('shutting down', { signal });
+      void agent.stop().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await agent.start();
+  log.info('agent started', { httpPort: agent.httpPort, namespace: opts.namespace ?? '(all)', leaderElection: opts.leaderElection });
+  await stopped;
+  log.info('agent stopped');
+  return 0;
+}

@@ -1,0 +1,94 @@
+/**
+ * `apply` and `diff` against a cluster, with the agent's engine. Nothing is
+ * applied unless every resource is valid; objects controlled by an Xrootd
+ * resource (the agent's) are left to the agent.
+ */
+import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
+import { Applier, type ApplyResult } from '../apply/applier.js';
+import { diffObjects, formatDiff, type ObjectDiff } from '../apply/diff.js';
+import { controllerOf } from '../agent/reconciler.js';
+import { KubeClient } from '../kube/client.js';
+import { refKey, refOf, type KubeObject } from '../kube/kinds.js';
+import { propsOf } from '../resources.js';
+import { synthesizeCluster } from '../synthesize.js';
+import { formatIssue, loadFiles } from './load.js';
+
+export const CLUSTER_EXIT = { ok: 0, invalid: 1, usage: 2, failed: 3 } as const;
+
+interface ClusterPlan { readonly name: string; readonly namespace: string; readonly desired: KubeObject[] }
+
+function plans(files: string[]): ClusterPlan[] | number {
+  const { valid, issues, unreadable, count } = loadFiles(files);
+  unreadable.forEach((u) => console.error(`cannot read ${u}`));
+  issues.forEach((i) => console.error(formatIssue(i)));
+  if (unreadable.length) return CLUSTER_EXIT.usage;
+  if (issues.length || count === 0) {
+    if (count === 0) console.error('no Xrootd resources found');
+    return CLUSTER_EXIT.invalid;
+  }
+  return valid.map(({ resource }) => {
+    const props = propsOf(resource);
+    return { name: props.name, namespace: props.namespace!, desired: synthesizeCluster(props).objects };
+  });
+}
+
+/** Live objects of the plan; refuses those another controller (the agent) owns. */
+async function live(applier: Applier, plan: ClusterPlan): Promise<{ byKey: Map<string, KubeObject>; prunable: KubeObject[] }> {
+  const byKey = new Map<string, KubeObject>();
+  for (const d of plan.desired) {
+    const l = await applier.get(d);
+    if (!l) continue;
+    const owner = controllerOf(l);
+    if (owner) throw new Error(`${refKey(refOf(l))} is controlled by ${owner.kind} ${owner.name}: change that resource instead (one applier per object)`);
+    byKey.set(refKey(refOf(d)), l);
+  }
+  const inventory = await applier.listInventory(plan.namespace, `${INVENTORY_LABEL}=${plan.name},app.kubernetes.io/managed-by=${MANAGED_BY}`);
+  const keep = new Set(plan.desired.map((d) => refKey(refOf(d))));
+  return { byKey, prunable: inventory.filter((o) => !controllerOf(o) && !keep.has(refKey(refOf(o)))) };
+}
+
+export async function applyCommand(files: string[], opts: { kubeconfig?: string; output: string; prune: boolean }): Promise<number> {
+  const p = plans(files);
+  if (typeof p === 'number') return p;
+  const client = KubeClient.load(opts.kubeconfig);
+  const applier = new Applier(client);
+  try {
+    const results: ApplyResult[] = [];
+    for (const plan of p) {
+      const state = await live(applier, plan);
+      results.push(...await applier.apply(plan.desired, { live: (o) => state.byKey.get(refKey(refOf(o))) }));
+      if (opts.prune) results.push(...await applier.prune(plan.desired, state.prunable));
+    }
+    if (opts.output === 'json') console.log(JSON.stringify({ results, writes: client.counts.writes }, null, 2));
+    else for (const r of results) console.log(`${r.key} ${r.action}`);
+    return CLUSTER_EXIT.ok;
+  } catch (e) {
+    console.error(`apply failed: ${(e as Error).message}`);
+    return CLUSTER_EXIT.failed;
+  } finally {
+    client.close();
+  }
+}
+
+/** Exit 0 when the cluster matches, 1 when something would change (like diff(1)), 2 bad input, 3 API failure. */
+export async function diffCommand(files: string[], opts: { kubeconfig?: string; output: string }): Promise<number> {
+  const p = plans(files);
+  if (typeof p === 'number') return p === CLUSTER_EXIT.invalid ? CLUSTER_EXIT.usage : p;
+  const client = KubeClient.load(opts.kubeconfig);
+  const applier = new Applier(client);
+  try {
+    const diffs: ObjectDiff[] = [];
+    for (const plan of p) {
+      const state = await live(applier, plan);
+      diffs.push(...await diffObjects(applier, plan.desired, (o) => state.byKey.get(refKey(refOf(o))), state.prunable));
+    }
+    if (opts.output === 'json') console.log(JSON.stringify(diffs, null, 2));
+    else if (diffs.length) console.log(formatDiff(diffs));
+    return diffs.length ? 1 : CLUSTER_EXIT.ok;
+  } catch (e) {
+    console.error(`diff failed: ${(e as Error).message}`);
+    return CLUSTER_EXIT.failed;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,42 @@
+/** The agent as users run it: the built CLI in its own process, stopped by pid. */
+import { join } from 'node:path';
+import { freePorts, logOf, startDaemon, stopDaemon, waitFor, type Daemon } from './processes.js';
+import { repoRoot } from './repo.js';
+
+export class AgentProcess {
+  private constructor(readonly daemon: Daemon, readonly port: number) {}
+
+  static async start(kubeconfig: string, logFile: string, extra: string[] = []): Promise<AgentProcess> {
+    const [port] = await freePorts(1);
+    const d = startDaemon('agent', [process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'agent', `--kubeconfig=${kubeconfig}`,
+      `--http-port=${port}`, '--http-host=127.0.0.1', ...extra], { PATH: process.env.PATH, HOME: process.env.HOME }, logFile);
+    const agent = new AgentProcess(d, port);
+    await waitFor('the agent to be ready', async () => {
+      if (d.exited) throw new Error(`agent exited:\n${agent.logs()}`);
+      return (await agent.get('/readyz').catch(() => undefined))?.status === 200 ? true : undefined;
+    }, 60000, 200);
+    return agent;
+  }
+
+  async get(path: string): Promise<{ status: number; text: string }> {
+    const r = await fetch(`http://127.0.0.1:${this.port}${path}`);
+    return { status: r.status, text: await r.text() };
+  }
+
+  /** One sample of the agent's metrics, by series name (labels included). */
+  async metrics(): Promise<Record<string, number>> {
+    const { text } = await this.get('/metrics');
+    return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
+      const i = l.lastIndexOf(' ');
+      return [l.slice(0, i), Number(l.slice(i + 1))];
+    }));
+  }
+
+  logs(lines = 80): string {
+    return logOf(this.daemon, lines);
+  }
+
+  async stop(): Promise<void> {
+    await stopDaemon(this.daemon, 10000);
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The agent on a real control plane, as it is installed: the CRDs and RBAC of
+ * dist/, the built CLI in its own process, acting as the install's
+ * ServiceAccount (not admin). Create, scale, repair, reject, follow the
+ * catalog, leave foreign fields alone, delete while keeping volumes.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { AgentProcess } from '../helpers/agent.js';
+import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
+import { waitFor } from '../helpers/processes.js';
+import { repoRoot } from '../helpers/repo.js';
+
+const NS = 'physics';
+const AGENT_NS = 'xrootd-system';
+let cp: ControlPlane;
+let agent: AgentProcess;
+
+const dist = (name: string): string => readFileSync(join(repoRoot(), 'dist', name, `${name}.k8s.yaml`), 'utf8');
+/** The install manifests minus the Deployment: its image cannot run here, the agent runs as a local process instead. */
+const installWithoutDeployment = (): string => dist('agent').split(/^---$/m).filter((d) => !/^kind: Deployment$/m.test(d)).join('---');
+
+function xrootd(name: string, spec: Record<string, unknown>): string {
+  return stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace: NS }, spec });
+}
+
+const get = (args: string[]): any => cp.getJson(args);
+const tryGet = (args: string[]): any => {
+  const r = cp.kubectl(['get', ...args, '-o', 'json']);
+  return r.code === 0 ? JSON.parse(r.out) : undefined;
+};
+const condition = (x: any, type: string): any => x?.status?.conditions?.find((c: any) => c.type === type);
+
+async function waitCondition(name: string, type: string, status: string, timeoutMs = 120000): Promise<any> {
+  return waitFor(`${name} ${type}=${status}`, () => {
+    const x = tryGet(['xrootd', name, '-n', NS]);
+    return condition(x, type)?.status === status && x.status.observedGeneration === x.metadata.generation ? x : undefined;
+  }, timeoutMs, 250);
+}
+
+async function withLogs(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    console.error(`agent log:\n${agent?.logs(120)}\n\ncontrol plane:\n${cp.logs(20)}`);
+    throw e;
+  }
+}
+
+beforeAll(async () => {
+  cp = await ControlPlane.start();
+  cp.applyYaml(dist('crds'));
+  cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', 'crd/xrootdversions.catalog.xrootd.org', '--timeout=60s']);
+  cp.applyYaml(installWithoutDeployment());
+  createNamespace(cp, NS, 'restricted');
+  agent = await AgentProcess.start(cp.serviceAccountKubeconfig(AGENT_NS, 'xrootd-k8s-agent'), join(cp.dir, 'agent.log'),
+    [`--lease-namespace=${AGENT_NS}`, '--resync=3600', '--log-level=debug']);
+}, 20 * 60 * 1000);
+afterAll(async () => {
+  await agent?.stop();
+  await cp?.stop();
+});
+
+test('the agent runs as the install\'s ServiceAccount, which is not allowed what it does not need', () => {
+  const sa = cp.serviceAccountKubeconfig(AGENT_NS, 'xrootd-k8s-agent');
+  const can = (...args: string[]) => cp.kubectl(['auth', 'can-i', ...args], { kubeconfig: sa }).out.trim().split('\n')[0];
+  expect(can('patch', 'statefulsets', '-n', NS)).toBe('yes');
+  expect(can('delete', 'persistentvolumeclaims', '-n', NS)).toBe('yes');
+  expect(can('create', 'persistentvolumeclaims', '-n', NS)).toBe('no');
+  expect(can('get', 'secrets', '-n', NS)).toBe('no');
+  expect(can('create', 'pods', '-n', NS)).toBe('no');
+  expect(can('update', 'leases', '-n', AGENT_NS)).toBe('yes');
+  expect(can('update', 'leases', '-n', NS)).toBe('no');
+  expect(can('create', 'xrootdversions')).toBe('no');
+});
+
+test('creating an Xrootd resource creates every object, owned by it, and the status reports them ready', () => withLogs(async () => {
+  cp.applyYaml(xrootd('alpha', { version: '5.9.1', worker: { replicas: 2, storage: { capacity: '1Gi' } } }));
+  const x = await waitCondition('alpha', 'Ready', 'True', 180000);
+  expect(x.metadata.finalizers).toContain('xrootd.org/finalizer');
+  expect(x.status).toMatchObject({
+    redirectors: { replicas: 1, ready: 1 }, workers: { replicas: 2, ready: 2 },
+    currentVersion: '5.9.1', targetVersion: '5.9.1', image: 'ghcr.io/xrootd-k8s/xrootd:5.9.1',
+  });
+  expect(condition(x, 'Degraded').status).toBe('False');
+  const kinds = ['configmap/alpha-config', 'service/alpha-redirector', 'service/alpha-worker', 'statefulset/alpha-redirector',
+    'statefulset/alpha-worker', 'poddisruptionbudget/alpha-worker', 'networkpolicy/alpha'];
+  for (const k of kinds) {
+    const o = get([k, '-n', NS, '--show-managed-fields']);
+    expect(o.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Xrootd', name: 'alpha', uid: x.metadata.uid, controller: true })]);
+    expect(o.metadata.managedFields.map((f: any) => f.manager)).toContain('xrootd-k8s');
+  }
+  // The printer columns read the status.
+  expect(cp.kubectl(['get', 'xrootd', 'alpha', '-n', NS]).out).toMatch(/alpha\s+1\s+2\s+5\.9\.1/);
+  const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=alpha']).items.map((e: any) => e.reason);
+  expect(events).toEqual(expect.arrayContaining(['Applied', 'Ready']));
+}), 240000);
+
+test('a reconcile that changes nothing writes nothing', () => withLogs(async () => {
+  const before = await agent.metrics();
+  // An annotation changes the resource (so it is reconciled) but not its spec.
+  expect(cp.kubectl(['annotate', 'xrootd', 'alpha', '-n', NS, 'example.org/touched=1']).code).toBe(0);
+  await waitFor('a reconcile after the annotation', async () =>
+    ((await agent.metrics()).xrootd_agent_reconciles_total > before.xrootd_agent_reconciles_total ? true : undefined), 30000, 100);
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await agent.metrics();
+  if (after.xrootd_agent_api_writes !== before.xrootd_agent_api_writes) console.error(agent.logs(30));
+  expect(after.xrootd_agent_api_writes).toBe(before.xrootd_agent_api_writes);
+  expect(after.xrootd_agent_reconcile_errors_total).toBe(before.xrootd_agent_reconcile_errors_total);
+}), 60000);
+
+test('kubectl scale changes the data servers: the StatefulSet follows, nothing else is rewritten', () => withLogs(async () => {
+  const versions = (): Record<string, string> => Object.fromEntries(['configmap/alpha-config', 'service/alpha-worker', 'statefulset/alpha-redirector', 'networkpolicy/alpha']
+    .map((k) => [k, get([k, '-n', NS]).metadata.resourceVersion]));
+  const before = versions();
+  expect(cp.kubectl(['scale', 'xrootd/alpha', '-n', NS, '--replicas=3']).code).toBe(0);
+  await waitFor('alpha-worker with 3 ready', () => (get(['statefulset/alpha-worker', '-n', NS]).status.readyReplicas === 3 ? true : undefined), 120000, 250);
+  const x = await waitCondition('alpha', 'Ready', 'True');
+  expect(x.status.workers).toMatchObject({ replicas: 3, ready: 3 });
+  expect(versions()).toEqual(before);
+}), 180000);
+
+test('a deleted child comes back, and a hand-edited field the agent owns is restored', () => withLogs(async () => {
+  const uid = get(['service/alpha-worker', '-n', NS]).metadata.uid;
+  expect(cp.kubectl(['delete', 'service', 'alpha-worker', '-n', NS]).code).toBe(0);
+  await waitFor('alpha-worker Service recreated', () => {
+    const s = tryGet(['service/alpha-worker', '-n', NS]);
+    return s && s.metadata.uid !== uid ? s : undefined;
+  }, 30000, 200);
+
+  expect(cp.kubectl(['patch', 'configmap', 'alpha-config', '-n', NS, '--type=merge', '-p', '{"data":{"xrootd.cfg":"hacked"}}']).code).toBe(0);
+  await waitFor('alpha-config restored', () => (get(['configmap/alpha-config', '-n', NS]).data['xrootd.cfg'] !== 'hacked' ? true : undefined), 30000, 200);
+}), 90000);
+
+test('a field the agent does not own, set with kubectl, survives its reconciles', () => withLogs(async () => {
+  expect(cp.kubectl(['annotate', 'statefulset', 'alpha-worker', '-n', NS, 'backup.example.org/schedule=nightly']).code).toBe(0);
+  expect(cp.kubectl(['label', 'service', 'alpha-redirector', '-n', NS, 'team=storage']).code).toBe(0);
+  const before = await agent.metrics();
+  // A spec change makes the agent apply the StatefulSet again.
+  expect(cp.kubectl(['patch', 'xrootd', 'alpha', '-n', NS, '--type=merge', '-p', '{"spec":{"worker":{"resources":{"requests":{"cpu":"200m"}}}}}']).code).toBe(0);
+  await waitFor('the new request applied', () =>
+    (get(['statefulset/alpha-worker', '-n', NS]).spec.template.spec.containers[0].resources.requests?.cpu === '200m' ? true : undefined), 30000, 200);
+  expect((await agent.metrics()).xrootd_agent_api_writes).toBeGreaterThan(before.xrootd_agent_api_writes);
+  expect(get(['statefulset/alpha-worker', '-n', NS]).metadata.annotations['backup.example.org/schedule']).toBe('nightly');
+  expect(get(['service/alpha-redirector', '-n', NS]).metadata.labels.team).toBe('storage');
+}), 60000);
+
+test('an invalid resource is rejected at admission with a clear message', () => {
+  const r = cp.kubectl(['apply', '--server-side', '-f', '-'], { input: xrootd('bad', { worker: { replicas: 0 } }) });
+  expect(r.code).not.toBe(0);
+  expect(r.out).toContain('spec.worker.replicas');
+  expect(r.out).toMatch(/greater than or equal to 1/);
+});
+
+test('what admission cannot check makes the resource Degraded, naming the field, and nothing is applied', () => withLogs(async () => {
+  cp.applyYaml(xrootd('beta', { version: '9.9.9', worker: { replicas: 1 } }));
+  const x = await waitCondition('beta', 'Degraded', 'True', 60000);
+  expect(condition(x, 'Degraded').reason).toBe('InvalidSpec');
+  expect(condition(x, 'Degraded').message).toContain('spec.version');
+  expect(condition(x, 'Ready').status).toBe('False');
+  expect(get(['statefulsets,services,configmaps', '-n', NS, '-l', 'xrootd.org/cluster=beta']).items).toEqual([]);
+  const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=beta']).items;
+  expect(events.find((e: any) => e.reason === 'InvalidSpec')?.type).toBe('Warning');
+
+  // Fixing the spec recovers.
+  cp.applyYaml(xrootd('beta', { version: '5.9.1', worker: { replicas: 1 } }));
+  await waitCondition('beta', 'Ready', 'True', 180000);
+}), 300000);
+
+test('an XrootdVersion changing the image of a version makes the pods follow', () => withLogs(async () => {
+  const image = 'registry.example.org/xrootd:5.9.1-site';
+  cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5.9.1' }, spec: { version: '5.9.1', image, features: ['maxfd', 'identity-env'] } }));
+  await waitFor('alpha-worker pods on the new image', () => {
+    const pods = get(['pods', '-n', NS, '-l', 'app.kubernetes.io/instance=alpha,app.kubernetes.io/component=worker']).items;
+    return pods.length === 3 && pods.every((p: any) => p.spec.containers.every((c: any) => c.image === image)) ? true : undefined;
+  }, 180000, 500);
+  const x = await waitCondition('alpha', 'Ready', 'True', 120000);
+  expect(x.status.image).toBe(image);
+}), 300000);
+
+test('deleting the resource removes its objects and keeps its data volumes', () => withLogs(async () => {
+  const pvcs = get(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=alpha']).items.map((p: any) => p.metadata.name).sort();
+  expect(pvcs).toEqual(['data-alpha-worker-0', 'data-alpha-worker-1', 'data-alpha-worker-2']);
+  expect(cp.kubectl(['delete', 'xrootd', 'alpha', '-n', NS, '--wait=true', '--timeout=60s']).code).toBe(0);
+  await waitFor('alpha\'s objects garbage-collected', () =>
+    (get(['statefulsets,services,configmaps,poddisruptionbudgets,networkpolicies', '-n', NS, '-l', 'xrootd.org/cluster=alpha']).items.length === 0 ? true : undefined), 120000, 500);
+  expect(get(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=alpha']).items.map((p: any) => p.metadata.name).sort()).toEqual(pvcs);
+  const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=alpha']).items;
+  expect(events.find((e: any) => e.reason === 'Deleting')?.message).toBe('kept 3 data volumes (whenDeleted: Retain)');
+}), 180000);
+
+test('the agent holds the leader Lease and serves health and metrics', () => withLogs(async () => {
+  const lease = get(['lease', 'xrootd-k8s-agent', '-n', AGENT_NS]);
+  expect(lease.spec.holderIdentity).toBeTruthy();
+  expect((await agent.get('/healthz')).status).toBe(200);
+  const m = await agent.metrics();
+  expect(m.xrootd_agent_leader).toBe(1);
+  expect(m.xrootd_agent_reconciles_total).toBeGreaterThan(0);
+  expect(m.xrootd_agent_reconcile_duration_seconds_count).toBeGreaterThan(0);
+}));
