@@ -28,6 +28,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private synced!: Promise<void>;
   private markSynced!: () => void;
   private loop?: Promise<void>;
+  /** Ends a backoff sleep early (on stop). */
+  private wake?: () => void;
 
   constructor(private readonly client: KubeClient, readonly kind: KindInfo, private readonly opts: InformerOptions = {}) {
     this.synced = new Promise((r) => { this.markSynced = r; });
@@ -50,6 +52,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   async stop(): Promise<void> {
     this.running = false;
     this.handle?.stop();
+    this.wake?.();
     await this.loop;
   }
 
@@ -82,7 +85,10 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         failures++;
         this.opts.onError?.(e);
-        await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
+          this.wake = () => { clearTimeout(t); r(); };
+        });
       }
     }
   }
@@ -140,5 +146,3 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (failure) throw failure;
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

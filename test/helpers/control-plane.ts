@@ -122,8 +122,21 @@ export class ControlPlane {
     await waitFor('the default ServiceAccount to exist', () => (this.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).code === 0 ? true : undefined), 60000, 250);
   }
 
+  private readonly argsOf = new Map<string, string[]>();
+
   private spawn(name: string, args: string[]): void {
+    this.argsOf.set(name, args);
     this.daemons.push(startDaemon(name, [join(this.bin, name), ...args], { PATH: process.env.PATH, HOME: this.dir }, join(this.dir, `${name}.log`)));
+  }
+
+  /** Stops the API server (every watch breaks), waits `downMs`, starts it again with the same flags and waits until it is ready. */
+  async restartApiServer(downMs = 2000): Promise<void> {
+    const i = this.daemons.findIndex((d) => d.name === 'kube-apiserver');
+    await stopDaemon(this.daemons[i], 10000);
+    this.daemons.splice(i, 1);
+    await new Promise((r) => setTimeout(r, downMs));
+    this.spawn('kube-apiserver', this.argsOf.get('kube-apiserver')!);
+    await waitFor('the API server to be ready again', () => (this.kubectl(['get', '--raw', '/readyz']).out.trim() === 'ok' ? true : undefined), 90000, 250);
   }
 
   /** Writes a kubeconfig for one of the identities (admin, xrootd-agent, nobody). */

@@ -4,12 +4,12 @@
  * ServiceAccount (not admin). Create, scale, repair, reject, follow the
  * catalog, leave foreign fields alone, delete while keeping volumes.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { AgentProcess } from '../helpers/agent.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
-import { waitFor } from '../helpers/processes.js';
+import { run, waitFor } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
 const NS = 'physics';
@@ -60,7 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.stop();
   await cp?.stop();
-});
+}, 60000);
 
 test('the agent runs as the install\'s ServiceAccount, which is not allowed what it does not need', () => {
   const sa = cp.serviceAccountKubeconfig(AGENT_NS, 'xrootd-k8s-agent');
@@ -190,6 +190,21 @@ test('deleting the resource removes its objects and keeps its data volumes', () 
   expect(events.find((e: any) => e.reason === 'Deleting')?.message).toBe('kept 3 data volumes (whenDeleted: Retain)');
 }), 180000);
 
+test('after an API server restart the agent picks up where it was: watches resume, no change is lost', () => withLogs(async () => {
+  const before = await agent.metrics();
+  await cp.restartApiServer();
+  // Changes made at once, possibly before the agent's watches are back: the relist must catch them.
+  cp.applyYaml(xrootd('epsilon', { version: '5.9.1', worker: { replicas: 1 } }));
+  expect(cp.kubectl(['delete', 'configmap', 'beta-config', '-n', NS]).code).toBe(0);
+  await waitFor('beta-config restored', () => tryGet(['configmap/beta-config', '-n', NS]), 60000, 250);
+  await waitCondition('epsilon', 'Ready', 'True', 120000);
+  // The watches did break (and were retried), so this proves recovery, not luck.
+  const watchErrors = (m: Record<string, number>) => Object.entries(m).filter(([k]) => k.startsWith('xrootd_agent_watch_errors_total')).reduce((n, [, v]) => n + v, 0);
+  expect(watchErrors(await agent.metrics())).toBeGreaterThan(watchErrors(before));
+  expect(agent.daemon.exited).toBe(false);
+}), 240000);
+
+
 test('the agent holds the leader Lease and serves health and metrics', () => withLogs(async () => {
   const lease = get(['lease', 'xrootd-k8s-agent', '-n', AGENT_NS]);
   expect(lease.spec.holderIdentity).toBeTruthy();
@@ -198,4 +213,67 @@ test('the agent holds the leader Lease and serves health and metrics', () => wit
   expect(m.xrootd_agent_leader).toBe(1);
   expect(m.xrootd_agent_reconciles_total).toBeGreaterThan(0);
   expect(m.xrootd_agent_reconcile_duration_seconds_count).toBeGreaterThan(0);
+}));
+
+describe('CLI diff and apply against the cluster, with the agent\'s engine', () => {
+  const OPS = 'ops';
+  const file = (name: string, text: string): string => {
+    const path = join(cp.dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const gamma = (replicas: number): string => stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'gamma', namespace: OPS }, spec: { worker: { replicas } } });
+  const cli = (...args: string[]) => run([process.execPath, join(repoRoot(), 'build/src/cli/main.js'), ...args, `--kubeconfig=${cp.kubeconfig}`], process.env, 60000);
+
+  beforeAll(() => createNamespace(cp, OPS, 'restricted'));
+
+  test('diff shows what apply will create; apply creates it; then both find nothing to do', () => {
+    const f = file('gamma.yaml', gamma(2));
+    const d = cli('diff', f);
+    expect(d.code).toBe(1);
+    expect(d.out).toContain(`+ StatefulSet/${OPS}/gamma-worker`);
+    const a = cli('apply', f);
+    expect(a.code).toBe(0);
+    expect(a.out).toContain(`StatefulSet/${OPS}/gamma-worker created`);
+    expect(cli('diff', f)).toEqual({ code: 0, out: '' });
+    const again = cli('apply', f, '-o', 'json');
+    expect(again.code).toBe(0);
+    const result = JSON.parse(again.out);
+    expect(result.writes).toBe(0);
+    expect(new Set(result.results.map((r: { action: string }) => r.action))).toEqual(new Set(['unchanged']));
+  });
+
+  test('a replica change shows as that field only, and apply configures just the StatefulSet', () => {
+    const f = file('gamma3.yaml', gamma(3));
+    const d = cli('diff', f);
+    expect(d.code).toBe(1);
+    expect(d.out).toContain(`~ StatefulSet/${OPS}/gamma-worker`);
+    expect(d.out).toContain('spec.replicas: 2 -> 3');
+    expect(d.out).not.toContain('ConfigMap');
+    const a = cli('apply', f);
+    expect(a.out.split('\n').filter((l) => l.endsWith(' configured'))).toEqual([`StatefulSet/${OPS}/gamma-worker configured`]);
+  });
+
+  test('invalid input applies nothing and names the field', () => {
+    const f = file('broken.yaml', `${gamma(3)}---\n${stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'delta', namespace: OPS }, spec: { worker: { replicas: 0 } } })}`);
+    const a = cli('apply', f);
+    expect(a.code).toBe(1);
+    expect(a.out).toContain('spec.worker.replicas must be >= 1, got 0');
+    expect(tryGet(['statefulset', 'delta-worker', '-n', OPS])).toBeUndefined();
+  });
+
+  test('objects the agent controls are refused: one applier per object', () => {
+    const f = file('beta.yaml', xrootd('beta', { version: '5.9.1', worker: { replicas: 1 } }));
+    const a = cli('apply', f);
+    expect(a.code).toBe(3);
+    expect(a.out).toMatch(/is controlled by Xrootd beta/);
+  });
+});
+
+test('SIGTERM stops the agent promptly and releases the Lease', () => withLogs(async () => {
+  const started = Date.now();
+  await agent.stop();
+  expect(Date.now() - started).toBeLessThan(5000);
+  expect(agent.daemon.exited).toBe(true);
+  expect(get(['lease', 'xrootd-k8s-agent', '-n', AGENT_NS]).spec.holderIdentity ?? '').toBe('');
 }));

@@ -1,0 +1,151 @@
+/** The agent's pure parts: drift, stages, diffs, status, the queue, and the install manifests. */
+import { Chart, Testing } from 'cdk8s';
+import { resolveCluster, XrootdAgent } from '../../constructs/index.js';
+import { isSubset, isUpToDate, withAppliedHash } from '../../src/apply/drift.js';
+import { fieldChanges } from '../../src/apply/diff.js';
+import { inStages } from '../../src/apply/stages.js';
+import { WorkQueue } from '../../src/agent/queue.js';
+import { computeStatus, sameStatus, type StatefulSetView } from '../../src/agent/status.js';
+import type { KubeObject } from '../../src/kube/kinds.js';
+import { synth } from '../helpers/synth.js';
+
+const cm = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data });
+
+describe('drift', () => {
+  test('live objects may carry server defaults; zero values the server drops count as equal', () => {
+    expect(isSubset({ a: 1, b: { c: [{ d: 'x' }] } }, { a: 1, z: 2, b: { c: [{ d: 'x', protocol: 'TCP' }] } })).toBe(true);
+    expect(isSubset({ readOnly: false, list: [], obj: {} }, {})).toBe(true);
+    expect(isSubset({ a: 1 }, { a: 2 })).toBe(false);
+    expect(isSubset({ c: [1, 2] }, { c: [1, 2, 3] })).toBe(false);
+  });
+
+  test('up to date needs the same applied hash and every desired field in place', () => {
+    const desired = withAppliedHash(cm({ k: 'v' }));
+    expect(isUpToDate(desired, undefined)).toBe(false);
+    expect(isUpToDate(desired, { ...desired, metadata: { ...desired.metadata, resourceVersion: '7' } })).toBe(true);
+    // A hand edit of a field we own.
+    expect(isUpToDate(desired, { ...desired, data: { k: 'hacked' } })).toBe(false);
+    // A field we stopped setting is still live: only the hash tells.
+    const smaller = withAppliedHash(cm({}));
+    expect(isUpToDate(smaller, desired)).toBe(false);
+    expect(isUpToDate(desired, { ...desired, metadata: { ...desired.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } })).toBe(false);
+  });
+});
+
+test('stages put what others depend on first, and workloads last', () => {
+  const objects = synth({ name: 'x', worker: { replicas: 2 } }).objects as KubeObject[];
+  const kinds = inStages(objects).map((s) => [...new Set(s.map((o) => o.kind))].sort());
+  expect(kinds).toEqual([['ConfigMap', 'NetworkPolicy'], ['PodDisruptionBudget', 'Service'], ['StatefulSet']]);
+  expect(() => inStages([{ kind: 'Pod' }])).toThrow('no apply stage for kind Pod');
+});
+
+test('field changes name each changed path and ignore what the server owns', () => {
+  const live = { metadata: { name: 'a', resourceVersion: '1', managedFields: [] }, spec: { replicas: 2, ports: [{ port: 1 }] }, status: { x: 1 } };
+  const after = { metadata: { name: 'a', resourceVersion: '2' }, spec: { replicas: 3, ports: [{ port: 1 }], extra: true }, status: { x: 2 } };
+  expect(fieldChanges(live, after)).toEqual([{ path: 'spec.extra', to: true }, { path: 'spec.replicas', from: 2, to: 3 }]);
+});
+
+describe('status', () => {
+  const model = resolveCluster({ name: 'x', namespace: 'n', worker: { replicas: 2 } });
+  const sts = (replicas: number, ready: number, revision = 'r1'): StatefulSetView => ({
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 's', generation: 1 },
+    status: { observedGeneration: 1, replicas, readyReplicas: ready, updatedReplicas: replicas, currentRevision: 'r1', updateRevision: revision },
+  });
+  const now = '2026-11-23T00:00:00Z';
+
+  test('Ready when every role is ready on its current revision; Progressing otherwise', () => {
+    const ready = computeStatus({ generation: 3, model, statefulSets: new Map([['redirector', sts(1, 1)], ['worker', sts(2, 2)]]), now });
+    expect(ready.conditions!.map((c) => [c.type, c.status])).toEqual([['Ready', 'True'], ['Progressing', 'False'], ['Degraded', 'False']]);
+    expect(ready).toMatchObject({ observedGeneration: 3, workers: { replicas: 2, ready: 2 }, currentVersion: model.spec.version, image: model.image });
+    expect(ready.workerSelector).toBe('app.kubernetes.io/name=xrootd,app.kubernetes.io/instance=x,app.kubernetes.io/component=worker');
+
+    const rolling = computeStatus({ generation: 3, model, previous: ready, statefulSets: new Map([['redirector', sts(1, 1)], ['worker', sts(2, 1, 'r2')]]), now: '2026-11-23T01:00:00Z' });
+    expect(rolling.conditions!.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', message: 'waiting for workers 1/2 ready', lastTransitionTime: '2026-11-23T01:00:00Z' });
+    // Degraded did not change: its transition time stays.
+    expect(rolling.conditions!.find((c) => c.type === 'Degraded')!.lastTransitionTime).toBe(now);
+  });
+
+  test('a failure is Degraded with its reason, and claims nothing else', () => {
+    const s = computeStatus({ generation: 2, failure: { reason: 'InvalidSpec', message: 'spec.version must be in the catalog' }, statefulSets: new Map(), now });
+    expect(s.conditions!.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'InvalidSpec', message: 'spec.version must be in the catalog' });
+    expect(s.conditions!.find((c) => c.type === 'Ready')!.status).toBe('False');
+  });
+
+  test('statuses differing only in timestamps or empty objects are the same', () => {
+    const a = computeStatus({ generation: 1, model, statefulSets: new Map(), now });
+    const b = computeStatus({ generation: 1, model, statefulSets: new Map(), now: '2027-01-01T00:00:00Z' });
+    expect(sameStatus({ ...a, supervisors: {} }, b)).toBe(true);
+    expect(sameStatus(a, { ...b, observedGeneration: 2 })).toBe(false);
+  });
+});
+
+describe('work queue', () => {
+  test('one key never runs twice at once; an add during a run runs it once more', async () => {
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const q = new WorkQueue(async (k) => {
+      log.push(`start ${k}`);
+      if (log.length === 1) await gate;
+      log.push(`end ${k}`);
+    });
+    q.add('a');
+    q.add('a');
+    await new Promise((r) => setTimeout(r, 10));
+    q.add('a');
+    q.add('a');
+    release();
+    await q.idle();
+    expect(log).toEqual(['start a', 'end a', 'start a', 'end a']);
+  });
+
+  test('failures retry with backoff until they succeed', async () => {
+    let calls = 0;
+    const errors: number[] = [];
+    const q = new WorkQueue(async () => { if (++calls < 3) throw new Error('boom'); }, { baseDelayMs: 5 }, (_k, _e, retry) => errors.push(retry));
+    q.add('a');
+    await q.idle();
+    expect(calls).toBe(3);
+    expect(errors).toEqual([5, 10]);
+  });
+});
+
+describe('agent install manifests', () => {
+  const install = (props = {}) => {
+    const chart = new Chart(Testing.app(), 'agent');
+    new XrootdAgent(chart, 'agent', props);
+    return Testing.synth(chart);
+  };
+
+  test('cluster-wide by default; a watched namespace gets a Role there instead', () => {
+    expect(install().filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name).sort()).toEqual(['xrootd-k8s-agent', 'xrootd-k8s-agent-catalog']);
+    const namespaced = install({ watchNamespace: 'physics' });
+    expect(namespaced.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).toEqual(['xrootd-k8s-agent-catalog']);
+    expect(namespaced.find((o) => o.kind === 'Role' && o.metadata.namespace === 'physics')).toBeDefined();
+    expect(namespaced.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].args).toContain('--namespace=physics');
+  });
+
+  test('least privilege: no secrets, no pod writes, volumes only read and deleted', () => {
+    const rules = install().find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'xrootd-k8s-agent').rules;
+    const verbsOn = (r: string) => rules.filter((x: { resources: string[] }) => x.resources.includes(r)).flatMap((x: { verbs: string[] }) => x.verbs);
+    expect(verbsOn('secrets')).toEqual([]);
+    expect(verbsOn('pods')).toEqual(['get', 'list', 'watch']);
+    expect(verbsOn('persistentvolumeclaims')).toEqual(['get', 'list', 'delete']);
+  });
+
+  test('the Deployment runs restricted, with probes on the agent\'s HTTP port', () => {
+    const pod = install().find((o) => o.kind === 'Deployment').spec.template.spec;
+    const c = pod.containers[0];
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+  });
+});
+
+test('data volume labels carry no version: volumeClaimTemplates are immutable, upgrades must not touch them', () => {
+  const a = synth({ name: 'x', version: '5.8.4', worker: { replicas: 1 } }).get('StatefulSet', 'x-worker');
+  const b = synth({ name: 'x', version: '5.9.1', worker: { replicas: 1 } }).get('StatefulSet', 'x-worker');
+  expect(a.spec.volumeClaimTemplates).toEqual(b.spec.volumeClaimTemplates);
+  expect(a.spec.volumeClaimTemplates[0].metadata.labels['xrootd.org/cluster']).toBe('x');
+});
