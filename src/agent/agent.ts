@@ -7,14 +7,14 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { INVENTORY_LABEL } from '../../constructs/index.js';
 import { PRUNABLE_KINDS } from '../apply/applier.js';
-import { KubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
 import { kindInfo, type KubeObject } from '../kube/kinds.js';
 import { LeaderElector } from './leader.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
-import { controllerOf, Reconciler, type XrootdObject, type XrootdVersionObject } from './reconciler.js';
+import { controllerOf, Reconciler, type ReconcileOutcome, type XrootdObject, type XrootdVersionObject } from './reconciler.js';
 
 export interface AgentOptions {
   /** Watch one namespace only (namespaced RBAC); all namespaces when absent. */
@@ -30,6 +30,8 @@ export interface AgentOptions {
   readonly resyncSeconds?: number;
   readonly concurrency?: number;
   readonly log?: Logger;
+  /** Called after each reconcile (benchmarks and embedding programs). */
+  readonly onReconciled?: (key: string, outcome: ReconcileOutcome | undefined, seconds: number) => void;
 }
 
 export class Agent {
@@ -83,11 +85,19 @@ export class Agent {
     if (!this.leading) return;
     const started = performance.now();
     this.metrics.inc('xrootd_agent_reconciles_total');
+    let outcome: ReconcileOutcome | undefined;
     try {
-      await this.reconciler.reconcile(key);
+      outcome = await this.reconciler.reconcile(key);
     } finally {
-      this.metrics.observe('xrootd_agent_reconcile_duration_seconds', (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.observe('xrootd_agent_reconcile_duration_seconds', seconds);
+      this.opts.onReconciled?.(key, outcome, seconds);
     }
+  }
+
+  /** Queues every cluster, as the periodic resync does. */
+  resyncNow(): void {
+    this.enqueueAll();
   }
 
   private enqueueAll(): void {
@@ -110,7 +120,7 @@ export class Agent {
     this.log.info('caches synced', { clusters: this.xrootds.list().length, namespace: this.opts.namespace ?? '(all)' });
     if (this.opts.leaseNamespace) {
       // Its own client: Lease renewals are not reconcile traffic, and the write counter measures reconciles.
-      this.leader = new LeaderElector(new KubeClient(this.client.config), {
+      this.leader = new LeaderElector(this.client.clone(), {
         namespace: this.opts.leaseNamespace, name: this.opts.leaseName ?? 'xrootd-k8s-agent', identity: this.opts.identity ?? `${hostname()}-${process.pid}`,
       }, (leading) => {
         this.leading = leading;

@@ -34,7 +34,9 @@ export class Metrics {
     for (const [name, [type, help]] of this.help) {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       if (type === 'counter') {
-        for (const [k, v] of this.counters) if (k === name || k.startsWith(`${name}{`)) out.push(`${k} ${v}`);
+        const series = [...this.counters].filter(([k]) => k === name || k.startsWith(`${name}{`));
+        // A counter nothing has incremented yet still exists, at 0: dashboards and rate() need the series.
+        out.push(...(series.length ? series.map(([k, v]) => `${k} ${v}`) : [`${name} 0`]));
       } else if (type === 'gauge') {
         out.push(`${name} ${this.gauges.get(name)!()}`);
       } else {

@@ -28,7 +28,13 @@ export interface Caches {
   readonly children: ReadonlyMap<string, Informer>;
 }
 
-export interface ReconcileOutcome { readonly results: ApplyResult[]; readonly failure?: Failure; readonly statusWritten: boolean }
+export interface ReconcileOutcome {
+  readonly results: ApplyResult[];
+  readonly failure?: Failure;
+  readonly statusWritten: boolean;
+  /** performance.now() when the last child was applied (before status and Events). */
+  readonly appliedAt?: number;
+}
 
 export class Reconciler {
   private readonly applier: Applier;
@@ -56,6 +62,7 @@ export class Reconciler {
 
     let failure: Failure | undefined;
     let results: ApplyResult[] = [];
+    let appliedAt: number | undefined;
     let model;
     try {
       const synthesized = synthesizeCluster({ ...propsOf(cr), catalog: this.catalog() });
@@ -66,6 +73,7 @@ export class Reconciler {
       if (foreign) throw new OwnershipError(`${foreign.kind} ${foreign.metadata.name} is controlled by ${controllerOf(foreign)!.kind} ${controllerOf(foreign)!.name}; not taking it over`);
       results = await this.applier.apply(desired, { live: (o) => this.live(o) });
       results.push(...await this.applier.prune(desired, this.inventory(cr)));
+      appliedAt = performance.now();
     } catch (e) {
       if (e instanceof SpecValidationError) {
         const issues = e.issues.map((i) => toResourceIssue(i, { file: key, document: 0 }).message);
@@ -100,7 +108,7 @@ export class Reconciler {
     } else if (changed.length) {
       await this.announce(cr, cr.status, status, changed);
     }
-    return { results, failure, statusWritten };
+    return { results, failure, statusWritten, appliedAt };
   }
 
   private live(o: KubeObject): KubeObject | undefined {
@@ -158,7 +166,7 @@ export class Reconciler {
     }
     await recordEvent(this.client, cr, 'Normal', 'Deleting', retention === 'Delete'
       ? `deleted ${pvcs.items.length} data volumes (whenDeleted: Delete)`
-      : `kept ${pvcs.items.length} data volumes (whenDeleted: Retain)`).catch(() => undefined);
+      : `kept ${pvcs.items.length} data volumes (whenDeleted: Retain)`).catch((e) => this.log.warn('event not recorded', { cluster: `${ns}/${cr.metadata.name}`, error: e }));
     await this.client.request('PATCH', objectPath(refOf(cr)), {
       contentType: 'application/merge-patch+json',
       body: { metadata: { finalizers: cr.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: cr.metadata.resourceVersion } },

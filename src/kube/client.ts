@@ -1,12 +1,12 @@
 /**
- * A small Kubernetes REST client over node:https, authenticated by client-node's
- * KubeConfig. Bodies go to the API server exactly as given (client-node's object
- * serializer drops fields it does not model), and every request is counted, so
- * "a no-op resync issues no writes" is something a test can check.
+ * A small Kubernetes REST client over node:https. Bodies go to the API server
+ * exactly as given (client-node's object serializer drops fields it does not
+ * model), and every request is counted, so "a no-op resync issues no writes"
+ * is something a test can check.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { loadConnection, type Connection } from './kubeconfig.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly reason: string, message: string, readonly body?: unknown) {
@@ -30,43 +30,42 @@ export interface WatchHandle { stop(): void; readonly done: Promise<void> }
 export class KubeClient {
   /** Requests issued, by verb (GET, LIST and WATCH count as reads). */
   readonly counts = { reads: 0, writes: 0, watches: 0 };
-  private readonly server: URL;
   private agent?: Agent;
   private optionsAt = 0;
+  private options: RequestOptions = {};
   /** Called for every write, before it is sent (the agent logs them at debug level). */
   onWrite?: (method: string, path: string) => void;
-  private options: RequestOptions = {};
 
-  constructor(readonly config: KubeConfig) {
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
-  }
+  constructor(readonly connection: Connection) {}
 
   /** In the cluster (service account) when `kubeconfig` is absent and KUBERNETES_SERVICE_HOST is set; else the file or the default. */
   static load(kubeconfig?: string): KubeClient {
-    const kc = new KubeConfig();
-    if (kubeconfig) kc.loadFromFile(kubeconfig);
-    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-    else kc.loadFromDefault();
-    return new KubeClient(kc);
+    return new KubeClient(loadConnection(kubeconfig));
+  }
+
+  /** A second client on the same connection, with its own counters and sockets. */
+  clone(): KubeClient {
+    return new KubeClient(this.connection);
+  }
+
+  private tlsOptions() {
+    const c = this.connection;
+    return { ca: c.ca, cert: c.cert, key: c.key, rejectUnauthorized: !c.insecure };
   }
 
   /** Options with credentials, refreshed every minute so rotated service-account tokens are picked up. */
   private async requestOptions(): Promise<RequestOptions> {
     if (Date.now() - this.optionsAt > 60_000) {
-      const opts: RequestOptions = {};
-      await this.config.applyToHTTPSOptions(opts);
-      this.agent?.destroy();
-      this.agent = new Agent({ keepAlive: true, maxSockets: 16, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized });
-      this.options = { headers: opts.headers, agent: this.agent };
+      const headers = await this.connection.headers();
+      this.agent ??= new Agent({ keepAlive: true, maxSockets: 16, ...this.tlsOptions() });
+      this.options = { headers, agent: this.agent };
       this.optionsAt = Date.now();
     }
     return this.options;
   }
 
   private url(path: string, query?: RequestOpts['query']): URL {
-    const u = new URL(path, this.server);
+    const u = new URL(path, this.connection.server);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
     return u;
   }
@@ -80,7 +79,12 @@ export class KubeClient {
     const payload = opts.body === undefined ? undefined
       : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     const headers: Record<string, string> = { ...(base.headers as Record<string, string>), Accept: 'application/json' };
-    if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+    if (payload !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      // Without a length node sends the body chunked; after a DELETE with a chunked body the API server
+      // answered the next request on that connection with a bare 400.
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
     const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload);
     const text = await readAll(res);
     const parsed = text ? safeJson(text) : undefined;
@@ -107,7 +111,7 @@ export class KubeClient {
     const base = await this.requestOptions();
     const url = this.url(path, { ...query, watch: true, allowWatchBookmarks: true });
     // A watch holds its connection for minutes: keep it off the shared keep-alive pool.
-    const agent = new Agent({ keepAlive: false, ca: this.agent?.options.ca, cert: this.agent?.options.cert, key: this.agent?.options.key, rejectUnauthorized: this.agent?.options.rejectUnauthorized });
+    const agent = new Agent({ keepAlive: false, ...this.tlsOptions() });
     const res = await this.send('GET', url, { ...base, agent, headers: { ...(base.headers as Record<string, string>), Accept: 'application/json' } });
     if ((res.statusCode ?? 0) >= 400) {
       const text = await readAll(res);

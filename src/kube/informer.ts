@@ -19,6 +19,13 @@ export interface InformerOptions {
 
 const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
+/** What the cache keeps: managedFields are most of an object's bytes and nothing here reads them. */
+function slim<T extends KubeObject>(o: T): T {
+  if (!o.metadata?.managedFields) return o;
+  const { managedFields: _dropped, ...metadata } = o.metadata;
+  return { ...o, metadata } as T;
+}
+
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
   private readonly handlers: ((event: InformerEvent, obj: T) => void)[] = [];
@@ -99,7 +106,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const seen = new Set<string>();
     for (const item of list.items) {
       // Lists omit apiVersion and kind on items.
-      const obj = { ...item, apiVersion: this.kind.apiVersion, kind: this.kind.kind } as T;
+      const obj = slim({ ...item, apiVersion: this.kind.apiVersion, kind: this.kind.kind } as T);
       const k = key(obj);
       seen.add(k);
       const before = this.cache.get(k);
@@ -129,7 +136,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.handle?.stop();
         return;
       }
-      const obj = e.object;
+      const obj = slim(e.object);
       if (obj.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
       if (e.type === 'BOOKMARK') return;
       const k = key(obj);

@@ -1,5 +1,6 @@
-/** The agent as users run it: the built CLI in its own process, stopped by pid. */
+/** The agent as users run it: the built CLI in its own process, with the Deployment's Node flags, stopped by pid. */
 import { join } from 'node:path';
+import { AGENT_NODE_OPTIONS } from '../../constructs/index.js';
 import { freePorts, logOf, startDaemon, stopDaemon, waitFor, type Daemon } from './processes.js';
 import { repoRoot } from './repo.js';
 
@@ -9,7 +10,7 @@ export class AgentProcess {
   static async start(kubeconfig: string, logFile: string, extra: string[] = []): Promise<AgentProcess> {
     const [port] = await freePorts(1);
     const d = startDaemon('agent', [process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'agent', `--kubeconfig=${kubeconfig}`,
-      `--http-port=${port}`, '--http-host=127.0.0.1', ...extra], { PATH: process.env.PATH, HOME: process.env.HOME }, logFile);
+      `--http-port=${port}`, '--http-host=127.0.0.1', ...extra], { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: AGENT_NODE_OPTIONS }, logFile);
     const agent = new AgentProcess(d, port);
     await waitFor('the agent to be ready', async () => {
       if (d.exited) throw new Error(`agent exited:\n${agent.logs()}`);

@@ -16,6 +16,7 @@ const NS = 'physics';
 const AGENT_NS = 'xrootd-system';
 let cp: ControlPlane;
 let agent: AgentProcess;
+let standby: AgentProcess | undefined;
 
 const dist = (name: string): string => readFileSync(join(repoRoot(), 'dist', name, `${name}.k8s.yaml`), 'utf8');
 /** The install manifests minus the Deployment: its image cannot run here, the agent runs as a local process instead. */
@@ -58,6 +59,7 @@ beforeAll(async () => {
     [`--lease-namespace=${AGENT_NS}`, '--resync=3600', '--log-level=debug']);
 }, 20 * 60 * 1000);
 afterAll(async () => {
+  await standby?.stop();
   await agent?.stop();
   await cp?.stop();
 }, 60000);
@@ -205,6 +207,27 @@ test('after an API server restart the agent picks up where it was: watches resum
 }), 240000);
 
 
+test('with whenDeleted: Delete, deleting the resource deletes its data volumes too', () => withLogs(async () => {
+  cp.applyYaml(xrootd('zeta', { version: '5.9.1', worker: { replicas: 1, storage: { capacity: '1Gi', retention: { whenDeleted: 'Delete' } } } }));
+  await waitCondition('zeta', 'Ready', 'True', 120000);
+  expect(get(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=zeta']).items).toHaveLength(1);
+  expect(get(['xrootd', 'zeta', '-n', NS]).metadata.finalizers).toEqual(['xrootd.org/finalizer']);
+  expect(cp.kubectl(['delete', 'xrootd', 'zeta', '-n', NS, '--wait=true', '--timeout=60s']).code).toBe(0);
+  await waitFor('zeta\'s volumes deleted', () => (get(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=zeta']).items.length === 0 ? true : undefined), 120000, 500);
+  const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=zeta']).items;
+  expect(events.find((e: any) => e.reason === 'Deleting')?.message).toBe('deleted 1 data volumes (whenDeleted: Delete)');
+}), 240000);
+
+test('a second replica stands by while the first holds the Lease', () => withLogs(async () => {
+  standby = await AgentProcess.start(cp.serviceAccountKubeconfig(AGENT_NS, 'xrootd-k8s-agent'), join(cp.dir, 'standby.log'),
+    [`--lease-namespace=${AGENT_NS}`, '--resync=3600']);
+  expect(cp.kubectl(['delete', 'configmap', 'beta-config', '-n', NS]).code).toBe(0);
+  await waitFor('beta-config restored by the leader', () => tryGet(['configmap/beta-config', '-n', NS]), 30000, 250);
+  const m = await standby.metrics();
+  expect(m.xrootd_agent_leader).toBe(0);
+  expect(m.xrootd_agent_reconciles_total).toBe(0);
+}), 90000);
+
 test('the agent holds the leader Lease and serves health and metrics', () => withLogs(async () => {
   const lease = get(['lease', 'xrootd-k8s-agent', '-n', AGENT_NS]);
   expect(lease.spec.holderIdentity).toBeTruthy();
@@ -270,10 +293,14 @@ describe('CLI diff and apply against the cluster, with the agent\'s engine', () 
   });
 });
 
-test('SIGTERM stops the agent promptly and releases the Lease', () => withLogs(async () => {
+test('SIGTERM stops the agent promptly and releases the Lease to the standby', () => withLogs(async () => {
   const started = Date.now();
   await agent.stop();
   expect(Date.now() - started).toBeLessThan(5000);
   expect(agent.daemon.exited).toBe(true);
-  expect(get(['lease', 'xrootd-k8s-agent', '-n', AGENT_NS]).spec.holderIdentity ?? '').toBe('');
-}));
+  // Released, not expired: the standby takes over at its next try (every 5 s), well before the 15 s lease would run out.
+  await waitFor('the standby to lead', async () => ((await standby!.metrics()).xrootd_agent_leader === 1 ? true : undefined), 10000, 250);
+  expect(cp.kubectl(['delete', 'service', 'beta-worker', '-n', NS]).code).toBe(0);
+  await waitFor('beta-worker restored by the new leader', () => tryGet(['service/beta-worker', '-n', NS]), 30000, 250);
+  expect((await standby!.metrics()).xrootd_agent_reconciles_total).toBeGreaterThan(0);
+}), 90000);

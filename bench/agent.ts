@@ -1,0 +1,126 @@
+/**
+ * Agent benchmarks on the real control plane (binaries from test/controlplane):
+ *   agent-latency: CR change -> all children applied, next to `kubectl apply
+ *     --server-side -f` of the same synthesized objects (target agent <= 0.3x kubectl)
+ *   agent-noop: write requests of a resync of settled clusters (target 0)
+ *   agent-200: one agent (its own process) with 200 Xrootd resources: start to
+ *     all reconciled, and its peak RSS (target < 150 MB)
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { Agent } from '../src/agent/agent.js';
+import { Logger } from '../src/agent/log.js';
+import type { ReconcileOutcome } from '../src/agent/reconciler.js';
+import { KubeClient } from '../src/kube/client.js';
+import { synthesizeCluster } from '../src/synthesize.js';
+import { AgentProcess } from '../test/helpers/agent.js';
+import { ControlPlane, createNamespace } from '../test/helpers/control-plane.js';
+import { waitFor } from '../test/helpers/processes.js';
+import { repoRoot } from '../test/helpers/repo.js';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cr = (name: string, namespace: string, spec: Record<string, unknown>) => ({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace }, spec });
+
+async function withControlPlane(body: (cp: ControlPlane) => Promise<void>): Promise<void> {
+  const cp = await ControlPlane.start();
+  try {
+    cp.applyYaml(readFileSync(join(repoRoot(), 'dist/crds/crds.k8s.yaml'), 'utf8'));
+    cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', '--timeout=60s']);
+    await body(cp);
+  } finally {
+    await cp.stop();
+  }
+}
+
+/** Latency and no-op writes, with the agent in process (its reconcile hook marks "all children applied"). */
+export async function latencyAndNoop(runs = 10): Promise<void> {
+  await withControlPlane(async (cp) => {
+    createNamespace(cp, 'bench');
+    createNamespace(cp, 'manual');
+    const client = KubeClient.load(cp.kubeconfig);
+    const ours = KubeClient.load(cp.kubeconfig);
+    let waiter: ((key: string, o: ReconcileOutcome | undefined) => void) | undefined;
+    const agent = new Agent(client, { log: new Logger('warn'), resyncSeconds: 3600, onReconciled: (k, o) => waiter?.(k, o) });
+    await agent.start();
+    /** Resolves with the moment the agent had applied every child of `key` for a change. */
+    const applied = (key: string) => new Promise<number>((resolve) => {
+      waiter = (k, o) => { if (k === key && o?.appliedAt && o.results.some((r) => r.action !== 'unchanged')) resolve(o.appliedAt); };
+    });
+    const spec = (http: boolean) => ({ worker: { replicas: 2 }, xrootd: { http } });
+
+    let done = applied('bench/lat');
+    cp.applyYaml(stringify(cr('lat', 'bench', spec(false))));
+    await done;
+    const agentMs: number[] = [];
+    const kubectlMs: number[] = [];
+    const file = join(cp.dir, 'manual.yaml');
+    for (let i = 0; i < runs; i++) {
+      const http = i % 2 === 0;
+      done = applied('bench/lat');
+      let t = performance.now();
+      await ours.request('PATCH', '/apis/xrootd.org/v1alpha1/namespaces/bench/xrootds/lat', { body: { spec: spec(http) }, contentType: 'application/merge-patch+json' });
+      agentMs.push(await done - t);
+
+      writeFileSync(file, synthesizeCluster({ name: 'manual', namespace: 'manual', ...spec(http) }).objects.map((o) => stringify(o)).join('---\n'));
+      t = performance.now();
+      const r = cp.kubectl(['apply', '--server-side', '--field-manager=bench', '-f', file]);
+      kubectlMs.push(performance.now() - t);
+      if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.out}`);
+    }
+    const a = median(agentMs);
+    const k = median(kubectlMs);
+    console.log(`agent-latency: CR change to all children applied median ${a.toFixed(0)} ms; kubectl apply --server-side of the same objects median ${k.toFixed(0)} ms; ratio ${(a / k).toFixed(2)} (target <= 0.3) over ${runs} changes`);
+
+    // Settle: every pod ready, status written; then a resync of everything must write nothing.
+    await waitFor('lat Ready', async () => {
+      const x = await ours.request<any>('GET', '/apis/xrootd.org/v1alpha1/namespaces/bench/xrootds/lat');
+      return x.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True' ? true : undefined;
+    }, 120000, 250);
+    await agent.queue.idle();
+    await new Promise((r) => setTimeout(r, 2000));
+    await agent.queue.idle();
+    const writes = client.counts.writes;
+    const reads = client.counts.reads;
+    agent.resyncNow();
+    await agent.queue.idle();
+    console.log(`agent-noop: a resync of a settled cluster issued ${client.counts.writes - writes} writes and ${client.counts.reads - reads} reads (target 0 writes)`);
+    await agent.stop();
+    ours.close();
+  });
+}
+
+/** 200 resources, agent as its own process: time to all reconciled and peak RSS (VmHWM). */
+export async function twoHundred(count = 200): Promise<void> {
+  await withControlPlane(async (cp) => {
+    createNamespace(cp, 'many');
+    cp.applyYaml(Array.from({ length: count }, (_, i) => stringify(cr(`c${i}`, 'many', { worker: { replicas: 1 } }))).join('---\n'));
+    const client = KubeClient.load(cp.kubeconfig);
+    const started = performance.now();
+    const agent = await AgentProcess.start(cp.kubeconfig, join(cp.dir, 'agent.log'), ['--no-leader-election', '--log-level=warn', '--resync=3600']);
+    let peakKb = 0;
+    const sample = () => {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${agent.daemon.pid}/status`, 'utf8'));
+      peakKb = Math.max(peakKb, Number(m?.[1] ?? 0));
+    };
+    try {
+      await waitFor(`${count} clusters reconciled`, async () => {
+        sample();
+        const list = await client.request<{ items: any[] }>('GET', '/apis/xrootd.org/v1alpha1/namespaces/many/xrootds');
+        const done = list.items.filter((x) => x.status?.observedGeneration === x.metadata.generation && x.status?.targetVersion).length;
+        return done === count ? true : undefined;
+      }, 20 * 60 * 1000, 250);
+      const seconds = (performance.now() - started) / 1000;
+      // Keep going while the pods come up: status traffic is part of the load.
+      const until = Date.now() + 30000;
+      while (Date.now() < until) {
+        sample();
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      console.log(`agent-200: ${count} Xrootd resources reconciled ${seconds.toFixed(1)} s after the agent started; peak RSS ${(peakKb / 1024).toFixed(0)} MB (target < 150 MB)`);
+    } finally {
+      await agent.stop();
+      client.close();
+    }
+  });
+}
