@@ -60,7 +60,8 @@ export function agentRules(): k8s.PolicyRule[] {
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ALL },
     // Volumes are deleted only when a cluster's spec asks for it (retention whenDeleted: Delete).
     { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'delete'] },
-    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    // Pods gate rollouts; one stuck on a revision being rolled back from is deleted (a StatefulSet never does that).
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ];
 }

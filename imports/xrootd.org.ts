@@ -166,6 +166,13 @@ export interface XrootdSpec {
   readonly supervisor?: XrootdSpecSupervisor;
 
   /**
+   * How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.
+   *
+   * @schema XrootdSpec#upgrade
+   */
+  readonly upgrade?: XrootdSpecUpgrade;
+
+  /**
    * XRootD version, a name from the version catalog (which maps it to an image and to what that version supports).
    *
    * @schema XrootdSpec#version
@@ -204,6 +211,7 @@ export function toJson_XrootdSpec(obj: XrootdSpec | undefined): Record<string, a
     'scheduling': toJson_XrootdSpecScheduling(obj.scheduling),
     'security': toJson_XrootdSpecSecurity(obj.security),
     'supervisor': toJson_XrootdSpecSupervisor(obj.supervisor),
+    'upgrade': toJson_XrootdSpecUpgrade(obj.upgrade),
     'version': obj.version,
     'worker': toJson_XrootdSpecWorker(obj.worker),
     'xrootd': toJson_XrootdSpecXrootd(obj.xrootd),
@@ -492,6 +500,66 @@ export function toJson_XrootdSpecSupervisor(obj: XrootdSpecSupervisor | undefine
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.
+ *
+ * @schema XrootdSpecUpgrade
+ */
+export interface XrootdSpecUpgrade {
+  /**
+   * Pods of each role replaced at once.
+   *
+   * @schema XrootdSpecUpgrade#maxUnavailable
+   */
+  readonly maxUnavailable?: XrootdSpecUpgradeMaxUnavailable;
+
+  /**
+   * How long a replaced pod must stay Ready before the next one is replaced.
+   *
+   * @schema XrootdSpecUpgrade#minReadySeconds
+   */
+  readonly minReadySeconds?: number;
+
+  /**
+   * The order the roles roll in. Redirectors last keeps a manager for clients throughout.
+   *
+   * @schema XrootdSpecUpgrade#order
+   */
+  readonly order?: XrootdSpecUpgradeOrder[];
+
+  /**
+   * Hold every pod where it is; set back to false to resume.
+   *
+   * @schema XrootdSpecUpgrade#paused
+   */
+  readonly paused?: boolean;
+
+  /**
+   * How long a replaced pod may take to become Ready before the rollout stops (Degraded).
+   *
+   * @schema XrootdSpecUpgrade#stepDeadlineSeconds
+   */
+  readonly stepDeadlineSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecUpgrade' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecUpgrade(obj: XrootdSpecUpgrade | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'maxUnavailable': toJson_XrootdSpecUpgradeMaxUnavailable(obj.maxUnavailable),
+    'minReadySeconds': obj.minReadySeconds,
+    'order': obj.order?.map(y => y),
+    'paused': obj.paused,
+    'stepDeadlineSeconds': obj.stepDeadlineSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * The data servers: they hold the files.
  *
  * @schema XrootdSpecWorker
@@ -712,6 +780,64 @@ export function toJson_XrootdSpecSupervisorResources(obj: XrootdSpecSupervisorRe
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Pods of each role replaced at once.
+ *
+ * @schema XrootdSpecUpgradeMaxUnavailable
+ */
+export interface XrootdSpecUpgradeMaxUnavailable {
+  /**
+   * Redirectors replaced at once.
+   *
+   * @schema XrootdSpecUpgradeMaxUnavailable#redirector
+   */
+  readonly redirector?: number;
+
+  /**
+   * Supervisors replaced at once.
+   *
+   * @schema XrootdSpecUpgradeMaxUnavailable#supervisor
+   */
+  readonly supervisor?: number;
+
+  /**
+   * Data servers replaced at once.
+   *
+   * @schema XrootdSpecUpgradeMaxUnavailable#worker
+   */
+  readonly worker?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecUpgradeMaxUnavailable' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecUpgradeMaxUnavailable(obj: XrootdSpecUpgradeMaxUnavailable | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'redirector': obj.redirector,
+    'supervisor': obj.supervisor,
+    'worker': obj.worker,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A role.
+ *
+ * @schema XrootdSpecUpgradeOrder
+ */
+export enum XrootdSpecUpgradeOrder {
+  /** worker */
+  WORKER = "worker",
+  /** supervisor */
+  SUPERVISOR = "supervisor",
+  /** redirector */
+  REDIRECTOR = "redirector",
+}
 
 /**
  * Compute resources of each data server container (xrootd; cmsd gets a quarter of the requests).

@@ -31,6 +31,16 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
   image: str('The image of the target version.'),
   workerSelector: str('Label selector of the data servers (for the scale subresource).'),
   members: arr('Data servers the redirectors report as subscribed.', str('A data server.')),
+  rollout: obj('RolloutStatus', 'Where a rolling change of the pod template stands (empty when none runs).', {
+    phase: str('Idle, Rolling, Paused or Stuck.'),
+    role: str('The role being rolled.'),
+    revision: str('The StatefulSet update revision being rolled out.'),
+    partition: int('The StatefulSet partition of that role: pods with this ordinal or above run the new revision.'),
+    startedAt: str('When the rollout started (RFC 3339).'),
+    stepStartedAt: str('When the current step started (RFC 3339).'),
+    message: str('What the rollout waits for.'),
+    stuckPod: str('The pod that did not become Ready in time, when Stuck.'),
+  }),
 });
 
 export const xrootdVersionSpecSchema = obj('XrootdVersionSpec', 'One XRootD version of the catalog.', {

@@ -126,8 +126,26 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     runAsGroup: int('Group id of the daemons.', { default: 10940, minimum: 1, maximum: 2147483647 }),
     fsGroup: int('Group that owns the data volumes.', { default: 10940, minimum: 1, maximum: 2147483647 }),
   }),
+  upgrade: obj('UpgradeSpec', 'How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.', {
+    paused: bool('Hold every pod where it is; set back to false to resume.', { default: false }),
+    order: arr('The order the roles roll in. Redirectors last keeps a manager for clients throughout.', str('A role.', { enum: ['worker', 'supervisor', 'redirector'] }), {
+      default: ['worker', 'supervisor', 'redirector'], minItems: 3, maxItems: 3,
+    }),
+    maxUnavailable: obj('MaxUnavailableSpec', 'Pods of each role replaced at once.', {
+      redirector: int('Redirectors replaced at once.', { default: 1, minimum: 1 }),
+      supervisor: int('Supervisors replaced at once.', { default: 1, minimum: 1 }),
+      worker: int('Data servers replaced at once.', { default: 1, minimum: 1 }),
+    }),
+    minReadySeconds: int('How long a replaced pod must stay Ready before the next one is replaced.', { default: 10, minimum: 0, maximum: 3600 }),
+    stepDeadlineSeconds: int('How long a replaced pod may take to become Ready before the rollout stops (Degraded).', { default: 600, minimum: 10, maximum: 86400 }),
+  }),
 }, {
   rules: [{
+    path: 'upgrade.order',
+    rule: 'must name each of worker, supervisor and redirector once',
+    cel: '!has(self.upgrade) || !has(self.upgrade.order) || (self.upgrade.order.exists(r, r == \'worker\') && self.upgrade.order.exists(r, r == \'supervisor\') && self.upgrade.order.exists(r, r == \'redirector\'))',
+    check: (s) => new Set(s.upgrade.order).size === 3,
+  }, {
     path: 'supervisor.replicas',
     rule: 'is too small for worker.replicas: each supervisor takes 64 data servers and a manager slot (64 + 63 x supervisors >= data servers)',
     cel: '!has(self.supervisor) || !has(self.supervisor.replicas) || !has(self.worker) || !has(self.worker.replicas) || 64 + 63 * self.supervisor.replicas >= self.worker.replicas',

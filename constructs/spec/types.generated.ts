@@ -70,6 +70,11 @@ export interface XrootdSpec {
    * @default - every field at its default
    */
   readonly security?: SecuritySpec;
+  /**
+   * How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.
+   * @default - every field at its default
+   */
+  readonly upgrade?: UpgradeSpec;
 }
 
 /** The redirectors (XRootD managers): clients connect here and are redirected to data servers. */
@@ -325,6 +330,59 @@ export interface SecuritySpec {
   readonly fsGroup?: number;
 }
 
+/** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. */
+export interface UpgradeSpec {
+  /**
+   * Hold every pod where it is; set back to false to resume.
+   * @default false
+   */
+  readonly paused?: boolean;
+  /**
+   * The order the roles roll in. Redirectors last keeps a manager for clients throughout.
+   * @default ["worker","supervisor","redirector"]
+   */
+  readonly order?: Array<'worker' | 'supervisor' | 'redirector'>;
+  /**
+   * Pods of each role replaced at once.
+   * @default - every field at its default
+   */
+  readonly maxUnavailable?: MaxUnavailableSpec;
+  /**
+   * How long a replaced pod must stay Ready before the next one is replaced.
+   * Range: 0 to 3600.
+   * @default 10
+   */
+  readonly minReadySeconds?: number;
+  /**
+   * How long a replaced pod may take to become Ready before the rollout stops (Degraded).
+   * Range: 10 to 86400.
+   * @default 600
+   */
+  readonly stepDeadlineSeconds?: number;
+}
+
+/** Pods of each role replaced at once. */
+export interface MaxUnavailableSpec {
+  /**
+   * Redirectors replaced at once.
+   * Range: 1 to -.
+   * @default 1
+   */
+  readonly redirector?: number;
+  /**
+   * Supervisors replaced at once.
+   * Range: 1 to -.
+   * @default 1
+   */
+  readonly supervisor?: number;
+  /**
+   * Data servers replaced at once.
+   * Range: 1 to -.
+   * @default 1
+   */
+  readonly worker?: number;
+}
+
 /** Observed state of an XRootD cluster, written by the agent. */
 export interface XrootdStatus {
   /**
@@ -370,6 +428,11 @@ export interface XrootdStatus {
    * Data servers the redirectors report as subscribed.
    */
   readonly members?: string[];
+  /**
+   * Where a rolling change of the pod template stands (empty when none runs).
+   * @default - every field at its default
+   */
+  readonly rollout?: RolloutStatus;
 }
 
 /** A kstatus-compatible condition. */
@@ -416,6 +479,42 @@ export interface RoleStatus {
   readonly updated?: number;
 }
 
+/** Where a rolling change of the pod template stands (empty when none runs). */
+export interface RolloutStatus {
+  /**
+   * Idle, Rolling, Paused or Stuck.
+   */
+  readonly phase?: string;
+  /**
+   * The role being rolled.
+   */
+  readonly role?: string;
+  /**
+   * The StatefulSet update revision being rolled out.
+   */
+  readonly revision?: string;
+  /**
+   * The StatefulSet partition of that role: pods with this ordinal or above run the new revision.
+   */
+  readonly partition?: number;
+  /**
+   * When the rollout started (RFC 3339).
+   */
+  readonly startedAt?: string;
+  /**
+   * When the current step started (RFC 3339).
+   */
+  readonly stepStartedAt?: string;
+  /**
+   * What the rollout waits for.
+   */
+  readonly message?: string;
+  /**
+   * The pod that did not become Ready in time, when Stuck.
+   */
+  readonly stuckPod?: string;
+}
+
 /** One XRootD version of the catalog. */
 export interface XrootdVersionSpec {
   /**
@@ -454,6 +553,7 @@ export interface ResolvedXrootdSpec {
   readonly expose: ResolvedExposeSpec;
   readonly networkPolicy: ResolvedNetworkPolicySpec;
   readonly security: ResolvedSecuritySpec;
+  readonly upgrade: ResolvedUpgradeSpec;
 }
 
 /** The redirectors (XRootD managers): clients connect here and are redirected to data servers. (defaults applied) */
@@ -544,6 +644,22 @@ export interface ResolvedSecuritySpec {
   readonly fsGroup: number;
 }
 
+/** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. (defaults applied) */
+export interface ResolvedUpgradeSpec {
+  readonly paused: boolean;
+  readonly order: Array<'worker' | 'supervisor' | 'redirector'>;
+  readonly maxUnavailable: ResolvedMaxUnavailableSpec;
+  readonly minReadySeconds: number;
+  readonly stepDeadlineSeconds: number;
+}
+
+/** Pods of each role replaced at once. (defaults applied) */
+export interface ResolvedMaxUnavailableSpec {
+  readonly redirector: number;
+  readonly supervisor: number;
+  readonly worker: number;
+}
+
 /** Observed state of an XRootD cluster, written by the agent. (defaults applied) */
 export interface ResolvedXrootdStatus {
   readonly observedGeneration?: number;
@@ -556,6 +672,7 @@ export interface ResolvedXrootdStatus {
   readonly image?: string;
   readonly workerSelector?: string;
   readonly members?: string[];
+  readonly rollout: ResolvedRolloutStatus;
 }
 
 /** A kstatus-compatible condition. (defaults applied) */
@@ -573,6 +690,18 @@ export interface ResolvedRoleStatus {
   readonly replicas?: number;
   readonly ready?: number;
   readonly updated?: number;
+}
+
+/** Where a rolling change of the pod template stands (empty when none runs). (defaults applied) */
+export interface ResolvedRolloutStatus {
+  readonly phase?: string;
+  readonly role?: string;
+  readonly revision?: string;
+  readonly partition?: number;
+  readonly startedAt?: string;
+  readonly stepStartedAt?: string;
+  readonly message?: string;
+  readonly stuckPod?: string;
 }
 
 /** One XRootD version of the catalog. (defaults applied) */

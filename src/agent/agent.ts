@@ -5,7 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import { INVENTORY_LABEL } from '../../constructs/index.js';
+import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
+import type { PodObject } from './observe.js';
 import { PRUNABLE_KINDS } from '../apply/applier.js';
 import type { KubeClient } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
@@ -42,6 +43,7 @@ export class Agent {
   private readonly xrootds: Informer<XrootdObject>;
   private readonly versions: Informer<XrootdVersionObject>;
   private readonly children = new Map<string, Informer>();
+  private readonly pods: Informer<PodObject>;
   private leader?: LeaderElector;
   private server?: Server;
   private resync?: NodeJS.Timeout;
@@ -60,7 +62,8 @@ export class Agent {
     for (const k of PRUNABLE_KINDS) {
       this.children.set(k.kind, new Informer(client, kindInfo(k.apiVersion, k.kind), { namespace: opts.namespace, labelSelector: INVENTORY_LABEL, onError: onError(k.kind) }));
     }
-    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions: this.versions, children: this.children }, this.log, this.metrics);
+    this.pods = new Informer<PodObject>(client, kindInfo('v1', 'Pod'), { namespace: opts.namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}`, onError: onError('pods') });
+    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions: this.versions, children: this.children, pods: this.pods }, this.log, this.metrics);
     this.queue = new WorkQueue((key) => this.reconcileKey(key), { concurrency: opts.concurrency ?? 4 }, (key, e, retryIn) => {
       this.metrics.inc('xrootd_agent_reconcile_errors_total');
       this.log.error('reconcile failed', { cluster: key, retryInMs: retryIn, error: e });
@@ -88,6 +91,7 @@ export class Agent {
     let outcome: ReconcileOutcome | undefined;
     try {
       outcome = await this.reconciler.reconcile(key);
+      if (outcome?.requeueAfterMs) this.queue.addAfter(key, outcome.requeueAfterMs);
     } finally {
       const seconds = (performance.now() - started) / 1000;
       this.metrics.observe('xrootd_agent_reconcile_duration_seconds', seconds);
@@ -109,13 +113,18 @@ export class Agent {
     this.xrootds.on((_e, o) => this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`));
     // A catalog change can change any cluster's image or rendering.
     this.versions.on(() => { if (this.synced) this.enqueueAll(); });
+    // Pod readiness gates rollouts; pods are owned by StatefulSets, so map them by their instance label.
+    this.pods.on((_e, p) => {
+      const instance = p.metadata.labels?.['app.kubernetes.io/instance'];
+      if (instance) this.queue.add(`${p.metadata.namespace}/${instance}`);
+    });
     for (const inf of this.children.values()) {
       inf.on((_e, o: KubeObject) => {
         const owner = controllerOf(o);
         if (owner?.kind === 'Xrootd') this.queue.add(`${o.metadata.namespace}/${owner.name}`);
       });
     }
-    await Promise.all([this.xrootds.start(), this.versions.start(), ...[...this.children.values()].map((i) => i.start())]);
+    await Promise.all([this.xrootds.start(), this.versions.start(), this.pods.start(), ...[...this.children.values()].map((i) => i.start())]);
     this.synced = true;
     this.log.info('caches synced', { clusters: this.xrootds.list().length, namespace: this.opts.namespace ?? '(all)' });
     if (this.opts.leaseNamespace) {
@@ -158,7 +167,7 @@ export class Agent {
     clearInterval(this.resync);
     await this.queue.stop();
     await this.leader?.stop();
-    await Promise.all([this.xrootds.stop(), this.versions.stop(), ...[...this.children.values()].map((i) => i.stop())]);
+    await Promise.all([this.xrootds.stop(), this.versions.stop(), this.pods.stop(), ...[...this.children.values()].map((i) => i.stop())]);
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.client.close();
   }

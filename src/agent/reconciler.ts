@@ -15,6 +15,8 @@ import { recordEvent } from './events.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { computeStatus, sameStatus, type Failure, type StatefulSetView } from './status.js';
+import { observeRoles, policyOf, type PodObject } from './observe.js';
+import { planRollout, type RolloutDecision, type RolloutState } from './rollout.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
 
@@ -26,6 +28,8 @@ export interface Caches {
   readonly versions?: Informer<XrootdVersionObject>;
   /** Children by kind, from watches on the inventory label. */
   readonly children: ReadonlyMap<string, Informer>;
+  /** The clusters' pods (the rollout gates on them). */
+  readonly pods?: Informer<PodObject>;
 }
 
 export interface ReconcileOutcome {
@@ -34,6 +38,9 @@ export interface ReconcileOutcome {
   readonly statusWritten: boolean;
   /** performance.now() when the last child was applied (before status and Events). */
   readonly appliedAt?: number;
+  readonly rollout?: RolloutDecision;
+  /** Reconcile again after this long even if nothing changes (a rollout waits on the clock). */
+  readonly requeueAfterMs?: number;
 }
 
 export class Reconciler {
@@ -63,10 +70,21 @@ export class Reconciler {
     let failure: Failure | undefined;
     let results: ApplyResult[] = [];
     let appliedAt: number | undefined;
+    let rollout: RolloutDecision | undefined;
     let model;
     try {
-      const synthesized = synthesizeCluster({ ...propsOf(cr), catalog: this.catalog() });
-      model = synthesized.cluster.model;
+      const props = { ...propsOf(cr), catalog: this.catalog() };
+      // Templates do not depend on partitions: synthesize once to see them, decide the rollout step, then for real.
+      const first = synthesizeCluster(props);
+      model = first.cluster.model;
+      const m = model;
+      const pods = this.caches.pods?.list((p) => p.metadata.namespace === namespace && p.metadata.labels?.['app.kubernetes.io/instance'] === name) ?? [];
+      const roles = observeRoles(m, first.objects, (role) => this.caches.children.get('StatefulSet')?.get(namespace, m.names.statefulSet(role)) as StatefulSetView | undefined, pods);
+      // Only what the planner remembers; phase and message are recomputed every time.
+      const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
+      const previous = { role, revision, partition, stepStartedAt, startedAt } as RolloutState;
+      rollout = planRollout(roles, policyOf(m.spec), previous, new Date().toISOString());
+      const synthesized = synthesizeCluster({ ...props, partitions: rollout.partitions });
       const owner = ownerOf(cr);
       const desired = synthesized.objects.map((o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } }));
       const foreign = desired.map((o) => this.live(o)).find((l) => l && controllerOf(l) && controllerOf(l)!.uid !== owner.uid);
@@ -74,6 +92,7 @@ export class Reconciler {
       results = await this.applier.apply(desired, { live: (o) => this.live(o) });
       results.push(...await this.applier.prune(desired, this.inventory(cr)));
       appliedAt = performance.now();
+      for (const pod of rollout.deletePods) await this.deleteStuckPod(cr, pod);
     } catch (e) {
       if (e instanceof SpecValidationError) {
         const issues = e.issues.map((i) => toResourceIssue(i, { file: key, document: 0 }).message);
@@ -98,7 +117,7 @@ export class Reconciler {
       }
     }
     const status = computeStatus({
-      generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model, statefulSets, now: new Date().toISOString(),
+      generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model, statefulSets, rollout, now: new Date().toISOString(),
     });
     const statusWritten = !sameStatus(cr.status, status);
     if (statusWritten) {
@@ -108,7 +127,8 @@ export class Reconciler {
     } else if (changed.length) {
       await this.announce(cr, cr.status, status, changed);
     }
-    return { results, failure, statusWritten, appliedAt };
+    const requeueAfterMs = rollout?.phase === 'Rolling' ? 1000 : undefined;
+    return { results, failure, statusWritten, appliedAt, rollout, requeueAfterMs };
   }
 
   private live(o: KubeObject): KubeObject | undefined {
@@ -136,6 +156,11 @@ export class Reconciler {
       events.push(['Warning', degraded.reason ?? 'Degraded', degraded.message ?? '']);
     }
     if (cond(after, 'Ready')?.status === 'True' && cond(before, 'Ready')?.status !== 'True') events.push(['Normal', 'Ready', cond(after, 'Ready')?.message ?? '']);
+    const [r0, r1] = [before?.rollout, after.rollout];
+    if (r1?.phase && (r1.phase !== r0?.phase || r1.partition !== r0?.partition || r1.role !== r0?.role) && r1.phase !== 'Stuck') {
+      events.push(['Normal', r1.phase === 'Paused' ? 'RolloutPaused' : 'RollingOut', r1.message ?? '']);
+    }
+    if (r0?.phase && !r1?.phase) events.push(['Normal', 'RolloutDone', `every pod runs the current template (${after.targetVersion})`]);
     for (const [type, reason, message] of events) {
       try {
         await recordEvent(this.client, cr, type, reason, message);
@@ -143,6 +168,15 @@ export class Reconciler {
         this.log.warn('event not recorded', { cluster: `${cr.metadata.namespace}/${cr.metadata.name}`, reason, error: e });
       }
     }
+  }
+
+  /** A pod stuck unready on a revision being rolled back from: the StatefulSet waits for it forever, so it goes. */
+  private async deleteStuckPod(cr: XrootdObject, pod: string): Promise<void> {
+    const ns = cr.metadata.namespace!;
+    await this.applier.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: ns } });
+    this.log.info('deleted stuck pod', { cluster: `${ns}/${cr.metadata.name}`, pod });
+    await recordEvent(this.client, cr, 'Normal', 'DeletedStuckPod', `${pod} was not Ready on a revision being replaced; deleted so it comes back on the current one`)
+      .catch((e) => this.log.warn('event not recorded', { error: e }));
   }
 
   private async addFinalizer(cr: XrootdObject): Promise<void> {

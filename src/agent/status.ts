@@ -7,6 +7,7 @@ import { ROLES, roleSelector, type ClusterModel, type Role } from '../../constru
 import type { XrootdCondition, XrootdStatus } from '../../constructs/index.js';
 import type { KubeObject } from '../kube/kinds.js';
 import { isSubset } from '../apply/drift.js';
+import type { RolloutDecision } from './rollout.js';
 
 export interface StatefulSetView extends KubeObject {
   spec?: { replicas?: number; updateStrategy?: { rollingUpdate?: { partition?: number } } };
@@ -24,6 +25,7 @@ export interface StatusInput {
   readonly failure?: Failure;
   readonly model?: ClusterModel;
   readonly statefulSets: ReadonlyMap<Role, StatefulSetView>;
+  readonly rollout?: RolloutDecision;
   readonly now: string;
 }
 
@@ -74,14 +76,18 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     };
     if (!settled(sts, wanted[role])) waiting.push(`${role}s ${sts?.status?.readyReplicas ?? 0}/${wanted[role]} ready`);
   }
-  const ready = waiting.length === 0;
+  const r = input.rollout;
+  const ready = waiting.length === 0 && (!r || r.phase === 'Idle');
   const selector = Object.entries(roleSelector(m.name, 'worker')).map(([k, v]) => `${k}=${v}`).join(',');
+  const waitingFor = r && r.phase !== 'Idle' ? r.message : `waiting for ${waiting.join(', ')}`;
+  const stuck = r?.phase === 'Stuck';
+  const paused = r?.phase === 'Paused';
   return {
     observedGeneration: input.generation,
     conditions: [
-      condition('Ready', ready, ready ? 'Ready' : 'Progressing', ready ? 'every pod is ready on the current spec' : `waiting for ${waiting.join(', ')}`, input),
-      condition('Progressing', !ready, ready ? 'Ready' : 'RollingOut', ready ? 'nothing to do' : `waiting for ${waiting.join(', ')}`, input),
-      condition('Degraded', false, 'Healthy', m.warnings.length ? m.warnings.join('; ') : 'no errors', input),
+      condition('Ready', ready, ready ? 'Ready' : stuck ? 'RolloutStuck' : paused ? 'Paused' : 'Progressing', ready ? 'every pod is ready on the current spec' : waitingFor, input),
+      condition('Progressing', !ready && !stuck && !paused, ready ? 'Ready' : stuck ? 'RolloutStuck' : paused ? 'Paused' : 'RollingOut', ready ? 'nothing to do' : waitingFor, input),
+      condition('Degraded', stuck, stuck ? 'RolloutStuck' : 'Healthy', stuck ? r!.message : m.warnings.length ? m.warnings.join('; ') : 'no errors', input),
     ],
     ...roles,
     currentVersion: ready ? m.spec.version : prev.currentVersion,
@@ -89,6 +95,10 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     image: m.image,
     workerSelector: selector,
     ...(prev.members ? { members: prev.members } : {}),
+    // null removes the key in the merge patch that writes status.
+    rollout: r && r.phase !== 'Idle'
+      ? { ...r.state, phase: r.phase, message: r.message, ...(r.stuckPod ? { stuckPod: r.stuckPod } : {}) }
+      : null as unknown as undefined,
   };
 }
 

@@ -97,11 +97,11 @@ export class Applier {
     return results;
   }
 
-  async delete(o: KubeObject, opts: { dryRun?: boolean } = {}): Promise<void> {
+  async delete(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string; uid?: string } }, opts: { dryRun?: boolean } = {}): Promise<void> {
     try {
-      await this.client.request('DELETE', objectPath(refOf(o)), {
+      await this.client.request('DELETE', objectPath({ ...o, name: o.metadata.name, namespace: o.metadata.namespace }), {
         query: { dryRun: opts.dryRun ? 'All' : undefined },
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid: o.metadata.uid } },
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...(o.metadata.uid ? { preconditions: { uid: o.metadata.uid } } : {}) },
       });
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 404)) throw e;

@@ -32,6 +32,7 @@ function isEmpty(v: unknown): boolean {
 
 /** True when every field of `desired` is in `live` with the same value (live may have more: defaults). */
 export function isSubset(desired: unknown, live: unknown): boolean {
+  if (desired === undefined || desired === null) return isEmpty(live);
   if (live === undefined || live === null) return isEmpty(desired);
   if (Array.isArray(desired)) {
     return Array.isArray(live) && desired.length === live.length && desired.every((d, i) => isSubset(d, live[i]));

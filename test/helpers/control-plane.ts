@@ -14,6 +14,8 @@ import { freePorts, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, t
 
 export const ZONES = ['zone-a', 'zone-b'] as const;
 export const NODE_COUNT = 3;
+/** An image whose pods kwok never makes Ready. */
+export const BROKEN_IMAGE = 'registry.example.org/xrootd:broken';
 
 /** Builds or finds the binaries; prints nothing on success. */
 export function controlPlaneBinaries(): string {
@@ -92,7 +94,9 @@ export class ControlPlane {
     const stageFiles = readdirSync(join(this.bin, 'stages')).filter((f) => f !== 'storage-class.yaml').sort();
     // The examples name StorageClass "standard" (as many clusters have); kwok provisions it like its own.
     const stages = stageFiles.map((f) => readFileSync(join(this.bin, 'stages', f), 'utf8'))
-      .map((y) => y.replace("self.spec.storageClassName == 'kwok-volume'", "self.spec.storageClassName in ['kwok-volume', 'standard']"));
+      .map((y) => y.replace("self.spec.storageClassName == 'kwok-volume'", "self.spec.storageClassName in ['kwok-volume', 'standard']"))
+      // Pods of BROKEN_IMAGE never become Ready: what a bad release looks like to a rollout.
+      .map((y) => (/name: pod-ready\n/.test(y) ? y.replace('    matchExpressions:\n', `    matchExpressions:\n    - key: '.spec.containers.[0].image'\n      operator: 'NotIn'\n      values:\n      - '${BROKEN_IMAGE}'\n`) : y));
     writeFileSync(join(d, 'kwok.yaml'), stages.join('\n---\n'));
     this.spawn('kwok', [`--kubeconfig=${this.kubeconfig}`, `--config=${join(d, 'kwok.yaml')}`, '--manage-all-nodes=true',
       '--server-address', `127.0.0.1:${kwokPort}`]);

@@ -1,0 +1,63 @@
+/**
+ * What the rollout planner needs to know about each role, read from the
+ * watch caches: the live StatefulSet, its pods, and whether the desired pod
+ * template differs from the live one.
+ */
+import { ROLES, type ClusterModel, type ResolvedXrootdSpec, type Role } from '../../constructs/index.js';
+import { isSubset } from '../apply/drift.js';
+import type { KubeObject } from '../kube/kinds.js';
+import type { PodView, RolloutPolicy, RoleView } from './rollout.js';
+import type { StatefulSetView } from './status.js';
+
+export interface PodObject extends KubeObject {
+  status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
+}
+
+const replicasOf = (m: ClusterModel, role: Role): number =>
+  role === 'redirector' ? m.topology.redirectors : role === 'supervisor' ? m.topology.supervisors : m.topology.workers;
+
+function podView(p: PodObject): PodView {
+  const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+  return {
+    name: p.metadata.name,
+    ordinal: Number(/-(\d+)$/.exec(p.metadata.name)?.[1] ?? -1),
+    revision: p.metadata.labels?.['controller-revision-hash'],
+    ready: ready?.status === 'True',
+    readySince: ready?.lastTransitionTime,
+    deleting: !!p.metadata.deletionTimestamp,
+  };
+}
+
+export function observeRoles(model: ClusterModel, desired: readonly KubeObject[], live: (role: Role) => StatefulSetView | undefined,
+  pods: readonly PodObject[]): RoleView[] {
+  return ROLES.filter((role) => replicasOf(model, role) > 0 || live(role)).map((role) => {
+    const sts = live(role);
+    const want = desired.find((o) => o.kind === 'StatefulSet' && o.metadata.name === model.names.statefulSet(role)) as { spec?: { template?: unknown } } | undefined;
+    const liveSpec = sts?.spec as { template?: unknown } | undefined;
+    // Until the controller has seen the latest spec, its revisions describe an older template.
+    const statusBehind = !!sts && (sts.status?.observedGeneration ?? 0) < (sts.metadata.generation ?? 0);
+    const prefix = `${model.names.statefulSet(role)}-`;
+    return {
+      role,
+      replicas: replicasOf(model, role),
+      exists: !!sts,
+      templateChanging: !!sts && !isSubset(want?.spec?.template, liveSpec?.template),
+      statusBehind,
+      partition: sts?.spec?.updateStrategy?.rollingUpdate?.partition ?? 0,
+      updateRevision: sts?.status?.updateRevision,
+      currentRevision: sts?.status?.currentRevision,
+      pods: pods.filter((p) => p.metadata.name.startsWith(prefix) && /^\d+$/.test(p.metadata.name.slice(prefix.length))).map(podView),
+    };
+  });
+}
+
+export function policyOf(spec: ResolvedXrootdSpec): RolloutPolicy {
+  const u = spec.upgrade;
+  return {
+    order: u.order as Role[],
+    maxUnavailable: { redirector: u.maxUnavailable.redirector, supervisor: u.maxUnavailable.supervisor, worker: u.maxUnavailable.worker },
+    minReadySeconds: u.minReadySeconds,
+    stepDeadlineSeconds: u.stepDeadlineSeconds,
+    paused: u.paused,
+  };
+}

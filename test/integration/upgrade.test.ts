@@ -1,0 +1,227 @@
+/**
+ * Rolling upgrades driven by the agent on the real control plane (kwok pods):
+ * order, at most maxUnavailable per role (from a watch on pods during the whole
+ * rollout), gates, a broken release halting, rollback, pause, an agent killed
+ * mid-rollout, and a config change rolling like a version change.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Role } from '../../constructs/index.js';
+import { KubeClient, type WatchHandle } from '../../src/kube/client.js';
+import { AgentProcess } from '../helpers/agent.js';
+import { BROKEN_IMAGE, ControlPlane, createNamespace } from '../helpers/control-plane.js';
+import { waitFor } from '../helpers/processes.js';
+import { repoRoot } from '../helpers/repo.js';
+
+const NS = 'upgrades';
+const REDIRECTORS = 2;
+const WORKERS = 12;
+let cp: ControlPlane;
+let agent: AgentProcess;
+let client: KubeClient;
+
+const dist = (name: string): string => readFileSync(join(repoRoot(), 'dist', name, `${name}.k8s.yaml`), 'utf8');
+const image = (v: string): string => `ghcr.io/xrootd-k8s/xrootd:${v}`;
+const spec = (version: string, extra: Record<string, unknown> = {}) => ({
+  version, redirector: { replicas: REDIRECTORS }, worker: { replicas: WORKERS, storage: { capacity: '1Gi' } },
+  upgrade: { minReadySeconds: 1, stepDeadlineSeconds: 15 }, ...extra,
+});
+const apply = (s: Record<string, unknown>) => cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'up', namespace: NS }, spec: s }));
+const cr = (): any => cp.getJson(['xrootd', 'up', '-n', NS]);
+const condition = (x: any, type: string): any => x?.status?.conditions?.find((c: any) => c.type === type);
+
+interface Pod { name: string; role: Role; ready: boolean; image: string; deleting: boolean }
+
+/** Watches the cluster's pods for the whole test: unavailability per role and the order pods came up on an image. */
+class PodRecorder {
+  readonly pods = new Map<string, Pod>();
+  readonly maxUnavailable: Record<string, number> = {};
+  /** Pods in the order they first became Ready on each image. */
+  readonly readyOn = new Map<string, string[]>();
+  private handle?: WatchHandle;
+  private wanted: Record<string, number> = { redirector: REDIRECTORS, worker: WORKERS };
+
+  async start(): Promise<void> {
+    const list = await client.request<{ items: any[]; metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${NS}/pods`);
+    list.items.forEach((p) => this.see(p, false));
+    this.handle = await client.watch<any>(`/api/v1/namespaces/${NS}/pods`, { resourceVersion: list.metadata.resourceVersion }, (e) => {
+      if (e.type === 'BOOKMARK' || e.type === 'ERROR') return;
+      this.see(e.object, e.type === 'DELETED');
+    });
+  }
+
+  private see(p: any, deleted: boolean): void {
+    const role = p.metadata.labels?.['app.kubernetes.io/component'] as Role;
+    if (!role) return;
+    if (deleted) this.pods.delete(p.metadata.name);
+    else {
+      const pod: Pod = {
+        name: p.metadata.name, role, image: p.spec.containers[0].image, deleting: !!p.metadata.deletionTimestamp,
+        ready: p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false,
+      };
+      const before = this.pods.get(pod.name);
+      if (pod.ready && !pod.deleting && !(before?.ready && before.image === pod.image)) {
+        const order = this.readyOn.get(pod.image) ?? [];
+        if (!order.includes(pod.name)) this.readyOn.set(pod.image, [...order, pod.name]);
+      }
+      this.pods.set(pod.name, pod);
+    }
+    for (const r of ['redirector', 'worker']) {
+      const available = [...this.pods.values()].filter((x) => x.role === r && x.ready && !x.deleting).length;
+      this.maxUnavailable[r] = Math.max(this.maxUnavailable[r] ?? 0, this.wanted[r] - available);
+    }
+  }
+
+  resetMax(): void {
+    for (const k of Object.keys(this.maxUnavailable)) this.maxUnavailable[k] = 0;
+  }
+
+  images(): Set<string> {
+    return new Set([...this.pods.values()].map((p) => p.image));
+  }
+
+  stop(): void {
+    this.handle?.stop();
+  }
+}
+
+let recorder: PodRecorder;
+
+async function rolledOut(img: string, timeoutMs = 240000): Promise<any> {
+  return waitFor(`every pod on ${img} and the cluster Ready`, () => {
+    const pods = [...recorder.pods.values()];
+    const x = cr();
+    return pods.length === REDIRECTORS + WORKERS && pods.every((p) => p.image === img && p.ready && !p.deleting)
+      && condition(x, 'Ready')?.status === 'True' && x.status.observedGeneration === x.metadata.generation ? x : undefined;
+  }, timeoutMs, 500);
+}
+
+async function withLogs(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    console.error(`agent log:\n${agent?.logs(60)}\n\nstatus: ${JSON.stringify(cr().status, null, 1)}`);
+    throw e;
+  }
+}
+
+const startAgent = async (log: string) => AgentProcess.start(cp.serviceAccountKubeconfig('xrootd-system', 'xrootd-k8s-agent'), join(cp.dir, log),
+  ['--lease-namespace=xrootd-system', '--resync=3600']);
+
+beforeAll(async () => {
+  cp = await ControlPlane.start();
+  cp.applyYaml(dist('crds'));
+  cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', '--timeout=60s']);
+  cp.applyYaml(dist('agent').split(/^---$/m).filter((d) => !/^kind: Deployment$/m.test(d)).join('---'));
+  createNamespace(cp, NS, 'restricted');
+  client = KubeClient.load(cp.kubeconfig);
+  agent = await startAgent('agent.log');
+  recorder = new PodRecorder();
+  await recorder.start();
+  apply(spec('5.8.4'));
+  await rolledOut(image('5.8.4'));
+}, 20 * 60 * 1000);
+afterAll(async () => {
+  recorder?.stop();
+  client?.close();
+  await agent?.stop();
+  await cp?.stop();
+}, 60000);
+
+test('a version upgrade replaces data servers first, then redirectors, one pod at a time, and ends Ready', () => withLogs(async () => {
+  recorder.resetMax();
+  apply(spec('5.9.1'));
+  await waitFor('the rollout to show in status', () => (cr().status?.rollout?.phase === 'Rolling' ? true : undefined), 30000, 200);
+  expect(cp.kubectl(['get', 'xrootd', 'up', '-n', NS]).out).toMatch(/Rolling/);
+  const x = await rolledOut(image('5.9.1'));
+  expect(x.status).toMatchObject({ currentVersion: '5.9.1', targetVersion: '5.9.1', workers: { ready: WORKERS, updated: WORKERS }, redirectors: { ready: REDIRECTORS, updated: REDIRECTORS } });
+  // The CRD defaults an absent rollout to {}.
+  expect(x.status.rollout?.phase).toBeUndefined();
+  // Never more than one pod of a role down at once, over the whole rollout.
+  expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
+  // Policy order: every data server before any redirector; within a role from the highest ordinal down.
+  const order = recorder.readyOn.get(image('5.9.1'))!;
+  expect(order).toEqual([
+    ...Array.from({ length: WORKERS }, (_, i) => `up-worker-${WORKERS - 1 - i}`),
+    ...Array.from({ length: REDIRECTORS }, (_, i) => `up-redirector-${REDIRECTORS - 1 - i}`),
+  ]);
+  const events = cp.getJson(['events', '-n', NS, '--field-selector', 'involvedObject.name=up']).items.map((e: any) => e.reason);
+  expect(events).toEqual(expect.arrayContaining(['RollingOut', 'RolloutDone']));
+}), 300000);
+
+test('a broken release halts after its first pod with Degraded naming it; rolling back restores every pod', () => withLogs(async () => {
+  cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'broken' }, spec: { version: '9.0.0-broken', image: BROKEN_IMAGE, features: ['maxfd', 'identity-env'] } }));
+  recorder.resetMax();
+  apply(spec('9.0.0-broken'));
+  const x = await waitFor('Degraded RolloutStuck', () => {
+    const c = cr();
+    return condition(c, 'Degraded')?.reason === 'RolloutStuck' ? c : undefined;
+  }, 90000, 500);
+  expect(condition(x, 'Degraded')).toMatchObject({ reason: 'RolloutStuck', message: 'up-worker-11 not Ready within 15 s of its replacement; rollout stopped' });
+  expect(x.status.rollout).toMatchObject({ phase: 'Stuck', stuckPod: 'up-worker-11' });
+  // Nothing else was touched.
+  await new Promise((r) => setTimeout(r, 3000));
+  const onBroken = [...recorder.pods.values()].filter((p) => p.image === BROKEN_IMAGE).map((p) => p.name);
+  expect(onBroken).toEqual(['up-worker-11']);
+  expect(recorder.maxUnavailable.redirector).toBe(0);
+  expect(recorder.maxUnavailable.worker).toBe(1);
+  const events = cp.getJson(['events', '-n', NS, '--field-selector', 'involvedObject.name=up']).items;
+  expect(events.some((e: any) => e.reason === 'RolloutStuck' && e.type === 'Warning')).toBe(true);
+
+  // Reverting: the stuck pod is replaced on the good revision (by the agent's delete, or by the
+  // StatefulSet controller itself, which replaces an unready outdated pod under the Parallel policy).
+  apply(spec('5.9.1'));
+  await rolledOut(image('5.9.1'));
+  expect(condition(cr(), 'Degraded')).toMatchObject({ status: 'False' });
+  expect(recorder.maxUnavailable.redirector).toBe(0);
+}), 300000);
+
+test('paused holds every pod where it is; resuming finishes the rollout', () => withLogs(async () => {
+  recorder.resetMax();
+  apply(spec('5.8.4'));
+  await waitFor('two data servers replaced', () => ((recorder.readyOn.get(image('5.8.4')) ?? []).filter((n) => n === 'up-worker-11' || n === 'up-worker-10').length === 2 ? true : undefined), 120000, 200);
+  // The first pass through 5.8.4 recorded every pod: count only what is on it now.
+  apply(spec('5.8.4', { upgrade: { minReadySeconds: 1, stepDeadlineSeconds: 15, paused: true } }));
+  await waitFor('Paused in status', () => (cr().status?.rollout?.phase === 'Paused' ? true : undefined), 30000, 200);
+  // A replacement already in flight when the pause arrived completes; nothing starts after it.
+  await new Promise((r) => setTimeout(r, 3000));
+  const held = [...recorder.pods.values()].filter((p) => p.image === image('5.8.4')).length;
+  await new Promise((r) => setTimeout(r, 6000));
+  expect([...recorder.pods.values()].filter((p) => p.image === image('5.8.4')).length).toBe(held);
+  expect(held).toBeLessThan(REDIRECTORS + WORKERS);
+  expect(condition(cr(), 'Progressing')).toMatchObject({ status: 'False', reason: 'Paused' });
+
+  apply(spec('5.8.4'));
+  await rolledOut(image('5.8.4'));
+  expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
+}), 300000);
+
+test('the agent killed mid-rollout resumes from what it observes, and the gates still hold', () => withLogs(async () => {
+  recorder.resetMax();
+  apply(spec('5.9.1'));
+  await waitFor('a few data servers replaced', () => ([...recorder.pods.values()].filter((p) => p.image === image('5.9.1') && p.ready).length >= 3 ? true : undefined), 120000, 200);
+  // SIGKILL: no graceful shutdown, the Lease is not released.
+  process.kill(agent.daemon.pid, 'SIGKILL');
+  await waitFor('the agent gone', () => (agent.daemon.exited ? true : undefined), 10000, 100);
+  const frozen = [...recorder.pods.values()].filter((p) => p.image === image('5.9.1')).length;
+  await new Promise((r) => setTimeout(r, 3000));
+  // Without the agent no further step is taken (at most the pod already in flight completes).
+  expect([...recorder.pods.values()].filter((p) => p.image === image('5.9.1')).length).toBeLessThanOrEqual(frozen + 1);
+  agent = await startAgent('agent-restarted.log');
+  await rolledOut(image('5.9.1'));
+  expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
+}), 300000);
+
+test('a config change rolls like a version change', () => withLogs(async () => {
+  recorder.resetMax();
+  const before = cp.getJson(['pods', '-n', NS, '-l', 'app.kubernetes.io/instance=up']).items.map((p: any) => `${p.metadata.name}/${p.metadata.uid}`);
+  apply(spec('5.9.1', { xrootd: { http: true } }));
+  await waitFor('every pod replaced', () => {
+    const now = cp.getJson(['pods', '-n', NS, '-l', 'app.kubernetes.io/instance=up']).items;
+    return now.length === REDIRECTORS + WORKERS && now.every((p: any) => !before.includes(`${p.metadata.name}/${p.metadata.uid}`)
+      && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
+  }, 240000, 500);
+  await rolledOut(image('5.9.1'));
+  expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
+}), 300000);
