@@ -10,6 +10,7 @@ import { validateCommand } from './validate.js';
 import { synthCommand } from './synth.js';
 import { applyCommand, diffCommand } from './cluster.js';
 import { agentCommand } from './agent.js';
+import { statusCommand } from './status.js';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
@@ -45,6 +46,16 @@ program.command('apply')
   .option('-o, --output <format>', 'text or json', 'text')
   .option('--no-prune', 'keep objects the resources no longer produce')
   .action(async (files: string[], opts: { kubeconfig?: string; output: string; prune: boolean }) => { process.exitCode = await applyCommand(files, opts); });
+
+program.command('status')
+  .description('show a cluster\'s roles, versions and rollout progress; exit 0 Ready, 1 Degraded, 3 API failure, 4 in progress')
+  .argument('<name>', 'name of the Xrootd resource')
+  .option('-n, --namespace <ns>', 'namespace of the resource', 'default')
+  .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
+  .option('-w, --watch', 'redraw on every change until the cluster is Ready or Degraded', false)
+  .option('--timeout <seconds>', 'give up watching after this long (exit 4)', '3600')
+  .option('-o, --output <format>', 'text or json (one line per change)', 'text')
+  .action(async (name: string, opts) => { process.exitCode = await statusCommand(name, opts); });
 
 program.command('agent')
   .description('run the controller: reconcile Xrootd resources into clusters until SIGTERM')

@@ -4,6 +4,7 @@
  * rollout), gates, a broken release halting, rollback, pause, an agent killed
  * mid-rollout, and a config change rolling like a version change.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -213,10 +214,23 @@ test('the agent killed mid-rollout resumes from what it observes, and the gates 
   expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
 }), 300000);
 
-test('a config change rolls like a version change', () => withLogs(async () => {
+/** `xrootd-k8s status --watch` as a user runs it, in the background: its output lines and exit code. */
+function watchStatus(args: string[]): Promise<{ code: number | null; lines: string[] }> {
+  const child = spawn(process.execPath, [join(repoRoot(), 'build/src/cli/main.js'), 'status', 'up', '-n', NS, `--kubeconfig=${cp.kubeconfig}`, '--watch', ...args]);
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, lines: out.trim().split('\n') })));
+}
+
+test('a config change rolls like a version change, and status --watch follows it to the end', () => withLogs(async () => {
   recorder.resetMax();
+  // Before the change the cluster is Ready: status --watch says so and exits at once.
+  expect(await watchStatus(['-o', 'json', '--timeout=30'])).toMatchObject({ code: 0 });
   const before = cp.getJson(['pods', '-n', NS, '-l', 'app.kubernetes.io/instance=up']).items.map((p: any) => `${p.metadata.name}/${p.metadata.uid}`);
   apply(spec('5.9.1', { xrootd: { http: true } }));
+  // After it the agent has not caught up (observedGeneration behind): it follows the rollout to the end.
+  const watched = watchStatus(['-o', 'json', '--timeout=240']);
   await waitFor('every pod replaced', () => {
     const now = cp.getJson(['pods', '-n', NS, '-l', 'app.kubernetes.io/instance=up']).items;
     return now.length === REDIRECTORS + WORKERS && now.every((p: any) => !before.includes(`${p.metadata.name}/${p.metadata.uid}`)
@@ -224,4 +238,13 @@ test('a config change rolls like a version change', () => withLogs(async () => {
   }, 240000, 500);
   await rolledOut(image('5.9.1'));
   expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
+
+  const { code, lines } = await watched;
+  expect(code).toBe(0);
+  const seen = lines.map((l) => JSON.parse(l));
+  const updated = seen.map((x) => x.status.workers?.updated ?? 0);
+  expect(seen.some((x) => x.status.rollout?.phase === 'Rolling')).toBe(true);
+  expect(Math.min(...updated)).toBeLessThan(WORKERS);
+  expect(updated.at(-1)).toBe(WORKERS);
+  expect(seen.at(-1).status.conditions.find((c: any) => c.type === 'Ready').status).toBe('True');
 }), 300000);

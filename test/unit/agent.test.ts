@@ -12,6 +12,7 @@ import { WorkQueue } from '../../src/agent/queue.js';
 import { computeStatus, sameStatus, type StatefulSetView } from '../../src/agent/status.js';
 import type { KubeObject } from '../../src/kube/kinds.js';
 import { fromKubeconfig } from '../../src/kube/kubeconfig.js';
+import { formatStatus } from '../../src/cli/status.js';
 import { synth } from '../helpers/synth.js';
 
 const cm = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data });
@@ -191,4 +192,23 @@ describe('kubeconfig', () => {
     writeFileSync(path, stringify({ 'current-context': 'c', contexts: [{ name: 'c', context: { cluster: 'nope', user: 'u' } }] }));
     expect(() => fromKubeconfig(path)).toThrow('context c names a missing cluster nope');
   });
+});
+
+test('status text shows versions, per-role progress and the rollout step', () => {
+  const text = formatStatus({
+    metadata: { name: 'up', namespace: 'physics', generation: 4 },
+    status: {
+      observedGeneration: 4, currentVersion: '5.8.4', targetVersion: '5.9.1',
+      conditions: [{ type: 'Ready', status: 'False' }, { type: 'Degraded', status: 'False' }],
+      redirectors: { replicas: 2, ready: 2, updated: 0 }, workers: { replicas: 12, ready: 11, updated: 5 },
+      rollout: { phase: 'Rolling', message: 'workers 5/12 updated; waiting for up-worker-7', startedAt: '2026-11-23T12:00:00Z' },
+    },
+  });
+  expect(text.split('\n')).toEqual([
+    'physics/up  version 5.8.4 -> 5.9.1  Rolling',
+    '  redirectors     2/2 ready     0/2 updated [....................]',
+    '  data servers   11/12 ready     5/12 updated [########............]',
+    '  rollout      Rolling: workers 5/12 updated; waiting for up-worker-7',
+    '  started      2026-11-23T12:00:00Z',
+  ]);
 });
