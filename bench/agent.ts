@@ -124,3 +124,60 @@ export async function twoHundred(count = 200): Promise<void> {
     }
   });
 }
+
+/**
+ * A 20-data-server rollout (minReadySeconds 0, so only readiness gates): its
+ * wall time next to the sum of the pods' own replace-and-ready times (old pod
+ * marked for deletion -> new pod Ready). The difference per step is the agent's overhead.
+ */
+export async function rollout20(workers = 20): Promise<void> {
+  await withControlPlane(async (cp) => {
+    createNamespace(cp, 'roll');
+    cp.applyYaml(readFileSync(join(repoRoot(), 'dist/agent/agent.k8s.yaml'), 'utf8').split(/^---$/m).filter((d) => !/^kind: Deployment$/m.test(d)).join('---'));
+    const client = KubeClient.load(cp.kubeconfig);
+    const agent = await AgentProcess.start(cp.kubeconfig, join(cp.dir, 'agent.log'), ['--no-leader-election', '--log-level=warn', '--resync=3600']);
+    const spec = (version: string) => ({ version, worker: { replicas: workers, storage: { capacity: '1Gi' } }, upgrade: { minReadySeconds: 0 } });
+    const image = (v: string) => `ghcr.io/xrootd-k8s/xrootd:${v}`;
+    const gone = new Map<string, number>();
+    const replaced: number[] = [];
+    const onImage = new Map<string, string>();
+    const ready = new Set<string>();
+    let target = '';
+    const list = await client.request<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/namespaces/roll/pods');
+    const watch = await client.watch<any>('/api/v1/namespaces/roll/pods', { resourceVersion: list.metadata.resourceVersion }, (e) => {
+      if (e.type === 'BOOKMARK' || e.type === 'ERROR') return;
+      const p = e.object;
+      const name = p.metadata.name as string;
+      const img = p.spec.containers[0].image as string;
+      const isReady = p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && !p.metadata.deletionTimestamp;
+      if (target && img !== target && p.metadata.deletionTimestamp && !gone.has(name)) gone.set(name, performance.now());
+      if (e.type === 'DELETED') { ready.delete(name); onImage.delete(name); return; }
+      onImage.set(name, img);
+      if (isReady) {
+        if (target && img === target && gone.has(name) && !ready.has(name)) replaced.push(performance.now() - gone.get(name)!);
+        ready.add(name);
+      } else ready.delete(name);
+    });
+    try {
+      const apply = (v: string) => cp.applyYaml(stringify(cr('r', 'roll', spec(v))));
+      const done = (v: string) => waitFor(`every pod on ${v}`, () => {
+        const names = [...onImage.keys()];
+        return names.length === workers + 1 && names.every((n) => onImage.get(n) === image(v) && ready.has(n)) ? true : undefined;
+      }, 20 * 60 * 1000, 50);
+      apply('5.8.4');
+      await done('5.8.4');
+      target = image('5.9.1');
+      const started = performance.now();
+      apply('5.9.1');
+      await done('5.9.1');
+      const total = (performance.now() - started) / 1000;
+      const own = replaced.reduce((a, b) => a + b, 0) / 1000;
+      const steps = replaced.length;
+      console.log(`rollout-20: ${workers} data servers + 1 redirector rolled in ${total.toFixed(1)} s; the pods' own replace-and-ready times sum to ${own.toFixed(1)} s over ${steps} steps; agent overhead ${((total - own) / steps).toFixed(2)} s per step (target < 1 s)`);
+    } finally {
+      watch.stop();
+      await agent.stop();
+      client.close();
+    }
+  });
+}

@@ -2,14 +2,14 @@
  * Benchmarks, printing their figures (tests check behaviour, not timing):
  *   synth-1000: in-process synthesis of a 1,000-data-server cluster (target < 200 ms)
  *   cdk8s-synth: wall time of `npx cdk8s synth` for all examples
- *   agent-latency, agent-noop, agent-200: the agent on the real control plane (bench/agent.ts)
+ *   agent-latency, agent-noop, agent-200, rollout-20: the agent on the real control plane (bench/agent.ts)
  * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
  */
 import { App, Chart } from 'cdk8s';
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { XrootdCluster } from '../constructs/index.js';
-import { latencyAndNoop, twoHundred } from './agent.js';
+import { latencyAndNoop, rollout20, twoHundred } from './agent.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,6 +45,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   'cdk8s-synth': cdk8sSynth,
   'agent-latency': () => latencyAndNoop(),
   'agent-200': () => twoHundred(),
+  'rollout-20': () => rollout20(),
 };
 const selected = process.argv.slice(2);
 for (const [name, bench] of Object.entries(benches)) {

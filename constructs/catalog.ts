@@ -22,6 +22,11 @@ export interface XrootdRelease {
   readonly deprecated?: string;
   /** What this version supports. */
   readonly features: readonly XrootdFeature[];
+  /**
+   * Versions older than this cannot take over a cluster that has run this one
+   * (a downgrade to them is refused unless `spec.upgrade.force`).
+   */
+  readonly incompatibleBelow?: string;
 }
 
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/xrootd-k8s/xrootd';
@@ -57,4 +62,25 @@ export class VersionCatalog {
   versions(): string[] {
     return [...this.releases.keys()];
   }
+}
+
+/** Orders version names by their dotted numeric parts (5.10.0 > 5.9.1); other text compares as text. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+_-]/);
+  const pb = b.split(/[.+_-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const [x, y] = [pa[i] ?? '', pb[i] ?? ''];
+    const [nx, ny] = [Number(x), Number(y)];
+    const c = x !== '' && y !== '' && Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x.localeCompare(y);
+    if (c !== 0) return Math.sign(c);
+  }
+  return 0;
+}
+
+/** Why going from `current` to `target` is refused, or undefined when it is allowed. */
+export function downgradeRefusal(catalog: VersionCatalog, current: string | undefined, target: string): string | undefined {
+  if (!current || current === target || compareVersions(target, current) >= 0) return undefined;
+  const floor = catalog.find(current)?.incompatibleBelow;
+  if (!floor || compareVersions(target, floor) >= 0) return undefined;
+  return `${target} is a downgrade from ${current}, which the catalog marks incompatible with versions below ${floor}; set spec.upgrade.force to do it anyway`;
 }

@@ -3,7 +3,7 @@ export { XrootdCluster } from './xrootd-cluster.js';
 export { XrootdAgent, agentRules, AGENT_HTTP_PORT, AGENT_NODE_OPTIONS, type XrootdAgentProps } from './agent-install.js';
 export { XrootdCrds, xrootdCrd, xrootdVersionCrd, XROOTD_GROUP, CATALOG_GROUP, API_VERSION } from './crds.js';
 export { resolveCluster, type ClusterModel, type XrootdClusterProps, type RolloutPartitions } from './model.js';
-export { BUILT_IN_CATALOG, VersionCatalog, type XrootdFeature, type XrootdRelease } from './catalog.js';
+export { BUILT_IN_CATALOG, VersionCatalog, compareVersions, downgradeRefusal, type XrootdFeature, type XrootdRelease } from './catalog.js';
 export { ClusterNames, ROLES, type Role } from './names.js';
 export { INVENTORY_LABEL, MANAGED_BY, claimLabels, clusterLabels, clusterSelector, roleSelector } from './labels.js';
 export { CONFIG_FILE, ENV, PROBE_SCRIPT, START_SCRIPT, renderConfigFiles } from './config.js';

@@ -117,6 +117,13 @@ export interface XrootdVersionSpec {
   readonly image: string;
 
   /**
+   * Versions older than this cannot take over a cluster that has run this one: a downgrade to them is refused unless the Xrootd resource sets spec.upgrade.force.
+   *
+   * @schema XrootdVersionSpec#incompatibleBelow
+   */
+  readonly incompatibleBelow?: string;
+
+  /**
    * The version name that Xrootd resources use in spec.version.
    *
    * @schema XrootdVersionSpec#version
@@ -134,6 +141,7 @@ export function toJson_XrootdVersionSpec(obj: XrootdVersionSpec | undefined): Re
     'deprecated': obj.deprecated,
     'features': obj.features?.map(y => y),
     'image': obj.image,
+    'incompatibleBelow': obj.incompatibleBelow,
     'version': obj.version,
   };
   // filter undefined values

@@ -506,6 +506,13 @@ export function toJson_XrootdSpecSupervisor(obj: XrootdSpecSupervisor | undefine
  */
 export interface XrootdSpecUpgrade {
   /**
+   * Allow a downgrade the version catalog marks incompatible (incompatibleBelow).
+   *
+   * @schema XrootdSpecUpgrade#force
+   */
+  readonly force?: boolean;
+
+  /**
    * Pods of each role replaced at once.
    *
    * @schema XrootdSpecUpgrade#maxUnavailable
@@ -548,6 +555,7 @@ export interface XrootdSpecUpgrade {
 export function toJson_XrootdSpecUpgrade(obj: XrootdSpecUpgrade | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'force': obj.force,
     'maxUnavailable': toJson_XrootdSpecUpgradeMaxUnavailable(obj.maxUnavailable),
     'minReadySeconds': obj.minReadySeconds,
     'order': obj.order?.map(y => y),

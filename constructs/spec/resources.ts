@@ -50,4 +50,5 @@ export const xrootdVersionSpecSchema = obj('XrootdVersionSpec', 'One XRootD vers
   image: str('Container image of this version (see docs/image.md).', { pattern: { regex: '^[^\\s]+$', rule: 'must be an image reference without spaces' } }),
   deprecated: str('Why this version should not be used any more; set means deprecated.'),
   features: arr('What this version supports, which decides what the library renders.', str('A feature.', { enum: ALL_FEATURES }), { default: [] }),
+  incompatibleBelow: str('Versions older than this cannot take over a cluster that has run this one: a downgrade to them is refused unless the Xrootd resource sets spec.upgrade.force.'),
 }, { required: ['version', 'image'] });

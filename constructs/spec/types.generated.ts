@@ -359,6 +359,11 @@ export interface UpgradeSpec {
    * @default 600
    */
   readonly stepDeadlineSeconds?: number;
+  /**
+   * Allow a downgrade the version catalog marks incompatible (incompatibleBelow).
+   * @default false
+   */
+  readonly force?: boolean;
 }
 
 /** Pods of each role replaced at once. */
@@ -536,6 +541,10 @@ export interface XrootdVersionSpec {
    * @default []
    */
   readonly features?: Array<'maxfd' | 'identity-env'>;
+  /**
+   * Versions older than this cannot take over a cluster that has run this one: a downgrade to them is refused unless the Xrootd resource sets spec.upgrade.force.
+   */
+  readonly incompatibleBelow?: string;
 }
 
 /** Desired state of an XRootD cluster. (defaults applied) */
@@ -651,6 +660,7 @@ export interface ResolvedUpgradeSpec {
   readonly maxUnavailable: ResolvedMaxUnavailableSpec;
   readonly minReadySeconds: number;
   readonly stepDeadlineSeconds: number;
+  readonly force: boolean;
 }
 
 /** Pods of each role replaced at once. (defaults applied) */
@@ -710,4 +720,5 @@ export interface ResolvedXrootdVersionSpec {
   readonly image: string;
   readonly deprecated?: string;
   readonly features: Array<'maxfd' | 'identity-env'>;
+  readonly incompatibleBelow?: string;
 }

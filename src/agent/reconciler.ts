@@ -4,7 +4,7 @@
  * then write status and Events only when they change. Deletion waits on our
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
-import { INVENTORY_LABEL, ROLES, SpecValidationError, type Role, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { downgradeRefusal, INVENTORY_LABEL, ROLES, SpecValidationError, VersionCatalog, type Role, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, PRUNABLE_KINDS, type ApplyResult } from '../apply/applier.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { collectionPath, kindInfo, objectPath, refOf, type KubeObject, type OwnerReference } from '../kube/kinds.js';
@@ -78,6 +78,8 @@ export class Reconciler {
       const first = synthesizeCluster(props);
       model = first.cluster.model;
       const m = model;
+      const refused = downgradeRefusal(new VersionCatalog(props.catalog), cr.status?.currentVersion, m.spec.version);
+      if (refused && !m.spec.upgrade.force) throw new RefusedError(`spec.version ${refused}`);
       const pods = this.caches.pods?.list((p) => p.metadata.namespace === namespace && p.metadata.labels?.['app.kubernetes.io/instance'] === name) ?? [];
       const roles = observeRoles(m, first.objects, (role) => this.caches.children.get('StatefulSet')?.get(namespace, m.names.statefulSet(role)) as StatefulSetView | undefined, pods);
       // Only what the planner remembers; phase and message are recomputed every time.
@@ -97,6 +99,8 @@ export class Reconciler {
       if (e instanceof SpecValidationError) {
         const issues = e.issues.map((i) => toResourceIssue(i, { file: key, document: 0 }).message);
         failure = { reason: 'InvalidSpec', message: issues.join('; ') };
+      } else if (e instanceof RefusedError) {
+        failure = { reason: 'DowngradeRefused', message: e.message };
       } else if (e instanceof OwnershipError) {
         failure = { reason: 'OwnershipConflict', message: e.message };
       } else if (e instanceof ApiError && (e.status === 422 || e.status === 400)) {
@@ -210,6 +214,7 @@ export class Reconciler {
 }
 
 class OwnershipError extends Error {}
+class RefusedError extends Error {}
 
 export function ownerOf(cr: KubeObject): OwnerReference {
   return { apiVersion: XROOTD_API_VERSION, kind: 'Xrootd', name: cr.metadata.name, uid: cr.metadata.uid!, controller: true, blockOwnerDeletion: true };

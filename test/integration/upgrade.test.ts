@@ -248,3 +248,19 @@ test('a config change rolls like a version change, and status --watch follows it
   expect(updated.at(-1)).toBe(WORKERS);
   expect(seen.at(-1).status.conditions.find((c: any) => c.type === 'Ready').status).toBe('True');
 }), 300000);
+
+test('a downgrade the catalog marks incompatible is refused with nothing touched, and goes through when forced', () => withLogs(async () => {
+  cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5.9.1' },
+    spec: { version: '5.9.1', image: image('5.9.1'), features: ['maxfd', 'identity-env'], incompatibleBelow: '5.9.0' } }));
+  const generations = cp.getJson(['statefulsets', '-n', NS]).items.map((s: any) => s.metadata.generation);
+  apply(spec('5.8.4'));
+  const x = await waitFor('DowngradeRefused', () => {
+    const c = cr();
+    return condition(c, 'Degraded')?.reason === 'DowngradeRefused' ? c : undefined;
+  }, 60000, 250);
+  expect(condition(x, 'Degraded').message).toBe('spec.version 5.8.4 is a downgrade from 5.9.1, which the catalog marks incompatible with versions below 5.9.0; set spec.upgrade.force to do it anyway');
+  expect(cp.getJson(['statefulsets', '-n', NS]).items.map((s: any) => s.metadata.generation)).toEqual(generations);
+
+  apply(spec('5.8.4', { upgrade: { minReadySeconds: 1, stepDeadlineSeconds: 15, force: true } }));
+  await rolledOut(image('5.8.4'));
+}), 300000);

@@ -1,6 +1,6 @@
 /** The rollout planner: partitions, gates, deadlines, pause and rollback, from observations alone. */
 import { planRollout, type PodView, type RolloutPolicy, type RoleView } from '../../src/agent/rollout.js';
-import type { Role } from '../../constructs/index.js';
+import { compareVersions, downgradeRefusal, VersionCatalog, type Role } from '../../constructs/index.js';
 
 const policy: RolloutPolicy = {
   order: ['worker', 'supervisor', 'redirector'], maxUnavailable: { redirector: 1, supervisor: 1, worker: 1 },
@@ -106,4 +106,20 @@ test('while a StatefulSet controller lags behind a change that is not a template
   // A template change at the same time is still held entirely.
   const both = planRollout([role('redirector', 2, { templateChanging: true }), workers], policy, {}, T0);
   expect(both.partitions).toEqual({ redirector: 2, worker: 0 });
+});
+
+describe('catalog policy', () => {
+  test('versions order by their numeric parts', () => {
+    expect(compareVersions('5.10.0', '5.9.1')).toBe(1);
+    expect(compareVersions('5.9.1', '5.9.1')).toBe(0);
+    expect(compareVersions('5.8.4', '6.0.0')).toBe(-1);
+  });
+
+  test('a downgrade below what the current version marks incompatible is refused, anything else is allowed', () => {
+    const catalog = new VersionCatalog([{ version: '6.0.0', image: 'x:6', features: [], incompatibleBelow: '6.0.0' }]);
+    expect(downgradeRefusal(catalog, '6.0.0', '5.9.1')).toBe('5.9.1 is a downgrade from 6.0.0, which the catalog marks incompatible with versions below 6.0.0; set spec.upgrade.force to do it anyway');
+    expect(downgradeRefusal(catalog, '5.9.1', '5.8.4')).toBeUndefined();
+    expect(downgradeRefusal(catalog, '5.9.1', '6.0.0')).toBeUndefined();
+    expect(downgradeRefusal(catalog, undefined, '5.8.4')).toBeUndefined();
+  });
 });
