@@ -9,6 +9,8 @@ const roleStatus = obj('RoleStatus', 'Pods of one role, as the StatefulSet repor
   replicas: int('Pods the StatefulSet has.'),
   ready: int('Pods ready (XRootD up and joined, as the probes define).'),
   updated: int('Pods on the current pod template.'),
+  version: str('The XRootD version every pod of this role runs (the previous one until the role has rolled).'),
+  targetVersion: str('The version this role is rolling to.'),
 });
 
 export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible condition.', {

@@ -482,6 +482,14 @@ export interface RoleStatus {
    * Pods on the current pod template.
    */
   readonly updated?: number;
+  /**
+   * The XRootD version every pod of this role runs (the previous one until the role has rolled).
+   */
+  readonly version?: string;
+  /**
+   * The version this role is rolling to.
+   */
+  readonly targetVersion?: string;
 }
 
 /** Where a rolling change of the pod template stands (empty when none runs). */
@@ -700,6 +708,8 @@ export interface ResolvedRoleStatus {
   readonly replicas?: number;
   readonly ready?: number;
   readonly updated?: number;
+  readonly version?: string;
+  readonly targetVersion?: string;
 }
 
 /** Where a rolling change of the pod template stands (empty when none runs). (defaults applied) */

@@ -69,6 +69,8 @@ export interface RolloutDecision {
   readonly stuckPod?: string;
   /** Pods on the update revision per role, for status. */
   readonly updated: Partial<Record<Role, number>>;
+  /** Roles whose every pod runs the desired template, as far as fresh observations show. */
+  readonly upToDate?: Partial<Record<Role, boolean>>;
 }
 
 const secondsSince = (iso: string | undefined, now: number): number => (iso ? (now - Date.parse(iso)) / 1000 : 0);
@@ -85,6 +87,11 @@ function rolling(r: RoleView): boolean {
 }
 
 export function planRollout(roles: readonly RoleView[], policy: RolloutPolicy, previous: RolloutState, nowIso: string): RolloutDecision {
+  const upToDate = Object.fromEntries(roles.map((r) => [r.role, r.exists && !r.statusBehind && !rolling(r)]));
+  return { ...plan(roles, policy, previous, nowIso), upToDate };
+}
+
+function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: RolloutState, nowIso: string): RolloutDecision {
   const now = Date.parse(nowIso);
   const byRole = new Map(roles.map((r) => [r.role, r]));
   const partitions = Object.fromEntries(roles.map((r) => [r.role, 0])) as Record<Role, number>;

@@ -69,15 +69,19 @@ export function computeStatus(input: StatusInput): XrootdStatus {
   for (const role of ROLES) {
     const sts = input.statefulSets.get(role);
     if (wanted[role] === 0 && !sts) continue;
+    const before = prev[STATUS_KEY[role]];
     roles[STATUS_KEY[role]] = {
       replicas: sts?.status?.replicas ?? 0,
       ready: sts?.status?.readyReplicas ?? 0,
       updated: sts?.status?.updatedReplicas ?? 0,
+      // Only fresh observations count: right after a template change the cached StatefulSet still looks settled.
+      version: settled(sts, wanted[role]) && (input.rollout?.upToDate?.[role] ?? true) ? m.spec.version : before?.version ?? prev.currentVersion,
+      targetVersion: m.spec.version,
     };
     if (!settled(sts, wanted[role])) waiting.push(`${role}s ${sts?.status?.readyReplicas ?? 0}/${wanted[role]} ready`);
   }
   const r = input.rollout;
-  const ready = waiting.length === 0 && (!r || r.phase === 'Idle');
+  const ready = waiting.length === 0 && (!r || r.phase === 'Idle') && ROLES.every((role) => r?.upToDate?.[role] !== false || wanted[role] === 0);
   const selector = Object.entries(roleSelector(m.name, 'worker')).map(([k, v]) => `${k}=${v}`).join(',');
   const waitingFor = r && r.phase !== 'Idle' ? r.message : `waiting for ${waiting.join(', ')}`;
   const stuck = r?.phase === 'Stuck';

@@ -30,7 +30,8 @@ export function formatStatus(x: XrootdView): string {
   for (const [label, r] of [['redirectors', s.redirectors], ['supervisors', s.supervisors], ['data servers', s.workers]] as const) {
     if (!r || r.replicas === undefined) continue;
     const total = r.replicas ?? 0;
-    lines.push(`  ${label.padEnd(12)} ${String(r.ready ?? 0).padStart(4)}/${total} ready  ${String(r.updated ?? 0).padStart(4)}/${total} updated ${bar(r.updated ?? 0, total)}`);
+    const version = r.version && r.targetVersion && r.version !== r.targetVersion ? `  ${r.version} -> ${r.targetVersion}` : r.version ? `  ${r.version}` : '';
+    lines.push(`  ${label.padEnd(12)} ${String(r.ready ?? 0).padStart(4)}/${total} ready  ${String(r.updated ?? 0).padStart(4)}/${total} updated ${bar(r.updated ?? 0, total)}${version}`);
   }
   if (s.rollout?.phase) {
     lines.push(`  rollout      ${s.rollout.phase}: ${s.rollout.message ?? ''}`);

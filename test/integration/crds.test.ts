@@ -84,8 +84,10 @@ test('kubectl scale changes the data servers through the scale subresource', () 
 
 test('kubectl get xrootd shows the printer columns', () => {
   const header = cp.kubectl(['get', 'xrootd', '-n', NS]).out.split('\n')[0];
-  expect(header.split(/\s+/)).toEqual(['NAME', 'REDIRECTORS', 'WORKERS', 'VERSION', 'READY', 'AGE']);
-  expect(cp.kubectl(['get', 'xrd', '-n', NS, '-o', 'wide']).out.split('\n')[0]).toContain('TARGET');
+  expect(header.split(/\s+/)).toEqual(['NAME', 'REDIRECTORS', 'WORKERS', 'VERSION', 'ROLLOUT', 'READY', 'AGE']);
+  const wide = cp.kubectl(['get', 'xrd', '-n', NS, '-o', 'wide']).out.split('\n')[0];
+  expect(wide).toContain('TARGET');
+  expect(wide).toContain('STEP');
 });
 
 test('every built-in catalog entry is a valid XrootdVersion', () => {

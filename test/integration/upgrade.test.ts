@@ -136,7 +136,10 @@ test('a version upgrade replaces data servers first, then redirectors, one pod a
   await waitFor('the rollout to show in status', () => (cr().status?.rollout?.phase === 'Rolling' ? true : undefined), 30000, 200);
   expect(cp.kubectl(['get', 'xrootd', 'up', '-n', NS]).out).toMatch(/Rolling/);
   const x = await rolledOut(image('5.9.1'));
-  expect(x.status).toMatchObject({ currentVersion: '5.9.1', targetVersion: '5.9.1', workers: { ready: WORKERS, updated: WORKERS }, redirectors: { ready: REDIRECTORS, updated: REDIRECTORS } });
+  expect(x.status).toMatchObject({
+    currentVersion: '5.9.1', targetVersion: '5.9.1',
+    workers: { ready: WORKERS, updated: WORKERS, version: '5.9.1' }, redirectors: { ready: REDIRECTORS, updated: REDIRECTORS, version: '5.9.1' },
+  });
   // The CRD defaults an absent rollout to {}.
   expect(x.status.rollout?.phase).toBeUndefined();
   // Never more than one pod of a role down at once, over the whole rollout.
@@ -161,6 +164,9 @@ test('a broken release halts after its first pod with Degraded naming it; rollin
   }, 90000, 500);
   expect(condition(x, 'Degraded')).toMatchObject({ reason: 'RolloutStuck', message: 'up-worker-11 not Ready within 15 s of its replacement; rollout stopped' });
   expect(x.status.rollout).toMatchObject({ phase: 'Stuck', stuckPod: 'up-worker-11' });
+  // Per role: the data servers are mid-way to the broken version, the redirectors have not started.
+  expect(x.status.workers).toMatchObject({ version: '5.9.1', targetVersion: '9.0.0-broken', updated: 1 });
+  expect(x.status.redirectors).toMatchObject({ version: '5.9.1', targetVersion: '9.0.0-broken', updated: 0 });
   // Nothing else was touched.
   await new Promise((r) => setTimeout(r, 3000));
   const onBroken = [...recorder.pods.values()].filter((p) => p.image === BROKEN_IMAGE).map((p) => p.name);

@@ -200,14 +200,14 @@ test('status text shows versions, per-role progress and the rollout step', () =>
     status: {
       observedGeneration: 4, currentVersion: '5.8.4', targetVersion: '5.9.1',
       conditions: [{ type: 'Ready', status: 'False' }, { type: 'Degraded', status: 'False' }],
-      redirectors: { replicas: 2, ready: 2, updated: 0 }, workers: { replicas: 12, ready: 11, updated: 5 },
+      redirectors: { replicas: 2, ready: 2, updated: 0, version: '5.8.4', targetVersion: '5.9.1' }, workers: { replicas: 12, ready: 11, updated: 5, version: '5.8.4', targetVersion: '5.9.1' },
       rollout: { phase: 'Rolling', message: 'workers 5/12 updated; waiting for up-worker-7', startedAt: '2026-11-23T12:00:00Z' },
     },
   });
   expect(text.split('\n')).toEqual([
     'physics/up  version 5.8.4 -> 5.9.1  Rolling',
-    '  redirectors     2/2 ready     0/2 updated [....................]',
-    '  data servers   11/12 ready     5/12 updated [########............]',
+    '  redirectors     2/2 ready     0/2 updated [....................]  5.8.4 -> 5.9.1',
+    '  data servers   11/12 ready     5/12 updated [########............]  5.8.4 -> 5.9.1',
     '  rollout      Rolling: workers 5/12 updated; waiting for up-worker-7',
     '  started      2026-11-23T12:00:00Z',
   ]);
