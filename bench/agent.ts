@@ -16,8 +16,8 @@ import { KubeClient } from '../src/kube/client.js';
 import { synthesizeCluster } from '../src/synthesize.js';
 import { AgentProcess } from '../test/helpers/agent.js';
 import { ControlPlane, createNamespace } from '../test/helpers/control-plane.js';
+import { installAgentWithoutDeployment, installCrds } from '../test/helpers/install.js';
 import { waitFor } from '../test/helpers/processes.js';
-import { repoRoot } from '../test/helpers/repo.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cr = (name: string, namespace: string, spec: Record<string, unknown>) => ({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace }, spec });
@@ -25,8 +25,7 @@ const cr = (name: string, namespace: string, spec: Record<string, unknown>) => (
 async function withControlPlane(body: (cp: ControlPlane) => Promise<void>): Promise<void> {
   const cp = await ControlPlane.start();
   try {
-    cp.applyYaml(readFileSync(join(repoRoot(), 'dist/crds/crds.k8s.yaml'), 'utf8'));
-    cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', '--timeout=60s']);
+    installCrds(cp);
     await body(cp);
   } finally {
     await cp.stop();
@@ -133,7 +132,7 @@ export async function twoHundred(count = 200): Promise<void> {
 export async function rollout20(workers = 20): Promise<void> {
   await withControlPlane(async (cp) => {
     createNamespace(cp, 'roll');
-    cp.applyYaml(readFileSync(join(repoRoot(), 'dist/agent/agent.k8s.yaml'), 'utf8').split(/^---$/m).filter((d) => !/^kind: Deployment$/m.test(d)).join('---'));
+    installAgentWithoutDeployment(cp);
     const client = KubeClient.load(cp.kubeconfig);
     const agent = await AgentProcess.start(cp.kubeconfig, join(cp.dir, 'agent.log'), ['--no-leader-election', '--log-level=warn', '--resync=3600']);
     const spec = (version: string) => ({ version, worker: { replicas: workers, storage: { capacity: '1Gi' } }, upgrade: { minReadySeconds: 0 } });

@@ -4,7 +4,7 @@
  * resource (the agent's) are left to the agent.
  */
 import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
-import { Applier, type ApplyResult } from '../apply/applier.js';
+import { Applier, type ApplyResult, type LiveLookup } from '../apply/applier.js';
 import { diffObjects, formatDiff, type ObjectDiff } from '../apply/diff.js';
 import { controllerOf } from '../agent/reconciler.js';
 import { KubeClient } from '../kube/client.js';
@@ -33,7 +33,7 @@ function plans(files: string[]): ClusterPlan[] | number {
 }
 
 /** Live objects of the plan; refuses those another controller (the agent) owns. */
-async function live(applier: Applier, plan: ClusterPlan): Promise<{ byKey: Map<string, KubeObject>; prunable: KubeObject[] }> {
+async function live(applier: Applier, plan: ClusterPlan): Promise<{ lookup: LiveLookup; prunable: KubeObject[] }> {
   const byKey = new Map<string, KubeObject>();
   for (const d of plan.desired) {
     const l = await applier.get(d);
@@ -44,51 +44,50 @@ async function live(applier: Applier, plan: ClusterPlan): Promise<{ byKey: Map<s
   }
   const inventory = await applier.listInventory(plan.namespace, `${INVENTORY_LABEL}=${plan.name},app.kubernetes.io/managed-by=${MANAGED_BY}`);
   const keep = new Set(plan.desired.map((d) => refKey(refOf(d))));
-  return { byKey, prunable: inventory.filter((o) => !controllerOf(o) && !keep.has(refKey(refOf(o)))) };
+  return { lookup: (o) => byKey.get(refKey(refOf(o))), prunable: inventory.filter((o) => !controllerOf(o) && !keep.has(refKey(refOf(o)))) };
+}
+
+/** Runs `body` with a client for the cluster; an API failure is reported as `<verb> failed` and exit 3. */
+async function againstCluster(verb: string, kubeconfig: string | undefined, body: (client: KubeClient, applier: Applier) => Promise<number>): Promise<number> {
+  const client = KubeClient.load(kubeconfig);
+  try {
+    return await body(client, new Applier(client));
+  } catch (e) {
+    console.error(`${verb} failed: ${(e as Error).message}`);
+    return CLUSTER_EXIT.failed;
+  } finally {
+    client.close();
+  }
 }
 
 export async function applyCommand(files: string[], opts: { kubeconfig?: string; output: string; prune: boolean }): Promise<number> {
   const p = plans(files);
   if (typeof p === 'number') return p;
-  const client = KubeClient.load(opts.kubeconfig);
-  const applier = new Applier(client);
-  try {
+  return againstCluster('apply', opts.kubeconfig, async (client, applier) => {
     const results: ApplyResult[] = [];
     for (const plan of p) {
       const state = await live(applier, plan);
-      results.push(...await applier.apply(plan.desired, { live: (o) => state.byKey.get(refKey(refOf(o))) }));
+      results.push(...await applier.apply(plan.desired, { live: state.lookup }));
       if (opts.prune) results.push(...await applier.prune(plan.desired, state.prunable));
     }
     if (opts.output === 'json') console.log(JSON.stringify({ results, writes: client.counts.writes }, null, 2));
     else for (const r of results) console.log(`${r.key} ${r.action}`);
     return CLUSTER_EXIT.ok;
-  } catch (e) {
-    console.error(`apply failed: ${(e as Error).message}`);
-    return CLUSTER_EXIT.failed;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 /** Exit 0 when the cluster matches, 1 when something would change (like diff(1)), 2 bad input, 3 API failure. */
 export async function diffCommand(files: string[], opts: { kubeconfig?: string; output: string }): Promise<number> {
   const p = plans(files);
   if (typeof p === 'number') return p === CLUSTER_EXIT.invalid ? CLUSTER_EXIT.usage : p;
-  const client = KubeClient.load(opts.kubeconfig);
-  const applier = new Applier(client);
-  try {
+  return againstCluster('diff', opts.kubeconfig, async (_client, applier) => {
     const diffs: ObjectDiff[] = [];
     for (const plan of p) {
       const state = await live(applier, plan);
-      diffs.push(...await diffObjects(applier, plan.desired, (o) => state.byKey.get(refKey(refOf(o))), state.prunable));
+      diffs.push(...await diffObjects(applier, plan.desired, state.lookup, state.prunable));
     }
     if (opts.output === 'json') console.log(JSON.stringify(diffs, null, 2));
     else if (diffs.length) console.log(formatDiff(diffs));
     return diffs.length ? 1 : CLUSTER_EXIT.ok;
-  } catch (e) {
-    console.error(`diff failed: ${(e as Error).message}`);
-    return CLUSTER_EXIT.failed;
-  } finally {
-    client.close();
-  }
+  });
 }

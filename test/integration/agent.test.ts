@@ -4,11 +4,12 @@
  * ServiceAccount (not admin). Create, scale, repair, reject, follow the
  * catalog, leave foreign fields alone, delete while keeping volumes.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { AgentProcess } from '../helpers/agent.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
+import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
 import { run, waitFor } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
@@ -18,9 +19,6 @@ let cp: ControlPlane;
 let agent: AgentProcess;
 let standby: AgentProcess | undefined;
 
-const dist = (name: string): string => readFileSync(join(repoRoot(), 'dist', name, `${name}.k8s.yaml`), 'utf8');
-/** The install manifests minus the Deployment: its image cannot run here, the agent runs as a local process instead. */
-const installWithoutDeployment = (): string => dist('agent').split(/^---$/m).filter((d) => !/^kind: Deployment$/m.test(d)).join('---');
 
 function xrootd(name: string, spec: Record<string, unknown>): string {
   return stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace: NS }, spec });
@@ -51,9 +49,8 @@ async function withLogs(body: () => Promise<void>): Promise<void> {
 
 beforeAll(async () => {
   cp = await ControlPlane.start();
-  cp.applyYaml(dist('crds'));
-  cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', 'crd/xrootdversions.catalog.xrootd.org', '--timeout=60s']);
-  cp.applyYaml(installWithoutDeployment());
+  installCrds(cp);
+  installAgentWithoutDeployment(cp);
   createNamespace(cp, NS, 'restricted');
   agent = await AgentProcess.start(cp.serviceAccountKubeconfig(AGENT_NS, 'xrootd-k8s-agent'), join(cp.dir, 'agent.log'),
     [`--lease-namespace=${AGENT_NS}`, '--resync=3600', '--log-level=debug']);

@@ -5,13 +5,13 @@
  * mid-rollout, and a config change rolling like a version change.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Role } from '../../constructs/index.js';
 import { KubeClient, type WatchHandle } from '../../src/kube/client.js';
 import { AgentProcess } from '../helpers/agent.js';
 import { BROKEN_IMAGE, ControlPlane, createNamespace } from '../helpers/control-plane.js';
+import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
 import { waitFor } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
@@ -22,7 +22,6 @@ let cp: ControlPlane;
 let agent: AgentProcess;
 let client: KubeClient;
 
-const dist = (name: string): string => readFileSync(join(repoRoot(), 'dist', name, `${name}.k8s.yaml`), 'utf8');
 const image = (v: string): string => `ghcr.io/xrootd-k8s/xrootd:${v}`;
 const spec = (version: string, extra: Record<string, unknown> = {}) => ({
   version, redirector: { replicas: REDIRECTORS }, worker: { replicas: WORKERS, storage: { capacity: '1Gi' } },
@@ -112,9 +111,8 @@ const startAgent = async (log: string) => AgentProcess.start(cp.serviceAccountKu
 
 beforeAll(async () => {
   cp = await ControlPlane.start();
-  cp.applyYaml(dist('crds'));
-  cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', '--timeout=60s']);
-  cp.applyYaml(dist('agent').split(/^---$/m).filter((d) => !/^kind: Deployment$/m.test(d)).join('---'));
+  installCrds(cp);
+  installAgentWithoutDeployment(cp);
   createNamespace(cp, NS, 'restricted');
   client = KubeClient.load(cp.kubeconfig);
   agent = await startAgent('agent.log');
