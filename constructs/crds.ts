@@ -1,12 +1,13 @@
 /**
- * The CustomResourceDefinitions: Xrootd (xrootd.org/v1alpha1) and XrootdVersion
- * (catalog.xrootd.org/v1alpha1), their OpenAPI schemas derived from the spec
+ * The CustomResourceDefinitions: Xrootd and XrootdGitSource (xrootd.org/v1alpha1)
+ * and XrootdVersion (catalog.xrootd.org/v1alpha1), their OpenAPI schemas derived from the spec
  * schema. Cluster-scoped: put them in a chart without a namespace.
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MANAGED_BY } from './labels.js';
 import { toOpenApi } from './spec/openapi.js';
+import { gitSourceSpecSchema, gitSourceStatusSchema } from './spec/git-source.js';
 import { xrootdStatusSchema, xrootdVersionSpecSchema } from './spec/resources.js';
 import { xrootdSpecSchema } from './spec/schema.js';
 
@@ -93,11 +94,39 @@ export function xrootdVersionCrd(): Record<string, unknown> {
   };
 }
 
-/** Both CRDs, in a chart that has no namespace. */
+export function xrootdGitSourceCrd(): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `xrootdgitsources.${XROOTD_GROUP}`, labels },
+    spec: {
+      group: XROOTD_GROUP,
+      names: { kind: 'XrootdGitSource', listKind: 'XrootdGitSourceList', plural: 'xrootdgitsources', singular: 'xrootdgitsource', shortNames: ['xrdgit'], categories: ['xrootd-k8s'] },
+      scope: 'Namespaced',
+      versions: [{
+        name: API_VERSION,
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: envelope(toOpenApi(gitSourceSpecSchema), toOpenApi(gitSourceStatusSchema)) },
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'URL', type: 'string', jsonPath: '.spec.url' },
+          { name: 'Path', type: 'string', jsonPath: '.spec.path', priority: 1 },
+          { name: 'Revision', type: 'string', jsonPath: '.status.revision', description: 'Commit applied' },
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1 },
+        ],
+      }],
+    },
+  };
+}
+
+/** The CRDs, in a chart that has no namespace. */
 export class XrootdCrds extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    for (const [cid, crd] of [['xrootd', xrootdCrd()], ['xrootd-version', xrootdVersionCrd()]] as const) {
+    for (const [cid, crd] of [['xrootd', xrootdCrd()], ['xrootd-version', xrootdVersionCrd()], ['xrootd-git-source', xrootdGitSourceCrd()]] as const) {
       const { apiVersion, kind, metadata, ...rest } = crd as { apiVersion: string; kind: string; metadata: Record<string, unknown> };
       new ApiObject(this, cid, { apiVersion, kind, metadata, ...rest });
     }

@@ -506,6 +506,13 @@ export function toJson_XrootdSpecSupervisor(obj: XrootdSpecSupervisor | undefine
  */
 export interface XrootdSpecUpgrade {
   /**
+   * When a step gets stuck, roll the cluster back to the spec it last reached Ready with (status.lastReadySpec) and keep it there until the spec changes again.
+   *
+   * @schema XrootdSpecUpgrade#autoRollback
+   */
+  readonly autoRollback?: boolean;
+
+  /**
    * Allow a downgrade the version catalog marks incompatible (incompatibleBelow).
    *
    * @schema XrootdSpecUpgrade#force
@@ -555,6 +562,7 @@ export interface XrootdSpecUpgrade {
 export function toJson_XrootdSpecUpgrade(obj: XrootdSpecUpgrade | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'autoRollback': obj.autoRollback,
     'force': obj.force,
     'maxUnavailable': toJson_XrootdSpecUpgradeMaxUnavailable(obj.maxUnavailable),
     'minReadySeconds': obj.minReadySeconds,
@@ -1044,4 +1052,247 @@ export enum XrootdSpecWorkerStorageRetentionWhenScaled {
   /** Delete */
   DELETE = "Delete",
 }
+
+
+/**
+ *
+ *
+ * @schema XrootdGitSource
+ */
+export class XrootdGitSource extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "XrootdGitSource"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'xrootd.org/v1alpha1',
+    kind: 'XrootdGitSource',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "XrootdGitSource".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: XrootdGitSourceProps): any {
+    return {
+      ...XrootdGitSource.GVK,
+      ...toJson_XrootdGitSourceProps(props),
+    };
+  }
+
+  /**
+   * Defines a "XrootdGitSource" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: XrootdGitSourceProps) {
+    super(scope, id, {
+      ...XrootdGitSource.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...XrootdGitSource.GVK,
+      ...toJson_XrootdGitSourceProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema XrootdGitSource
+ */
+export interface XrootdGitSourceProps {
+  /**
+   * @schema XrootdGitSource#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * A path in a Git repository whose Xrootd resources the agent applies and keeps applied.
+   *
+   * @schema XrootdGitSource#spec
+   */
+  readonly spec: XrootdGitSourceSpec;
+}
+
+/**
+ * Converts an object of type 'XrootdGitSourceProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdGitSourceProps(obj: XrootdGitSourceProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_XrootdGitSourceSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A path in a Git repository whose Xrootd resources the agent applies and keeps applied.
+ *
+ * @schema XrootdGitSourceSpec
+ */
+export interface XrootdGitSourceSpec {
+  /**
+   * Seconds between two fetches.
+   *
+   * @schema XrootdGitSourceSpec#intervalSeconds
+   */
+  readonly intervalSeconds?: number;
+
+  /**
+   * Directory (searched recursively for *.yaml and *.yml) or single file in the repository holding the Xrootd resources.
+   *
+   * @schema XrootdGitSourceSpec#path
+   */
+  readonly path?: string;
+
+  /**
+   * Delete the clusters removed from the path. Their data volumes follow each cluster's worker.storage.retention.whenDeleted (Retain by default).
+   *
+   * @schema XrootdGitSourceSpec#prune
+   */
+  readonly prune?: boolean;
+
+  /**
+   * What to follow: one of branch, tag or commit. The branch main when none is given.
+   *
+   * @schema XrootdGitSourceSpec#ref
+   */
+  readonly ref?: XrootdGitSourceSpecRef;
+
+  /**
+   * Credentials: a Secret in the source's namespace. HTTPS: `username` and `password` (or `token`, with `username` defaulting to git). SSH: `identity` (a private key) and `known_hosts`.
+   *
+   * @schema XrootdGitSourceSpec#secretRef
+   */
+  readonly secretRef?: XrootdGitSourceSpecSecretRef;
+
+  /**
+   * Stop fetching and applying; the clusters stay as they are.
+   *
+   * @schema XrootdGitSourceSpec#suspend
+   */
+  readonly suspend?: boolean;
+
+  /**
+   * How long one fetch may take.
+   *
+   * @schema XrootdGitSourceSpec#timeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
+
+  /**
+   * Repository URL: https://, http://, ssh://user@host[:port]/path or user@host:path.
+   *
+   * @schema XrootdGitSourceSpec#url
+   */
+  readonly url: string;
+}
+
+/**
+ * Converts an object of type 'XrootdGitSourceSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdGitSourceSpec(obj: XrootdGitSourceSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'intervalSeconds': obj.intervalSeconds,
+    'path': obj.path,
+    'prune': obj.prune,
+    'ref': toJson_XrootdGitSourceSpecRef(obj.ref),
+    'secretRef': toJson_XrootdGitSourceSpecSecretRef(obj.secretRef),
+    'suspend': obj.suspend,
+    'timeoutSeconds': obj.timeoutSeconds,
+    'url': obj.url,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * What to follow: one of branch, tag or commit. The branch main when none is given.
+ *
+ * @schema XrootdGitSourceSpecRef
+ */
+export interface XrootdGitSourceSpecRef {
+  /**
+   * A branch; its newest commit is applied.
+   *
+   * @schema XrootdGitSourceSpecRef#branch
+   */
+  readonly branch?: string;
+
+  /**
+   * A full commit id.
+   *
+   * @schema XrootdGitSourceSpecRef#commit
+   */
+  readonly commit?: string;
+
+  /**
+   * A tag.
+   *
+   * @schema XrootdGitSourceSpecRef#tag
+   */
+  readonly tag?: string;
+}
+
+/**
+ * Converts an object of type 'XrootdGitSourceSpecRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdGitSourceSpecRef(obj: XrootdGitSourceSpecRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'branch': obj.branch,
+    'commit': obj.commit,
+    'tag': obj.tag,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Credentials: a Secret in the source's namespace. HTTPS: `username` and `password` (or `token`, with `username` defaulting to git). SSH: `identity` (a private key) and `known_hosts`.
+ *
+ * @schema XrootdGitSourceSpecSecretRef
+ */
+export interface XrootdGitSourceSpecSecretRef {
+  /**
+   * The Secret's name.
+   *
+   * @schema XrootdGitSourceSpecSecretRef#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'XrootdGitSourceSpecSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdGitSourceSpecSecretRef(obj: XrootdGitSourceSpecSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 

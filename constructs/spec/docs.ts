@@ -59,7 +59,7 @@ const table = (root: ObjectField): string[] => [
   '',
 ];
 
-export function renderReference(spec: ObjectField, status: ObjectField, versionSpec: ObjectField): string {
+export function renderReference(spec: ObjectField, status: ObjectField, versionSpec: ObjectField, gitSpec: ObjectField, gitStatus: ObjectField): string {
   return [
     '<!-- Generated from constructs/spec/schema.ts by `npm run codegen`. Do not edit. -->',
     '# Xrootd spec reference',
@@ -79,5 +79,16 @@ export function renderReference(spec: ObjectField, status: ObjectField, versionS
     '## XrootdVersion spec (catalog.xrootd.org/v1alpha1, cluster-scoped)',
     '',
     ...table(versionSpec),
+    '## XrootdGitSource spec (xrootd.org/v1alpha1)',
+    '',
+    'The agent fetches the path, validates every Xrootd resource in it and applies them all, or none (see docs/git-source.md).',
+    '',
+    ...table(gitSpec),
+    ...(gitSpec.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule}.`),
+    ...Object.values(gitSpec.fields).flatMap((f) => (f.kind === 'object' ? (f.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule} (in \`${f.typeName}\`).`) : [])),
+    '',
+    '## XrootdGitSource status (written by the agent)',
+    '',
+    ...table(gitStatus),
   ].join('\n');
 }

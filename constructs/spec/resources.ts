@@ -3,7 +3,7 @@
  * same schema language as the Xrootd spec: one source for the CRDs and the types.
  */
 import { ALL_FEATURES } from '../catalog.js';
-import { arr, int, obj, str } from './dsl.js';
+import { arr, int, obj, opaque, str } from './dsl.js';
 
 const roleStatus = obj('RoleStatus', 'Pods of one role, as the StatefulSet reports them.', {
   replicas: int('Pods the StatefulSet has.'),
@@ -14,7 +14,7 @@ const roleStatus = obj('RoleStatus', 'Pods of one role, as the StatefulSet repor
 });
 
 export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible condition.', {
-  type: str('Ready, Progressing or Degraded.'),
+  type: str('Ready, Progressing, Degraded or Deprecated.'),
   status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
   reason: str('One word in CamelCase saying why.'),
   message: str('What a person reads.'),
@@ -24,7 +24,7 @@ export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible cond
 
 export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRootD cluster, written by the agent.', {
   observedGeneration: int('The spec generation this status describes.'),
-  conditions: arr('Ready, Progressing and Degraded.', conditionSchema),
+  conditions: arr('Ready, Progressing, Degraded (kstatus) and Deprecated (the version is deprecated in the catalog).', conditionSchema),
   redirectors: roleStatus,
   supervisors: roleStatus,
   workers: roleStatus,
@@ -42,6 +42,14 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
     stepStartedAt: str('When the current step started (RFC 3339).'),
     message: str('What the rollout waits for.'),
     stuckPod: str('The pod that did not become Ready in time, when Stuck.'),
+  }),
+  lastReadySpec: opaque('Record<string, unknown>', 'The spec the cluster last reached Ready with: what an automatic rollback returns to.'),
+  rolledBack: obj('RollbackStatus', 'Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change.', {
+    generation: int('The spec generation whose rollout was rolled back.'),
+    fromVersion: str('The version that did not roll out.'),
+    toVersion: str('The version rolled back to.'),
+    stuckPod: str('The pod that did not become Ready in time.'),
+    at: str('When the rollback started (RFC 3339).'),
   }),
 });
 

@@ -139,6 +139,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     minReadySeconds: int('How long a replaced pod must stay Ready before the next one is replaced.', { default: 10, minimum: 0, maximum: 3600 }),
     stepDeadlineSeconds: int('How long a replaced pod may take to become Ready before the rollout stops (Degraded).', { default: 600, minimum: 10, maximum: 86400 }),
     force: bool('Allow a downgrade the version catalog marks incompatible (incompatibleBelow).', { default: false }),
+    autoRollback: bool('When a step gets stuck, roll the cluster back to the spec it last reached Ready with (status.lastReadySpec) and keep it there until the spec changes again.', { default: false }),
   }),
 }, {
   rules: [{

@@ -364,6 +364,11 @@ export interface UpgradeSpec {
    * @default false
    */
   readonly force?: boolean;
+  /**
+   * When a step gets stuck, roll the cluster back to the spec it last reached Ready with (status.lastReadySpec) and keep it there until the spec changes again.
+   * @default false
+   */
+  readonly autoRollback?: boolean;
 }
 
 /** Pods of each role replaced at once. */
@@ -395,7 +400,7 @@ export interface XrootdStatus {
    */
   readonly observedGeneration?: number;
   /**
-   * Ready, Progressing and Degraded.
+   * Ready, Progressing, Degraded (kstatus) and Deprecated (the version is deprecated in the catalog).
    */
   readonly conditions?: XrootdCondition[];
   /**
@@ -438,12 +443,21 @@ export interface XrootdStatus {
    * @default - every field at its default
    */
   readonly rollout?: RolloutStatus;
+  /**
+   * The spec the cluster last reached Ready with: what an automatic rollback returns to.
+   */
+  readonly lastReadySpec?: Record<string, unknown>;
+  /**
+   * Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change.
+   * @default - every field at its default
+   */
+  readonly rolledBack?: RollbackStatus;
 }
 
 /** A kstatus-compatible condition. */
 export interface XrootdCondition {
   /**
-   * Ready, Progressing or Degraded.
+   * Ready, Progressing, Degraded or Deprecated.
    */
   readonly type: string;
   /**
@@ -528,6 +542,30 @@ export interface RolloutStatus {
   readonly stuckPod?: string;
 }
 
+/** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. */
+export interface RollbackStatus {
+  /**
+   * The spec generation whose rollout was rolled back.
+   */
+  readonly generation?: number;
+  /**
+   * The version that did not roll out.
+   */
+  readonly fromVersion?: string;
+  /**
+   * The version rolled back to.
+   */
+  readonly toVersion?: string;
+  /**
+   * The pod that did not become Ready in time.
+   */
+  readonly stuckPod?: string;
+  /**
+   * When the rollback started (RFC 3339).
+   */
+  readonly at?: string;
+}
+
 /** One XRootD version of the catalog. */
 export interface XrootdVersionSpec {
   /**
@@ -553,6 +591,129 @@ export interface XrootdVersionSpec {
    * Versions older than this cannot take over a cluster that has run this one: a downgrade to them is refused unless the Xrootd resource sets spec.upgrade.force.
    */
   readonly incompatibleBelow?: string;
+}
+
+/** A path in a Git repository whose Xrootd resources the agent applies and keeps applied. */
+export interface XrootdGitSourceSpec {
+  /**
+   * Repository URL: https://, http://, ssh://user@host[:port]/path or user@host:path.
+   * Rule: must be an http(s)://, ssh:// or user@host:path URL without credentials in it.
+   */
+  readonly url: string;
+  /**
+   * What to follow: one of branch, tag or commit. The branch main when none is given.
+   * @default - every field at its default
+   */
+  readonly ref?: GitRef;
+  /**
+   * Directory (searched recursively for *.yaml and *.yml) or single file in the repository holding the Xrootd resources.
+   * Rule: must be a relative path inside the repository (no "..", no leading "/").
+   * @default "."
+   */
+  readonly path?: string;
+  /**
+   * Seconds between two fetches.
+   * Range: 5 to 86400.
+   * @default 60
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * How long one fetch may take.
+   * Range: 5 to 3600.
+   * @default 60
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Credentials: a Secret in the source's namespace. HTTPS: `username` and `password` (or `token`, with `username` defaulting to git). SSH: `identity` (a private key) and `known_hosts`.
+   */
+  readonly secretRef?: LocalSecretReference;
+  /**
+   * Stop fetching and applying; the clusters stay as they are.
+   * @default false
+   */
+  readonly suspend?: boolean;
+  /**
+   * Delete the clusters removed from the path. Their data volumes follow each cluster's worker.storage.retention.whenDeleted (Retain by default).
+   * @default true
+   */
+  readonly prune?: boolean;
+}
+
+/** What to follow: one of branch, tag or commit. The branch main when none is given. */
+export interface GitRef {
+  /**
+   * A branch; its newest commit is applied.
+   * Rule: must be a git ref name (letters, digits, ".", "_", "/" and "-").
+   */
+  readonly branch?: string;
+  /**
+   * A tag.
+   * Rule: must be a git ref name (letters, digits, ".", "_", "/" and "-").
+   */
+  readonly tag?: string;
+  /**
+   * A full commit id.
+   * Rule: must be a full commit id (40 lower-case hex digits).
+   */
+  readonly commit?: string;
+}
+
+/** Credentials: a Secret in the source's namespace. HTTPS: `username` and `password` (or `token`, with `username` defaulting to git). SSH: `identity` (a private key) and `known_hosts`. */
+export interface LocalSecretReference {
+  /**
+   * The Secret's name.
+   * Rule: must be a Secret name.
+   */
+  readonly name: string;
+}
+
+/** What the agent last fetched and applied, written by the agent. */
+export interface XrootdGitSourceStatus {
+  /**
+   * The spec generation this status describes.
+   */
+  readonly observedGeneration?: number;
+  /**
+   * Ready: the newest commit is applied. Stalled: the newest commit is refused or cannot be fetched (the last good one stays applied).
+   */
+  readonly conditions?: XrootdCondition[];
+  /**
+   * The commit whose Xrootd resources are applied.
+   */
+  readonly revision?: string;
+  /**
+   * The newest commit fetched.
+   */
+  readonly lastAttemptedRevision?: string;
+  /**
+   * The clusters this source applies (namespace/name).
+   */
+  readonly clusters?: string[];
+  /**
+   * Why the newest commit was not applied (absent once a commit applies).
+   * @default - every field at its default
+   */
+  readonly lastError?: GitSourceError;
+}
+
+/** Why the newest commit was not applied (absent once a commit applies). */
+export interface GitSourceError {
+  /**
+   * The commit refused (empty when the fetch failed).
+   */
+  readonly revision?: string;
+  /**
+   * The file in the repository, when one is to blame.
+   */
+  readonly file?: string;
+  /**
+   * The field, when one is to blame.
+   */
+  readonly field?: string;
+  /**
+   * What is wrong.
+   */
+  readonly message?: string;
 }
 
 /** Desired state of an XRootD cluster. (defaults applied) */
@@ -669,6 +830,7 @@ export interface ResolvedUpgradeSpec {
   readonly minReadySeconds: number;
   readonly stepDeadlineSeconds: number;
   readonly force: boolean;
+  readonly autoRollback: boolean;
 }
 
 /** Pods of each role replaced at once. (defaults applied) */
@@ -691,6 +853,8 @@ export interface ResolvedXrootdStatus {
   readonly workerSelector?: string;
   readonly members?: string[];
   readonly rollout: ResolvedRolloutStatus;
+  readonly lastReadySpec?: Record<string, unknown>;
+  readonly rolledBack: ResolvedRollbackStatus;
 }
 
 /** A kstatus-compatible condition. (defaults applied) */
@@ -724,6 +888,15 @@ export interface ResolvedRolloutStatus {
   readonly stuckPod?: string;
 }
 
+/** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. (defaults applied) */
+export interface ResolvedRollbackStatus {
+  readonly generation?: number;
+  readonly fromVersion?: string;
+  readonly toVersion?: string;
+  readonly stuckPod?: string;
+  readonly at?: string;
+}
+
 /** One XRootD version of the catalog. (defaults applied) */
 export interface ResolvedXrootdVersionSpec {
   readonly version: string;
@@ -731,4 +904,46 @@ export interface ResolvedXrootdVersionSpec {
   readonly deprecated?: string;
   readonly features: Array<'maxfd' | 'identity-env'>;
   readonly incompatibleBelow?: string;
+}
+
+/** A path in a Git repository whose Xrootd resources the agent applies and keeps applied. (defaults applied) */
+export interface ResolvedXrootdGitSourceSpec {
+  readonly url: string;
+  readonly ref: ResolvedGitRef;
+  readonly path: string;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly secretRef?: ResolvedLocalSecretReference;
+  readonly suspend: boolean;
+  readonly prune: boolean;
+}
+
+/** What to follow: one of branch, tag or commit. The branch main when none is given. (defaults applied) */
+export interface ResolvedGitRef {
+  readonly branch?: string;
+  readonly tag?: string;
+  readonly commit?: string;
+}
+
+/** Credentials: a Secret in the source's namespace. HTTPS: `username` and `password` (or `token`, with `username` defaulting to git). SSH: `identity` (a private key) and `known_hosts`. (defaults applied) */
+export interface ResolvedLocalSecretReference {
+  readonly name: string;
+}
+
+/** What the agent last fetched and applied, written by the agent. (defaults applied) */
+export interface ResolvedXrootdGitSourceStatus {
+  readonly observedGeneration?: number;
+  readonly conditions?: ResolvedXrootdCondition[];
+  readonly revision?: string;
+  readonly lastAttemptedRevision?: string;
+  readonly clusters?: string[];
+  readonly lastError: ResolvedGitSourceError;
+}
+
+/** Why the newest commit was not applied (absent once a commit applies). (defaults applied) */
+export interface ResolvedGitSourceError {
+  readonly revision?: string;
+  readonly file?: string;
+  readonly field?: string;
+  readonly message?: string;
 }

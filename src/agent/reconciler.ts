@@ -4,11 +4,12 @@
  * then write status and Events only when they change. Deletion waits on our
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
-import { downgradeRefusal, INVENTORY_LABEL, ROLES, SpecValidationError, VersionCatalog, type Role, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { downgradeRefusal, INVENTORY_LABEL, ROLES, SpecValidationError, VersionCatalog, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, PRUNABLE_KINDS, type ApplyResult } from '../apply/applier.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { collectionPath, kindInfo, objectPath, refOf, type KubeObject, type OwnerReference } from '../kube/kinds.js';
 import type { Informer } from '../kube/informer.js';
+import { mergePatch } from '../kube/merge-patch.js';
 import { propsOf, toResourceIssue, XROOTD_API_VERSION, type XrootdResource } from '../resources.js';
 import { synthesizeCluster } from '../synthesize.js';
 import { recordEvent } from './events.js';
@@ -72,21 +73,23 @@ export class Reconciler {
     let appliedAt: number | undefined;
     let rollout: RolloutDecision | undefined;
     let model;
+    let rolledBack = cr.status?.rolledBack?.generation === cr.metadata.generation ? cr.status?.rolledBack : undefined;
     try {
-      const props = { ...propsOf(cr), catalog: this.catalog() };
-      // Templates do not depend on partitions: synthesize once to see them, decide the rollout step, then for real.
-      const first = synthesizeCluster(props);
-      model = first.cluster.model;
-      const m = model;
-      const refused = downgradeRefusal(new VersionCatalog(props.catalog), cr.status?.currentVersion, m.spec.version);
-      if (refused && !m.spec.upgrade.force) throw new RefusedError(`spec.version ${refused}`);
-      const pods = this.caches.pods?.list((p) => p.metadata.namespace === namespace && p.metadata.labels?.['app.kubernetes.io/instance'] === name) ?? [];
-      const roles = observeRoles(m, first.objects, (role) => this.caches.children.get('StatefulSet')?.get(namespace, m.names.statefulSet(role)) as StatefulSetView | undefined, pods);
-      // Only what the planner remembers; phase and message are recomputed every time.
-      const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
-      const previous = { role, revision, partition, stepStartedAt, startedAt } as RolloutState;
-      rollout = planRollout(roles, policyOf(m.spec), previous, new Date().toISOString());
-      const synthesized = synthesizeCluster({ ...props, partitions: rollout.partitions });
+      const catalog = this.catalog();
+      const lastReady = cr.status?.lastReadySpec;
+      let planned = this.plan(cr, { ...propsOf(rolledBack && lastReady ? { ...cr, spec: lastReady } : cr), catalog });
+      model = planned.model;
+      rollout = planned.rollout;
+      // Automatic rollback: a stuck step sends the cluster back to the spec it last reached Ready with.
+      if (!rolledBack && rollout.phase === 'Stuck' && model.spec.upgrade.autoRollback && lastReady) {
+        const back = this.plan(cr, { ...propsOf({ ...cr, spec: lastReady }), catalog });
+        rolledBack = { generation: cr.metadata.generation, fromVersion: model.spec.version, toVersion: back.model.spec.version, stuckPod: rollout.stuckPod, at: new Date().toISOString() };
+        this.log.warn('rolling back', { cluster: key, ...rolledBack });
+        planned = back;
+        model = back.model;
+        rollout = back.rollout;
+      }
+      const synthesized = synthesizeCluster({ ...planned.props, partitions: rollout.partitions });
       const owner = ownerOf(cr);
       const desired = synthesized.objects.map((o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } }));
       const foreign = desired.map((o) => this.live(o)).find((l) => l && controllerOf(l) && controllerOf(l)!.uid !== owner.uid);
@@ -122,17 +125,36 @@ export class Reconciler {
     }
     const status = computeStatus({
       generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model, statefulSets, rollout, now: new Date().toISOString(),
+      spec: cr.spec, rolledBack,
     });
     const statusWritten = !sameStatus(cr.status, status);
     if (statusWritten) {
       this.log.debug('status changed', { cluster: key, before: cr.status, after: status });
-      await this.client.request('PATCH', `${objectPath(refOf(cr))}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
+      await this.client.request('PATCH', `${objectPath(refOf(cr))}/status`, { body: { status: mergePatch(cr.status, status) }, contentType: 'application/merge-patch+json' });
       await this.announce(cr, cr.status, status, changed);
     } else if (changed.length) {
       await this.announce(cr, cr.status, status, changed);
     }
     const requeueAfterMs = rollout?.phase === 'Rolling' ? 1000 : undefined;
     return { results, failure, statusWritten, appliedAt, rollout, requeueAfterMs };
+  }
+
+  /**
+   * The rollout step for these props. Templates do not depend on partitions: synthesize once
+   * to see them and decide the step; the caller synthesizes again with the partitions.
+   */
+  private plan(cr: XrootdObject, props: XrootdClusterProps & { catalog: XrootdRelease[] }) {
+    const first = synthesizeCluster(props);
+    const m = first.cluster.model;
+    const { namespace, name } = cr.metadata;
+    const refused = downgradeRefusal(new VersionCatalog(props.catalog), cr.status?.currentVersion, m.spec.version);
+    if (refused && !m.spec.upgrade.force) throw new RefusedError(`spec.version ${refused}`);
+    const pods = this.caches.pods?.list((p) => p.metadata.namespace === namespace && p.metadata.labels?.['app.kubernetes.io/instance'] === name) ?? [];
+    const roles = observeRoles(m, first.objects, (role) => this.caches.children.get('StatefulSet')?.get(namespace, m.names.statefulSet(role)) as StatefulSetView | undefined, pods);
+    // Only what the planner remembers; phase and message are recomputed every time.
+    const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
+    const previous = { role, revision, partition, stepStartedAt, startedAt } as RolloutState;
+    return { props, model: m, rollout: planRollout(roles, policyOf(m.spec), previous, new Date().toISOString()) };
   }
 
   private live(o: KubeObject): KubeObject | undefined {
@@ -159,6 +181,8 @@ export class Reconciler {
     if (degraded?.status === 'True' && (cond(before, 'Degraded')?.status !== 'True' || cond(before, 'Degraded')?.message !== degraded.message)) {
       events.push(['Warning', degraded.reason ?? 'Degraded', degraded.message ?? '']);
     }
+    const deprecated = cond(after, 'Deprecated');
+    if (deprecated?.status === 'True' && cond(before, 'Deprecated')?.status !== 'True') events.push(['Warning', 'DeprecatedVersion', deprecated.message ?? '']);
     if (cond(after, 'Ready')?.status === 'True' && cond(before, 'Ready')?.status !== 'True') events.push(['Normal', 'Ready', cond(after, 'Ready')?.message ?? '']);
     const [r0, r1] = [before?.rollout, after.rollout];
     if (r1?.phase && (r1.phase !== r0?.phase || r1.partition !== r0?.partition || r1.role !== r0?.role) && r1.phase !== 'Stuck') {

@@ -4,7 +4,7 @@
  * Pure: the clock comes in as an argument.
  */
 import { ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
-import type { XrootdCondition, XrootdStatus } from '../../constructs/index.js';
+import type { RollbackStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
 import type { KubeObject } from '../kube/kinds.js';
 import { isSubset } from '../apply/drift.js';
 import type { RolloutDecision } from './rollout.js';
@@ -26,6 +26,10 @@ export interface StatusInput {
   readonly model?: ClusterModel;
   readonly statefulSets: ReadonlyMap<Role, StatefulSetView>;
   readonly rollout?: RolloutDecision;
+  /** The spec as the resource holds it: remembered as lastReadySpec once the cluster is Ready on it. */
+  readonly spec?: Record<string, unknown>;
+  /** Set while the cluster runs lastReadySpec because the current spec's rollout got stuck. */
+  readonly rolledBack?: RollbackStatus;
   readonly now: string;
 }
 
@@ -81,28 +85,38 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     if (!settled(sts, wanted[role])) waiting.push(`${role}s ${sts?.status?.readyReplicas ?? 0}/${wanted[role]} ready`);
   }
   const r = input.rollout;
-  const ready = waiting.length === 0 && (!r || r.phase === 'Idle') && ROLES.every((role) => r?.upToDate?.[role] !== false || wanted[role] === 0);
+  const settledAll = waiting.length === 0 && (!r || r.phase === 'Idle') && ROLES.every((role) => r?.upToDate?.[role] !== false || wanted[role] === 0);
+  const back = input.rolledBack;
+  // Rolled back: the cluster may be healthy, but not on the spec the resource asks for.
+  const ready = settledAll && !back;
   const selector = Object.entries(roleSelector(m.name, 'worker')).map(([k, v]) => `${k}=${v}`).join(',');
   const waitingFor = r && r.phase !== 'Idle' ? r.message : `waiting for ${waiting.join(', ')}`;
   const stuck = r?.phase === 'Stuck';
   const paused = r?.phase === 'Paused';
+  const backMessage = back && `rollout of ${back.fromVersion} (generation ${back.generation}) stopped at ${back.stuckPod}; ${settledAll ? 'rolled back to' : 'rolling back to'} ${back.toVersion} until the spec changes`;
+  const [readyReason, readyMessage] = ready ? ['Ready', 'every pod is ready on the current spec']
+    : back ? ['RolledBack', backMessage!] : [stuck ? 'RolloutStuck' : paused ? 'Paused' : 'Progressing', waitingFor];
+  const progressing = !settledAll && !stuck && !paused;
+  const [degraded, degradedReason, degradedMessage] = stuck ? [true, 'RolloutStuck', r!.message] : back ? [true, 'RolledBack', backMessage!] : [false, 'Healthy', 'no errors'];
   return {
     observedGeneration: input.generation,
     conditions: [
-      condition('Ready', ready, ready ? 'Ready' : stuck ? 'RolloutStuck' : paused ? 'Paused' : 'Progressing', ready ? 'every pod is ready on the current spec' : waitingFor, input),
-      condition('Progressing', !ready && !stuck && !paused, ready ? 'Ready' : stuck ? 'RolloutStuck' : paused ? 'Paused' : 'RollingOut', ready ? 'nothing to do' : waitingFor, input),
-      condition('Degraded', stuck, stuck ? 'RolloutStuck' : 'Healthy', stuck ? r!.message : m.warnings.length ? m.warnings.join('; ') : 'no errors', input),
+      condition('Ready', ready, readyReason, readyMessage, input),
+      condition('Progressing', progressing, progressing ? (back ? 'RollingBack' : 'RollingOut') : ready ? 'Ready' : readyReason, progressing ? waitingFor : ready ? 'nothing to do' : readyMessage, input),
+      condition('Degraded', degraded, degradedReason, degradedMessage, input),
+      condition('Deprecated', m.warnings.length > 0, m.warnings.length ? 'DeprecatedVersion' : 'Supported', m.warnings.length ? m.warnings.join('; ') : `version ${m.spec.version} is supported`, input),
     ],
     ...roles,
-    currentVersion: ready ? m.spec.version : prev.currentVersion,
+    currentVersion: settledAll ? m.spec.version : prev.currentVersion,
     targetVersion: m.spec.version,
     image: m.image,
     workerSelector: selector,
     ...(prev.members ? { members: prev.members } : {}),
-    // null removes the key in the merge patch that writes status.
     rollout: r && r.phase !== 'Idle'
       ? { ...r.state, phase: r.phase, message: r.message, ...(r.stuckPod ? { stuckPod: r.stuckPod } : {}) }
-      : null as unknown as undefined,
+      : undefined,
+    lastReadySpec: ready && input.spec ? input.spec : prev.lastReadySpec,
+    rolledBack: back,
   };
 }
 

@@ -30,6 +30,7 @@ const KINDS: readonly KindInfo[] = [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true },
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false },
   { apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', plural: 'xrootds', namespaced: true },
+  { apiVersion: 'xrootd.org/v1alpha1', kind: 'XrootdGitSource', plural: 'xrootdgitsources', namespaced: true },
   { apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', plural: 'xrootdversions', namespaced: false },
 ];
 

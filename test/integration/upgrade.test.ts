@@ -182,6 +182,34 @@ test('a broken release halts after its first pod with Degraded naming it; rollin
   expect(recorder.maxUnavailable.redirector).toBe(0);
 }), 300000);
 
+test('with autoRollback a stuck step sends the cluster back to the spec it was last Ready with, until the spec changes', () => withLogs(async () => {
+  recorder.resetMax();
+  apply(spec('9.0.0-broken', { upgrade: { minReadySeconds: 1, stepDeadlineSeconds: 15, autoRollback: true } }));
+  const x = await waitFor('rolled back with every pod Ready on 5.9.1', () => {
+    const c = cr();
+    const pods = [...recorder.pods.values()];
+    return c.status?.rolledBack?.generation === c.metadata.generation && condition(c, 'Degraded')?.message?.includes('rolled back to')
+      && pods.length === REDIRECTORS + WORKERS && pods.every((p) => p.image === image('5.9.1') && p.ready && !p.deleting) ? c : undefined;
+  }, 120000, 500);
+  expect(x.status.rolledBack).toMatchObject({ fromVersion: '9.0.0-broken', toVersion: '5.9.1', stuckPod: 'up-worker-11' });
+  expect(condition(x, 'Degraded')).toMatchObject({ status: 'True', reason: 'RolledBack' });
+  expect(condition(x, 'Degraded').message).toBe(`rollout of 9.0.0-broken (generation ${x.metadata.generation}) stopped at up-worker-11; rolled back to 5.9.1 until the spec changes`);
+  expect(condition(x, 'Ready')).toMatchObject({ status: 'False', reason: 'RolledBack' });
+  // Only the first data server ever tried the broken release; the redirectors never moved.
+  expect(recorder.maxUnavailable).toEqual({ redirector: 0, worker: 1 });
+  const events = cp.getJson(['events', '-n', NS, '--field-selector', 'involvedObject.name=up']).items;
+  expect(events.some((e: any) => e.reason === 'RolledBack' && e.type === 'Warning')).toBe(true);
+  // It stays rolled back: no second attempt at the broken release.
+  await new Promise((r) => setTimeout(r, 3000));
+  expect([...recorder.pods.values()].every((p) => p.image === image('5.9.1'))).toBe(true);
+
+  // The next spec change is tried on its own merits and clears the rollback.
+  apply(spec('5.9.1'));
+  const after = await rolledOut(image('5.9.1'));
+  expect(after.status.rolledBack?.generation).toBeUndefined();
+  expect(condition(after, 'Degraded')).toMatchObject({ status: 'False' });
+}), 300000);
+
 test('paused holds every pod where it is; resuming finishes the rollout', () => withLogs(async () => {
   recorder.resetMax();
   apply(spec('5.8.4'));

@@ -11,6 +11,7 @@ import { inStages } from '../../src/apply/stages.js';
 import { WorkQueue } from '../../src/agent/queue.js';
 import { computeStatus, sameStatus, type StatefulSetView } from '../../src/agent/status.js';
 import type { KubeObject } from '../../src/kube/kinds.js';
+import { mergePatch } from '../../src/kube/merge-patch.js';
 import { fromKubeconfig } from '../../src/kube/kubeconfig.js';
 import { formatStatus } from '../../src/cli/status.js';
 import { synth } from '../helpers/synth.js';
@@ -61,7 +62,7 @@ describe('status', () => {
 
   test('Ready when every role is ready on its current revision; Progressing otherwise', () => {
     const ready = computeStatus({ generation: 3, model, statefulSets: new Map([['redirector', sts(1, 1)], ['worker', sts(2, 2)]]), now });
-    expect(ready.conditions!.map((c) => [c.type, c.status])).toEqual([['Ready', 'True'], ['Progressing', 'False'], ['Degraded', 'False']]);
+    expect(ready.conditions!.map((c) => [c.type, c.status])).toEqual([['Ready', 'True'], ['Progressing', 'False'], ['Degraded', 'False'], ['Deprecated', 'False']]);
     expect(ready).toMatchObject({ observedGeneration: 3, workers: { replicas: 2, ready: 2 }, currentVersion: model.spec.version, image: model.image });
     expect(ready.workerSelector).toBe('app.kubernetes.io/name=xrootd,app.kubernetes.io/instance=x,app.kubernetes.io/component=worker');
 
@@ -75,6 +76,36 @@ describe('status', () => {
     const s = computeStatus({ generation: 2, failure: { reason: 'InvalidSpec', message: 'spec.version must be in the catalog' }, statefulSets: new Map(), now });
     expect(s.conditions!.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'InvalidSpec', message: 'spec.version must be in the catalog' });
     expect(s.conditions!.find((c) => c.type === 'Ready')!.status).toBe('False');
+  });
+
+  test('Ready remembers the spec it was reached with; a rollback is Degraded until the spec changes', () => {
+    const spec = { version: '5.9.1', worker: { replicas: 2 } };
+    const steady = new Map([['redirector', sts(1, 1)], ['worker', sts(2, 2)]] as const);
+    const ready = computeStatus({ generation: 3, model, statefulSets: steady, spec, now });
+    expect(ready.lastReadySpec).toEqual(spec);
+    const rolledBack = { generation: 4, fromVersion: '6.0.0', toVersion: '5.9.1', stuckPod: 'x-worker-1', at: now };
+    const back = computeStatus({ generation: 4, model, previous: ready, statefulSets: steady, spec: { ...spec, version: '6.0.0' }, rolledBack, now });
+    expect(back.conditions!.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', 'False', 'RolledBack'], ['Progressing', 'False', 'RolledBack'], ['Degraded', 'True', 'RolledBack'], ['Deprecated', 'False', 'Supported']]);
+    expect(back.conditions![2].message).toBe('rollout of 6.0.0 (generation 4) stopped at x-worker-1; rolled back to 5.9.1 until the spec changes');
+    // The spec that failed never becomes the one to return to.
+    expect(back.lastReadySpec).toEqual(spec);
+    expect(back.rolledBack).toEqual(rolledBack);
+  });
+
+  test('a deprecated version is its own condition', () => {
+    const old = resolveCluster({ name: 'x', namespace: 'n', version: '5.5.3' });
+    const s = computeStatus({ generation: 1, model: old, statefulSets: new Map(), now });
+    expect(s.conditions!.find((c) => c.type === 'Deprecated')).toMatchObject({ status: 'True', reason: 'DeprecatedVersion' });
+    expect(s.conditions!.find((c) => c.type === 'Deprecated')!.message).toMatch(/^version 5\.5\.3 is deprecated: /);
+    expect(s.conditions!.find((c) => c.type === 'Degraded')!.status).toBe('False');
+  });
+
+  test('a merge patch sends null for every key that went away, at any depth', () => {
+    const before = { rollout: { phase: 'Stuck', stuckPod: 'p' }, rolledBack: { generation: 1 }, spec: { a: [1, 2] }, keep: 1 };
+    const after = { rollout: { phase: 'Rolling' }, spec: { a: [1] }, keep: 1 };
+    expect(mergePatch(before, after)).toEqual({ rollout: { phase: 'Rolling', stuckPod: null }, rolledBack: null, spec: { a: [1] }, keep: 1 });
+    expect(mergePatch(undefined, after)).toEqual(after);
   });
 
   test('statuses differing only in timestamps or empty objects are the same', () => {
