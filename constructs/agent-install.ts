@@ -47,13 +47,19 @@ export interface XrootdAgentProps {
 }
 
 const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const GIT_CACHE_MOUNT = '/var/cache/xrootd-k8s';
 
 /** What the agent does to clusters' objects, and nothing more. */
 export function agentRules(): k8s.PolicyRule[] {
   return [
-    { apiGroups: [XROOTD_GROUP], resources: ['xrootds'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+    // create and delete: the Xrootd resources a Git source declares (and prunes).
+    { apiGroups: [XROOTD_GROUP], resources: ['xrootds'], verbs: ALL },
     { apiGroups: [XROOTD_GROUP], resources: ['xrootds/status'], verbs: ['get', 'patch', 'update'] },
     { apiGroups: [XROOTD_GROUP], resources: ['xrootds/finalizers'], verbs: ['update'] },
+    { apiGroups: [XROOTD_GROUP], resources: ['xrootdgitsources'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [XROOTD_GROUP], resources: ['xrootdgitsources/status'], verbs: ['get', 'patch', 'update'] },
+    // A Git source's credentials (spec.secretRef): read when it fetches, never listed or watched.
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
     { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ALL },
     { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ALL },
     { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ALL },
@@ -129,7 +135,7 @@ export class XrootdAgent extends Construct {
             containers: [{
               name: 'agent',
               image,
-              args: ['agent', `--http-port=${AGENT_HTTP_PORT}`, ...(props.watchNamespace ? [`--namespace=${props.watchNamespace}`] : [])],
+              args: ['agent', `--http-port=${AGENT_HTTP_PORT}`, `--git-cache-dir=${GIT_CACHE_MOUNT}/git`, ...(props.watchNamespace ? [`--namespace=${props.watchNamespace}`] : [])],
               env: [
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'NODE_OPTIONS', value: AGENT_NODE_OPTIONS },
@@ -142,7 +148,13 @@ export class XrootdAgent extends Construct {
                 limits: { memory: k8s.Quantity.fromString('256Mi') },
               },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              // Shallow Git mirrors and the short-lived SSH key files; the root file system stays read-only.
+              volumeMounts: [{ name: 'cache', mountPath: GIT_CACHE_MOUNT }, { name: 'tmp', mountPath: '/tmp' }],
             }],
+            volumes: [
+              { name: 'cache', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+              { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
+            ],
           },
         },
       },

@@ -9,4 +9,5 @@ export { INVENTORY_LABEL, MANAGED_BY, claimLabels, clusterLabels, clusterSelecto
 export { CONFIG_FILE, ENV, PROBE_SCRIPT, START_SCRIPT, renderConfigFiles } from './config.js';
 export { supervisorsNeeded, topology, supervisorOf, SUBSCRIBER_SLOTS } from './topology.js';
 export { SpecValidationError, type SpecIssue } from './spec/validate.js';
+export { resolveGitSourceSpec } from './spec/git-source.js';
 export type * from './spec/types.generated.js';

@@ -3,7 +3,7 @@
  * kubectl) to construct props, with errors named as the resource names them.
  */
 import { parseAllDocuments } from 'yaml';
-import { resolveCluster, SpecValidationError, type ClusterModel, type SpecIssue, type XrootdClusterProps } from '../constructs/index.js';
+import { resolveCluster, SpecValidationError, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
 
 export const XROOTD_API_VERSION = 'xrootd.org/v1alpha1';
 
@@ -63,14 +63,22 @@ export function readResources(text: string, file: string): { resources: LoadedRe
   return { resources, issues };
 }
 
-/** Normalizes and validates each resource with the library's one function. */
-export function validateResources(loaded: readonly LoadedResource[]): { valid: LoadedResource[]; issues: ResourceIssue[] } {
+/** Normalizes and validates each resource with the library's one function; a name given twice is an issue too. */
+export function validateResources(loaded: readonly LoadedResource[], catalog?: readonly XrootdRelease[]): { valid: LoadedResource[]; issues: ResourceIssue[] } {
   const valid: LoadedResource[] = [];
   const issues: ResourceIssue[] = [];
+  const seen = new Map<string, Source>();
   for (const l of loaded) {
     const name = `${l.resource.metadata.namespace ?? 'default'}/${l.resource.metadata.name}`;
+    const first = seen.get(name);
+    if (first) {
+      const rule = `must be unique: ${name} is already declared in ${first.file}[${first.document}]`;
+      issues.push({ path: 'metadata.name', rule, message: `metadata.name ${rule}`, source: l.source, resource: name });
+      continue;
+    }
+    seen.set(name, l.source);
     try {
-      valid.push({ ...l, model: resolveCluster(propsOf(l.resource)) });
+      valid.push({ ...l, model: resolveCluster({ ...propsOf(l.resource), ...(catalog ? { catalog: [...catalog] } : {}) }) });
     } catch (e) {
       if (!(e instanceof SpecValidationError)) throw e;
       issues.push(...e.issues.map((i) => toResourceIssue(i, l.source, name)));

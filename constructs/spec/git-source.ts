@@ -5,6 +5,8 @@
  */
 import { arr, bool, int, obj, str } from './dsl.js';
 import { conditionSchema } from './resources.js';
+import type { ResolvedXrootdGitSourceSpec } from './types.generated.js';
+import { applySchema, SpecValidationError, type SpecIssue } from './validate.js';
 
 /** A ref name as git accepts it, conservatively: no spaces, "..", "~^:?*[\" or leading "-". */
 const REF_NAME = { regex: '^[A-Za-z0-9_][A-Za-z0-9._/-]{0,254}$', rule: 'must be a git ref name (letters, digits, ".", "_", "/" and "-")' };
@@ -44,6 +46,7 @@ export const gitSourceStatusSchema = obj('XrootdGitSourceStatus', 'What the agen
   revision: str('The commit whose Xrootd resources are applied.'),
   lastAttemptedRevision: str('The newest commit fetched.'),
   clusters: arr('The clusters this source applies (namespace/name).', str('A cluster.')),
+  lastHandledSyncRequest: str('The value of the xrootd.org/sync-requested-at annotation the last sync handled (`xrootd-k8s sync --wait` waits for it).'),
   lastError: obj('GitSourceError', 'Why the newest commit was not applied (absent once a commit applies).', {
     revision: str('The commit refused (empty when the fetch failed).'),
     file: str('The file in the repository, when one is to blame.'),
@@ -51,3 +54,11 @@ export const gitSourceStatusSchema = obj('XrootdGitSourceStatus', 'What the agen
     message: str('What is wrong.'),
   }),
 });
+
+/** Defaults applied and every rule checked; throws SpecValidationError listing each broken rule. */
+export function resolveGitSourceSpec(spec: unknown): ResolvedXrootdGitSourceSpec {
+  const issues: SpecIssue[] = [];
+  const resolved = applySchema(gitSourceSpecSchema, spec ?? {}, '', issues) as ResolvedXrootdGitSourceSpec;
+  if (issues.length) throw new SpecValidationError(issues, 'XrootdGitSource');
+  return resolved;
+}

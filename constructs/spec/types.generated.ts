@@ -690,6 +690,10 @@ export interface XrootdGitSourceStatus {
    */
   readonly clusters?: string[];
   /**
+   * The value of the xrootd.org/sync-requested-at annotation the last sync handled (`xrootd-k8s sync --wait` waits for it).
+   */
+  readonly lastHandledSyncRequest?: string;
+  /**
    * Why the newest commit was not applied (absent once a commit applies).
    * @default - every field at its default
    */
@@ -937,6 +941,7 @@ export interface ResolvedXrootdGitSourceStatus {
   readonly revision?: string;
   readonly lastAttemptedRevision?: string;
   readonly clusters?: string[];
+  readonly lastHandledSyncRequest?: string;
   readonly lastError: ResolvedGitSourceError;
 }
 

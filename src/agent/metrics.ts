@@ -2,11 +2,12 @@
 export class Metrics {
   private readonly counters = new Map<string, number>();
   private readonly histograms = new Map<string, { buckets: number[]; counts: number[]; sum: number; count: number }>();
-  private readonly gauges = new Map<string, () => number>();
+  private readonly gauges = new Map<string, () => number | [Record<string, string>, number][]>();
   private readonly help = new Map<string, [string, string]>();
 
   counter(name: string, help: string): void { this.help.set(name, ['counter', help]); }
-  gauge(name: string, help: string, read: () => number): void { this.help.set(name, ['gauge', help]); this.gauges.set(name, read); }
+  /** A gauge read when scraped: one value, or one value per label set. */
+  gauge(name: string, help: string, read: () => number | [Record<string, string>, number][]): void { this.help.set(name, ['gauge', help]); this.gauges.set(name, read); }
   histogram(name: string, help: string, buckets: number[]): void {
     this.help.set(name, ['histogram', help]);
     this.histograms.set(name, { buckets, counts: buckets.map(() => 0), sum: 0, count: 0 });
@@ -38,7 +39,8 @@ export class Metrics {
         // A counter nothing has incremented yet still exists, at 0: dashboards and rate() need the series.
         out.push(...(series.length ? series.map(([k, v]) => `${k} ${v}`) : [`${name} 0`]));
       } else if (type === 'gauge') {
-        out.push(`${name} ${this.gauges.get(name)!()}`);
+        const v = this.gauges.get(name)!();
+        out.push(...(typeof v === 'number' ? [`${name} ${v}`] : v.map(([labels, x]) => `${series(name, labels)} ${x}`)));
       } else {
         const h = this.histograms.get(name)!;
         h.buckets.forEach((b, i) => out.push(`${name}_bucket{le="${b}"} ${h.counts[i]}`));

@@ -12,6 +12,7 @@ export interface AgentCommandOptions {
   httpHost: string;
   resync: string;
   logLevel: string;
+  gitCacheDir?: string;
 }
 
 export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
@@ -24,6 +25,7 @@ export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
     httpPort: Number(opts.httpPort),
     httpHost: opts.httpHost,
     resyncSeconds: Number(opts.resync),
+    gitCacheDir: opts.gitCacheDir,
     log,
   });
   const stopped = new Promise<void>((resolve) => {

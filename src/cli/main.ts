@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * xrootd-k8s command line: `validate`, `synth`, `diff` and `apply` of Xrootd
- * resource files, and `agent`, the in-cluster controller.
+ * resource files, `status` of a cluster, `sync` of a Git source, and `agent`,
+ * the in-cluster controller.
  * Exit codes: 0 fine, 1 invalid input (diff: differences), 2 usage or
  * unreadable file, 3 the cluster refused or could not be reached.
  */
@@ -11,6 +12,7 @@ import { synthCommand } from './synth.js';
 import { applyCommand, diffCommand } from './cluster.js';
 import { agentCommand } from './agent.js';
 import { statusCommand } from './status.js';
+import { syncCommand } from './sync.js';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
@@ -67,7 +69,17 @@ program.command('agent')
   .option('--http-host <addr>', 'address of the HTTP server', '0.0.0.0')
   .option('--resync <seconds>', 'seconds between full resyncs', '300')
   .option('--log-level <level>', 'debug, info, warn or error', 'info')
+  .option('--git-cache-dir <dir>', 'where the shallow mirrors of Git sources are kept (default: a directory under the system temporary directory)')
   .action(async (opts) => { process.exitCode = await agentCommand(opts); });
+
+program.command('sync')
+  .description('ask the agent to sync an XrootdGitSource now (sets its sync-requested-at annotation); with --wait, wait for the result: exit 0 applied, 1 refused')
+  .argument('<name>', 'name of the XrootdGitSource')
+  .option('-n, --namespace <ns>', 'namespace of the source', 'default')
+  .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
+  .option('--wait', 'wait until the agent has handled the request', false)
+  .option('--timeout <seconds>', 'give up waiting after this long (exit 4)', '120')
+  .action(async (name: string, opts) => { process.exitCode = await syncCommand(name, opts); });
 
 try {
   await program.parseAsync();

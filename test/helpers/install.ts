@@ -12,7 +12,7 @@ export function distYaml(name: string): string {
 /** Applies the CRDs and waits until the API serves them. */
 export function installCrds(cp: ControlPlane): void {
   cp.applyYaml(distYaml('crds'));
-  const r = cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', 'crd/xrootdversions.catalog.xrootd.org', '--timeout=60s']);
+  const r = cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', 'crd/xrootdversions.catalog.xrootd.org', 'crd/xrootdgitsources.xrootd.org', '--timeout=60s']);
   if (r.code !== 0) throw new Error(`CRDs not established: ${r.out}`);
 }
 

@@ -104,6 +104,18 @@ export function run(command: string[], env: NodeJS.ProcessEnv = process.env, tim
   return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
+/** `run` without blocking the event loop: for commands that need a server living in the test process. */
+export function runAsync(command: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 30000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; });
+    child.stderr!.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out }); });
+  });
+}
+
 /** Fails with a clear message when a required program is missing (never a skip). */
 export function requirePrograms(programs: string[], hint: string): void {
   const missing = programs.filter((p) => run(['sh', '-c', `command -v ${p}`]).code !== 0);

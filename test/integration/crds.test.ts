@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { BUILT_IN_CATALOG } from '../../constructs/index.js';
+import { BUILT_IN_CATALOG, resolveGitSourceSpec } from '../../constructs/index.js';
 import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
 import { applySchema } from '../../constructs/spec/validate.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
@@ -21,7 +21,7 @@ beforeAll(async () => {
   const r = cp.kubectl(['apply', '--server-side', '-f', join(repoRoot(), 'dist/crds/crds.k8s.yaml')]);
   if (r.code !== 0) throw new Error(r.out);
   await waitFor('the CRDs to be established', () => {
-    const r = cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', 'crd/xrootdversions.catalog.xrootd.org', '--timeout=5s']);
+    const r = cp.kubectl(['wait', '--for=condition=Established', 'crd/xrootds.xrootd.org', 'crd/xrootdversions.catalog.xrootd.org', 'crd/xrootdgitsources.xrootd.org', '--timeout=5s']);
     return r.code === 0 ? true : undefined;
   }, 60000, 500);
 }, 20 * 60 * 1000);
@@ -101,4 +101,20 @@ test('every built-in catalog entry is a valid XrootdVersion', () => {
   });
   expect(bad.code).not.toBe(0);
   expect(bad.out).toContain('spec.features[0]: Unsupported value: "teleport"');
+});
+
+test('XrootdGitSource: the server defaults it as the library does and refuses what the library refuses', () => {
+  const source = (name: string, spec: Record<string, unknown>) => stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'XrootdGitSource', metadata: { name, namespace: NS }, spec });
+  const spec = { url: 'https://git.example.org/site/xrootd.git', ref: { tag: 'v1' } };
+  expect(cp.kubectl(['create', '-f', '-'], { input: source('ok', spec) }).code).toBe(0);
+  expect(cp.getJson(['xrootdgitsource', 'ok', '-n', NS]).spec).toEqual(resolveGitSourceSpec(structuredClone(spec)));
+  for (const [bad, message] of [
+    [{ ...spec, ref: { branch: 'main', tag: 'v1' } }, 'must be the only one of branch, tag and commit'],
+    [{ ...spec, path: '/etc' }, 'spec.path: Invalid value: "/etc"'],
+    [{ ...spec, url: 'ftp://host/x' }, 'spec.url: Invalid value: "ftp://host/x"'],
+  ] as const) {
+    const r = cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: source('bad', bad) });
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain(message);
+  }
 });

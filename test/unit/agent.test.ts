@@ -162,10 +162,10 @@ describe('agent install manifests', () => {
     expect(namespaced.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].args).toContain('--namespace=physics');
   });
 
-  test('least privilege: no secrets, pods only read and deleted (stuck rollbacks), volumes only read and deleted', () => {
+  test('least privilege: secrets only read one by one (Git credentials), pods only read and deleted (stuck rollbacks), volumes only read and deleted', () => {
     const rules = install().find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'xrootd-k8s-agent').rules;
     const verbsOn = (r: string) => rules.filter((x: { resources: string[] }) => x.resources.includes(r)).flatMap((x: { verbs: string[] }) => x.verbs);
-    expect(verbsOn('secrets')).toEqual([]);
+    expect(verbsOn('secrets')).toEqual(['get']);
     expect(verbsOn('pods')).toEqual(['get', 'list', 'watch', 'delete']);
     expect(verbsOn('persistentvolumeclaims')).toEqual(['get', 'list', 'delete']);
   });

@@ -1,0 +1,265 @@
+/**
+ * One sync of one XrootdGitSource: fetch the ref (shallow), read the Xrootd
+ * resources at the path, validate all of them, then apply them all as Xrootd
+ * resources this source controls and prune the ones the path no longer has.
+ * Any problem (fetch, YAML, a spec rule, a name another owner holds) refuses
+ * the whole commit: nothing changes and the last good revision stays applied.
+ * The clusters themselves are reconciled by the Xrootd reconciler, so they
+ * roll out through the same gates as hand-made resources.
+ */
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveGitSourceSpec, SpecValidationError, type ResolvedXrootdGitSourceSpec, type XrootdCondition, type XrootdGitSourceStatus, type XrootdRelease } from '../../constructs/index.js';
+import { Applier, type ApplyResult } from '../apply/applier.js';
+import { ApiError, type KubeClient } from '../kube/client.js';
+import type { Informer } from '../kube/informer.js';
+import { objectPath, refOf, type KubeObject } from '../kube/kinds.js';
+import { mergePatch } from '../kube/merge-patch.js';
+import { isSubset } from '../apply/drift.js';
+import { loadCommit } from '../git/load.js';
+import { GitError, GitRepository, type GitCredentials } from '../git/repository.js';
+import type { ResourceIssue } from '../resources.js';
+import { recordEvent } from './events.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { controllerOf, type XrootdObject } from './reconciler.js';
+
+/** On every Xrootd a source applies: the source's name (with the owner reference, how prune finds its clusters). */
+export const SOURCE_LABEL = 'xrootd.org/git-source';
+/** The file in the repository an Xrootd resource comes from. */
+export const FILE_ANNOTATION = 'xrootd.org/git-file';
+/** Changing this annotation on a source (any value, such as a timestamp) asks for a sync now. */
+export const SYNC_REQUEST_ANNOTATION = 'xrootd.org/sync-requested-at';
+export const GIT_FIELD_MANAGER = 'xrootd-k8s-git';
+
+export interface GitSourceObject extends KubeObject {
+  spec: Record<string, unknown>;
+  status?: XrootdGitSourceStatus;
+}
+
+export interface GitSyncCaches {
+  readonly sources: Informer<GitSourceObject>;
+  readonly xrootds: Informer<XrootdObject>;
+  readonly catalog: () => XrootdRelease[];
+}
+
+export interface SyncOutcome {
+  readonly result: 'applied' | 'unchanged' | 'failed' | 'suspended';
+  readonly revision?: string;
+  readonly results: ApplyResult[];
+  /** Sync again after this long (the poll interval). */
+  readonly nextInMs?: number;
+}
+
+interface Refusal { readonly reason: string; readonly revision?: string; readonly issues: readonly { file?: string; field?: string; message: string }[] }
+
+class RefusedCommit extends Error {
+  constructor(readonly refusal: Refusal) { super(refusal.issues.map((i) => i.message).join('; ')); }
+}
+
+const short = (sha: string | undefined): string => sha?.slice(0, 12) ?? '(none)';
+
+export class GitSync {
+  private readonly applier: Applier;
+  /** Per source, the sync outcome metrics report. */
+  readonly states = new Map<string, { revision?: string; failing: boolean; lastSuccess?: number }>();
+
+  constructor(private readonly client: KubeClient, private readonly caches: GitSyncCaches, private readonly log: Logger,
+    private readonly metrics: Metrics, private readonly cacheDir: string) {
+    this.applier = new Applier(client);
+  }
+
+  /** The local mirror of a source: one directory per source, named by its uid so a recreated source starts clean. */
+  private repository(source: GitSourceObject): GitRepository {
+    return new GitRepository(join(this.cacheDir, createHash('sha256').update(source.metadata.uid ?? refOf(source).name).digest('hex').slice(0, 16)));
+  }
+
+  async sync(key: string): Promise<SyncOutcome | undefined> {
+    const [namespace, name] = key.split('/');
+    const source = this.caches.sources.get(namespace, name);
+    if (!source || source.metadata.deletionTimestamp) {
+      // Gone: owner references let the garbage collector remove its clusters (data volumes follow their retention).
+      this.states.delete(key);
+      return undefined;
+    }
+    let spec: ResolvedXrootdGitSourceSpec;
+    try {
+      spec = resolveGitSourceSpec(source.spec);
+    } catch (e) {
+      if (!(e instanceof SpecValidationError)) throw e;
+      return this.refused(source, { reason: 'InvalidSource', issues: e.issues.map((i) => ({ field: `spec.${i.path}`, message: `spec.${i.message}` })) }, undefined);
+    }
+    if (spec.suspend) {
+      await this.writeStatus(source, { ...source.status, observedGeneration: source.metadata.generation, conditions: conditions(source, false, 'Suspended', `suspended; ${short(source.status?.revision)} stays applied`) });
+      return { result: 'suspended', results: [] };
+    }
+    const nextInMs = spec.intervalSeconds * 1000;
+    let revision: string | undefined;
+    try {
+      const repo = this.repository(source);
+      const creds = await this.credentials(source, spec);
+      try {
+        revision = await repo.fetch(spec.url, spec.ref, creds, spec.timeoutSeconds * 1000);
+      } catch (e) {
+        if (e instanceof GitError) throw new RefusedCommit({ reason: 'FetchFailed', issues: [{ message: e.message }] });
+        throw e;
+      }
+      const files = await repo.files(revision, spec.path);
+      if (!files) throw new RefusedCommit({ reason: 'PathNotFound', revision, issues: [{ field: 'spec.path', message: `path ${spec.path} does not exist in commit ${short(revision)}` }] });
+      const loaded = loadCommit(files, namespace, this.caches.catalog());
+      if (loaded.issues.length) throw new RefusedCommit({ reason: 'ValidationFailed', revision, issues: loaded.issues.map(describe) });
+
+      const owner = { apiVersion: source.apiVersion, kind: source.kind, name, uid: source.metadata.uid!, controller: true, blockOwnerDeletion: true };
+      const desired: KubeObject[] = loaded.valid.map(({ resource, source: at }) => ({
+        apiVersion: resource.apiVersion, kind: 'Xrootd',
+        metadata: {
+          name: resource.metadata.name, namespace,
+          labels: { ...(resource.metadata.labels as Record<string, string> | undefined), [SOURCE_LABEL]: name },
+          annotations: { ...(resource.metadata.annotations as Record<string, string> | undefined), [FILE_ANNOTATION]: at.file },
+          ownerReferences: [owner],
+        },
+        spec: resource.spec ?? {},
+      }));
+      // One applier per object: a cluster made by hand or by another source is never taken over.
+      const foreign = desired.flatMap((d) => {
+        const live = this.caches.xrootds.get(namespace, d.metadata.name);
+        const by = live && controllerOf(live);
+        return live && by?.uid !== owner.uid ? [{ file: d.metadata.annotations![FILE_ANNOTATION], field: 'metadata.name',
+          message: `Xrootd ${namespace}/${d.metadata.name} exists and is ${by ? `controlled by ${by.kind} ${by.name}` : 'not managed by a Git source'}; not taking it over` }] : [];
+      });
+      if (foreign.length) throw new RefusedCommit({ reason: 'OwnershipConflict', revision, issues: foreign });
+
+      const live = (o: KubeObject) => this.caches.xrootds.get(o.metadata.namespace, o.metadata.name);
+      // A dry run of everything first: the API server's admission cannot then refuse half a commit.
+      try {
+        await this.applier.apply(desired, { live, dryRun: true, fieldManager: GIT_FIELD_MANAGER });
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 422 || e.status === 400)) throw new RefusedCommit({ reason: 'ApplyRejected', revision, issues: [{ message: e.message }] });
+        throw e;
+      }
+      const results = await this.applier.apply(desired, { live, fieldManager: GIT_FIELD_MANAGER });
+      if (spec.prune) results.push(...await this.prune(source, desired));
+      const changed = results.filter((r) => r.action !== 'unchanged');
+      const clusters = desired.map((d) => `${namespace}/${d.metadata.name}`).sort();
+      const message = `${clusters.length} cluster${clusters.length === 1 ? '' : 's'} from ${spec.path} at ${short(revision)} applied`;
+      const status: XrootdGitSourceStatus = {
+        observedGeneration: source.metadata.generation, revision, lastAttemptedRevision: revision, clusters,
+        conditions: conditions(source, true, 'Synced', message), lastError: undefined, ...handled(source),
+      };
+      const before = source.status?.revision;
+      await this.writeStatus(source, status);
+      if (changed.length || before !== revision) {
+        const counts = changed.reduce<Record<string, number>>((m, r) => ({ ...m, [r.action]: (m[r.action] ?? 0) + 1 }), {});
+        const summary = Object.entries(counts).map(([a, n]) => `${n} ${a}`).join(', ') || 'nothing changed';
+        this.log.info('git source synced', { source: key, revision, changes: changed.map((r) => `${r.action} ${r.key}`) });
+        await this.event(source, 'Normal', 'Synced', `commit ${short(revision)}: ${summary}`);
+      }
+      this.states.set(key, { revision, failing: false, lastSuccess: Date.now() / 1000 });
+      this.metrics.inc('xrootd_agent_git_syncs_total', { source: key, result: changed.length ? 'applied' : 'unchanged' });
+      return { result: changed.length ? 'applied' : 'unchanged', revision, results, nextInMs };
+    } catch (e) {
+      if (!(e instanceof RefusedCommit)) throw e;
+      return this.refused(source, e.refusal, nextInMs);
+    }
+  }
+
+  /** The commit (or the fetch) is refused: status, Event and metrics say why; nothing in the cluster changes. */
+  private async refused(source: GitSourceObject, r: Refusal, nextInMs: number | undefined): Promise<SyncOutcome> {
+    const key = `${source.metadata.namespace}/${source.metadata.name}`;
+    const first = r.issues[0] ?? { message: r.reason };
+    const text = r.issues.map((i) => (i.file ? `${i.file}: ${i.message}` : i.message)).join('; ');
+    const at = r.revision ? `commit ${short(r.revision)} refused` : 'fetch failed';
+    const kept = source.status?.revision ? `${short(source.status.revision)} stays applied` : 'nothing applied yet';
+    const message = `${at} (${r.reason}): ${text}; ${kept}`;
+    const previous = this.states.get(key);
+    this.states.set(key, { ...previous, revision: source.status?.revision, failing: true });
+    this.metrics.inc('xrootd_agent_git_syncs_total', { source: key, result: 'failed' });
+    const status: XrootdGitSourceStatus = {
+      ...source.status,
+      observedGeneration: source.metadata.generation,
+      lastAttemptedRevision: r.revision ?? source.status?.lastAttemptedRevision,
+      conditions: conditions(source, false, r.reason, message),
+      lastError: { ...(r.revision ? { revision: r.revision } : {}), ...(first.file ? { file: first.file } : {}), ...(first.field ? { field: first.field } : {}), message: text },
+      ...handled(source),
+    };
+    const written = await this.writeStatus(source, status);
+    if (written) {
+      this.log.warn('git source refused', { source: key, reason: r.reason, revision: r.revision, message: text });
+      await this.event(source, 'Warning', r.reason, message);
+    }
+    return { result: 'failed', revision: r.revision, results: [], nextInMs };
+  }
+
+  /** Clusters this source applied before that the path no longer declares. */
+  private async prune(source: GitSourceObject, desired: readonly KubeObject[]): Promise<ApplyResult[]> {
+    const keep = new Set(desired.map((d) => d.metadata.name));
+    const gone = this.caches.xrootds.list((x) => x.metadata.namespace === source.metadata.namespace && x.metadata.labels?.[SOURCE_LABEL] === source.metadata.name
+      && controllerOf(x)?.uid === source.metadata.uid && !keep.has(x.metadata.name) && !x.metadata.deletionTimestamp);
+    const results: ApplyResult[] = [];
+    for (const x of gone) {
+      // The Xrootd finalizer keeps or deletes the data volumes as the cluster's spec says (Retain by default).
+      await this.applier.delete({ apiVersion: x.apiVersion, kind: 'Xrootd', metadata: { name: x.metadata.name, namespace: x.metadata.namespace, uid: x.metadata.uid } });
+      results.push({ key: `Xrootd ${x.metadata.namespace}/${x.metadata.name}`, action: 'pruned' });
+    }
+    return results;
+  }
+
+  private async credentials(source: GitSourceObject, spec: ResolvedXrootdGitSourceSpec): Promise<GitCredentials | undefined> {
+    const secretName = spec.secretRef?.name;
+    if (!secretName) return undefined;
+    let secret: { data?: Record<string, string> };
+    try {
+      secret = await this.client.request('GET', objectPath({ apiVersion: 'v1', kind: 'Secret', namespace: source.metadata.namespace, name: secretName }));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) throw new RefusedCommit({ reason: 'SecretNotFound', issues: [{ field: 'spec.secretRef.name', message: `Secret ${source.metadata.namespace}/${secretName} does not exist` }] });
+      throw e;
+    }
+    const get = (k: string) => (secret.data?.[k] !== undefined ? Buffer.from(secret.data[k], 'base64').toString('utf8') : undefined);
+    const creds = { username: get('username'), password: get('password') ?? get('token'), identity: get('identity'), knownHosts: get('known_hosts') };
+    if (creds.password === undefined && creds.identity === undefined) {
+      throw new RefusedCommit({ reason: 'InvalidSecret', issues: [{ field: 'spec.secretRef.name', message: `Secret ${source.metadata.namespace}/${secretName} has none of password, token or identity` }] });
+    }
+    return creds;
+  }
+
+  /** Writes the status when it differs (timestamps aside); true when written. */
+  private async writeStatus(source: GitSourceObject, status: XrootdGitSourceStatus): Promise<boolean> {
+    const strip = (s: XrootdGitSourceStatus | undefined): unknown => s && { ...s, conditions: s.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) };
+    if (isSubset(strip(source.status), strip(status)) && isSubset(strip(status), strip(source.status))) return false;
+    await this.client.request('PATCH', `${objectPath(refOf(source))}/status`, { body: { status: mergePatch(source.status, status) }, contentType: 'application/merge-patch+json' });
+    return true;
+  }
+
+  private async event(source: GitSourceObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    await recordEvent(this.client, source, type, reason, message).catch((e) => this.log.warn('event not recorded', { source: source.metadata.name, reason, error: e }));
+  }
+
+  /** Removes the local mirror of a source that is gone. */
+  forget(source: GitSourceObject): void {
+    rmSync(this.repository(source).dir, { recursive: true, force: true });
+  }
+}
+
+/** Acknowledges a sync request (the annotation's value) once a sync has run after it. */
+function handled(source: GitSourceObject): Partial<XrootdGitSourceStatus> {
+  const request = source.metadata.annotations?.[SYNC_REQUEST_ANNOTATION];
+  return request ? { lastHandledSyncRequest: request } : {};
+}
+
+function describe(i: ResourceIssue): { file: string; field?: string; message: string } {
+  return { file: i.source.file, ...(i.path ? { field: i.path } : {}), message: `${i.source.document > 0 ? `document ${i.source.document}: ` : ''}${i.message}` };
+}
+
+/** Ready and Stalled (kstatus): Ready while the newest commit is applied, Stalled while it is refused. */
+function conditions(source: GitSourceObject, ok: boolean, reason: string, message: string): XrootdCondition[] {
+  const now = new Date().toISOString();
+  const make = (type: string, status: boolean): XrootdCondition => {
+    const before = source.status?.conditions?.find((c) => c.type === type);
+    const value = status ? 'True' : 'False';
+    return { type, status: value, reason, message, observedGeneration: source.metadata.generation,
+      lastTransitionTime: before?.status === value && before.lastTransitionTime ? before.lastTransitionTime : now };
+  };
+  return [make('Ready', ok), make('Stalled', !ok && reason !== 'Suspended')];
+}
+
