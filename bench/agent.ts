@@ -5,6 +5,7 @@
  *   agent-noop: write requests of a resync of settled clusters (target 0)
  *   agent-200: one agent (its own process) with 200 Xrootd resources: start to
  *     all reconciled, and its peak RSS (target < 150 MB)
+ *   rollout-20, git-50: see their functions
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { synthesizeCluster } from '../src/synthesize.js';
 import { AgentProcess } from '../test/helpers/agent.js';
 import { ControlPlane, createNamespace } from '../test/helpers/control-plane.js';
+import { GitRepo, GitServer } from '../test/helpers/git-server.js';
 import { installAgentWithoutDeployment, installCrds } from '../test/helpers/install.js';
 import { waitFor } from '../test/helpers/processes.js';
 
@@ -179,4 +181,58 @@ export async function rollout20(workers = 20): Promise<void> {
       client.close();
     }
   });
+}
+
+/**
+ * git-50: a repository of 50 clusters served by git http-backend on loopback.
+ * The first sync (fetch, validate 50 specs, create 50 Xrootd), a sync with
+ * nothing new (its writes: target 0), and a commit that changes one cluster.
+ */
+export async function git50(count = 50): Promise<void> {
+  const server = await GitServer.start();
+  const repo = new GitRepo(server, 'bench-clusters');
+  try {
+    await withControlPlane(async (cp) => {
+      createNamespace(cp, 'bench');
+      const client = KubeClient.load(cp.kubeconfig);
+      const agent = new Agent(client, { log: new Logger('warn'), resyncSeconds: 3600, gitCacheDir: join(cp.dir, 'git') });
+      await agent.start();
+      const spec = (version = '5.9.1') => ({ version, worker: { replicas: 1, storage: { capacity: '1Gi' } } });
+      for (let i = 0; i < count; i++) repo.write(`clusters/c${i}.yaml`, stringify(cr(`c${i}`, 'bench', spec())));
+      const first = repo.commit('50 clusters');
+      const t0 = performance.now();
+      cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'XrootdGitSource', metadata: { name: 'src', namespace: 'bench' },
+        spec: { url: server.url('bench-clusters'), path: 'clusters', intervalSeconds: 3600 } }));
+      await waitFor('the first sync', () => (agent.gitSync.states.get('bench/src')?.revision === first ? true : undefined), 120000, 20);
+      const firstMs = performance.now() - t0;
+      // Let the 50 clusters settle, so the writes counted below are the sync's own.
+      await waitFor(`${count} clusters Ready`, () => {
+        const items = cp.getJson(['xrootd', '-n', 'bench']).items;
+        return items.length === count && items.every((x: any) => x.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
+      }, 600000, 1000);
+      await agent.queue.idle();
+
+      const noopMs: number[] = [];
+      const writes = client.counts.writes;
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const o = await agent.gitSync.sync('bench/src');
+        noopMs.push(performance.now() - t);
+        if (o?.result !== 'unchanged') throw new Error(`expected nothing to change, got ${o?.result}`);
+      }
+      const noopWrites = client.counts.writes - writes;
+
+      repo.write('clusters/c7.yaml', stringify(cr('c7', 'bench', spec('5.8.4'))));
+      const second = repo.commit('c7 to 5.8.4');
+      const t1 = performance.now();
+      const o = await agent.gitSync.sync('bench/src');
+      const oneMs = performance.now() - t1;
+      if (o?.revision !== second || o.results.filter((r) => r.action !== 'unchanged').length !== 1) throw new Error(`expected one change at ${second}, got ${JSON.stringify(o)}`);
+      console.log(`git-${count}: first sync (fetch, validate and create ${count} Xrootd) ${firstMs.toFixed(0)} ms; sync with nothing new median ${median(noopMs).toFixed(0)} ms, ${noopWrites} writes (target 0); commit changing one cluster ${oneMs.toFixed(0)} ms`);
+      await agent.stop();
+    });
+  } finally {
+    repo.cleanup();
+    await server.stop();
+  }
 }

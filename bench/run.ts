@@ -9,7 +9,7 @@ import { App, Chart } from 'cdk8s';
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { XrootdCluster } from '../constructs/index.js';
-import { latencyAndNoop, rollout20, twoHundred } from './agent.js';
+import { git50, latencyAndNoop, rollout20, twoHundred } from './agent.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -46,6 +46,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   'agent-latency': () => latencyAndNoop(),
   'agent-200': () => twoHundred(),
   'rollout-20': () => rollout20(),
+  'git-50': () => git50(),
 };
 const selected = process.argv.slice(2);
 for (const [name, bench] of Object.entries(benches)) {

@@ -5,7 +5,7 @@
  * path-traversal surprises). Credentials go to git through the environment,
  * never the command line or the URL.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,36 @@ export class GitRepository {
     if (!entries.length) return undefined;
     const single = entries.length === 1 && entries[0].file === clean;
     const wanted = entries.filter((e) => e.type === 'blob' && e.mode !== '120000' && (single || /\.ya?ml$/.test(e.file)));
-    return Promise.all(wanted.map(async (e) => ({ file: e.file, text: await this.git(['cat-file', 'blob', e.object]) })));
+    const texts = await this.blobs(wanted.map((e) => e.object));
+    return wanted.map((e, i) => ({ file: e.file, text: texts[i] }));
+  }
+
+  /** Blob contents in one `git cat-file --batch` (one process, however many files). */
+  private blobs(objects: readonly string[]): Promise<string[]> {
+    if (!objects.length) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const git = spawn('git', ['cat-file', '--batch'], { cwd: this.dir, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      let stderr = '';
+      git.stdout.on('data', (c: Buffer) => chunks.push(c));
+      git.stderr.on('data', (c) => { stderr += c; });
+      git.on('error', reject);
+      git.on('close', (code) => {
+        if (code !== 0) return reject(new GitError(`git cat-file failed: ${stderr.trim()}`));
+        // Each answer: "<object> blob <size>\n<size bytes>\n".
+        const out = Buffer.concat(chunks);
+        const texts: string[] = [];
+        let at = 0;
+        for (const object of objects) {
+          const eol = out.indexOf(0x0a, at);
+          const [id, type, size] = out.subarray(at, eol).toString().split(' ');
+          if (id !== object || type !== 'blob') return reject(new GitError(`git cat-file: unexpected answer for ${object}`));
+          texts.push(out.subarray(eol + 1, eol + 1 + Number(size)).toString('utf8'));
+          at = eol + 1 + Number(size) + 1;
+        }
+        resolve(texts);
+      });
+      git.stdin.end(`${objects.join('\n')}\n`);
+    });
   }
 }

@@ -67,7 +67,11 @@ test('the agent runs as the install\'s ServiceAccount, which is not allowed what
   expect(can('patch', 'statefulsets', '-n', NS)).toBe('yes');
   expect(can('delete', 'persistentvolumeclaims', '-n', NS)).toBe('yes');
   expect(can('create', 'persistentvolumeclaims', '-n', NS)).toBe('no');
-  expect(can('get', 'secrets', '-n', NS)).toBe('no');
+  // A Git source's credentials are read by name; Secrets are never listed or watched.
+  expect(can('get', 'secrets', '-n', NS)).toBe('yes');
+  expect(can('list', 'secrets', '-n', NS)).toBe('no');
+  expect(can('watch', 'secrets', '-n', NS)).toBe('no');
+  expect(can('update', 'xrootdgitsources', '-n', NS)).toBe('no');
   expect(can('create', 'pods', '-n', NS)).toBe('no');
   expect(can('update', 'leases', '-n', AGENT_NS)).toBe('yes');
   expect(can('update', 'leases', '-n', NS)).toBe('no');
