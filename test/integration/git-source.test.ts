@@ -254,3 +254,20 @@ test('an SSH source needs the Secret\'s key and trusts only its known_hosts; two
     sshRepo.cleanup();
   }
 }), 240000);
+
+test('a Git-sourced cluster deleted by hand comes back; one edited by hand is put back as Git says', () => withLogs(async () => {
+  const before = tryGet(['xrootd', 'alpha', '-n', NS]);
+  cp.kubectl(['patch', 'xrootd', 'alpha', '-n', NS, '--type=merge', '-p', '{"spec":{"worker":{"replicas":3}}}']);
+  expect((await cli('sync', SOURCE, '-n', NS, '--wait')).code).toBe(0);
+  expect(tryGet(['xrootd', 'alpha', '-n', NS]).spec.worker.replicas).toBe(2);
+
+  expect(cp.kubectl(['delete', 'xrootd', 'alpha', '-n', NS, '--wait=false']).code).toBe(0);
+  const back = await waitFor('alpha re-created', () => {
+    const x = tryGet(['xrootd', 'alpha', '-n', NS]);
+    return x && x.metadata.uid !== before.metadata.uid ? x : undefined;
+  }, 60000, 250);
+  expect(back.metadata.ownerReferences[0]).toMatchObject({ kind: 'XrootdGitSource', name: SOURCE });
+  // Its data volumes were kept, and the new cluster takes them up again.
+  await clusterReady('alpha', '5.9.1');
+  expect(cp.getJson(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=alpha']).items.map((p: any) => p.metadata.name)).toEqual(expect.arrayContaining(['data-alpha-worker-0', 'data-alpha-worker-1']));
+}), 240000);
