@@ -118,6 +118,13 @@ export class GitRepo {
     return this.git('rev-parse', 'HEAD').trim();
   }
 
+  /** Tags HEAD and pushes the tag. */
+  tag(name: string): string {
+    this.git('tag', name);
+    this.git('push', '--quiet', 'origin', `refs/tags/${name}`);
+    return this.git('rev-parse', 'HEAD').trim();
+  }
+
   cleanup(): void {
     rmSync(this.work, { recursive: true, force: true });
   }

@@ -271,3 +271,16 @@ test('a Git-sourced cluster deleted by hand comes back; one edited by hand is pu
   await clusterReady('alpha', '5.9.1');
   expect(cp.getJson(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=alpha']).items.map((p: any) => p.metadata.name)).toEqual(expect.arrayContaining(['data-alpha-worker-0', 'data-alpha-worker-1']));
 }), 240000);
+
+test('a tag or a pinned commit is followed instead of the branch head', () => withLogs(async () => {
+  const tagged = repo.tag('v1');
+  const head = repo.commit('a newer head, nothing changed');
+  const follow = (ref: Record<string, string>) => applySource({ url: server.url('xrootd-clusters'), ref, path: 'clusters', intervalSeconds: 5, secretRef: { name: 'git-auth' } });
+  follow({ tag: 'v1' });
+  await waitFor('the tag applied', () => (source()?.status?.revision === tagged && condition(source(), 'Ready')?.status === 'True' ? true : undefined), 60000, 250);
+  follow({ commit: head });
+  await waitFor('the pinned commit applied', () => (source()?.status?.revision === head ? true : undefined), 60000, 250);
+  follow({ tag: 'no-such-tag' });
+  await waitFor('a missing tag reported', () => (condition(source(), 'Ready')?.reason === 'FetchFailed' ? true : undefined), 60000, 250);
+  expect(source().status).toMatchObject({ revision: head, lastError: { message: expect.stringContaining("couldn't find remote ref refs/tags/no-such-tag") } });
+}), 240000);
