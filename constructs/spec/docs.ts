@@ -59,6 +59,12 @@ const table = (root: ObjectField): string[] => [
   '',
 ];
 
+/** The cross-field rules of an object and of the objects directly in it, in words. */
+const crossFieldRules = (root: ObjectField): string[] => [
+  ...(root.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule}.`),
+  ...Object.values(root.fields).flatMap((f) => (f.kind === 'object' ? (f.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule} (in \`${f.typeName}\`).`) : [])),
+];
+
 export function renderReference(spec: ObjectField, status: ObjectField, versionSpec: ObjectField, gitSpec: ObjectField, gitStatus: ObjectField): string {
   return [
     '<!-- Generated from constructs/spec/schema.ts by `npm run codegen`. Do not edit. -->',
@@ -70,8 +76,7 @@ export function renderReference(spec: ObjectField, status: ObjectField, versionS
     '## Xrootd spec (xrootd.org/v1alpha1)',
     '',
     ...table(spec),
-    ...(spec.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule}.`),
-    ...Object.values(spec.fields).flatMap((f) => (f.kind === 'object' ? (f.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule} (in \`${f.typeName}\`).`) : [])),
+    ...crossFieldRules(spec),
     '',
     '## Xrootd status (written by the agent)',
     '',
@@ -84,8 +89,7 @@ export function renderReference(spec: ObjectField, status: ObjectField, versionS
     'The agent fetches the path, validates every Xrootd resource in it and applies them all, or none (see docs/git-source.md).',
     '',
     ...table(gitSpec),
-    ...(gitSpec.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule}.`),
-    ...Object.values(gitSpec.fields).flatMap((f) => (f.kind === 'object' ? (f.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule} (in \`${f.typeName}\`).`) : [])),
+    ...crossFieldRules(gitSpec),
     '',
     '## XrootdGitSource status (written by the agent)',
     '',

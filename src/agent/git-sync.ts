@@ -11,15 +11,14 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveGitSourceSpec, SpecValidationError, type ResolvedXrootdGitSourceSpec, type XrootdCondition, type XrootdGitSourceStatus, type XrootdRelease } from '../../constructs/index.js';
-import { Applier, type ApplyResult } from '../apply/applier.js';
+import { Applier, summarize, type ApplyResult } from '../apply/applier.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
 import { objectPath, refOf, type KubeObject } from '../kube/kinds.js';
-import { mergePatch } from '../kube/merge-patch.js';
-import { isSubset } from '../apply/drift.js';
 import { loadCommit } from '../git/load.js';
 import { GitError, GitRepository, type GitCredentials } from '../git/repository.js';
 import type { ResourceIssue } from '../resources.js';
+import { condition, writeStatus } from './conditions.js';
 import { recordEvent } from './events.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -91,7 +90,7 @@ export class GitSync {
       return this.refused(source, { reason: 'InvalidSource', issues: e.issues.map((i) => ({ field: `spec.${i.path}`, message: `spec.${i.message}` })) }, undefined);
     }
     if (spec.suspend) {
-      await this.writeStatus(source, { ...source.status, observedGeneration: source.metadata.generation, conditions: conditions(source, false, 'Suspended', `suspended; ${short(source.status?.revision)} stays applied`) });
+      await writeStatus(this.client, source, { ...source.status, observedGeneration: source.metadata.generation, conditions: conditions(source, false, 'Suspended', `suspended; ${short(source.status?.revision)} stays applied`) });
       return { result: 'suspended', results: [] };
     }
     const nextInMs = spec.intervalSeconds * 1000;
@@ -148,10 +147,9 @@ export class GitSync {
         conditions: conditions(source, true, 'Synced', message), lastError: undefined, ...handled(source),
       };
       const before = source.status?.revision;
-      await this.writeStatus(source, status);
+      await writeStatus(this.client, source, status);
       if (changed.length || before !== revision) {
-        const counts = changed.reduce<Record<string, number>>((m, r) => ({ ...m, [r.action]: (m[r.action] ?? 0) + 1 }), {});
-        const summary = Object.entries(counts).map(([a, n]) => `${n} ${a}`).join(', ') || 'nothing changed';
+        const summary = summarize(changed) || 'nothing changed';
         this.log.info('git source synced', { source: key, revision, changes: changed.map((r) => `${r.action} ${r.key}`) });
         await this.event(source, 'Normal', 'Synced', `commit ${short(revision)}: ${summary}`);
       }
@@ -183,7 +181,7 @@ export class GitSync {
       lastError: { ...(r.revision ? { revision: r.revision } : {}), ...(first.file ? { file: first.file } : {}), ...(first.field ? { field: first.field } : {}), message: text },
       ...handled(source),
     };
-    const written = await this.writeStatus(source, status);
+    const written = await writeStatus(this.client, source, status);
     if (written) {
       this.log.warn('git source refused', { source: key, reason: r.reason, revision: r.revision, message: text });
       await this.event(source, 'Warning', r.reason, message);
@@ -223,20 +221,13 @@ export class GitSync {
     return creds;
   }
 
-  /** Writes the status when it differs (timestamps aside); true when written. */
-  private async writeStatus(source: GitSourceObject, status: XrootdGitSourceStatus): Promise<boolean> {
-    const strip = (s: XrootdGitSourceStatus | undefined): unknown => s && { ...s, conditions: s.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) };
-    if (isSubset(strip(source.status), strip(status)) && isSubset(strip(status), strip(source.status))) return false;
-    await this.client.request('PATCH', `${objectPath(refOf(source))}/status`, { body: { status: mergePatch(source.status, status) }, contentType: 'application/merge-patch+json' });
-    return true;
-  }
-
   private async event(source: GitSourceObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     await recordEvent(this.client, source, type, reason, message).catch((e) => this.log.warn('event not recorded', { source: source.metadata.name, reason, error: e }));
   }
 
-  /** Removes the local mirror of a source that is gone. */
+  /** Removes the local mirror and the metrics of a source that is gone. */
   forget(source: GitSourceObject): void {
+    this.states.delete(`${source.metadata.namespace}/${source.metadata.name}`);
     rmSync(this.repository(source).dir, { recursive: true, force: true });
   }
 }
@@ -253,13 +244,7 @@ function describe(i: ResourceIssue): { file: string; field?: string; message: st
 
 /** Ready and Stalled (kstatus): Ready while the newest commit is applied, Stalled while it is refused. */
 function conditions(source: GitSourceObject, ok: boolean, reason: string, message: string): XrootdCondition[] {
-  const now = new Date().toISOString();
-  const make = (type: string, status: boolean): XrootdCondition => {
-    const before = source.status?.conditions?.find((c) => c.type === type);
-    const value = status ? 'True' : 'False';
-    return { type, status: value, reason, message, observedGeneration: source.metadata.generation,
-      lastTransitionTime: before?.status === value && before.lastTransitionTime ? before.lastTransitionTime : now };
-  };
-  return [make('Ready', ok), make('Stalled', !ok && reason !== 'Suspended')];
+  const at = { generation: source.metadata.generation, now: new Date().toISOString() };
+  return [condition(source.status, at, 'Ready', ok, reason, message), condition(source.status, at, 'Stalled', !ok && reason !== 'Suspended', reason, message)];
 }
 

@@ -5,17 +5,17 @@
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
 import { downgradeRefusal, INVENTORY_LABEL, ROLES, SpecValidationError, VersionCatalog, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
-import { Applier, PRUNABLE_KINDS, type ApplyResult } from '../apply/applier.js';
+import { Applier, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { collectionPath, kindInfo, objectPath, refOf, type KubeObject, type OwnerReference } from '../kube/kinds.js';
 import type { Informer } from '../kube/informer.js';
-import { mergePatch } from '../kube/merge-patch.js';
 import { propsOf, toResourceIssue, XROOTD_API_VERSION, type XrootdResource } from '../resources.js';
 import { synthesizeCluster } from '../synthesize.js';
 import { recordEvent } from './events.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import { computeStatus, sameStatus, type Failure, type StatefulSetView } from './status.js';
+import { computeStatus, type Failure, type StatefulSetView } from './status.js';
+import { writeStatus } from './conditions.js';
 import { observeRoles, policyOf, type PodObject } from './observe.js';
 import { planRollout, type RolloutDecision, type RolloutState } from './rollout.js';
 
@@ -77,12 +77,13 @@ export class Reconciler {
     try {
       const catalog = this.catalog();
       const lastReady = cr.status?.lastReadySpec;
-      let planned = this.plan(cr, { ...propsOf(rolledBack && lastReady ? { ...cr, spec: lastReady } : cr), catalog });
+      const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec }), catalog });
+      let planned = this.plan(cr, propsWith(rolledBack && lastReady ? lastReady : cr.spec));
       model = planned.model;
       rollout = planned.rollout;
       // Automatic rollback: a stuck step sends the cluster back to the spec it last reached Ready with.
       if (!rolledBack && rollout.phase === 'Stuck' && model.spec.upgrade.autoRollback && lastReady) {
-        const back = this.plan(cr, { ...propsOf({ ...cr, spec: lastReady }), catalog });
+        const back = this.plan(cr, propsWith(lastReady));
         rolledBack = { generation: cr.metadata.generation, fromVersion: model.spec.version, toVersion: back.model.spec.version, stuckPod: rollout.stuckPod, at: new Date().toISOString() };
         this.log.warn('rolling back', { cluster: key, ...rolledBack });
         planned = back;
@@ -127,14 +128,9 @@ export class Reconciler {
       generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model, statefulSets, rollout, now: new Date().toISOString(),
       spec: cr.spec, rolledBack,
     });
-    const statusWritten = !sameStatus(cr.status, status);
-    if (statusWritten) {
-      this.log.debug('status changed', { cluster: key, before: cr.status, after: status });
-      await this.client.request('PATCH', `${objectPath(refOf(cr))}/status`, { body: { status: mergePatch(cr.status, status) }, contentType: 'application/merge-patch+json' });
-      await this.announce(cr, cr.status, status, changed);
-    } else if (changed.length) {
-      await this.announce(cr, cr.status, status, changed);
-    }
+    const statusWritten = await writeStatus(this.client, cr, status);
+    if (statusWritten) this.log.debug('status changed', { cluster: key, before: cr.status, after: status });
+    if (statusWritten || changed.length) await this.announce(cr, cr.status, status, changed);
     const requeueAfterMs = rollout?.phase === 'Rolling' ? 1000 : undefined;
     return { results, failure, statusWritten, appliedAt, rollout, requeueAfterMs };
   }
@@ -174,8 +170,7 @@ export class Reconciler {
     const cond = (s: XrootdStatus | undefined, t: string) => s?.conditions?.find((c) => c.type === t);
     const events: [type: 'Normal' | 'Warning', reason: string, message: string][] = [];
     if (changed.length) {
-      const counts = changed.reduce<Record<string, number>>((m, r) => ({ ...m, [r.action]: (m[r.action] ?? 0) + 1 }), {});
-      events.push(['Normal', 'Applied', Object.entries(counts).map(([a, n]) => `${n} ${a}`).join(', ')]);
+      events.push(['Normal', 'Applied', summarize(changed)]);
     }
     const degraded = cond(after, 'Degraded');
     if (degraded?.status === 'True' && (cond(before, 'Degraded')?.status !== 'True' || cond(before, 'Degraded')?.message !== degraded.message)) {

@@ -6,7 +6,7 @@
 import { ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
 import type { RollbackStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
 import type { KubeObject } from '../kube/kinds.js';
-import { isSubset } from '../apply/drift.js';
+import { condition as makeCondition } from './conditions.js';
 import type { RolloutDecision } from './rollout.js';
 
 export interface StatefulSetView extends KubeObject {
@@ -43,13 +43,7 @@ function settled(sts: StatefulSetView | undefined, wanted: number): boolean {
 }
 
 function condition(type: string, status: boolean, reason: string, message: string, input: StatusInput): XrootdCondition {
-  const before = input.previous?.conditions?.find((c) => c.type === type);
-  const value = status ? 'True' : 'False';
-  return {
-    type, status: value, reason, message,
-    observedGeneration: input.generation,
-    lastTransitionTime: before?.status === value && before.lastTransitionTime ? before.lastTransitionTime : input.now,
-  };
+  return makeCondition(input.previous, input, type, status, reason, message);
 }
 
 export function computeStatus(input: StatusInput): XrootdStatus {
@@ -118,10 +112,4 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     lastReadySpec: ready && input.spec ? input.spec : prev.lastReadySpec,
     rolledBack: back,
   };
-}
-
-/** Conditions compared without their timestamps, and empty values as absent (the server keeps `supervisors: {}`): equal statuses need no write. */
-export function sameStatus(a: XrootdStatus | undefined, b: XrootdStatus): boolean {
-  const strip = (s: XrootdStatus | undefined): unknown => s && { ...s, conditions: s.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) };
-  return isSubset(strip(a), strip(b)) && isSubset(strip(b), strip(a));
 }

@@ -24,6 +24,12 @@ export type Action = 'created' | 'configured' | 'unchanged' | 'pruned';
 
 export interface ApplyResult { readonly key: string; readonly action: Action }
 
+/** "2 configured, 1 pruned": how many objects each action touched. */
+export function summarize(results: readonly ApplyResult[]): string {
+  const counts = results.reduce<Record<string, number>>((m, r) => ({ ...m, [r.action]: (m[r.action] ?? 0) + 1 }), {});
+  return Object.entries(counts).map(([a, n]) => `${n} ${a}`).join(', ');
+}
+
 /** Where the applier learns what exists: the agent's watch caches, or GETs for the CLI. */
 export type LiveLookup = (obj: KubeObject) => KubeObject | undefined | Promise<KubeObject | undefined>;
 

@@ -9,7 +9,8 @@ import { isSubset, isUpToDate, withAppliedHash } from '../../src/apply/drift.js'
 import { fieldChanges } from '../../src/apply/diff.js';
 import { inStages } from '../../src/apply/stages.js';
 import { WorkQueue } from '../../src/agent/queue.js';
-import { computeStatus, sameStatus, type StatefulSetView } from '../../src/agent/status.js';
+import { computeStatus, type StatefulSetView } from '../../src/agent/status.js';
+import { sameStatus } from '../../src/agent/conditions.js';
 import type { KubeObject } from '../../src/kube/kinds.js';
 import { mergePatch } from '../../src/kube/merge-patch.js';
 import { fromKubeconfig } from '../../src/kube/kubeconfig.js';
