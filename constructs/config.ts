@@ -38,6 +38,18 @@ export const instanceName = (role: Role): string => role;
 
 const KIB = (n: number): string => `${n}k`;
 
+/** How long a manager waits for data servers to say they have a file: XRootD's minimum. */
+export const LOOKUP_SECONDS = 1;
+/** How long a manager remembers that no data server has a path: XRootD's minimum (cms.fxhold noloc). */
+export const NEGATIVE_CACHE_SECONDS = 60;
+/** How long a manager remembers where a file is (cms.fxhold, XRootD's default). */
+const LOCATION_CACHE_HOURS = 8;
+/** Mode of the export directories: what XRootD gives the directories it makes (XrdOssCreate: 775). */
+const EXPORT_DIR_UMASK = '002';
+
+/** `'text'` for sh: safe for any string, whatever the validation upstream let through. */
+const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
 function roleBlock(model: ClusterModel, role: Role): string[] {
   const { spec } = model;
   const lines: string[] = [];
@@ -77,11 +89,17 @@ export function renderConfig(model: ClusterModel): string {
     'fi',
     'all.adminpath $(xrdadmin)',
     'all.pidpath $(xrdadmin)',
-    // Pod addresses change across restarts: resolve names at every use.
-    'xrd.network dyndns cache 0',
+    // Pod addresses change across restarts: resolve names at every use. Clients' addresses are
+    // reverse-resolved only when a name is needed (nodnr): pods rarely have reverse DNS, and the
+    // lookup would hold up every new connection's handshake (seen: 5 s with a slow resolver).
+    'xrd.network dyndns cache 0 nodnr',
   ];
   if (supports(model, 'maxfd')) out.push(`xrd.maxfd strict ${x.maxFileDescriptors}`);
-  out.push(`cms.delay servers 1 startup ${x.startupDelaySeconds} lookup 1`);
+  // Lookups: see docs/client-operations.md. XRootD's floor is one second (`lookup`, `qdl`);
+  // a path found nowhere is asked about again after a minute (fxhold noloc, XRootD's minimum)
+  // instead of being remembered as missing for the 8 h an existing file's location is kept.
+  out.push(`cms.delay servers 1 startup ${x.startupDelaySeconds} lookup ${LOOKUP_SECONDS} qdl ${LOOKUP_SECONDS}`);
+  out.push(`cms.fxhold noloc ${NEGATIVE_CACHE_SECONDS}s ${LOCATION_CACHE_HOURS}h`);
   out.push('', '# Exports');
   for (const e of x.exports) out.push(`all.export ${e.path}${e.readOnly ? ' r/o' : ''}`);
 
@@ -154,7 +172,13 @@ export function renderStartScript(model: ClusterModel): string {
   if (supports(model, 'identity-env')) {
     lines.push('# Pods often lack reverse DNS: tell XRootD its name.', `export XRDNET_IDENTITY="$${ENV.host}"`);
   }
+  const exportDirs = model.spec.xrootd.exports.map((e) => `"$${ENV.dataDir}"${shellQuote(e.path)}`).join(' ');
   lines.push(
+    '# Every export exists on every data server before the daemons start (read-only ones too), so a new',
+    '# cluster lists, stats and locates its exports at once: a manager only finds a path some server has.',
+    'if [ "$role" = worker ]; then',
+    `  (umask ${EXPORT_DIR_UMASK} && mkdir -p ${exportDirs}) || { echo "run.sh: cannot create the export directories under $${ENV.dataDir}" >&2; exit 73; }`,
+    'fi',
     `mkdir -p "$${ENV.adminDir}"`,
     '# XRootD makes its home directory under the working directory: keep it on a writable volume.',
     `cd "$${ENV.adminDir}"`,

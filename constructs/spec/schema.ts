@@ -90,7 +90,8 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     cmsdPort: int('Port of the redirectors\' cmsd, which data servers and supervisors subscribe to.', { default: 1213, minimum: 1024, maximum: 65535 }),
     exports: arr('Exported path prefixes.', obj('ExportSpec', 'An exported path prefix.', {
       path: str('Logical path prefix, such as /data.', {
-        pattern: { regex: '^(/[A-Za-z0-9._-]+)+/?$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-"' },
+        // Each component has a character other than a dot: `.` and `..` would point outside the data volume.
+        pattern: { regex: '^(/\\.*[A-Za-z0-9_-][A-Za-z0-9._-]*)+/?$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component' },
         maxLength: 255,
       }),
       readOnly: bool('Refuse writes under this path.', { default: false }),

@@ -246,7 +246,7 @@ export interface XrootdSettings {
 export interface ExportSpec {
   /**
    * Logical path prefix, such as /data.
-   * Rule: must be an absolute path of letters, digits, ".", "_" and "-".
+   * Rule: must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component.
    */
   readonly path: string;
   /**

@@ -50,6 +50,7 @@ test.each<[string, string, Record<string, unknown>, string]>([
   ['equal ports', 'bad-ports', { xrootd: { port: 2000, cmsdPort: 2000 } }, 'cmsdPort must differ from xrootd.port'],
   ['too few supervisors', 'bad-supervisors', { worker: { replicas: 200 }, supervisor: { replicas: 1 } }, 'supervisor.replicas is too small for worker.replicas'],
   ['a duplicate export', 'bad-exports', { xrootd: { exports: [{ path: '/a' }, { path: '/a' }] } }, 'path must be unique in the list'],
+  ['an export climbing out of the volume', 'bad-export-path', { xrootd: { exports: [{ path: '/data/../etc' }] } }, 'spec.xrootd.exports[0].path: Invalid value: "/data/../etc"'],
   ['a bad capacity', 'bad-capacity', { worker: { storage: { capacity: '10 GB' } } }, 'spec.worker.storage.capacity: Invalid value: "10 GB"'],
   ['an unknown pull policy', 'bad-policy', { imagePullPolicy: 'Sometimes' }, 'supported values: "Always", "IfNotPresent", "Never"'],
 ])('admission refuses %s with a message naming the field', (_why, name, spec, message) => {

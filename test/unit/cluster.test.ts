@@ -199,6 +199,22 @@ describe('rendered configuration', () => {
     expect(plain.some((l) => /^(xrd\.protocol|ofs\.tpc|xrd\.report)/.test(l))).toBe(false);
   });
 
+  test('data servers create every export (read-only ones too) before the daemons start', () => {
+    const script = synth(readOnly).cluster.configFiles['run.sh'];
+    expect(script).toContain(`(umask 002 && mkdir -p "$XRD_DATA_DIR"'/store' "$XRD_DATA_DIR"'/scratch')`);
+    // Only data servers have a data volume, and the directories exist before either daemon is exec'd.
+    expect(script.indexOf('if [ "$role" = worker ]; then\n  (umask')).toBeGreaterThan(-1);
+    expect(script.indexOf('mkdir -p "$XRD_DATA_DIR"')).toBeLessThan(script.indexOf('exec "$daemon"'));
+  });
+
+  test('managers look up at XRootD\'s one-second floor and forget a missing path after a minute', () => {
+    const cfg = linesOf(synth(minimal).cluster.configFiles['xrootd.cfg']);
+    expect(cfg).toContain('cms.delay servers 1 startup 10 lookup 1 qdl 1');
+    expect(cfg).toContain('cms.fxhold noloc 60s 8h');
+    // No reverse lookup of every client on connect: a slow resolver would stall each handshake.
+    expect(cfg).toContain('xrd.network dyndns cache 0 nodnr');
+  });
+
   test('rendering is version-aware: 5.5.3 gets no xrd.maxfd and no XRDNET_IDENTITY', () => {
     const old = synth({ ...minimal, version: '5.5.3' });
     expect(old.cluster.configFiles['xrootd.cfg']).not.toContain('xrd.maxfd');

@@ -50,6 +50,12 @@ describe('validation names the field and the rule', () => {
     ['a bad quantity', { worker: { storage: { capacity: '10 GB' } } }, 'worker.storage.capacity must be a Kubernetes quantity such as 500m, 2Gi or 10G, got "10 GB"'],
     ['a tiny volume', { worker: { storage: { capacity: '1Mi' } } }, 'worker.storage.capacity must be a size of at least 16Mi, got "1Mi"'],
     ['a relative export', { xrootd: { exports: [{ path: 'data' }] } }, 'xrootd.exports[0].path must be an absolute path'],
+    // The start script makes each export under the data volume: `..` would reach outside it.
+    ['an export climbing out', { xrootd: { exports: [{ path: '/data/../../etc' }] } }, 'xrootd.exports[0].path must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component, got "/data/../../etc"'],
+    ['an export of dots', { xrootd: { exports: [{ path: '/./' }] } }, 'xrootd.exports[0].path must be an absolute path'],
+    ['an export with a quote', { xrootd: { exports: [{ path: "/data'x" }] } }, 'xrootd.exports[0].path must be an absolute path'],
+    ['an export with a newline', { xrootd: { exports: [{ path: '/data\nall.role manager' }] } }, 'xrootd.exports[0].path must be an absolute path'],
+    ['an export with a command', { xrootd: { exports: [{ path: '/data$(reboot)' }] } }, 'xrootd.exports[0].path must be an absolute path'],
     ['a duplicate export', { xrootd: { exports: [{ path: '/a' }, { path: '/a' }] } }, 'xrootd.exports[1].path must be unique in the list, got "/a"'],
     ['an export without path', { xrootd: { exports: [{ readOnly: true }] } }, 'xrootd.exports[0].path is required'],
     ['no exports', { xrootd: { exports: [] } }, 'xrootd.exports must have at least 1 entries, got 0'],
@@ -75,6 +81,12 @@ describe('validation names the field and the rule', () => {
 
   test('the error message lists the issues under the subject', () => {
     expect(() => resolveCluster({ name: 'c', worker: { replicas: 0 } })).toThrow('invalid XrootdCluster "c":\n  - worker.replicas must be >= 1, got 0');
+  });
+
+  test('export paths with dots inside a component are fine', () => {
+    for (const path of ['/.hidden', '/a..b', '/store/v1.2/', '/data/...x']) {
+      expect(() => resolveCluster({ name: 'c', xrootd: { exports: [{ path }] } })).not.toThrow();
+    }
   });
 
   test('an allowed extra directive passes', () => {
