@@ -44,6 +44,13 @@ export interface XrootdAgentProps {
    * @default 2
    */
   readonly replicas?: number;
+  /**
+   * Which `extraDirectives` clusters may carry (`--extra-directives`): whoever can create an Xrootd
+   * chooses what its pods' daemons run. `none` or a list of directive names (`['xrootd.trace']`)
+   * for agents that serve tenants.
+   * @default "all"
+   */
+  readonly extraDirectives?: 'all' | 'none' | readonly string[];
 }
 
 const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
@@ -135,7 +142,8 @@ export class XrootdAgent extends Construct {
             containers: [{
               name: 'agent',
               image,
-              args: ['agent', `--http-port=${AGENT_HTTP_PORT}`, `--git-cache-dir=${GIT_CACHE_MOUNT}/git`, ...(props.watchNamespace ? [`--namespace=${props.watchNamespace}`] : [])],
+              args: ['agent', `--http-port=${AGENT_HTTP_PORT}`, `--git-cache-dir=${GIT_CACHE_MOUNT}/git`, ...(props.watchNamespace ? [`--namespace=${props.watchNamespace}`] : []),
+                ...extraDirectivesArgs(props.extraDirectives)],
               env: [
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'NODE_OPTIONS', value: AGENT_NODE_OPTIONS },
@@ -164,4 +172,13 @@ export class XrootdAgent extends Construct {
       spec: { selector, ports: [{ name: 'http', port: AGENT_HTTP_PORT, targetPort: http, protocol: 'TCP' }] },
     });
   }
+}
+
+/** The agent's `--extra-directives` argument; none for the default (all). */
+function extraDirectivesArgs(policy: XrootdAgentProps['extraDirectives'] = 'all'): string[] {
+  if (policy === 'all') return [];
+  if (policy === 'none') return ['--extra-directives=none'];
+  const bad = policy.filter((n) => !/^[a-z]+\.[a-z0-9_]+$/.test(n));
+  if (!policy.length || bad.length) throw new Error(`extraDirectives must be 'all', 'none' or a non-empty list of directive names such as xrootd.trace, got ${JSON.stringify(policy)}`);
+  return [`--extra-directives=${policy.join(',')}`];
 }

@@ -8,6 +8,7 @@ export { ClusterNames, ROLES, type Role } from './names.js';
 export { INVENTORY_LABEL, MANAGED_BY, claimLabels, clusterLabels, clusterSelector, roleSelector } from './labels.js';
 export { CONFIG_FILE, ENV, PROBE_SCRIPT, START_SCRIPT, renderConfigFiles } from './config.js';
 export { supervisorsNeeded, topology, supervisorOf, SUBSCRIBER_SLOTS } from './topology.js';
-export { SpecValidationError, type SpecIssue } from './spec/validate.js';
+export { SpecValidationError, issue, type SpecIssue } from './spec/validate.js';
+export { MANAGED_DIRECTIVES, MANAGED_SPELLINGS } from './spec/directives.js';
 export { resolveGitSourceSpec } from './spec/git-source.js';
 export type * from './spec/types.generated.js';

@@ -3,6 +3,7 @@
  * kubectl) to construct props, with errors named as the resource names them.
  */
 import { parseAllDocuments } from 'yaml';
+import { directivePolicyIssues, type DirectivePolicy } from './directive-policy.js';
 import { resolveCluster, SpecValidationError, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
 
 export const XROOTD_API_VERSION = 'xrootd.org/v1alpha1';
@@ -64,7 +65,7 @@ export function readResources(text: string, file: string): { resources: LoadedRe
 }
 
 /** Normalizes and validates each resource with the library's one function; a name given twice is an issue too. */
-export function validateResources(loaded: readonly LoadedResource[], catalog?: readonly XrootdRelease[]): { valid: LoadedResource[]; issues: ResourceIssue[] } {
+export function validateResources(loaded: readonly LoadedResource[], catalog?: readonly XrootdRelease[], directives: DirectivePolicy = 'all'): { valid: LoadedResource[]; issues: ResourceIssue[] } {
   const valid: LoadedResource[] = [];
   const issues: ResourceIssue[] = [];
   const seen = new Map<string, Source>();
@@ -77,6 +78,11 @@ export function validateResources(loaded: readonly LoadedResource[], catalog?: r
       continue;
     }
     seen.set(name, l.source);
+    const refused = directivePolicyIssues(l.resource.spec, directives);
+    if (refused.length) {
+      issues.push(...refused.map((i) => toResourceIssue(i, l.source, name)));
+      continue;
+    }
     try {
       valid.push({ ...l, model: resolveCluster({ ...propsOf(l.resource), ...(catalog ? { catalog: [...catalog] } : {}) }) });
     } catch (e) {

@@ -5,32 +5,15 @@
  * (`version`, `redirector.replicas`, `worker.replicas`, `worker.storage.class`,
  * `worker.storage.capacity`).
  */
+import { DIRECTIVE_LINE, NOT_MANAGED } from './directives.js';
 import { arr, bool, int, map, obj, opaque, str, type ObjectField, type StringField } from './dsl.js';
 
 /** Kubernetes resource quantities as the API server accepts them (a safe subset). */
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
-/** Directives the library renders itself; extra directives may not set them. */
-export const MANAGED_DIRECTIVES = [
-  'all.adminpath', 'all.export', 'all.manager', 'all.pidpath', 'all.role', 'all.sitename',
-  'cms.delay', 'cms.space', 'cms.superport', 'oss.localroot', 'ofs.tpc', 'xrd.maxfd', 'xrd.network', 'xrd.port',
-  'xrd.protocol', 'xrd.report', 'http.exthandler',
-] as const;
-/** Config-language words that would change which directives apply. */
-const CONTROL_WORDS = ['if', 'else', 'fi', 'set', 'setenv', 'continue'];
-
-const escape = (s: string): string => s.replace(/\./g, '\\.');
-
 const extraDirectives = (role: string) => arr(
   `Additional configuration directives for the ${role} pods, one directive per entry, appended after the ones the library renders.`,
-  str('One XRootD directive, such as `xrootd.trace emsg login`.', {
-    pattern: { regex: '^[a-z]+\\.[a-z0-9_]+([ \\t][^\\n\\r]*)?$', rule: 'must be one directive on one line (component.name followed by its arguments)' },
-    notMatching: {
-      regex: `^(${[...MANAGED_DIRECTIVES.map(escape), ...CONTROL_WORDS].join('|')})([ \\t]|$)`,
-      rule: `must not set a directive the library manages (${MANAGED_DIRECTIVES.join(', ')})`,
-    },
-    maxLength: 1024,
-  }),
+  str('One XRootD directive, such as `xrootd.trace emsg login`.', { pattern: DIRECTIVE_LINE, notMatching: NOT_MANAGED, maxLength: 1024 }),
   { default: [], maxItems: 64 },
 );
 

@@ -3,6 +3,7 @@
  * own, queues the affected clusters and reconciles them while it holds the
  * leader Lease. Health, readiness and Prometheus metrics on one HTTP port.
  */
+import type { DirectivePolicy } from '../directive-policy.js';
 import { createServer, type Server } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,8 @@ export interface AgentOptions {
   readonly log?: Logger;
   /** Where the agent keeps its shallow mirrors of Git sources. */
   readonly gitCacheDir?: string;
+  /** Which extra directives clusters may carry (all by default). */
+  readonly extraDirectives?: DirectivePolicy;
   /** Called after each reconcile (benchmarks and embedding programs). */
   readonly onReconciled?: (key: string, outcome: ReconcileOutcome | undefined, seconds: number) => void;
 }
@@ -73,9 +76,10 @@ export class Agent {
       this.children.set(k.kind, new Informer(client, kindInfo(k.apiVersion, k.kind), { namespace: opts.namespace, labelSelector: INVENTORY_LABEL, onError: onError(k.kind) }));
     }
     this.pods = new Informer<PodObject>(client, kindInfo('v1', 'Pod'), { namespace: opts.namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}`, onError: onError('pods') });
-    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions: this.versions, children: this.children, pods: this.pods }, this.log, this.metrics);
+    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions: this.versions, children: this.children, pods: this.pods }, this.log, this.metrics,
+      opts.extraDirectives);
     this.sources = new Informer<GitSourceObject>(client, kindInfo('xrootd.org/v1alpha1', 'XrootdGitSource'), { namespace: opts.namespace, onError: onError('xrootdgitsources') });
-    this.gitSync = new GitSync(client, { sources: this.sources, xrootds: this.xrootds, catalog: () => this.reconciler.catalog() }, this.log, this.metrics,
+    this.gitSync = new GitSync(client, { sources: this.sources, xrootds: this.xrootds, catalog: () => this.reconciler.catalog(), directives: opts.extraDirectives ?? 'all' }, this.log, this.metrics,
       opts.gitCacheDir ?? join(tmpdir(), 'xrootd-k8s-git'));
     this.gitQueue = new WorkQueue((key) => this.syncSource(key), { concurrency: 2, baseDelayMs: 2000 }, (key, e, retryIn) => {
       this.metrics.inc('xrootd_agent_git_syncs_total', { source: key, result: 'error' });

@@ -15,6 +15,7 @@ import { Applier, summarize, type ApplyResult } from '../apply/applier.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
 import { objectPath, refOf, type KubeObject } from '../kube/kinds.js';
+import type { DirectivePolicy } from '../directive-policy.js';
 import { loadCommit } from '../git/load.js';
 import { GitError, GitRepository, type GitCredentials } from '../git/repository.js';
 import type { ResourceIssue } from '../resources.js';
@@ -41,6 +42,8 @@ export interface GitSyncCaches {
   readonly sources: Informer<GitSourceObject>;
   readonly xrootds: Informer<XrootdObject>;
   readonly catalog: () => XrootdRelease[];
+  /** Which extra directives the agent accepts (--extra-directives). */
+  readonly directives: DirectivePolicy;
 }
 
 export interface SyncOutcome {
@@ -106,7 +109,7 @@ export class GitSync {
       }
       const files = await repo.files(revision, spec.path);
       if (!files) throw new RefusedCommit({ reason: 'PathNotFound', revision, issues: [{ field: 'spec.path', message: `path ${spec.path} does not exist in commit ${short(revision)}` }] });
-      const loaded = loadCommit(files, namespace, this.caches.catalog());
+      const loaded = loadCommit(files, namespace, this.caches.catalog(), this.caches.directives);
       if (loaded.issues.length) throw new RefusedCommit({ reason: 'ValidationFailed', revision, issues: loaded.issues.map(describe) });
 
       const owner = { apiVersion: source.apiVersion, kind: source.kind, name, uid: source.metadata.uid!, controller: true, blockOwnerDeletion: true };

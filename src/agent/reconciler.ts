@@ -6,6 +6,7 @@
  */
 import { downgradeRefusal, INVENTORY_LABEL, ROLES, SpecValidationError, VersionCatalog, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
+import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { collectionPath, kindInfo, objectPath, refOf, type KubeObject, type OwnerReference } from '../kube/kinds.js';
 import type { Informer } from '../kube/informer.js';
@@ -48,7 +49,7 @@ export class Reconciler {
   private readonly applier: Applier;
 
   constructor(private readonly client: KubeClient, private readonly caches: Caches, private readonly log: Logger,
-    private readonly metrics: Metrics) {
+    private readonly metrics: Metrics, private readonly directives: DirectivePolicy = 'all') {
     this.applier = new Applier(client);
   }
 
@@ -75,6 +76,9 @@ export class Reconciler {
     let model;
     let rolledBack = cr.status?.rolledBack?.generation === cr.metadata.generation ? cr.status?.rolledBack : undefined;
     try {
+      // Before anything is planned: a refused directive changes nothing that runs.
+      const refused = directivePolicyIssues(cr.spec, this.directives);
+      if (refused.length) throw new SpecValidationError(refused);
       const catalog = this.catalog();
       const lastReady = cr.status?.lastReadySpec;
       const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec }), catalog });

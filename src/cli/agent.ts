@@ -1,6 +1,7 @@
 /** `agent`: runs the controller until SIGTERM or SIGINT, then shuts down gracefully. */
 import { Agent } from '../agent/agent.js';
 import { Logger, type Level } from '../agent/log.js';
+import { parseDirectivePolicy, type DirectivePolicy } from '../directive-policy.js';
 import { KubeClient } from '../kube/client.js';
 
 export interface AgentCommandOptions {
@@ -13,9 +14,17 @@ export interface AgentCommandOptions {
   resync: string;
   logLevel: string;
   gitCacheDir?: string;
+  extraDirectives: string;
 }
 
 export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
+  let extraDirectives: DirectivePolicy;
+  try {
+    extraDirectives = parseDirectivePolicy(opts.extraDirectives);
+  } catch (e) {
+    console.error((e as Error).message);
+    return 2;
+  }
   const log = new Logger(opts.logLevel as Level);
   const client = KubeClient.load(opts.kubeconfig);
   const leaseNamespace = opts.leaseNamespace ?? process.env.POD_NAMESPACE ?? opts.namespace ?? 'default';
@@ -26,6 +35,7 @@ export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
     httpHost: opts.httpHost,
     resyncSeconds: Number(opts.resync),
     gitCacheDir: opts.gitCacheDir,
+    extraDirectives,
     log,
   });
   const stopped = new Promise<void>((resolve) => {

@@ -70,6 +70,7 @@ program.command('agent')
   .option('--resync <seconds>', 'seconds between full resyncs', '300')
   .option('--log-level <level>', 'debug, info, warn or error', 'info')
   .option('--git-cache-dir <dir>', 'where the shallow mirrors of Git sources are kept (default: a directory under the system temporary directory)')
+  .option('--extra-directives <policy>', 'which extraDirectives clusters may carry: all, none, or a comma-separated list of directive names such as xrootd.trace,ofs.trace (docs/agent.md, security model)', 'all')
   .action(async (opts) => { process.exitCode = await agentCommand(opts); });
 
 program.command('sync')

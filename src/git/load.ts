@@ -4,10 +4,11 @@
  * Any issue refuses the whole commit, so a bad commit changes nothing.
  */
 import type { XrootdRelease } from '../../constructs/index.js';
+import type { DirectivePolicy } from '../directive-policy.js';
 import { readResources, validateResources, type LoadedResource, type ResourceIssue } from '../resources.js';
 import type { RepositoryFile } from './repository.js';
 
-export function loadCommit(files: readonly RepositoryFile[], namespace: string, catalog: readonly XrootdRelease[]): { valid: LoadedResource[]; issues: ResourceIssue[] } {
+export function loadCommit(files: readonly RepositoryFile[], namespace: string, catalog: readonly XrootdRelease[], directives: DirectivePolicy = 'all'): { valid: LoadedResource[]; issues: ResourceIssue[] } {
   const issues: ResourceIssue[] = [];
   const placed: LoadedResource[] = [];
   for (const { file, text } of files) {
@@ -24,6 +25,6 @@ export function loadCommit(files: readonly RepositoryFile[], namespace: string, 
       placed.push({ ...l, resource: { ...l.resource, metadata: { ...l.resource.metadata, namespace } } });
     }
   }
-  const checked = validateResources(placed, catalog);
+  const checked = validateResources(placed, catalog, directives);
   return { valid: checked.valid, issues: [...issues, ...checked.issues] };
 }

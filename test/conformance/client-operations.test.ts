@@ -16,6 +16,9 @@ import { requirePrograms, run, waitFor, type RunResult } from '../helpers/proces
 import { LoopbackCluster, XROOTD_USER } from './loopback-cluster.js';
 
 const EXPORTS = [{ path: '/data', readOnly: false }, { path: '/store', readOnly: true }];
+// Administrators' extra lines land in their role's block, and only there.
+const REDIRECTOR_EXTRA = ['xrootd.trace redirect'];
+const WORKER_EXTRA = ['xrootd.trace emsg', 'ofs.trace open'];
 const scratch = mkdtempSync(join(tmpdir(), 'xrd-ops-'));
 chmodSync(scratch, 0o755);
 let c: LoopbackCluster;
@@ -44,7 +47,7 @@ function readBack(i: number, path: string, local: string): void {
 beforeAll(async () => {
   requirePrograms(['xrootd', 'cmsd', 'xrdcp', 'xrdfs', 'xrdmapc', 'setpriv'], 'install Debian\'s xrootd-server and xrootd-client (.ci/run does)');
   c = await LoopbackCluster.start({
-    name: 'ops', version: '5.5.3', redirector: { replicas: 2 }, worker: { replicas: 3 },
+    name: 'ops', version: '5.5.3', redirector: { replicas: 2, extraDirectives: REDIRECTOR_EXTRA }, worker: { replicas: 3, extraDirectives: WORKER_EXTRA },
     xrootd: { startupDelaySeconds: 2, exports: EXPORTS },
   });
   // Wait only until each manager has its data servers: nothing has been looked up or written yet.
@@ -81,6 +84,20 @@ test('a fresh cluster lists, stats and locates every export through each redirec
     }
   }
 }, 120000);
+
+test('each daemon read the extra directives of its own role and no other\'s', () => {
+  // XRootD echoes every directive it takes as `=====> <directive>` in its log.
+  const taken = (pod: { dir: string }) => readFileSync(join(pod.dir, 'xrootd.log'), 'utf8').split('\n')
+    .filter((l) => l.startsWith('=====> ')).map((l) => l.slice(7).trim());
+  for (const r of c.of('redirector')) {
+    expect(taken(r)).toEqual(expect.arrayContaining(REDIRECTOR_EXTRA));
+    for (const d of WORKER_EXTRA) expect(taken(r)).not.toContain(d);
+  }
+  for (const w of c.of('worker')) {
+    expect(taken(w)).toEqual(expect.arrayContaining(WORKER_EXTRA));
+    for (const d of REDIRECTOR_EXTRA) expect(taken(w)).not.toContain(d);
+  }
+});
 
 test('the 2020 operator\'s e2e commands pass through each redirector in turn', () => {
   const dummy = localFile('dummy', 4096);

@@ -53,7 +53,7 @@ beforeAll(async () => {
   installAgentWithoutDeployment(cp);
   createNamespace(cp, NS, 'restricted');
   agent = await AgentProcess.start(cp.serviceAccountKubeconfig(AGENT_NS, 'xrootd-k8s-agent'), join(cp.dir, 'agent.log'),
-    [`--lease-namespace=${AGENT_NS}`, '--resync=3600', '--log-level=debug']);
+    [`--lease-namespace=${AGENT_NS}`, '--resync=3600', '--log-level=debug', '--extra-directives=xrootd.trace,ofs.trace']);
 }, 20 * 60 * 1000);
 afterAll(async () => {
   await standby?.stop();
@@ -169,6 +169,20 @@ test('what admission cannot check makes the resource Degraded, naming the field,
   // Fixing the spec recovers.
   cp.applyYaml(xrootd('beta', { version: '5.9.1', worker: { replicas: 1 } }));
   await waitCondition('beta', 'Ready', 'True', 180000);
+}), 300000);
+
+test('an extra directive the agent does not allow (--extra-directives) makes the resource Degraded and applies nothing', () => withLogs(async () => {
+  // Valid for the library and admission (cms.trace is not managed), refused by this agent's policy.
+  cp.applyYaml(xrootd('tenant', { worker: { replicas: 1, extraDirectives: ['xrootd.trace emsg', 'cms.trace all'] } }));
+  const x = await waitCondition('tenant', 'Degraded', 'True', 60000);
+  expect(condition(x, 'Degraded')).toMatchObject({ reason: 'InvalidSpec', message: 'spec.worker.extraDirectives[1] is not allowed: this agent accepts only the extra directives xrootd.trace, ofs.trace, got "cms.trace all"' });
+  expect(get(['statefulsets,services,configmaps', '-n', NS, '-l', 'xrootd.org/cluster=tenant']).items).toEqual([]);
+
+  // Only allowed directives: applied, and the directive reaches the rendered configuration.
+  cp.applyYaml(xrootd('tenant', { worker: { replicas: 1, extraDirectives: ['xrootd.trace emsg', 'ofs.trace open'] } }));
+  await waitCondition('tenant', 'Ready', 'True', 180000);
+  expect(get(['configmap', 'tenant-config', '-n', NS]).data['xrootd.cfg']).toContain('  ofs.trace open');
+  expect(cp.kubectl(['delete', 'xrootd', 'tenant', '-n', NS, '--wait=true']).code).toBe(0);
 }), 300000);
 
 test('an XrootdVersion changing the image of a version makes the pods follow', () => withLogs(async () => {

@@ -171,6 +171,14 @@ describe('agent install manifests', () => {
     expect(verbsOn('persistentvolumeclaims')).toEqual(['get', 'list', 'delete']);
   });
 
+  test('a platform team limits extra directives through the install: the agent gets --extra-directives', () => {
+    const args = (extraDirectives?: unknown) => install(extraDirectives === undefined ? {} : { extraDirectives }).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].args;
+    expect(args().some((a: string) => a.startsWith('--extra-directives'))).toBe(false);
+    expect(args('none')).toContain('--extra-directives=none');
+    expect(args(['xrootd.trace', 'ofs.trace'])).toContain('--extra-directives=xrootd.trace,ofs.trace');
+    expect(() => args(['xrootd.trace', 'all.manager x'])).toThrow('extraDirectives must be \'all\', \'none\' or a non-empty list of directive names');
+  });
+
   test('the Deployment runs restricted, with probes on the agent\'s HTTP port', () => {
     const pod = install().find((o) => o.kind === 'Deployment').spec.template.spec;
     const c = pod.containers[0];

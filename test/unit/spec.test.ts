@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { resolveCluster, SpecValidationError, type XrootdClusterProps } from '../../constructs/index.js';
+import { MANAGED_SPELLINGS, resolveCluster, SpecValidationError, type XrootdClusterProps } from '../../constructs/index.js';
+import { DIRECTIVE_LINE } from '../../constructs/spec/directives.js';
 import { generatedFiles } from '../../constructs/spec/generated-files.js';
 import { toOpenApi } from '../../constructs/spec/openapi.js';
 import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
@@ -89,7 +90,37 @@ describe('validation names the field and the rule', () => {
     }
   });
 
+  test('a managed directive is refused under every spelling XRootD accepts for it', () => {
+    expect(MANAGED_SPELLINGS).toEqual(expect.arrayContaining(['cms.manager', 'olb.manager', 'odc.manager', 'ofs.role', 'xrd.adminpath', 'xrootd.export', 'cms.localroot', 'pss.export', 'macaroons.sitename', 'ssi.role']));
+    for (const directive of MANAGED_SPELLINGS) {
+      expect(messagesOf({ redirector: { extraDirectives: [`${directive} x`] } }).join('\n'))
+        .toContain('redirector.extraDirectives[0] must not set a directive the library manages');
+      expect(messagesOf({ worker: { extraDirectives: [directive] } }).join('\n')).toContain('must not set a directive the library manages');
+    }
+  });
+
+  test.each<[string, string]>([
+    ['a NUL byte (XRootD stops reading the line there)', 'xrootd.trace all\u0000all.role manager'],
+    ['a carriage return', 'xrootd.trace all\rall.role manager'],
+    ['a vertical tab', 'xrootd.trace\u000ball'],
+    ['a DEL', 'xrootd.trace all\u007f'],
+    ['a trailing backslash (XRootD joins the next line)', 'xrootd.trace all \\'],
+    ['a trailing backslash before blanks', 'xrootd.trace all\\ \t '],
+    ['a backslash alone', 'xrootd.trace \\'],
+    ['no component', 'trace all'],
+    ['an upper-case name', 'XROOTD.trace all'],
+    ['leading blanks', ' xrootd.trace all'],
+  ])('an extra directive with %s is refused', (_why, directive) => {
+    expect(messagesOf({ worker: { extraDirectives: [directive] } }).join('\n')).toContain('worker.extraDirectives[0] must be one directive on one line');
+  });
+
   test('an allowed extra directive passes', () => {
+    for (const directive of ['xrootd.trace emsg login', 'cms.trace\tdefs', 'ofs.trace open  ', 'sec.protocol ztn', 'xrootd.trace all if exec xrootd', 'pss.origin a\\b.example.org:1094', 'acc.authdb /etc/xrootd/auth db']) {
+      expect(() => resolveCluster({ name: 'c', worker: { extraDirectives: [directive] } })).not.toThrow();
+    }
+  });
+
+  test('an allowed extra directive passes (library example)', () => {
     expect(() => resolveCluster({ name: 'c', worker: { extraDirectives: ['xrootd.trace emsg login', 'ofs.trace open'] } })).not.toThrow();
   });
 });
@@ -108,7 +139,9 @@ describe('one source of truth', () => {
     expect(api.properties.redirector.properties.replicas).toMatchObject({ minimum: 1, maximum: 16 });
     expect(api.properties.worker.properties.storage.properties.capacity['x-kubernetes-validations']).toEqual([{ rule: 'self == oldSelf', message: 'is immutable once set' }]);
     const directive = api.properties.worker.properties.extraDirectives.items;
-    expect(directive['x-kubernetes-validations'][0].rule).toMatch(/^!self\.matches\('\^\(all\\\\\.adminpath\|/);
+    // The same refusal as the library's, every spelling included.
+    expect(directive['x-kubernetes-validations'][0].rule).toMatch(/^!self\.matches\('\^\(\(all\|xrd\|cms\|olb\|odc\)\\\\\.adminpath\|/);
+    expect(directive.pattern).toBe(DIRECTIVE_LINE.regex);
     expect(api.properties.scheduling.properties.affinity['x-kubernetes-preserve-unknown-fields']).toBe(true);
   });
 });
