@@ -3,6 +3,7 @@
  *   synth-1000: in-process synthesis of a 1,000-data-server cluster (target < 200 ms)
  *   cdk8s-synth: wall time of `npx cdk8s synth` for all examples
  *   agent-latency, agent-noop, agent-200, rollout-20: the agent on the real control plane (bench/agent.ts)
+ *   input: hostile and huge resource files through the input pipeline (bench/input.ts)
  *   client-ops: create, stat, read and ls through the redirector vs straight at a data server, real daemons (bench/client-ops.ts)
  * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
  */
@@ -12,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { XrootdCluster } from '../constructs/index.js';
 import { git50, latencyAndNoop, rollout20, twoHundred } from './agent.js';
 import { clientOps } from './client-ops.js';
+import { inputBench } from './input.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -49,6 +51,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   'agent-200': () => twoHundred(),
   'rollout-20': () => rollout20(),
   'git-50': () => git50(),
+  input: inputBench,
   'client-ops': () => clientOps(),
   'client-ops-3': () => clientOps([3]), // the small cluster only (about a minute)
 };

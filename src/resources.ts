@@ -2,9 +2,10 @@
  * Xrootd resources (the custom resource's YAML, as kept in Git or applied with
  * kubectl) to construct props, with errors named as the resource names them.
  */
-import { parseAllDocuments } from 'yaml';
 import { directivePolicyIssues, type DirectivePolicy } from './directive-policy.js';
-import { resolveCluster, SpecValidationError, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
+import { xrootdSpecSchema } from '../constructs/spec/schema.js';
+import { readYamlDocuments } from './yaml-documents.js';
+import { issue, resolveCluster, SpecValidationError, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
 
 export const XROOTD_API_VERSION = 'xrootd.org/v1alpha1';
 
@@ -37,27 +38,49 @@ export function propsOf(resource: XrootdResource, defaultNamespace = 'default'):
 
 export interface LoadedResource { readonly resource: XrootdResource; readonly source: Source; readonly model?: ClusterModel }
 
-/** Parses every document of a YAML text; keeps Xrootd resources, reports anything else that claims to be one. */
-export function readResources(text: string, file: string): { resources: LoadedResource[]; issues: ResourceIssue[] } {
+/** Kinds of this project's API groups: anything else claiming one of the groups, or a near spelling, is a typo. */
+const OUR_KINDS = ['Xrootd', 'XrootdGitSource', 'XrootdVersion'];
+const OUR_GROUPS = ['xrootd.org', 'catalog.xrootd.org'];
+const RESOURCE_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
+const SPEC_FIELDS = Object.keys(xrootdSpecSchema.fields);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parses every document of a YAML text; keeps Xrootd resources and reports
+ * anything that claims to be one of ours but is not exactly right: a kind
+ * spelled differently, fields the CRD does not have (a file may not choose its
+ * own catalog or rollout partitions), a spec that is not a mapping.
+ */
+export function readResources(text: string, file: string, bytes?: number): { resources: LoadedResource[]; issues: ResourceIssue[] } {
   const resources: LoadedResource[] = [];
   const issues: ResourceIssue[] = [];
-  parseAllDocuments(text).forEach((doc, document) => {
+  readYamlDocuments(text, bytes).forEach((doc, document) => {
     const source = { file, document };
-    if (doc.errors.length) {
-      issues.push({ path: '', rule: 'must be valid YAML', message: `invalid YAML: ${doc.errors[0].message}`, source });
-      return;
-    }
-    const obj = doc.toJS() as Record<string, unknown> | null;
+    const fail = (path: string, rule: string, value?: unknown) => {
+      const i = issue(path, rule, value);
+      issues.push({ ...i, message: path ? i.message : `${rule}${value === undefined ? '' : `, got ${JSON.stringify(value)}`}`, source });
+    };
+    if ('error' in doc) return fail('', `invalid YAML: ${doc.error}`);
+    const obj = doc.value;
     if (obj === null || obj === undefined) return;
-    if (obj.kind !== 'Xrootd') return;
-    const meta = obj.metadata as Record<string, unknown> | undefined;
-    if (obj.apiVersion !== XROOTD_API_VERSION) {
-      issues.push({ path: 'apiVersion', rule: `must be ${XROOTD_API_VERSION}`, message: `apiVersion must be ${XROOTD_API_VERSION}, got ${JSON.stringify(obj.apiVersion)}`, source });
-      return;
-    }
-    if (typeof meta?.name !== 'string' || !meta.name) {
-      issues.push({ path: 'metadata.name', rule: 'is required', message: 'metadata.name is required', source });
-      return;
+    if (!isObject(obj)) return fail('', 'a document must be a mapping (a Kubernetes object)');
+    const group = typeof obj.apiVersion === 'string' ? obj.apiVersion.split('/')[0] : '';
+    const kind = typeof obj.kind === 'string' ? obj.kind : '';
+    const nearKind = OUR_KINDS.find((k) => k.toLowerCase() === kind.toLowerCase());
+    if (nearKind !== undefined && nearKind !== kind) return fail('kind', `must be spelled ${nearKind}`, obj.kind);
+    if (OUR_GROUPS.includes(group) && !OUR_KINDS.includes(kind)) return fail('kind', `must be one of ${OUR_KINDS.join(', ')} in ${obj.apiVersion}`, obj.kind);
+    if (kind !== 'Xrootd') return;
+    if (obj.apiVersion !== XROOTD_API_VERSION) return fail('apiVersion', `must be ${XROOTD_API_VERSION}`, obj.apiVersion);
+    const unknown = Object.keys(obj).filter((k) => !RESOURCE_FIELDS.includes(k));
+    if (unknown.length) return unknown.forEach((k) => fail(k, `is not a known field (known here: ${RESOURCE_FIELDS.join(', ')})`));
+    const meta = obj.metadata;
+    if (!isObject(meta) || typeof meta.name !== 'string' || !meta.name) return fail('metadata.name', 'is required');
+    if (meta.namespace !== undefined && typeof meta.namespace !== 'string') return fail('metadata.namespace', 'must be a string', meta.namespace);
+    if (obj.spec !== undefined && obj.spec !== null) {
+      if (!isObject(obj.spec)) return fail('spec', 'must be an object', obj.spec);
+      const extra = Object.keys(obj.spec).filter((k) => !SPEC_FIELDS.includes(k));
+      if (extra.length) return extra.forEach((k) => fail(`spec.${k}`, `is not a known field (known here: ${SPEC_FIELDS.join(', ')})`));
     }
     resources.push({ resource: obj as unknown as XrootdResource, source });
   });

@@ -76,20 +76,29 @@ export function applySchema(field: Field, value: unknown, path: string, issues: 
       if (!Array.isArray(value)) return void issues.push(issue(path, 'must be a list', value));
       if (field.minItems !== undefined && value.length < field.minItems) issues.push(issue(path, `must have at least ${field.minItems} entries`, value.length));
       if (field.maxItems !== undefined && value.length > field.maxItems) issues.push(issue(path, `must have at most ${field.maxItems} entries`, value.length));
-      const items = value.map((v, i) => applySchema(field.items, v, `${path}[${i}]`, issues));
+      // A list item gets no default: null is an error, as the API server finds it.
+      const items = value.map((v, i) => (v === null || v === undefined
+        ? void issues.push(issue(`${path}[${i}]`, 'must not be null'))
+        : applySchema(field.items, v, `${path}[${i}]`, issues)));
       if (field.uniqueBy) checkUnique(items, field.uniqueBy, path, issues);
       return items;
     }
     case 'map': {
       if (!isPlainObject(value)) return void issues.push(issue(path, 'must be a map of names to strings', value));
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, applySchema(field.values, v, join(path, k), issues)]));
+      // A null value is dropped, as the API server prunes it.
+      return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)
+        .map(([k, v]) => [k, applySchema(field.values, v, join(path, k), issues)]));
     }
     case 'opaque': {
       const wantsList = field.tsType.endsWith('[]');
       if (wantsList !== Array.isArray(value) || (!wantsList && !isPlainObject(value))) {
         return void issues.push(issue(path, wantsList ? 'must be a list' : 'must be an object', value));
       }
-      return value;
+      // The CRD types each item as an object, as the API server will check.
+      if (wantsList) (value as unknown[]).forEach((v, i) => { if (!isPlainObject(v)) issues.push(issue(`${path}[${i}]`, 'must be an object', v)); });
+      // Kubernetes objects are JSON data: what props may hold besides (class instances, objects
+      // without a prototype, undefined) is turned into the JSON it stands for.
+      return JSON.parse(JSON.stringify(value));
     }
   }
 }

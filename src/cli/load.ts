@@ -1,5 +1,6 @@
 /** Reads resource files for the CLI; unreadable files are usage errors. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { YAML_LIMITS } from '../yaml-documents.js';
 import { readResources, validateResources, type LoadedResource, type ResourceIssue } from '../resources.js';
 
 export interface Loaded { readonly valid: LoadedResource[]; readonly issues: ResourceIssue[]; readonly unreadable: string[]; readonly count: number }
@@ -10,13 +11,16 @@ export function loadFiles(files: readonly string[]): Loaded {
   const issues: ResourceIssue[] = [];
   for (const file of files) {
     let text: string;
+    let bytes: number;
     try {
-      text = readFileSync(file, 'utf8');
+      // A file over the limit is refused by its size, without reading it.
+      bytes = statSync(file).size;
+      text = bytes > YAML_LIMITS.bytes ? '' : readFileSync(file, 'utf8');
     } catch (e) {
       unreadable.push(`${file}: ${(e as Error).message}`);
       continue;
     }
-    const read = readResources(text, file);
+    const read = readResources(text, file, bytes);
     all.push(...read.resources);
     issues.push(...read.issues);
   }

@@ -4,7 +4,8 @@
  * resource files, `status` of a cluster, `sync` of a Git source, and `agent`,
  * the in-cluster controller.
  * Exit codes: 0 fine, 1 invalid input (diff: differences), 2 usage or
- * unreadable file, 3 the cluster refused or could not be reached.
+ * unreadable file, 3 the cluster refused or could not be reached, 70 a bug
+ * (one line on stderr; XRD_K8S_DEBUG=1 adds the stack).
  */
 import { Command, CommanderError } from 'commander';
 import { validateCommand } from './validate.js';
@@ -14,7 +15,7 @@ import { agentCommand } from './agent.js';
 import { statusCommand } from './status.js';
 import { syncCommand } from './sync.js';
 
-export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 70 } as const;
 
 const program = new Command()
   .name('xrootd-k8s')
@@ -86,5 +87,11 @@ try {
   await program.parseAsync();
 } catch (e) {
   if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  else throw e;
+  else {
+    // A bug, not bad input: one line to report, the stack only when asked for (XRD_K8S_DEBUG=1).
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    console.error(`xrootd-k8s: internal error (please report it): ${what.split('\n')[0]}`);
+    if (process.env.XRD_K8S_DEBUG) console.error(e);
+    process.exitCode = EXIT.internal;
+  }
 }

@@ -21,8 +21,14 @@ export function synthCommand(files: string[], outdir?: string): number {
     new XrootdCluster(new Chart(app, props.name), 'cluster', props);
     const yaml = app.synthYaml();
     if (outdir) {
-      mkdirSync(outdir, { recursive: true });
-      writeFileSync(join(outdir, `${props.namespace}-${props.name}.k8s.yaml`), yaml);
+      const target = join(outdir, `${props.namespace}-${props.name}.k8s.yaml`);
+      try {
+        mkdirSync(outdir, { recursive: true });
+        writeFileSync(target, yaml);
+      } catch (e) {
+        console.error(`cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        return 2;
+      }
     } else {
       process.stdout.write(`${yaml}${yaml.endsWith('\n') ? '' : '\n'}---\n`);
     }

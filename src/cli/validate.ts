@@ -13,7 +13,7 @@ export function validateCommand(files: string[], output: string): number {
     unreadable.forEach((u) => console.error(`cannot read ${u}`));
     issues.forEach((i) => console.error(formatIssue(i)));
     for (const v of valid) for (const w of v.model!.warnings) console.error(`${v.source.file}[${v.source.document}] ${v.model!.namespace}/${v.model!.name}: warning: ${w}`);
-    if (!unreadable.length && count === 0) console.error('no Xrootd resources found');
+    if (!unreadable.length && !issues.length && count === 0) console.error('no Xrootd resources found');
     else if (!issues.length && !unreadable.length) console.log(`${valid.length} Xrootd resource${valid.length === 1 ? '' : 's'} valid`);
   }
   if (unreadable.length) return 2;

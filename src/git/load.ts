@@ -11,8 +11,8 @@ import type { RepositoryFile } from './repository.js';
 export function loadCommit(files: readonly RepositoryFile[], namespace: string, catalog: readonly XrootdRelease[], directives: DirectivePolicy = 'all'): { valid: LoadedResource[]; issues: ResourceIssue[] } {
   const issues: ResourceIssue[] = [];
   const placed: LoadedResource[] = [];
-  for (const { file, text } of files) {
-    const read = readResources(text, file);
+  for (const { file, text, bytes } of files) {
+    const read = readResources(text, file, bytes);
     issues.push(...read.issues);
     for (const l of read.resources) {
       const ns = l.resource.metadata.namespace;

@@ -5,6 +5,7 @@
  * path-traversal surprises). Credentials go to git through the environment,
  * never the command line or the URL.
  */
+import { YAML_LIMITS } from '../yaml-documents.js';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,8 @@ export interface GitCredentials {
   readonly knownHosts?: string;
 }
 
-export interface RepositoryFile { readonly file: string; readonly text: string }
+/** A file of a commit; one larger than the input limit is not read (`text` empty, `bytes` its size). */
+export interface RepositoryFile { readonly file: string; readonly text: string; readonly bytes?: number }
 
 /** A failure of git itself (network, credentials, missing ref); `message` is what a person reads. */
 export class GitError extends Error {}
@@ -116,17 +118,18 @@ export class GitRepository {
   async files(commit: string, path: string): Promise<RepositoryFile[] | undefined> {
     const clean = path.replace(/\/+$/, '');
     const spec = clean === '.' || clean === '' ? [] : ['--', clean];
-    const listing = await this.git(['ls-tree', '-r', '-z', '--full-tree', commit, ...spec]);
+    const listing = await this.git(['ls-tree', '-r', '-z', '-l', '--full-tree', commit, ...spec]);
     const entries = listing.split('\0').filter(Boolean).map((line) => {
       const [meta, file] = line.split('\t');
-      const [mode, type, object] = meta.split(' ');
-      return { mode, type, object, file };
+      const [mode, type, object, size] = meta.split(/ +/);
+      return { mode, type, object, file, bytes: Number(size) || 0 };
     }).filter((e) => e.file === clean || clean === '.' || clean === '' || e.file.startsWith(`${clean}/`));
     if (!entries.length) return undefined;
     const single = entries.length === 1 && entries[0].file === clean;
     const wanted = entries.filter((e) => e.type === 'blob' && e.mode !== '120000' && (single || /\.ya?ml$/.test(e.file)));
-    const texts = await this.blobs(wanted.map((e) => e.object));
-    return wanted.map((e, i) => ({ file: e.file, text: texts[i] }));
+    const readable = wanted.filter((e) => e.bytes <= YAML_LIMITS.bytes);
+    const texts = await this.blobs(readable.map((e) => e.object));
+    return wanted.map((e) => ({ file: e.file, text: e.bytes <= YAML_LIMITS.bytes ? texts[readable.indexOf(e)] : '', bytes: e.bytes }));
   }
 
   /** Blob contents in one `git cat-file --batch` (one process, however many files). */

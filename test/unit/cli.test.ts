@@ -87,6 +87,27 @@ test('synth: one invalid resource means no output at all', () => {
   expect(r.out).not.toContain('kind: StatefulSet');
 });
 
+test('hostile files end in a named refusal and exit 1, never a stack trace', () => {
+  const bomb = file('bomb.yaml', `apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: {name: b}\nspec:\n  scheduling:\n    affinity:\n      a: &a [x,x,x,x,x,x,x,x,x]\n${'bcdefghi'.split('').map((c, i) => `      ${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]\n`).join('')}`);
+  const nulls = file('nulls.yaml', 'apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: {name: n}\nspec:\n  xrootd:\n    exports: [null]\n');
+  const typo = file('typo.yaml', 'apiVersion: xrootd.org/v1alpha1\nkind: XRootD\nmetadata: {name: t}\n');
+  for (const [f, message] of [[bomb, 'invalid YAML: Excessive alias count'], [nulls, 'spec.xrootd.exports[0] must not be null'], [typo, 'kind must be spelled Xrootd']]) {
+    for (const command of ['validate', 'synth']) {
+      const r = cli(command, f);
+      expect({ command, code: r.code }).toEqual({ command, code: 1 });
+      expect(r.out).toContain(message);
+      expect(r.out).not.toMatch(/\n\s+at /);
+    }
+  }
+});
+
+test('synth into a directory that cannot be made is a clear error (exit 2)', () => {
+  const blocker = file('not-a-dir', 'x');
+  const r = cli('synth', join(root, 'examples/resources/minimal.yaml'), '--outdir', join(blocker, 'sub'));
+  expect(r.code).toBe(2);
+  expect(r.out.trim()).toMatch(/^cannot write .*not-a-dir\/sub\/xrootd-minimal\.k8s\.yaml: ENOTDIR$/);
+});
+
 test('--help and unknown commands', () => {
   const help = cli('--help');
   expect(help.code).toBe(0);

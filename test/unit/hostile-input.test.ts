@@ -1,0 +1,181 @@
+/**
+ * Hostile input through every entry point that reads specs without a cluster:
+ * the construct library (props), resource files (the CLI's validate, synth,
+ * diff and apply read them this way) and Git commits. Generated invalid specs
+ * must each be refused with an issue naming the broken field; arbitrary values
+ * anywhere must never end in anything but a validation error.
+ */
+import fc from 'fast-check';
+import { stringify } from 'yaml';
+import { SpecValidationError, type XrootdClusterProps } from '../../constructs/index.js';
+import type { Field, ObjectField } from '../../constructs/spec/dsl.js';
+import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
+import { loadCommit } from '../../src/git/load.js';
+import { readResources, validateResources } from '../../src/resources.js';
+import { synthesizeCluster } from '../../src/synthesize.js';
+import { readYamlDocuments, YAML_LIMITS } from '../../src/yaml-documents.js';
+
+const RUNS = 2000;
+
+/** Every field of the schema with its path (list items as `[0]`). */
+function fieldsOf(field: Field, path: string): Array<{ path: string; field: Field }> {
+  const here = path ? [{ path, field }] : [];
+  if (field.kind === 'object') {
+    return [...here, ...Object.entries((field as ObjectField).fields).flatMap(([k, f]) => fieldsOf(f, path ? `${path}.${k}` : k))];
+  }
+  if (field.kind === 'array') return [...here, ...fieldsOf(field.items, `${path}[0]`)];
+  return here;
+}
+const FIELDS = fieldsOf(xrootdSpecSchema, '');
+
+/** Strings an attacker tries in a config file or a script. */
+const HOSTILE_STRINGS = ['', ' ', '\n', 'a\nb', '\u0000', 'x\\', '../..', '/data/..', '$(reboot)', '`id`', "'", '"', 'all.manager evil:1213',
+  'cms.manager evil:1213', 'xrootd.trace all \\', '\u2028', '\ud800', 'A'.repeat(70000), '-1', '1e309', 'null', '{}'];
+
+/** A value that breaks `field`'s own rule (type, enum, pattern, bounds). */
+function wrongValue(field: Field): fc.Arbitrary<unknown> {
+  const notA = (ok: (v: unknown) => boolean) => fc.oneof(fc.integer(), fc.double({ noInteger: true }), fc.boolean(), fc.string(), fc.constant([]), fc.constant({ x: 1 }))
+    .filter((v) => !ok(v));
+  switch (field.kind) {
+    case 'string': {
+      const bad: Array<fc.Arbitrary<unknown>> = [notA((v) => typeof v === 'string')];
+      const breaks = (s: string) => (field.enum && !field.enum.includes(s)) || (field.pattern && !new RegExp(field.pattern.regex).test(s))
+        || (field.notMatching && new RegExp(field.notMatching.regex).test(s)) || (field.maxLength !== undefined && s.length > field.maxLength);
+      const hostile = HOSTILE_STRINGS.filter((s) => breaks(s));
+      if (hostile.length) bad.push(fc.constantFrom(...hostile));
+      if (field.enum || field.pattern) bad.push(fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !!breaks(s)));
+      return fc.oneof(...bad);
+    }
+    case 'integer': {
+      const bad: Array<fc.Arbitrary<unknown>> = [notA((v) => typeof v === 'number' && Number.isInteger(v))];
+      if (field.minimum !== undefined) bad.push(fc.integer({ max: field.minimum - 1, min: field.minimum - 1e6 }));
+      if (field.maximum !== undefined) bad.push(fc.integer({ min: field.maximum + 1, max: field.maximum + 1e6 }));
+      return fc.oneof(...bad);
+    }
+    case 'boolean': return notA((v) => typeof v === 'boolean');
+    case 'object': return fc.oneof(notA((v) => typeof v === 'object' && !Array.isArray(v)), fc.constant({ notAField: 1 }));
+    case 'array': return field.maxItems !== undefined
+      ? fc.oneof(notA(Array.isArray), fc.constant(Array.from({ length: field.maxItems + 1 }, () => null)))
+      : notA(Array.isArray);
+    case 'map': return fc.oneof(notA((v) => typeof v === 'object' && !Array.isArray(v)), fc.constant({ key: 7 }), fc.constant({ key: ['x'] }));
+    case 'opaque': return field.tsType.endsWith('[]')
+      ? fc.oneof(notA(Array.isArray), fc.constant([null]), fc.constant([7]), fc.constant(['x']))
+      : notA((v) => typeof v === 'object' && !Array.isArray(v));
+  }
+}
+
+/** Puts `value` at `path` (`a.b[0].c`) into a copy of `spec`, making the objects and lists on the way. */
+function withValue(spec: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const out = structuredClone(spec);
+  const steps = path.replace(/\[0\]/g, '.0').split('.');
+  let at: any = out;
+  steps.forEach((step, i) => {
+    if (i === steps.length - 1) at[step] = value;
+    else at = at[step] ??= steps[i + 1] === '0' ? [] : {};
+  });
+  // A list whose first item is an export needs its required path to reach the rule under test.
+  return out;
+}
+
+/** Invalid specs: one field of the schema broken, the rest of a minimal valid spec around it. */
+const invalidSpec = fc.constantFrom(...FIELDS).chain(({ path, field }) => wrongValue(field).map((value) => ({ path, spec: withValue({}, path, value) })));
+
+function issuesOfProps(spec: Record<string, unknown>): string[] {
+  try {
+    synthesizeCluster({ ...spec, name: 'fuzz', namespace: 'physics' } as XrootdClusterProps);
+  } catch (e) {
+    if (e instanceof SpecValidationError) return e.issues.map((i) => i.path);
+    throw e;
+  }
+  return [];
+}
+
+/** The issue must name the broken field, or a field on the way to it (a parent that is not the right type). */
+const names = (issuePaths: string[], path: string, prefix = ''): boolean =>
+  issuePaths.some((p) => { const bare = p.slice(prefix.length); return bare === path || path.startsWith(`${bare}.`) || path.startsWith(`${bare}[`) || bare.startsWith(`${path}.`) || bare.startsWith(`${path}[`); });
+
+const resourceYaml = (spec: unknown): string => stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'fuzz', namespace: 'physics' }, spec });
+
+describe(`${RUNS} generated invalid specs per entry point: each refused, naming its field, none crashing`, () => {
+  test('construct library (props)', () => {
+    fc.assert(fc.property(invalidSpec, ({ path, spec }) => {
+      const issues = issuesOfProps(spec);
+      expect(issues.length).toBeGreaterThan(0);
+      expect(names(issues, path)).toBe(true);
+    }), { numRuns: RUNS });
+  });
+
+  test('resource files (xrootd-k8s validate, synth, diff, apply)', () => {
+    fc.assert(fc.property(invalidSpec, ({ path, spec }) => {
+      const read = readResources(resourceYaml(spec), 'fuzz.yaml');
+      const { valid, issues } = validateResources(read.resources);
+      expect(valid).toEqual([]);
+      const all = [...read.issues, ...issues].map((i) => i.path);
+      expect(names(all, path, 'spec.')).toBe(true);
+    }), { numRuns: RUNS });
+  });
+
+  test('Git commits (XrootdGitSource)', () => {
+    fc.assert(fc.property(invalidSpec, ({ path, spec }) => {
+      const { valid, issues } = loadCommit([{ file: 'clusters/fuzz.yaml', text: resourceYaml(spec) }], 'physics', []);
+      expect(valid).toEqual([]);
+      expect(names(issues.map((i) => i.path), path, 'spec.')).toBe(true);
+      expect(issues.every((i) => i.source.file === 'clusters/fuzz.yaml')).toBe(true);
+    }), { numRuns: RUNS });
+  });
+});
+
+test('any value at any field, or any document at all, ends in a result or a validation error, never a crash', () => {
+  const anyValue = fc.anything({ maxDepth: 3, withNullPrototype: true, withBigInt: false, withDate: true, withMap: false, withSet: false });
+  fc.assert(fc.property(fc.constantFrom(...FIELDS), anyValue, ({ path }, value) => {
+    issuesOfProps(withValue({}, path, value));
+  }), { numRuns: RUNS });
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
+    const read = readResources(text, 'any.yaml');
+    validateResources(read.resources);
+  }), { numRuns: RUNS });
+});
+
+describe('hostile YAML', () => {
+  const resource = (specYaml: string) => `apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata:\n  name: x\nspec:\n${specYaml}`;
+  const messages = (text: string) => readResources(text, 'f.yaml').issues.map((i) => i.message);
+
+  test('an alias bomb is refused as YAML, not expanded', () => {
+    const levels = ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)];
+    expect(messages(resource(`  scheduling:\n    affinity:\n${levels.map((l) => `      ${l}`).join('\n')}\n`))[0]).toMatch(/^invalid YAML: Excessive alias count/);
+  });
+
+  test('a key given twice in one mapping is refused (found in linear time)', () => {
+    expect(messages(resource('  version: 5.9.1\n  version: 5.8.4\n'))).toEqual(['invalid YAML: the key "version" appears twice in one mapping']);
+    expect(readYamlDocuments('a: {b: 1, c: 2}\nd: {b: 1}\n')).toEqual([{ value: { a: { b: 1, c: 2 }, d: { b: 1 } } }]);
+    expect(readYamlDocuments('? [a]\n: 1\n')).toEqual([{ error: 'mapping keys must be plain values' }]);
+  });
+
+  test('a file over the size limit, or with too many documents, is refused before it is parsed', () => {
+    expect(readYamlDocuments('', YAML_LIMITS.bytes + 1)).toEqual([{ error: `the file has ${YAML_LIMITS.bytes + 1} bytes, more than the ${YAML_LIMITS.bytes} allowed` }]);
+    // A blob of a commit over the limit is not even read from Git: its size alone refuses it.
+    expect(loadCommit([{ file: 'big.yaml', text: '', bytes: YAML_LIMITS.bytes + 1 }], 'physics', []).issues.map((i) => [i.source.file, i.message]))
+      .toEqual([['big.yaml', `invalid YAML: the file has ${YAML_LIMITS.bytes + 1} bytes, more than the ${YAML_LIMITS.bytes} allowed`]]);
+    expect(readYamlDocuments('---\na: 1\n'.repeat(YAML_LIMITS.documents + 1))[0]).toEqual({ error: `the file has ${YAML_LIMITS.documents + 1} documents, more than the ${YAML_LIMITS.documents} allowed` });
+  });
+
+  test('kinds are matched exactly, and our API groups hold only our kinds', () => {
+    expect(messages('apiVersion: xrootd.org/v1alpha1\nkind: XRootD\nmetadata: {name: x}\n')).toEqual(['kind must be spelled Xrootd, got "XRootD"']);
+    expect(messages('apiVersion: xrootd.org/v1alpha1\nkind: Xrotd\nmetadata: {name: x}\n')).toEqual(['kind must be one of Xrootd, XrootdGitSource, XrootdVersion in xrootd.org/v1alpha1, got "Xrotd"']);
+    // Other objects in the same file are someone else's: left alone.
+    expect(messages('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\napiVersion: xrootd.org/v1alpha1\nkind: XrootdGitSource\nmetadata: {name: y}\n')).toEqual([]);
+  });
+
+  test('fields the CRD does not have are refused: a file cannot choose its own catalog or rollout partitions', () => {
+    expect(messages(resource("  catalog: [{version: '9.0.0', image: evil}]\n  partitions: {worker: 1}\n")).map((m) => m.split(' (')[0]))
+      .toEqual(['spec.catalog is not a known field', 'spec.partitions is not a known field']);
+    expect(messages('apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: {name: x}\nspec: {}\nimage: evil\n')[0]).toMatch(/^image is not a known field/);
+    expect(messages('apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: {name: x}\nspec: [1]\n')).toEqual(['spec must be an object, got a list']);
+    expect(messages('- a\n- b\n')).toEqual(['a document must be a mapping (a Kubernetes object)']);
+  });
+
+  test('null or non-object items of lists of Kubernetes objects are refused, as the API server would', () => {
+    const { issues } = validateResources(readResources(resource('  scheduling:\n    tolerations: [null]\n  networkPolicy:\n    clients: [7]\n'), 'f.yaml').resources);
+    expect(issues.map((i) => i.message)).toEqual(['spec.scheduling.tolerations[0] must be an object, got null', 'spec.networkPolicy.clients[0] must be an object, got 7']);
+  });
+});
