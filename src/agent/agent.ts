@@ -14,7 +14,7 @@ import type { KubeClient } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
 import { kindInfo, type KubeObject } from '../kube/kinds.js';
 import { GitSync, SOURCE_LABEL, SYNC_REQUEST_ANNOTATION, type GitSourceObject } from './git-sync.js';
-import { LeaderElector } from './leader.js';
+import { LeaderElector, type LeaderOptions } from './leader.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
@@ -27,6 +27,8 @@ export interface AgentOptions {
   readonly leaseNamespace?: string;
   readonly leaseName?: string;
   readonly identity?: string;
+  /** Lease duration, renew deadline and retry period (seconds); client-go's defaults when absent. */
+  readonly leaderTimings?: Pick<LeaderOptions, 'leaseSeconds' | 'renewDeadlineSeconds' | 'retryPeriodSeconds'>;
   /** Health, readiness and metrics; no HTTP server when absent. */
   readonly httpPort?: number;
   readonly httpHost?: string;
@@ -179,14 +181,19 @@ export class Agent {
     this.synced = true;
     this.log.info('caches synced', { clusters: this.xrootds.list().length, gitSources: this.sources.list().length, namespace: this.opts.namespace ?? '(all)' });
     if (this.opts.leaseNamespace) {
+      const identity = this.opts.identity ?? `${hostname()}-${process.pid}`;
+      this.client.userAgent = `xrootd-k8s-agent/${identity}`;
       // Its own client: Lease renewals are not reconcile traffic, and the write counter measures reconciles.
-      this.leader = new LeaderElector(this.client.clone(), {
-        namespace: this.opts.leaseNamespace, name: this.opts.leaseName ?? 'xrootd-k8s-agent', identity: this.opts.identity ?? `${hostname()}-${process.pid}`,
+      const leader = new LeaderElector(this.client.clone(), {
+        namespace: this.opts.leaseNamespace, name: this.opts.leaseName ?? 'xrootd-k8s-agent', identity, ...this.opts.leaderTimings,
       }, (leading) => {
         this.leading = leading;
-        this.log.info(leading ? 'leading' : 'lost leadership');
+        this.log.info(leading ? 'leading' : 'lost leadership: queues hold, writes refused until the lease is ours again');
         if (leading) this.enqueueAll();
       });
+      // Every reconcile and Git sync write asks first: none leaves once another replica may lead.
+      this.client.writeGuard = () => leader.writeRefusal();
+      this.leader = leader;
       this.leader.start();
     } else {
       this.leading = true;

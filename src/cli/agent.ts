@@ -2,6 +2,7 @@
 import { Agent } from '../agent/agent.js';
 import { Logger, type Level } from '../agent/log.js';
 import { parseDirectivePolicy, type DirectivePolicy } from '../directive-policy.js';
+import { checkLeaderTimings } from '../agent/leader.js';
 import { KubeClient } from '../kube/client.js';
 
 export interface AgentCommandOptions {
@@ -15,12 +16,17 @@ export interface AgentCommandOptions {
   logLevel: string;
   gitCacheDir?: string;
   extraDirectives: string;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
 }
 
 export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
   let extraDirectives: DirectivePolicy;
+  const leaderTimings = { leaseSeconds: Number(opts.leaseDuration), renewDeadlineSeconds: Number(opts.renewDeadline), retryPeriodSeconds: Number(opts.retryPeriod) };
   try {
     extraDirectives = parseDirectivePolicy(opts.extraDirectives);
+    checkLeaderTimings(leaderTimings);
   } catch (e) {
     console.error((e as Error).message);
     return 2;
@@ -36,6 +42,7 @@ export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
     resyncSeconds: Number(opts.resync),
     gitCacheDir: opts.gitCacheDir,
     extraDirectives,
+    leaderTimings,
     log,
   });
   const stopped = new Promise<void>((resolve) => {

@@ -71,6 +71,9 @@ program.command('agent')
   .option('--resync <seconds>', 'seconds between full resyncs', '300')
   .option('--log-level <level>', 'debug, info, warn or error', 'info')
   .option('--git-cache-dir <dir>', 'where the shallow mirrors of Git sources are kept (default: a directory under the system temporary directory)')
+  .option('--lease-duration <seconds>', 'leader election: how long standbys wait after they last saw the Lease change before taking it', '15')
+  .option('--renew-deadline <seconds>', 'leader election: the leader stops leading (writes refused, queues hold) when it has not renewed for this long; shorter than the lease', '10')
+  .option('--retry-period <seconds>', 'leader election: time between attempts to acquire or renew the Lease', '2')
   .option('--extra-directives <policy>', 'which extraDirectives clusters may carry: all, none, or a comma-separated list of directive names such as xrootd.trace,ofs.trace (docs/agent.md, security model)', 'all')
   .action(async (opts) => { process.exitCode = await agentCommand(opts); });
 

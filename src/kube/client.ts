@@ -18,7 +18,12 @@ export interface RequestOpts {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly query?: Record<string, string | number | boolean | undefined>;
+  /** Give up (and close the connection) after this long; 60 s when absent. */
+  readonly timeoutMs?: number;
 }
+
+/** A write this client refused to send: its `writeGuard` said no (a replica that is no longer the leader). */
+export class FencedError extends Error {}
 
 /** Verbs that change something in the cluster. */
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -35,8 +40,15 @@ export class KubeClient {
   private options: RequestOptions = {};
   /** Called for every write, before it is sent (the agent logs them at debug level). */
   onWrite?: (method: string, path: string) => void;
+  /**
+   * Asked at the moment of every write: a reason to refuse it, or undefined. The leader's
+   * reconcile client refuses once its lease may have passed to another replica, whatever
+   * was in flight when it lost it (even a process frozen and resumed).
+   */
+  writeGuard?: () => string | undefined;
 
-  constructor(readonly connection: Connection) {}
+  /** `userAgent` names the replica in the API server's audit log. */
+  constructor(readonly connection: Connection, public userAgent = 'xrootd-k8s') {}
 
   /** In the cluster (service account) when `kubeconfig` is absent and KUBERNETES_SERVICE_HOST is set; else the file or the default. */
   static load(kubeconfig?: string): KubeClient {
@@ -44,8 +56,8 @@ export class KubeClient {
   }
 
   /** A second client on the same connection, with its own counters and sockets. */
-  clone(): KubeClient {
-    return new KubeClient(this.connection);
+  clone(userAgent = this.userAgent): KubeClient {
+    return new KubeClient(this.connection, userAgent);
   }
 
   private tlsOptions() {
@@ -72,20 +84,22 @@ export class KubeClient {
 
   async request<T = unknown>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
     if (WRITES.has(method)) {
+      const refused = this.writeGuard?.();
+      if (refused) throw new FencedError(`${method} ${path} not sent: ${refused}`);
       this.counts.writes++;
       this.onWrite?.(method, path);
     } else this.counts.reads++;
     const base = await this.requestOptions();
     const payload = opts.body === undefined ? undefined
       : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    const headers: Record<string, string> = { ...(base.headers as Record<string, string>), Accept: 'application/json' };
+    const headers: Record<string, string> = { ...(base.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': this.userAgent };
     if (payload !== undefined) {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       // Without a length node sends the body chunked; after a DELETE with a chunked body the API server
       // answered the next request on that connection with a bare 400.
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload);
+    const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload, opts.timeoutMs);
     const text = await readAll(res);
     const parsed = text ? safeJson(text) : undefined;
     if ((res.statusCode ?? 0) >= 400) {
@@ -95,11 +109,16 @@ export class KubeClient {
     return parsed as T;
   }
 
-  private send(method: string, url: URL, options: RequestOptions, payload?: string): Promise<IncomingMessage> {
+  private send(method: string, url: URL, options: RequestOptions, payload?: string, deadlineMs?: number): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { ...options, method }, resolve);
       req.on('error', reject);
       req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${url.pathname}: no answer in 60 s`)));
+      if (deadlineMs !== undefined) {
+        // An absolute deadline for the whole answer (the socket timeout above only measures idleness).
+        const deadline = setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer in ${deadlineMs} ms`)), deadlineMs);
+        req.on('close', () => clearTimeout(deadline));
+      }
       if (payload !== undefined) req.write(payload);
       req.end();
     });

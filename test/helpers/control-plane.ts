@@ -27,6 +27,17 @@ export function controlPlaneBinaries(): string {
 
 interface Identity { readonly user: string; readonly token: string; readonly groups: readonly string[] }
 
+/** What the audit log says of one write (Metadata level). */
+export interface AuditEvent {
+  readonly verb: string;
+  readonly userAgent?: string;
+  readonly user: { readonly username: string };
+  readonly objectRef?: { readonly resource?: string; readonly namespace?: string; readonly name?: string };
+  readonly responseStatus?: { readonly code?: number };
+  readonly requestReceivedTimestamp: string;
+  readonly stageTimestamp: string;
+}
+
 export class ControlPlane {
   private readonly daemons: Daemon[] = [];
   private readonly identities: Identity[] = [];
@@ -71,7 +82,13 @@ export class ControlPlane {
       '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
       '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`, '--unsafe-no-fsync=true', '--log-level', 'warn',
     ]);
+    // Every write, at Metadata level (who, what, when, answer): tests read it to prove who wrote what.
+    writeFileSync(join(d, 'audit-policy.yaml'), stringify({
+      apiVersion: 'audit.k8s.io/v1', kind: 'Policy', omitStages: ['RequestReceived'],
+      rules: [{ level: 'Metadata', verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] }, { level: 'None' }],
+    }));
     this.spawn('kube-apiserver', [
+      `--audit-policy-file=${join(d, 'audit-policy.yaml')}`, `--audit-log-path=${join(d, 'audit.log')}`, '--audit-log-format=json',
       `--etcd-servers=http://127.0.0.1:${etcdClient}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
       `--secure-port=${apiPort}`, `--cert-dir=${join(d, 'certs')}`, '--service-cluster-ip-range=10.0.0.0/24',
       '--service-account-issuer=https://kubernetes.default.svc', `--service-account-key-file=${join(d, 'sa.pub')}`,
@@ -169,6 +186,11 @@ export class ControlPlane {
   }
 
   /** kubectl (the reference client) against this cluster, as admin unless another kubeconfig is given. */
+  /** The API server's audit events of writes, oldest first. */
+  auditEvents(): AuditEvent[] {
+    return readFileSync(join(this.dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
+  }
+
   kubectl(args: string[], opts: { input?: string; kubeconfig?: string; timeoutMs?: number } = {}): RunResult {
     return run([join(this.bin, 'kubectl'), `--kubeconfig=${opts.kubeconfig ?? this.kubeconfig}`, ...args], process.env, opts.timeoutMs ?? 60000, opts.input);
   }

@@ -1,0 +1,79 @@
+/**
+ * The leader election's decisions against a scripted API (pure logic; the real
+ * control plane and two real replicas are in test/integration/leader.test.ts).
+ */
+import { performance } from 'node:perf_hooks';
+import { ApiError, type KubeClient } from '../../src/kube/client.js';
+import { checkLeaderTimings, LeaderElector } from '../../src/agent/leader.js';
+
+const TIMINGS = { leaseSeconds: 0.6, renewDeadlineSeconds: 0.4, retryPeriodSeconds: 0.05 };
+const lease = (holder: string, renewTime: string) => ({
+  apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l', namespace: 'ns', resourceVersion: '1' },
+  spec: { holderIdentity: holder, renewTime, leaseDurationSeconds: TIMINGS.leaseSeconds },
+});
+
+/** A client whose GET answers `get()` and whose writes are recorded (and succeed). */
+function scripted(get: () => Promise<unknown>) {
+  const writes: Array<{ method: string; at: number }> = [];
+  const client = {
+    request: async (method: string) => {
+      if (method === 'GET') return get();
+      writes.push({ method, at: performance.now() });
+      return {};
+    },
+  } as unknown as KubeClient;
+  return { client, writes };
+}
+
+async function run(get: () => Promise<unknown>, ms: number) {
+  const { client, writes } = scripted(get);
+  const changes: Array<{ leading: boolean; at: number }> = [];
+  const e = new LeaderElector(client, { namespace: 'ns', name: 'l', identity: 'me', ...TIMINGS }, (leading) => changes.push({ leading, at: performance.now() }));
+  const started = performance.now();
+  e.start();
+  await new Promise((r) => setTimeout(r, ms));
+  return { e, writes, changes, started };
+}
+
+test('another holder\'s lease is judged by when we saw it change, not by its renewTime: skewed clocks either way', async () => {
+  for (const renewTime of ['1970-01-01T00:00:00.000000Z', '2100-01-01T00:00:00.000000Z']) {
+    const { e, writes, changes, started } = await run(async () => lease('other', renewTime), 1200);
+    // Unchanged for a whole lease duration on our clock: taken, and not before.
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes[0].at - started).toBeGreaterThanOrEqual(TIMINGS.leaseSeconds * 1000);
+    expect(changes[0].leading).toBe(true);
+    await e.stop();
+  }
+});
+
+test('a lease that keeps changing hands is never taken', async () => {
+  let n = 0;
+  const { e, writes } = await run(async () => lease('other', `2026-01-01T00:00:${String(n++ % 60).padStart(2, '0')}.000000Z`), 1200);
+  expect(writes).toEqual([]);
+  expect(e.isLeader).toBe(false);
+  expect(e.writeRefusal()).toBe('this replica is not the leader');
+  await e.stop();
+});
+
+test('a leader whose renewals hang stops leading at the renew deadline, without waiting for the request', async () => {
+  let calls = 0;
+  const { e, changes } = await run(() => {
+    calls++;
+    if (calls === 1) return Promise.reject(new ApiError(404, 'NotFound', 'no lease'));
+    return new Promise(() => {}); // never answers
+  }, 1000);
+  expect(changes.map((c) => c.leading)).toEqual([true, false]);
+  const led = changes[1].at - changes[0].at;
+  expect(led).toBeGreaterThanOrEqual(TIMINGS.renewDeadlineSeconds * 1000 - 5);
+  expect(led).toBeLessThan(TIMINGS.leaseSeconds * 1000);
+  expect(e.isLeader).toBe(false);
+  expect(e.writeRefusal()).toBe('this replica is not the leader');
+  await e.stop();
+});
+
+test('timings follow client-go\'s rules: lease > renew deadline > retry period > 0', () => {
+  expect(() => checkLeaderTimings({ leaseSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 })).not.toThrow();
+  expect(() => checkLeaderTimings({ leaseSeconds: 10, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 })).toThrow('the lease duration (10 s) must be longer than the renew deadline (10 s)');
+  expect(() => checkLeaderTimings({ leaseSeconds: 15, renewDeadlineSeconds: 2, retryPeriodSeconds: 2 })).toThrow('the renew deadline (2 s) must be longer than the retry period (2 s)');
+  expect(() => checkLeaderTimings({ leaseSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: Number.NaN })).toThrow('the retry period must be > 0 s, got NaN');
+});
