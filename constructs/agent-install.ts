@@ -4,6 +4,7 @@
  * the Deployment with probes and a restricted security context, and the
  * metrics Service. The CRDs come from XrootdCrds (a chart without namespace).
  */
+import { DIRECTIVE_NAME } from './spec/directives.js';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { CATALOG_GROUP, XROOTD_GROUP } from './crds.js';
@@ -178,7 +179,7 @@ export class XrootdAgent extends Construct {
 function extraDirectivesArgs(policy: XrootdAgentProps['extraDirectives'] = 'all'): string[] {
   if (policy === 'all') return [];
   if (policy === 'none') return ['--extra-directives=none'];
-  const bad = policy.filter((n) => !/^[a-z]+\.[a-z0-9_]+$/.test(n));
+  const bad = policy.filter((n) => !DIRECTIVE_NAME.test(n));
   if (!policy.length || bad.length) throw new Error(`extraDirectives must be 'all', 'none' or a non-empty list of directive names such as xrootd.trace, got ${JSON.stringify(policy)}`);
   return [`--extra-directives=${policy.join(',')}`];
 }

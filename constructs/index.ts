@@ -9,6 +9,6 @@ export { INVENTORY_LABEL, MANAGED_BY, claimLabels, clusterLabels, clusterSelecto
 export { CONFIG_FILE, ENV, PROBE_SCRIPT, START_SCRIPT, renderConfigFiles } from './config.js';
 export { supervisorsNeeded, topology, supervisorOf, SUBSCRIBER_SLOTS } from './topology.js';
 export { SpecValidationError, issue, type SpecIssue } from './spec/validate.js';
-export { MANAGED_DIRECTIVES, MANAGED_SPELLINGS } from './spec/directives.js';
+export { DIRECTIVE_NAME, MANAGED_DIRECTIVES, MANAGED_SPELLINGS } from './spec/directives.js';
 export { resolveGitSourceSpec } from './spec/git-source.js';
 export type * from './spec/types.generated.js';

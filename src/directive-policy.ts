@@ -5,11 +5,10 @@
  * (`--extra-directives none` or `--extra-directives xrootd.trace,ofs.trace`).
  * The library's own rules (one line, no managed directive) hold whatever the policy.
  */
-import { issue, type SpecIssue } from '../constructs/index.js';
+import { DIRECTIVE_NAME, issue, type SpecIssue } from '../constructs/index.js';
 
 export type DirectivePolicy = 'all' | 'none' | readonly string[];
 
-const DIRECTIVE_NAME = /^[a-z]+\.[a-z0-9_]+$/;
 const ROLES_WITH_DIRECTIVES = ['redirector', 'supervisor', 'worker'] as const;
 
 /** `all`, `none`, or a comma-separated list of directive names; throws naming what is wrong. */

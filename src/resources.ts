@@ -4,6 +4,7 @@
  */
 import { directivePolicyIssues, type DirectivePolicy } from './directive-policy.js';
 import { xrootdSpecSchema } from '../constructs/spec/schema.js';
+import { isPlainObject } from '../constructs/spec/validate.js';
 import { readYamlDocuments } from './yaml-documents.js';
 import { issue, resolveCluster, SpecValidationError, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
 
@@ -44,7 +45,6 @@ const OUR_GROUPS = ['xrootd.org', 'catalog.xrootd.org'];
 const RESOURCE_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 const SPEC_FIELDS = Object.keys(xrootdSpecSchema.fields);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parses every document of a YAML text; keeps Xrootd resources and reports
@@ -64,7 +64,7 @@ export function readResources(text: string, file: string, bytes?: number): { res
     if ('error' in doc) return fail('', `invalid YAML: ${doc.error}`);
     const obj = doc.value;
     if (obj === null || obj === undefined) return;
-    if (!isObject(obj)) return fail('', 'a document must be a mapping (a Kubernetes object)');
+    if (!isPlainObject(obj)) return fail('', 'a document must be a mapping (a Kubernetes object)');
     const group = typeof obj.apiVersion === 'string' ? obj.apiVersion.split('/')[0] : '';
     const kind = typeof obj.kind === 'string' ? obj.kind : '';
     const nearKind = OUR_KINDS.find((k) => k.toLowerCase() === kind.toLowerCase());
@@ -75,10 +75,10 @@ export function readResources(text: string, file: string, bytes?: number): { res
     const unknown = Object.keys(obj).filter((k) => !RESOURCE_FIELDS.includes(k));
     if (unknown.length) return unknown.forEach((k) => fail(k, `is not a known field (known here: ${RESOURCE_FIELDS.join(', ')})`));
     const meta = obj.metadata;
-    if (!isObject(meta) || typeof meta.name !== 'string' || !meta.name) return fail('metadata.name', 'is required');
+    if (!isPlainObject(meta) || typeof meta.name !== 'string' || !meta.name) return fail('metadata.name', 'is required');
     if (meta.namespace !== undefined && typeof meta.namespace !== 'string') return fail('metadata.namespace', 'must be a string', meta.namespace);
     if (obj.spec !== undefined && obj.spec !== null) {
-      if (!isObject(obj.spec)) return fail('spec', 'must be an object', obj.spec);
+      if (!isPlainObject(obj.spec)) return fail('spec', 'must be an object', obj.spec);
       const extra = Object.keys(obj.spec).filter((k) => !SPEC_FIELDS.includes(k));
       if (extra.length) return extra.forEach((k) => fail(`spec.${k}`, `is not a known field (known here: ${SPEC_FIELDS.join(', ')})`));
     }

@@ -18,6 +18,9 @@
  * XrdSsi/XrdSsiSfsConfig.cc (`ssi.`, all.role). (XrdFrm's daemons never run in these pods.)
  */
 
+/** A directive's name, `component.name` (how XRootD's readers tell whose line it is). */
+export const DIRECTIVE_NAME = /^[a-z]+\.[a-z0-9_]+$/;
+
 /** Each directive the library renders, with every prefix under which some XRootD reader takes it. */
 export const MANAGED_DIRECTIVE_SPELLINGS: Readonly<Record<string, readonly string[]>> = {
   adminpath: ['all', 'xrd', 'cms', 'olb', 'odc'],

@@ -36,7 +36,7 @@ function show(value: unknown): string {
 
 const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
