@@ -4,11 +4,11 @@
  * the Deployment with probes and a restricted security context, and the
  * metrics Service. The CRDs come from XrootdCrds (a chart without namespace).
  */
-import { DIRECTIVE_NAME } from './spec/directives.js';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { CATALOG_GROUP, XROOTD_GROUP } from './crds.js';
 import { MANAGED_BY } from './labels.js';
+import { DIRECTIVE_NAME } from './spec/directives.js';
 
 export const AGENT_IMAGE_REPOSITORY = 'ghcr.io/xrootd-k8s/agent';
 export const AGENT_HTTP_PORT = 8080;

@@ -3,13 +3,13 @@
  * own, queues the affected clusters and reconciles them while it holds the
  * leader Lease. Health, readiness and Prometheus metrics on one HTTP port.
  */
-import type { DirectivePolicy } from '../directive-policy.js';
 import { createServer, type Server } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
 import type { PodObject } from './observe.js';
 import { PRUNABLE_KINDS } from '../apply/applier.js';
+import type { DirectivePolicy } from '../directive-policy.js';
 import type { KubeClient } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
 import { kindInfo, type KubeObject } from '../kube/kinds.js';

@@ -129,7 +129,8 @@ export class GitRepository {
     const wanted = entries.filter((e) => e.type === 'blob' && e.mode !== '120000' && (single || /\.ya?ml$/.test(e.file)));
     const readable = wanted.filter((e) => e.bytes <= YAML_LIMITS.bytes);
     const texts = await this.blobs(readable.map((e) => e.object));
-    return wanted.map((e) => ({ file: e.file, text: e.bytes <= YAML_LIMITS.bytes ? texts[readable.indexOf(e)] : '', bytes: e.bytes }));
+    const textOf = new Map(readable.map((e, i) => [e, texts[i]]));
+    return wanted.map((e) => ({ file: e.file, text: textOf.get(e) ?? '', bytes: e.bytes }));
   }
 
   /** Blob contents in one `git cat-file --batch` (one process, however many files). */

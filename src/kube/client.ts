@@ -18,7 +18,7 @@ export interface RequestOpts {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly query?: Record<string, string | number | boolean | undefined>;
-  /** Give up (and close the connection) after this long; 60 s when absent. */
+  /** Give up (and close the connection) once this long has passed; when absent, only after 60 s without an answer. */
   readonly timeoutMs?: number;
 }
 
@@ -56,8 +56,8 @@ export class KubeClient {
   }
 
   /** A second client on the same connection, with its own counters and sockets. */
-  clone(userAgent = this.userAgent): KubeClient {
-    return new KubeClient(this.connection, userAgent);
+  clone(): KubeClient {
+    return new KubeClient(this.connection, this.userAgent);
   }
 
   private tlsOptions() {
