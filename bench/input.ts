@@ -20,12 +20,13 @@ function timed(label: string, text: string): void {
 }
 
 export function inputBench(): void {
-  console.log(`input: read + validate one resource file (limit ${YAML_LIMITS.bytes / 2 ** 20} MiB, ${YAML_LIMITS.documents} documents, ${YAML_LIMITS.aliases} aliases)`);
+  console.log(`input: read + validate one resource file (limit ${YAML_LIMITS.bytes / 2 ** 20} MiB, ${YAML_LIMITS.documents} documents, ${YAML_LIMITS.aliases} aliases, ${YAML_LIMITS.depth} levels)`);
   for (const keys of [10000, 20000, 40000, 80000]) {
     timed(`mapping of ${keys} keys`, header + Array.from({ length: keys }, (_, i) => `      k${i}: v\n`).join(''));
   }
   const levels = ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)];
   timed('alias bomb (9^9 nodes if expanded)', `${header.replace('nodeSelector', 'affinity')}${levels.map((l) => `      ${l}\n`).join('')}`);
+  timed('lists nested 100,000 levels deep', `${header.replace('nodeSelector', 'affinity')}      a: ${'['.repeat(100000)}${']'.repeat(100000)}\n`);
   const doc = 'apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata:\n  name: c{i}\nspec:\n  worker: {replicas: 3}\n';
   timed(`${YAML_LIMITS.documents} resources in one file`, Array.from({ length: YAML_LIMITS.documents }, (_, i) => doc.replace('{i}', String(i))).join('---\n'));
   const filler = `# ${'x'.repeat(1000)}\n`;

@@ -6,7 +6,7 @@
  * pair of keys: 40,000 keys took 17 s). Every problem is an error of its
  * document, never an exception.
  */
-import { isMap, isScalar, parseAllDocuments, visit } from 'yaml';
+import { isCollection, isMap, isScalar, parseAllDocuments, visit } from 'yaml';
 
 export const YAML_LIMITS = {
   /** Larger than any sensible file of resources; the API server takes at most 3 MiB per request. */
@@ -14,6 +14,8 @@ export const YAML_LIMITS = {
   documents: 1000,
   /** Alias uses per document, as the parser counts them. */
   aliases: 100,
+  /** Nesting of mappings and lists: Kubernetes objects need about 20; the parser itself overflows near 800. */
+  depth: 64,
 } as const;
 
 export type YamlDocument = { readonly value: unknown } | { readonly error: string };
@@ -27,23 +29,41 @@ export function readYamlDocuments(text: string, fileBytes?: number): YamlDocumen
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > YAML_LIMITS.documents) return [{ error: `the file has ${list.length} documents, more than the ${YAML_LIMITS.documents} allowed` }];
   return list.map((doc): YamlDocument => {
-    if (doc.errors.length) return { error: doc.errors[0].message };
+    if (doc.errors.length) {
+      const first = doc.errors[0].message;
+      return { error: /call stack/i.test(first) ? tooDeep : first.split('\n')[0] };
+    }
     const duplicate = firstDuplicateKey(doc);
     if (duplicate) return { error: duplicate };
     try {
       return { value: doc.toJS({ maxAliasCount: YAML_LIMITS.aliases }) };
     } catch (e) {
-      return { error: (e as Error).message };
+      return { error: (e as Error).message.split('\n')[0] };
     }
   });
 }
 
-/** The first mapping key given twice, or a key that is not a plain value (Kubernetes keys are strings). */
+const tooDeep = `the document is nested deeper than ${YAML_LIMITS.depth} levels`;
+/** How deep a collection sits: the collections on its path, itself included. */
+const levels = (path: readonly unknown[]): number => path.filter((n) => isCollection(n)).length + 1;
+
+/** The first mapping key given twice, a key that is not a plain value (Kubernetes keys are strings), or nesting too deep. */
 function firstDuplicateKey(doc: Parameters<typeof visit>[0]): string | undefined {
   let problem: string | undefined;
   visit(doc, {
-    Map(_, map) {
+    Seq(_, _seq, path) {
+      if (levels(path) > YAML_LIMITS.depth) {
+        problem = tooDeep;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+    Map(_, map, path) {
       if (!isMap(map)) return undefined;
+      if (levels(path) > YAML_LIMITS.depth) {
+        problem = tooDeep;
+        return visit.BREAK;
+      }
       const seen = new Set<string>();
       for (const pair of map.items) {
         if (!isScalar(pair.key)) {

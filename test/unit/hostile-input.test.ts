@@ -145,6 +145,16 @@ describe('hostile YAML', () => {
     expect(messages(resource(`  scheduling:\n    affinity:\n${levels.map((l) => `      ${l}`).join('\n')}\n`))[0]).toMatch(/^invalid YAML: Excessive alias count/);
   });
 
+  test('nesting deeper than the limit is refused with one clear line, at any depth (the parser itself overflows near 800)', () => {
+    const lists = (n: number) => `a: ${'['.repeat(n)}${']'.repeat(n)}\n`;
+    expect(readYamlDocuments(lists(YAML_LIMITS.depth - 1))[0]).toHaveProperty('value');
+    for (const n of [YAML_LIMITS.depth, 1000, 100000]) {
+      expect(readYamlDocuments(lists(n))).toEqual([{ error: `the document is nested deeper than ${YAML_LIMITS.depth} levels` }]);
+    }
+    const maps = Array.from({ length: YAML_LIMITS.depth + 1 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n');
+    expect(readYamlDocuments(`${maps} 1\n`)).toEqual([{ error: `the document is nested deeper than ${YAML_LIMITS.depth} levels` }]);
+  });
+
   test('a key given twice in one mapping is refused (found in linear time)', () => {
     expect(messages(resource('  version: 5.9.1\n  version: 5.8.4\n'))).toEqual(['invalid YAML: the key "version" appears twice in one mapping']);
     expect(readYamlDocuments('a: {b: 1, c: 2}\nd: {b: 1}\n')).toEqual([{ value: { a: { b: 1, c: 2 }, d: { b: 1 } } }]);
