@@ -2,7 +2,9 @@
  * Benchmarks, printing their figures (tests check behaviour, not timing):
  *   synth-1000: in-process synthesis of a 1,000-data-server cluster (target < 200 ms)
  *   cdk8s-synth: wall time of `npx cdk8s synth` for all examples
- *   agent-latency, agent-noop, agent-200, rollout-20: the agent on the real control plane (bench/agent.ts)
+ *   agent-latency, agent-noop, rollout-20, git-50: the agent on the real control plane (bench/agent.ts)
+ *   agent-1000: 1,000 Xrootd resources from cold start, and a burst of 100 changes (bench/scale.ts)
+ *   faults: rollouts with the agent SIGKILLed, etcd and the API server restarted (bench/faults.ts)
  *   input: hostile and huge resource files through the input pipeline (bench/input.ts)
  *   client-ops: create, stat, read and ls through the redirector vs straight at a data server, real daemons (bench/client-ops.ts)
  * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
@@ -11,7 +13,9 @@ import { App, Chart } from 'cdk8s';
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { XrootdCluster } from '../constructs/index.js';
-import { git50, latencyAndNoop, rollout20, twoHundred } from './agent.js';
+import { git50, latencyAndNoop, rollout20 } from './agent.js';
+import { faultTrials } from './faults.js';
+import { atScale } from './scale.js';
 import { clientOps } from './client-ops.js';
 import { inputBench } from './input.js';
 
@@ -48,7 +52,9 @@ const benches: Record<string, () => void | Promise<void>> = {
   'synth-1000': synth1000,
   'cdk8s-synth': cdk8sSynth,
   'agent-latency': () => latencyAndNoop(),
-  'agent-200': () => twoHundred(),
+  'agent-1000': () => atScale(1000, 100),
+  'agent-200': () => atScale(200, 20), // the same at a fifth of the size (a few minutes)
+  faults: () => faultTrials(),
   'rollout-20': () => rollout20(),
   'git-50': () => git50(),
   input: inputBench,
@@ -56,7 +62,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   'client-ops-3': () => clientOps([3]), // the small cluster only (about a minute)
 };
 /** Variants that `npm run bench` leaves out: they repeat part of another bench. */
-const onlyWhenNamed = new Set(['client-ops-3']);
+const onlyWhenNamed = new Set(['client-ops-3', 'agent-200']);
 const selected = process.argv.slice(2);
 for (const [name, bench] of Object.entries(benches)) {
   if (selected.length === 0 ? !onlyWhenNamed.has(name) : selected.includes(name)) await bench();

@@ -4,10 +4,11 @@
  * the Deployment with probes and a restricted security context, and the
  * metrics Service. The CRDs come from XrootdCrds (a chart without namespace).
  */
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { CATALOG_GROUP, XROOTD_GROUP } from './crds.js';
-import { MANAGED_BY } from './labels.js';
+import { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY } from './labels.js';
 import { DIRECTIVE_NAME } from './spec/directives.js';
 
 export const AGENT_IMAGE_REPOSITORY = 'ghcr.io/xrootd-k8s/agent';
@@ -52,6 +53,18 @@ export interface XrootdAgentProps {
    * @default "all"
    */
   readonly extraDirectives?: 'all' | 'none' | readonly string[];
+  /**
+   * The Secrets Git sources name in `spec.secretRef`: the agent may read these and no other Secret
+   * (a Role per namespace naming them). Others can be granted later with a Role of the same shape.
+   * @default - none
+   */
+  readonly gitCredentials?: readonly { readonly namespace: string; readonly secretName: string }[];
+  /**
+   * Install the ValidatingAdmissionPolicy that lets the agent delete only objects it made
+   * (admissionregistration.k8s.io/v1, Kubernetes 1.30 and later). RBAC cannot say "owned by".
+   * @default true
+   */
+  readonly ownedDeletesPolicy?: boolean;
 }
 
 const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
@@ -66,13 +79,12 @@ export function agentRules(): k8s.PolicyRule[] {
     { apiGroups: [XROOTD_GROUP], resources: ['xrootds/finalizers'], verbs: ['update'] },
     { apiGroups: [XROOTD_GROUP], resources: ['xrootdgitsources'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [XROOTD_GROUP], resources: ['xrootdgitsources/status'], verbs: ['get', 'patch', 'update'] },
-    // A Git source's credentials (spec.secretRef): read when it fetches, never listed or watched.
-    { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
     { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ALL },
     { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ALL },
     { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ALL },
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ALL },
-    // Volumes are deleted only when a cluster's spec asks for it (retention whenDeleted: Delete).
+    // Volumes are deleted only when a cluster's spec asks for it (retention whenDeleted: Delete);
+    // the admission policy refuses deleting any the agent did not make.
     { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'delete'] },
     // Pods gate rollouts; one stuck on a revision being rolled back from is deleted (a StatefulSet never does that).
     { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
@@ -129,6 +141,22 @@ export class XrootdAgent extends Construct {
       subjects: [subject],
     });
 
+    // A Git source's credentials: get on the named Secrets only, never list or watch.
+    const byNamespace = new Map<string, string[]>();
+    for (const c of props.gitCredentials ?? []) byNamespace.set(c.namespace, [...byNamespace.get(c.namespace) ?? [], c.secretName]);
+    for (const [ns, secrets] of byNamespace) {
+      new k8s.KubeRole(this, `git-credentials-${ns}`, {
+        metadata: meta(`${name}-git-credentials`, ns),
+        rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...new Set(secrets)].sort(), verbs: ['get'] }],
+      });
+      new k8s.KubeRoleBinding(this, `git-credentials-binding-${ns}`, {
+        metadata: meta(`${name}-git-credentials`, ns),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-git-credentials` },
+        subjects: [subject],
+      });
+    }
+    if (props.ownedDeletesPolicy ?? true) addOwnedDeletesPolicy(this, `${name}-owned-deletes`, `system:serviceaccount:${namespace}:${name}`, labels);
+
     const http = k8s.IntOrString.fromString('http');
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: meta(name, namespace),
@@ -182,4 +210,42 @@ function extraDirectivesArgs(policy: XrootdAgentProps['extraDirectives'] = 'all'
   const bad = policy.filter((n) => !DIRECTIVE_NAME.test(n));
   if (!policy.length || bad.length) throw new Error(`extraDirectives must be 'all', 'none' or a non-empty list of directive names such as xrootd.trace, got ${JSON.stringify(policy)}`);
   return [`--extra-directives=${policy.join(',')}`];
+}
+
+/** What the agent may delete, by kind: objects of its clusters (by label); Xrootd resources only those a Git source applied. */
+const DELETABLE = [
+  { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims', 'configmaps', 'services'] },
+  { apiGroups: ['apps'], resources: ['statefulsets'] },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'] },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'] },
+  { apiGroups: [XROOTD_GROUP], resources: ['xrootds'] },
+];
+
+/**
+ * RBAC grants delete on a kind; this admission policy narrows the agent's deletes to what it made,
+ * so a compromised or confused agent cannot delete anyone else's pods, volumes or clusters.
+ */
+function addOwnedDeletesPolicy(scope: Construct, name: string, username: string, labels: Record<string, string>): void {
+  const label = (key: string) => `(has(oldObject.metadata.labels) && '${key}' in oldObject.metadata.labels)`;
+  new ApiObject(scope, 'owned-deletes', {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name, labels },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: { resourceRules: DELETABLE.map((r) => ({ ...r, apiVersions: ['*'], operations: ['DELETE'] })) },
+      matchConditions: [{ name: 'is-the-agent', expression: `request.userInfo.username == '${username}'` }],
+      validations: [{
+        expression: `request.resource.resource == 'xrootds' ? ${label(GIT_SOURCE_LABEL)} : (${label(INVENTORY_LABEL)} && ${label('app.kubernetes.io/managed-by')} && oldObject.metadata.labels['app.kubernetes.io/managed-by'] == '${MANAGED_BY}')`,
+        messageExpression: `'the xrootd-k8s agent deletes only what it made: ' + request.resource.resource + ' ' + request.namespace + '/' + request.name + (request.resource.resource == 'xrootds' ? ' was not applied by a Git source' : ' is not labelled ${INVENTORY_LABEL} and managed-by ${MANAGED_BY}')`,
+        reason: 'Forbidden',
+      }],
+    },
+  });
+  new ApiObject(scope, 'owned-deletes-binding', {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name, labels },
+    spec: { policyName: name, validationActions: ['Deny'] },
+  });
 }

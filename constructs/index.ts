@@ -5,7 +5,7 @@ export { XrootdCrds, xrootdCrd, xrootdGitSourceCrd, xrootdVersionCrd, XROOTD_GRO
 export { resolveCluster, type ClusterModel, type XrootdClusterProps, type RolloutPartitions } from './model.js';
 export { BUILT_IN_CATALOG, VersionCatalog, compareVersions, downgradeRefusal, type XrootdFeature, type XrootdRelease } from './catalog.js';
 export { ClusterNames, ROLES, type Role } from './names.js';
-export { INVENTORY_LABEL, MANAGED_BY, claimLabels, clusterLabels, clusterSelector, roleSelector } from './labels.js';
+export { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY, claimLabels, clusterLabels, clusterSelector, roleSelector } from './labels.js';
 export { CONFIG_FILE, ENV, PROBE_SCRIPT, START_SCRIPT, renderConfigFiles } from './config.js';
 export { supervisorsNeeded, topology, supervisorOf, SUBSCRIBER_SLOTS } from './topology.js';
 export { SpecValidationError, issue, type SpecIssue } from './spec/validate.js';

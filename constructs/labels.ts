@@ -4,6 +4,8 @@ import type { Role } from './names.js';
 /** Names the cluster an object belongs to, so an applier can prune what synthesis no longer produces. */
 export const INVENTORY_LABEL = 'xrootd.org/cluster';
 export const MANAGED_BY = 'xrootd-k8s';
+/** On every Xrootd a Git source applies: the source's name (with the owner reference, how its prune finds them). */
+export const GIT_SOURCE_LABEL = 'xrootd.org/git-source';
 
 /** Labels of every object of a cluster (selectors use a subset of them). */
 export function clusterLabels(cluster: string, version: string): Record<string, string> {

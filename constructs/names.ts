@@ -13,6 +13,9 @@ const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const STATEFULSET_NAME_MAX = 52;
 const LABEL_MAX = 63;
 const FQDN_MAX = 253;
+/** Object names such as a ConfigMap's are DNS subdomains. */
+const SUBDOMAIN_MAX = 253;
+const CONFIG_HASH_CHARS = 10;
 
 export class ClusterNames {
   constructor(readonly cluster: string, readonly namespace: string, readonly clusterDomain: string) {}
@@ -24,7 +27,8 @@ export class ClusterNames {
   clientService(): string { return this.cluster; }
   externalRedirectorService(): string { return `${this.cluster}-external`; }
   externalWorkerService(ordinal: number): string { return `${this.cluster}-worker-${ordinal}`; }
-  configMap(): string { return `${this.cluster}-config`; }
+  /** One ConfigMap per configuration: `<cluster>-config-<first 10 hex digits of its hash>`. */
+  configMap(configHash: string): string { return `${this.cluster}-config-${configHash.slice(0, CONFIG_HASH_CHARS)}`; }
   disruptionBudget(role: Role): string { return `${this.cluster}-${role}`; }
   networkPolicy(): string { return this.cluster; }
   pod(role: Role, ordinal: number): string { return `${this.statefulSet(role)}-${ordinal}`; }
@@ -61,7 +65,7 @@ export class ClusterNames {
     if (exposePerPod && maxOrdinal.worker >= 0) {
       tooLong('per-pod Service name', this.externalWorkerService(maxOrdinal.worker), LABEL_MAX);
     }
-    tooLong('ConfigMap name', this.configMap(), LABEL_MAX);
+    tooLong('ConfigMap name', this.configMap('0'.repeat(CONFIG_HASH_CHARS)), SUBDOMAIN_MAX);
     tooLong('external Service name', this.externalRedirectorService(), LABEL_MAX);
     return issues;
   }

@@ -137,7 +137,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
       imagePullSecrets: spec.imagePullSecrets.length ? spec.imagePullSecrets.map((name) => ({ name })) : undefined,
       containers: [xrootd, cmsd],
       volumes: [
-        { name: 'config', configMap: { name: model.names.configMap(), defaultMode: 0o555 } },
+        { name: 'config', configMap: { name: model.names.configMap(configHash), defaultMode: 0o555 } },
         { name: 'admin', emptyDir: {} },
         { name: 'tmp', emptyDir: {} },
       ],

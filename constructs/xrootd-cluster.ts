@@ -31,9 +31,12 @@ export class XrootdCluster extends Construct {
     this.configHash = configHash(this.configFiles);
     this.roles = ROLES.filter((r) => replicasOf(model, r) > 0);
 
+    // Named by its content and immutable: each revision of the pod templates keeps the configuration
+    // it was made with, so a pod of the old revision restarting mid-rollout starts as it ran.
     new k8s.KubeConfigMap(this, 'config', {
-      metadata: { name: model.names.configMap(), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
+      metadata: { name: model.names.configMap(this.configHash), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
       data: { ...this.configFiles },
+      immutable: true,
     });
     for (const role of this.roles) addHeadlessService(this, model, role);
     addClientService(this, model);

@@ -45,7 +45,6 @@ const OUR_GROUPS = ['xrootd.org', 'catalog.xrootd.org'];
 const RESOURCE_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 const SPEC_FIELDS = Object.keys(xrootdSpecSchema.fields);
 
-
 /**
  * Parses every document of a YAML text; keeps Xrootd resources and reports
  * anything that claims to be one of ours but is not exactly right: a kind

@@ -115,3 +115,9 @@ export function objectTypes(root: Field): ObjectField[] {
   visit(root);
   return [...seen.values()];
 }
+
+/**
+ * In a pattern's character class: every space, line break, control and format character, ASCII
+ * or not (RE2's `\s` alone is ASCII only), so "no spaces" means the same to everyone who reads it.
+ */
+export const SPACE_OR_CONTROL = '\\s\\p{Z}\\p{Cc}\\p{Cf}';

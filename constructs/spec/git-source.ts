@@ -3,7 +3,7 @@
  * resources the agent keeps applied. Same schema language as the Xrootd spec:
  * one source for the CRD, the types, the defaults, validation and the docs.
  */
-import { arr, bool, int, obj, str } from './dsl.js';
+import { arr, bool, int, obj, SPACE_OR_CONTROL, str } from './dsl.js';
 import { conditionSchema } from './resources.js';
 import type { ResolvedXrootdGitSourceSpec } from './types.generated.js';
 import { applySchema, SpecValidationError, type SpecIssue } from './validate.js';
@@ -13,7 +13,7 @@ const REF_NAME = { regex: '^[A-Za-z0-9_][A-Za-z0-9._/-]{0,254}$', rule: 'must be
 
 export const gitSourceSpecSchema = obj('XrootdGitSourceSpec', 'A path in a Git repository whose Xrootd resources the agent applies and keeps applied.', {
   url: str('Repository URL: https://, http://, ssh://user@host[:port]/path or user@host:path.', {
-    pattern: { regex: '^(https?://[^\\s@/]+[^\\s]*|ssh://[^\\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\\s]+)$', rule: 'must be an http(s)://, ssh:// or user@host:path URL without credentials in it' },
+    pattern: { regex: `^(https?://[^${SPACE_OR_CONTROL}@/]+[^${SPACE_OR_CONTROL}]*|ssh://[^${SPACE_OR_CONTROL}]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^${SPACE_OR_CONTROL}]+)$`, rule: 'must be an http(s)://, ssh:// or user@host:path URL without credentials, spaces or control characters in it' },
     maxLength: 2048,
   }),
   ref: obj('GitRef', 'What to follow: one of branch, tag or commit. The branch main when none is given.', {

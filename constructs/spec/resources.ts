@@ -3,7 +3,7 @@
  * same schema language as the Xrootd spec: one source for the CRDs and the types.
  */
 import { ALL_FEATURES } from '../catalog.js';
-import { arr, int, obj, opaque, str } from './dsl.js';
+import { arr, int, obj, opaque, SPACE_OR_CONTROL, str } from './dsl.js';
 
 const roleStatus = obj('RoleStatus', 'Pods of one role, as the StatefulSet reports them.', {
   replicas: int('Pods the StatefulSet has.'),
@@ -57,7 +57,7 @@ export const xrootdVersionSpecSchema = obj('XrootdVersionSpec', 'One XRootD vers
   version: str('The version name that Xrootd resources use in spec.version.', {
     pattern: { regex: '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,62}$', rule: 'must be a version name such as 5.9.1' },
   }),
-  image: str('Container image of this version (see docs/image.md).', { pattern: { regex: '^[^\\s]+$', rule: 'must be an image reference without spaces' } }),
+  image: str('Container image of this version (see docs/image.md).', { pattern: { regex: `^[^${SPACE_OR_CONTROL}]+$`, rule: 'must be an image reference without spaces or control characters' } }),
   deprecated: str('Why this version should not be used any more; set means deprecated.'),
   features: arr('What this version supports, which decides what the library renders.', str('A feature.', { enum: ALL_FEATURES }), { default: [] }),
   incompatibleBelow: str('Versions older than this cannot take over a cluster that has run this one: a downgrade to them is refused unless the Xrootd resource sets spec.upgrade.force.'),

@@ -6,7 +6,7 @@
  * `worker.storage.capacity`).
  */
 import { DIRECTIVE_LINE, NOT_MANAGED } from './directives.js';
-import { arr, bool, int, map, obj, opaque, str, type ObjectField, type StringField } from './dsl.js';
+import { arr, bool, int, map, obj, opaque, SPACE_OR_CONTROL, str, type ObjectField, type StringField } from './dsl.js';
 
 /** Kubernetes resource quantities as the API server accepts them (a safe subset). */
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
@@ -36,7 +36,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     pattern: { regex: '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,62}$', rule: 'must be a version name such as 5.9.1' },
   }),
   image: str('Container image to run instead of the catalog\'s image for `version`. The version still decides which directives are rendered.', {
-    pattern: { regex: '^[^\\s]+$', rule: 'must be an image reference without spaces' },
+    pattern: { regex: `^[^${SPACE_OR_CONTROL}]+$`, rule: 'must be an image reference without spaces or control characters' },
   }),
   imagePullPolicy: str('When the kubelet pulls the image.', { enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent' }),
   imagePullSecrets: arr('Names of Secrets in the cluster\'s namespace used to pull the image.', str('A Secret name.'), { default: [] }),

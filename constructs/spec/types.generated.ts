@@ -11,7 +11,7 @@ export interface XrootdSpec {
   readonly version?: string;
   /**
    * Container image to run instead of the catalog's image for `version`. The version still decides which directives are rendered.
-   * Rule: must be an image reference without spaces.
+   * Rule: must be an image reference without spaces or control characters.
    */
   readonly image?: string;
   /**
@@ -575,7 +575,7 @@ export interface XrootdVersionSpec {
   readonly version: string;
   /**
    * Container image of this version (see docs/image.md).
-   * Rule: must be an image reference without spaces.
+   * Rule: must be an image reference without spaces or control characters.
    */
   readonly image: string;
   /**
@@ -597,7 +597,7 @@ export interface XrootdVersionSpec {
 export interface XrootdGitSourceSpec {
   /**
    * Repository URL: https://, http://, ssh://user@host[:port]/path or user@host:path.
-   * Rule: must be an http(s)://, ssh:// or user@host:path URL without credentials in it.
+   * Rule: must be an http(s)://, ssh:// or user@host:path URL without credentials, spaces or control characters in it.
    */
   readonly url: string;
   /**

@@ -13,6 +13,54 @@ export interface SpecIssue {
   readonly message: string;
 }
 
+/** A string's length as the API server counts it for maxLength: Unicode code points, not UTF-16 units. */
+export function characters(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+const compiled = new Map<string, RegExp>();
+
+/**
+ * A CRD pattern (RE2, as the API server runs it) as a JavaScript RegExp that accepts exactly the
+ * same strings: matched by code point (flag u), `.` is any character but a newline (JavaScript's
+ * also stops at \r, U+2028 and U+2029), `\s` and `\S` are ASCII only (JavaScript's include
+ * every Unicode space), `\x{...}` is a code point. Other syntax means the same in both.
+ */
+export function re2(source: string): RegExp {
+  let re = compiled.get(source);
+  if (re) return re;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      const next = source[++i];
+      if (next === 's') out += inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]';
+      else if (next === 'S' && !inClass) out += '[^\\t\\n\\f\\r ]';
+      else if (next === 'S') throw new Error(`pattern ${source}: \\S inside a character class is not supported`);
+      else if (next === 'x' && source[i + 1] === '{') {
+        const end = source.indexOf('}', i);
+        out += `\\u{${source.slice(i + 2, end)}}`;
+        i = end;
+      } else out += c + next;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (source[i + 1] === '^') out += source[++i];
+      // RE2 reads a "]" right after "[" or "[^" as a literal.
+      if (source[i + 1] === ']') { out += '\\]'; i++; }
+    } else out += c === '.' ? '[^\\n]' : c;
+  }
+  re = new RegExp(out, 'u');
+  compiled.set(source, re);
+  return re;
+}
+
 /** Thrown for a spec that breaks a rule; lists every broken rule, not only the first. */
 export class SpecValidationError extends Error {
   constructor(readonly issues: readonly SpecIssue[], subject = 'spec') {
@@ -55,10 +103,10 @@ export function applySchema(field: Field, value: unknown, path: string, issues: 
     case 'string': {
       if (typeof value !== 'string') return void issues.push(issue(path, 'must be a string', value));
       if (field.enum && !field.enum.includes(value)) issues.push(issue(path, `must be one of ${field.enum.join(', ')}`, value));
-      if (field.minLength !== undefined && value.length < field.minLength) issues.push(issue(path, `must be at least ${field.minLength} characters long`, value));
-      if (field.maxLength !== undefined && value.length > field.maxLength) issues.push(issue(path, `must be at most ${field.maxLength} characters long`, value));
-      if (field.pattern && !new RegExp(field.pattern.regex).test(value)) issues.push(issue(path, field.pattern.rule, value));
-      if (field.notMatching && new RegExp(field.notMatching.regex).test(value)) issues.push(issue(path, field.notMatching.rule, value));
+      if (field.minLength !== undefined && characters(value) < field.minLength) issues.push(issue(path, `must be at least ${field.minLength} characters long`, value));
+      if (field.maxLength !== undefined && characters(value) > field.maxLength) issues.push(issue(path, `must be at most ${field.maxLength} characters long`, value));
+      if (field.pattern && !re2(field.pattern.regex).test(value)) issues.push(issue(path, field.pattern.rule, value));
+      if (field.notMatching && re2(field.notMatching.regex).test(value)) issues.push(issue(path, field.notMatching.rule, value));
       return value;
     }
     case 'integer': {

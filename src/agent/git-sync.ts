@@ -10,11 +10,11 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveGitSourceSpec, SpecValidationError, type ResolvedXrootdGitSourceSpec, type XrootdCondition, type XrootdGitSourceStatus, type XrootdRelease } from '../../constructs/index.js';
+import { GIT_SOURCE_LABEL, resolveGitSourceSpec, SpecValidationError, type ResolvedXrootdGitSourceSpec, type XrootdCondition, type XrootdGitSourceStatus, type XrootdRelease } from '../../constructs/index.js';
 import { Applier, summarize, type ApplyResult } from '../apply/applier.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
-import { objectPath, refOf, type KubeObject } from '../kube/kinds.js';
+import { controllerOf, objectPath, refOf, type KubeObject } from '../kube/kinds.js';
 import type { DirectivePolicy } from '../directive-policy.js';
 import { loadCommit } from '../git/load.js';
 import { GitError, GitRepository, type GitCredentials } from '../git/repository.js';
@@ -23,10 +23,9 @@ import { condition, writeStatus } from './conditions.js';
 import { recordEvent } from './events.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import { controllerOf, type XrootdObject } from './reconciler.js';
+import { keyOf, SOURCE_INDEX } from './indexes.js';
+import type { XrootdObject } from './reconciler.js';
 
-/** On every Xrootd a source applies: the source's name (with the owner reference, how prune finds its clusters). */
-export const SOURCE_LABEL = 'xrootd.org/git-source';
 /** The file in the repository an Xrootd resource comes from. */
 export const FILE_ANNOTATION = 'xrootd.org/git-file';
 /** Changing this annotation on a source (any value, such as a timestamp) asks for a sync now. */
@@ -40,6 +39,7 @@ export interface GitSourceObject extends KubeObject {
 
 export interface GitSyncCaches {
   readonly sources: Informer<GitSourceObject>;
+  /** Indexed by SOURCE_INDEX. */
   readonly xrootds: Informer<XrootdObject>;
   readonly catalog: () => XrootdRelease[];
   /** Which extra directives the agent accepts (--extra-directives). */
@@ -117,7 +117,7 @@ export class GitSync {
         apiVersion: resource.apiVersion, kind: 'Xrootd',
         metadata: {
           name: resource.metadata.name, namespace,
-          labels: { ...(resource.metadata.labels as Record<string, string> | undefined), [SOURCE_LABEL]: name },
+          labels: { ...(resource.metadata.labels as Record<string, string> | undefined), [GIT_SOURCE_LABEL]: name },
           annotations: { ...(resource.metadata.annotations as Record<string, string> | undefined), [FILE_ANNOTATION]: at.file },
           ownerReferences: [owner],
         },
@@ -195,8 +195,8 @@ export class GitSync {
   /** Clusters this source applied before that the path no longer declares. */
   private async prune(source: GitSourceObject, desired: readonly KubeObject[]): Promise<ApplyResult[]> {
     const keep = new Set(desired.map((d) => d.metadata.name));
-    const gone = this.caches.xrootds.list((x) => x.metadata.namespace === source.metadata.namespace && x.metadata.labels?.[SOURCE_LABEL] === source.metadata.name
-      && controllerOf(x)?.uid === source.metadata.uid && !keep.has(x.metadata.name) && !x.metadata.deletionTimestamp);
+    const gone = this.caches.xrootds.byIndex(SOURCE_INDEX, keyOf(source))
+      .filter((x) => controllerOf(x)?.uid === source.metadata.uid && !keep.has(x.metadata.name) && !x.metadata.deletionTimestamp);
     const results: ApplyResult[] = [];
     for (const x of gone) {
       // The Xrootd finalizer keeps or deletes the data volumes as the cluster's spec says (Retain by default).
@@ -214,6 +214,10 @@ export class GitSync {
       secret = await this.client.request('GET', objectPath({ apiVersion: 'v1', kind: 'Secret', namespace: source.metadata.namespace, name: secretName }));
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) throw new RefusedCommit({ reason: 'SecretNotFound', issues: [{ field: 'spec.secretRef.name', message: `Secret ${source.metadata.namespace}/${secretName} does not exist` }] });
+      if (e instanceof ApiError && e.status === 403) {
+        throw new RefusedCommit({ reason: 'SecretForbidden', issues: [{ field: 'spec.secretRef.name',
+          message: `the agent may not read Secret ${source.metadata.namespace}/${secretName}: grant it get on that Secret by name (the install's gitCredentials, or a Role as docs/agent.md shows)` }] });
+      }
       throw e;
     }
     const get = (k: string) => (secret.data?.[k] !== undefined ? Buffer.from(secret.data[k], 'base64').toString('utf8') : undefined);
@@ -250,4 +254,3 @@ function conditions(source: GitSourceObject, ok: boolean, reason: string, messag
   const at = { generation: source.metadata.generation, now: new Date().toISOString() };
   return [condition(source.status, at, 'Ready', ok, reason, message), condition(source.status, at, 'Stalled', !ok && reason !== 'Suspended', reason, message)];
 }
-

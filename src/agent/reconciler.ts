@@ -4,11 +4,11 @@
  * then write status and Events only when they change. Deletion waits on our
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
-import { downgradeRefusal, INVENTORY_LABEL, ROLES, SpecValidationError, VersionCatalog, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { downgradeRefusal, INVENTORY_LABEL, ROLES, SpecValidationError, VersionCatalog, type ClusterModel, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
-import { collectionPath, kindInfo, objectPath, refOf, type KubeObject, type OwnerReference } from '../kube/kinds.js';
+import { collectionPath, controllerOf, kindInfo, objectPath, refOf, type KubeObject, type OwnerReference } from '../kube/kinds.js';
 import type { Informer } from '../kube/informer.js';
 import { propsOf, toResourceIssue, XROOTD_API_VERSION, type XrootdResource } from '../resources.js';
 import { synthesizeCluster } from '../synthesize.js';
@@ -18,7 +18,9 @@ import type { Metrics } from './metrics.js';
 import { computeStatus, type Failure, type StatefulSetView } from './status.js';
 import { writeStatus } from './conditions.js';
 import { observeRoles, policyOf, type PodObject } from './observe.js';
-import { planRollout, type RolloutDecision, type RolloutState } from './rollout.js';
+import { retainedConfigMaps } from './config-retention.js';
+import { CONTROLLER_INDEX, INSTANCE_INDEX, keyOf } from './indexes.js';
+import { planRollout, withPartitions, type RoleView, type RolloutDecision, type RolloutState } from './rollout.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
 
@@ -28,9 +30,9 @@ export interface XrootdVersionObject extends KubeObject { spec: XrootdRelease }
 export interface Caches {
   readonly xrootds: Informer<XrootdObject>;
   readonly versions?: Informer<XrootdVersionObject>;
-  /** Children by kind, from watches on the inventory label. */
+  /** Children by kind, from watches on the inventory label; indexed by CONTROLLER_INDEX. */
   readonly children: ReadonlyMap<string, Informer>;
-  /** The clusters' pods (the rollout gates on them). */
+  /** The clusters' pods (the rollout gates on them); indexed by INSTANCE_INDEX. */
   readonly pods?: Informer<PodObject>;
 }
 
@@ -43,6 +45,16 @@ export interface ReconcileOutcome {
   readonly rollout?: RolloutDecision;
   /** Reconcile again after this long even if nothing changes (a rollout waits on the clock). */
   readonly requeueAfterMs?: number;
+}
+
+/** What a reconcile decided: the model, the rollout step and the objects that carry them out. */
+interface Plan {
+  readonly model: ClusterModel;
+  readonly rollout: RolloutDecision;
+  readonly roles: readonly RoleView[];
+  /** Synthesized once, with the rollout's partitions in place. */
+  readonly objects: KubeObject[];
+  readonly rolledBack?: RollbackStatus;
 }
 
 export class Reconciler {
@@ -58,6 +70,7 @@ export class Reconciler {
     return (this.caches.versions?.list() ?? []).map((v) => ({ ...v.spec, features: v.spec.features ?? [] }));
   }
 
+  /** plan → desired objects → apply → observe → status. */
   async reconcile(key: string): Promise<ReconcileOutcome | undefined> {
     const [namespace, name] = key.split('/');
     const cr = this.caches.xrootds.get(namespace, name);
@@ -69,92 +82,115 @@ export class Reconciler {
     }
     if (!cr.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(cr);
 
+    let plan: Plan | undefined;
     let failure: Failure | undefined;
     let results: ApplyResult[] = [];
     let appliedAt: number | undefined;
-    let rollout: RolloutDecision | undefined;
-    let model;
-    let rolledBack = cr.status?.rolledBack?.generation === cr.metadata.generation ? cr.status?.rolledBack : undefined;
     try {
-      // Before anything is planned: a refused directive changes nothing that runs.
-      const refused = directivePolicyIssues(cr.spec, this.directives);
-      if (refused.length) throw new SpecValidationError(refused);
-      const catalog = this.catalog();
-      const lastReady = cr.status?.lastReadySpec;
-      const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec }), catalog });
-      let planned = this.plan(cr, propsWith(rolledBack && lastReady ? lastReady : cr.spec));
-      model = planned.model;
-      rollout = planned.rollout;
-      // Automatic rollback: a stuck step sends the cluster back to the spec it last reached Ready with.
-      if (!rolledBack && rollout.phase === 'Stuck' && model.spec.upgrade.autoRollback && lastReady) {
-        const back = this.plan(cr, propsWith(lastReady));
-        rolledBack = { generation: cr.metadata.generation, fromVersion: model.spec.version, toVersion: back.model.spec.version, stuckPod: rollout.stuckPod, at: new Date().toISOString() };
-        this.log.warn('rolling back', { cluster: key, ...rolledBack });
-        planned = back;
-        model = back.model;
-        rollout = back.rollout;
-      }
-      const synthesized = synthesizeCluster({ ...planned.props, partitions: rollout.partitions });
-      const owner = ownerOf(cr);
-      const desired = synthesized.objects.map((o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } }));
-      const foreign = desired.map((o) => this.live(o)).find((l) => l && controllerOf(l) && controllerOf(l)!.uid !== owner.uid);
-      if (foreign) throw new OwnershipError(`${foreign.kind} ${foreign.metadata.name} is controlled by ${controllerOf(foreign)!.kind} ${controllerOf(foreign)!.name}; not taking it over`);
-      results = await this.applier.apply(desired, { live: (o) => this.live(o) });
-      results.push(...await this.applier.prune(desired, this.inventory(cr)));
+      plan = this.plan(cr);
+      results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan));
       appliedAt = performance.now();
-      for (const pod of rollout.deletePods) await this.deleteStuckPod(cr, pod);
     } catch (e) {
-      if (e instanceof SpecValidationError) {
-        const issues = e.issues.map((i) => toResourceIssue(i, { file: key, document: 0 }).message);
-        failure = { reason: 'InvalidSpec', message: issues.join('; ') };
-      } else if (e instanceof RefusedError) {
-        failure = { reason: 'DowngradeRefused', message: e.message };
-      } else if (e instanceof OwnershipError) {
-        failure = { reason: 'OwnershipConflict', message: e.message };
-      } else if (e instanceof ApiError && (e.status === 422 || e.status === 400)) {
-        failure = { reason: 'ApplyRejected', message: e.message };
-      } else {
-        throw e;
-      }
+      failure = failureOf(e, key);
+      if (!failure) throw e;
     }
     const changed = results.filter((r) => r.action !== 'unchanged');
     for (const r of changed) this.metrics.inc('xrootd_agent_applied_objects_total', { action: r.action });
     if (changed.length) this.log.info('applied', { cluster: key, changes: changed.map((r) => `${r.action} ${r.key}`) });
-
-    const statefulSets = new Map<Role, StatefulSetView>();
-    if (model) {
-      for (const role of ROLES) {
-        const sts = this.caches.children.get('StatefulSet')?.get(namespace, model.names.statefulSet(role));
-        if (sts) statefulSets.set(role, sts as StatefulSetView);
-      }
-    }
     const status = computeStatus({
-      generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model, statefulSets, rollout, now: new Date().toISOString(),
-      spec: cr.spec, rolledBack,
+      generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model: plan?.model, statefulSets: this.observe(cr, plan?.model),
+      rollout: plan?.rollout, now: new Date().toISOString(), spec: cr.spec,
+      rolledBack: plan ? plan.rolledBack : this.rollbackInForce(cr),
     });
-    const statusWritten = await writeStatus(this.client, cr, status);
-    if (statusWritten) this.log.debug('status changed', { cluster: key, before: cr.status, after: status });
-    if (statusWritten || changed.length) await this.announce(cr, cr.status, status, changed);
-    const requeueAfterMs = rollout?.phase === 'Rolling' ? 1000 : undefined;
-    return { results, failure, statusWritten, appliedAt, rollout, requeueAfterMs };
+    const statusWritten = await this.report(cr, status, changed);
+    const requeueAfterMs = plan?.rollout.phase === 'Rolling' ? 1000 : undefined;
+    return { results, failure, statusWritten, appliedAt, rollout: plan?.rollout, requeueAfterMs };
+  }
+
+  /** The rollback recorded for this generation, if the cluster runs its last Ready spec instead of its spec. */
+  private rollbackInForce(cr: XrootdObject): RollbackStatus | undefined {
+    return cr.status?.rolledBack?.generation === cr.metadata.generation ? cr.status?.rolledBack : undefined;
   }
 
   /**
-   * The rollout step for these props. Templates do not depend on partitions: synthesize once
-   * to see them and decide the step; the caller synthesizes again with the partitions.
+   * Phase 1: what should run. Validates, synthesizes once, decides the rollout step, and sends a
+   * stuck rollout back to the spec the cluster was last Ready with (automatic rollback).
    */
-  private plan(cr: XrootdObject, props: XrootdClusterProps & { catalog: XrootdRelease[] }) {
-    const first = synthesizeCluster(props);
-    const m = first.cluster.model;
-    const { namespace, name } = cr.metadata;
-    const refused = downgradeRefusal(new VersionCatalog(props.catalog), cr.status?.currentVersion, m.spec.version);
-    if (refused && !m.spec.upgrade.force) throw new RefusedError(`spec.version ${refused}`);
-    const pods = this.caches.pods?.list((p) => p.metadata.namespace === namespace && p.metadata.labels?.['app.kubernetes.io/instance'] === name) ?? [];
-    const roles = observeRoles(m, first.objects, (role) => this.caches.children.get('StatefulSet')?.get(namespace, m.names.statefulSet(role)) as StatefulSetView | undefined, pods);
+  private plan(cr: XrootdObject): Plan {
+    // Before anything is planned: a refused directive changes nothing that runs.
+    const refused = directivePolicyIssues(cr.spec, this.directives);
+    if (refused.length) throw new SpecValidationError(refused);
+    const catalog = this.catalog();
+    const lastReady = cr.status?.lastReadySpec;
+    const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec }), catalog });
+    const rolledBack = this.rollbackInForce(cr);
+    const planned = this.planFor(cr, propsWith(rolledBack && lastReady ? lastReady : cr.spec));
+    if (rolledBack || planned.rollout.phase !== 'Stuck' || !planned.model.spec.upgrade.autoRollback || !lastReady) return { ...planned, rolledBack };
+    const back = this.planFor(cr, propsWith(lastReady));
+    const rollback = { generation: cr.metadata.generation, fromVersion: planned.model.spec.version, toVersion: back.model.spec.version, stuckPod: planned.rollout.stuckPod, at: new Date().toISOString() };
+    this.log.warn('rolling back', { cluster: keyOf(cr), ...rollback });
+    return { ...back, rolledBack: rollback };
+  }
+
+  /** Synthesizes these props and decides the rollout step (templates do not depend on partitions, so the step is set on the objects). */
+  private planFor(cr: XrootdObject, props: XrootdClusterProps & { catalog: XrootdRelease[] }): Omit<Plan, 'rolledBack'> {
+    const synthesized = synthesizeCluster(props);
+    const model = synthesized.cluster.model;
+    const refused = downgradeRefusal(new VersionCatalog(props.catalog), cr.status?.currentVersion, model.spec.version);
+    if (refused && !model.spec.upgrade.force) throw new RefusedError(`spec.version ${refused}`);
+    const namespace = cr.metadata.namespace!;
+    const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, keyOf(cr)) ?? [];
+    const roles = observeRoles(model, synthesized.objects, (role) => this.liveStatefulSet(namespace, model.names.statefulSet(role)), pods);
     // Only what the planner remembers; phase and message are recomputed every time.
     const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
-    const previous = { role, revision, partition, stepStartedAt, startedAt } as RolloutState;
-    return { props, model: m, rollout: planRollout(roles, policyOf(m.spec), previous, new Date().toISOString()) };
+    const rollout = planRollout(roles, policyOf(model.spec), { role, revision, partition, stepStartedAt, startedAt } as RolloutState, new Date().toISOString());
+    return { model, rollout, roles, objects: withPartitions(synthesized.objects, model, rollout.partitions) };
+  }
+
+  /** Phase 2: the objects as they should be, owned by the resource; refuses objects another controller holds. */
+  private desiredObjects(cr: XrootdObject, plan: Plan): KubeObject[] {
+    const owner = ownerOf(cr);
+    const desired = plan.objects.map((o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } }));
+    const foreign = desired.map((o) => this.live(o)).find((l) => l && controllerOf(l) && controllerOf(l)!.uid !== owner.uid);
+    if (foreign) throw new OwnershipError(`${foreign.kind} ${foreign.metadata.name} is controlled by ${controllerOf(foreign)!.kind} ${controllerOf(foreign)!.name}; not taking it over`);
+    return desired;
+  }
+
+  /**
+   * Phase 3: server-side apply in stages, prune what synthesis no longer makes (keeping the
+   * configuration of revisions that pods may still start with), delete pods stuck on a revision
+   * being rolled back from.
+   */
+  private async applyPlan(cr: XrootdObject, plan: Plan, desired: KubeObject[]): Promise<ApplyResult[]> {
+    const results = await this.applier.apply(desired, { live: (o) => this.live(o) });
+    const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, keyOf(cr)) ?? [];
+    const retained = retainedConfigMaps(plan.roles, pods);
+    const inventory = this.inventory(cr).filter((o) => !(o.kind === 'ConfigMap' && (retained === 'all' || retained.has(o.metadata.name))));
+    results.push(...await this.applier.prune(desired, inventory));
+    for (const pod of plan.rollout.deletePods) await this.deleteStuckPod(cr, pod);
+    return results;
+  }
+
+  /** Phase 4: the StatefulSets as the watch caches see them. */
+  private observe(cr: XrootdObject, model: ClusterModel | undefined): Map<Role, StatefulSetView> {
+    const statefulSets = new Map<Role, StatefulSetView>();
+    for (const role of model ? ROLES : []) {
+      const sts = this.liveStatefulSet(cr.metadata.namespace!, model!.names.statefulSet(role));
+      if (sts) statefulSets.set(role, sts);
+    }
+    return statefulSets;
+  }
+
+  /** Phase 5: status and Events, written only when they change. */
+  private async report(cr: XrootdObject, status: XrootdStatus, changed: ApplyResult[]): Promise<boolean> {
+    const statusWritten = await writeStatus(this.client, cr, status);
+    if (statusWritten) this.log.debug('status changed', { cluster: keyOf(cr), before: cr.status, after: status });
+    if (statusWritten || changed.length) await this.announce(cr, cr.status, status, changed);
+    return statusWritten;
+  }
+
+  private liveStatefulSet(namespace: string, name: string): StatefulSetView | undefined {
+    return this.caches.children.get('StatefulSet')?.get(namespace, name) as StatefulSetView | undefined;
   }
 
   private live(o: KubeObject): KubeObject | undefined {
@@ -163,10 +199,8 @@ export class Reconciler {
 
   /** What this resource produced before: inventory-labelled children it controls. */
   private inventory(cr: XrootdObject): KubeObject[] {
-    const uid = cr.metadata.uid;
-    return PRUNABLE_KINDS.flatMap((k) => this.caches.children.get(k.kind)?.list((o) =>
-      o.metadata.namespace === cr.metadata.namespace && o.metadata.labels?.[INVENTORY_LABEL] === cr.metadata.name
-      && controllerOf(o)?.uid === uid) ?? []);
+    return PRUNABLE_KINDS.flatMap((k) => this.caches.children.get(k.kind)?.byIndex(CONTROLLER_INDEX, cr.metadata.uid!)
+      .filter((o) => o.metadata.labels?.[INVENTORY_LABEL] === cr.metadata.name) ?? []);
   }
 
   /** Events on transitions only, so a steady cluster is quiet. */
@@ -239,10 +273,17 @@ export class Reconciler {
 class OwnershipError extends Error {}
 class RefusedError extends Error {}
 
-export function ownerOf(cr: KubeObject): OwnerReference {
-  return { apiVersion: XROOTD_API_VERSION, kind: 'Xrootd', name: cr.metadata.name, uid: cr.metadata.uid!, controller: true, blockOwnerDeletion: true };
+/** The failure a reconcile reports in status, or undefined for an error to retry. */
+function failureOf(e: unknown, key: string): Failure | undefined {
+  if (e instanceof SpecValidationError) {
+    return { reason: 'InvalidSpec', message: e.issues.map((i) => toResourceIssue(i, { file: key, document: 0 }).message).join('; ') };
+  }
+  if (e instanceof RefusedError) return { reason: 'DowngradeRefused', message: e.message };
+  if (e instanceof OwnershipError) return { reason: 'OwnershipConflict', message: e.message };
+  if (e instanceof ApiError && (e.status === 422 || e.status === 400)) return { reason: 'ApplyRejected', message: e.message };
+  return undefined;
 }
 
-export function controllerOf(o: KubeObject): OwnerReference | undefined {
-  return o.metadata.ownerReferences?.find((r) => r.controller);
+export function ownerOf(cr: KubeObject): OwnerReference {
+  return { apiVersion: XROOTD_API_VERSION, kind: 'Xrootd', name: cr.metadata.name, uid: cr.metadata.uid!, controller: true, blockOwnerDeletion: true };
 }

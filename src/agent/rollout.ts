@@ -2,7 +2,7 @@
  * Where a rolling change stands and what the next step is, from what the
  * cluster shows: StatefulSet partitions per role, decided one gated step at a
  * time. Pure: observations and the clock in, partitions, pods to delete and a
- * status out. The agent feeds the partitions back into synthesis.
+ * status out. The agent sets the partitions on the synthesized StatefulSets.
  *
  * A StatefulSet runs its update revision on pods with ordinal >= partition.
  * Roles roll in policy order (data servers, supervisors, redirectors); a role
@@ -12,7 +12,8 @@
  * has been Ready for minReadySeconds. A pod that is not Ready within the
  * deadline stops the rollout (Degraded, the pod named); nothing further moves.
  */
-import type { Role } from '../../constructs/index.js';
+import { ROLES, type ClusterModel, type Role } from '../../constructs/index.js';
+import type { KubeObject } from '../kube/kinds.js';
 
 export interface PodView {
   readonly ordinal: number;
@@ -167,4 +168,15 @@ function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: Rollo
     };
   }
   return { partitions, deletePods: stuckOld, state, phase: 'Rolling', message: `${progress}; waiting for ${waiting.map((p) => p.name).join(', ')}`, updated };
+}
+
+/** The synthesized objects with each role's StatefulSet partition set to the step's (the only field a step changes). */
+export function withPartitions(objects: readonly KubeObject[], model: ClusterModel, partitions: Readonly<Record<Role, number>>): KubeObject[] {
+  const byName = new Map(ROLES.map((role) => [model.names.statefulSet(role), partitions[role]]));
+  return objects.map((o) => {
+    const partition = o.kind === 'StatefulSet' ? byName.get(o.metadata.name) : undefined;
+    if (partition === undefined) return o;
+    const spec = o.spec as { updateStrategy?: { type?: string; rollingUpdate?: Record<string, unknown> } };
+    return { ...o, spec: { ...spec, updateStrategy: { ...spec.updateStrategy, rollingUpdate: { ...spec.updateStrategy?.rollingUpdate, partition } } } };
+  });
 }

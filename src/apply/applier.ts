@@ -5,7 +5,7 @@
  * synthesis no longer produces. PersistentVolumeClaims are never pruned.
  */
 import { ApiError, type KubeClient } from '../kube/client.js';
-import { collectionPath, kindInfo, objectPath, refKey, refOf, type KubeObject } from '../kube/kinds.js';
+import { collectionPath, kindInfo, objectPath, refKey, refOf, type KindInfo, type KubeObject } from '../kube/kinds.js';
 import { isUpToDate, withAppliedHash } from './drift.js';
 import { inStages } from './stages.js';
 
@@ -78,13 +78,15 @@ export class Applier {
     });
   }
 
+  /** Lists objects of one kind in a namespace by label selector (items with their apiVersion and kind). */
+  async list(kind: KindInfo, namespace: string, selector: string): Promise<KubeObject[]> {
+    const list = await this.client.request<{ items: KubeObject[] }>('GET', collectionPath(kind, namespace), { query: { labelSelector: selector } });
+    return list.items.map((i) => ({ ...i, apiVersion: kind.apiVersion, kind: kind.kind }));
+  }
+
   /** Lists a cluster's objects of the prunable kinds (by inventory label). */
   async listInventory(namespace: string, selector: string): Promise<KubeObject[]> {
-    const lists = await Promise.all(PRUNABLE_KINDS.map(async (k) => {
-      const info = kindInfo(k.apiVersion, k.kind);
-      const list = await this.client.request<{ items: KubeObject[] }>('GET', collectionPath(info, namespace), { query: { labelSelector: selector } });
-      return list.items.map((i) => ({ ...i, apiVersion: k.apiVersion, kind: k.kind }));
-    }));
+    const lists = await Promise.all(PRUNABLE_KINDS.map((k) => this.list(kindInfo(k.apiVersion, k.kind), namespace, selector)));
     return lists.flat();
   }
 

@@ -2,7 +2,7 @@
 import { Agent } from '../agent/agent.js';
 import { Logger, type Level } from '../agent/log.js';
 import { parseDirectivePolicy, type DirectivePolicy } from '../directive-policy.js';
-import { checkLeaderTimings } from '../agent/leader.js';
+import { checkLeaderTimings } from '../kube/leader.js';
 import { KubeClient } from '../kube/client.js';
 
 export interface AgentCommandOptions {

@@ -3,19 +3,20 @@
  * applied unless every resource is valid; objects controlled by an Xrootd
  * resource (the agent's) are left to the agent.
  */
-import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
+import { INVENTORY_LABEL, MANAGED_BY, type ClusterModel } from '../../constructs/index.js';
+import { retainedConfigMaps } from '../agent/config-retention.js';
+import { observeRoles } from '../agent/observe.js';
 import { Applier, type ApplyResult, type LiveLookup } from '../apply/applier.js';
 import { diffObjects, formatDiff, type ObjectDiff } from '../apply/diff.js';
-import { controllerOf } from '../agent/reconciler.js';
 import { KubeClient } from '../kube/client.js';
-import { refKey, refOf, type KubeObject } from '../kube/kinds.js';
+import { controllerOf, kindInfo, refKey, refOf, type KubeObject } from '../kube/kinds.js';
 import { propsOf } from '../resources.js';
 import { synthesizeCluster } from '../synthesize.js';
 import { formatIssue, loadFiles } from './load.js';
 
 export const CLUSTER_EXIT = { ok: 0, invalid: 1, usage: 2, failed: 3 } as const;
 
-interface ClusterPlan { readonly name: string; readonly namespace: string; readonly desired: KubeObject[] }
+interface ClusterPlan { readonly name: string; readonly namespace: string; readonly model: ClusterModel; readonly desired: KubeObject[] }
 
 function plans(files: string[]): ClusterPlan[] | number {
   const { valid, issues, unreadable, count } = loadFiles(files);
@@ -28,7 +29,8 @@ function plans(files: string[]): ClusterPlan[] | number {
   }
   return valid.map(({ resource }) => {
     const props = propsOf(resource);
-    return { name: props.name, namespace: props.namespace!, desired: synthesizeCluster(props).objects };
+    const { cluster, objects } = synthesizeCluster(props);
+    return { name: props.name, namespace: props.namespace!, model: cluster.model, desired: objects };
   });
 }
 
@@ -42,9 +44,17 @@ async function live(applier: Applier, plan: ClusterPlan): Promise<{ lookup: Live
     if (owner) throw new Error(`${refKey(refOf(l))} is controlled by ${owner.kind} ${owner.name}: change that resource instead (one applier per object)`);
     byKey.set(refKey(refOf(d)), l);
   }
-  const inventory = await applier.listInventory(plan.namespace, `${INVENTORY_LABEL}=${plan.name},app.kubernetes.io/managed-by=${MANAGED_BY}`);
+  const selector = `${INVENTORY_LABEL}=${plan.name},app.kubernetes.io/managed-by=${MANAGED_BY}`;
+  const inventory = await applier.listInventory(plan.namespace, selector);
+  // The configuration of a revision stays while pods may still start with it (as the agent keeps it).
+  const pods = await applier.list(kindInfo('v1', 'Pod'), plan.namespace, selector);
+  const m = plan.model;
+  const roles = observeRoles(m, plan.desired, (role) => byKey.get(refKey({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: m.namespace, name: m.names.statefulSet(role) })), pods);
+  const retained = retainedConfigMaps(roles, pods);
   const keep = new Set(plan.desired.map((d) => refKey(refOf(d))));
-  return { lookup: (o) => byKey.get(refKey(refOf(o))), prunable: inventory.filter((o) => !controllerOf(o) && !keep.has(refKey(refOf(o)))) };
+  const prunable = inventory.filter((o) => !controllerOf(o) && !keep.has(refKey(refOf(o)))
+    && !(o.kind === 'ConfigMap' && (retained === 'all' || retained.has(o.metadata.name))));
+  return { lookup: (o) => byKey.get(refKey(refOf(o))), prunable };
 }
 
 /** Runs `body` with a client for the cluster; an API failure is reported as `<verb> failed` and exit 3. */

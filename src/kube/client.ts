@@ -4,12 +4,14 @@
  * model), and every request is counted, so "a no-op resync issues no writes"
  * is something a test can check.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { loadConnection, type Connection } from './kubeconfig.js';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly reason: string, message: string, readonly body?: unknown) {
+  /** `retryAfterSeconds`: how long the server asked us to wait before trying again. */
+  constructor(readonly status: number, readonly reason: string, message: string, readonly body?: unknown, readonly retryAfterSeconds?: number) {
     super(message);
   }
 }
@@ -25,6 +27,25 @@ export interface RequestOpts {
 /** A write this client refused to send: its `writeGuard` said no (a replica that is no longer the leader). */
 export class FencedError extends Error {}
 
+/** A request abandoned because the work it belonged to was cancelled (leadership lost, agent stopping). */
+export class CancelledError extends Error {}
+
+/**
+ * The cancellation of the work in progress. Every request made inside `cancellable(signal, ...)`,
+ * however deep in the call chain, is aborted when the signal fires: a reconcile need not thread
+ * a signal through the applier, status and event writers.
+ */
+const workScope = new AsyncLocalStorage<AbortSignal>();
+
+export function cancellable<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  return workScope.run(signal, work);
+}
+
+/** Retries of one request the API server answered with Retry-After (429 from priority and fairness, or a 5xx). */
+const MAX_RETRY_AFTER = 10;
+/** The longest Retry-After we wait out, in seconds, whatever the server asks. */
+const RETRY_AFTER_CAP_SECONDS = 30;
+
 /** Verbs that change something in the cluster. */
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -34,7 +55,7 @@ export interface WatchHandle { stop(): void; readonly done: Promise<void> }
 
 export class KubeClient {
   /** Requests issued, by verb (GET, LIST and WATCH count as reads). */
-  readonly counts = { reads: 0, writes: 0, watches: 0 };
+  readonly counts = { reads: 0, writes: 0, watches: 0, throttled: 0 };
   private agent?: Agent;
   private optionsAt = 0;
   private options: RequestOptions = {};
@@ -83,6 +104,7 @@ export class KubeClient {
   }
 
   async request<T = unknown>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
+    const signal = workScope.getStore();
     if (WRITES.has(method)) {
       const refused = this.writeGuard?.();
       if (refused) throw new FencedError(`${method} ${path} not sent: ${refused}`);
@@ -99,17 +121,33 @@ export class KubeClient {
       // answered the next request on that connection with a bare 400.
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload, opts.timeoutMs);
-    const text = await readAll(res);
-    const parsed = text ? safeJson(text) : undefined;
-    if ((res.statusCode ?? 0) >= 400) {
-      const status = parsed as { reason?: string; message?: string } | undefined;
-      throw new ApiError(res.statusCode ?? 0, status?.reason ?? 'Unknown', `${method} ${path}: ${res.statusCode} ${status?.message ?? text}`, parsed);
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw new CancelledError(`${method} ${path} not sent: ${String(signal.reason ?? 'cancelled')}`);
+      const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload, opts.timeoutMs, signal);
+      const text = await readAll(res);
+      const parsed = text ? safeJson(text) : undefined;
+      const status = res.statusCode ?? 0;
+      const wait = retryAfterSeconds(status, res.headers['retry-after']);
+      // As client-go: the server asked us to come back (priority and fairness rejected the request
+      // before running it, or it is shutting down), so the same request is sent again, writes too.
+      if (wait !== undefined && attempt < MAX_RETRY_AFTER) {
+        this.counts.throttled++;
+        if (WRITES.has(method)) {
+          const refused = this.writeGuard?.();
+          if (refused) throw new FencedError(`${method} ${path} not sent again: ${refused}`);
+        }
+        await sleep(wait * 1000, signal);
+        continue;
+      }
+      if (status >= 400) {
+        const s = parsed as { reason?: string; message?: string } | undefined;
+        throw new ApiError(status, s?.reason ?? 'Unknown', `${method} ${path}: ${status} ${s?.message ?? text}`, parsed);
+      }
+      return parsed as T;
     }
-    return parsed as T;
   }
 
-  private send(method: string, url: URL, options: RequestOptions, payload?: string, deadlineMs?: number): Promise<IncomingMessage> {
+  private send(method: string, url: URL, options: RequestOptions, payload?: string, deadlineMs?: number, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { ...options, method }, resolve);
       req.on('error', reject);
@@ -118,6 +156,11 @@ export class KubeClient {
         // An absolute deadline for the whole answer (the socket timeout above only measures idleness).
         const deadline = setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer in ${deadlineMs} ms`)), deadlineMs);
         req.on('close', () => clearTimeout(deadline));
+      }
+      if (signal) {
+        const abort = () => req.destroy(new CancelledError(`${method} ${url.pathname}: cancelled (${String(signal.reason ?? 'cancelled')})`));
+        signal.addEventListener('abort', abort, { once: true });
+        req.on('close', () => signal.removeEventListener('abort', abort));
       }
       if (payload !== undefined) req.write(payload);
       req.end();
@@ -135,7 +178,8 @@ export class KubeClient {
     if ((res.statusCode ?? 0) >= 400) {
       const text = await readAll(res);
       const status = safeJson(text) as { reason?: string; message?: string } | undefined;
-      throw new ApiError(res.statusCode ?? 0, status?.reason ?? 'Unknown', `WATCH ${path}: ${res.statusCode} ${status?.message ?? text}`);
+      const wait = retryAfterSeconds(res.statusCode ?? 0, res.headers['retry-after']);
+      throw new ApiError(res.statusCode ?? 0, status?.reason ?? 'Unknown', `WATCH ${path}: ${res.statusCode} ${status?.message ?? text}`, undefined, wait);
     }
     let stopped = false;
     const done = new Promise<void>((resolve, reject) => {
@@ -181,4 +225,21 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Seconds to wait before sending again, when the answer asks for it: a 429, or a 5xx with Retry-After (client-go's rule). */
+export function retryAfterSeconds(status: number, header: string | string[] | undefined): number | undefined {
+  if (status !== 429 && status < 500) return undefined;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return status === 429 ? 1 : undefined;
+  const seconds = Number.parseInt(value, 10);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(Math.max(seconds, 1), RETRY_AFTER_CAP_SECONDS) : 1;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { signal?.removeEventListener('abort', abort); resolve(); }, ms);
+    const abort = () => { clearTimeout(t); reject(new CancelledError(`cancelled while waiting to retry (${String(signal?.reason ?? 'cancelled')})`)); };
+    signal?.addEventListener('abort', abort, { once: true });
+  });
 }

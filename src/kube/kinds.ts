@@ -91,3 +91,8 @@ export interface OwnerReference {
 }
 
 export const refOf = (o: KubeObject): ObjectRef => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace });
+
+/** The owner reference that controls `o` (at most one has `controller: true`). */
+export function controllerOf(o: KubeObject): OwnerReference | undefined {
+  return o.metadata.ownerReferences?.find((r) => r.controller);
+}

@@ -37,7 +37,7 @@ export class LoopbackCluster {
   static async start(props: XrootdClusterProps, opts: { dataDirOf?: (pod: string) => string } = {}): Promise<LoopbackCluster> {
     const s = synth(props);
     const model = s.cluster.model;
-    const configMap = s.get('ConfigMap', model.names.configMap());
+    const configMap = s.get('ConfigMap', model.names.configMap(s.cluster.configHash));
     const dir = mkdtempSync(join(tmpdir(), `xrd-${model.name}-`));
     chmodSync(dir, 0o755);
     const configDir = join(dir, 'config');

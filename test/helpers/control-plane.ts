@@ -152,11 +152,17 @@ export class ControlPlane {
 
   /** Stops the API server (every watch breaks), waits `downMs`, starts it again with the same flags and waits until it is ready. */
   async restartApiServer(downMs = 2000): Promise<void> {
-    const i = this.daemons.findIndex((d) => d.name === 'kube-apiserver');
+    await this.restart('kube-apiserver', downMs);
+  }
+
+  /** Stops one daemon (etcd, kube-apiserver, ...), waits `downMs`, starts it again with the same flags and waits for the API. */
+  async restart(name: string, downMs = 2000): Promise<void> {
+    const i = this.daemons.findIndex((d) => d.name === name);
+    if (i < 0) throw new Error(`no daemon ${name}`);
     await stopDaemon(this.daemons[i], 10000);
     this.daemons.splice(i, 1);
     await new Promise((r) => setTimeout(r, downMs));
-    this.spawn('kube-apiserver', this.argsOf.get('kube-apiserver')!);
+    this.spawn(name, this.argsOf.get(name)!);
     await waitFor('the API server to be ready again', () => (this.kubectl(['get', '--raw', '/readyz']).out.trim() === 'ok' ? true : undefined), 90000, 250);
   }
 
@@ -207,6 +213,12 @@ export class ControlPlane {
     const r = this.kubectl(['get', ...args, '-o', 'json']);
     if (r.code !== 0) throw new Error(`kubectl get ${args.join(' ')} failed: ${r.out}`);
     return JSON.parse(r.out);
+  }
+
+  /** Like getJson, undefined when the object does not exist (or the read fails). */
+  tryGetJson(args: string[]): any {
+    const r = this.kubectl(['get', ...args, '-o', 'json']);
+    return r.code === 0 ? JSON.parse(r.out) : undefined;
   }
 
   logs(lastLines = 40): string {

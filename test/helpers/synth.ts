@@ -2,8 +2,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { XrootdCluster, type XrootdClusterProps } from '../../constructs/index.js';
 
-// Manifests are plain JSON: tests index into them freely.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Manifests are plain JSON: tests index into them freely. */
 export type Manifest = any;
 
 export interface Synthesized {

@@ -19,7 +19,6 @@ let cp: ControlPlane;
 let agent: AgentProcess;
 let standby: AgentProcess | undefined;
 
-
 function xrootd(name: string, spec: Record<string, unknown>): string {
   return stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace: NS }, spec });
 }
@@ -29,6 +28,9 @@ const tryGet = (args: string[]): any => {
   const r = cp.kubectl(['get', ...args, '-o', 'json']);
   return r.code === 0 ? JSON.parse(r.out) : undefined;
 };
+/** The configuration ConfigMap the cluster's data servers mount (one per configuration, named by its hash). */
+const configName = (cluster: string): string =>
+  get([`statefulset/${cluster}-worker`, '-n', NS]).spec.template.spec.volumes.find((v: any) => v.name === 'config').configMap.name;
 const condition = (x: any, type: string): any => x?.status?.conditions?.find((c: any) => c.type === type);
 
 async function waitCondition(name: string, type: string, status: string, timeoutMs = 120000): Promise<any> {
@@ -67,8 +69,8 @@ test('the agent runs as the install\'s ServiceAccount, which is not allowed what
   expect(can('patch', 'statefulsets', '-n', NS)).toBe('yes');
   expect(can('delete', 'persistentvolumeclaims', '-n', NS)).toBe('yes');
   expect(can('create', 'persistentvolumeclaims', '-n', NS)).toBe('no');
-  // A Git source's credentials are read by name; Secrets are never listed or watched.
-  expect(can('get', 'secrets', '-n', NS)).toBe('yes');
+  // A Git source's credentials are read only when granted by name; Secrets are never listed or watched.
+  expect(can('get', 'secrets', '-n', NS)).toBe('no');
   expect(can('list', 'secrets', '-n', NS)).toBe('no');
   expect(can('watch', 'secrets', '-n', NS)).toBe('no');
   expect(can('update', 'xrootdgitsources', '-n', NS)).toBe('no');
@@ -87,7 +89,7 @@ test('creating an Xrootd resource creates every object, owned by it, and the sta
     currentVersion: '5.9.1', targetVersion: '5.9.1', image: 'ghcr.io/xrootd-k8s/xrootd:5.9.1',
   });
   expect(condition(x, 'Degraded').status).toBe('False');
-  const kinds = ['configmap/alpha-config', 'service/alpha-redirector', 'service/alpha-worker', 'statefulset/alpha-redirector',
+  const kinds = [`configmap/${configName('alpha')}`, 'service/alpha-redirector', 'service/alpha-worker', 'statefulset/alpha-redirector',
     'statefulset/alpha-worker', 'poddisruptionbudget/alpha-worker', 'networkpolicy/alpha'];
   for (const k of kinds) {
     const o = get([k, '-n', NS, '--show-managed-fields']);
@@ -114,7 +116,7 @@ test('a reconcile that changes nothing writes nothing', () => withLogs(async () 
 }), 60000);
 
 test('kubectl scale changes the data servers: the StatefulSet follows, nothing else is rewritten', () => withLogs(async () => {
-  const versions = (): Record<string, string> => Object.fromEntries(['configmap/alpha-config', 'service/alpha-worker', 'statefulset/alpha-redirector', 'networkpolicy/alpha']
+  const versions = (): Record<string, string> => Object.fromEntries([`configmap/${configName('alpha')}`, 'service/alpha-worker', 'statefulset/alpha-redirector', 'networkpolicy/alpha']
     .map((k) => [k, get([k, '-n', NS]).metadata.resourceVersion]));
   const before = versions();
   expect(cp.kubectl(['scale', 'xrootd/alpha', '-n', NS, '--replicas=3']).code).toBe(0);
@@ -132,8 +134,18 @@ test('a deleted child comes back, and a hand-edited field the agent owns is rest
     return s && s.metadata.uid !== uid ? s : undefined;
   }, 30000, 200);
 
-  expect(cp.kubectl(['patch', 'configmap', 'alpha-config', '-n', NS, '--type=merge', '-p', '{"data":{"xrootd.cfg":"hacked"}}']).code).toBe(0);
-  await waitFor('alpha-config restored', () => (get(['configmap/alpha-config', '-n', NS]).data['xrootd.cfg'] !== 'hacked' ? true : undefined), 30000, 200);
+  // The configuration is immutable: an edit is refused by the API server; a deleted one comes back as it was.
+  const config = configName('alpha');
+  const before = get([`configmap/${config}`, '-n', NS]);
+  const edit = cp.kubectl(['patch', 'configmap', config, '-n', NS, '--type=merge', '-p', '{"data":{"xrootd.cfg":"hacked"}}']);
+  expect(edit.code).not.toBe(0);
+  expect(edit.out).toMatch(/field is immutable/);
+  expect(cp.kubectl(['delete', 'configmap', config, '-n', NS]).code).toBe(0);
+  const after = await waitFor(`${config} recreated`, () => {
+    const c = tryGet([`configmap/${config}`, '-n', NS]);
+    return c && c.metadata.uid !== before.metadata.uid ? c : undefined;
+  }, 30000, 200);
+  expect(after.data).toEqual(before.data);
 }), 90000);
 
 test('a field the agent does not own, set with kubectl, survives its reconciles', () => withLogs(async () => {
@@ -181,7 +193,7 @@ test('an extra directive the agent does not allow (--extra-directives) makes the
   // Only allowed directives: applied, and the directive reaches the rendered configuration.
   cp.applyYaml(xrootd('tenant', { worker: { replicas: 1, extraDirectives: ['xrootd.trace emsg', 'ofs.trace open'] } }));
   await waitCondition('tenant', 'Ready', 'True', 180000);
-  expect(get(['configmap', 'tenant-config', '-n', NS]).data['xrootd.cfg']).toContain('  ofs.trace open');
+  expect(get(['configmap', configName('tenant'), '-n', NS]).data['xrootd.cfg']).toContain('  ofs.trace open');
   expect(cp.kubectl(['delete', 'xrootd', 'tenant', '-n', NS, '--wait=true']).code).toBe(0);
 }), 300000);
 
@@ -212,15 +224,15 @@ test('after an API server restart the agent picks up where it was: watches resum
   await cp.restartApiServer();
   // Changes made at once, possibly before the agent's watches are back: the relist must catch them.
   cp.applyYaml(xrootd('epsilon', { version: '5.9.1', worker: { replicas: 1 } }));
-  expect(cp.kubectl(['delete', 'configmap', 'beta-config', '-n', NS]).code).toBe(0);
-  await waitFor('beta-config restored', () => tryGet(['configmap/beta-config', '-n', NS]), 60000, 250);
+  const betaConfig = configName('beta');
+  expect(cp.kubectl(['delete', 'configmap', betaConfig, '-n', NS]).code).toBe(0);
+  await waitFor('beta\'s configuration restored', () => tryGet([`configmap/${betaConfig}`, '-n', NS]), 60000, 250);
   await waitCondition('epsilon', 'Ready', 'True', 120000);
   // The watches did break (and were retried), so this proves recovery, not luck.
   const watchErrors = (m: Record<string, number>) => Object.entries(m).filter(([k]) => k.startsWith('xrootd_agent_watch_errors_total')).reduce((n, [, v]) => n + v, 0);
   expect(watchErrors(await agent.metrics())).toBeGreaterThan(watchErrors(before));
   expect(agent.daemon.exited).toBe(false);
 }), 240000);
-
 
 test('with whenDeleted: Delete, deleting the resource deletes its data volumes too', () => withLogs(async () => {
   cp.applyYaml(xrootd('zeta', { version: '5.9.1', worker: { replicas: 1, storage: { capacity: '1Gi', retention: { whenDeleted: 'Delete' } } } }));
@@ -236,8 +248,9 @@ test('with whenDeleted: Delete, deleting the resource deletes its data volumes t
 test('a second replica stands by while the first holds the Lease', () => withLogs(async () => {
   standby = await AgentProcess.start(cp.serviceAccountKubeconfig(AGENT_NS, 'xrootd-k8s-agent'), join(cp.dir, 'standby.log'),
     [`--lease-namespace=${AGENT_NS}`, '--resync=3600']);
-  expect(cp.kubectl(['delete', 'configmap', 'beta-config', '-n', NS]).code).toBe(0);
-  await waitFor('beta-config restored by the leader', () => tryGet(['configmap/beta-config', '-n', NS]), 30000, 250);
+  const betaConfig = configName('beta');
+  expect(cp.kubectl(['delete', 'configmap', betaConfig, '-n', NS]).code).toBe(0);
+  await waitFor('beta\'s configuration restored by the leader', () => tryGet([`configmap/${betaConfig}`, '-n', NS]), 30000, 250);
   const m = await standby.metrics();
   expect(m.xrootd_agent_leader).toBe(0);
   expect(m.xrootd_agent_reconciles_total).toBe(0);

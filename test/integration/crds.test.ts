@@ -63,6 +63,31 @@ test.each<[string, string, Record<string, unknown>, string]>([
   expect(cp.kubectl(['get', 'xrootd', name, '-n', NS]).code).not.toBe(0);
 });
 
+test('the library and the API server give the same verdict on Unicode: spaces, controls, format characters, lengths in code points', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['plain image', { image: 'registry.example.org/xrootd:5.9.1' }],
+    ['no-break space in an image', { image: 'registry.example.org/xrootd:5.9.1\u00a0x' }],
+    ['ideographic space in an image', { image: 'a\u3000b' }],
+    ['byte-order mark in an image', { image: 'a\ufeffb' }],
+    ['next-line control in an image', { image: 'a\u0085b' }],
+    ['line separator in an image', { image: 'a\u2028b' }],
+    ['non-ASCII letters in an image', { image: 'registry.example.org/xrööt:5' }],
+    ['1,024 code points of directive (emoji: 2 UTF-16 units each)', { worker: { extraDirectives: [`xrootd.trace ${'😀'.repeat(1011)}`] } }],
+    ['1,025 code points of directive', { worker: { extraDirectives: [`xrootd.trace ${'😀'.repeat(1012)}`] } }],
+    ['a non-ASCII directive argument', { worker: { extraDirectives: ['ofs.trace é'] } }],
+    ['a directive with a no-break space before its end', { worker: { extraDirectives: ['xrootd.trace all\u00a0'] } }],
+  ];
+  const verdicts = cases.map(([why, spec], i) => {
+    const issues: unknown[] = [];
+    applySchema(xrootdSpecSchema, structuredClone(spec), '', issues as never[]);
+    const server = cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: xrootd(`unicode-${i}`, spec) });
+    return [why, issues.length === 0, server.code === 0];
+  });
+  expect(verdicts.filter(([, library, server]) => library !== server)).toEqual([]);
+  // Both directions occur: the cases test something.
+  expect(new Set(verdicts.map(([, library]) => library))).toEqual(new Set([true, false]));
+});
+
 test('a name too long for the derived StatefulSet names is refused', () => {
   const r = create('a'.repeat(42), {});
   expect(r.code).not.toBe(0);

@@ -66,12 +66,12 @@ test('in a namespace enforcing the restricted Pod Security Standard every pod is
 // After the pods are ready: while 200 pods start, kubectl diff sees status (a PDB's currentHealthy) move between its two reads.
 test('a re-apply of every example changes nothing', () => withLogs(() => {
   for (const { name } of examples) {
-    const configMap = cp.getJson(['configmap', `${name}-config`, '-n', NAMESPACE]);
+    const configMap = cp.getJson(['configmap', '-l', `xrootd.org/cluster=${name}`, '-n', NAMESPACE]).items[0];
     const generations = statefulSets(name).map((s) => s.metadata.generation);
     // kubectl diff exits 0 only when applying would change nothing.
     expect(cp.kubectl(['diff', '--server-side', '--field-manager=gitops', '-f', distFile(name)])).toEqual({ code: 0, out: '' });
     expect(cp.kubectl(['apply', '--server-side', '--field-manager=gitops', '-f', distFile(name)]).code).toBe(0);
-    expect(cp.getJson(['configmap', `${name}-config`, '-n', NAMESPACE]).metadata.resourceVersion).toBe(configMap.metadata.resourceVersion);
+    expect(cp.getJson(['configmap', configMap.metadata.name, '-n', NAMESPACE]).metadata.resourceVersion).toBe(configMap.metadata.resourceVersion);
     expect(statefulSets(name).map((s) => s.metadata.generation)).toEqual(generations);
   }
 }), 120000);

@@ -97,9 +97,17 @@ test('credentials are required when the server asks for them; with the Secret th
   expect(tryGet(['xrootd', 'alpha', '-n', NS])).toBeUndefined();
   expect(events(SOURCE).some((e) => e.type === 'Warning' && e.reason === 'FetchFailed')).toBe(true);
 
-  // Wrong credentials are told apart from none.
+  // The agent reads only the Secrets it was granted by name.
   cp.kubectl(['create', 'secret', 'generic', 'git-auth', '-n', NS, '--from-literal=username=deployer', '--from-literal=password=wrong']);
   applySource({ url: server.url('xrootd-clusters'), ref: { branch: 'main' }, path: 'clusters', intervalSeconds: 5, secretRef: { name: 'git-auth' } });
+  const forbidden = await waitFor('the Secret read refused', () => (condition(source(), 'Ready')?.reason === 'SecretForbidden' ? source() : undefined), 60000, 250);
+  expect(forbidden.status.lastError.message).toMatch(/the agent may not read Secret gitops\/git-auth: grant it get on that Secret by name/);
+  expect(cp.kubectl(['create', 'role', 'xrootd-git-credentials', '-n', NS, '--verb=get', '--resource=secrets',
+    '--resource-name=git-auth', '--resource-name=ssh-wrong-key', '--resource-name=ssh-auth']).code).toBe(0);
+  expect(cp.kubectl(['create', 'rolebinding', 'xrootd-git-credentials', '-n', NS, '--role=xrootd-git-credentials',
+    '--serviceaccount=xrootd-system:xrootd-k8s-agent']).code).toBe(0);
+
+  // Wrong credentials are told apart from none.
   await waitFor('wrong credentials reported', () => (source()?.status?.lastError?.message?.includes('refused the credentials of spec.secretRef') ? true : undefined), 60000, 250);
 
   cp.applyYaml(stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-auth', namespace: NS }, stringData: AUTH }));

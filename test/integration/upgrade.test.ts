@@ -225,9 +225,29 @@ test('paused holds every pod where it is; resuming finishes the rollout', () => 
   expect(held).toBeLessThan(REDIRECTORS + WORKERS);
   expect(condition(cr(), 'Progressing')).toMatchObject({ status: 'False', reason: 'Paused' });
 
+  // An old pod that restarts while the rollout is paused comes back on its old revision, with the configuration it ran with.
+  const configOf = (podSpec: any): string => podSpec.volumes.find((v: any) => v.name === 'config').configMap.name;
+  const newConfig = configOf(cp.getJson(['statefulset', 'up-worker', '-n', NS]).spec.template.spec);
+  const old = cp.getJson(['pod', 'up-worker-0', '-n', NS]);
+  const oldConfig = configOf(old.spec);
+  expect(oldConfig).not.toBe(newConfig);
+  expect(cp.kubectl(['delete', 'pod', 'up-worker-0', '-n', NS, '--wait=true']).code).toBe(0);
+  const back = await waitFor('up-worker-0 back and Ready', () => {
+    const p = cp.tryGetJson(['pod', 'up-worker-0', '-n', NS]);
+    return p && p.metadata.uid !== old.metadata.uid && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+  }, 60000, 250);
+  expect(configOf(back.spec)).toBe(oldConfig);
+  expect(back.spec.containers[0].image).toBe(old.spec.containers[0].image);
+  expect(cp.getJson(['configmap', oldConfig, '-n', NS]).immutable).toBe(true);
+
   apply(spec('5.8.4'));
   await rolledOut(image('5.8.4'));
   expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
+  // Once every pod runs the new revision, the old configuration goes.
+  await waitFor('only the current configuration left', () => {
+    const names = cp.getJson(['configmap', '-n', NS, '-l', 'xrootd.org/cluster=up']).items.map((c: any) => c.metadata.name);
+    return names.length === 1 && names[0] === newConfig ? true : undefined;
+  }, 30000, 250);
 }), 300000);
 
 test('the agent killed mid-rollout resumes from what it observes, and the gates still hold', () => withLogs(async () => {

@@ -1,4 +1,4 @@
-/** The agent's pure parts: drift, stages, diffs, status, the queue, and the install manifests. */
+/** The agent's pure parts: drift, stages, diffs, status, the queue, Retry-After, configuration retention, and the install manifests. */
 import { Chart, Testing } from 'cdk8s';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,12 @@ import { resolveCluster, XrootdAgent } from '../../constructs/index.js';
 import { isSubset, isUpToDate, withAppliedHash } from '../../src/apply/drift.js';
 import { fieldChanges } from '../../src/apply/diff.js';
 import { inStages } from '../../src/apply/stages.js';
-import { WorkQueue } from '../../src/agent/queue.js';
+import { WorkQueue } from '../../src/kube/queue.js';
+import { CancelledError, KubeClient, retryAfterSeconds } from '../../src/kube/client.js';
+import type { Connection } from '../../src/kube/kubeconfig.js';
+import { retainedConfigMaps } from '../../src/agent/config-retention.js';
+import type { PodObject } from '../../src/agent/observe.js';
+import { withPartitions, type RoleView } from '../../src/agent/rollout.js';
 import { computeStatus, type StatefulSetView } from '../../src/agent/status.js';
 import { sameStatus } from '../../src/agent/conditions.js';
 import type { KubeObject } from '../../src/kube/kinds.js';
@@ -148,6 +153,89 @@ describe('work queue', () => {
   });
 });
 
+describe('work queue under leadership changes', () => {
+  test('stop with cancel aborts the handlers in flight and forgets what waits; start takes new work', async () => {
+    const seen: string[] = [];
+    let aborted: unknown;
+    const q = new WorkQueue(async (k, signal) => {
+      seen.push(k);
+      if (k === 'slow') {
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => { aborted = signal.reason; resolve(); }));
+      }
+    }, { concurrency: 1 });
+    q.add('slow');
+    q.add('waiting');
+    await new Promise((r) => setTimeout(r, 10));
+    await q.stop({ cancel: true, reason: 'leadership lost' });
+    expect(aborted).toBe('leadership lost');
+    q.add('while-stopped');
+    q.start();
+    q.add('after');
+    await q.idle();
+    expect(seen).toEqual(['slow', 'after']);
+  });
+
+  test('a request made inside a cancelled handler is refused before it is sent', async () => {
+    const client = new KubeClient({ server: new URL('https://127.0.0.1:1'), headers: async () => ({}) } satisfies Connection);
+    let failure: unknown;
+    const q = new WorkQueue(async (_k, signal) => {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      try {
+        await client.request('GET', '/api/v1/namespaces');
+      } catch (e) {
+        failure = e;
+      }
+    });
+    q.add('a');
+    await new Promise((r) => setTimeout(r, 10));
+    await q.stop({ cancel: true, reason: 'leadership lost' });
+    expect(failure).toBeInstanceOf(CancelledError);
+    expect(String((failure as Error).message)).toMatch(/not sent: leadership lost/);
+    expect(client.counts.reads).toBe(1);
+  });
+});
+
+describe('Retry-After', () => {
+  test('429 always waits (1 s without the header); a 5xx only when the server says so; capped at 30 s', () => {
+    expect(retryAfterSeconds(429, undefined)).toBe(1);
+    expect(retryAfterSeconds(429, '5')).toBe(5);
+    expect(retryAfterSeconds(429, '0')).toBe(1);
+    expect(retryAfterSeconds(429, '3600')).toBe(30);
+    expect(retryAfterSeconds(429, 'soon')).toBe(1);
+    expect(retryAfterSeconds(503, '2')).toBe(2);
+    expect(retryAfterSeconds(503, undefined)).toBeUndefined();
+    expect(retryAfterSeconds(409, '2')).toBeUndefined();
+    expect(retryAfterSeconds(200, '2')).toBeUndefined();
+  });
+});
+
+describe('configuration kept for earlier revisions', () => {
+  const role = (o: Partial<RoleView> = {}): RoleView => ({ role: 'worker', replicas: 2, exists: true, templateChanging: false, partition: 0,
+    updateRevision: 'r2', currentRevision: 'r2', pods: [], ...o });
+  const pod = (config: string): PodObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { volumes: [{ name: 'tmp', emptyDir: {} }, { name: 'config', configMap: { name: config } }] } }) as PodObject;
+
+  test('every configuration stays while a role is between revisions, or about to be', () => {
+    expect(retainedConfigMaps([role({ currentRevision: 'r1' })], [])).toBe('all');
+    expect(retainedConfigMaps([role({ templateChanging: true })], [])).toBe('all');
+    expect(retainedConfigMaps([role({ statusBehind: true })], [])).toBe('all');
+    expect(retainedConfigMaps([role({ currentRevision: undefined, updateRevision: undefined })], [])).toBe('all');
+  });
+
+  test('once every role is settled, only what pods still mount stays', () => {
+    expect(retainedConfigMaps([role(), role({ role: 'redirector', exists: false })], [pod('c-config-a'), pod('c-config-b')])).toEqual(new Set(['c-config-a', 'c-config-b']));
+    expect(retainedConfigMaps([role()], [])).toEqual(new Set());
+  });
+
+  test('a rollout step changes only the StatefulSets\' partitions', () => {
+    const out = synth({ name: 'c', redirector: { replicas: 2 }, worker: { replicas: 3 } });
+    const stepped = withPartitions(out.objects, out.cluster.model, { redirector: 2, supervisor: 0, worker: 1 });
+    const partition = (o: any) => o.spec.updateStrategy.rollingUpdate.partition;
+    expect(stepped.filter((o) => o.kind === 'StatefulSet').map((o) => [o.metadata.name, partition(o)])).toEqual([['c-redirector', 2], ['c-worker', 1]]);
+    expect(stepped.filter((o) => o.kind !== 'StatefulSet')).toEqual(out.objects.filter((o) => o.kind !== 'StatefulSet'));
+    expect(out.objects.filter((o) => o.kind === 'StatefulSet').map(partition)).toEqual([0, 0]);
+  });
+});
+
 describe('agent install manifests', () => {
   const install = (props = {}) => {
     const chart = new Chart(Testing.app(), 'agent');
@@ -163,12 +251,29 @@ describe('agent install manifests', () => {
     expect(namespaced.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].args).toContain('--namespace=physics');
   });
 
-  test('least privilege: secrets only read one by one (Git credentials), pods only read and deleted (stuck rollbacks), volumes only read and deleted', () => {
+  test('least privilege: no Secret unless named, pods only read and deleted (stuck rollbacks), volumes only read and deleted', () => {
     const rules = install().find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'xrootd-k8s-agent').rules;
     const verbsOn = (r: string) => rules.filter((x: { resources: string[] }) => x.resources.includes(r)).flatMap((x: { verbs: string[] }) => x.verbs);
-    expect(verbsOn('secrets')).toEqual(['get']);
+    expect(verbsOn('secrets')).toEqual([]);
     expect(verbsOn('pods')).toEqual(['get', 'list', 'watch', 'delete']);
     expect(verbsOn('persistentvolumeclaims')).toEqual(['get', 'list', 'delete']);
+    const granted = install({ gitCredentials: [{ namespace: 'physics', secretName: 'b' }, { namespace: 'physics', secretName: 'a' }, { namespace: 'cms', secretName: 'c' }] });
+    const roles = granted.filter((o) => o.kind === 'Role' && o.metadata.name === 'xrootd-k8s-agent-git-credentials');
+    expect(roles.map((r) => [r.metadata.namespace, r.rules])).toEqual([
+      ['physics', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['a', 'b'], verbs: ['get'] }]],
+      ['cms', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['c'], verbs: ['get'] }]],
+    ]);
+    expect(granted.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === 'xrootd-k8s-agent-git-credentials')).toHaveLength(2);
+  });
+
+  test('deletes are narrowed to the agent\'s own objects by an admission policy for its ServiceAccount only', () => {
+    const objects = install({ namespace: 'ops' });
+    const policy = objects.find((o) => o.kind === 'ValidatingAdmissionPolicy');
+    expect(policy.apiVersion).toBe('admissionregistration.k8s.io/v1');
+    expect(policy.spec.matchConditions).toEqual([{ name: 'is-the-agent', expression: "request.userInfo.username == 'system:serviceaccount:ops:xrootd-k8s-agent'" }]);
+    expect(policy.spec.matchConstraints.resourceRules.every((r: { operations: string[] }) => r.operations.join() === 'DELETE')).toBe(true);
+    expect(objects.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding').spec).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
+    expect(install({ ownedDeletesPolicy: false }).some((o) => o.kind.startsWith('ValidatingAdmissionPolicy'))).toBe(false);
   });
 
   test('a platform team limits extra directives through the install: the agent gets --extra-directives', () => {

@@ -33,7 +33,7 @@ describe('objects of a cluster', () => {
 
   test('kinds and stable, readable names', () => {
     expect(s.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ConfigMap/minimal-config',
+      `ConfigMap/minimal-config-${s.cluster.configHash.slice(0, 10)}`,
       'Service/minimal-redirector', 'Service/minimal-worker', 'Service/minimal',
       'StatefulSet/minimal-redirector', 'StatefulSet/minimal-worker',
       'PodDisruptionBudget/minimal-redirector', 'PodDisruptionBudget/minimal-worker',
@@ -64,7 +64,7 @@ describe('objects of a cluster', () => {
         ...(sts.spec.volumeClaimTemplates ?? []).map((v: Manifest) => v.metadata.name),
       ]);
       for (const c of containers(sts)) for (const m of c.volumeMounts) expect(declared).toContain(m.name);
-      expect(sts.spec.template.spec.volumes.find((v: Manifest) => v.name === 'config').configMap.name).toBe('minimal-config');
+      expect(sts.spec.template.spec.volumes.find((v: Manifest) => v.name === 'config').configMap.name).toBe(`minimal-config-${s.cluster.configHash.slice(0, 10)}`);
     }
   });
 
@@ -136,6 +136,23 @@ describe('objects of a cluster', () => {
     expect(base).toMatch(/^[0-9a-f]{16}$/);
     expect(hash({ ...minimal, xrootd: { http: true } })).not.toBe(base);
     expect(hash({ ...minimal, worker: { ...minimal.worker, replicas: 5 } })).toBe(base);
+  });
+
+  test('each configuration is its own immutable ConfigMap, named by its content and mounted by the templates of its revision', () => {
+    const configOf = (props: Parameters<typeof synth>[0]) => {
+      const out = synth(props);
+      const cm = out.all('ConfigMap')[0];
+      const mounted = out.all('StatefulSet').map((sts) => sts.spec.template.spec.volumes.find((v: Manifest) => v.name === 'config').configMap.name);
+      return { name: cm.metadata.name, immutable: cm.immutable, mounted };
+    };
+    const base = configOf(minimal);
+    expect(base.immutable).toBe(true);
+    expect(base.name).toMatch(/^minimal-config-[0-9a-f]{10}$/);
+    expect(new Set(base.mounted)).toEqual(new Set([base.name]));
+    const changed = configOf({ ...minimal, xrootd: { http: true } });
+    expect(changed.name).not.toBe(base.name);
+    expect(new Set(changed.mounted)).toEqual(new Set([changed.name]));
+    expect(configOf({ ...minimal, worker: { ...minimal.worker, replicas: 5 } }).name).toBe(base.name);
   });
 
   test('client Service, disruption budgets and network policy', () => {

@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { type Chart, Testing } from 'cdk8s';
 import { xrootdCrd, xrootdVersionCrd } from '../../constructs/index.js';
 import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
 import { applySchema, type SpecIssue } from '../../constructs/spec/validate.js';

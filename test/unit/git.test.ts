@@ -110,4 +110,7 @@ test('the example source in examples/git-source is valid', () => {
   const docs = parseAllDocuments(readFileSync(join(repoRoot(), 'examples/git-source/source.yaml'), 'utf8')).map((d) => d.toJS());
   const source = docs.find((d) => d.kind === 'XrootdGitSource');
   expect(resolveGitSourceSpec(source.spec)).toMatchObject({ path: 'clusters', secretRef: { name: docs.find((d) => d.kind === 'Secret').metadata.name } });
+  // The agent may read that Secret, and only it.
+  expect(docs.find((d) => d.kind === 'Role').rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: [source.spec.secretRef.name], verbs: ['get'] }]);
+  expect(docs.find((d) => d.kind === 'RoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'xrootd-k8s-agent', namespace: 'xrootd-system' }]);
 });

@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ApiError, type KubeClient } from '../../src/kube/client.js';
-import { checkLeaderTimings, LeaderElector } from '../../src/agent/leader.js';
+import { checkLeaderTimings, LeaderElector } from '../../src/kube/leader.js';
 
 const TIMINGS = { leaseSeconds: 0.6, renewDeadlineSeconds: 0.4, retryPeriodSeconds: 0.05 };
 const lease = (holder: string, renewTime: string) => ({

@@ -4,7 +4,7 @@ import { DIRECTIVE_LINE } from '../../constructs/spec/directives.js';
 import { generatedFiles } from '../../constructs/spec/generated-files.js';
 import { toOpenApi } from '../../constructs/spec/openapi.js';
 import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
-import { applySchema, type SpecIssue } from '../../constructs/spec/validate.js';
+import { applySchema, characters, re2, type SpecIssue } from '../../constructs/spec/validate.js';
 
 function messagesOf(props: Record<string, unknown>): string[] {
   try {
@@ -143,5 +143,27 @@ describe('one source of truth', () => {
     expect(directive['x-kubernetes-validations'][0].rule).toMatch(/^!self\.matches\('\^\(\(all\|xrd\|cms\|olb\|odc\)\\\\\.adminpath\|/);
     expect(directive.pattern).toBe(DIRECTIVE_LINE.regex);
     expect(api.properties.scheduling.properties.affinity['x-kubernetes-preserve-unknown-fields']).toBe(true);
+  });
+});
+
+describe('patterns and lengths as the API server reads them', () => {
+  test('re2(): `.` stops only at a newline, `\\s` is ASCII, matching is by code point', () => {
+    expect(re2('^.$').test('\r')).toBe(true);
+    expect(re2('^.$').test('\u2028')).toBe(true);
+    expect(re2('^.$').test('\n')).toBe(false);
+    expect(re2('^.$').test('😀')).toBe(true);
+    expect(re2('^[^\\s]+$').test('a\u00a0b')).toBe(true);
+    expect(re2('^\\S+$').test('a\u00a0b')).toBe(true);
+    expect(re2('^[^\\s]+$').test('a\tb')).toBe(false);
+    expect(re2('^[^\\s\\p{Z}\\p{Cc}\\p{Cf}]+$').test('a\u00a0b')).toBe(false);
+    expect(re2('^[^\\s\\p{Z}\\p{Cc}\\p{Cf}]+$').test('a\ufeffb')).toBe(false);
+    expect(re2('^\\x{263a}$').test('☺')).toBe(true);
+    expect(re2('^[]a]+$').test(']a')).toBe(true);
+  });
+
+  test('lengths count code points, not UTF-16 units', () => {
+    expect(characters('😀😀')).toBe(2);
+    expect('😀😀'.length).toBe(4);
+    expect(characters('é')).toBe(1);
   });
 });

@@ -10,8 +10,8 @@
  * one may hold the lease.
  */
 import { performance } from 'node:perf_hooks';
-import { ApiError, type KubeClient } from '../kube/client.js';
-import { collectionPath, kindInfo, objectPath } from '../kube/kinds.js';
+import { ApiError, type KubeClient } from './client.js';
+import { collectionPath, kindInfo, objectPath } from './kinds.js';
 
 interface Lease {
   apiVersion: 'coordination.k8s.io/v1';

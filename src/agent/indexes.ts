@@ -1,0 +1,31 @@
+/**
+ * How the agent's caches are indexed and how objects map to queue keys:
+ * children by the uid of the Xrootd that controls them, pods by the cluster
+ * they belong to, clusters by the Git source that declares them.
+ */
+import { controllerOf, type KubeObject } from '../kube/kinds.js';
+import { GIT_SOURCE_LABEL } from '../../constructs/index.js';
+
+export const CONTROLLER_INDEX = 'controller-uid';
+export const INSTANCE_INDEX = 'instance';
+export const SOURCE_INDEX = 'git-source';
+
+/** `namespace/name`, the key of a queue. */
+export const keyOf = (o: KubeObject): string => `${o.metadata.namespace}/${o.metadata.name}`;
+
+export const byController = (o: KubeObject): string[] => {
+  const uid = controllerOf(o)?.uid;
+  return uid ? [uid] : [];
+};
+
+/** `namespace/cluster` of a pod, from its instance label. */
+export const byInstance = (o: KubeObject): string[] => {
+  const instance = o.metadata.labels?.['app.kubernetes.io/instance'];
+  return instance ? [`${o.metadata.namespace}/${instance}`] : [];
+};
+
+/** `namespace/source` of a cluster a Git source applied. */
+export const bySource = (o: KubeObject): string[] => {
+  const source = o.metadata.labels?.[GIT_SOURCE_LABEL];
+  return source ? [`${o.metadata.namespace}/${source}`] : [];
+};
