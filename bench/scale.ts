@@ -84,8 +84,10 @@ export async function atScale(count = 1000, burst = 100): Promise<void> {
     const burstSeconds = (performance.now() - burstStarted) / 1000;
     watch.stop();
     const per = [...appliedAfter.values()];
+    const after = await agent.metrics();
+    const watchErrors = Object.entries(after).filter(([k]) => k.startsWith('xrootd_agent_watch_errors_total')).reduce((n, [, v]) => n + v, 0);
     console.log(`agent-${count}-burst: ${burst} simultaneous spec changes all applied in ${burstSeconds.toFixed(1)} s; per resource p50 ${percentile(per, 0.5).toFixed(0)} ms, p99 ${percentile(per, 0.99).toFixed(0)} ms; `
-      + `peak RSS over the whole run ${(peakKb / 1024).toFixed(0)} MB (heap capped by the Deployment's NODE_OPTIONS)`);
+      + `peak RSS over the whole run ${(peakKb / 1024).toFixed(0)} MB (heap capped by the Deployment's NODE_OPTIONS); watches broken during the run: ${watchErrors} (target 0)`);
   } finally {
     await agent?.stop();
     client.close();

@@ -3,12 +3,11 @@
  * kubectl) to construct props, with errors named as the resource names them.
  */
 import { directivePolicyIssues, type DirectivePolicy } from './directive-policy.js';
+import { XROOTD_API_VERSION } from './kube/kinds.js';
 import { xrootdSpecSchema } from '../constructs/spec/schema.js';
 import { isPlainObject } from '../constructs/spec/validate.js';
 import { readYamlDocuments } from './yaml-documents.js';
 import { issue, resolveCluster, SpecValidationError, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
-
-export const XROOTD_API_VERSION = 'xrootd.org/v1alpha1';
 
 export interface XrootdResource {
   readonly apiVersion: string;

@@ -14,11 +14,11 @@ import { PRUNABLE_KINDS } from '../apply/applier.js';
 import type { DirectivePolicy } from '../directive-policy.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
-import { controllerOf, type KubeObject } from '../kube/kinds.js';
+import { CATALOG_API_VERSION, controllerOf, objectKey, XROOTD_API_VERSION, type KubeObject } from '../kube/kinds.js';
 import type { LeaderOptions } from '../kube/leader.js';
 import { Manager, type Controller } from '../kube/manager.js';
 import { GitSync, SYNC_REQUEST_ANNOTATION, type GitSourceObject } from './git-sync.js';
-import { CONTROLLER_INDEX, INSTANCE_INDEX, SOURCE_INDEX, byController, byInstance, bySource, keyOf } from './indexes.js';
+import { CONTROLLER_INDEX, INSTANCE_INDEX, SOURCE_INDEX, byController, byInstance, bySource } from './indexes.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Reconciler, type ReconcileOutcome, type XrootdObject, type XrootdVersionObject } from './reconciler.js';
@@ -77,24 +77,24 @@ export class Agent {
       },
     });
     const m = this.manager;
-    this.xrootds = m.informer<XrootdObject>('xrootd.org/v1alpha1', 'Xrootd', { namespace }).addIndex(SOURCE_INDEX, bySource);
-    const versions = m.informer<XrootdVersionObject>('catalog.xrootd.org/v1alpha1', 'XrootdVersion');
+    this.xrootds = m.informer<XrootdObject>(XROOTD_API_VERSION, 'Xrootd', { namespace }).addIndex(SOURCE_INDEX, bySource);
+    const versions = m.informer<XrootdVersionObject>(CATALOG_API_VERSION, 'XrootdVersion');
     const children = new Map<string, Informer>(PRUNABLE_KINDS.map((k) => [k.kind,
       m.informer(k.apiVersion, k.kind, { namespace, labelSelector: INVENTORY_LABEL }).addIndex(CONTROLLER_INDEX, byController)]));
     const pods = m.informer<PodObject>('v1', 'Pod', { namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}` })
       .addIndex(INSTANCE_INDEX, byInstance);
-    this.gitSources = m.informer<GitSourceObject>('xrootd.org/v1alpha1', 'XrootdGitSource', { namespace });
+    this.gitSources = m.informer<GitSourceObject>(XROOTD_API_VERSION, 'XrootdGitSource', { namespace });
     this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions, children, pods }, this.log, this.metrics, opts.extraDirectives);
     this.gitSync = new GitSync(client, { sources: this.gitSources, xrootds: this.xrootds, catalog: () => this.reconciler.catalog(), directives: opts.extraDirectives ?? 'all' }, this.log, this.metrics,
       opts.gitCacheDir ?? join(tmpdir(), 'xrootd-k8s-git'));
 
-    const allClusters = () => this.xrootds.list().map(keyOf);
+    const allClusters = () => this.xrootds.list().map(objectKey);
     this.clusters = m.add({
       name: 'xrootd',
       concurrency: opts.concurrency ?? 4,
       allKeys: allClusters,
       watches: [
-        { informer: this.xrootds, keys: (x) => [keyOf(x)] },
+        { informer: this.xrootds, keys: (x) => [objectKey(x)] },
         // A catalog change can change any cluster's image or rendering.
         { informer: versions, keys: () => (m.synced ? allClusters() : []) },
         // Pod readiness gates rollouts; pods are owned by StatefulSets, so they map by their instance label.
@@ -114,7 +114,7 @@ export class Agent {
       name: 'xrootdgitsource',
       concurrency: 2,
       baseDelayMs: 2000,
-      allKeys: () => this.gitSources.list().map(keyOf),
+      allKeys: () => this.gitSources.list().map(objectKey),
       watches: [
         { informer: this.gitSources, keys: (g, event) => this.sourceKeys(g, event) },
         // A Git-sourced cluster deleted by hand comes back at once.
@@ -134,7 +134,7 @@ export class Agent {
 
   /** A new spec or a sync request queues a source; its own status writes do not. */
   private sourceKeys(g: GitSourceObject, event: string): string[] {
-    const key = keyOf(g);
+    const key = objectKey(g);
     if (event === 'deleted') {
       this.sourceSeen.delete(key);
       this.gitSync.forget(g);

@@ -4,7 +4,7 @@
  * timestamps, and a write only when something really changed.
  */
 import type { XrootdCondition } from '../../constructs/index.js';
-import { isSubset } from '../apply/drift.js';
+import { isSubset } from '../json.js';
 import type { KubeClient } from '../kube/client.js';
 import { objectPath, refOf, type KubeObject } from '../kube/kinds.js';
 import { mergePatch } from '../kube/merge-patch.js';

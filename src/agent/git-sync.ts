@@ -14,7 +14,7 @@ import { GIT_SOURCE_LABEL, resolveGitSourceSpec, SpecValidationError, type Resol
 import { Applier, summarize, type ApplyResult } from '../apply/applier.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
-import { controllerOf, objectPath, refOf, type KubeObject } from '../kube/kinds.js';
+import { controllerOf, objectKey, objectPath, refOf, type KubeObject } from '../kube/kinds.js';
 import type { DirectivePolicy } from '../directive-policy.js';
 import { loadCommit } from '../git/load.js';
 import { GitError, GitRepository, type GitCredentials } from '../git/repository.js';
@@ -23,7 +23,7 @@ import { condition, writeStatus } from './conditions.js';
 import { recordEvent } from './events.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import { keyOf, SOURCE_INDEX } from './indexes.js';
+import { SOURCE_INDEX } from './indexes.js';
 import type { XrootdObject } from './reconciler.js';
 
 /** The file in the repository an Xrootd resource comes from. */
@@ -195,7 +195,7 @@ export class GitSync {
   /** Clusters this source applied before that the path no longer declares. */
   private async prune(source: GitSourceObject, desired: readonly KubeObject[]): Promise<ApplyResult[]> {
     const keep = new Set(desired.map((d) => d.metadata.name));
-    const gone = this.caches.xrootds.byIndex(SOURCE_INDEX, keyOf(source))
+    const gone = this.caches.xrootds.byIndex(SOURCE_INDEX, objectKey(source))
       .filter((x) => controllerOf(x)?.uid === source.metadata.uid && !keep.has(x.metadata.name) && !x.metadata.deletionTimestamp);
     const results: ApplyResult[] = [];
     for (const x of gone) {

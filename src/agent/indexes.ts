@@ -10,9 +10,6 @@ export const CONTROLLER_INDEX = 'controller-uid';
 export const INSTANCE_INDEX = 'instance';
 export const SOURCE_INDEX = 'git-source';
 
-/** `namespace/name`, the key of a queue. */
-export const keyOf = (o: KubeObject): string => `${o.metadata.namespace}/${o.metadata.name}`;
-
 export const byController = (o: KubeObject): string[] => {
   const uid = controllerOf(o)?.uid;
   return uid ? [uid] : [];

@@ -4,7 +4,7 @@
  * template differs from the live one.
  */
 import { ROLES, type ClusterModel, type ResolvedXrootdSpec, type Role } from '../../constructs/index.js';
-import { isSubset } from '../apply/drift.js';
+import { isSubset } from '../json.js';
 import type { KubeObject } from '../kube/kinds.js';
 import type { PodView, RolloutPolicy, RoleView } from './rollout.js';
 import type { StatefulSetView } from './status.js';

@@ -8,9 +8,9 @@ import { downgradeRefusal, INVENTORY_LABEL, ROLES, SpecValidationError, VersionC
 import { Applier, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
-import { collectionPath, controllerOf, kindInfo, objectPath, refOf, type KubeObject, type OwnerReference } from '../kube/kinds.js';
+import { collectionPath, controllerOf, kindInfo, objectKey, objectPath, refOf, XROOTD_API_VERSION, type KubeObject, type OwnerReference } from '../kube/kinds.js';
 import type { Informer } from '../kube/informer.js';
-import { propsOf, toResourceIssue, XROOTD_API_VERSION, type XrootdResource } from '../resources.js';
+import { propsOf, toResourceIssue, type XrootdResource } from '../resources.js';
 import { synthesizeCluster } from '../synthesize.js';
 import { recordEvent } from './events.js';
 import type { Logger } from './log.js';
@@ -19,7 +19,7 @@ import { computeStatus, type Failure, type StatefulSetView } from './status.js';
 import { writeStatus } from './conditions.js';
 import { observeRoles, policyOf, type PodObject } from './observe.js';
 import { retainedConfigMaps } from './config-retention.js';
-import { CONTROLLER_INDEX, INSTANCE_INDEX, keyOf } from './indexes.js';
+import { CONTROLLER_INDEX, INSTANCE_INDEX } from './indexes.js';
 import { planRollout, withPartitions, type RoleView, type RolloutDecision, type RolloutState } from './rollout.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
@@ -128,7 +128,7 @@ export class Reconciler {
     if (rolledBack || planned.rollout.phase !== 'Stuck' || !planned.model.spec.upgrade.autoRollback || !lastReady) return { ...planned, rolledBack };
     const back = this.planFor(cr, propsWith(lastReady));
     const rollback = { generation: cr.metadata.generation, fromVersion: planned.model.spec.version, toVersion: back.model.spec.version, stuckPod: planned.rollout.stuckPod, at: new Date().toISOString() };
-    this.log.warn('rolling back', { cluster: keyOf(cr), ...rollback });
+    this.log.warn('rolling back', { cluster: objectKey(cr), ...rollback });
     return { ...back, rolledBack: rollback };
   }
 
@@ -139,7 +139,7 @@ export class Reconciler {
     const refused = downgradeRefusal(new VersionCatalog(props.catalog), cr.status?.currentVersion, model.spec.version);
     if (refused && !model.spec.upgrade.force) throw new RefusedError(`spec.version ${refused}`);
     const namespace = cr.metadata.namespace!;
-    const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, keyOf(cr)) ?? [];
+    const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [];
     const roles = observeRoles(model, synthesized.objects, (role) => this.liveStatefulSet(namespace, model.names.statefulSet(role)), pods);
     // Only what the planner remembers; phase and message are recomputed every time.
     const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
@@ -163,7 +163,7 @@ export class Reconciler {
    */
   private async applyPlan(cr: XrootdObject, plan: Plan, desired: KubeObject[]): Promise<ApplyResult[]> {
     const results = await this.applier.apply(desired, { live: (o) => this.live(o) });
-    const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, keyOf(cr)) ?? [];
+    const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [];
     const retained = retainedConfigMaps(plan.roles, pods);
     const inventory = this.inventory(cr).filter((o) => !(o.kind === 'ConfigMap' && (retained === 'all' || retained.has(o.metadata.name))));
     results.push(...await this.applier.prune(desired, inventory));
@@ -184,7 +184,7 @@ export class Reconciler {
   /** Phase 5: status and Events, written only when they change. */
   private async report(cr: XrootdObject, status: XrootdStatus, changed: ApplyResult[]): Promise<boolean> {
     const statusWritten = await writeStatus(this.client, cr, status);
-    if (statusWritten) this.log.debug('status changed', { cluster: keyOf(cr), before: cr.status, after: status });
+    if (statusWritten) this.log.debug('status changed', { cluster: objectKey(cr), before: cr.status, after: status });
     if (statusWritten || changed.length) await this.announce(cr, cr.status, status, changed);
     return statusWritten;
   }

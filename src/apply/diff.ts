@@ -5,7 +5,8 @@
  */
 import type { KubeObject } from '../kube/kinds.js';
 import { refKey, refOf } from '../kube/kinds.js';
-import { canonicalJson, isUpToDate, withAppliedHash } from './drift.js';
+import { canonicalJson } from '../json.js';
+import { isUpToDate, withAppliedHash } from './drift.js';
 import type { Applier, LiveLookup } from './applier.js';
 
 export interface FieldChange { readonly path: string; readonly from?: unknown; readonly to?: unknown }

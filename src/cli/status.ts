@@ -5,7 +5,7 @@
  */
 import type { XrootdStatus } from '../../constructs/index.js';
 import { KubeClient } from '../kube/client.js';
-import { collectionPath, kindInfo, objectPath } from '../kube/kinds.js';
+import { collectionPath, kindInfo, objectPath, XROOTD_API_VERSION } from '../kube/kinds.js';
 
 export const STATUS_EXIT = { ready: 0, degraded: 1, failed: 3, progressing: 4 } as const;
 
@@ -54,7 +54,7 @@ function verdict(x: XrootdView): number {
 
 export async function statusCommand(name: string, opts: { kubeconfig?: string; namespace: string; output: string; watch: boolean; timeout: string }): Promise<number> {
   const client = KubeClient.load(opts.kubeconfig);
-  const kind = kindInfo('xrootd.org/v1alpha1', 'Xrootd');
+  const kind = kindInfo(XROOTD_API_VERSION, 'Xrootd');
   const print = (x: XrootdView) => {
     if (opts.output === 'json') console.log(JSON.stringify({ name: x.metadata.name, namespace: x.metadata.namespace, generation: x.metadata.generation, status: x.status ?? {} }));
     else process.stdout.write(`${opts.watch && process.stdout.isTTY ? '\x1b[2J\x1b[H' : ''}${formatStatus(x)}\n${opts.watch && !process.stdout.isTTY ? '\n' : ''}`);

@@ -6,7 +6,7 @@
 import type { XrootdGitSourceStatus } from '../../constructs/index.js';
 import { SYNC_REQUEST_ANNOTATION } from '../agent/git-sync.js';
 import { ApiError, KubeClient } from '../kube/client.js';
-import { objectPath } from '../kube/kinds.js';
+import { objectPath, XROOTD_API_VERSION } from '../kube/kinds.js';
 
 export const SYNC_EXIT = { applied: 0, refused: 1, failed: 3, timeout: 4 } as const;
 
@@ -14,7 +14,7 @@ interface SourceView { metadata: { generation?: number }; status?: XrootdGitSour
 
 export async function syncCommand(name: string, opts: { kubeconfig?: string; namespace: string; wait: boolean; timeout: string }): Promise<number> {
   const client = KubeClient.load(opts.kubeconfig);
-  const path = objectPath({ apiVersion: 'xrootd.org/v1alpha1', kind: 'XrootdGitSource', namespace: opts.namespace, name });
+  const path = objectPath({ apiVersion: XROOTD_API_VERSION, kind: 'XrootdGitSource', namespace: opts.namespace, name });
   const requested = new Date().toISOString();
   try {
     await client.request('PATCH', path, { contentType: 'application/merge-patch+json', body: { metadata: { annotations: { [SYNC_REQUEST_ANNOTATION]: requested } } } });

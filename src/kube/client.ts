@@ -147,11 +147,12 @@ export class KubeClient {
     }
   }
 
-  private send(method: string, url: URL, options: RequestOptions, payload?: string, deadlineMs?: number, signal?: AbortSignal): Promise<IncomingMessage> {
+  /** `idleMs`: how long the connection may stay silent before it is given up. */
+  private send(method: string, url: URL, options: RequestOptions, payload?: string, deadlineMs?: number, signal?: AbortSignal, idleMs = 60_000): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { ...options, method }, resolve);
       req.on('error', reject);
-      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${url.pathname}: no answer in 60 s`)));
+      req.setTimeout(idleMs, () => req.destroy(new Error(`${method} ${url.pathname}: nothing received in ${idleMs / 1000} s`)));
       if (deadlineMs !== undefined) {
         // An absolute deadline for the whole answer (the socket timeout above only measures idleness).
         const deadline = setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer in ${deadlineMs} ms`)), deadlineMs);
@@ -174,7 +175,11 @@ export class KubeClient {
     const url = this.url(path, { ...query, watch: true, allowWatchBookmarks: true });
     // A watch holds its connection for minutes: keep it off the shared keep-alive pool.
     const agent = new Agent({ keepAlive: false, ...this.tlsOptions() });
-    const res = await this.send('GET', url, { ...base, agent, headers: { ...(base.headers as Record<string, string>), Accept: 'application/json' } });
+    // A quiet collection sends nothing for minutes: the watch may stay silent until the server's own
+    // timeout, and a little longer before we take the connection for dead.
+    const timeoutSeconds = Number(query.timeoutSeconds ?? 0);
+    const idleMs = timeoutSeconds > 0 ? (timeoutSeconds + 30) * 1000 : 60_000;
+    const res = await this.send('GET', url, { ...base, agent, headers: { ...(base.headers as Record<string, string>), Accept: 'application/json' } }, undefined, undefined, undefined, idleMs);
     if ((res.statusCode ?? 0) >= 400) {
       const text = await readAll(res);
       const status = safeJson(text) as { reason?: string; message?: string } | undefined;

@@ -10,7 +10,7 @@
  * handler never stalls the watch stream.
  */
 import { ApiError, type KubeClient, type WatchEvent, type WatchHandle } from './client.js';
-import { collectionPath, type KindInfo, type KubeObject } from './kinds.js';
+import { collectionPath, objectKey, type KindInfo, type KubeObject } from './kinds.js';
 
 export type InformerEvent = 'added' | 'modified' | 'deleted';
 
@@ -29,8 +29,6 @@ export type IndexFunc<T> = (o: T) => readonly string[];
 
 const DEFAULT_WATCH_SECONDS = 300;
 const DEFAULT_PAGE_SIZE = 500;
-
-export const objectKey = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** What the cache keeps: managedFields are most of an object's bytes and nothing here reads them. */
 function slim<T extends KubeObject>(o: T): T {

@@ -3,12 +3,17 @@
  * table, not discovery: the agent touches only these, and a missing kind is a
  * programming error, not something to look up at run time.
  */
+import { API_VERSION, CATALOG_GROUP, XROOTD_GROUP } from '../../constructs/index.js';
 export interface KindInfo {
   readonly apiVersion: string;
   readonly kind: string;
   readonly plural: string;
   readonly namespaced: boolean;
 }
+
+/** Our API groups' versions, as the CRDs serve them. */
+export const XROOTD_API_VERSION = `${XROOTD_GROUP}/${API_VERSION}`;
+export const CATALOG_API_VERSION = `${CATALOG_GROUP}/${API_VERSION}`;
 
 const KINDS: readonly KindInfo[] = [
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
@@ -29,9 +34,9 @@ const KINDS: readonly KindInfo[] = [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true },
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false },
-  { apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', plural: 'xrootds', namespaced: true },
-  { apiVersion: 'xrootd.org/v1alpha1', kind: 'XrootdGitSource', plural: 'xrootdgitsources', namespaced: true },
-  { apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', plural: 'xrootdversions', namespaced: false },
+  { apiVersion: XROOTD_API_VERSION, kind: 'Xrootd', plural: 'xrootds', namespaced: true },
+  { apiVersion: XROOTD_API_VERSION, kind: 'XrootdGitSource', plural: 'xrootdgitsources', namespaced: true },
+  { apiVersion: CATALOG_API_VERSION, kind: 'XrootdVersion', plural: 'xrootdversions', namespaced: false },
 ];
 
 export function kindInfo(apiVersion: string, kind: string): KindInfo {
@@ -54,7 +59,10 @@ export function objectPath(ref: ObjectRef): string {
   return `${collectionPath(k, ref.namespace)}/${encodeURIComponent(ref.name)}`;
 }
 
-/** `Kind/namespace/name`, the key objects are known by in logs, diffs and caches. */
+/** `namespace/name` (`/name` when cluster-scoped): the key of caches and work queues. */
+export const objectKey = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** `Kind/namespace/name`, the key objects are known by in logs and diffs. */
 export function refKey(ref: ObjectRef): string {
   return `${ref.kind}/${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }

@@ -90,7 +90,7 @@ export class ControlPlane {
     this.spawn('kube-apiserver', [
       `--audit-policy-file=${join(d, 'audit-policy.yaml')}`, `--audit-log-path=${join(d, 'audit.log')}`, '--audit-log-format=json',
       `--etcd-servers=http://127.0.0.1:${etcdClient}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`, `--cert-dir=${join(d, 'certs')}`, '--service-cluster-ip-range=10.0.0.0/24',
+      `--secure-port=${apiPort}`, `--cert-dir=${join(d, 'certs')}`, '--service-cluster-ip-range=10.0.0.0/16',
       '--service-account-issuer=https://kubernetes.default.svc', `--service-account-key-file=${join(d, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(d, 'sa.key')}`, `--token-auth-file=${join(d, 'tokens.csv')}`,
       '--authorization-mode=RBAC', '--allow-privileged=true', '--enable-admission-plugins=PodSecurity,DefaultStorageClass',

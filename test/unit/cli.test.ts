@@ -108,6 +108,17 @@ test('synth into a directory that cannot be made is a clear error (exit 2)', () 
   expect(r.out.trim()).toMatch(/^cannot write .*not-a-dir\/sub\/xrootd-minimal\.k8s\.yaml: ENOTDIR$/);
 });
 
+test('a bug (here: a fault injected into the runtime) is exit 70 and one line to report, the stack only with XRD_K8S_DEBUG', () => {
+  // Preloaded into the CLI's process: the library's defaulting (structuredClone) fails as a bug would.
+  const fault = file('fault.mjs', "globalThis.structuredClone = () => { throw new TypeError('injected fault'); };\n");
+  const withFault = (env: NodeJS.ProcessEnv) => run([process.execPath, '--import', fault, join(root, 'build/src/cli/main.js'), 'validate', join(root, 'examples/resources/minimal.yaml')], env, 60000);
+  const r = withFault(process.env);
+  expect(r).toEqual({ code: 70, out: 'xrootd-k8s: internal error (please report it): TypeError: injected fault\n' });
+  const debug = withFault({ ...process.env, XRD_K8S_DEBUG: '1' });
+  expect(debug.code).toBe(70);
+  expect(debug.out).toMatch(/\n\s+at /);
+});
+
 test('--help and unknown commands', () => {
   const help = cli('--help');
   expect(help.code).toBe(0);
