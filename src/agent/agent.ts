@@ -23,6 +23,9 @@ import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Reconciler, type ReconcileOutcome, type XrootdObject, type XrootdVersionObject } from './reconciler.js';
 
+/** Clusters reconciled at once: a reconcile spends most of its time waiting for the API server. */
+export const DEFAULT_CONCURRENCY = 8;
+
 export interface AgentOptions {
   /** Watch one namespace only (namespaced RBAC); all namespaces when absent. */
   readonly namespace?: string;
@@ -91,7 +94,7 @@ export class Agent {
     const allClusters = () => this.xrootds.list().map(objectKey);
     this.clusters = m.add({
       name: 'xrootd',
-      concurrency: opts.concurrency ?? 4,
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
       allKeys: allClusters,
       watches: [
         { informer: this.xrootds, keys: (x) => [objectKey(x)] },

@@ -1,5 +1,6 @@
 /** `agent`: runs the controller until SIGTERM or SIGINT, then shuts down gracefully. */
 import { Agent } from '../agent/agent.js';
+export { DEFAULT_CONCURRENCY } from '../agent/agent.js';
 import { Logger, type Level } from '../agent/log.js';
 import { parseDirectivePolicy, type DirectivePolicy } from '../directive-policy.js';
 import { checkLeaderTimings } from '../kube/leader.js';
@@ -19,6 +20,7 @@ export interface AgentCommandOptions {
   leaseDuration: string;
   renewDeadline: string;
   retryPeriod: string;
+  concurrency: string;
 }
 
 export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
@@ -27,6 +29,7 @@ export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
   try {
     extraDirectives = parseDirectivePolicy(opts.extraDirectives);
     checkLeaderTimings(leaderTimings);
+    if (!/^[1-9][0-9]{0,2}$/.test(opts.concurrency)) throw new Error(`--concurrency must be a whole number from 1 to 999, got ${opts.concurrency}`);
   } catch (e) {
     console.error((e as Error).message);
     return 2;
@@ -43,6 +46,7 @@ export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
     gitCacheDir: opts.gitCacheDir,
     extraDirectives,
     leaderTimings,
+    concurrency: Number(opts.concurrency),
     log,
   });
   const stopped = new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@ import { Command, CommanderError } from 'commander';
 import { validateCommand } from './validate.js';
 import { synthCommand } from './synth.js';
 import { applyCommand, diffCommand } from './cluster.js';
-import { agentCommand } from './agent.js';
+import { agentCommand, DEFAULT_CONCURRENCY } from './agent.js';
 import { statusCommand } from './status.js';
 import { syncCommand } from './sync.js';
 
@@ -74,6 +74,7 @@ program.command('agent')
   .option('--lease-duration <seconds>', 'leader election: how long standbys wait after they last saw the Lease change before taking it', '15')
   .option('--renew-deadline <seconds>', 'leader election: the leader stops leading (writes refused, queues hold) when it has not renewed for this long; shorter than the lease', '10')
   .option('--retry-period <seconds>', 'leader election: time between attempts to acquire or renew the Lease', '2')
+  .option('--concurrency <n>', 'clusters reconciled at once (each waits on the API server most of its time)', String(DEFAULT_CONCURRENCY))
   .option('--extra-directives <policy>', 'which extraDirectives clusters may carry: all, none, or a comma-separated list of directive names such as xrootd.trace,ofs.trace (docs/agent.md, security model)', 'all')
   .action(async (opts) => { process.exitCode = await agentCommand(opts); });
 
