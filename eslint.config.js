@@ -4,7 +4,7 @@ import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['build/**', 'dist/**', 'imports/**', 'node_modules/**', 'constructs/spec/types.generated.ts'] },
+  { ignores: ['build/**', 'lib/**', 'dist/**', 'imports/**', 'node_modules/**', 'constructs/spec/types.generated.ts'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
