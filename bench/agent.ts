@@ -15,7 +15,8 @@ import { Logger } from '../src/agent/log.js';
 import type { ReconcileOutcome } from '../src/agent/reconciler.js';
 import { inStages } from '../src/apply/stages.js';
 import { KubeClient } from '../src/kube/client.js';
-import { objectPath, refOf, type KubeObject } from '../src/kube/kinds.js';
+import type { KubeObject } from '../src/kube/kinds.js';
+import { Applier } from '../src/apply/applier.js';
 import { synthesizeCluster } from '../src/synthesize.js';
 import { AgentProcess } from '../test/helpers/agent.js';
 import { ControlPlane, createNamespace } from '../test/helpers/control-plane.js';
@@ -122,11 +123,8 @@ export async function latencyAndNoop(runs = 10): Promise<void> {
 
 /** Server-side applies `objects` as the agent orders them (stages), every object sent. */
 async function applyFloor(client: KubeClient, objects: KubeObject[]): Promise<void> {
-  for (const stage of inStages(objects)) {
-    await Promise.all(stage.map((o) => client.request('PATCH', objectPath(refOf(o)), {
-      body: o, contentType: 'application/apply-patch+yaml', query: { fieldManager: 'floor', force: true },
-    })));
-  }
+  const applier = new Applier(client);
+  for (const stage of inStages(objects)) await Promise.all(stage.map((o) => applier.serverSideApply(o, { fieldManager: 'floor' })));
 }
 
 /**

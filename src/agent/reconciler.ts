@@ -18,7 +18,7 @@ import type { Metrics } from './metrics.js';
 import { computeStatus, type Failure, type StatefulSetView } from './status.js';
 import { writeStatus } from './conditions.js';
 import { observeRoles, policyOf, type PodObject } from './observe.js';
-import { retainedConfigMaps } from './config-retention.js';
+import { withoutRetainedConfigMaps } from './config-retention.js';
 import { CONTROLLER_INDEX, INSTANCE_INDEX } from './indexes.js';
 import { planRollout, withPartitions, type RoleView, type RolloutDecision, type RolloutState } from './rollout.js';
 
@@ -164,9 +164,7 @@ export class Reconciler {
   private async applyPlan(cr: XrootdObject, plan: Plan, desired: KubeObject[]): Promise<ApplyResult[]> {
     const results = await this.applier.apply(desired, { live: (o) => this.live(o) });
     const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [];
-    const retained = retainedConfigMaps(plan.roles, pods);
-    const inventory = this.inventory(cr).filter((o) => !(o.kind === 'ConfigMap' && (retained === 'all' || retained.has(o.metadata.name))));
-    results.push(...await this.applier.prune(desired, inventory));
+    results.push(...await this.applier.prune(desired, withoutRetainedConfigMaps(this.inventory(cr), plan.roles, pods)));
     for (const pod of plan.rollout.deletePods) await this.deleteStuckPod(cr, pod);
     return results;
   }

@@ -4,7 +4,7 @@
  * resource (the agent's) are left to the agent.
  */
 import { INVENTORY_LABEL, MANAGED_BY, type ClusterModel } from '../../constructs/index.js';
-import { retainedConfigMaps } from '../agent/config-retention.js';
+import { withoutRetainedConfigMaps } from '../agent/config-retention.js';
 import { observeRoles } from '../agent/observe.js';
 import { Applier, type ApplyResult, type LiveLookup } from '../apply/applier.js';
 import { diffObjects, formatDiff, type ObjectDiff } from '../apply/diff.js';
@@ -50,10 +50,8 @@ async function live(applier: Applier, plan: ClusterPlan): Promise<{ lookup: Live
   const pods = await applier.list(kindInfo('v1', 'Pod'), plan.namespace, selector);
   const m = plan.model;
   const roles = observeRoles(m, plan.desired, (role) => byKey.get(refKey({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: m.namespace, name: m.names.statefulSet(role) })), pods);
-  const retained = retainedConfigMaps(roles, pods);
   const keep = new Set(plan.desired.map((d) => refKey(refOf(d))));
-  const prunable = inventory.filter((o) => !controllerOf(o) && !keep.has(refKey(refOf(o)))
-    && !(o.kind === 'ConfigMap' && (retained === 'all' || retained.has(o.metadata.name))));
+  const prunable = withoutRetainedConfigMaps(inventory, roles, pods).filter((o) => !controllerOf(o) && !keep.has(refKey(refOf(o))));
   return { lookup: (o) => byKey.get(refKey(refOf(o))), prunable };
 }
 

@@ -3,7 +3,7 @@
  * table, not discovery: the agent touches only these, and a missing kind is a
  * programming error, not something to look up at run time.
  */
-import { API_VERSION, CATALOG_GROUP, XROOTD_GROUP } from '../../constructs/index.js';
+import { API_VERSION, CATALOG_GROUP, XROOTD_GROUP } from '../../constructs/crds.js';
 export interface KindInfo {
   readonly apiVersion: string;
   readonly kind: string;

@@ -42,9 +42,7 @@ export class Controller {
     this.queue = new WorkQueue(async (key, signal) => {
       const result = await spec.reconcile(key, signal);
       if (result?.requeueAfterMs !== undefined && !signal.aborted) this.queue.addAfter(key, result.requeueAfterMs);
-    }, spec, spec.onError);
-    // Nothing runs until the manager says this replica leads.
-    void this.queue.stop();
+    }, { ...spec, startStopped: true }, spec.onError); // nothing runs until the manager says this replica leads
   }
 
   enqueueAll(): void {

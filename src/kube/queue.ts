@@ -12,6 +12,8 @@ export interface QueueOptions {
   readonly concurrency?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** Take no work until `start()` (a controller's queue waits for leadership). */
+  readonly startStopped?: boolean;
 }
 
 export type QueueHandler = (key: string, signal: AbortSignal) => Promise<void>;
@@ -25,11 +27,13 @@ export class WorkQueue {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly settled = new Map<string, Promise<void>>();
   private running = 0;
-  private stopped = false;
+  private stopped: boolean;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly handle: QueueHandler, private readonly opts: QueueOptions = {},
-    private readonly onError: (key: string, e: unknown, retryInMs: number) => void = () => {}) {}
+    private readonly onError: (key: string, e: unknown, retryInMs: number) => void = () => {}) {
+    this.stopped = opts.startStopped ?? false;
+  }
 
   /** Keys waiting, in flight, or waiting for a retry. */
   get depth(): number {
