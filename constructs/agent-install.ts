@@ -9,7 +9,10 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { CATALOG_GROUP, XROOTD_GROUP } from './crds.js';
 import { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY } from './labels.js';
+import { isNamespaceName, isObjectName } from './names.js';
 import { DIRECTIVE_NAME } from './spec/directives.js';
+import { SPACE_OR_CONTROL } from './spec/dsl.js';
+import { issue, re2, SpecValidationError, type SpecIssue } from './spec/validate.js';
 
 export const AGENT_IMAGE_REPOSITORY = 'ghcr.io/xrootd-k8s/agent';
 export const AGENT_HTTP_PORT = 8080;
@@ -95,6 +98,7 @@ export function agentRules(): k8s.PolicyRule[] {
 export class XrootdAgent extends Construct {
   constructor(scope: Construct, id: string, props: XrootdAgentProps = {}) {
     super(scope, id);
+    checkAgentProps(props);
     const namespace = props.namespace ?? 'xrootd-system';
     const name = 'xrootd-k8s-agent';
     const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/managed-by': MANAGED_BY };
@@ -201,6 +205,27 @@ export class XrootdAgent extends Construct {
       spec: { selector, ports: [{ name: 'http', port: AGENT_HTTP_PORT, targetPort: http, protocol: 'TCP' }] },
     });
   }
+}
+
+/**
+ * The props end up in names, a CEL expression (the admission policy's user name) and the
+ * Deployment: each is checked against Kubernetes' own rule, every broken one named.
+ */
+function checkAgentProps(props: XrootdAgentProps): void {
+  const issues: SpecIssue[] = [];
+  for (const field of ['namespace', 'watchNamespace'] as const) {
+    if (props[field] !== undefined && !isNamespaceName(props[field])) issues.push(issue(field, 'must be a namespace name (lower-case letters, digits and "-", at most 63)', props[field]));
+  }
+  (props.gitCredentials ?? []).forEach((c, i) => {
+    if (!isNamespaceName(c?.namespace)) issues.push(issue(`gitCredentials[${i}].namespace`, 'must be a namespace name (lower-case letters, digits and "-", at most 63)', c?.namespace));
+    if (!isObjectName(c?.secretName)) issues.push(issue(`gitCredentials[${i}].secretName`, 'must be a Secret name (lower-case letters, digits, "-" and ".", at most 253)', c?.secretName));
+  });
+  for (const field of ['image', 'version'] as const) {
+    const v = props[field];
+    if (v !== undefined && (typeof v !== 'string' || !re2(`^[^${SPACE_OR_CONTROL}]+$`).test(v))) issues.push(issue(field, 'must be a non-empty string without spaces or control characters', v));
+  }
+  if (props.replicas !== undefined && !(Number.isInteger(props.replicas) && props.replicas >= 1)) issues.push(issue('replicas', 'must be a whole number >= 1', props.replicas));
+  if (issues.length) throw new SpecValidationError(issues, 'XrootdAgent props');
 }
 
 /** The agent's `--extra-directives` argument; none for the default (all). */

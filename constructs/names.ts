@@ -17,6 +17,11 @@ const FQDN_MAX = 253;
 const SUBDOMAIN_MAX = 253;
 const CONFIG_HASH_CHARS = 10;
 
+/** A namespace's name: a DNS-1123 label. */
+export const isNamespaceName = (s: unknown): boolean => typeof s === 'string' && s.length <= LABEL_MAX && DNS_1123_LABEL.test(s);
+/** An object's name, such as a Secret's: a DNS-1123 subdomain. */
+export const isObjectName = (s: unknown): boolean => typeof s === 'string' && s.length <= SUBDOMAIN_MAX && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s);
+
 export class ClusterNames {
   constructor(readonly cluster: string, readonly namespace: string, readonly clusterDomain: string) {}
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { resolveCluster, XrootdAgent } from '../../constructs/index.js';
+import { resolveCluster, SpecValidationError, XrootdAgent } from '../../constructs/index.js';
 import { isUpToDate, withAppliedHash } from '../../src/apply/drift.js';
 import { isSubset } from '../../src/json.js';
 import { fieldChanges } from '../../src/apply/diff.js';
@@ -275,6 +275,25 @@ describe('agent install manifests', () => {
     expect(policy.spec.matchConstraints.resourceRules.every((r: { operations: string[] }) => r.operations.join() === 'DELETE')).toBe(true);
     expect(objects.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding').spec).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
     expect(install({ ownedDeletesPolicy: false }).some((o) => o.kind.startsWith('ValidatingAdmissionPolicy'))).toBe(false);
+  });
+
+  test('hostile install props are refused, each named, before anything reaches a name, the policy\'s CEL or the Deployment', () => {
+    const refusal = (props: Record<string, unknown>): string => {
+      try {
+        install(props);
+      } catch (e) {
+        expect(e).toBeInstanceOf(SpecValidationError);
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refusal({ namespace: "ops' || true || '" })).toMatch(/namespace must be a namespace name .* got "ops' \|\| true \|\| '"/);
+    expect(refusal({ watchNamespace: 'a\nb' })).toContain('watchNamespace must be a namespace name');
+    expect(refusal({ gitCredentials: [{ namespace: 'physics', secretName: 'git\u0000auth' }, null] })).toMatch(/gitCredentials\[0\]\.secretName must be a Secret name[\s\S]*gitCredentials\[1\]\.namespace/);
+    expect(refusal({ image: 'registry.example.org/agent:1 --privileged' })).toContain('image must be a non-empty string without spaces');
+    expect(refusal({ version: '1.0\u2028' })).toContain('version must be a non-empty string');
+    expect(refusal({ replicas: 0 })).toContain('replicas must be a whole number >= 1');
+    expect(refusal({ namespace: 'ops', watchNamespace: 'physics', gitCredentials: [{ namespace: 'physics', secretName: 'git.auth-1' }], replicas: 3 })).toBe('accepted');
   });
 
   test('a platform team limits extra directives through the install: the agent gets --extra-directives', () => {
