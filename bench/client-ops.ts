@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LoopbackCluster, type LoopbackPod } from '../test/conformance/loopback-cluster.js';
-import { run, runAsync, waitFor } from '../test/helpers/processes.js';
+import { run, runAsync } from '../test/helpers/processes.js';
 
 const ROUNDS = 20;
 const PARALLEL_CLIENTS = 8;
@@ -39,13 +39,6 @@ function timed(command: string[]): number {
 
 const copy = (from: string, to: string): string[] => ['xrdcp', '--nopbar', '--force', from, to];
 
-async function waitForServers(c: LoopbackCluster, count: number): Promise<void> {
-  await waitFor(`${count} data servers subscribed`, () => {
-    const map = c.membership(0);
-    return (map.match(/Srv /g) ?? []).length === count ? true : undefined;
-  }, 180000, 1000);
-}
-
 async function measure(workers: number): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'xrd-bench-files-'));
   const small = join(scratch, 'small.bin');
@@ -59,7 +52,7 @@ async function measure(workers: number): Promise<void> {
     name: `ops${workers}`, version: '5.5.3', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: workers },
   });
   try {
-    await waitForServers(c, workers);
+    await c.waitForMembers(workers, 0, 180000);
     console.log(`client-ops ${workers} data servers (${c.of('supervisor').length} supervisors): cluster up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const redirector = c.pod('redirector', 0);
     // The data server measured directly: worker 0 subscribes to the redirector itself.

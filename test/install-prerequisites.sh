@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system programs the tests run when any is missing (Debian): the XRootD
 # daemons and clients (conformance), curl (WebDAV), git and the OpenSSH client (Git
-# sources), and the `xrootd` user Debian's package creates (the daemons refuse root).
+# sources), mmdebstrap, buildah, podman and runc (the images, built and run without a registry),
+# and the `xrootd` user Debian's package creates (the daemons refuse root).
 # Run by `npm test` (pretest) and by .ci/run; a no-op when everything is there.
 # The control plane is built (or taken from its cache) by the tests themselves.
 set -euo pipefail
-programs=(xrootd cmsd xrdcp xrdfs xrdmapc curl git ssh ssh-keygen setpriv)
-packages=(xrootd-server xrootd-client curl git openssh-client)
+programs=(xrootd cmsd xrdcp xrdfs xrdmapc curl git ssh ssh-keygen setpriv mmdebstrap buildah podman runc)
+packages=(xrootd-server xrootd-client curl git openssh-client mmdebstrap buildah podman runc)
 
 complete() {
   local p

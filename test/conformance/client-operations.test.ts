@@ -52,7 +52,7 @@ beforeAll(async () => {
   });
   // Wait only until each manager has its data servers: nothing has been looked up or written yet.
   for (const r of [0, 1]) {
-    await waitFor(`3 data servers subscribed to redirector ${r}`, () => ((c.membership(r).match(/Srv /g) ?? []).length === 3 ? true : undefined), 60000, 500);
+    await c.waitForMembers(3, r);
   }
 }, 120000);
 

@@ -37,22 +37,6 @@ async function withCluster(props: XrootdClusterProps, body: (c: LoopbackCluster)
   }
 }
 
-/** Waits until the redirector's membership lists `count` data servers (lines `Srv ...`). */
-async function waitForMembers(c: LoopbackCluster, count: number, redirector = 0, timeoutMs = 60000): Promise<string> {
-  let last = '';
-  try {
-    return await waitFor(`${count} data servers subscribed to redirector ${redirector}`, () => {
-      last = c.membership(redirector);
-      return (last.match(/Srv /g) ?? []).length === count ? last : undefined;
-    }, timeoutMs, 500);
-  } catch (e) {
-    const seen = (last.match(/Srv /g) ?? []).length;
-    const missing = c.of('worker').filter((w) => !last.includes(`:${w.port}`)).map((w) => `${w.name} (:${w.port})`);
-    throw new Error(`${(e as Error).message}; last membership had ${seen}, missing ${missing.join(', ')}:\n`
-      + last.split('\n').filter((l) => !l.includes('Srv ')).join('\n'));
-  }
-}
-
 function randomFile(name: string, bytes: number): string {
   const path = join(scratch, name);
   writeFileSync(path, randomBytes(bytes));
@@ -69,7 +53,7 @@ const workerPorts = (c: LoopbackCluster): number[] => c.of('worker').map((p) => 
 
 test('minimal cluster: servers subscribe, a file written through the redirector reads back identical and is located', async () => {
   await withCluster({ ...FAST, name: 'minimal', worker: { replicas: 2 } }, async (c) => {
-    const map = await waitForMembers(c, 2);
+    const map = await c.waitForMembers(2);
     for (const port of workerPorts(c)) expect(map).toContain(`:${port}`);
 
     const local = randomFile('minimal.bin', 1 << 20);
@@ -89,7 +73,7 @@ test('minimal cluster: servers subscribe, a file written through the redirector 
 test('three redirectors form one cluster, and it keeps serving when one of them stops', async () => {
   await withCluster({ ...FAST, name: 'ha', redirector: { replicas: 3 }, worker: { replicas: 3 } }, async (c) => {
     for (const r of [0, 1, 2]) {
-      const map = await waitForMembers(c, 3, r);
+      const map = await c.waitForMembers(3, r);
       for (const port of workerPorts(c)) expect(map).toContain(`:${port}`);
     }
     const before = randomFile('ha-before.bin', 256 << 10);
@@ -112,7 +96,7 @@ test('three redirectors form one cluster, and it keeps serving when one of them 
 test('beyond 64 data servers the supervisor tier takes the overflow, and every server is reachable from the top', async () => {
   await withCluster({ ...FAST, name: 'wide', worker: { replicas: 70 } }, async (c) => {
     expect(c.of('supervisor')).toHaveLength(1);
-    const map = await waitForMembers(c, 70, 0, 120000);
+    const map = await c.waitForMembers(70, 0, 120000);
     for (const port of workerPorts(c)) expect(map).toContain(`:${port}`);
     // 63 data servers and the supervisor fill the manager's 64 slots; the other 7 sit below the supervisor.
     const supervisor = c.pod('supervisor', 0);
@@ -137,7 +121,7 @@ test('beyond 64 data servers the supervisor tier takes the overflow, and every s
 
 test('probe commands from the manifests tell ready from not ready', async () => {
   await withCluster({ ...FAST, name: 'probes', worker: { replicas: 1 } }, async (c) => {
-    await waitForMembers(c, 1);
+    await c.waitForMembers(1);
     const worker = c.pod('worker', 0);
     const redirector = c.pod('redirector', 0);
     expect(c.probe(worker, 'ready')).toEqual({ code: 0, out: '' });
@@ -170,7 +154,7 @@ test('probe commands from the manifests tell ready from not ready', async () => 
 test('a read-only export refuses writes, a read-write export accepts them', async () => {
   const exports = [{ path: '/store', readOnly: true }, { path: '/scratch', readOnly: false }];
   await withCluster({ ...FAST, name: 'readonly', worker: { replicas: 1 }, xrootd: { ...FAST.xrootd, exports } }, async (c) => {
-    await waitForMembers(c, 1);
+    await c.waitForMembers(1);
     const local = randomFile('ro.bin', 1024);
     const refused = run(['xrdcp', '--force', '--nopbar', local, c.url(0, '/store/ro.bin')], process.env, 60000);
     expect(refused.code).not.toBe(0);
@@ -184,7 +168,7 @@ test('a read-only export refuses writes, a read-write export accepts them', asyn
 
 test('with HTTP on, a WebDAV PUT and GET through the redirector work', async () => {
   await withCluster({ ...FAST, name: 'http', worker: { replicas: 2 }, xrootd: { ...FAST.xrootd, http: true } }, async (c) => {
-    await waitForMembers(c, 2);
+    await c.waitForMembers(2);
     const url = `http://127.0.0.1:${c.pod('redirector', 0).port}/data/web.bin`;
     const local = randomFile('web.bin', 100 << 10);
     const put = run(['curl', '-sS', '--fail', '--location', '--upload-file', local, '-o', '/dev/null', '-w', '%{http_code}', url], process.env, 60000);
@@ -211,7 +195,7 @@ describe('small volumes', () => {
 
   test('with the capacity given, writes land (the derived cms.space fits the volume)', async () => {
     await withCluster({ ...FAST, name: 'small', worker: { replicas: 1, storage: { capacity: '64Mi' } } }, async (c) => {
-      await waitForMembers(c, 1);
+      await c.waitForMembers(1);
       const local = randomFile('small.bin', 4 << 20);
       copy(local, c.url(0, '/data/small.bin'));
       const back = join(scratch, 'small.back');
@@ -222,7 +206,7 @@ describe('small volumes', () => {
 
   test('with a capacity far above the volume, the same write is refused for lack of space', async () => {
     await withCluster({ ...FAST, name: 'small', worker: { replicas: 1, storage: { capacity: '100Gi' } } }, async (c) => {
-      await waitForMembers(c, 1);
+      await c.waitForMembers(1);
       const refused = run(['xrdcp', '--force', '--nopbar', randomFile('big.bin', 1024), c.url(0, '/data/big.bin')], process.env, 60000);
       expect(refused.code).not.toBe(0);
       expect(refused.out).toMatch(/space|No servers are available to write/i);

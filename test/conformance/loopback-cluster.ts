@@ -7,8 +7,11 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PROBE_SCRIPT, START_SCRIPT, type Role, type XrootdClusterProps } from '../../constructs/index.js';
+import { CONFIG_DIR } from '../../constructs/config.js';
+import { ADMIN_DIR, DATA_DIR } from '../../constructs/pod-template.js';
+import { containerName, podmanRun, removeContainer, type ContainerImage } from '../helpers/containers.js';
 import { synth } from '../helpers/synth.js';
-import { freePorts, isPortFree, logOf, run, startDaemon, stopDaemon, type Daemon, type RunResult } from '../helpers/processes.js';
+import { freePorts, isPortFree, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from '../helpers/processes.js';
 
 /** The unprivileged user the daemons run as when the tests run as root (Debian's package creates it). */
 export const XROOTD_USER = 'xrootd';
@@ -22,8 +25,23 @@ export interface LoopbackPod {
   readonly port: number;
   readonly cmsdPort?: number;
   readonly dir: string;
+  /** The data volume on the host (data servers). */
+  readonly dataDir: string;
   readonly env: NodeJS.ProcessEnv;
   daemons: Partial<Record<'xrootd' | 'cmsd', Daemon>>;
+  /** Container names of the daemons, when they run from an image. */
+  containers: Partial<Record<'xrootd' | 'cmsd', string>>;
+}
+
+export interface LoopbackOptions {
+  /** Where a data server's volume lives on the host (default: under the cluster's directory). */
+  readonly dataDirOf?: (pod: string) => string;
+  /**
+   * Run each daemon in a container from this image (host network, the ConfigMap, the admin
+   * emptyDir and the data volume mounted where the pod mounts them, read-only root), as the
+   * image's user instead of Debian's `xrootd` user.
+   */
+  readonly image?: ContainerImage;
 }
 
 /** Each manager gets its own loopback address: two managers on one address confuse XRootD's manager list. */
@@ -31,10 +49,11 @@ const managerHost = (i: number): string => `127.0.0.${10 + i}`;
 
 export class LoopbackCluster {
   readonly pods: LoopbackPod[] = [];
-  private constructor(readonly dir: string, readonly configDir: string, readonly files: Record<string, string>) {}
+  private constructor(readonly dir: string, readonly configDir: string, readonly files: Record<string, string>,
+    private readonly image?: ContainerImage) {}
 
   /** Synthesizes `props` and starts every pod's xrootd and cmsd. */
-  static async start(props: XrootdClusterProps, opts: { dataDirOf?: (pod: string) => string } = {}): Promise<LoopbackCluster> {
+  static async start(props: XrootdClusterProps, opts: LoopbackOptions = {}): Promise<LoopbackCluster> {
     const s = synth(props);
     const model = s.cluster.model;
     const configMap = s.get('ConfigMap', model.names.configMap(s.cluster.configHash));
@@ -43,7 +62,9 @@ export class LoopbackCluster {
     const configDir = join(dir, 'config');
     mkdirSync(configDir);
     for (const [file, text] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(configDir, file), text);
-    const cluster = new LoopbackCluster(dir, configDir, configMap.data);
+    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image);
+    // In a container the pod's own paths are the mount points; on the host, the pod's directories.
+    const inPod = (hostPath: string, podPath: string): string => opts.image ? podPath : hostPath;
 
     const t = model.topology;
     const counts: Record<Role, number> = { redirector: t.redirectors, supervisor: t.supervisors, worker: t.workers };
@@ -67,34 +88,53 @@ export class LoopbackCluster {
         if (role === 'supervisor') { next++; cmsdPort = Number(`${String(supervisorPortBase).slice(0, -1)}${ordinal}`); }
         const host = role === 'redirector' ? managerHost(ordinal) : role === 'supervisor' ? `127.0.2.${ordinal}` : '127.0.0.1';
         const env: NodeJS.ProcessEnv = {
-          PATH: process.env.PATH,
-          HOME: podDir,
+          ...(opts.image ? {} : { PATH: process.env.PATH }),
+          HOME: inPod(podDir, '/tmp'),
           [ENV.podName]: name,
           [ENV.host]: host,
           [ENV.port]: String(port),
-          [ENV.adminDir]: join(podDir, 'admin'),
-          ...(role === 'worker' ? { [ENV.dataDir]: dataDir } : { [ENV.cmsdPort]: String(cmsdPort) }),
+          [ENV.adminDir]: inPod(join(podDir, 'admin'), ADMIN_DIR),
+          ...(role === 'worker' ? { [ENV.dataDir]: inPod(dataDir, DATA_DIR) } : { [ENV.cmsdPort]: String(cmsdPort) }),
           ...Object.fromEntries(managers.map((m, i) => [`${ENV.managerPrefix}${i}`, m])),
           ...(role === 'worker' && t.supervisors > 0 ? { [ENV.supervisorAddress]: supervisorAddress } : {}),
         };
-        cluster.pods.push({ role, ordinal, name, host, port, cmsdPort, dir: podDir, env, daemons: {} });
+        cluster.pods.push({ role, ordinal, name, host, port, cmsdPort, dir: podDir, dataDir, env, daemons: {}, containers: {} });
       }
     }
-    if (process.getuid?.() === 0) chownTree(dir, opts.dataDirOf ? cluster.pods.map((p) => p.env[ENV.dataDir]).filter((d): d is string => !!d) : []);
+    if (process.getuid?.() === 0) {
+      chownTree(dir, opts.dataDirOf ? cluster.pods.filter((p) => p.role === 'worker').map((p) => p.dataDir) : [], opts.image?.user ?? XROOTD_USER);
+    }
     for (const pod of cluster.pods) cluster.startPod(pod);
     return cluster;
   }
 
   startPod(pod: LoopbackPod, which: Array<'xrootd' | 'cmsd'> = ['cmsd', 'xrootd']): void {
     for (const daemon of which) {
-      pod.daemons[daemon] = startDaemon(`${pod.name}/${daemon}`, ['/bin/sh', join(this.configDir, START_SCRIPT), daemon, pod.role],
-        pod.env, join(pod.dir, `${daemon}.log`), XROOTD_USER);
+      const command = (configDir: string): string[] => ['/bin/sh', join(configDir, START_SCRIPT), daemon, pod.role];
+      const logFile = join(pod.dir, `${daemon}.log`);
+      if (!this.image) {
+        pod.daemons[daemon] = startDaemon(`${pod.name}/${daemon}`, command(this.configDir), pod.env, logFile, XROOTD_USER);
+        continue;
+      }
+      const name = containerName(`${pod.name}-${daemon}`);
+      pod.containers[daemon] = name;
+      pod.daemons[daemon] = podmanRun(this.image, name, command(CONFIG_DIR), {
+        env: pod.env,
+        logFile,
+        mounts: [
+          { host: this.configDir, container: CONFIG_DIR, readOnly: true },
+          { host: join(pod.dir, 'admin'), container: ADMIN_DIR },
+          ...(pod.role === 'worker' ? [{ host: pod.dataDir, container: DATA_DIR }] : []),
+        ],
+      });
     }
   }
 
   async stopDaemon(pod: LoopbackPod, daemon: 'xrootd' | 'cmsd'): Promise<void> {
     const d = pod.daemons[daemon];
     if (d) await stopDaemon(d);
+    const container = pod.containers[daemon];
+    if (container) removeContainer(container);
   }
 
   pod(role: Role, ordinal: number): LoopbackPod {
@@ -112,8 +152,10 @@ export class LoopbackCluster {
     return `root://127.0.0.1:${this.pod('redirector', ordinal).port}/${path}`;
   }
 
-  /** Runs the manifests' probe script for a pod, with that pod's environment. */
+  /** Runs the manifests' probe script for a pod, with that pod's environment (in its xrootd container, if any). */
   probe(pod: LoopbackPod, check: 'ready' | 'cmsd-alive'): RunResult {
+    const container = pod.containers.xrootd;
+    if (container) return run(['podman', 'exec', container, '/bin/sh', join(CONFIG_DIR, PROBE_SCRIPT), check, pod.role], process.env, 20000);
     return run(['/bin/sh', join(this.configDir, PROBE_SCRIPT), check, pod.role], pod.env, 20000);
   }
 
@@ -123,12 +165,28 @@ export class LoopbackCluster {
     return run(['xrdmapc', '--list', 'all', `127.0.0.1:${r.port}`], process.env, 90000).out;
   }
 
+  /** Waits until a redirector's membership lists `count` data servers (lines `Srv ...`); names the missing ones if not. */
+  async waitForMembers(count: number, redirector = 0, timeoutMs = 60000): Promise<string> {
+    let last = '';
+    try {
+      return await waitFor(`${count} data servers subscribed to redirector ${redirector}`, () => {
+        last = this.membership(redirector);
+        return (last.match(/Srv /g) ?? []).length === count ? last : undefined;
+      }, timeoutMs, 500);
+    } catch (e) {
+      const seen = (last.match(/Srv /g) ?? []).length;
+      const missing = this.of('worker').filter((w) => !last.includes(`:${w.port}`)).map((w) => `${w.name} (:${w.port})`);
+      throw new Error(`${(e as Error).message}; last membership had ${seen}, missing ${missing.join(', ')}:\n`
+        + last.split('\n').filter((l) => !l.includes('Srv ')).join('\n'));
+    }
+  }
+
   logs(lastLines = 40): string {
     return this.pods.flatMap((p) => Object.values(p.daemons).map((d) => logOf(d!, lastLines))).join('\n');
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.pods.flatMap((p) => Object.values(p.daemons).map((d) => stopDaemon(d!))));
+    await Promise.all(this.pods.flatMap((p) => (['xrootd', 'cmsd'] as const).map((d) => this.stopDaemon(p, d))));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -147,10 +205,11 @@ async function freePortDecade(): Promise<number> {
   throw new Error('no free run of ten ports between 10000 and 20000');
 }
 
-function chownTree(dir: string, extra: string[]): void {
-  const uid = Number(run(['id', '-u', XROOTD_USER]).out.trim());
-  const gid = Number(run(['id', '-g', XROOTD_USER]).out.trim());
-  if (!Number.isInteger(uid)) throw new Error(`user ${XROOTD_USER} is missing (it comes with Debian's xrootd-server)`);
+/** Hands the cluster's directories to `user`: a user name, or `uid:gid` (an image's user). */
+function chownTree(dir: string, extra: string[], user: string): void {
+  const [uid, gid] = /^\d+:\d+$/.test(user) ? user.split(':').map(Number)
+    : [Number(run(['id', '-u', user]).out.trim()), Number(run(['id', '-g', user]).out.trim())];
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`user ${user} is missing (${XROOTD_USER} comes with Debian's xrootd-server)`);
   run(['chown', '-R', `${uid}:${gid}`, dir, ...extra]);
   chownSync(dir, uid, gid);
 }

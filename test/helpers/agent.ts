@@ -1,17 +1,43 @@
-/** The agent as users run it: the built CLI in its own process, with the Deployment's Node flags, stopped by pid. */
+/**
+ * The agent as users run it, with the Deployment's Node flags, stopped by pid: the built CLI in
+ * its own process, or the agent image in a container.
+ */
+import { chmodSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_NODE_OPTIONS } from '../../constructs/index.js';
+import { containerName, podmanRun, removeContainer, type ContainerImage } from './containers.js';
 import { freePorts, logOf, startDaemon, stopDaemon, waitFor, type Daemon } from './processes.js';
 import { repoRoot } from './repo.js';
 
 export class AgentProcess {
-  private constructor(readonly daemon: Daemon, readonly port: number) {}
+  private constructor(readonly daemon: Daemon, readonly port: number, private readonly container?: string) {}
 
   static async start(kubeconfig: string, logFile: string, extra: string[] = []): Promise<AgentProcess> {
     const [port] = await freePorts(1);
     const d = startDaemon('agent', [process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'agent', `--kubeconfig=${kubeconfig}`,
       `--http-port=${port}`, '--http-host=127.0.0.1', ...extra], { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: AGENT_NODE_OPTIONS }, logFile);
-    const agent = new AgentProcess(d, port);
+    return new AgentProcess(d, port).ready();
+  }
+
+  /** The agent image in a container on the host network (read-only root, its own uid), the kubeconfig mounted. */
+  static async startContainer(image: ContainerImage, kubeconfig: string, logFile: string, extra: string[] = []): Promise<AgentProcess> {
+    const [port] = await freePorts(1);
+    // The image's user must read the kubeconfig: a copy in a directory of its own.
+    const dir = mkdtempSync(join(tmpdir(), 'agent-kube-'));
+    copyFileSync(kubeconfig, join(dir, 'config'));
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'config'), 0o644);
+    const name = containerName('agent');
+    const d = podmanRun(image, name, ['agent', '--kubeconfig=/kube/config', `--http-port=${port}`, '--http-host=127.0.0.1', ...extra], {
+      env: { NODE_OPTIONS: AGENT_NODE_OPTIONS }, logFile, mounts: [{ host: dir, container: '/kube', readOnly: true }],
+    });
+    return new AgentProcess(d, port, name).ready();
+  }
+
+  private async ready(): Promise<AgentProcess> {
+    const d = this.daemon;
+    const agent = this as AgentProcess;
     await waitFor('the agent to be ready', async () => {
       if (d.exited) throw new Error(`agent exited:\n${agent.logs()}`);
       return (await agent.get('/readyz').catch(() => undefined))?.status === 200 ? true : undefined;
@@ -39,5 +65,6 @@ export class AgentProcess {
 
   async stop(): Promise<void> {
     await stopDaemon(this.daemon, 10000);
+    if (this.container) removeContainer(this.container);
   }
 }

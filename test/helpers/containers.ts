@@ -1,0 +1,70 @@
+/**
+ * The project's images, built by images/build.sh (cached by their inputs), loaded into
+ * podman from their OCI archives and run as containers whose podman process is tracked
+ * by pid like any other daemon of a test.
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { requirePrograms, run, startDaemon, type Daemon } from './processes.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ContainerImage {
+  readonly reference: string;
+  /** The OCI archive it was loaded from. */
+  readonly archive: string;
+  readonly sizeBytes: number;
+  /** `uid:gid` the image runs as. */
+  readonly user: string;
+}
+
+/**
+ * podman on this kind of host: crun fails on hybrid cgroups (runc works), there is no systemd
+ * for cgroups or events, and root lacks CAP_SYS_RESOURCE, so limits are given explicitly.
+ */
+export const PODMAN = ['podman', '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+export const LIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
+
+/** Builds (or takes from the cache) one of the project's images and loads its OCI archive into podman. */
+export function projectImage(which: 'xrootd' | 'agent'): ContainerImage {
+  requirePrograms(['mmdebstrap', 'buildah', 'podman', 'runc'], 'install Debian\'s mmdebstrap, buildah, podman and runc (test/install-prerequisites.sh does)');
+  const built = run(['bash', `${root}/images/build.sh`, which], process.env, 15 * 60_000);
+  const line = built.out.split('\n').find((l) => l.startsWith('ghcr.io/'));
+  if (built.code !== 0 || !line) throw new Error(`images/build.sh ${which} failed (${built.code}):\n${built.out}`);
+  const [, reference, archive, size] = line.split(' ');
+  // The archive, not the builder's store, is what a release publishes: run what it holds.
+  run([...PODMAN, 'rmi', '--force', reference]);
+  const loaded = run([...PODMAN, 'load', '--quiet', '--input', archive], process.env, 5 * 60_000);
+  if (loaded.code !== 0) throw new Error(`podman load ${archive} failed: ${loaded.out}`);
+  const user = run([...PODMAN, 'image', 'inspect', '--format', '{{.Config.User}}', reference]).out.trim();
+  return { reference, archive, sizeBytes: Number(size), user };
+}
+
+/** A container name unique to this test run. */
+export const containerName = (base: string): string => `xrdtest-${base}-${randomBytes(3).toString('hex')}`;
+
+export interface RunOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly logFile: string;
+  readonly mounts: ReadonlyArray<{ host: string; container: string; readOnly?: boolean }>;
+}
+
+/**
+ * Runs `command` in a container of `image` in the foreground (its podman process is the
+ * daemon: SIGTERM reaches the container through podman's signal proxy and the image's tini),
+ * on the host network with a read-only root and a /tmp tmpfs, as a pod's container runs.
+ */
+export function podmanRun(image: ContainerImage, name: string, command: string[], o: RunOptions): Daemon {
+  const args = [
+    ...PODMAN, 'run', '--rm', '--name', name, '--network', 'host', '--read-only', '--tmpfs', '/tmp', ...LIMITS,
+    ...o.mounts.flatMap((m) => ['--volume', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`]),
+    ...Object.entries(o.env).flatMap(([k, v]) => (v === undefined ? [] : ['--env', `${k}=${v}`])),
+    image.reference, ...command,
+  ];
+  return startDaemon(name, args, process.env, o.logFile);
+}
+
+/** Removes a container whatever state it is in (after its podman process was stopped). */
+export function removeContainer(name: string): void {
+  run([...PODMAN, 'rm', '--force', '--ignore', '--time', '2', name], process.env, 30_000);
+}
