@@ -7,6 +7,7 @@
  *   faults: rollouts with the agent SIGKILLed, etcd and the API server restarted (bench/faults.ts)
  *   input: hostile and huge resource files through the input pipeline (bench/input.ts)
  *   client-ops: create, stat, read and ls through the redirector vs straight at a data server, real daemons (bench/client-ops.ts)
+ *   images: both images built twice from an empty cache: time, OCI archive size, same digest (bench/images.ts)
  * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
  */
 import { App, Chart } from 'cdk8s';
@@ -17,6 +18,7 @@ import { git50, latencyAndNoop, rollout20 } from './agent.js';
 import { faultTrials } from './faults.js';
 import { atScale } from './scale.js';
 import { clientOps } from './client-ops.js';
+import { imagesBench } from './images.js';
 import { inputBench } from './input.js';
 
 function median(xs: number[]): number {
@@ -60,6 +62,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   input: inputBench,
   'client-ops': () => clientOps(),
   'client-ops-3': () => clientOps([3]), // the small cluster only (about a minute)
+  images: imagesBench,
 };
 /** Variants that `npm run bench` leaves out: they repeat part of another bench. */
 const onlyWhenNamed = new Set(['client-ops-3', 'agent-200']);

@@ -20,6 +20,8 @@ export const PROBE_SCRIPT = 'probe.sh';
 /** The environment contract between the pod spec (or a test) and the start script. */
 export const ENV = {
   podName: 'XRD_POD_NAME',
+  /** The pod's namespace (downward API): host names are built from it. */
+  namespace: 'XRD_NAMESPACE',
   host: 'XRD_HOST',
   port: 'XRD_PORT',
   cmsdPort: 'XRD_CMSD_PORT',

@@ -5,6 +5,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ARGOCD_SYNC_WAVE, CRD_SYNC_WAVE } from './gitops.js';
 import { MANAGED_BY } from './labels.js';
 import { toOpenApi } from './spec/openapi.js';
 import { gitSourceSpecSchema, gitSourceStatusSchema } from './spec/git-source.js';
@@ -18,6 +19,8 @@ export const API_VERSION = 'v1alpha1';
 export const MAX_CLUSTER_NAME = 41;
 
 const labels = { 'app.kubernetes.io/name': 'xrootd-k8s', 'app.kubernetes.io/managed-by': MANAGED_BY };
+/** Argo CD creates the CRDs in a wave before the agent and the resources that need them. */
+const annotations = { [ARGOCD_SYNC_WAVE]: CRD_SYNC_WAVE };
 
 const envelope = (spec: Record<string, unknown>, status?: Record<string, unknown>) => ({
   type: 'object',
@@ -26,7 +29,9 @@ const envelope = (spec: Record<string, unknown>, status?: Record<string, unknown
     kind: { type: 'string' },
     metadata: { type: 'object' },
     spec,
-    ...(status ? { status } : {}),
+    // observedGeneration 0 until the agent reports: kstatus (Flux) counts an object without
+    // conditions as Current, so a fresh resource would pass a health check before anyone saw it.
+    ...(status ? { status: { ...status, default: { observedGeneration: 0 } } } : {}),
   },
   required: ['spec'],
 });
@@ -40,7 +45,7 @@ export function xrootdCrd(): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `xrootds.${XROOTD_GROUP}`, labels },
+    metadata: { name: `xrootds.${XROOTD_GROUP}`, labels, annotations },
     spec: {
       group: XROOTD_GROUP,
       names: { kind: 'Xrootd', listKind: 'XrootdList', plural: 'xrootds', singular: 'xrootd', shortNames: ['xrd'], categories: ['xrootd-k8s'] },
@@ -74,7 +79,7 @@ export function xrootdVersionCrd(): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `xrootdversions.${CATALOG_GROUP}`, labels },
+    metadata: { name: `xrootdversions.${CATALOG_GROUP}`, labels, annotations },
     spec: {
       group: CATALOG_GROUP,
       names: { kind: 'XrootdVersion', listKind: 'XrootdVersionList', plural: 'xrootdversions', singular: 'xrootdversion', shortNames: ['xrdv'], categories: ['xrootd-k8s'] },
@@ -98,7 +103,7 @@ export function xrootdGitSourceCrd(): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `xrootdgitsources.${XROOTD_GROUP}`, labels },
+    metadata: { name: `xrootdgitsources.${XROOTD_GROUP}`, labels, annotations },
     spec: {
       group: XROOTD_GROUP,
       names: { kind: 'XrootdGitSource', listKind: 'XrootdGitSourceList', plural: 'xrootdgitsources', singular: 'xrootdgitsource', shortNames: ['xrdgit'], categories: ['xrootd-k8s'] },

@@ -37,13 +37,13 @@ export class ClusterNames {
   disruptionBudget(role: Role): string { return `${this.cluster}-${role}`; }
   networkPolicy(): string { return this.cluster; }
   pod(role: Role, ordinal: number): string { return `${this.statefulSet(role)}-${ordinal}`; }
-  /** The per-pod DNS name, `<pod>.<service>.<namespace>.svc.<domain>`. */
-  podHost(role: Role, ordinal: number): string {
-    return `${this.pod(role, ordinal)}.${this.headlessService(role)}.${this.namespace}.svc.${this.clusterDomain}`;
+  /** The per-pod DNS name, `<pod>.<service>.<namespace>.svc.<domain>` (`namespace` may be a `$(VAR)` reference). */
+  podHost(role: Role, ordinal: number, namespace = this.namespace): string {
+    return `${this.pod(role, ordinal)}.${this.headlessService(role)}.${namespace}.svc.${this.clusterDomain}`;
   }
   /** The per-pod host name with a placeholder for the ordinal, resolved by the start script. */
-  podHostPattern(role: Role): string {
-    return `${this.statefulSet(role)}-{ordinal}.${this.headlessService(role)}.${this.namespace}.svc.${this.clusterDomain}`;
+  podHostPattern(role: Role, namespace = this.namespace): string {
+    return `${this.statefulSet(role)}-{ordinal}.${this.headlessService(role)}.${namespace}.svc.${this.clusterDomain}`;
   }
 
   /** Every rule a derived name breaks, given the highest pod ordinal of each role. */

@@ -28,22 +28,27 @@ function resources(r: ResolvedResourceSpec, requestShare = 1): k8s.ResourceRequi
   return { requests: quantities(r.requests, requestShare), limits: quantities(r.limits) };
 }
 
-/** The environment contract of docs/image.md, as a pod of this role gets it. */
+/**
+ * The environment contract of docs/image.md, as a pod of this role gets it. Host names take the
+ * namespace from the pod itself, so a kustomize overlay may move the cluster to another namespace.
+ */
 export function roleEnv(model: ClusterModel, role: Role): k8s.EnvVar[] {
   const { names, spec, topology } = model;
+  const namespace = `$(${ENV.namespace})`;
   const env: k8s.EnvVar[] = [
     { name: ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-    { name: ENV.host, value: `$(${ENV.podName}).${names.headlessService(role)}.${model.namespace}.svc.${spec.clusterDomain}` },
+    { name: ENV.namespace, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: ENV.host, value: `$(${ENV.podName}).${names.headlessService(role)}.${namespace}.svc.${spec.clusterDomain}` },
     { name: ENV.port, value: String(spec.xrootd.port) },
     { name: ENV.adminDir, value: ADMIN_DIR },
   ];
   if (role === 'worker') env.push({ name: ENV.dataDir, value: DATA_DIR });
   else env.push({ name: ENV.cmsdPort, value: String(spec.xrootd.cmsdPort) });
   for (let i = 0; i < topology.redirectors; i++) {
-    env.push({ name: `${ENV.managerPrefix}${i}`, value: `${names.podHost('redirector', i)}:${spec.xrootd.cmsdPort}` });
+    env.push({ name: `${ENV.managerPrefix}${i}`, value: `${names.podHost('redirector', i, namespace)}:${spec.xrootd.cmsdPort}` });
   }
   if (role === 'worker' && topology.supervisors > 0) {
-    env.push({ name: ENV.supervisorAddress, value: `${names.podHostPattern('supervisor')}:${spec.xrootd.cmsdPort}` });
+    env.push({ name: ENV.supervisorAddress, value: `${names.podHostPattern('supervisor', namespace)}:${spec.xrootd.cmsdPort}` });
   }
   env.push({ name: 'HOME', value: '/tmp' });
   return env;

@@ -1,6 +1,7 @@
 /** One StatefulSet per role, with per-pod DNS (serviceName) and, for data servers, their volumes. */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import type { Construct } from 'constructs';
+import { ARGOCD_SYNC_WAVE, roleSyncWave } from './gitops.js';
 import { claimLabels, roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
@@ -15,7 +16,10 @@ export function addStatefulSet(scope: Construct, model: ClusterModel, role: Role
   const { spec, names } = model;
   const storage = spec.worker.storage;
   return new k8s.KubeStatefulSet(scope, `${role}-statefulset`, {
-    metadata: { name: names.statefulSet(role), namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role) },
+    metadata: {
+      name: names.statefulSet(role), namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role),
+      annotations: { [ARGOCD_SYNC_WAVE]: roleSyncWave(model, role) },
+    },
     spec: {
       replicas: replicasOf(model, role),
       serviceName: names.headlessService(role),

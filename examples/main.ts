@@ -1,25 +1,33 @@
 /**
- * The synth entry point (cdk8s.yaml): writes each example cluster into its own
- * folder of the output directory, for CI, Argo CD and Flux.
+ * The synth entry point (cdk8s.yaml): writes each example cluster, the CRDs and the agent's
+ * install into a folder of their own in the output directory, each folder a kustomize base
+ * (its kustomization.yaml lists the synthesized file), for CI, Argo CD, Flux and kustomize.
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XrootdAgent, XrootdCluster, XrootdCrds } from '../constructs/index.js';
 import { examples } from './clusters.js';
 
 const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
-for (const props of examples) {
-  const app = new App({ outdir: join(outRoot, props.name), yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  new XrootdCluster(new Chart(app, props.name), 'cluster', props);
+
+/** Synthesizes one folder: `build` adds the constructs to a chart named after the folder. */
+function synthFolder(name: string, build: (chart: Chart) => void): void {
+  const app = new App({ outdir: join(outRoot, name), yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  build(new Chart(app, name));
   app.synth();
+  writeFileSync(join(outRoot, name, 'kustomization.yaml'), [
+    '# Written by `npx cdk8s synth` (examples/main.ts): this folder as a kustomize base.',
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    'resources:',
+    `  - ${name}.k8s.yaml`,
+    '',
+  ].join('\n'));
 }
 
-// The CRDs of the Xrootd and XrootdVersion resources: cluster-scoped, so in a chart without a namespace.
-const crds = new App({ outdir: join(outRoot, 'crds'), yamlOutputType: YamlOutputType.FILE_PER_CHART });
-new XrootdCrds(new Chart(crds, 'crds'), 'crds');
-crds.synth();
-
+for (const props of examples) synthFolder(props.name, (chart) => new XrootdCluster(chart, 'cluster', props));
+// The CRDs of the Xrootd, XrootdVersion and XrootdGitSource resources: cluster-scoped, so in a chart without a namespace.
+synthFolder('crds', (chart) => new XrootdCrds(chart, 'crds'));
 // The agent: namespace, RBAC, Deployment and metrics Service (cluster-scoped parts included, so no chart namespace).
-const agent = new App({ outdir: join(outRoot, 'agent'), yamlOutputType: YamlOutputType.FILE_PER_CHART });
-new XrootdAgent(new Chart(agent, 'agent'), 'agent');
-agent.synth();
+synthFolder('agent', (chart) => new XrootdAgent(chart, 'agent'));

@@ -33,13 +33,20 @@ done
 
 log() { echo "images: $*" >&2; }
 hash_of() { cat "$@" | sha256sum | cut -c1-12; }
+# Keeps the cache to one entry per name: removes PREFIX-*SUFFIX files other than KEEP.
+prune() { # $1 prefix, $2 suffix, $3 keep
+  local f
+  for f in "$1"-*"$2"; do [ "$f" = "$3" ] || [ ! -e "$f" ] || rm -f "$f"; done
+}
 build_args() { sed -n 's/^\([A-Z_]*\)=\(.*\)/--build-arg=\1=\2/p' "$here/versions.env"; }
 
 # A Debian root filesystem with the given packages (name=version), cached by their list.
 rootfs() { # $1 name, rest packages
   local name=$1; shift
   local packages; packages=$(IFS=,; echo "$*")
-  local key; key=$(printf '%s\n' "$packages" "$DEBIAN_SUITE" "$SOURCE_DATE_EPOCH" | cat - "$here/build.sh" | sha256sum | cut -c1-12)
+  # Raise when the mmdebstrap command below changes: the cached root filesystems are rebuilt.
+  local recipe=1
+  local key; key=$(printf '%s\n' "$packages" "$DEBIAN_SUITE" "$SOURCE_DATE_EPOCH" "$recipe" | sha256sum | cut -c1-12)
   local tar="$cache/rootfs-$name-$key.tar"
   if [ ! -s "$tar" ]; then
     local started; started=$(date +%s)
@@ -54,6 +61,7 @@ rootfs() { # $1 name, rest packages
       --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/* "$1"/var/cache/ldconfig/aux-cache' \
       "$DEBIAN_SUITE" "$tar.partial" "$sources" >&2
     mv "$tar.partial" "$tar"
+    prune "$cache/rootfs-$name" .tar "$tar"
     log "rootfs $name in $(( $(date +%s) - started )) s"
   fi
   local base="localhost/xrootd-k8s/base-$name:$key"
@@ -77,6 +85,7 @@ image() { # $1 reference, $2 dockerfile, $3 context, $4 base, $5 archive
     rm -f "$archive.partial"
     buildah push --quiet "$ref" "oci-archive:$archive.partial:$ref" >/dev/null
     mv "$archive.partial" "$archive"
+    prune "${archive%-*}" .oci.tar "$archive"
     log "$ref in $(( $(date +%s) - started )) s"
   fi
   echo "${ref%%:*} $ref $archive $(stat -c %s "$archive")"

@@ -400,7 +400,7 @@ export interface XrootdStatus {
    */
   readonly observedGeneration?: number;
   /**
-   * Ready, Progressing, Degraded (kstatus) and Deprecated (the version is deprecated in the catalog).
+   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) and Deprecated (the version is deprecated in the catalog).
    */
   readonly conditions?: XrootdCondition[];
   /**

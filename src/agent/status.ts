@@ -57,6 +57,8 @@ export function computeStatus(input: StatusInput): XrootdStatus {
         condition('Ready', false, f.reason, f.message, input),
         condition('Progressing', false, f.reason, 'nothing is applied until the error is fixed', input),
         condition('Degraded', true, f.reason, f.message, input),
+        // kstatus (Flux, cli-utils) reads Stalled: without it a broken spec would look in progress until a timeout.
+        condition('Stalled', true, f.reason, f.message, input),
       ],
     };
   }
@@ -98,6 +100,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
       condition('Ready', ready, readyReason, readyMessage, input),
       condition('Progressing', progressing, progressing ? (back ? 'RollingBack' : 'RollingOut') : ready ? 'Ready' : readyReason, progressing ? waitingFor : ready ? 'nothing to do' : readyMessage, input),
       condition('Degraded', degraded, degradedReason, degradedMessage, input),
+      condition('Stalled', degraded, degradedReason, degradedMessage, input),
       condition('Deprecated', m.warnings.length > 0, m.warnings.length ? 'DeprecatedVersion' : 'Supported', m.warnings.length ? m.warnings.join('; ') : `version ${m.spec.version} is supported`, input),
     ],
     ...roles,

@@ -193,8 +193,14 @@ describe('rendered configuration', () => {
     expect(cfg.filter((l) => l.startsWith('all.manager'))).toEqual(['all.manager $(xrdsupervisor)', 'all.manager $(xrdmanager0)', 'all.manager $(xrdmanager1)', 'all.manager $(xrdmanager2)']);
     for (const role of ['redirector', 'worker']) {
       const env = envOf(container(ha.get('StatefulSet', `ha-${role}`), 'xrootd'));
-      expect([env.XRD_MANAGER_0, env.XRD_MANAGER_1, env.XRD_MANAGER_2]).toEqual([0, 1, 2].map((i) => `ha-redirector-${i}.ha-redirector.xrootd.svc.cluster.local:1213`));
-      expect(env.XRD_HOST).toBe(`$(XRD_POD_NAME).ha-${role}.xrootd.svc.cluster.local`);
+      // The namespace comes from the pod (a kustomize overlay may move it), defined before the names that use it.
+      expect([env.XRD_MANAGER_0, env.XRD_MANAGER_1, env.XRD_MANAGER_2]).toEqual([0, 1, 2].map((i) => `ha-redirector-${i}.ha-redirector.$(XRD_NAMESPACE).svc.cluster.local:1213`));
+      expect(env.XRD_HOST).toBe(`$(XRD_POD_NAME).ha-${role}.$(XRD_NAMESPACE).svc.cluster.local`);
+      const vars = container(ha.get('StatefulSet', `ha-${role}`), 'xrootd').env as Array<{ name: string; valueFrom?: any }>;
+      const at = (name: string): number => vars.findIndex((v) => v.name === name);
+      expect(vars[at('XRD_NAMESPACE')].valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+      expect(at('XRD_NAMESPACE')).toBeLessThan(at('XRD_HOST'));
+      expect(at('XRD_NAMESPACE')).toBeLessThan(at('XRD_MANAGER_0'));
     }
     expect(ha.cluster.configFiles['run.sh']).toContain('require XRD_POD_NAME XRD_HOST XRD_PORT XRD_ADMIN_DIR XRD_MANAGER_0 XRD_MANAGER_1 XRD_MANAGER_2');
   });
@@ -270,7 +276,7 @@ describe('supervisor tier in the manifests', () => {
       expect(c.get('Service', 'big-supervisor').spec.publishNotReadyAddresses).toBe(true);
       expect(c.cluster.configFiles['run.sh']).toContain(`if [ "$ordinal" -ge ${64 - supervisors} ]; then`);
       const env = envOf(container(c.get('StatefulSet', 'big-worker'), 'xrootd'));
-      expect(env.XRD_SUPERVISOR_ADDRESS).toBe('big-supervisor-{ordinal}.big-supervisor.default.svc.cluster.local:1213');
+      expect(env.XRD_SUPERVISOR_ADDRESS).toBe('big-supervisor-{ordinal}.big-supervisor.$(XRD_NAMESPACE).svc.cluster.local:1213');
     }
   });
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds (or reuses) the ecosystem's own checkers that the tests run, from the Go module proxy,
+# cached outside the work tree by a hash of their pinned versions:
+#   health          Argo CD health.lua in gopher-lua, and Flux's kstatus (health/main.go, this module)
+#   operator-verify operator-framework's bundle validator (github.com/operator-framework/api v0.9.1)
+#   crds/           the GitOps tools' own CRDs, as their Go modules ship them (data, nothing built):
+#                   Argo CD's Application, Flux's GitRepository and Kustomization
+# Prints the directory that holds them.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+OPERATOR_VERIFY=github.com/operator-framework/api/cmd/operator-verify@v0.9.1
+# module@version path-in-module: the CRDs the examples are admitted against.
+CRDS=(
+  "github.com/argoproj/argo-cd/v2@v2.14.0 manifests/crds/application-crd.yaml"
+  "github.com/fluxcd/source-controller@v1.7.0 config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml"
+  "github.com/fluxcd/kustomize-controller@v1.6.0 config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml"
+)
+key=$(cat "$here/go.mod" "$here/go.sum" "$here/health/main.go" "$0" | sha256sum | cut -c1-12)
+cache_root=${XRD_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xrootd-k8s/tools}
+out="$cache_root/tools-$key"
+if [ -x "$out/health" ] && [ -x "$out/operator-verify" ] && [ -d "$out/crds" ]; then echo "$out"; exit 0; fi
+started=$(date +%s)
+staging="$out.partial.$$"
+rm -rf "$staging" && mkdir -p "$staging"
+export CGO_ENABLED=0 GOFLAGS=-trimpath
+(cd "$here" && go build -ldflags "-s -w" -o "$staging/health" ./health)
+GOBIN="$staging" go install -ldflags "-s -w" "$OPERATOR_VERIFY"
+mkdir -p "$staging/crds"
+for entry in "${CRDS[@]}"; do
+  read -r module file <<<"$entry"
+  dir=$(cd "$here" && GOFLAGS=-mod=mod go mod download -json "$module" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] && [ -f "$dir/$file" ] || { echo "no $file in $module" >&2; exit 1; }
+  cp "$dir/$file" "$staging/crds/$(basename "$file")"
+done
+for old in "$cache_root"/tools-*; do [ "$old" = "$out" ] || [ "$old" = "$staging" ] || rm -rf "$old"; done
+mv "$staging" "$out"
+echo "tools built in $(( $(date +%s) - started )) s" >&2
+echo "$out"
