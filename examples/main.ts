@@ -4,10 +4,12 @@
  * (its kustomization.yaml lists the synthesized file), for CI, Argo CD, Flux and kustomize.
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { XrootdAgent, XrootdCluster, XrootdCrds } from '../constructs/index.js';
-import { examples } from './clusters.js';
+import { olmBundle } from '../constructs/olm-bundle.js';
+import { examples, minimal } from './clusters.js';
+import { version } from './version.js';
 
 const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
 
@@ -31,3 +33,22 @@ for (const props of examples) synthFolder(props.name, (chart) => new XrootdClust
 synthFolder('crds', (chart) => new XrootdCrds(chart, 'crds'));
 // The agent: namespace, RBAC, Deployment and metrics Service (cluster-scoped parts included, so no chart namespace).
 synthFolder('agent', (chart) => new XrootdAgent(chart, 'agent'));
+
+// The agent as an OLM bundle (registry+v1), from the same constructs as dist/agent and dist/crds.
+const olm = join(outRoot, 'olm');
+rmSync(olm, { recursive: true, force: true });
+const { name: _name, namespace: _namespace, ...minimalSpec } = minimal;
+const bundle = olmBundle({
+  version,
+  examples: [
+    { apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'minimal' }, spec: minimalSpec },
+    { apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: '5.9.1-site' },
+      spec: { version: '5.9.1-site', image: 'registry.example.org/xrootd:5.9.1', features: ['maxfd', 'identity-env'] } },
+    { apiVersion: 'xrootd.org/v1alpha1', kind: 'XrootdGitSource', metadata: { name: 'site-clusters' },
+      spec: { url: 'https://git.example.org/site/xrootd-clusters.git', ref: { branch: 'main' }, path: 'clusters', intervalSeconds: 60 } },
+  ],
+});
+for (const [path, text] of Object.entries(bundle)) {
+  mkdirSync(dirname(join(olm, path)), { recursive: true });
+  writeFileSync(join(olm, path), text);
+}

@@ -77,7 +77,7 @@ afterAll(async () => {
 
 test('the tarball holds the built library with its declarations and the CLI, not sources or tests', () => {
   const listed = run(['tar', '-tzf', tarball]).out.trim().split('\n').map((f) => f.replace(/^package\//, ''));
-  expect(listed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'lib/constructs/index.js', 'lib/constructs/index.d.ts', 'lib/src/cli/main.js']));
+  expect(listed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'lib/constructs/index.js', 'lib/constructs/index.d.ts', 'lib/src/cli/main.js', 'docs/api/README.md']));
   expect(listed.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   expect(listed.filter((f) => /^(test|bench|build|examples|dist)\//.test(f))).toEqual([]);
 });

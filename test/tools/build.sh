@@ -4,7 +4,7 @@
 #   health          Argo CD health.lua in gopher-lua, and Flux's kstatus (health/main.go, this module)
 #   operator-verify operator-framework's bundle validator (github.com/operator-framework/api v0.9.1)
 #   crds/           the GitOps tools' own CRDs, as their Go modules ship them (data, nothing built):
-#                   Argo CD's Application, Flux's GitRepository and Kustomization
+#                   Argo CD's Application, Flux's GitRepository and Kustomization, OLM's ClusterServiceVersion
 # Prints the directory that holds them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +14,7 @@ CRDS=(
   "github.com/argoproj/argo-cd/v2@v2.14.0 manifests/crds/application-crd.yaml"
   "github.com/fluxcd/source-controller@v1.7.0 config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml"
   "github.com/fluxcd/kustomize-controller@v1.6.0 config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml"
+  "github.com/operator-framework/api@v0.9.1 crds/operators.coreos.com_clusterserviceversions.yaml"
 )
 key=$(cat "$here/go.mod" "$here/go.sum" "$here/health/main.go" "$0" | sha256sum | cut -c1-12)
 cache_root=${XRD_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xrootd-k8s/tools}

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { readFileSync } from 'node:fs';
-import { XrootdCluster } from '../../constructs/index.js';
+import { parse } from 'yaml';
+import { olmBundle, XrootdCluster, XrootdCrds } from '../../constructs/index.js';
 import { examples, highlyAvailable, large, minimal, readOnly } from '../../examples/clusters.js';
 import { linesOf, synth, type Manifest } from '../helpers/synth.js';
 
@@ -310,5 +311,48 @@ describe('names at their length limits', () => {
     expect(c.all('Service').length).toBeGreaterThan(1000);
     for (const o of c.objects) expect(o.metadata.name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
     expect(c.cluster.model.names.pod('worker', 999).length).toBeLessThanOrEqual(63);
+  });
+});
+
+describe('GitOps metadata', () => {
+  const wave = (s: ReturnType<typeof synth>, role: string): string => s.get('StatefulSet', `${s.cluster.model.name}-${role}`).metadata.annotations['argocd.argoproj.io/sync-wave'];
+
+  test('Argo CD sync waves follow the rollout order: data servers, supervisors, redirectors', () => {
+    const big = synth(large);
+    expect(['worker', 'supervisor', 'redirector'].map((r) => wave(big, r))).toEqual(['1', '2', '3']);
+    const reordered = synth({ ...minimal, upgrade: { order: ['redirector', 'worker', 'supervisor'] } });
+    expect(['redirector', 'worker'].map((r) => wave(reordered, r))).toEqual(['1', '2']);
+    // Everything else (configuration, Services, budgets, policy) is applied before any StatefulSet.
+    expect(reordered.objects.filter((o) => o.kind !== 'StatefulSet').every((o) => !o.metadata.annotations?.['argocd.argoproj.io/sync-wave'])).toBe(true);
+  });
+
+  test('the CRDs come a wave before everything else', () => {
+    const chart = Testing.chart();
+    new XrootdCrds(chart, 'crds');
+    const crds = Testing.synth(chart);
+    expect(crds.map((c: Manifest) => c.metadata.annotations['argocd.argoproj.io/sync-wave'])).toEqual(['-1', '-1', '-1']);
+  });
+});
+
+describe('OLM bundle', () => {
+  const files = olmBundle({ version: '1.2.3', replaces: '1.2.2', examples: [{ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'x' }, spec: {} }] });
+  const csv = parse(files['manifests/xrootd-k8s.clusterserviceversion.yaml']);
+
+  test('a registry+v1 bundle: CSV, owned CRDs, metadata and Dockerfile with the same annotations', () => {
+    expect(Object.keys(files).sort()).toEqual(['bundle.Dockerfile', 'manifests/xrootd-k8s-agent-metrics_v1_service.yaml', 'manifests/xrootd-k8s.clusterserviceversion.yaml',
+      'manifests/xrootdgitsources.xrootd.org.crd.yaml', 'manifests/xrootds.xrootd.org.crd.yaml', 'manifests/xrootdversions.catalog.xrootd.org.crd.yaml', 'metadata/annotations.yaml']);
+    const annotations = parse(files['metadata/annotations.yaml']).annotations;
+    for (const [k, v] of Object.entries(annotations)) expect(files['bundle.Dockerfile']).toContain(`LABEL ${k}=${v}`);
+    expect(annotations['operators.operatorframework.io.bundle.mediatype.v1']).toBe('registry+v1');
+  });
+
+  test('the CSV names its version, what it replaces, the agent image of that version and every owned kind', () => {
+    expect(csv.metadata.name).toBe('xrootd-k8s.v1.2.3');
+    expect(csv.spec).toMatchObject({ version: '1.2.3', replaces: 'xrootd-k8s.v1.2.2' });
+    expect(csv.spec.install.spec.deployments[0].spec.template.spec.containers[0].image).toBe('ghcr.io/xrootd-k8s/agent:1.2.3');
+    expect(csv.spec.relatedImages).toEqual([{ name: 'agent', image: 'ghcr.io/xrootd-k8s/agent:1.2.3' }]);
+    expect(csv.spec.customresourcedefinitions.owned.map((c: Manifest) => c.kind).sort()).toEqual(['Xrootd', 'XrootdGitSource', 'XrootdVersion']);
+    expect(JSON.parse(csv.metadata.annotations['alm-examples'])).toHaveLength(1);
+    expect(csv.spec.installModes.filter((m: Manifest) => m.supported).map((m: Manifest) => m.type)).toEqual(['AllNamespaces']);
   });
 });
