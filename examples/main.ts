@@ -1,7 +1,9 @@
 /**
  * The synth entry point (cdk8s.yaml): writes each example cluster, the CRDs and the agent's
  * install into a folder of their own in the output directory, each folder a kustomize base
- * (its kustomization.yaml lists the synthesized file), for CI, Argo CD, Flux and kustomize.
+ * for CI, Argo CD, Flux and kustomize. The base's file is named `Kustomization` (one of the three
+ * names kustomize, Argo CD and Flux look for) so that `kubectl apply -f <folder>`, which reads
+ * only .yaml/.yml/.json files, keeps working on the same folder.
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +20,7 @@ function synthFolder(name: string, build: (chart: Chart) => void): void {
   const app = new App({ outdir: join(outRoot, name), yamlOutputType: YamlOutputType.FILE_PER_CHART });
   build(new Chart(app, name));
   app.synth();
-  writeFileSync(join(outRoot, name, 'kustomization.yaml'), [
+  writeFileSync(join(outRoot, name, 'Kustomization'), [
     '# Written by `npx cdk8s synth` (examples/main.ts): this folder as a kustomize base.',
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',

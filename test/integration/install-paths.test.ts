@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { examples } from '../../examples/clusters.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { gitopsTools, kstatus } from '../helpers/gitops-tools.js';
@@ -38,12 +38,15 @@ beforeAll(async () => {
 }, 25 * 60_000);
 afterAll(async () => { await cp?.stop(); }, 60_000);
 
-test('every dist/ folder is a kustomize base that builds into exactly its synthesized objects', () => {
+test('every dist/ folder is a kustomize base that builds into exactly its synthesized objects, and still applies with -f', () => {
   for (const folder of [...examples.map((e) => e.name), 'crds', 'agent']) {
     const synthesized = readFileSync(at(`dist/${folder}/${folder}.k8s.yaml`), 'utf8');
     expect(identities(kustomize(`dist/${folder}`))).toEqual(identities(synthesized));
+    // kubectl apply -f reads only .yaml/.yml/.json files: the base's `Kustomization` file is not taken for an object.
+    const dryRun = cp.kubectl(['apply', '--server-side', '--dry-run=server', '-f', at(`dist/${folder}`)]);
+    expect(dryRun.out).not.toContain('Kustomization');
   }
-  expect(readdirSync(at('dist')).sort()).toEqual([...examples.map((e) => e.name), 'agent', 'crds'].sort());
+  expect(readdirSync(at('dist')).sort()).toEqual([...examples.map((e) => e.name), 'agent', 'crds', 'olm'].sort());
 });
 
 test('the platform base installs the CRDs and the agent; a site overlay moves a cluster and swaps its image', async () => {
@@ -91,12 +94,19 @@ test('Argo CD\'s and Flux\'s own CRDs admit the example Applications, GitReposit
   expect(ks.find((k) => k.metadata.name === 'xrootd-resources').spec.healthChecks[0]).toMatchObject({ kind: 'Xrootd', name: 'minimal' });
 });
 
-test('kstatus follows a cluster applied straight from dist/: InProgress while its pods start, Current when they are ready', async () => {
+test('kstatus follows a cluster applied straight from dist/: InProgress while its pods cannot start, Current when they are ready', async () => {
   createNamespace(cp, 'xrootd', 'restricted');
+  // No pods allowed yet: the StatefulSets exist but stay short of their replicas, whatever the timing.
+  cp.applyYaml(stringify({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'hold', namespace: 'xrootd' }, spec: { hard: { pods: '0' } } }));
   const r = cp.kubectl(['apply', '--server-side', '--field-manager=flux-like', '-k', at('dist/minimal')]);
   expect(r).toMatchObject({ code: 0 });
   const worker = (): any => cp.getJson(['statefulset', 'minimal-worker', '-n', 'xrootd']);
-  expect(kstatus(worker()).status).toBe('InProgress');
+  const held = await waitFor('minimal-worker observed by its controller', () => {
+    const s = worker();
+    return s.status?.observedGeneration === s.metadata.generation ? s : undefined;
+  }, 60_000, 250);
+  expect(kstatus(held)).toMatchObject({ status: 'InProgress', message: expect.stringMatching(/Replicas|replicas/) });
+  expect(cp.kubectl(['delete', 'resourcequota', 'hold', '-n', 'xrootd']).code).toBe(0);
   await waitFor('minimal-worker Current by kstatus', () => (kstatus(worker()).status === 'Current' ? true : undefined), 180_000, 1000);
   const objects = identities(readFileSync(at('dist/minimal/minimal.k8s.yaml'), 'utf8'));
   for (const id of objects) {
