@@ -79,6 +79,8 @@ test('OLM\'s CRD admits the CSV; installed as OLM would, the CSV\'s permissions 
     ...bind('Role', csv.spec.install.spec.permissions[0].rules, OPERATOR_NS),
   ].map((o) => stringify(o)).join('---\n'));
 
+  // The delete guard OLM cannot carry, applied beside the bundle as docs/install.md says.
+  cp.applyYaml(readFileSync(join(bundle, 'owned-deletes-policy.yaml'), 'utf8'));
   agent = await AgentProcess.start(cp.serviceAccountKubeconfig(OPERATOR_NS, sa), join(cp.dir, 'agent.log'), [`--lease-namespace=${OPERATOR_NS}`]);
   createNamespace(cp, 'olm-example', 'restricted');
   const example = JSON.parse(csv.metadata.annotations['alm-examples']).find((e: any) => e.kind === 'Xrootd');

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { olmBundle, XrootdCluster, XrootdCrds } from '../../constructs/index.js';
 import { examples, highlyAvailable, large, minimal, readOnly } from '../../examples/clusters.js';
 import { linesOf, synth, type Manifest } from '../helpers/synth.js';
@@ -340,7 +340,9 @@ describe('OLM bundle', () => {
 
   test('a registry+v1 bundle: CSV, owned CRDs, metadata and Dockerfile with the same annotations', () => {
     expect(Object.keys(files).sort()).toEqual(['bundle.Dockerfile', 'manifests/xrootd-k8s-agent-metrics_v1_service.yaml', 'manifests/xrootd-k8s.clusterserviceversion.yaml',
-      'manifests/xrootdgitsources.xrootd.org.crd.yaml', 'manifests/xrootds.xrootd.org.crd.yaml', 'manifests/xrootdversions.catalog.xrootd.org.crd.yaml', 'metadata/annotations.yaml']);
+      'manifests/xrootdgitsources.xrootd.org.crd.yaml', 'manifests/xrootds.xrootd.org.crd.yaml', 'manifests/xrootdversions.catalog.xrootd.org.crd.yaml', 'metadata/annotations.yaml',
+      'owned-deletes-policy.yaml']);
+    expect(parseAllDocuments(files['owned-deletes-policy.yaml']).map((d) => d.toJS().kind)).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
     const annotations = parse(files['metadata/annotations.yaml']).annotations;
     for (const [k, v] of Object.entries(annotations)) expect(files['bundle.Dockerfile']).toContain(`LABEL ${k}=${v}`);
     expect(annotations['operators.operatorframework.io.bundle.mediatype.v1']).toBe('registry+v1');
