@@ -111,9 +111,11 @@ test('the per-pod DNS names the configuration lists are published by the headles
       const hostnames = new Set(slices.flatMap((s: any) => (s.endpoints ?? []).map((e: any) => e.hostname)));
       for (let i = 0; i < sts.spec.replicas; i++) expect(hostnames).toContain(`${sts.metadata.name}-${i}`);
     }
-    // Every manager a pod is told about is one of those names.
-    const worker = statefulSets(name).find((s) => s.metadata.name === `${name}-worker`);
-    const managers = worker.spec.template.spec.containers[0].env.filter((e: any) => e.name.startsWith('XRD_MANAGER_')).map((e: any) => e.value);
+    // Every manager a pod is told about is one of those names, once the kubelet puts the pod's namespace in.
+    const pod = cp.getJson(['pod', `${name}-worker-0`, '-n', NAMESPACE]);
+    const env = pod.spec.containers[0].env as Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+    expect(env.find((e) => e.name === 'XRD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.namespace');
+    const managers = env.filter((e) => e.name.startsWith('XRD_MANAGER_')).map((e) => e.value!.replaceAll('$(XRD_NAMESPACE)', pod.metadata.namespace));
     const redirectors = statefulSets(name).find((s) => s.metadata.name === `${name}-redirector`).spec.replicas;
     expect(managers).toEqual(Array.from({ length: redirectors }, (_, i) => `${name}-redirector-${i}.${name}-redirector.${NAMESPACE}.svc.cluster.local:1213`));
   }
