@@ -9,9 +9,11 @@ export type XrootdFeature =
   /** `xrd.maxfd` (absent from 5.5.3, which warns "ignoring unknown xrd directive 'maxfd'"). */
   | 'maxfd'
   /** The host identity can be forced through `XRDNET_IDENTITY` (5.7.1+), for pods without reverse DNS. */
-  | 'identity-env';
+  | 'identity-env'
+  /** TLS for the xroot protocol (`xrd.tls`, `xrootd.tls`, roots://) and HTTPS on the same port (5.0+). */
+  | 'tls';
 
-export const ALL_FEATURES: readonly XrootdFeature[] = ['maxfd', 'identity-env'];
+export const ALL_FEATURES: readonly XrootdFeature[] = ['maxfd', 'identity-env', 'tls'];
 
 export interface XrootdRelease {
   /** Version name, as written in `spec.version`. */
@@ -40,11 +42,11 @@ const release = (version: string, features: XrootdFeature[], deprecated?: string
 
 /** The catalog shipped with the library. */
 export const BUILT_IN_CATALOG: readonly XrootdRelease[] = [
-  release('5.5.3', [], 'older than 5.7.1: pods without reverse DNS cannot force their identity'),
-  release('5.7.3', ['maxfd', 'identity-env']),
-  release('5.8.4', ['maxfd', 'identity-env']),
-  release('5.9.1', ['maxfd', 'identity-env']),
-  release('6.0.0', ['maxfd', 'identity-env']),
+  release('5.5.3', ['tls'], 'older than 5.7.1: pods without reverse DNS cannot force their identity'),
+  release('5.7.3', ['maxfd', 'identity-env', 'tls']),
+  release('5.8.4', ['maxfd', 'identity-env', 'tls']),
+  release('5.9.1', ['maxfd', 'identity-env', 'tls']),
+  release('6.0.0', ['maxfd', 'identity-env', 'tls']),
 ];
 
 /** A catalog lookup: the built-in entries, overridden or extended by `extra`. */

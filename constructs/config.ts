@@ -33,7 +33,18 @@ export const ENV = {
   supervisorAddress: 'XRD_SUPERVISOR_ADDRESS',
   /** Set by the start script for data servers that subscribe to a supervisor. */
   supervisor: 'XRD_SUPERVISOR',
+  /** Where the TLS Secret (tls.crt, tls.key, ca.crt) is mounted, when the cluster has TLS. */
+  tlsDir: 'XRD_TLS_DIR',
 } as const;
+
+/**
+ * Where xrootd's run.sh puts its TLS files, under the admin path: XRootD takes a key only its
+ * owner can read (mode 600), which a Secret volume shared with the pod's group is not, and clients
+ * (the probes, third-party copies) verify peers against a directory of hashed CA files.
+ */
+const TLS_SUBDIR = 'tls';
+/** xrootd.tls for each level of spec.security.tls.require. */
+const TLS_REQUIREMENT: Record<string, string | undefined> = { none: undefined, capable: 'capable all', data: 'data', all: 'all' };
 
 /** The role's XRootD instance name (`-n`), also the `if named` block it reads. */
 export const instanceName = (role: Role): string => role;
@@ -113,9 +124,16 @@ export function renderConfig(model: ClusterModel): string {
   }
   out.push('fi');
 
-  if (x.http || x.thirdPartyCopy) {
+  const tls = spec.security.tls;
+  if (x.http || x.thirdPartyCopy || tls) {
     // Only xrootd may read these: cmsd would try to bind the protocol's port too.
     out.push('', '# Protocols and services of xrootd', 'if exec xrootd');
+    if (tls) {
+      // roots:// and https:// on the xrootd port; the files are the ones run.sh copied from the Secret.
+      out.push(`  xrd.tls $(xrdadmin)/${TLS_SUBDIR}/tls.crt $(xrdadmin)/${TLS_SUBDIR}/tls.key`, `  xrd.tlsca certfile $(xrdadmin)/${TLS_SUBDIR}/ca.crt`);
+      const requirement = TLS_REQUIREMENT[tls.require];
+      if (requirement) out.push(`  xrootd.tls ${requirement}`);
+    }
     if (x.http) out.push('  xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so');
     if (x.thirdPartyCopy) {
       out.push('  ofs.tpc pgm /usr/bin/xrdcp --server');
@@ -182,6 +200,7 @@ export function renderStartScript(model: ClusterModel): string {
     `  (umask ${EXPORT_DIR_UMASK} && mkdir -p ${exportDirs}) || { echo "run.sh: cannot create the export directories under $${ENV.dataDir}" >&2; exit 73; }`,
     'fi',
     `mkdir -p "$${ENV.adminDir}"`,
+    ...(model.spec.security.tls ? tlsSetup() : []),
     '# XRootD makes its home directory under the working directory: keep it on a writable volume.',
     `cd "$${ENV.adminDir}"`,
     'exec "$daemon" -n "$role" -c "$config"',
@@ -190,11 +209,37 @@ export function renderStartScript(model: ClusterModel): string {
   return lines.join('\n');
 }
 
+/** run.sh lines that prepare xrootd's TLS files from the Secret (see TLS_SUBDIR). */
+function tlsSetup(): string[] {
+  const dir = `"$${ENV.adminDir}/${TLS_SUBDIR}"`;
+  return [
+    '# TLS: XRootD takes a key only its owner can read; the Secret\'s files belong to the pod\'s group.',
+    '# Clients verify against hashed CA files (openssl x509 -hash), one per certificate of ca.crt.',
+    'if [ "$daemon" = xrootd ]; then',
+    `  require ${ENV.tlsDir}`,
+    `  for f in tls.crt tls.key ca.crt; do [ -s "$${ENV.tlsDir}/$f" ] || { echo "run.sh: the TLS Secret has no $f (mounted at $${ENV.tlsDir})" >&2; exit 78; }; done`,
+    `  command -v openssl >/dev/null || { echo "run.sh: TLS needs openssl in the image (docs/image.md)" >&2; exit 78; }`,
+    `  rm -rf ${dir} && mkdir -p ${dir}/cadir`,
+    `  (umask 077 && cp "$${ENV.tlsDir}/tls.key" ${dir}/tls.key)`,
+    `  cp "$${ENV.tlsDir}/tls.crt" "$${ENV.tlsDir}/ca.crt" ${dir}/`,
+    `  awk -v d=${dir}/cadir '/-BEGIN CERTIFICATE-/ { n++ } n { print > (d "/ca-" n ".pem") }' ${dir}/ca.crt`,
+    `  for pem in ${dir}/cadir/ca-*.pem; do`,
+    '    hash=$(openssl x509 -hash -noout -in "$pem") || { echo "run.sh: ca.crt of the TLS Secret is not a PEM certificate" >&2; exit 78; }',
+    `    i=0; while [ -e ${dir}/cadir/$hash.$i ]; do i=$((i + 1)); done`,
+    `    mv "$pem" ${dir}/cadir/$hash.$i`,
+    '  done',
+    `  export X509_CERT_DIR=${dir}/cadir`,
+    'fi',
+  ];
+}
+
 /**
  * The probe script: asks the pod's xrootd how it sees its cluster links
  * (`query config cms`: `/a` active local cmsd, `/c` connected manager, `/d` down).
  */
 export function renderProbeScript(model: ClusterModel): string {
+  // With TLS, ask by the pod's own name (the one its certificate holds) and verify with run.sh's CA files.
+  const target = model.spec.security.tls ? `"$${ENV.host}:$${ENV.port}"` : `"localhost:$${ENV.port}"`;
   return [
     '#!/bin/sh',
     `# Health of a pod of cluster ${model.name}, as XRootD reports it: probe.sh ready|cmsd-alive ROLE`,
@@ -205,7 +250,8 @@ export function renderProbeScript(model: ClusterModel): string {
     'check=${1:-}',
     'role=${2:-}',
     'export XRD_CONNECTIONWINDOW=2 XRD_CONNECTIONRETRY=1 XRD_REQUESTTIMEOUT=4 XRD_STREAMTIMEOUT=4 XRD_LOGLEVEL=Error',
-    `links=$(xrdfs "localhost:$${ENV.port}" query config cms 2>&1)`,
+    ...(model.spec.security.tls ? [`export X509_CERT_DIR="$${ENV.adminDir}/${TLS_SUBDIR}/cadir"`] : []),
+    `links=$(xrdfs ${target} query config cms 2>&1)`,
     'answered=$?',
     'case "$check" in',
     '  ready)',

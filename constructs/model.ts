@@ -84,6 +84,10 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   for (const [role, p] of Object.entries(partitions)) {
     if (!Number.isInteger(p) || p < 0) issues.push(issue(`partitions.${role}`, 'must be a whole number >= 0', p));
   }
+  // What the selected version cannot do is refused, naming the field and the version.
+  if (release && spec.security.tls && !release.features.includes('tls')) {
+    issues.push(issue('security.tls', `needs TLS support, which version ${release.version} lacks in the catalog (feature "tls")`));
+  }
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
 
   const warnings = release.deprecated ? [`version ${release.version} is deprecated: ${release.deprecated}`] : [];

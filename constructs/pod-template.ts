@@ -14,6 +14,8 @@ import type { ResolvedResourceSpec } from './spec/types.generated.js';
 export const ADMIN_DIR = '/var/run/xrootd';
 export const DATA_DIR = '/data';
 export const DATA_VOLUME = 'data';
+/** Where the TLS Secret is mounted (xrootd's container only). */
+export const TLS_SECRET_DIR = '/etc/xrootd/tls';
 /** Annotation with the hash of the rendered configuration: a change rolls the pods. */
 export const CONFIG_HASH_ANNOTATION = 'xrootd.org/config-hash';
 /** cmsd needs far less than xrootd: it gets this share of the role's requests. */
@@ -44,6 +46,7 @@ export function roleEnv(model: ClusterModel, role: Role): k8s.EnvVar[] {
   ];
   if (role === 'worker') env.push({ name: ENV.dataDir, value: DATA_DIR });
   else env.push({ name: ENV.cmsdPort, value: String(spec.xrootd.cmsdPort) });
+  if (spec.security.tls) env.push({ name: ENV.tlsDir, value: TLS_SECRET_DIR });
   for (let i = 0; i < topology.redirectors; i++) {
     env.push({ name: `${ENV.managerPrefix}${i}`, value: `${names.podHost('redirector', i, namespace)}:${spec.xrootd.cmsdPort}` });
   }
@@ -82,6 +85,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
   const env = roleEnv(model, role);
   const command = (daemon: string): string[] => ['/bin/sh', `${CONFIG_DIR}/${START_SCRIPT}`, daemon, role];
 
+  const tls = spec.security.tls;
   const xrootd: k8s.Container = {
     name: 'xrootd',
     image: model.image,
@@ -89,7 +93,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
     command: command('xrootd'),
     env,
     ports: [{ name: 'xrootd', containerPort: x.port, protocol: 'TCP' }],
-    volumeMounts: mounts,
+    volumeMounts: tls ? [...mounts, { name: 'tls', mountPath: TLS_SECRET_DIR, readOnly: true }] : mounts,
     resources: resources(spec[role].resources),
     securityContext: containerSecurity,
     startupProbe: tcpProbe(x.port, startup),
@@ -145,6 +149,8 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
         { name: 'config', configMap: { name: model.names.configMap(configHash), defaultMode: 0o555 } },
         { name: 'admin', emptyDir: {} },
         { name: 'tmp', emptyDir: {} },
+        // Readable by the pod's group (fsGroup); run.sh copies the key to a file only the daemon's user reads.
+        ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, defaultMode: 0o440 } }] : []),
       ],
       nodeSelector: sched.nodeSelector && Object.keys(sched.nodeSelector).length ? sched.nodeSelector : undefined,
       tolerations: sched.tolerations,

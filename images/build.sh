@@ -94,7 +94,7 @@ image() { # $1 reference, $2 dockerfile, $3 context, $4 base, $5 archive
 build_xrootd() {
   local base; base=$(rootfs xrootd "xrootd-server=$XROOTD_DEB_VERSION" "xrootd-client=$XROOTD_DEB_VERSION" \
     "xrootd-server-plugins=$XROOTD_DEB_VERSION" "xrootd-scitokens-plugins=$XROOTD_DEB_VERSION" \
-    "tini=$TINI_DEB_VERSION" "passwd=$PASSWD_DEB_VERSION")
+    "openssl=$OPENSSL_DEB_VERSION" "tini=$TINI_DEB_VERSION" "passwd=$PASSWD_DEB_VERSION")
   local key; key=$(hash_of "$here/versions.env" "$here/xrootd/Dockerfile.debian" "$here/base/Dockerfile" "$here/build.sh")
   image "$registry/xrootd:$XROOTD_VERSION" "$here/xrootd/Dockerfile.debian" "$here/xrootd" "$base" \
     "$cache/xrootd-$XROOTD_VERSION-$key.oci.tar"

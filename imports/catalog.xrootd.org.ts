@@ -159,5 +159,7 @@ export enum XrootdVersionSpecFeatures {
   MAXFD = "maxfd",
   /** identity-env */
   IDENTITY_HYPHEN_ENV = "identity-env",
+  /** tls */
+  TLS = "tls",
 }
 

@@ -152,7 +152,7 @@ export interface XrootdSpec {
   readonly scheduling?: XrootdSpecScheduling;
 
   /**
-   * Identity the daemons run as (XRootD refuses to run as root).
+   * Identity the daemons run as (XRootD refuses to run as root), and TLS.
    *
    * @schema XrootdSpec#security
    */
@@ -412,7 +412,7 @@ export function toJson_XrootdSpecScheduling(obj: XrootdSpecScheduling | undefine
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * Identity the daemons run as (XRootD refuses to run as root).
+ * Identity the daemons run as (XRootD refuses to run as root), and TLS.
  *
  * @schema XrootdSpecSecurity
  */
@@ -437,6 +437,13 @@ export interface XrootdSpecSecurity {
    * @schema XrootdSpecSecurity#runAsUser
    */
   readonly runAsUser?: number;
+
+  /**
+   * TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS.
+   *
+   * @schema XrootdSpecSecurity#tls
+   */
+  readonly tls?: XrootdSpecSecurityTls;
 }
 
 /**
@@ -449,6 +456,7 @@ export function toJson_XrootdSpecSecurity(obj: XrootdSpecSecurity | undefined): 
     'fsGroup': obj.fsGroup,
     'runAsGroup': obj.runAsGroup,
     'runAsUser': obj.runAsUser,
+    'tls': toJson_XrootdSpecSecurityTls(obj.tls),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -762,6 +770,42 @@ export function toJson_XrootdSpecRedirectorResources(obj: XrootdSpecRedirectorRe
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS.
+ *
+ * @schema XrootdSpecSecurityTls
+ */
+export interface XrootdSpecSecurityTls {
+  /**
+   * Which xroot requests must use TLS (xrootd.tls): none (roots:// offered, not required), capable (required from clients that can do TLS), data (logins may be clear, then everything after), all (everything).
+   *
+   * @schema XrootdSpecSecurityTls#require
+   */
+  readonly require?: XrootdSpecSecurityTlsRequire;
+
+  /**
+   * Secret (type kubernetes.io/tls) in the cluster's namespace with tls.crt, tls.key and ca.crt, the CA that verifies peers (a cert-manager Certificate writes all three; docs/security.md). Its certificate must name every pod's per-pod host name (a wildcard per role: *.<cluster>-<role>.<namespace>.svc.<domain>) and the names clients use.
+   *
+   * @schema XrootdSpecSecurityTls#secretName
+   */
+  readonly secretName: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityTls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityTls(obj: XrootdSpecSecurityTls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'require': obj.require,
+    'secretName': obj.secretName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Compute resources of each supervisor container (xrootd; cmsd gets a quarter of the requests).
  *
  * @schema XrootdSpecSupervisorResources
@@ -978,6 +1022,22 @@ export function toJson_XrootdSpecXrootdExports(obj: XrootdSpecXrootdExports | un
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Which xroot requests must use TLS (xrootd.tls): none (roots:// offered, not required), capable (required from clients that can do TLS), data (logins may be clear, then everything after), all (everything).
+ *
+ * @schema XrootdSpecSecurityTlsRequire
+ */
+export enum XrootdSpecSecurityTlsRequire {
+  /** none */
+  NONE = "none",
+  /** capable */
+  CAPABLE = "capable",
+  /** data */
+  DATA = "data",
+  /** all */
+  ALL = "all",
+}
 
 /**
  * An access mode.

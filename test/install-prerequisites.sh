@@ -6,8 +6,8 @@
 # Run by `npm test` (pretest) and by .ci/run; a no-op when everything is there.
 # The control plane is built (or taken from its cache) by the tests themselves.
 set -euo pipefail
-programs=(xrootd cmsd xrdcp xrdfs xrdmapc curl git ssh ssh-keygen setpriv mmdebstrap buildah podman runc)
-packages=(xrootd-server xrootd-client curl git openssh-client mmdebstrap buildah podman runc)
+programs=(xrootd cmsd xrdcp xrdfs xrdmapc curl git ssh ssh-keygen setpriv openssl mmdebstrap buildah podman runc)
+packages=(xrootd-server xrootd-client curl git openssh-client openssl mmdebstrap buildah podman runc)
 
 complete() {
   local p

@@ -105,10 +105,18 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     enabled: bool('Render a NetworkPolicy: the manager cmsd port only from cluster members, the xrootd port from the clients below.', { default: true }),
     clients: opaque('k8s.NetworkPolicyPeer[]', 'Who may reach the xrootd port (NetworkPolicyPeer objects). Omitted: anyone.'),
   }),
-  security: obj('SecuritySpec', 'Identity the daemons run as (XRootD refuses to run as root).', {
+  security: obj('SecuritySpec', 'Identity the daemons run as (XRootD refuses to run as root), and TLS.', {
     runAsUser: int('User id of the daemons.', { default: 10940, minimum: 1, maximum: 2147483647 }),
     runAsGroup: int('Group id of the daemons.', { default: 10940, minimum: 1, maximum: 2147483647 }),
     fsGroup: int('Group that owns the data volumes.', { default: 10940, minimum: 1, maximum: 2147483647 }),
+    tls: obj('TlsSpec', 'TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS.', {
+      secretName: str('Secret (type kubernetes.io/tls) in the cluster\'s namespace with tls.crt, tls.key and ca.crt, the CA that verifies peers (a cert-manager Certificate writes all three; docs/security.md). Its certificate must name every pod\'s per-pod host name (a wildcard per role: *.<cluster>-<role>.<namespace>.svc.<domain>) and the names clients use.', {
+        pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a Secret name' }, maxLength: 253,
+      }),
+      require: str('Which xroot requests must use TLS (xrootd.tls): none (roots:// offered, not required), capable (required from clients that can do TLS), data (logins may be clear, then everything after), all (everything).', {
+        enum: ['none', 'capable', 'data', 'all'], default: 'all',
+      }),
+    }, { required: ['secretName'] }),
   }),
   upgrade: obj('UpgradeSpec', 'How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.', {
     paused: bool('Hold every pod where it is; set back to false to resume.', { default: false }),

@@ -66,7 +66,7 @@ export interface XrootdSpec {
    */
   readonly networkPolicy?: NetworkPolicySpec;
   /**
-   * Identity the daemons run as (XRootD refuses to run as root).
+   * Identity the daemons run as (XRootD refuses to run as root), and TLS.
    * @default - every field at its default
    */
   readonly security?: SecuritySpec;
@@ -308,7 +308,7 @@ export interface NetworkPolicySpec {
   readonly clients?: k8s.NetworkPolicyPeer[];
 }
 
-/** Identity the daemons run as (XRootD refuses to run as root). */
+/** Identity the daemons run as (XRootD refuses to run as root), and TLS. */
 export interface SecuritySpec {
   /**
    * User id of the daemons.
@@ -328,6 +328,24 @@ export interface SecuritySpec {
    * @default 10940
    */
   readonly fsGroup?: number;
+  /**
+   * TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS.
+   */
+  readonly tls?: TlsSpec;
+}
+
+/** TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS. */
+export interface TlsSpec {
+  /**
+   * Secret (type kubernetes.io/tls) in the cluster's namespace with tls.crt, tls.key and ca.crt, the CA that verifies peers (a cert-manager Certificate writes all three; docs/security.md). Its certificate must name every pod's per-pod host name (a wildcard per role: *.<cluster>-<role>.<namespace>.svc.<domain>) and the names clients use.
+   * Rule: must be a Secret name.
+   */
+  readonly secretName: string;
+  /**
+   * Which xroot requests must use TLS (xrootd.tls): none (roots:// offered, not required), capable (required from clients that can do TLS), data (logins may be clear, then everything after), all (everything).
+   * @default "all"
+   */
+  readonly require?: 'none' | 'capable' | 'data' | 'all';
 }
 
 /** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. */
@@ -586,7 +604,7 @@ export interface XrootdVersionSpec {
    * What this version supports, which decides what the library renders.
    * @default []
    */
-  readonly features?: Array<'maxfd' | 'identity-env'>;
+  readonly features?: Array<'maxfd' | 'identity-env' | 'tls'>;
   /**
    * Versions older than this cannot take over a cluster that has run this one: a downgrade to them is refused unless the Xrootd resource sets spec.upgrade.force.
    */
@@ -819,11 +837,18 @@ export interface ResolvedNetworkPolicySpec {
   readonly clients?: k8s.NetworkPolicyPeer[];
 }
 
-/** Identity the daemons run as (XRootD refuses to run as root). (defaults applied) */
+/** Identity the daemons run as (XRootD refuses to run as root), and TLS. (defaults applied) */
 export interface ResolvedSecuritySpec {
   readonly runAsUser: number;
   readonly runAsGroup: number;
   readonly fsGroup: number;
+  readonly tls?: ResolvedTlsSpec;
+}
+
+/** TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS. (defaults applied) */
+export interface ResolvedTlsSpec {
+  readonly secretName: string;
+  readonly require: 'none' | 'capable' | 'data' | 'all';
 }
 
 /** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. (defaults applied) */
@@ -906,7 +931,7 @@ export interface ResolvedXrootdVersionSpec {
   readonly version: string;
   readonly image: string;
   readonly deprecated?: string;
-  readonly features: Array<'maxfd' | 'identity-env'>;
+  readonly features: Array<'maxfd' | 'identity-env' | 'tls'>;
   readonly incompatibleBelow?: string;
 }
 

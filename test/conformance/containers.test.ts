@@ -5,10 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIMITS, PODMAN, projectImage, type ContainerImage } from '../helpers/containers.js';
 import { run } from '../helpers/processes.js';
+import { TestCa } from '../helpers/test-ca.js';
 import { LoopbackCluster } from './loopback-cluster.js';
 
 let image: ContainerImage;
@@ -28,11 +29,11 @@ test('the image: pinned XRootD with its plugins, non-root, tini as entrypoint, O
   expect(inspect('{{index .Labels "org.opencontainers.image.version"}}')).toBe('5.5.3');
   expect(inspect('{{index .Labels "org.opencontainers.image.source"}}')).toMatch(/^https:\/\//);
   const inside = run([...PODMAN, 'run', '--rm', ...LIMITS, image.reference, 'sh', '-c',
-    'xrootd -v; id -u; for l in XrdHttp-5 XrdHttpTPC-5 XrdAccSciTokens-5; do ls /usr/lib/x86_64-linux-gnu/lib$l.so; done; for p in xrdfs xrdcp cmsd sed; do command -v $p; done'], process.env, 60_000);
+    'xrootd -v; id -u; for l in XrdHttp-5 XrdHttpTPC-5 XrdAccSciTokens-5; do ls /usr/lib/x86_64-linux-gnu/lib$l.so; done; for p in xrdfs xrdcp cmsd sed openssl; do command -v $p; done'], process.env, 60_000);
   expect(inside.code).toBe(0);
   expect(inside.out).toContain('v5.5.3');
   expect(inside.out).toMatch(/^10940$/m);
-  for (const program of ['xrdfs', 'xrdcp', 'cmsd', 'sed']) expect(inside.out).toMatch(new RegExp(`^/usr/bin/${program}$`, 'm'));
+  for (const program of ['xrdfs', 'xrdcp', 'cmsd', 'sed', 'openssl']) expect(inside.out).toMatch(new RegExp(`^/usr/bin/${program}$`, 'm'));
 });
 
 test('a 1+2 cluster from containers forms, its probes pass, and xrdcp writes and reads through the redirector', async () => {
@@ -67,5 +68,31 @@ test('a 1+2 cluster from containers forms, its probes pass, and xrdcp writes and
     throw e;
   } finally {
     await c.stop();
+  }
+}, 180_000);
+
+test('with spec.security.tls the image\'s run.sh prepares the key and CA files (openssl) and roots:// works through the redirector', async () => {
+  const ca = TestCa.create('boxed');
+  const ips = ['127.0.0.1', '127.0.0.10'];
+  // The Secret's files as a pod gets them: group-readable by the image's group (the pods' fsGroup).
+  const secret = ca.secretVolume('tls', [...ips, hostname()], ips, Number(image.user.split(':')[1]));
+  const c = await LoopbackCluster.start({ name: 'boxed-tls', version: '5.5.3', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 1 },
+    security: { tls: { secretName: 'boxed-tls' } } }, { image, tlsDir: secret });
+  try {
+    await c.waitForMembers(1);
+    for (const pod of c.pods) expect(c.probe(pod, 'ready')).toMatchObject({ code: 0 });
+    const local = join(scratch, 'tls.bin');
+    writeFileSync(local, randomBytes(1 << 20));
+    const env = { ...process.env, X509_CERT_DIR: ca.certDir };
+    expect(run(['xrdcp', '--nopbar', local, `roots://127.0.0.1:${c.pod('redirector', 0).port}//data/tls.bin`], env, 60_000)).toMatchObject({ code: 0 });
+    const back = join(scratch, 'tls.back');
+    expect(run(['xrdcp', '--nopbar', `roots://127.0.0.1:${c.pod('redirector', 0).port}//data/tls.bin`, back], env, 60_000)).toMatchObject({ code: 0 });
+    expect(readFileSync(back).equals(readFileSync(local))).toBe(true);
+  } catch (e) {
+    console.error(`container logs:\n${c.logs()}`);
+    throw e;
+  } finally {
+    await c.stop();
+    ca.remove();
   }
 }, 180_000);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PROBE_SCRIPT, START_SCRIPT, type Role, type XrootdClusterProps } from '../../constructs/index.js';
 import { CONFIG_DIR } from '../../constructs/config.js';
-import { ADMIN_DIR, DATA_DIR } from '../../constructs/pod-template.js';
+import { ADMIN_DIR, DATA_DIR, TLS_SECRET_DIR } from '../../constructs/pod-template.js';
 import { containerName, podmanRun, removeContainer, type ContainerImage } from '../helpers/containers.js';
 import { synth } from '../helpers/synth.js';
 import { freePorts, isPortFree, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from '../helpers/processes.js';
@@ -42,6 +42,8 @@ export interface LoopbackOptions {
    * image's user instead of Debian's `xrootd` user.
    */
   readonly image?: ContainerImage;
+  /** The TLS Secret's files (tls.crt, tls.key, ca.crt) as a pod mounts them, for clusters with spec.security.tls. */
+  readonly tlsDir?: string;
 }
 
 /** Each manager gets its own loopback address: two managers on one address confuse XRootD's manager list. */
@@ -50,7 +52,7 @@ const managerHost = (i: number): string => `127.0.0.${10 + i}`;
 export class LoopbackCluster {
   readonly pods: LoopbackPod[] = [];
   private constructor(readonly dir: string, readonly configDir: string, readonly files: Record<string, string>,
-    private readonly image?: ContainerImage) {}
+    private readonly image?: ContainerImage, private readonly tlsDir?: string) {}
 
   /** Synthesizes `props` and starts every pod's xrootd and cmsd. */
   static async start(props: XrootdClusterProps, opts: LoopbackOptions = {}): Promise<LoopbackCluster> {
@@ -62,7 +64,7 @@ export class LoopbackCluster {
     const configDir = join(dir, 'config');
     mkdirSync(configDir);
     for (const [file, text] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(configDir, file), text);
-    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image);
+    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image, opts.tlsDir);
     // In a container the pod's own paths are the mount points; on the host, the pod's directories.
     const inPod = (hostPath: string, podPath: string): string => opts.image ? podPath : hostPath;
 
@@ -95,6 +97,7 @@ export class LoopbackCluster {
           [ENV.port]: String(port),
           [ENV.adminDir]: inPod(join(podDir, 'admin'), ADMIN_DIR),
           ...(role === 'worker' ? { [ENV.dataDir]: inPod(dataDir, DATA_DIR) } : { [ENV.cmsdPort]: String(cmsdPort) }),
+          ...(opts.tlsDir ? { [ENV.tlsDir]: inPod(opts.tlsDir, TLS_SECRET_DIR) } : {}),
           ...Object.fromEntries(managers.map((m, i) => [`${ENV.managerPrefix}${i}`, m])),
           ...(role === 'worker' && t.supervisors > 0 ? { [ENV.supervisorAddress]: supervisorAddress } : {}),
         };
@@ -124,6 +127,7 @@ export class LoopbackCluster {
         mounts: [
           { host: this.configDir, container: CONFIG_DIR, readOnly: true },
           { host: join(pod.dir, 'admin'), container: ADMIN_DIR },
+          ...(this.tlsDir ? [{ host: this.tlsDir, container: TLS_SECRET_DIR, readOnly: true }] : []),
           ...(pod.role === 'worker' ? [{ host: pod.dataDir, container: DATA_DIR }] : []),
         ],
       });
@@ -162,7 +166,9 @@ export class LoopbackCluster {
   /** The data servers a redirector's cmsd has subscribed, from `xrdmapc --list all`. */
   membership(redirectorOrdinal = 0): string {
     const r = this.pod('redirector', redirectorOrdinal);
-    return run(['xrdmapc', '--list', 'all', `127.0.0.1:${r.port}`], process.env, 90000).out;
+    // With TLS, xrdmapc verifies the manager against the CA files the redirector's run.sh made.
+    const env = this.tlsDir ? { ...process.env, X509_CERT_DIR: join(r.dir, 'admin', 'tls', 'cadir') } : process.env;
+    return run(['xrdmapc', '--list', 'all', `127.0.0.1:${r.port}`], env, 90000).out;
   }
 
   /** Waits until a redirector's membership lists `count` data servers (lines `Srv ...`); names the missing ones if not. */

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
-import { olmBundle, XrootdCluster, XrootdCrds } from '../../constructs/index.js';
+import { olmBundle, resolveCluster, XrootdCluster, XrootdCrds } from '../../constructs/index.js';
 import { examples, highlyAvailable, large, minimal, readOnly } from '../../examples/clusters.js';
 import { linesOf, synth, type Manifest } from '../helpers/synth.js';
 
@@ -356,5 +356,49 @@ describe('OLM bundle', () => {
     expect(csv.spec.customresourcedefinitions.owned.map((c: Manifest) => c.kind).sort()).toEqual(['Xrootd', 'XrootdGitSource', 'XrootdVersion']);
     expect(JSON.parse(csv.metadata.annotations['alm-examples'])).toHaveLength(1);
     expect(csv.spec.installModes.filter((m: Manifest) => m.supported).map((m: Manifest) => m.type)).toEqual(['AllNamespaces']);
+  });
+});
+
+describe('TLS (spec.security.tls)', () => {
+  const secure = synth({ ...minimal, security: { tls: { secretName: 'minimal-tls' } } });
+  const cfg = linesOf(secure.cluster.configFiles['xrootd.cfg']);
+
+  test('xrd.tls, the CA and xrootd.tls all (the default) are read by xrootd only, from run.sh\'s copies', () => {
+    const block = cfg.slice(cfg.indexOf('if exec xrootd', cfg.indexOf('# Protocols and services of xrootd')));
+    expect(block.slice(0, 4)).toEqual(['if exec xrootd', 'xrd.tls $(xrdadmin)/tls/tls.crt $(xrdadmin)/tls/tls.key', 'xrd.tlsca certfile $(xrdadmin)/tls/ca.crt', 'xrootd.tls all']);
+    expect(cfg.filter((l) => l.startsWith('xrd.tls') || l.startsWith('xrootd.tls'))).toHaveLength(3);
+    const levels = { none: undefined, capable: 'xrootd.tls capable all', data: 'xrootd.tls data', all: 'xrootd.tls all' } as const;
+    for (const [require, line] of Object.entries(levels)) {
+      const lines = linesOf(synth({ ...minimal, security: { tls: { secretName: 's', require: require as keyof typeof levels } } }).cluster.configFiles['xrootd.cfg']);
+      expect(lines.filter((l) => l.startsWith('xrootd.tls'))).toEqual(line ? [line] : []);
+    }
+    expect(linesOf(synth(minimal).cluster.configFiles['xrootd.cfg']).some((l) => l.includes('tls'))).toBe(false);
+  });
+
+  test('the Secret is mounted group-readable in the xrootd container only; run.sh copies the key to mode 600 and hashes the CA', () => {
+    for (const role of ['redirector', 'worker']) {
+      const pod = secure.get('StatefulSet', `minimal-${role}`).spec.template.spec;
+      expect(pod.volumes.find((v: Manifest) => v.name === 'tls')).toEqual({ name: 'tls', secret: { secretName: 'minimal-tls', defaultMode: 0o440 } });
+      expect(container(secure.get('StatefulSet', `minimal-${role}`), 'xrootd').volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/xrootd/tls', readOnly: true });
+      expect(container(secure.get('StatefulSet', `minimal-${role}`), 'cmsd').volumeMounts.some((m: Manifest) => m.name === 'tls')).toBe(false);
+      expect(envOf(container(secure.get('StatefulSet', `minimal-${role}`), 'xrootd')).XRD_TLS_DIR).toBe('/etc/xrootd/tls');
+    }
+    const run = secure.cluster.configFiles['run.sh'];
+    expect(run).toContain('(umask 077 && cp "$XRD_TLS_DIR/tls.key" "$XRD_ADMIN_DIR/tls"/tls.key)');
+    expect(run).toContain('hash=$(openssl x509 -hash -noout -in "$pem")');
+    // The probe asks by the pod's own name, which the certificate holds, and verifies with run.sh's CA files.
+    const probe = secure.cluster.configFiles['probe.sh'];
+    expect(probe).toContain('export X509_CERT_DIR="$XRD_ADMIN_DIR/tls/cadir"');
+    expect(probe).toContain('xrdfs "$XRD_HOST:$XRD_PORT" query config cms');
+    expect(synth(minimal).cluster.configFiles['probe.sh']).toContain('xrdfs "localhost:$XRD_PORT" query config cms');
+  });
+
+  test('refused with the field named: a version whose catalog entry lacks TLS, a bad Secret name, an unknown level', () => {
+    const noTls = { version: '5.9.1-notls', image: 'registry.example.org/xrootd:5.9.1', features: [] as never[] };
+    expect(() => resolveCluster({ ...minimal, version: noTls.version, catalog: [noTls], security: { tls: { secretName: 's' } } }))
+      .toThrow('security.tls needs TLS support, which version 5.9.1-notls lacks in the catalog (feature "tls")');
+    expect(() => resolveCluster({ ...minimal, security: { tls: { secretName: 'Bad Name' } } })).toThrow(/security\.tls\.secretName must be a Secret name/);
+    expect(() => resolveCluster({ ...minimal, security: { tls: { secretName: 's', require: 'sometimes' as never } } })).toThrow(/security\.tls\.require must be one of/);
+    expect(() => resolveCluster({ ...minimal, security: { tls: {} as never } })).toThrow(/security\.tls\.secretName/);
   });
 });
