@@ -16,6 +16,8 @@ export const CONFIG_DIR = '/etc/xrootd/cluster';
 export const CONFIG_FILE = 'xrootd.cfg';
 export const START_SCRIPT = 'run.sh';
 export const PROBE_SCRIPT = 'probe.sh';
+/** The SciTokens plugin's configuration, with spec.security.tokens. */
+export const SCITOKENS_FILE = 'scitokens.cfg';
 
 /** The environment contract between the pod spec (or a test) and the start script. */
 export const ENV = {
@@ -35,6 +37,8 @@ export const ENV = {
   supervisor: 'XRD_SUPERVISOR',
   /** Where the TLS Secret (tls.crt, tls.key, ca.crt) is mounted, when the cluster has TLS. */
   tlsDir: 'XRD_TLS_DIR',
+  /** Set by the start script: the directory of the configuration it runs (the ConfigMap's files). */
+  configDir: 'XRD_CONFIG_DIR',
 } as const;
 
 /**
@@ -89,6 +93,7 @@ export function renderConfig(model: ClusterModel): string {
     '',
     `set xrdport = $${ENV.port}`,
     `set xrdadmin = $${ENV.adminDir}`,
+    ...(spec.security.tokens ? [`set xrdconfigdir = $${ENV.configDir}`] : []),
     'if named redirector supervisor',
     `  set xrdcmsdport = $${ENV.cmsdPort}`,
     'fi',
@@ -134,6 +139,13 @@ export function renderConfig(model: ClusterModel): string {
       const requirement = TLS_REQUIREMENT[tls.require];
       if (requirement) out.push(`  xrootd.tls ${requirement}`);
     }
+    if (spec.security.tokens) {
+      // ztn carries the client's bearer token (over TLS); unix lets token-less clients (the probes) log in,
+      // and the SciTokens plugin then allows them nothing but what needs no authorization (queries).
+      out.push('  xrootd.seclib libXrdSec.so', '  sec.protocol ztn', '  sec.protocol unix', '  sec.protbind * ztn unix',
+        '  ofs.authorize 1', `  ofs.authlib libXrdAccSciTokens.so config=$(xrdconfigdir)/${SCITOKENS_FILE}`);
+      if (x.http) out.push('  http.header2cgi Authorization authz');
+    }
     if (x.http) out.push('  xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so');
     if (x.thirdPartyCopy) {
       out.push('  ofs.tpc pgm /usr/bin/xrdcp --server');
@@ -161,6 +173,8 @@ export function renderStartScript(model: ClusterModel): string {
     'daemon=${1:-}',
     'role=${2:-}',
     `config="$(cd "$(dirname "$0")" && pwd)/${CONFIG_FILE}"`,
+    // The configuration names the plugin's file by the directory it runs from (a pod's mount, or a test's).
+    ...(model.spec.security.tokens ? [`${ENV.configDir}=$(dirname "$config")`, `export ${ENV.configDir}`] : []),
     'case "$daemon" in xrootd|cmsd) ;; *) echo "run.sh: first argument must be xrootd or cmsd, got \'$daemon\'" >&2; exit 64 ;; esac',
     'case "$role" in redirector|supervisor|worker) ;; *) echo "run.sh: second argument must be redirector, supervisor or worker, got \'$role\'" >&2; exit 64 ;; esac',
     'require() {',
@@ -270,11 +284,35 @@ export function renderProbeScript(model: ClusterModel): string {
   ].join('\n');
 }
 
+/**
+ * The SciTokens plugin's INI file. Every value comes from a field whose pattern excludes line
+ * breaks, brackets, "=", "#" and ";", so nothing can start a section or a key of its own.
+ */
+export function renderSciTokensConfig(model: ClusterModel): string | undefined {
+  const tokens = model.spec.security.tokens;
+  if (!tokens) return undefined;
+  const lines = [
+    `# SciTokens/WLCG token issuers of cluster ${model.name}, rendered by xrootd-k8s.`,
+    '[Global]',
+    `audience = ${tokens.audiences.join(', ')}`,
+    'onmissing = deny',
+  ];
+  for (const i of tokens.issuers) {
+    lines.push('', `[Issuer ${i.name}]`, `issuer = ${i.url}`, `base_path = ${i.basePaths.join(', ')}`);
+    if (i.restrictedPaths.length) lines.push(`restricted_path = ${i.restrictedPaths.join(', ')}`);
+    if (i.mapSubject) lines.push('map_subject = true');
+    if (i.defaultUser) lines.push(`default_user = ${i.defaultUser}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export function renderConfigFiles(model: ClusterModel): Record<string, string> {
+  const scitokens = renderSciTokensConfig(model);
   return {
     [CONFIG_FILE]: renderConfig(model),
     [PROBE_SCRIPT]: renderProbeScript(model),
     [START_SCRIPT]: renderStartScript(model),
+    ...(scitokens ? { [SCITOKENS_FILE]: scitokens } : {}),
   };
 }
 

@@ -88,6 +88,7 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   if (release && spec.security.tls && !release.features.includes('tls')) {
     issues.push(issue('security.tls', `needs TLS support, which version ${release.version} lacks in the catalog (feature "tls")`));
   }
+  checkTokenPaths(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
 
   const warnings = release.deprecated ? [`version ${release.version} is deprecated: ${release.deprecated}`] : [];
@@ -96,6 +97,26 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
     image: spec.image ?? release.image,
     space: spaceThresholds(capacityBytes!),
   };
+}
+
+/** A path is under an export when it is the export or below it. */
+const isUnder = (path: string, prefix: string): boolean => {
+  const [p, e] = [path.replace(/\/+$/, ''), prefix.replace(/\/+$/, '')];
+  return p === e || p.startsWith(`${e}/`);
+};
+
+/** Token base paths and restricted paths outside every export would grant nothing. */
+function checkTokenPaths(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {
+  const exports = spec.xrootd.exports.map((e) => e.path);
+  spec.security.tokens?.issuers.forEach((issuer, i) => {
+    for (const field of ['basePaths', 'restrictedPaths'] as const) {
+      issuer[field].forEach((path, j) => {
+        if (!exports.some((e) => isUnder(path, e))) {
+          issues.push(issue(`security.tokens.issuers[${i}].${field}[${j}]`, `must be an exported path or below one (${exports.join(', ')})`, path));
+        }
+      });
+    }
+  });
 }
 
 function checkQuantities(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {

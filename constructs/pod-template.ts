@@ -16,6 +16,8 @@ export const DATA_DIR = '/data';
 export const DATA_VOLUME = 'data';
 /** Where the TLS Secret is mounted (xrootd's container only). */
 export const TLS_SECRET_DIR = '/etc/xrootd/tls';
+/** The system CA bundle (Debian's path) that libcurl in the SciTokens plugin trusts when it fetches issuer keys. */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 /** Annotation with the hash of the rendered configuration: a change rolls the pods. */
 export const CONFIG_HASH_ANNOTATION = 'xrootd.org/config-hash';
 /** cmsd needs far less than xrootd: it gets this share of the role's requests. */
@@ -86,6 +88,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
   const command = (daemon: string): string[] => ['/bin/sh', `${CONFIG_DIR}/${START_SCRIPT}`, daemon, role];
 
   const tls = spec.security.tls;
+  const caBundle = spec.security.tokens?.issuerCaBundle;
   const xrootd: k8s.Container = {
     name: 'xrootd',
     image: model.image,
@@ -93,7 +96,11 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
     command: command('xrootd'),
     env,
     ports: [{ name: 'xrootd', containerPort: x.port, protocol: 'TCP' }],
-    volumeMounts: tls ? [...mounts, { name: 'tls', mountPath: TLS_SECRET_DIR, readOnly: true }] : mounts,
+    volumeMounts: [
+      ...mounts,
+      ...(tls ? [{ name: 'tls', mountPath: TLS_SECRET_DIR, readOnly: true }] : []),
+      ...(caBundle ? [{ name: 'issuer-ca', mountPath: SYSTEM_CA_BUNDLE, subPath: caBundle.key, readOnly: true }] : []),
+    ],
     resources: resources(spec[role].resources),
     securityContext: containerSecurity,
     startupProbe: tcpProbe(x.port, startup),
@@ -151,6 +158,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
         { name: 'tmp', emptyDir: {} },
         // Readable by the pod's group (fsGroup); run.sh copies the key to a file only the daemon's user reads.
         ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, defaultMode: 0o440 } }] : []),
+        ...(caBundle ? [{ name: 'issuer-ca', configMap: { name: caBundle.configMapName, defaultMode: 0o444 } }] : []),
       ],
       nodeSelector: sched.nodeSelector && Object.keys(sched.nodeSelector).length ? sched.nodeSelector : undefined,
       tolerations: sched.tolerations,

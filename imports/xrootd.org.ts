@@ -444,6 +444,13 @@ export interface XrootdSpecSecurity {
    * @schema XrootdSpecSecurity#tls
    */
   readonly tls?: XrootdSpecSecurityTls;
+
+  /**
+   * Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls.
+   *
+   * @schema XrootdSpecSecurity#tokens
+   */
+  readonly tokens?: XrootdSpecSecurityTokens;
 }
 
 /**
@@ -457,6 +464,7 @@ export function toJson_XrootdSpecSecurity(obj: XrootdSpecSecurity | undefined): 
     'runAsGroup': obj.runAsGroup,
     'runAsUser': obj.runAsUser,
     'tls': toJson_XrootdSpecSecurityTls(obj.tls),
+    'tokens': toJson_XrootdSpecSecurityTokens(obj.tokens),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -806,6 +814,50 @@ export function toJson_XrootdSpecSecurityTls(obj: XrootdSpecSecurityTls | undefi
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls.
+ *
+ * @schema XrootdSpecSecurityTokens
+ */
+export interface XrootdSpecSecurityTokens {
+  /**
+   * The audiences (aud) a token must name, such as https://xrootd.site.example.org.
+   *
+   * @schema XrootdSpecSecurityTokens#audiences
+   */
+  readonly audiences: string[];
+
+  /**
+   * CA certificates the daemons trust when they fetch an issuer's keys over HTTPS, instead of the image's system bundle: a key of a ConfigMap, mounted over /etc/ssl/certs/ca-certificates.crt. Omitted: the image's bundle (public CAs).
+   *
+   * @schema XrootdSpecSecurityTokens#issuerCaBundle
+   */
+  readonly issuerCaBundle?: XrootdSpecSecurityTokensIssuerCaBundle;
+
+  /**
+   * The token issuers this cluster trusts.
+   *
+   * @schema XrootdSpecSecurityTokens#issuers
+   */
+  readonly issuers: XrootdSpecSecurityTokensIssuers[];
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityTokens' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityTokens(obj: XrootdSpecSecurityTokens | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'audiences': obj.audiences?.map(y => y),
+    'issuerCaBundle': toJson_XrootdSpecSecurityTokensIssuerCaBundle(obj.issuerCaBundle),
+    'issuers': obj.issuers?.map(y => toJson_XrootdSpecSecurityTokensIssuers(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Compute resources of each supervisor container (xrootd; cmsd gets a quarter of the requests).
  *
  * @schema XrootdSpecSupervisorResources
@@ -1038,6 +1090,110 @@ export enum XrootdSpecSecurityTlsRequire {
   /** all */
   ALL = "all",
 }
+
+/**
+ * CA certificates the daemons trust when they fetch an issuer's keys over HTTPS, instead of the image's system bundle: a key of a ConfigMap, mounted over /etc/ssl/certs/ca-certificates.crt. Omitted: the image's bundle (public CAs).
+ *
+ * @schema XrootdSpecSecurityTokensIssuerCaBundle
+ */
+export interface XrootdSpecSecurityTokensIssuerCaBundle {
+  /**
+   * The ConfigMap.
+   *
+   * @schema XrootdSpecSecurityTokensIssuerCaBundle#configMapName
+   */
+  readonly configMapName: string;
+
+  /**
+   * The key holding the PEM bundle.
+   *
+   * @schema XrootdSpecSecurityTokensIssuerCaBundle#key
+   */
+  readonly key?: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityTokensIssuerCaBundle' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityTokensIssuerCaBundle(obj: XrootdSpecSecurityTokensIssuerCaBundle | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'configMapName': obj.configMapName,
+    'key': obj.key,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A token issuer.
+ *
+ * @schema XrootdSpecSecurityTokensIssuers
+ */
+export interface XrootdSpecSecurityTokensIssuers {
+  /**
+   * Paths the token's scopes are relative to: storage.read:/x allows reading <basePath>/x.
+   *
+   * @schema XrootdSpecSecurityTokensIssuers#basePaths
+   */
+  readonly basePaths: string[];
+
+  /**
+   * User name given to requests authorized by scope alone.
+   *
+   * @schema XrootdSpecSecurityTokensIssuers#defaultUser
+   */
+  readonly defaultUser?: string;
+
+  /**
+   * Use the token's subject (sub) as the user name in logs and monitoring.
+   *
+   * @schema XrootdSpecSecurityTokensIssuers#mapSubject
+   */
+  readonly mapSubject?: boolean;
+
+  /**
+   * A name for the issuer (its section of the plugin's configuration).
+   *
+   * @schema XrootdSpecSecurityTokensIssuers#name
+   */
+  readonly name: string;
+
+  /**
+   * If set, tokens of this issuer reach only these paths, whatever their scopes say.
+   *
+   * @schema XrootdSpecSecurityTokensIssuers#restrictedPaths
+   */
+  readonly restrictedPaths?: string[];
+
+  /**
+   * The issuer (iss) as tokens name it: an https:// URL; its /.well-known/openid-configuration gives the keys.
+   *
+   * @schema XrootdSpecSecurityTokensIssuers#url
+   */
+  readonly url: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityTokensIssuers' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityTokensIssuers(obj: XrootdSpecSecurityTokensIssuers | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'basePaths': obj.basePaths?.map(y => y),
+    'defaultUser': obj.defaultUser,
+    'mapSubject': obj.mapSubject,
+    'name': obj.name,
+    'restrictedPaths': obj.restrictedPaths?.map(y => y),
+    'url': obj.url,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * An access mode.

@@ -117,6 +117,31 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         enum: ['none', 'capable', 'data', 'all'], default: 'all',
       }),
     }, { required: ['secretName'] }),
+    tokens: obj('TokensSpec', 'Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD\'s SciTokens plugin: a request is allowed when its token\'s scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons\' own queries is allowed. Needs tls.', {
+      audiences: arr('The audiences (aud) a token must name, such as https://xrootd.site.example.org.', str('An audience.', {
+        pattern: { regex: `^[^${SPACE_OR_CONTROL},;#\\[\\]=]+$`, rule: 'must be an audience without spaces, commas, semicolons, "#", "[", "]" or "="' }, maxLength: 255,
+      }), { minItems: 1, maxItems: 16 }),
+      issuers: arr('The token issuers this cluster trusts.', obj('TokenIssuerSpec', 'A token issuer.', {
+        name: str('A name for the issuer (its section of the plugin\'s configuration).', { pattern: { regex: '^[A-Za-z0-9_-]{1,63}$', rule: 'must be letters, digits, "_" and "-"' }, maxLength: 63 }),
+        url: str('The issuer (iss) as tokens name it: an https:// URL; its /.well-known/openid-configuration gives the keys.', {
+          pattern: { regex: '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$', rule: 'must be an https:// URL (host, optional port and path)' }, maxLength: 255,
+        }),
+        basePaths: arr('Paths the token\'s scopes are relative to: storage.read:/x allows reading <basePath>/x.', str('An exported path.', {
+          pattern: { regex: '^(/\\.*[A-Za-z0-9_-][A-Za-z0-9._-]*)+/?$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component' }, maxLength: 255,
+        }), { minItems: 1, maxItems: 16 }),
+        restrictedPaths: arr('If set, tokens of this issuer reach only these paths, whatever their scopes say.', str('A path.', {
+          pattern: { regex: '^(/\\.*[A-Za-z0-9_-][A-Za-z0-9._-]*)+/?$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component' }, maxLength: 255,
+        }), { default: [], maxItems: 16 }),
+        mapSubject: bool('Use the token\'s subject (sub) as the user name in logs and monitoring.', { default: false }),
+        defaultUser: str('User name given to requests authorized by scope alone.', { pattern: { regex: '^[a-z_][a-z0-9_-]{0,31}$', rule: 'must be a user name (lower-case letters, digits, "_" and "-")' }, maxLength: 32 }),
+      }, { required: ['name', 'url', 'basePaths'] }), { minItems: 1, maxItems: 16, uniqueBy: 'name' }),
+      issuerCaBundle: obj('CaBundleReference', 'CA certificates the daemons trust when they fetch an issuer\'s keys over HTTPS, instead of the image\'s system bundle: a key of a ConfigMap, mounted over /etc/ssl/certs/ca-certificates.crt. Omitted: the image\'s bundle (public CAs).', {
+        configMapName: str('The ConfigMap.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a ConfigMap name' }, maxLength: 253 }),
+        key: str('The key holding the PEM bundle.', { default: 'ca-certificates.crt', pattern: { regex: '^[-._a-zA-Z0-9]{1,253}$', rule: 'must be a ConfigMap key' } }),
+      }, { required: ['configMapName'] }),
+    }, { required: ['audiences', 'issuers'] }),
+  }, {
+    rules: [{ path: 'tokens', rule: 'needs tls: tokens are accepted only over TLS (ztn, https)', cel: '!has(self.tokens) || has(self.tls)', check: (s) => !s.tokens || !!s.tls }],
   }),
   upgrade: obj('UpgradeSpec', 'How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.', {
     paused: bool('Hold every pod where it is; set back to false to resume.', { default: false }),

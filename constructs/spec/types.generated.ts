@@ -332,6 +332,10 @@ export interface SecuritySpec {
    * TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS.
    */
   readonly tls?: TlsSpec;
+  /**
+   * Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls.
+   */
+  readonly tokens?: TokensSpec;
 }
 
 /** TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS. */
@@ -346,6 +350,70 @@ export interface TlsSpec {
    * @default "all"
    */
   readonly require?: 'none' | 'capable' | 'data' | 'all';
+}
+
+/** Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls. */
+export interface TokensSpec {
+  /**
+   * The audiences (aud) a token must name, such as https://xrootd.site.example.org.
+   */
+  readonly audiences: string[];
+  /**
+   * The token issuers this cluster trusts.
+   */
+  readonly issuers: TokenIssuerSpec[];
+  /**
+   * CA certificates the daemons trust when they fetch an issuer's keys over HTTPS, instead of the image's system bundle: a key of a ConfigMap, mounted over /etc/ssl/certs/ca-certificates.crt. Omitted: the image's bundle (public CAs).
+   */
+  readonly issuerCaBundle?: CaBundleReference;
+}
+
+/** A token issuer. */
+export interface TokenIssuerSpec {
+  /**
+   * A name for the issuer (its section of the plugin's configuration).
+   * Rule: must be letters, digits, "_" and "-".
+   */
+  readonly name: string;
+  /**
+   * The issuer (iss) as tokens name it: an https:// URL; its /.well-known/openid-configuration gives the keys.
+   * Rule: must be an https:// URL (host, optional port and path).
+   */
+  readonly url: string;
+  /**
+   * Paths the token's scopes are relative to: storage.read:/x allows reading <basePath>/x.
+   */
+  readonly basePaths: string[];
+  /**
+   * If set, tokens of this issuer reach only these paths, whatever their scopes say.
+   * @default []
+   */
+  readonly restrictedPaths?: string[];
+  /**
+   * Use the token's subject (sub) as the user name in logs and monitoring.
+   * @default false
+   */
+  readonly mapSubject?: boolean;
+  /**
+   * User name given to requests authorized by scope alone.
+   * Rule: must be a user name (lower-case letters, digits, "_" and "-").
+   */
+  readonly defaultUser?: string;
+}
+
+/** CA certificates the daemons trust when they fetch an issuer's keys over HTTPS, instead of the image's system bundle: a key of a ConfigMap, mounted over /etc/ssl/certs/ca-certificates.crt. Omitted: the image's bundle (public CAs). */
+export interface CaBundleReference {
+  /**
+   * The ConfigMap.
+   * Rule: must be a ConfigMap name.
+   */
+  readonly configMapName: string;
+  /**
+   * The key holding the PEM bundle.
+   * Rule: must be a ConfigMap key.
+   * @default "ca-certificates.crt"
+   */
+  readonly key?: string;
 }
 
 /** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. */
@@ -843,12 +911,36 @@ export interface ResolvedSecuritySpec {
   readonly runAsGroup: number;
   readonly fsGroup: number;
   readonly tls?: ResolvedTlsSpec;
+  readonly tokens?: ResolvedTokensSpec;
 }
 
 /** TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS. (defaults applied) */
 export interface ResolvedTlsSpec {
   readonly secretName: string;
   readonly require: 'none' | 'capable' | 'data' | 'all';
+}
+
+/** Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls. (defaults applied) */
+export interface ResolvedTokensSpec {
+  readonly audiences: string[];
+  readonly issuers: ResolvedTokenIssuerSpec[];
+  readonly issuerCaBundle?: ResolvedCaBundleReference;
+}
+
+/** A token issuer. (defaults applied) */
+export interface ResolvedTokenIssuerSpec {
+  readonly name: string;
+  readonly url: string;
+  readonly basePaths: string[];
+  readonly restrictedPaths: string[];
+  readonly mapSubject: boolean;
+  readonly defaultUser?: string;
+}
+
+/** CA certificates the daemons trust when they fetch an issuer's keys over HTTPS, instead of the image's system bundle: a key of a ConfigMap, mounted over /etc/ssl/certs/ca-certificates.crt. Omitted: the image's bundle (public CAs). (defaults applied) */
+export interface ResolvedCaBundleReference {
+  readonly configMapName: string;
+  readonly key: string;
 }
 
 /** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. (defaults applied) */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PROBE_SCRIPT, START_SCRIPT, type Role, type XrootdClusterProps } from '../../constructs/index.js';
 import { CONFIG_DIR } from '../../constructs/config.js';
-import { ADMIN_DIR, DATA_DIR, TLS_SECRET_DIR } from '../../constructs/pod-template.js';
+import { ADMIN_DIR, DATA_DIR, SYSTEM_CA_BUNDLE, TLS_SECRET_DIR } from '../../constructs/pod-template.js';
 import { containerName, podmanRun, removeContainer, type ContainerImage } from '../helpers/containers.js';
 import { synth } from '../helpers/synth.js';
 import { freePorts, isPortFree, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from '../helpers/processes.js';
@@ -44,6 +44,8 @@ export interface LoopbackOptions {
   readonly image?: ContainerImage;
   /** The TLS Secret's files (tls.crt, tls.key, ca.crt) as a pod mounts them, for clusters with spec.security.tls. */
   readonly tlsDir?: string;
+  /** A CA bundle mounted over the image's system bundle (spec.security.tokens.issuerCaBundle); containers only. */
+  readonly caBundle?: string;
 }
 
 /** Each manager gets its own loopback address: two managers on one address confuse XRootD's manager list. */
@@ -52,7 +54,7 @@ const managerHost = (i: number): string => `127.0.0.${10 + i}`;
 export class LoopbackCluster {
   readonly pods: LoopbackPod[] = [];
   private constructor(readonly dir: string, readonly configDir: string, readonly files: Record<string, string>,
-    private readonly image?: ContainerImage, private readonly tlsDir?: string) {}
+    private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string) {}
 
   /** Synthesizes `props` and starts every pod's xrootd and cmsd. */
   static async start(props: XrootdClusterProps, opts: LoopbackOptions = {}): Promise<LoopbackCluster> {
@@ -64,7 +66,8 @@ export class LoopbackCluster {
     const configDir = join(dir, 'config');
     mkdirSync(configDir);
     for (const [file, text] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(configDir, file), text);
-    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image, opts.tlsDir);
+    if (opts.caBundle && !opts.image) throw new Error('a CA bundle replaces the image\'s: only for clusters run from an image');
+    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle);
     // In a container the pod's own paths are the mount points; on the host, the pod's directories.
     const inPod = (hostPath: string, podPath: string): string => opts.image ? podPath : hostPath;
 
@@ -128,6 +131,7 @@ export class LoopbackCluster {
           { host: this.configDir, container: CONFIG_DIR, readOnly: true },
           { host: join(pod.dir, 'admin'), container: ADMIN_DIR },
           ...(this.tlsDir ? [{ host: this.tlsDir, container: TLS_SECRET_DIR, readOnly: true }] : []),
+          ...(this.caBundle ? [{ host: this.caBundle, container: SYSTEM_CA_BUNDLE, readOnly: true }] : []),
           ...(pod.role === 'worker' ? [{ host: pod.dataDir, container: DATA_DIR }] : []),
         ],
       });

@@ -35,7 +35,8 @@ function create(name: string, spec: Record<string, unknown>): { code: number; ou
 }
 
 test('the API server defaults an Xrootd exactly as the library does', () => {
-  for (const [name, spec] of [['empty', {}], ['partial', { worker: { replicas: 7, storage: { capacity: '1Gi' } }, xrootd: { http: true } }]] as const) {
+  for (const [name, spec] of [['empty', {}], ['partial', { worker: { replicas: 7, storage: { capacity: '1Gi' } }, xrootd: { http: true } }],
+    ['secure', { security: { tls: { secretName: 'secure-tls' }, tokens: { audiences: ['https://x.example.org'], issuers: [{ name: 'wlcg', url: 'https://i.example.org', basePaths: ['/data'] }] } } }]] as const) {
     expect(create(name, spec)).toMatchObject({ code: 0 });
     const stored = cp.getJson(['xrootd', name, '-n', NS]).spec;
     expect(stored).toEqual(applySchema(xrootdSpecSchema, structuredClone(spec), '', []));
@@ -56,6 +57,10 @@ test.each<[string, string, Record<string, unknown>, string]>([
   ['an export climbing out of the volume', 'bad-export-path', { xrootd: { exports: [{ path: '/data/../etc' }] } }, 'spec.xrootd.exports[0].path: Invalid value: "/data/../etc"'],
   ['a bad capacity', 'bad-capacity', { worker: { storage: { capacity: '10 GB' } } }, 'spec.worker.storage.capacity: Invalid value: "10 GB"'],
   ['an unknown pull policy', 'bad-policy', { imagePullPolicy: 'Sometimes' }, 'supported values: "Always", "IfNotPresent", "Never"'],
+  ['tokens without TLS', 'bad-tokens', { security: { tokens: { audiences: ['https://x.example.org'], issuers: [{ name: 'a', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'tokens needs tls'],
+  ['an http:// token issuer', 'bad-issuer', { security: { tls: { secretName: 't' }, tokens: { audiences: ['a'], issuers: [{ name: 'a', url: 'http://i.example.org', basePaths: ['/data'] }] } } }, 'spec.security.tokens.issuers[0].url: Invalid value'],
+  ['an audience that would start an INI section', 'bad-audience', { security: { tls: { secretName: 't' }, tokens: { audiences: ['x\n[Issuer e]'], issuers: [{ name: 'a', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'spec.security.tokens.audiences[0]: Invalid value'],
+  ['an unknown TLS level', 'bad-tls', { security: { tls: { secretName: 't', require: 'sometimes' } } }, 'supported values: "none", "capable", "data", "all"'],
 ])('admission refuses %s with a message naming the field', (_why, name, spec, message) => {
   const r = create(name, spec);
   expect(r.code).not.toBe(0);

@@ -402,3 +402,49 @@ describe('TLS (spec.security.tls)', () => {
     expect(() => resolveCluster({ ...minimal, security: { tls: {} as never } })).toThrow(/security\.tls\.secretName/);
   });
 });
+
+describe('tokens (spec.security.tokens)', () => {
+  const issuer = { name: 'wlcg', url: 'https://issuer.example.org/realm', basePaths: ['/data'] };
+  const props = { ...minimal, xrootd: { http: true }, security: { tls: { secretName: 't' }, tokens: { audiences: ['https://xrootd.example.org'], issuers: [issuer] } } };
+
+  test('the SciTokens plugin\'s file, ztn with unix for token-less logins, the plugin as authorizer, bearer tokens from HTTP', () => {
+    const s = synth(props);
+    expect(s.cluster.configFiles['scitokens.cfg']).toBe([
+      '# SciTokens/WLCG token issuers of cluster minimal, rendered by xrootd-k8s.',
+      '[Global]', 'audience = https://xrootd.example.org', 'onmissing = deny', '',
+      '[Issuer wlcg]', 'issuer = https://issuer.example.org/realm', 'base_path = /data', '',
+    ].join('\n'));
+    const cfg = linesOf(s.cluster.configFiles['xrootd.cfg']);
+    for (const line of ['set xrdconfigdir = $XRD_CONFIG_DIR', 'xrootd.seclib libXrdSec.so', 'sec.protocol ztn', 'sec.protocol unix', 'sec.protbind * ztn unix',
+      'ofs.authorize 1', 'ofs.authlib libXrdAccSciTokens.so config=$(xrdconfigdir)/scitokens.cfg', 'http.header2cgi Authorization authz']) {
+      expect(cfg).toContain(line);
+    }
+    expect(s.cluster.configFiles['run.sh']).toContain('export XRD_CONFIG_DIR');
+    expect(synth(minimal).cluster.configFiles['scitokens.cfg']).toBeUndefined();
+  });
+
+  test('an issuer CA bundle is mounted over the image\'s system bundle in xrootd\'s container', () => {
+    const s = synth({ ...props, security: { ...props.security, tokens: { ...props.security.tokens, issuerCaBundle: { configMapName: 'site-cas' } } } });
+    const sts = s.get('StatefulSet', 'minimal-worker');
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'issuer-ca', configMap: { name: 'site-cas', defaultMode: 0o444 } });
+    expect(container(sts, 'xrootd').volumeMounts).toContainEqual({ name: 'issuer-ca', mountPath: '/etc/ssl/certs/ca-certificates.crt', subPath: 'ca-certificates.crt', readOnly: true });
+  });
+
+  test('refused with the field named: no TLS, an http:// issuer, paths outside the exports, text that would break the INI file', () => {
+    const tokens = props.security.tokens;
+    expect(() => resolveCluster({ ...minimal, security: { tokens } })).toThrow('security.tokens needs tls: tokens are accepted only over TLS (ztn, https)');
+    expect(() => resolveCluster({ ...props, security: { ...props.security, tokens: { ...tokens, issuers: [{ ...issuer, url: 'http://issuer.example.org' }] } } }))
+      .toThrow(/security\.tokens\.issuers\[0\]\.url must be an https:\/\/ URL/);
+    expect(() => resolveCluster({ ...props, security: { ...props.security, tokens: { ...tokens, issuers: [{ ...issuer, basePaths: ['/elsewhere'] }] } } }))
+      .toThrow('security.tokens.issuers[0].basePaths[0] must be an exported path or below one (/data), got "/elsewhere"');
+    expect(() => resolveCluster({ ...props, security: { ...props.security, tokens: { ...tokens, issuers: [{ ...issuer, basePaths: ['/data/sub'], restrictedPaths: ['/store'] }] } } }))
+      .toThrow(/security\.tokens\.issuers\[0\]\.restrictedPaths\[0\] must be an exported path/);
+    for (const audience of ['a\n[Issuer evil]', 'a,b', 'a b', 'x=y', 'a#b']) {
+      expect(() => resolveCluster({ ...props, security: { ...props.security, tokens: { ...tokens, audiences: [audience] } } })).toThrow(/security\.tokens\.audiences\[0\] must be an audience/);
+    }
+    expect(() => resolveCluster({ ...props, security: { ...props.security, tokens: { ...tokens, issuers: [{ ...issuer, name: 'x]\nissuer = https://evil' }] } } }))
+      .toThrow(/security\.tokens\.issuers\[0\]\.name must be letters, digits/);
+    expect(() => resolveCluster({ ...props, security: { ...props.security, tokens: { ...tokens, issuers: [{ ...issuer, url: 'https://a.example.org/x\nbase_path = /' }] } } }))
+      .toThrow(/issuers\[0\]\.url must be an https/);
+  });
+});

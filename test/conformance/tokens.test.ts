@@ -1,0 +1,133 @@
+/**
+ * spec.security.tokens on real XRootD daemons run from the project's image (the SciTokens
+ * plugin ships in it): a token issuer on loopback over HTTPS whose keys the daemons fetch
+ * themselves, tokens minted by the test, a cluster of a redirector and a data server with TLS
+ * required. Each claim that can make a token wrong is tried over roots:// (ztn) and HTTPS
+ * (Authorization: Bearer), through the redirector.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { XrootdClusterProps } from '../../constructs/index.js';
+import { projectImage, type ContainerImage } from '../helpers/containers.js';
+import { runAsync } from '../helpers/processes.js';
+import { TestCa } from '../helpers/test-ca.js';
+import { TokenIssuer } from '../helpers/token-issuer.js';
+import { LoopbackCluster } from './loopback-cluster.js';
+
+const AUDIENCE = 'https://xrootd.test.example.org';
+const scratch = mkdtempSync(join(tmpdir(), 'xrd-token-files-'));
+let image: ContainerImage;
+let ca: TestCa;
+let issuer: TokenIssuer;
+let stranger: TokenIssuer;
+let cluster: LoopbackCluster;
+let redirector: number;
+
+beforeAll(async () => {
+  image = projectImage('xrootd');
+  ca = TestCa.create('tokens');
+  const ips = ['127.0.0.1', '127.0.0.10'];
+  const secret = ca.secretVolume('tls', [...ips, hostname()], ips, Number(image.user.split(':')[1]));
+  issuer = await TokenIssuer.start(secret);
+  stranger = await TokenIssuer.start(secret);
+  // The daemons trust the image's public CAs plus the test CA (spec.security.tokens.issuerCaBundle).
+  const bundle = join(ca.dir, 'bundle.crt');
+  writeFileSync(bundle, readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8') + readFileSync(ca.cert, 'utf8'));
+  const props: XrootdClusterProps = {
+    name: 'tokens', version: '5.5.3', xrootd: { startupDelaySeconds: 2, http: true }, worker: { replicas: 1 },
+    security: {
+      tls: { secretName: 'tokens-tls' },
+      tokens: { audiences: [AUDIENCE], issuers: [{ name: 'test', url: issuer.url, basePaths: ['/data'], defaultUser: 'tokenuser' }], issuerCaBundle: { configMapName: 'issuer-ca' } },
+    },
+  };
+  cluster = await LoopbackCluster.start(props, { image, tlsDir: secret, caBundle: bundle });
+  await cluster.waitForMembers(1);
+  redirector = cluster.pod('redirector', 0).port;
+}, 20 * 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+  await issuer?.stop();
+  await stranger?.stop();
+  ca?.remove();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function withLogs(body: () => void | Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    console.error(`daemon logs:\n${cluster.logs(60)}`);
+    throw e;
+  }
+}
+
+/**
+ * xrdcp through the redirector with `token` (WLCG bearer token discovery: BEARER_TOKEN), or none.
+ * Asynchronous: the issuer the daemons fetch keys from lives in this process.
+ */
+function xrdcp(token: string | undefined, from: string, to: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, X509_CERT_DIR: ca.certDir, XRD_CONNECTIONRETRY: '1', XRD_REQUESTTIMEOUT: '15' };
+  delete env.BEARER_TOKEN;
+  if (token) env.BEARER_TOKEN = token;
+  return runAsync(['xrdcp', '--force', '--nopbar', from, to], env, 60_000);
+}
+const remote = (path: string): string => `roots://127.0.0.1:${redirector}/${path}`;
+const upload = (name: string): string => {
+  const local = join(scratch, name);
+  writeFileSync(local, randomBytes(512 << 10));
+  return local;
+};
+
+const READ = 'storage.read:/';
+const WRITE = 'storage.read:/ storage.create:/ storage.modify:/';
+
+test('roots://: a write-scoped token writes, a read-scoped token reads and cannot write', () => withLogs(async () => {
+  const local = upload('written.bin');
+  expect(await xrdcp(issuer.mint({ aud: AUDIENCE, scope: WRITE }), local, remote('/data/written.bin'))).toMatchObject({ code: 0 });
+  const back = join(scratch, 'written.back');
+  expect(await xrdcp(issuer.mint({ aud: AUDIENCE, scope: READ }), remote('/data/written.bin'), back)).toMatchObject({ code: 0 });
+  expect(readFileSync(back).equals(readFileSync(local))).toBe(true);
+  const refused = await xrdcp(issuer.mint({ aud: AUDIENCE, scope: READ }), local, remote('/data/not-allowed.bin'));
+  expect(refused.code).not.toBe(0);
+  expect(refused.out).toContain('permission denied');
+  // The daemons fetched the issuer's keys over HTTPS themselves.
+  expect(issuer.requests).toEqual(expect.arrayContaining(['/.well-known/openid-configuration', '/jwks']));
+}), 120_000);
+
+test('refused: no token, an expired token, another issuer\'s token, a token for another audience', () => withLogs(async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const cases: Record<string, string | undefined> = {
+    'no token': undefined,
+    expired: issuer.mint({ aud: AUDIENCE, scope: READ, iat: now - 7200, nbf: now - 7200, exp: now - 3600 }),
+    'unknown issuer': stranger.mint({ aud: AUDIENCE, scope: READ }),
+    'wrong audience': issuer.mint({ aud: 'https://elsewhere.example.org', scope: READ }),
+  };
+  for (const [what, token] of Object.entries(cases)) {
+    const r = await xrdcp(token, remote('/data/written.bin'), join(scratch, 'refused.bin'));
+    expect({ what, code: r.code === 0 ? 0 : 'refused' }).toEqual({ what, code: 'refused' });
+    expect(r.out).toMatch(/permission denied|Auth failed/);
+  }
+}), 120_000);
+
+test('a token scoped to a subdirectory reaches that subdirectory only', () => withLogs(async () => {
+  const local = upload('scoped.bin');
+  const scoped = issuer.mint({ aud: AUDIENCE, scope: 'storage.create:/group-a storage.read:/group-a' });
+  expect(await xrdcp(scoped, local, remote('/data/group-a/scoped.bin'))).toMatchObject({ code: 0 });
+  expect((await xrdcp(scoped, local, remote('/data/group-b/scoped.bin'))).code).not.toBe(0);
+  expect((await xrdcp(scoped, remote('/data/written.bin'), join(scratch, 'outside.bin'))).code).not.toBe(0);
+}), 120_000);
+
+test('HTTPS: Authorization: Bearer through the redirector, read and write by scope', () => withLogs(async () => {
+  const url = `https://127.0.0.1:${redirector}/data/over-https.bin`;
+  const local = upload('https.bin');
+  // --location-trusted: the redirect goes to the data server, another host, and the token must follow it.
+  const curl = async (token: string | undefined, ...args: string[]) => (await runAsync(['curl', '-sS', '--location-trusted', '--cacert', ca.cert, '-o', '/dev/null',
+    '-w', '%{http_code}', ...(token ? ['-H', `Authorization: Bearer ${token}`] : []), ...args, url], process.env, 60_000)).out.trim();
+  expect(await curl(issuer.mint({ aud: AUDIENCE, scope: READ }), '-T', local)).toBe('403');
+  expect(await curl(issuer.mint({ aud: AUDIENCE, scope: WRITE }), '-T', local)).toMatch(/^20[01]$/);
+  expect(await curl(issuer.mint({ aud: AUDIENCE, scope: READ }))).toBe('200');
+  expect(await curl(undefined)).toBe('403');
+  expect(await curl(issuer.mint({ aud: 'https://elsewhere.example.org', scope: READ }))).toBe('403');
+}), 120_000);
