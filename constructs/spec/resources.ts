@@ -24,7 +24,7 @@ export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible cond
 
 export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRootD cluster, written by the agent.', {
   observedGeneration: int('The spec generation this status describes.'),
-  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) and Deprecated (the version is deprecated in the catalog).', conditionSchema),
+  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog) and InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens).', conditionSchema),
   redirectors: roleStatus,
   supervisors: roleStatus,
   workers: roleStatus,

@@ -486,7 +486,7 @@ export interface XrootdStatus {
    */
   readonly observedGeneration?: number;
   /**
-   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) and Deprecated (the version is deprecated in the catalog).
+   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog) and InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens).
    */
   readonly conditions?: XrootdCondition[];
   /**

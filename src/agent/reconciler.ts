@@ -214,6 +214,8 @@ export class Reconciler {
     }
     const deprecated = cond(after, 'Deprecated');
     if (deprecated?.status === 'True' && cond(before, 'Deprecated')?.status !== 'True') events.push(['Warning', 'DeprecatedVersion', deprecated.message ?? '']);
+    const insecure = cond(after, 'InsecureWritableExport');
+    if (insecure?.status === 'True' && cond(before, 'InsecureWritableExport')?.status !== 'True') events.push(['Warning', 'InsecureWritableExport', insecure.message ?? '']);
     if (cond(after, 'Ready')?.status === 'True' && cond(before, 'Ready')?.status !== 'True') events.push(['Normal', 'Ready', cond(after, 'Ready')?.message ?? '']);
     const [r0, r1] = [before?.rollout, after.rollout];
     if (r1?.phase && (r1.phase !== r0?.phase || r1.partition !== r0?.partition || r1.role !== r0?.role) && r1.phase !== 'Stuck') {

@@ -3,7 +3,7 @@
  * conditions (Ready, Progressing, Degraded), ready counts per role, versions.
  * Pure: the clock comes in as an argument.
  */
-import { ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
+import { insecureWritableExports, ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
 import type { RollbackStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
 import type { KubeObject } from '../kube/kinds.js';
 import { condition as makeCondition } from './conditions.js';
@@ -44,6 +44,14 @@ function settled(sts: StatefulSetView | undefined, wanted: number): boolean {
 
 function condition(type: string, status: boolean, reason: string, message: string, input: StatusInput): XrootdCondition {
   return makeCondition(input.previous, input, type, status, reason, message);
+}
+
+/** Allowed, never silent: writable exports that any client reaching the port may write to. */
+function insecureCondition(m: ClusterModel, input: StatusInput): XrootdCondition {
+  const open = insecureWritableExports(m.spec);
+  return open.length
+    ? condition('InsecureWritableExport', true, 'NoAuthorization', `anyone who reaches port ${m.spec.xrootd.port} may write to ${open.join(', ')}: set spec.security.tokens, or make the exports readOnly`, input)
+    : condition('InsecureWritableExport', false, 'Secured', 'writes need an authorized token, or every export is read-only', input);
 }
 
 export function computeStatus(input: StatusInput): XrootdStatus {
@@ -102,6 +110,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
       condition('Degraded', degraded, degradedReason, degradedMessage, input),
       condition('Stalled', degraded, degradedReason, degradedMessage, input),
       condition('Deprecated', m.warnings.length > 0, m.warnings.length ? 'DeprecatedVersion' : 'Supported', m.warnings.length ? m.warnings.join('; ') : `version ${m.spec.version} is supported`, input),
+      insecureCondition(m, input),
     ],
     ...roles,
     currentVersion: settledAll ? m.spec.version : prev.currentVersion,

@@ -99,7 +99,10 @@ test('creating an Xrootd resource creates every object, owned by it, and the sta
   // The printer columns read the status.
   expect(cp.kubectl(['get', 'xrootd', 'alpha', '-n', NS]).out).toMatch(/alpha\s+1\s+2\s+5\.9\.1/);
   const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=alpha']).items.map((e: any) => e.reason);
-  expect(events).toEqual(expect.arrayContaining(['Applied', 'Ready']));
+  expect(events).toEqual(expect.arrayContaining(['Applied', 'Ready', 'InsecureWritableExport']));
+  // Allowed, never silent: /data is writable and no token authorization is configured.
+  expect(condition(x, 'InsecureWritableExport')).toMatchObject({ status: 'True', reason: 'NoAuthorization' });
+  expect(condition(x, 'InsecureWritableExport').message).toContain('may write to /data');
 }), 240000);
 
 test('a reconcile that changes nothing writes nothing', () => withLogs(async () => {

@@ -69,7 +69,7 @@ describe('status', () => {
 
   test('Ready when every role is ready on its current revision; Progressing otherwise', () => {
     const ready = computeStatus({ generation: 3, model, statefulSets: new Map([['redirector', sts(1, 1)], ['worker', sts(2, 2)]]), now });
-    expect(ready.conditions!.map((c) => [c.type, c.status])).toEqual([['Ready', 'True'], ['Progressing', 'False'], ['Degraded', 'False'], ['Stalled', 'False'], ['Deprecated', 'False']]);
+    expect(ready.conditions!.map((c) => [c.type, c.status])).toEqual([['Ready', 'True'], ['Progressing', 'False'], ['Degraded', 'False'], ['Stalled', 'False'], ['Deprecated', 'False'], ['InsecureWritableExport', 'True']]);
     expect(ready).toMatchObject({ observedGeneration: 3, workers: { replicas: 2, ready: 2 }, currentVersion: model.spec.version, image: model.image });
     expect(ready.workerSelector).toBe('app.kubernetes.io/name=xrootd,app.kubernetes.io/instance=x,app.kubernetes.io/component=worker');
 
@@ -93,7 +93,7 @@ describe('status', () => {
     const rolledBack = { generation: 4, fromVersion: '6.0.0', toVersion: '5.9.1', stuckPod: 'x-worker-1', at: now };
     const back = computeStatus({ generation: 4, model, previous: ready, statefulSets: steady, spec: { ...spec, version: '6.0.0' }, rolledBack, now });
     expect(back.conditions!.map((c) => [c.type, c.status, c.reason])).toEqual([
-      ['Ready', 'False', 'RolledBack'], ['Progressing', 'False', 'RolledBack'], ['Degraded', 'True', 'RolledBack'], ['Stalled', 'True', 'RolledBack'], ['Deprecated', 'False', 'Supported']]);
+      ['Ready', 'False', 'RolledBack'], ['Progressing', 'False', 'RolledBack'], ['Degraded', 'True', 'RolledBack'], ['Stalled', 'True', 'RolledBack'], ['Deprecated', 'False', 'Supported'], ['InsecureWritableExport', 'True', 'NoAuthorization']]);
     expect(back.conditions![2].message).toBe('rollout of 6.0.0 (generation 4) stopped at x-worker-1; rolled back to 5.9.1 until the spec changes');
     // The spec that failed never becomes the one to return to.
     expect(back.lastReadySpec).toEqual(spec);

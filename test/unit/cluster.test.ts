@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
-import { olmBundle, resolveCluster, XrootdCluster, XrootdCrds } from '../../constructs/index.js';
+import { insecureWritableExports, olmBundle, resolveCluster, XrootdCluster, XrootdCrds } from '../../constructs/index.js';
 import { examples, highlyAvailable, large, minimal, readOnly } from '../../examples/clusters.js';
 import { linesOf, synth, type Manifest } from '../helpers/synth.js';
 
@@ -446,5 +446,14 @@ describe('tokens (spec.security.tokens)', () => {
       .toThrow(/security\.tokens\.issuers\[0\]\.name must be letters, digits/);
     expect(() => resolveCluster({ ...props, security: { ...props.security, tokens: { ...tokens, issuers: [{ ...issuer, url: 'https://a.example.org/x\nbase_path = /' }] } } }))
       .toThrow(/issuers\[0\]\.url must be an https/);
+  });
+});
+
+describe('insecure writable exports', () => {
+  test('writable exports without token authorization are reported; tokens or read-only exports clear it', () => {
+    expect(insecureWritableExports(resolveCluster(readOnly).spec)).toEqual(['/scratch']);
+    expect(insecureWritableExports(resolveCluster({ ...readOnly, xrootd: { exports: [{ path: '/store', readOnly: true }] } }).spec)).toEqual([]);
+    const tokens = { audiences: ['a'], issuers: [{ name: 'i', url: 'https://i.example.org', basePaths: ['/store'] }] };
+    expect(insecureWritableExports(resolveCluster({ ...readOnly, security: { tls: { secretName: 't' }, tokens } }).spec)).toEqual([]);
   });
 });
