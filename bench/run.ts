@@ -8,6 +8,7 @@
  *   input: hostile and huge resource files through the input pipeline (bench/input.ts)
  *   client-ops: create, stat, read and ls through the redirector vs straight at a data server, real daemons (bench/client-ops.ts)
  *   images: both images built twice from an empty cache: time, OCI archive size, same digest (bench/images.ts)
+ *   secure-path: open latency and read rate with TLS and tokens vs without, same run (bench/secure-path.ts)
  * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
  */
 import { App, Chart } from 'cdk8s';
@@ -20,6 +21,7 @@ import { atScale } from './scale.js';
 import { clientOps } from './client-ops.js';
 import { imagesBench } from './images.js';
 import { inputBench } from './input.js';
+import { securePathBench } from './secure-path.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,6 +65,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   'client-ops': () => clientOps(),
   'client-ops-3': () => clientOps([3]), // the small cluster only (about a minute)
   images: imagesBench,
+  'secure-path': securePathBench,
 };
 /** Variants that `npm run bench` leaves out: they repeat part of another bench. */
 const onlyWhenNamed = new Set(['client-ops-3', 'agent-200']);

@@ -89,6 +89,7 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
     issues.push(issue('security.tls', `needs TLS support, which version ${release.version} lacks in the catalog (feature "tls")`));
   }
   checkTokenPaths(spec, issues);
+  checkMountOverlaps(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
 
   const warnings = release.deprecated ? [`version ${release.version} is deprecated: ${release.deprecated}`] : [];
@@ -116,6 +117,14 @@ function checkTokenPaths(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {
         }
       });
     }
+  });
+}
+
+/** Two mounts at the same place, or one inside another, would hide each other's files. */
+function checkMountOverlaps(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {
+  spec.mounts.forEach((m, i) => {
+    const other = spec.mounts.findIndex((o, j) => j < i && (isUnder(m.mountPath, o.mountPath) || isUnder(o.mountPath, m.mountPath)));
+    if (other >= 0) issues.push(issue(`mounts[${i}].mountPath`, `must not be, contain or lie under mounts[${other}].mountPath (${spec.mounts[other].mountPath})`, m.mountPath));
   });
 }
 

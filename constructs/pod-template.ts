@@ -59,6 +59,9 @@ export function roleEnv(model: ClusterModel, role: Role): k8s.EnvVar[] {
   return env;
 }
 
+/** spec.mounts volumes are prefixed so they never meet the pods' own volume names. */
+const extraVolume = (name: string): string => `extra-${name}`;
+
 const execProbe = (args: string[], o: Partial<k8s.Probe>): k8s.Probe =>
   ({ exec: { command: ['/bin/sh', `${CONFIG_DIR}/${PROBE_SCRIPT}`, ...args] }, ...o });
 const tcpProbe = (port: number, o: Partial<k8s.Probe>): k8s.Probe =>
@@ -83,6 +86,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
     { name: 'admin', mountPath: ADMIN_DIR },
     { name: 'tmp', mountPath: '/tmp' },
     ...(role === 'worker' ? [{ name: DATA_VOLUME, mountPath: DATA_DIR }] : []),
+    ...spec.mounts.map((m) => ({ name: extraVolume(m.name), mountPath: m.mountPath, readOnly: true })),
   ];
   const env = roleEnv(model, role);
   const command = (daemon: string): string[] => ['/bin/sh', `${CONFIG_DIR}/${START_SCRIPT}`, daemon, role];
@@ -159,6 +163,10 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
         // Readable by the pod's group (fsGroup); run.sh copies the key to a file only the daemon's user reads.
         ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, defaultMode: 0o440 } }] : []),
         ...(caBundle ? [{ name: 'issuer-ca', configMap: { name: caBundle.configMapName, defaultMode: 0o444 } }] : []),
+        ...spec.mounts.map((m) => ({
+          name: extraVolume(m.name),
+          ...(m.secretName ? { secret: { secretName: m.secretName, defaultMode: m.defaultMode } } : { configMap: { name: m.configMapName!, defaultMode: m.defaultMode } }),
+        })),
       ],
       nodeSelector: sched.nodeSelector && Object.keys(sched.nodeSelector).length ? sched.nodeSelector : undefined,
       tolerations: sched.tolerations,

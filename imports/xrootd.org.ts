@@ -131,6 +131,13 @@ export interface XrootdSpec {
   readonly imagePullSecrets?: string[];
 
   /**
+   * Secrets and ConfigMaps mounted read-only into both daemons of every pod: a grid CA directory, a host certificate, VOMS files, an authorization database kept elsewhere. Referenced from extraDirectives by their mountPath.
+   *
+   * @schema XrootdSpec#mounts
+   */
+  readonly mounts?: XrootdSpecMounts[];
+
+  /**
    * Network policy of the cluster's pods.
    *
    * @schema XrootdSpec#networkPolicy
@@ -206,6 +213,7 @@ export function toJson_XrootdSpec(obj: XrootdSpec | undefined): Record<string, a
     'image': obj.image,
     'imagePullPolicy': obj.imagePullPolicy,
     'imagePullSecrets': obj.imagePullSecrets?.map(y => y),
+    'mounts': obj.mounts?.map(y => toJson_XrootdSpecMounts(y)),
     'networkPolicy': toJson_XrootdSpecNetworkPolicy(obj.networkPolicy),
     'redirector': toJson_XrootdSpecRedirector(obj.redirector),
     'scheduling': toJson_XrootdSpecScheduling(obj.scheduling),
@@ -270,6 +278,66 @@ export enum XrootdSpecImagePullPolicy {
   /** Never */
   NEVER = "Never",
 }
+
+/**
+ * A Secret or a ConfigMap mounted as a directory.
+ *
+ * @schema XrootdSpecMounts
+ */
+export interface XrootdSpecMounts {
+  /**
+   * The ConfigMap to mount (one of secretName and configMapName).
+   *
+   * @schema XrootdSpecMounts#configMapName
+   */
+  readonly configMapName?: string;
+
+  /**
+   * File mode of the files, in decimal (288 = 0440: the daemons read them through the pods' group).
+   *
+   * @schema XrootdSpecMounts#defaultMode
+   */
+  readonly defaultMode?: number;
+
+  /**
+   * Where it appears in the containers: an absolute path outside the ones the pods use already (/etc/xrootd/cluster, /etc/xrootd/tls, /var/run/xrootd, /data, /tmp, /etc/ssl/certs).
+   *
+   * @schema XrootdSpecMounts#mountPath
+   */
+  readonly mountPath: string;
+
+  /**
+   * A name for the mount (its volume is extra-<name>).
+   *
+   * @schema XrootdSpecMounts#name
+   */
+  readonly name: string;
+
+  /**
+   * The Secret to mount (one of secretName and configMapName).
+   *
+   * @schema XrootdSpecMounts#secretName
+   */
+  readonly secretName?: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecMounts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecMounts(obj: XrootdSpecMounts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'configMapName': obj.configMapName,
+    'defaultMode': obj.defaultMode,
+    'mountPath': obj.mountPath,
+    'name': obj.name,
+    'secretName': obj.secretName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * Network policy of the cluster's pods.

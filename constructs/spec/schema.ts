@@ -8,6 +8,9 @@
 import { DIRECTIVE_LINE, NOT_MANAGED } from './directives.js';
 import { arr, bool, int, map, obj, opaque, SPACE_OR_CONTROL, str, type ObjectField, type StringField } from './dsl.js';
 
+/** Where the pods mount their own volumes (and the system CA bundle's directory): spec.mounts stays clear of them. */
+export const RESERVED_MOUNT_PATHS = ['/etc/xrootd/cluster', '/etc/xrootd/tls', '/var/run/xrootd', '/data', '/tmp', '/etc/ssl/certs'];
+
 /** Kubernetes resource quantities as the API server accepts them (a safe subset). */
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
@@ -143,6 +146,26 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
   }, {
     rules: [{ path: 'tokens', rule: 'needs tls: tokens are accepted only over TLS (ztn, https)', cel: '!has(self.tokens) || has(self.tls)', check: (s) => !s.tokens || !!s.tls }],
   }),
+  mounts: arr('Secrets and ConfigMaps mounted read-only into both daemons of every pod: a grid CA directory, a host certificate, VOMS files, an authorization database kept elsewhere. Referenced from extraDirectives by their mountPath.', obj('MountSpec', 'A Secret or a ConfigMap mounted as a directory.', {
+    name: str('A name for the mount (its volume is extra-<name>).', { pattern: { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', rule: 'must be a DNS label' }, maxLength: 40 }),
+    mountPath: str('Where it appears in the containers: an absolute path outside the ones the pods use already (/etc/xrootd/cluster, /etc/xrootd/tls, /var/run/xrootd, /data, /tmp, /etc/ssl/certs).', {
+      pattern: { regex: '^(/[A-Za-z0-9_][A-Za-z0-9._-]*)+$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" (no "." or ".." component, no trailing "/")' },
+      maxLength: 255,
+    }),
+    secretName: str('The Secret to mount (one of secretName and configMapName).', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a Secret name' }, maxLength: 253 }),
+    configMapName: str('The ConfigMap to mount (one of secretName and configMapName).', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a ConfigMap name' }, maxLength: 253 }),
+    defaultMode: int('File mode of the files, in decimal (288 = 0440: the daemons read them through the pods\' group).', { default: 288, minimum: 0, maximum: 511 }),
+  }, {
+    required: ['name', 'mountPath'],
+    rules: [
+      { path: 'secretName', rule: 'or configMapName must be set, not both', cel: 'has(self.secretName) != has(self.configMapName)', check: (m) => (m.secretName === undefined) !== (m.configMapName === undefined) },
+      {
+        path: 'mountPath', rule: `must not be, contain or lie under a path the pods use (${RESERVED_MOUNT_PATHS.join(', ')})`,
+        cel: `!has(self.mountPath) || ![${RESERVED_MOUNT_PATHS.map((p) => `'${p}'`).join(', ')}].exists(p, self.mountPath == p || self.mountPath.startsWith(p + '/') || p.startsWith(self.mountPath + '/'))`,
+        check: (m) => !RESERVED_MOUNT_PATHS.some((p) => m.mountPath === p || m.mountPath.startsWith(`${p}/`) || p.startsWith(`${m.mountPath}/`)),
+      },
+    ],
+  }), { default: [], maxItems: 16, uniqueBy: 'name' }),
   upgrade: obj('UpgradeSpec', 'How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.', {
     paused: bool('Hold every pod where it is; set back to false to resume.', { default: false }),
     order: arr('The order the roles roll in. Redirectors last keeps a manager for clients throughout.', str('A role.', { enum: ['worker', 'supervisor', 'redirector'] }), {

@@ -71,6 +71,11 @@ export interface XrootdSpec {
    */
   readonly security?: SecuritySpec;
   /**
+   * Secrets and ConfigMaps mounted read-only into both daemons of every pod: a grid CA directory, a host certificate, VOMS files, an authorization database kept elsewhere. Referenced from extraDirectives by their mountPath.
+   * @default []
+   */
+  readonly mounts?: MountSpec[];
+  /**
    * How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.
    * @default - every field at its default
    */
@@ -414,6 +419,36 @@ export interface CaBundleReference {
    * @default "ca-certificates.crt"
    */
   readonly key?: string;
+}
+
+/** A Secret or a ConfigMap mounted as a directory. */
+export interface MountSpec {
+  /**
+   * A name for the mount (its volume is extra-<name>).
+   * Rule: must be a DNS label.
+   */
+  readonly name: string;
+  /**
+   * Where it appears in the containers: an absolute path outside the ones the pods use already (/etc/xrootd/cluster, /etc/xrootd/tls, /var/run/xrootd, /data, /tmp, /etc/ssl/certs).
+   * Rule: must be an absolute path of letters, digits, ".", "_" and "-" (no "." or ".." component, no trailing "/").
+   */
+  readonly mountPath: string;
+  /**
+   * The Secret to mount (one of secretName and configMapName).
+   * Rule: must be a Secret name.
+   */
+  readonly secretName?: string;
+  /**
+   * The ConfigMap to mount (one of secretName and configMapName).
+   * Rule: must be a ConfigMap name.
+   */
+  readonly configMapName?: string;
+  /**
+   * File mode of the files, in decimal (288 = 0440: the daemons read them through the pods' group).
+   * Range: 0 to 511.
+   * @default 288
+   */
+  readonly defaultMode?: number;
 }
 
 /** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. */
@@ -821,6 +856,7 @@ export interface ResolvedXrootdSpec {
   readonly expose: ResolvedExposeSpec;
   readonly networkPolicy: ResolvedNetworkPolicySpec;
   readonly security: ResolvedSecuritySpec;
+  readonly mounts: ResolvedMountSpec[];
   readonly upgrade: ResolvedUpgradeSpec;
 }
 
@@ -941,6 +977,15 @@ export interface ResolvedTokenIssuerSpec {
 export interface ResolvedCaBundleReference {
   readonly configMapName: string;
   readonly key: string;
+}
+
+/** A Secret or a ConfigMap mounted as a directory. (defaults applied) */
+export interface ResolvedMountSpec {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly secretName?: string;
+  readonly configMapName?: string;
+  readonly defaultMode: number;
 }
 
 /** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. (defaults applied) */

@@ -4,10 +4,9 @@
  * by pid like any other daemon of a test.
  */
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { requirePrograms, run, startDaemon, type Daemon } from './processes.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { repoRoot } from './repo.js';
 
 export interface ContainerImage {
   readonly reference: string;
@@ -28,7 +27,7 @@ export const LIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=3276
 /** Builds (or takes from the cache) one of the project's images and loads its OCI archive into podman. */
 export function projectImage(which: 'xrootd' | 'agent'): ContainerImage {
   requirePrograms(['mmdebstrap', 'buildah', 'podman', 'runc'], 'install Debian\'s mmdebstrap, buildah, podman and runc (test/install-prerequisites.sh does)');
-  const built = run(['bash', `${root}/images/build.sh`, which], process.env, 15 * 60_000);
+  const built = run(['bash', join(repoRoot(), 'images/build.sh'), which], process.env, 15 * 60_000);
   const line = built.out.split('\n').find((l) => l.startsWith('ghcr.io/'));
   if (built.code !== 0 || !line) throw new Error(`images/build.sh ${which} failed (${built.code}):\n${built.out}`);
   const [, reference, archive, size] = line.split(' ');

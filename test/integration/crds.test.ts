@@ -60,6 +60,8 @@ test.each<[string, string, Record<string, unknown>, string]>([
   ['tokens without TLS', 'bad-tokens', { security: { tokens: { audiences: ['https://x.example.org'], issuers: [{ name: 'a', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'tokens needs tls'],
   ['an http:// token issuer', 'bad-issuer', { security: { tls: { secretName: 't' }, tokens: { audiences: ['a'], issuers: [{ name: 'a', url: 'http://i.example.org', basePaths: ['/data'] }] } } }, 'spec.security.tokens.issuers[0].url: Invalid value'],
   ['an audience that would start an INI section', 'bad-audience', { security: { tls: { secretName: 't' }, tokens: { audiences: ['x\n[Issuer e]'], issuers: [{ name: 'a', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'spec.security.tokens.audiences[0]: Invalid value'],
+  ['a mount over the pods\' own paths', 'bad-mount', { mounts: [{ name: 'a', mountPath: '/var/run/xrootd', secretName: 's' }] }, 'mountPath must not be, contain or lie under a path the pods use'],
+  ['a mount of a Secret and a ConfigMap at once', 'bad-mount-source', { mounts: [{ name: 'a', mountPath: '/etc/a', secretName: 's', configMapName: 'c' }] }, 'secretName or configMapName must be set, not both'],
   ['an unknown TLS level', 'bad-tls', { security: { tls: { secretName: 't', require: 'sometimes' } } }, 'supported values: "none", "capable", "data", "all"'],
 ])('admission refuses %s with a message naming the field', (_why, name, spec, message) => {
   const r = create(name, spec);
