@@ -162,7 +162,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       {
         path: 'mountPath', rule: `must not be, contain or lie under a path the pods use (${RESERVED_MOUNT_PATHS.join(', ')})`,
         cel: `!has(self.mountPath) || ![${RESERVED_MOUNT_PATHS.map((p) => `'${p}'`).join(', ')}].exists(p, self.mountPath == p || self.mountPath.startsWith(p + '/') || p.startsWith(self.mountPath + '/'))`,
-        check: (m) => !RESERVED_MOUNT_PATHS.some((p) => m.mountPath === p || m.mountPath.startsWith(`${p}/`) || p.startsWith(`${m.mountPath}/`)),
+        check: (m) => typeof m.mountPath !== 'string' || !RESERVED_MOUNT_PATHS.some((p) => m.mountPath === p || m.mountPath.startsWith(`${p}/`) || p.startsWith(`${m.mountPath}/`)),
       },
     ],
   }), { default: [], maxItems: 16, uniqueBy: 'name' }),
