@@ -19,6 +19,7 @@ import { TokenIssuer } from '../test/helpers/token-issuer.js';
 
 const ROUNDS = 20;
 const BIG_BYTES = 256 << 20;
+const READS = 5;
 const AUDIENCE = 'https://bench.example.org';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -33,16 +34,24 @@ async function timed(command: string[], env: NodeJS.ProcessEnv): Promise<number>
   return performance.now() - t;
 }
 
-async function measure(p: Path, small: string, big: string): Promise<{ openMs: number; readMiBs: number }> {
-  const env = p.env;
-  await timed(['xrdcp', '--nopbar', '--force', small, p.url('/data/small.bin')], env);
-  await timed(['xrdcp', '--nopbar', '--force', big, p.url('/data/big.bin')], env);
-  await timed(['xrdcp', '--nopbar', '--force', p.url('/data/small.bin'), '/dev/null'], env); // warm-up: key fetch, caches
-  const opens: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) opens.push(await timed(['xrdcp', '--nopbar', '--force', p.url('/data/small.bin'), '/dev/null'], env));
-  const reads: number[] = [];
-  for (let i = 0; i < 3; i++) reads.push((BIG_BYTES / 2 ** 20) / ((await timed(['xrdcp', '--nopbar', '--force', p.url('/data/big.bin'), '/dev/null'], env)) / 1000));
-  return { openMs: median(opens), readMiBs: median(reads) };
+/** Writes the files, then times both paths in alternation, so that neither gets a quieter machine or warmer caches. */
+async function measure(paths: readonly Path[], small: string, big: string): Promise<Array<{ openMs: number; readMiBs: number }>> {
+  for (const p of paths) {
+    await timed(['xrdcp', '--nopbar', '--force', small, p.url('/data/small.bin')], p.env);
+    await timed(['xrdcp', '--nopbar', '--force', big, p.url('/data/big.bin')], p.env);
+    await timed(['xrdcp', '--nopbar', '--force', p.url('/data/small.bin'), '/dev/null'], p.env); // warm-up: key fetch, caches
+  }
+  const opens = paths.map(() => [] as number[]);
+  const reads = paths.map(() => [] as number[]);
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const [k, p] of paths.entries()) opens[k].push(await timed(['xrdcp', '--nopbar', '--force', p.url('/data/small.bin'), '/dev/null'], p.env));
+  }
+  for (let i = 0; i < READS; i++) {
+    for (const [k, p] of paths.entries()) {
+      reads[k].push((BIG_BYTES / 2 ** 20) / ((await timed(['xrdcp', '--nopbar', '--force', p.url('/data/big.bin'), '/dev/null'], p.env)) / 1000));
+    }
+  }
+  return paths.map((_, k) => ({ openMs: median(opens[k]), readMiBs: median(reads[k]) }));
 }
 
 export async function securePathBench(): Promise<void> {
@@ -75,9 +84,9 @@ export async function securePathBench(): Promise<void> {
       { label: 'plain root://', url: (f) => `root://127.0.0.1:${plain.pod('redirector', 0).port}/${f}`, env: process.env },
       { label: 'roots:// + token', url: (f) => `roots://127.0.0.1:${secure.pod('redirector', 0).port}/${f}`, env: { ...process.env, X509_CERT_DIR: ca.certDir, BEARER_TOKEN: token } },
     ];
-    const [a, b] = [await measure(paths[0], small, big), await measure(paths[1], small, big)];
-    console.log(`secure-path: open+read 1 KiB via redirector median ${a.openMs.toFixed(0)} ms ${paths[0].label}, ${b.openMs.toFixed(0)} ms ${paths[1].label} (x${(b.openMs / a.openMs).toFixed(2)}, ${ROUNDS} rounds)`);
-    console.log(`secure-path: read 256 MiB via redirector ${a.readMiBs.toFixed(0)} MiB/s ${paths[0].label}, ${b.readMiBs.toFixed(0)} MiB/s ${paths[1].label} (x${(b.readMiBs / a.readMiBs).toFixed(2)}, median of 3)`);
+    const [a, b] = await measure(paths, small, big);
+    console.log(`secure-path: open+read 1 KiB via redirector median ${a.openMs.toFixed(0)} ms ${paths[0].label}, ${b.openMs.toFixed(0)} ms ${paths[1].label} (x${(b.openMs / a.openMs).toFixed(2)}, ${ROUNDS} rounds, alternating)`);
+    console.log(`secure-path: read 256 MiB via redirector ${a.readMiBs.toFixed(0)} MiB/s ${paths[0].label}, ${b.readMiBs.toFixed(0)} MiB/s ${paths[1].label} (x${(b.readMiBs / a.readMiBs).toFixed(2)}, median of ${READS}, alternating)`);
   } finally {
     for (const c of clusters) await c.stop();
     await issuer.stop();
