@@ -11,9 +11,11 @@ export type XrootdFeature =
   /** The host identity can be forced through `XRDNET_IDENTITY` (5.7.1+), for pods without reverse DNS. */
   | 'identity-env'
   /** TLS for the xroot protocol (`xrd.tls`, `xrootd.tls`, roots://) and HTTPS on the same port (5.0+). */
-  | 'tls';
+  | 'tls'
+  /** Bearer tokens: the SciTokens authorization plugin and the ztn security protocol (5.1+). */
+  | 'tokens';
 
-export const ALL_FEATURES: readonly XrootdFeature[] = ['maxfd', 'identity-env', 'tls'];
+export const ALL_FEATURES: readonly XrootdFeature[] = ['maxfd', 'identity-env', 'tls', 'tokens'];
 
 export interface XrootdRelease {
   /** Version name, as written in `spec.version`. */
@@ -42,11 +44,11 @@ const release = (version: string, features: XrootdFeature[], deprecated?: string
 
 /** The catalog shipped with the library. */
 export const BUILT_IN_CATALOG: readonly XrootdRelease[] = [
-  release('5.5.3', ['tls'], 'older than 5.7.1: pods without reverse DNS cannot force their identity'),
-  release('5.7.3', ['maxfd', 'identity-env', 'tls']),
-  release('5.8.4', ['maxfd', 'identity-env', 'tls']),
-  release('5.9.1', ['maxfd', 'identity-env', 'tls']),
-  release('6.0.0', ['maxfd', 'identity-env', 'tls']),
+  release('5.5.3', ['tls', 'tokens'], 'older than 5.7.1: pods without reverse DNS cannot force their identity'),
+  release('5.7.3', ['maxfd', 'identity-env', 'tls', 'tokens']),
+  release('5.8.4', ['maxfd', 'identity-env', 'tls', 'tokens']),
+  release('5.9.1', ['maxfd', 'identity-env', 'tls', 'tokens']),
+  release('6.0.0', ['maxfd', 'identity-env', 'tls', 'tokens']),
 ];
 
 /** A catalog lookup: the built-in entries, overridden or extended by `extra`. */

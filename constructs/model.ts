@@ -88,6 +88,9 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   if (release && spec.security.tls && !release.features.includes('tls')) {
     issues.push(issue('security.tls', `needs TLS support, which version ${release.version} lacks in the catalog (feature "tls")`));
   }
+  if (release && spec.security.tokens && !release.features.includes('tokens')) {
+    issues.push(issue('security.tokens', `needs token support (SciTokens plugin, ztn), which version ${release.version} lacks in the catalog (feature "tokens")`));
+  }
   checkTokenPaths(spec, issues);
   checkMountOverlaps(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);

@@ -161,5 +161,7 @@ export enum XrootdVersionSpecFeatures {
   IDENTITY_HYPHEN_ENV = "identity-env",
   /** tls */
   TLS = "tls",
+  /** tokens */
+  TOKENS = "tokens",
 }
 

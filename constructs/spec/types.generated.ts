@@ -707,7 +707,7 @@ export interface XrootdVersionSpec {
    * What this version supports, which decides what the library renders.
    * @default []
    */
-  readonly features?: Array<'maxfd' | 'identity-env' | 'tls'>;
+  readonly features?: Array<'maxfd' | 'identity-env' | 'tls' | 'tokens'>;
   /**
    * Versions older than this cannot take over a cluster that has run this one: a downgrade to them is refused unless the Xrootd resource sets spec.upgrade.force.
    */
@@ -1068,7 +1068,7 @@ export interface ResolvedXrootdVersionSpec {
   readonly version: string;
   readonly image: string;
   readonly deprecated?: string;
-  readonly features: Array<'maxfd' | 'identity-env' | 'tls'>;
+  readonly features: Array<'maxfd' | 'identity-env' | 'tls' | 'tokens'>;
   readonly incompatibleBelow?: string;
 }
 

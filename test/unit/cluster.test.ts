@@ -434,6 +434,9 @@ describe('tokens (spec.security.tokens)', () => {
   test('refused with the field named: no TLS, an http:// issuer, paths outside the exports, text that would break the INI file', () => {
     const tokens = props.security.tokens;
     expect(() => resolveCluster({ ...minimal, security: { tokens } })).toThrow('security.tokens needs tls: tokens are accepted only over TLS (ztn, https)');
+    const tlsOnly = { version: '5.0.3-site', image: 'registry.example.org/xrootd:5.0.3', features: ['tls'] as never[] };
+    expect(() => resolveCluster({ ...props, version: tlsOnly.version, catalog: [tlsOnly] }))
+      .toThrow('security.tokens needs token support (SciTokens plugin, ztn), which version 5.0.3-site lacks in the catalog (feature "tokens")');
     expect(() => resolveCluster({ ...props, security: { ...props.security, tokens: { ...tokens, issuers: [{ ...issuer, url: 'http://issuer.example.org' }] } } }))
       .toThrow(/security\.tokens\.issuers\[0\]\.url must be an https:\/\/ URL/);
     expect(() => resolveCluster({ ...props, security: { ...props.security, tokens: { ...tokens, issuers: [{ ...issuer, basePaths: ['/elsewhere'] }] } } }))
