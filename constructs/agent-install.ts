@@ -23,6 +23,9 @@ export const AGENT_HTTP_PORT = 8080;
  */
 export const AGENT_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=160';
 
+/** A Secret the agent may read, by name. */
+export interface SecretGrant { readonly namespace: string; readonly secretName: string }
+
 export interface XrootdAgentProps {
   /**
    * Namespace the agent runs in (and holds its leader Lease in).
@@ -61,7 +64,14 @@ export interface XrootdAgentProps {
    * (a Role per namespace naming them). Others can be granted later with a Role of the same shape.
    * @default - none
    */
-  readonly gitCredentials?: readonly { readonly namespace: string; readonly secretName: string }[];
+  readonly gitCredentials?: readonly SecretGrant[];
+  /**
+   * The TLS Secrets clusters name in `spec.security.tls.secretName`: the agent reads them (get, by
+   * name) to roll the pods when a certificate is renewed. Without the grant a renewal needs a new
+   * secretName to reach the pods.
+   * @default - none
+   */
+  readonly tlsSecrets?: readonly SecretGrant[];
   /**
    * Install the ValidatingAdmissionPolicy that lets the agent delete only objects it made
    * (admissionregistration.k8s.io/v1, Kubernetes 1.30 and later). RBAC cannot say "owned by".
@@ -145,20 +155,9 @@ export class XrootdAgent extends Construct {
       subjects: [subject],
     });
 
-    // A Git source's credentials: get on the named Secrets only, never list or watch.
-    const byNamespace = new Map<string, string[]>();
-    for (const c of props.gitCredentials ?? []) byNamespace.set(c.namespace, [...byNamespace.get(c.namespace) ?? [], c.secretName]);
-    for (const [ns, secrets] of byNamespace) {
-      new k8s.KubeRole(this, `git-credentials-${ns}`, {
-        metadata: meta(`${name}-git-credentials`, ns),
-        rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...new Set(secrets)].sort(), verbs: ['get'] }],
-      });
-      new k8s.KubeRoleBinding(this, `git-credentials-binding-${ns}`, {
-        metadata: meta(`${name}-git-credentials`, ns),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-git-credentials` },
-        subjects: [subject],
-      });
-    }
+    // Secrets by name only, never list or watch: Git sources' credentials, clusters' TLS Secrets.
+    grantSecrets(this, `${name}-git-credentials`, 'git-credentials', props.gitCredentials, labels, subject);
+    grantSecrets(this, `${name}-tls-secrets`, 'tls-secrets', props.tlsSecrets, labels, subject);
     if (props.ownedDeletesPolicy ?? true) addOwnedDeletesPolicy(this, `${name}-owned-deletes`, `system:serviceaccount:${namespace}:${name}`, labels);
 
     const http = k8s.IntOrString.fromString('http');
@@ -207,6 +206,20 @@ export class XrootdAgent extends Construct {
   }
 }
 
+/** Roles of one purpose, one per namespace, granting get on the named Secrets. */
+function grantSecrets(scope: Construct, roleName: string, id: string, grants: readonly SecretGrant[] | undefined,
+  labels: Record<string, string>, subject: { kind: string; name: string; namespace: string }): void {
+  const byNamespace = new Map<string, string[]>();
+  for (const g of grants ?? []) byNamespace.set(g.namespace, [...byNamespace.get(g.namespace) ?? [], g.secretName]);
+  for (const [ns, secrets] of byNamespace) {
+    const metadata = { name: roleName, namespace: ns, labels };
+    new k8s.KubeRole(scope, `${id}-${ns}`, { metadata, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...new Set(secrets)].sort(), verbs: ['get'] }] });
+    new k8s.KubeRoleBinding(scope, `${id}-binding-${ns}`, {
+      metadata, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName }, subjects: [subject],
+    });
+  }
+}
+
 /**
  * The props end up in names, a CEL expression (the admission policy's user name) and the
  * Deployment: each is checked against Kubernetes' own rule, every broken one named.
@@ -216,9 +229,9 @@ function checkAgentProps(props: XrootdAgentProps): void {
   for (const field of ['namespace', 'watchNamespace'] as const) {
     if (props[field] !== undefined && !isNamespaceName(props[field])) issues.push(issue(field, 'must be a namespace name (lower-case letters, digits and "-", at most 63)', props[field]));
   }
-  (props.gitCredentials ?? []).forEach((c, i) => {
-    if (!isNamespaceName(c?.namespace)) issues.push(issue(`gitCredentials[${i}].namespace`, 'must be a namespace name (lower-case letters, digits and "-", at most 63)', c?.namespace));
-    if (!isObjectName(c?.secretName)) issues.push(issue(`gitCredentials[${i}].secretName`, 'must be a Secret name (lower-case letters, digits, "-" and ".", at most 253)', c?.secretName));
+  for (const field of ['gitCredentials', 'tlsSecrets'] as const) (props[field] ?? []).forEach((c, i) => {
+    if (!isNamespaceName(c?.namespace)) issues.push(issue(`${field}[${i}].namespace`, 'must be a namespace name (lower-case letters, digits and "-", at most 63)', c?.namespace));
+    if (!isObjectName(c?.secretName)) issues.push(issue(`${field}[${i}].secretName`, 'must be a Secret name (lower-case letters, digits, "-" and ".", at most 253)', c?.secretName));
   });
   for (const field of ['image', 'version'] as const) {
     const v = props[field];

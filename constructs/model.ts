@@ -33,6 +33,13 @@ export interface XrootdClusterProps extends XrootdSpec {
    * @default - 0 for every role (the whole role follows the template)
    */
   readonly partitions?: RolloutPartitions;
+  /**
+   * A digest of the TLS Secret's content (the agent reads it): stamped on the pod templates, so a
+   * renewed certificate rolls the pods through the same gates as any other change. XRootD reads
+   * its key only at start.
+   * @default - none: the pods roll when secretName changes, not when the Secret's content does
+   */
+  readonly tlsSecretRevision?: string;
 }
 
 export interface ClusterModel {
@@ -46,11 +53,15 @@ export interface ClusterModel {
   readonly topology: Topology;
   readonly space: SpaceThresholds;
   readonly partitions: Record<Role, number>;
+  /** See XrootdClusterProps.tlsSecretRevision; only with spec.security.tls. */
+  readonly tlsSecretRevision?: string;
   /** Not errors, but worth a condition: a deprecated version, for example. */
   readonly warnings: readonly string[];
 }
 
 const SPEC_KEYS = Object.keys(xrootdSpecSchema.fields);
+/** Props of the construct that are not part of the spec. */
+const CONSTRUCT_KEYS = ['name', 'namespace', 'catalog', 'partitions', 'tlsSecretRevision'];
 
 /** Splits construct props into the spec and the construct-only props. */
 export function specOf(props: XrootdClusterProps): Record<string, unknown> {
@@ -59,8 +70,8 @@ export function specOf(props: XrootdClusterProps): Record<string, unknown> {
 
 export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   const issues: SpecIssue[] = [];
-  const unknown = Object.keys(props).filter((k) => !SPEC_KEYS.includes(k) && !['name', 'namespace', 'catalog', 'partitions'].includes(k));
-  unknown.forEach((k) => issues.push(issue(k, `is not a known field (known: name, namespace, catalog, partitions, ${SPEC_KEYS.join(', ')})`)));
+  const unknown = Object.keys(props).filter((k) => !SPEC_KEYS.includes(k) && !CONSTRUCT_KEYS.includes(k));
+  unknown.forEach((k) => issues.push(issue(k, `is not a known field (known: ${CONSTRUCT_KEYS.join(', ')}, ${SPEC_KEYS.join(', ')})`)));
   const spec = applySchema(xrootdSpecSchema, specOf(props), '', issues) as ResolvedXrootdSpec;
   const name = props.name;
   const namespace = props.namespace ?? 'default';
@@ -84,6 +95,10 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   for (const [role, p] of Object.entries(partitions)) {
     if (!Number.isInteger(p) || p < 0) issues.push(issue(`partitions.${role}`, 'must be a whole number >= 0', p));
   }
+  const revision = props.tlsSecretRevision;
+  if (revision !== undefined && !(typeof revision === 'string' && /^[0-9a-z]{1,63}$/.test(revision))) {
+    issues.push(issue('tlsSecretRevision', 'must be at most 63 lower-case letters and digits', revision));
+  }
   // What the selected version cannot do is refused, naming the field and the version.
   if (release && spec.security.tls && !release.features.includes('tls')) {
     issues.push(issue('security.tls', `needs TLS support, which version ${release.version} lacks in the catalog (feature "tls")`));
@@ -98,6 +113,7 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   const warnings = release.deprecated ? [`version ${release.version} is deprecated: ${release.deprecated}`] : [];
   return {
     name, namespace, spec, release, names, topology: t, partitions, warnings,
+    ...(spec.security.tls && revision ? { tlsSecretRevision: revision } : {}),
     image: spec.image ?? release.image,
     space: spaceThresholds(capacityBytes!),
   };

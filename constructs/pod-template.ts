@@ -20,6 +20,8 @@ export const TLS_SECRET_DIR = '/etc/xrootd/tls';
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 /** Annotation with the hash of the rendered configuration: a change rolls the pods. */
 export const CONFIG_HASH_ANNOTATION = 'xrootd.org/config-hash';
+/** Annotation with the digest of the TLS Secret's content (model.tlsSecretRevision): a renewal rolls the pods. */
+export const TLS_REVISION_ANNOTATION = 'xrootd.org/tls-secret-revision';
 /** cmsd needs far less than xrootd: it gets this share of the role's requests. */
 const CMSD_SHARE = 0.25;
 
@@ -140,7 +142,10 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
   return {
     metadata: {
       labels: roleLabels(model.name, model.release.version, role),
-      annotations: { [CONFIG_HASH_ANNOTATION]: configHash, 'kubectl.kubernetes.io/default-container': 'xrootd' },
+      annotations: {
+        [CONFIG_HASH_ANNOTATION]: configHash, 'kubectl.kubernetes.io/default-container': 'xrootd',
+        ...(model.tlsSecretRevision ? { [TLS_REVISION_ANNOTATION]: model.tlsSecretRevision } : {}),
+      },
     },
     spec: {
       automountServiceAccountToken: false,

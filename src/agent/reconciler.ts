@@ -4,7 +4,7 @@
  * then write status and Events only when they change. Deletion waits on our
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
-import { downgradeRefusal, INVENTORY_LABEL, ROLES, SpecValidationError, VersionCatalog, type ClusterModel, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
@@ -21,6 +21,7 @@ import { observeRoles, policyOf, type PodObject } from './observe.js';
 import { withoutRetainedConfigMaps } from './config-retention.js';
 import { CONTROLLER_INDEX, INSTANCE_INDEX } from './indexes.js';
 import { planRollout, withPartitions, type RoleView, type RolloutDecision, type RolloutState } from './rollout.js';
+import { readTlsSecret } from './tls-revision.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
 
@@ -87,7 +88,7 @@ export class Reconciler {
     let results: ApplyResult[] = [];
     let appliedAt: number | undefined;
     try {
-      plan = this.plan(cr);
+      plan = this.plan(cr, await this.tlsSecretRevision(cr));
       results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan));
       appliedAt = performance.now();
     } catch (e) {
@@ -116,13 +117,13 @@ export class Reconciler {
    * Phase 1: what should run. Validates, synthesizes once, decides the rollout step, and sends a
    * stuck rollout back to the spec the cluster was last Ready with (automatic rollback).
    */
-  private plan(cr: XrootdObject): Plan {
+  private plan(cr: XrootdObject, tlsSecretRevision: string | undefined): Plan {
     // Before anything is planned: a refused directive changes nothing that runs.
     const refused = directivePolicyIssues(cr.spec, this.directives);
     if (refused.length) throw new SpecValidationError(refused);
     const catalog = this.catalog();
     const lastReady = cr.status?.lastReadySpec;
-    const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec }), catalog });
+    const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec }), catalog, tlsSecretRevision });
     const rolledBack = this.rollbackInForce(cr);
     const planned = this.planFor(cr, propsWith(rolledBack && lastReady ? lastReady : cr.spec));
     if (rolledBack || planned.rollout.phase !== 'Stuck' || !planned.model.spec.upgrade.autoRollback || !lastReady) return { ...planned, rolledBack };
@@ -145,6 +146,21 @@ export class Reconciler {
     const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
     const rollout = planRollout(roles, policyOf(model.spec), { role, revision, partition, stepStartedAt, startedAt } as RolloutState, new Date().toISOString());
     return { model, rollout, roles, objects: withPartitions(synthesized.objects, model, rollout.partitions) };
+  }
+
+  /**
+   * The digest of the cluster's TLS Secret, read at every reconcile (resyncs included, so a renewal
+   * is seen within --resync). Unreadable (not granted, missing): the revision the data servers'
+   * template already carries, so nothing rolls; the reason is logged.
+   */
+  private async tlsSecretRevision(cr: XrootdObject): Promise<string | undefined> {
+    const name = (cr.spec as { security?: { tls?: { secretName?: string } } } | undefined)?.security?.tls?.secretName;
+    if (!name) return undefined;
+    const read = await readTlsSecret(this.client, cr.metadata.namespace!, name);
+    if ('revision' in read) return read.revision;
+    this.log.warn('TLS Secret not read: a renewed certificate will not roll the pods', { cluster: objectKey(cr), reason: read.unreadable });
+    const live = this.liveStatefulSet(cr.metadata.namespace!, `${cr.metadata.name}-worker`) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined;
+    return live?.spec?.template?.metadata?.annotations?.[TLS_REVISION_ANNOTATION];
   }
 
   /** Phase 2: the objects as they should be, owned by the resource; refuses objects another controller holds. */

@@ -211,6 +211,42 @@ test('an XrootdVersion changing the image of a version makes the pods follow', (
   expect(x.status.image).toBe(image);
 }), 300000);
 
+test('a renewed TLS Secret rolls the pods through the gates; a Secret the agent may not read rolls nothing', () => withLogs(async () => {
+  const b64 = (t: string): string => Buffer.from(t).toString('base64');
+  const secret = (name: string, crt: string): string => stringify({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name, namespace: NS },
+    data: { 'tls.crt': b64(crt), 'tls.key': b64('key'), 'ca.crt': b64('ca') } });
+  const revision = (cluster: string): string | undefined =>
+    get([`statefulset/${cluster}-worker`, '-n', NS]).spec.template.metadata.annotations['xrootd.org/tls-secret-revision'];
+  // 5.8.4: an earlier test replaces 5.9.1's catalog entry with one that lists no tls feature.
+  const tls = (cluster: string) => ({ version: '5.8.4', worker: { replicas: 2, storage: { capacity: '1Gi' } }, security: { tls: { secretName: `${cluster}-tls` } }, upgrade: { minReadySeconds: 0 } });
+  // Granted by name, as the install's tlsSecrets prop would.
+  for (const args of [['create', 'role', 'tls-renew', '--verb=get', '--resource=secrets', '--resource-name=renew-tls', '-n', NS],
+    ['create', 'rolebinding', 'tls-renew', '--role=tls-renew', `--serviceaccount=${AGENT_NS}:xrootd-k8s-agent`, '-n', NS]]) expect(cp.kubectl(args).code).toBe(0);
+  cp.applyYaml(secret('renew-tls', 'first certificate'));
+  cp.applyYaml(xrootd('renew', tls('renew')));
+  await waitCondition('renew', 'Ready', 'True', 120000);
+  const first = revision('renew');
+  expect(first).toMatch(/^[0-9a-f]{16}$/);
+
+  cp.applyYaml(secret('renew-tls', 'renewed certificate'));
+  // The agent reads the Secret at every reconcile; --resync would bring one, an annotation brings it now.
+  expect(cp.kubectl(['annotate', 'xrootd', 'renew', '-n', NS, 'example.org/poke=1']).code).toBe(0);
+  await waitFor('the renewed revision on the template', () => (revision('renew') !== first ? true : undefined), 60000, 250);
+  const x = await waitFor('renew rolled and Ready', () => {
+    const c = get(['xrootd', 'renew', '-n', NS]);
+    const sts = get(['statefulset/renew-worker', '-n', NS]);
+    return condition(c, 'Ready')?.status === 'True' && sts.status.updatedReplicas === 2 && sts.status.currentRevision === sts.status.updateRevision ? c : undefined;
+  }, 120000, 250);
+  expect(x.status.workers).toMatchObject({ replicas: 2, ready: 2, updated: 2 });
+
+  // Not granted: the pods carry no revision and nothing rolls; the cluster still runs.
+  cp.applyYaml(secret('locked-tls', 'a certificate'));
+  cp.applyYaml(xrootd('locked', tls('locked')));
+  await waitCondition('locked', 'Ready', 'True', 120000);
+  expect(revision('locked')).toBeUndefined();
+  expect(agent.logs(200)).toContain('the agent may not read Secret physics/locked-tls');
+}), 300000);
+
 test('deleting the resource removes its objects and keeps its data volumes', () => withLogs(async () => {
   const pvcs = get(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=alpha']).items.map((p: any) => p.metadata.name).sort();
   expect(pvcs).toEqual(['data-alpha-worker-0', 'data-alpha-worker-1', 'data-alpha-worker-2']);

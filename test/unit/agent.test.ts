@@ -265,6 +265,12 @@ describe('agent install manifests', () => {
       ['cms', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['c'], verbs: ['get'] }]],
     ]);
     expect(granted.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === 'xrootd-k8s-agent-git-credentials')).toHaveLength(2);
+    // TLS Secrets (renewals roll the pods): a Role of their own, by name too.
+    const tls = install({ tlsSecrets: [{ namespace: 'physics', secretName: 'physics-tls' }] });
+    expect(tls.filter((o) => o.kind === 'Role' && o.metadata.name === 'xrootd-k8s-agent-tls-secrets').map((r) => [r.metadata.namespace, r.rules]))
+      .toEqual([['physics', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['physics-tls'], verbs: ['get'] }]]]);
+    expect(tls.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'xrootd-k8s-agent-tls-secrets').subjects)
+      .toEqual([{ kind: 'ServiceAccount', name: 'xrootd-k8s-agent', namespace: 'xrootd-system' }]);
   });
 
   test('deletes are narrowed to the agent\'s own objects by an admission policy for its ServiceAccount only', () => {
@@ -290,6 +296,7 @@ describe('agent install manifests', () => {
     expect(refusal({ namespace: "ops' || true || '" })).toMatch(/namespace must be a namespace name .* got "ops' \|\| true \|\| '"/);
     expect(refusal({ watchNamespace: 'a\nb' })).toContain('watchNamespace must be a namespace name');
     expect(refusal({ gitCredentials: [{ namespace: 'physics', secretName: 'git\u0000auth' }, null] })).toMatch(/gitCredentials\[0\]\.secretName must be a Secret name[\s\S]*gitCredentials\[1\]\.namespace/);
+    expect(refusal({ tlsSecrets: [{ namespace: 'phy\nsics', secretName: 'x' }] })).toMatch(/tlsSecrets\[0\]\.namespace must be a namespace name/);
     expect(refusal({ image: 'registry.example.org/agent:1 --privileged' })).toContain('image must be a non-empty string without spaces');
     expect(refusal({ version: '1.0\u2028' })).toContain('version must be a non-empty string');
     expect(refusal({ replicas: 0 })).toContain('replicas must be a whole number >= 1');

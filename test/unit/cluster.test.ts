@@ -502,3 +502,15 @@ describe('mounts (spec.mounts)', () => {
     expect(bad([{ name: 'a', mountPath: '/etc/../root', secretName: 's' }])).toThrow(/mounts\[0\]\.mountPath must be an absolute path/);
   });
 });
+
+describe('TLS Secret revision (the agent\'s digest of the Secret)', () => {
+  test('stamped on every pod template when TLS is on, and refused when it is not a short lower-case token', () => {
+    const stamped = synth({ ...minimal, security: { tls: { secretName: 't' } }, tlsSecretRevision: 'abc123' });
+    for (const role of ['redirector', 'worker']) {
+      expect(stamped.get('StatefulSet', `minimal-${role}`).spec.template.metadata.annotations['xrootd.org/tls-secret-revision']).toBe('abc123');
+    }
+    // Without TLS it means nothing and changes nothing.
+    expect(synth({ ...minimal, tlsSecretRevision: 'abc123' }).objects).toEqual(synth(minimal).objects);
+    expect(() => resolveCluster({ ...minimal, tlsSecretRevision: 'A B\n' })).toThrow(/tlsSecretRevision must be at most 63 lower-case letters and digits/);
+  });
+});
