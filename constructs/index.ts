@@ -1,6 +1,6 @@
 /** The xrootd-k8s construct library. */
 export { XrootdCluster } from './xrootd-cluster.js';
-export { XrootdAgent, agentRules, AGENT_HTTP_PORT, AGENT_NODE_OPTIONS, type XrootdAgentProps } from './agent-install.js';
+export { XrootdAgent, agentRules, AGENT_HTTP_PORT, AGENT_NODE_OPTIONS, type SecretGrant, type XrootdAgentProps } from './agent-install.js';
 export { ARGOCD_SYNC_WAVE, roleSyncWave } from './gitops.js';
 export { insecureWritableExports } from './security.js';
 export { CONFIG_HASH_ANNOTATION, TLS_REVISION_ANNOTATION } from './pod-template.js';
