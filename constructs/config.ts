@@ -18,6 +18,16 @@ export const START_SCRIPT = 'run.sh';
 export const PROBE_SCRIPT = 'probe.sh';
 /** The SciTokens plugin's configuration, with spec.security.tokens. */
 export const SCITOKENS_FILE = 'scitokens.cfg';
+/** XRootD's authorization database, with spec.security.authorization. */
+export const AUTHDB_FILE = 'authdb';
+/**
+ * XRootD's privilege letters (XrdAccConfig::PrivsConvert) for the spec's privilege names. XRootD opens
+ * a file it creates or changes read-write (XrdAccPrivs: Create = insert + read + write, Update = read +
+ * write), so create and write bring read along.
+ */
+const PRIVILEGE_LETTERS: Record<string, string> = { read: 'r', list: 'l', create: 'irw', write: 'rw', delete: 'd', rename: 'n' };
+/** The order XRootD's own examples write them in. */
+const LETTER_ORDER = 'lrwidn';
 
 /** The environment contract between the pod spec (or a test) and the start script. */
 export const ENV = {
@@ -93,7 +103,7 @@ export function renderConfig(model: ClusterModel): string {
     '',
     `set xrdport = $${ENV.port}`,
     `set xrdadmin = $${ENV.adminDir}`,
-    ...(spec.security.tokens ? [`set xrdconfigdir = $${ENV.configDir}`] : []),
+    ...(readsConfigFiles(model) ? [`set xrdconfigdir = $${ENV.configDir}`] : []),
     'if named redirector supervisor',
     `  set xrdcmsdport = $${ENV.cmsdPort}`,
     'fi',
@@ -130,7 +140,7 @@ export function renderConfig(model: ClusterModel): string {
   out.push('fi');
 
   const tls = spec.security.tls;
-  if (x.http || x.thirdPartyCopy || tls) {
+  if (x.http || x.thirdPartyCopy || tls || spec.security.authorization) {
     // Only xrootd may read these: cmsd would try to bind the protocol's port too.
     out.push('', '# Protocols and services of xrootd', 'if exec xrootd');
     if (tls) {
@@ -139,13 +149,18 @@ export function renderConfig(model: ClusterModel): string {
       const requirement = TLS_REQUIREMENT[tls.require];
       if (requirement) out.push(`  xrootd.tls ${requirement}`);
     }
+    const authdb = spec.security.authorization;
     if (spec.security.tokens) {
       // ztn carries the client's bearer token (over TLS); unix lets token-less clients (the probes) log in,
-      // and the SciTokens plugin then allows them nothing but what needs no authorization (queries).
+      // and the SciTokens plugin then allows them nothing but what needs no authorization (queries), or,
+      // chained (++) in front of the authorization database, what its rules allow.
       out.push('  xrootd.seclib libXrdSec.so', '  sec.protocol ztn', '  sec.protocol unix', '  sec.protbind * ztn unix',
-        '  ofs.authorize 1', `  ofs.authlib libXrdAccSciTokens.so config=$(xrdconfigdir)/${SCITOKENS_FILE}`);
+        '  ofs.authorize 1', `  ofs.authlib ${authdb ? '++ ' : ''}libXrdAccSciTokens.so config=$(xrdconfigdir)/${SCITOKENS_FILE}`);
       if (x.http) out.push('  http.header2cgi Authorization authz');
+    } else if (authdb) {
+      out.push('  ofs.authorize 1');
     }
+    if (authdb) out.push(`  acc.authdb $(xrdconfigdir)/${AUTHDB_FILE}`);
     if (x.http) out.push('  xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so');
     if (x.thirdPartyCopy) {
       out.push('  ofs.tpc pgm /usr/bin/xrdcp --server');
@@ -174,7 +189,7 @@ export function renderStartScript(model: ClusterModel): string {
     'role=${2:-}',
     `config="$(cd "$(dirname "$0")" && pwd)/${CONFIG_FILE}"`,
     // The configuration names the plugin's file by the directory it runs from (a pod's mount, or a test's).
-    ...(model.spec.security.tokens ? [`${ENV.configDir}=$(dirname "$config")`, `export ${ENV.configDir}`] : []),
+    ...(readsConfigFiles(model) ? [`${ENV.configDir}=$(dirname "$config")`, `export ${ENV.configDir}`] : []),
     'case "$daemon" in xrootd|cmsd) ;; *) echo "run.sh: first argument must be xrootd or cmsd, got \'$daemon\'" >&2; exit 64 ;; esac',
     'case "$role" in redirector|supervisor|worker) ;; *) echo "run.sh: second argument must be redirector, supervisor or worker, got \'$role\'" >&2; exit 64 ;; esac',
     'require() {',
@@ -295,7 +310,8 @@ export function renderSciTokensConfig(model: ClusterModel): string | undefined {
     `# SciTokens/WLCG token issuers of cluster ${model.name}, rendered by xrootd-k8s.`,
     '[Global]',
     `audience = ${tokens.audiences.join(', ')}`,
-    'onmissing = deny',
+    // Without a valid token: refused, or handed to the authorization database when there is one.
+    `onmissing = ${model.spec.security.authorization ? 'passthrough' : 'deny'}`,
   ];
   for (const i of tokens.issuers) {
     lines.push('', `[Issuer ${i.name}]`, `issuer = ${i.url}`, `base_path = ${i.basePaths.join(', ')}`);
@@ -306,13 +322,40 @@ export function renderSciTokensConfig(model: ClusterModel): string | undefined {
   return `${lines.join('\n')}\n`;
 }
 
+/** The configuration names further files of the ConfigMap (the plugin's, the authorization database). */
+const readsConfigFiles = (model: ClusterModel): boolean => !!(model.spec.security.tokens || model.spec.security.authorization);
+
+/**
+ * XRootD's authorization database: one line per identity (XRootD refuses a second rule for the same
+ * one), `u *` (any user) followed by path-privileges pairs; rules naming the same path add up.
+ * Paths come from a pattern without spaces.
+ */
+export function renderAuthDb(model: ClusterModel): string | undefined {
+  const rules = model.spec.security.authorization?.rules;
+  if (!rules) return undefined;
+  const byPath = new Map<string, Set<string>>();
+  for (const r of rules) {
+    const letters = byPath.get(r.path) ?? new Set<string>();
+    for (const p of r.privileges) for (const l of PRIVILEGE_LETTERS[p]) letters.add(l);
+    byPath.set(r.path, letters);
+  }
+  const grants = [...byPath].map(([path, letters]) => `${path} ${[...LETTER_ORDER].filter((l) => letters.has(l)).join('')}`);
+  return [
+    `# Authorization rules of cluster ${model.name}, rendered by xrootd-k8s: anybody (u *), then path and privileges.`,
+    `u * ${grants.join(' ')}`,
+    '',
+  ].join('\n');
+}
+
 export function renderConfigFiles(model: ClusterModel): Record<string, string> {
   const scitokens = renderSciTokensConfig(model);
+  const authdb = renderAuthDb(model);
   return {
     [CONFIG_FILE]: renderConfig(model),
     [PROBE_SCRIPT]: renderProbeScript(model),
     [START_SCRIPT]: renderStartScript(model),
     ...(scitokens ? { [SCITOKENS_FILE]: scitokens } : {}),
+    ...(authdb ? { [AUTHDB_FILE]: authdb } : {}),
   };
 }
 

@@ -125,9 +125,14 @@ const isUnder = (path: string, prefix: string): boolean => {
   return p === e || p.startsWith(`${e}/`);
 };
 
-/** Token base paths and restricted paths outside every export would grant nothing. */
+/** Token base paths, restricted paths and authorization rules outside every export would grant nothing. */
 function checkTokenPaths(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {
   const exports = spec.xrootd.exports.map((e) => e.path);
+  spec.security.authorization?.rules.forEach((rule, i) => {
+    if (!exports.some((e) => isUnder(rule.path, e))) {
+      issues.push(issue(`security.authorization.rules[${i}].path`, `must be an exported path or below one (${exports.join(', ')})`, rule.path));
+    }
+  });
   spec.security.tokens?.issuers.forEach((issuer, i) => {
     for (const field of ['basePaths', 'restrictedPaths'] as const) {
       issuer[field].forEach((path, j) => {

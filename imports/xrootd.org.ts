@@ -486,6 +486,13 @@ export function toJson_XrootdSpecScheduling(obj: XrootdSpecScheduling | undefine
  */
 export interface XrootdSpecSecurity {
   /**
+   * Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused.
+   *
+   * @schema XrootdSpecSecurity#authorization
+   */
+  readonly authorization?: XrootdSpecSecurityAuthorization;
+
+  /**
    * Group that owns the data volumes.
    *
    * @schema XrootdSpecSecurity#fsGroup
@@ -528,6 +535,7 @@ export interface XrootdSpecSecurity {
 export function toJson_XrootdSpecSecurity(obj: XrootdSpecSecurity | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'authorization': toJson_XrootdSpecSecurityAuthorization(obj.authorization),
     'fsGroup': obj.fsGroup,
     'runAsGroup': obj.runAsGroup,
     'runAsUser': obj.runAsUser,
@@ -846,6 +854,34 @@ export function toJson_XrootdSpecRedirectorResources(obj: XrootdSpecRedirectorRe
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused.
+ *
+ * @schema XrootdSpecSecurityAuthorization
+ */
+export interface XrootdSpecSecurityAuthorization {
+  /**
+   * The rules; privileges add up across the rules that match a path.
+   *
+   * @schema XrootdSpecSecurityAuthorization#rules
+   */
+  readonly rules: XrootdSpecSecurityAuthorizationRules[];
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityAuthorization' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityAuthorization(obj: XrootdSpecSecurityAuthorization | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'rules': obj.rules?.map(y => toJson_XrootdSpecSecurityAuthorizationRules(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS.
  *
  * @schema XrootdSpecSecurityTls
@@ -1144,6 +1180,50 @@ export function toJson_XrootdSpecXrootdExports(obj: XrootdSpecXrootdExports | un
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * What a kind of client may do under a path.
+ *
+ * @schema XrootdSpecSecurityAuthorizationRules
+ */
+export interface XrootdSpecSecurityAuthorizationRules {
+  /**
+   * An exported path or one below it.
+   *
+   * @schema XrootdSpecSecurityAuthorizationRules#path
+   */
+  readonly path: string;
+
+  /**
+   * What they may do: read, list (stat, ls, locate), create (new files and directories), write (change existing files), delete, rename. XRootD opens the files it creates or changes read-write, so create and write grant read too.
+   *
+   * @schema XrootdSpecSecurityAuthorizationRules#privileges
+   */
+  readonly privileges: XrootdSpecSecurityAuthorizationRulesPrivileges[];
+
+  /**
+   * Whom the rule is for. anybody: every client, authenticated or not (the only kind of identity XRootD verifies here besides tokens, which their scopes authorize).
+   *
+   * @schema XrootdSpecSecurityAuthorizationRules#who
+   */
+  readonly who?: XrootdSpecSecurityAuthorizationRulesWho;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityAuthorizationRules' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityAuthorizationRules(obj: XrootdSpecSecurityAuthorizationRules | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'path': obj.path,
+    'privileges': obj.privileges?.map(y => y),
+    'who': obj.who,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Which xroot requests must use TLS (xrootd.tls): none (roots:// offered, not required), capable (required from clients that can do TLS), data (logins may be clear, then everything after), all (everything).
  *
  * @schema XrootdSpecSecurityTlsRequire
@@ -1312,6 +1392,36 @@ export function toJson_XrootdSpecWorkerStorageRetention(obj: XrootdSpecWorkerSto
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A privilege.
+ *
+ * @schema XrootdSpecSecurityAuthorizationRulesPrivileges
+ */
+export enum XrootdSpecSecurityAuthorizationRulesPrivileges {
+  /** read */
+  READ = "read",
+  /** list */
+  LIST = "list",
+  /** create */
+  CREATE = "create",
+  /** write */
+  WRITE = "write",
+  /** delete */
+  DELETE = "delete",
+  /** rename */
+  RENAME = "rename",
+}
+
+/**
+ * Whom the rule is for. anybody: every client, authenticated or not (the only kind of identity XRootD verifies here besides tokens, which their scopes authorize).
+ *
+ * @schema XrootdSpecSecurityAuthorizationRulesWho
+ */
+export enum XrootdSpecSecurityAuthorizationRulesWho {
+  /** anybody */
+  ANYBODY = "anybody",
+}
 
 /**
  * Keep (Retain) or delete (Delete) the volumes when the cluster is deleted.

@@ -143,6 +143,17 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         key: str('The key holding the PEM bundle.', { default: 'ca-certificates.crt', pattern: { regex: '^[-._a-zA-Z0-9]{1,253}$', rule: 'must be a ConfigMap key' } }),
       }, { required: ['configMapName'] }),
     }, { required: ['audiences', 'issuers'] }),
+    authorization: obj('AuthorizationSpec', 'Rules for requests that no token authorizes, rendered to XRootD\'s authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused.', {
+      rules: arr('The rules; privileges add up across the rules that match a path.', obj('AuthorizationRule', 'What a kind of client may do under a path.', {
+        path: str('An exported path or one below it.', {
+          pattern: { regex: '^(/\\.*[A-Za-z0-9_-][A-Za-z0-9._-]*)+/?$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component' }, maxLength: 255,
+        }),
+        who: str('Whom the rule is for. anybody: every client, authenticated or not (the only kind of identity XRootD verifies here besides tokens, which their scopes authorize).', { enum: ['anybody'], default: 'anybody' }),
+        privileges: arr('What they may do: read, list (stat, ls, locate), create (new files and directories), write (change existing files), delete, rename. XRootD opens the files it creates or changes read-write, so create and write grant read too.', str('A privilege.', {
+          enum: ['read', 'list', 'create', 'write', 'delete', 'rename'],
+        }), { minItems: 1, maxItems: 6 }),
+      }, { required: ['path', 'privileges'] }), { minItems: 1, maxItems: 64 }),
+    }, { required: ['rules'] }),
   }, {
     rules: [{ path: 'tokens', rule: 'needs tls: tokens are accepted only over TLS (ztn, https)', cel: '!has(self.tokens) || has(self.tls)', check: (s) => !s.tokens || !!s.tls }],
   }),

@@ -341,6 +341,10 @@ export interface SecuritySpec {
    * Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls.
    */
   readonly tokens?: TokensSpec;
+  /**
+   * Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused.
+   */
+  readonly authorization?: AuthorizationSpec;
 }
 
 /** TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS. */
@@ -419,6 +423,32 @@ export interface CaBundleReference {
    * @default "ca-certificates.crt"
    */
   readonly key?: string;
+}
+
+/** Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused. */
+export interface AuthorizationSpec {
+  /**
+   * The rules; privileges add up across the rules that match a path.
+   */
+  readonly rules: AuthorizationRule[];
+}
+
+/** What a kind of client may do under a path. */
+export interface AuthorizationRule {
+  /**
+   * An exported path or one below it.
+   * Rule: must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component.
+   */
+  readonly path: string;
+  /**
+   * Whom the rule is for. anybody: every client, authenticated or not (the only kind of identity XRootD verifies here besides tokens, which their scopes authorize).
+   * @default "anybody"
+   */
+  readonly who?: 'anybody';
+  /**
+   * What they may do: read, list (stat, ls, locate), create (new files and directories), write (change existing files), delete, rename. XRootD opens the files it creates or changes read-write, so create and write grant read too.
+   */
+  readonly privileges: Array<'read' | 'list' | 'create' | 'write' | 'delete' | 'rename'>;
 }
 
 /** A Secret or a ConfigMap mounted as a directory. */
@@ -948,6 +978,7 @@ export interface ResolvedSecuritySpec {
   readonly fsGroup: number;
   readonly tls?: ResolvedTlsSpec;
   readonly tokens?: ResolvedTokensSpec;
+  readonly authorization?: ResolvedAuthorizationSpec;
 }
 
 /** TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS. (defaults applied) */
@@ -977,6 +1008,18 @@ export interface ResolvedTokenIssuerSpec {
 export interface ResolvedCaBundleReference {
   readonly configMapName: string;
   readonly key: string;
+}
+
+/** Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused. (defaults applied) */
+export interface ResolvedAuthorizationSpec {
+  readonly rules: ResolvedAuthorizationRule[];
+}
+
+/** What a kind of client may do under a path. (defaults applied) */
+export interface ResolvedAuthorizationRule {
+  readonly path: string;
+  readonly who: 'anybody';
+  readonly privileges: Array<'read' | 'list' | 'create' | 'write' | 'delete' | 'rename'>;
 }
 
 /** A Secret or a ConfigMap mounted as a directory. (defaults applied) */

@@ -50,7 +50,7 @@ function condition(type: string, status: boolean, reason: string, message: strin
 function insecureCondition(m: ClusterModel, input: StatusInput): XrootdCondition {
   const open = insecureWritableExports(m.spec);
   return open.length
-    ? condition('InsecureWritableExport', true, 'NoAuthorization', `anyone who reaches port ${m.spec.xrootd.port} may write to ${open.join(', ')}: set spec.security.tokens, or make the exports readOnly`, input)
+    ? condition('InsecureWritableExport', true, 'NoAuthorization', `anyone who reaches port ${m.spec.xrootd.port} may write to ${open.join(', ')}: set spec.security.tokens, narrow spec.security.authorization, or make the exports readOnly`, input)
     : condition('InsecureWritableExport', false, 'Secured', 'writes need an authorized token, or every export is read-only', input);
 }
 

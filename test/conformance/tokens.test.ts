@@ -40,6 +40,8 @@ beforeAll(async () => {
     security: {
       tls: { secretName: 'tokens-tls' },
       tokens: { audiences: [AUDIENCE], issuers: [{ name: 'test', url: issuer.url, basePaths: ['/data'], defaultUser: 'tokenuser' }], issuerCaBundle: { configMapName: 'issuer-ca' } },
+      // Requests without a valid token fall through to these rules.
+      authorization: { rules: [{ path: '/data/public', privileges: ['read', 'list'] }] },
     },
   };
   cluster = await LoopbackCluster.start(props, { image, tlsDir: secret, caBundle: bundle });
@@ -117,6 +119,22 @@ test('a token scoped to a subdirectory reaches that subdirectory only', () => wi
   expect(await xrdcp(scoped, local, remote('/data/group-a/scoped.bin'))).toMatchObject({ code: 0 });
   expect((await xrdcp(scoped, local, remote('/data/group-b/scoped.bin'))).code).not.toBe(0);
   expect((await xrdcp(scoped, remote('/data/written.bin'), join(scratch, 'outside.bin'))).code).not.toBe(0);
+}), 120_000);
+
+test('without a token the authorization rules decide: /data/public is readable by anybody, writing there still needs a token', () => withLogs(async () => {
+  const local = upload('public.bin');
+  expect(await xrdcp(issuer.mint({ aud: AUDIENCE, scope: WRITE }), local, remote('/data/public/open.bin'))).toMatchObject({ code: 0 });
+  const back = join(scratch, 'public.back');
+  expect(await xrdcp(undefined, remote('/data/public/open.bin'), back)).toMatchObject({ code: 0 });
+  expect(readFileSync(back).equals(readFileSync(local))).toBe(true);
+  const write = await xrdcp(undefined, local, remote('/data/public/anonymous.bin'));
+  expect(write.code).not.toBe(0);
+  expect(write.out).toContain('permission denied');
+  // An invalid token gets no more than no token: the rules, and nothing outside them.
+  const now = Math.floor(Date.now() / 1000);
+  const expired = issuer.mint({ aud: AUDIENCE, scope: READ, iat: now - 7200, nbf: now - 7200, exp: now - 3600 });
+  expect(await xrdcp(expired, remote('/data/public/open.bin'), join(scratch, 'expired.back'))).toMatchObject({ code: 0 });
+  expect((await xrdcp(expired, remote('/data/written.bin'), join(scratch, 'expired2.back'))).code).not.toBe(0);
 }), 120_000);
 
 test('HTTPS: Authorization: Bearer through the redirector, read and write by scope', () => withLogs(async () => {

@@ -62,6 +62,7 @@ test.each<[string, string, Record<string, unknown>, string]>([
   ['an audience that would start an INI section', 'bad-audience', { security: { tls: { secretName: 't' }, tokens: { audiences: ['x\n[Issuer e]'], issuers: [{ name: 'a', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'spec.security.tokens.audiences[0]: Invalid value'],
   ['a mount over the pods\' own paths', 'bad-mount', { mounts: [{ name: 'a', mountPath: '/var/run/xrootd', secretName: 's' }] }, 'mountPath must not be, contain or lie under a path the pods use'],
   ['a mount of a Secret and a ConfigMap at once', 'bad-mount-source', { mounts: [{ name: 'a', mountPath: '/etc/a', secretName: 's', configMapName: 'c' }] }, 'secretName or configMapName must be set, not both'],
+  ['an unknown authorization privilege', 'bad-privilege', { security: { authorization: { rules: [{ path: '/data', privileges: ['chown'] }] } } }, 'spec.security.authorization.rules[0].privileges[0]: Unsupported value'],
   ['an unknown TLS level', 'bad-tls', { security: { tls: { secretName: 't', require: 'sometimes' } } }, 'supported values: "none", "capable", "data", "all"'],
 ])('admission refuses %s with a message naming the field', (_why, name, spec, message) => {
   const r = create(name, spec);

@@ -514,3 +514,32 @@ describe('TLS Secret revision (the agent\'s digest of the Secret)', () => {
     expect(() => resolveCluster({ ...minimal, tlsSecretRevision: 'A B\n' })).toThrow(/tlsSecretRevision must be at most 63 lower-case letters and digits/);
   });
 });
+
+describe('authorization rules (spec.security.authorization)', () => {
+  const rules = [{ path: '/data/public', privileges: ['read', 'list'] }, { path: '/data/drop', privileges: ['create'] }, { path: '/data/public', privileges: ['rename'] }] as const;
+  const alone = synth({ ...minimal, security: { authorization: { rules: [...rules] as never } } });
+
+  test('one line for anybody in XRootD\'s authorization database, rules on one path adding up; create brings read and write', () => {
+    expect(alone.cluster.configFiles.authdb).toBe('# Authorization rules of cluster minimal, rendered by xrootd-k8s: anybody (u *), then path and privileges.\n'
+      + 'u * /data/public lrn /data/drop rwi\n');
+    const cfg = linesOf(alone.cluster.configFiles['xrootd.cfg']);
+    expect(cfg).toEqual(expect.arrayContaining(['set xrdconfigdir = $XRD_CONFIG_DIR', 'ofs.authorize 1', 'acc.authdb $(xrdconfigdir)/authdb']));
+    expect(cfg.some((l) => l.startsWith('sec.') || l.startsWith('ofs.authlib'))).toBe(false);
+  });
+
+  test('with tokens, a request without a valid token passes through to the rules', () => {
+    const both = synth({ ...minimal, security: { tls: { secretName: 't' }, authorization: { rules: [...rules] as never },
+      tokens: { audiences: ['a'], issuers: [{ name: 'i', url: 'https://i.example.org', basePaths: ['/data'] }] } } });
+    expect(linesOf(both.cluster.configFiles['xrootd.cfg'])).toEqual(expect.arrayContaining(['ofs.authlib ++ libXrdAccSciTokens.so config=$(xrdconfigdir)/scitokens.cfg', 'acc.authdb $(xrdconfigdir)/authdb']));
+    expect(both.cluster.configFiles['scitokens.cfg']).toContain('onmissing = passthrough');
+  });
+
+  test('refused with the field named: a path outside the exports, an unknown privilege; reported when anybody may change files', () => {
+    expect(() => resolveCluster({ ...minimal, security: { authorization: { rules: [{ path: '/elsewhere', privileges: ['read'] }] } } }))
+      .toThrow('security.authorization.rules[0].path must be an exported path or below one (/data), got "/elsewhere"');
+    expect(() => resolveCluster({ ...minimal, security: { authorization: { rules: [{ path: '/data', privileges: ['chown' as never] }] } } }))
+      .toThrow(/security\.authorization\.rules\[0\]\.privileges\[0\] must be one of/);
+    expect(insecureWritableExports(alone.cluster.model.spec)).toEqual(['/data/drop', '/data/public']);
+    expect(insecureWritableExports(synth({ ...minimal, security: { authorization: { rules: [{ path: '/data', privileges: ['read', 'list'] }] } } }).cluster.model.spec)).toEqual([]);
+  });
+});
