@@ -45,12 +45,18 @@ const libraryRefuses = (spec: Record<string, unknown>): boolean => {
   }
 };
 
+/** The value at `a.b[0].c` in `spec`, undefined when the way is missing. */
+const valueAt = (spec: unknown, path: string): unknown =>
+  path.replace(/\[0\]/g, '.0').split('.').reduce<unknown>((at, step) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[step] : undefined), spec);
+
 test(`${RUNS} generated invalid resources created through the API server: each refused naming its field, as the library refuses it; none stored`, async () => {
   // What reaches the API server is JSON: NaN and Infinity become null, which is no longer invalid
   // (the server and the library both treat null as absent). Keep the specs JSON leaves invalid.
+  // (A null left at the broken field would leave only its required siblings missing, which the server
+  // names instead of it: such a sample tests nothing about that field.)
   const samples = fc.sample(invalidSpec, { numRuns: RUNS * 2 })
     .map(({ path, spec }) => ({ path, spec: JSON.parse(JSON.stringify(spec)) as Record<string, unknown> }))
-    .filter(({ spec }) => libraryRefuses(spec)).slice(0, RUNS);
+    .filter(({ path, spec }) => valueAt(spec, path) !== null && libraryRefuses(spec)).slice(0, RUNS);
   expect(samples).toHaveLength(RUNS);
   const outcomes: { path: string; status?: number; named: boolean; library: boolean }[] = [];
   // In parallel batches: the API server answers each on its own.
