@@ -106,7 +106,7 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   if (release && spec.security.tokens && !release.features.includes('tokens')) {
     issues.push(issue('security.tokens', `needs token support (SciTokens plugin, ztn), which version ${release.version} lacks in the catalog (feature "tokens")`));
   }
-  checkTokenPaths(spec, issues);
+  checkPathsInExports(spec, issues);
   checkMountOverlaps(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
 
@@ -126,7 +126,7 @@ const isUnder = (path: string, prefix: string): boolean => {
 };
 
 /** Token base paths, restricted paths and authorization rules outside every export would grant nothing. */
-function checkTokenPaths(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {
+function checkPathsInExports(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {
   const exports = spec.xrootd.exports.map((e) => e.path);
   spec.security.authorization?.rules.forEach((rule, i) => {
     if (!exports.some((e) => isUnder(rule.path, e))) {

@@ -4,7 +4,7 @@
  * then write status and Events only when they change. Deletion waits on our
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
-import { downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { ClusterNames, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
@@ -159,7 +159,8 @@ export class Reconciler {
     const read = await readTlsSecret(this.client, cr.metadata.namespace!, name);
     if ('revision' in read) return read.revision;
     this.log.warn('TLS Secret not read: a renewed certificate will not roll the pods', { cluster: objectKey(cr), reason: read.unreadable });
-    const live = this.liveStatefulSet(cr.metadata.namespace!, `${cr.metadata.name}-worker`) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined;
+    const worker = new ClusterNames(cr.metadata.name, cr.metadata.namespace!, '').statefulSet('worker');
+    const live = this.liveStatefulSet(cr.metadata.namespace!, worker) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined;
     return live?.spec?.template?.metadata?.annotations?.[TLS_REVISION_ANNOTATION];
   }
 

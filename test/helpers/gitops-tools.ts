@@ -2,7 +2,7 @@
  * The GitOps tools' own health logic, built from the Go module proxy by test/tools/build.sh:
  * Argo CD's health.lua run in gopher-lua, Flux's kstatus, operator-framework's bundle validator.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -28,11 +28,16 @@ export const argocdCustomization = (kind: 'Xrootd' | 'XrootdGitSource'): string 
   join(repoRoot(), 'examples/argocd/resource_customizations/xrootd.org', kind);
 
 function healthOf(args: string[], obj: unknown): Health {
-  const file = join(mkdtempSync(join(tmpdir(), 'health-')), 'object.yaml');
-  writeFileSync(file, stringify(obj));
-  const r = run([join(gitopsTools(), 'health'), ...args, file]);
-  if (r.code !== 0) throw new Error(`health ${args.join(' ')} failed: ${r.out}`);
-  return JSON.parse(r.out) as Health;
+  const dir = mkdtempSync(join(tmpdir(), 'health-'));
+  try {
+    const file = join(dir, 'object.yaml');
+    writeFileSync(file, stringify(obj));
+    const r = run([join(gitopsTools(), 'health'), ...args, file]);
+    if (r.code !== 0) throw new Error(`health ${args.join(' ')} failed: ${r.out}`);
+    return JSON.parse(r.out) as Health;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** What Argo CD shows for `obj` with our health.lua. */
