@@ -105,12 +105,8 @@ export class KubeClient {
 
   async request<T = unknown>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
     const signal = workScope.getStore();
-    if (WRITES.has(method)) {
-      const refused = this.writeGuard?.();
-      if (refused) throw new FencedError(`${method} ${path} not sent: ${refused}`);
-      this.counts.writes++;
-      this.onWrite?.(method, path);
-    } else this.counts.reads++;
+    const isWrite = WRITES.has(method);
+    if (!isWrite) this.counts.reads++;
     const base = await this.requestOptions();
     const payload = opts.body === undefined ? undefined
       : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
@@ -122,6 +118,14 @@ export class KubeClient {
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     for (let attempt = 0; ; attempt++) {
+      if (attempt === 0 && isWrite) {
+        // The fence is checked after the last await before the send: a replica frozen in between
+        // (SIGSTOP, a long GC pause) finds its lease lapsed when it resumes and sends nothing.
+        const refused = this.writeGuard?.();
+        if (refused) throw new FencedError(`${method} ${path} not sent: ${refused}`);
+        this.counts.writes++;
+        this.onWrite?.(method, path);
+      }
       if (signal?.aborted) throw new CancelledError(`${method} ${path} not sent: ${String(signal.reason ?? 'cancelled')}`);
       const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload, opts.timeoutMs, signal);
       const text = await readAll(res);
@@ -132,7 +136,7 @@ export class KubeClient {
       // before running it, or it is shutting down), so the same request is sent again, writes too.
       if (wait !== undefined && attempt < MAX_RETRY_AFTER) {
         this.counts.throttled++;
-        if (WRITES.has(method)) {
+        if (isWrite) {
           const refused = this.writeGuard?.();
           if (refused) throw new FencedError(`${method} ${path} not sent again: ${refused}`);
         }
