@@ -96,6 +96,8 @@ export function agentRules(): k8s.PolicyRule[] {
     { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ALL },
     { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ALL },
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ALL },
+    // spec.security.tls.certificate: cert-manager issues what these ask for (docs/security.md on who may ask).
+    { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ALL },
     // Volumes are deleted only when a cluster's spec asks for it (retention whenDeleted: Delete);
     // the admission policy refuses deleting any the agent did not make.
     { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'delete'] },

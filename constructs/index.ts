@@ -3,6 +3,7 @@ export { XrootdCluster } from './xrootd-cluster.js';
 export { XrootdAgent, agentRules, AGENT_HTTP_PORT, AGENT_NODE_OPTIONS, type SecretGrant, type XrootdAgentProps } from './agent-install.js';
 export { ARGOCD_SYNC_WAVE, roleSyncWave } from './gitops.js';
 export { insecureWritableExports } from './security.js';
+export { CERT_MANAGER_API_VERSION, certificateDnsNames } from './certificate.js';
 export { CONFIG_HASH_ANNOTATION, TLS_REVISION_ANNOTATION } from './pod-template.js';
 export { XrootdCrds, xrootdCrd, xrootdGitSourceCrd, xrootdVersionCrd, XROOTD_GROUP, CATALOG_GROUP, API_VERSION } from './crds.js';
 export { resolveCluster, type ClusterModel, type XrootdClusterProps, type RolloutPartitions } from './model.js';

@@ -36,6 +36,12 @@ export class ClusterNames {
   configMap(configHash: string): string { return `${this.cluster}-config-${configHash.slice(0, CONFIG_HASH_CHARS)}`; }
   disruptionBudget(role: Role): string { return `${this.cluster}-${role}`; }
   networkPolicy(): string { return this.cluster; }
+  /** The cert-manager Certificate of spec.security.tls.certificate. */
+  certificate(): string { return `${this.cluster}-tls`; }
+  /** A name covering every pod of a role in a certificate: `*.<service>.<namespace>.svc.<domain>`. */
+  podWildcard(role: Role): string { return `*.${this.headlessService(role)}.${this.namespace}.svc.${this.clusterDomain}`; }
+  /** The client Service's names, fully qualified and as pods of the namespace's neighbours write it. */
+  clientServiceHosts(): string[] { return [`${this.clientService()}.${this.namespace}.svc.${this.clusterDomain}`, `${this.clientService()}.${this.namespace}.svc`]; }
   pod(role: Role, ordinal: number): string { return `${this.statefulSet(role)}-${ordinal}`; }
   /** The per-pod DNS name, `<pod>.<service>.<namespace>.svc.<domain>` (`namespace` may be a `$(VAR)` reference). */
   podHost(role: Role, ordinal: number, namespace = this.namespace): string {

@@ -4,6 +4,7 @@
  */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { Construct } from 'constructs';
+import { addCertificate } from './certificate.js';
 import { configHash, renderConfigFiles } from './config.js';
 import { addDisruptionBudget } from './disruption-budgets.js';
 import { clusterLabels } from './labels.js';
@@ -44,5 +45,6 @@ export class XrootdCluster extends Construct {
     for (const role of this.roles) addStatefulSet(this, model, role, this.configHash);
     for (const role of this.roles) addDisruptionBudget(this, model, role);
     addNetworkPolicy(this, model);
+    addCertificate(this, model, this.roles);
   }
 }

@@ -888,6 +888,13 @@ export function toJson_XrootdSpecSecurityAuthorization(obj: XrootdSpecSecurityAu
  */
 export interface XrootdSpecSecurityTls {
   /**
+   * Have cert-manager issue the certificate into secretName: a cert-manager Certificate (cert-manager.io/v1) is synthesized with the cluster, naming every pod (a wildcard per role), the client Service and dnsNames. Needs cert-manager in the Kubernetes cluster and an issuer that writes ca.crt (a CA or Vault issuer). Omitted: the Secret is made otherwise.
+   *
+   * @schema XrootdSpecSecurityTls#certificate
+   */
+  readonly certificate?: XrootdSpecSecurityTlsCertificate;
+
+  /**
    * Which xroot requests must use TLS (xrootd.tls): none (roots:// offered, not required), capable (required from clients that can do TLS), data (logins may be clear, then everything after), all (everything).
    *
    * @schema XrootdSpecSecurityTls#require
@@ -909,6 +916,7 @@ export interface XrootdSpecSecurityTls {
 export function toJson_XrootdSpecSecurityTls(obj: XrootdSpecSecurityTls | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'certificate': toJson_XrootdSpecSecurityTlsCertificate(obj.certificate),
     'require': obj.require,
     'secretName': obj.secretName,
   };
@@ -1224,6 +1232,58 @@ export function toJson_XrootdSpecSecurityAuthorizationRules(obj: XrootdSpecSecur
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * Have cert-manager issue the certificate into secretName: a cert-manager Certificate (cert-manager.io/v1) is synthesized with the cluster, naming every pod (a wildcard per role), the client Service and dnsNames. Needs cert-manager in the Kubernetes cluster and an issuer that writes ca.crt (a CA or Vault issuer). Omitted: the Secret is made otherwise.
+ *
+ * @schema XrootdSpecSecurityTlsCertificate
+ */
+export interface XrootdSpecSecurityTlsCertificate {
+  /**
+   * More names the certificate carries besides the pods' and the client Service's: the names outside clients use.
+   *
+   * @schema XrootdSpecSecurityTlsCertificate#dnsNames
+   */
+  readonly dnsNames?: string[];
+
+  /**
+   * How long each certificate is valid, as cert-manager reads it (a Go duration such as 2160h). Omitted: the issuer's default (90 days).
+   *
+   * @schema XrootdSpecSecurityTlsCertificate#duration
+   */
+  readonly duration?: string;
+
+  /**
+   * The cert-manager issuer that signs the certificate.
+   *
+   * @schema XrootdSpecSecurityTlsCertificate#issuerRef
+   */
+  readonly issuerRef: XrootdSpecSecurityTlsCertificateIssuerRef;
+
+  /**
+   * How long before expiry cert-manager renews (a Go duration such as 360h); each renewal rolls the pods. Omitted: a third of the duration.
+   *
+   * @schema XrootdSpecSecurityTlsCertificate#renewBefore
+   */
+  readonly renewBefore?: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityTlsCertificate' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityTlsCertificate(obj: XrootdSpecSecurityTlsCertificate | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'dnsNames': obj.dnsNames?.map(y => y),
+    'duration': obj.duration,
+    'issuerRef': toJson_XrootdSpecSecurityTlsCertificateIssuerRef(obj.issuerRef),
+    'renewBefore': obj.renewBefore,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Which xroot requests must use TLS (xrootd.tls): none (roots:// offered, not required), capable (required from clients that can do TLS), data (logins may be clear, then everything after), all (everything).
  *
  * @schema XrootdSpecSecurityTlsRequire
@@ -1424,6 +1484,50 @@ export enum XrootdSpecSecurityAuthorizationRulesWho {
 }
 
 /**
+ * The cert-manager issuer that signs the certificate.
+ *
+ * @schema XrootdSpecSecurityTlsCertificateIssuerRef
+ */
+export interface XrootdSpecSecurityTlsCertificateIssuerRef {
+  /**
+   * The issuer's API group (another for external issuers).
+   *
+   * @schema XrootdSpecSecurityTlsCertificateIssuerRef#group
+   */
+  readonly group?: string;
+
+  /**
+   * Issuer (in the cluster's namespace) or ClusterIssuer.
+   *
+   * @schema XrootdSpecSecurityTlsCertificateIssuerRef#kind
+   */
+  readonly kind?: XrootdSpecSecurityTlsCertificateIssuerRefKind;
+
+  /**
+   * The issuer's name.
+   *
+   * @schema XrootdSpecSecurityTlsCertificateIssuerRef#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityTlsCertificateIssuerRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityTlsCertificateIssuerRef(obj: XrootdSpecSecurityTlsCertificateIssuerRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'group': obj.group,
+    'kind': obj.kind,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Keep (Retain) or delete (Delete) the volumes when the cluster is deleted.
  *
  * @schema XrootdSpecWorkerStorageRetentionWhenDeleted
@@ -1445,6 +1549,18 @@ export enum XrootdSpecWorkerStorageRetentionWhenScaled {
   RETAIN = "Retain",
   /** Delete */
   DELETE = "Delete",
+}
+
+/**
+ * Issuer (in the cluster's namespace) or ClusterIssuer.
+ *
+ * @schema XrootdSpecSecurityTlsCertificateIssuerRefKind
+ */
+export enum XrootdSpecSecurityTlsCertificateIssuerRefKind {
+  /** Issuer */
+  ISSUER = "Issuer",
+  /** ClusterIssuer */
+  CLUSTER_ISSUER = "ClusterIssuer",
 }
 
 

@@ -11,6 +11,11 @@ import { arr, bool, int, map, obj, opaque, SPACE_OR_CONTROL, str, type ObjectFie
 /** Where the pods mount their own volumes (and the system CA bundle's directory): spec.mounts stays clear of them. */
 export const RESERVED_MOUNT_PATHS = ['/etc/xrootd/cluster', '/etc/xrootd/tls', '/var/run/xrootd', '/data', '/tmp', '/etc/ssl/certs'];
 
+/** A DNS name, or a wildcard as its whole first label: what a certificate may name. */
+const DNS_NAME_OR_WILDCARD = '^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
+/** Durations as cert-manager (Go's time.ParseDuration) reads them, in whole units. */
+const GO_DURATION = '^([0-9]{1,7}(h|m|s))+$';
+
 /** Kubernetes resource quantities as the API server accepts them (a safe subset). */
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
@@ -119,6 +124,24 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       require: str('Which xroot requests must use TLS (xrootd.tls): none (roots:// offered, not required), capable (required from clients that can do TLS), data (logins may be clear, then everything after), all (everything).', {
         enum: ['none', 'capable', 'data', 'all'], default: 'all',
       }),
+      certificate: obj('CertificateSpec', 'Have cert-manager issue the certificate into secretName: a cert-manager Certificate (cert-manager.io/v1) is synthesized with the cluster, naming every pod (a wildcard per role), the client Service and dnsNames. Needs cert-manager in the Kubernetes cluster and an issuer that writes ca.crt (a CA or Vault issuer). Omitted: the Secret is made otherwise.', {
+        issuerRef: obj('IssuerReference', 'The cert-manager issuer that signs the certificate.', {
+          name: str('The issuer\'s name.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be an object name' }, maxLength: 253 }),
+          kind: str('Issuer (in the cluster\'s namespace) or ClusterIssuer.', { enum: ['Issuer', 'ClusterIssuer'], default: 'Issuer' }),
+          group: str('The issuer\'s API group (another for external issuers).', {
+            default: 'cert-manager.io', pattern: { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$', rule: 'must be an API group (a DNS subdomain)' }, maxLength: 253,
+          }),
+        }, { required: ['name'] }),
+        dnsNames: arr('More names the certificate carries besides the pods\' and the client Service\'s: the names outside clients use.', str('A DNS name; a wildcard only as the whole first label (*.example.org).', {
+          pattern: { regex: DNS_NAME_OR_WILDCARD, rule: 'must be a lower-case DNS name, optionally starting with "*."' }, maxLength: 253,
+        }), { default: [], maxItems: 32 }),
+        duration: str('How long each certificate is valid, as cert-manager reads it (a Go duration such as 2160h). Omitted: the issuer\'s default (90 days).', {
+          pattern: { regex: GO_DURATION, rule: 'must be a duration such as 2160h or 1h30m' }, maxLength: 32,
+        }),
+        renewBefore: str('How long before expiry cert-manager renews (a Go duration such as 360h); each renewal rolls the pods. Omitted: a third of the duration.', {
+          pattern: { regex: GO_DURATION, rule: 'must be a duration such as 360h or 1h30m' }, maxLength: 32,
+        }),
+      }, { required: ['issuerRef'] }),
     }, { required: ['secretName'] }),
     tokens: obj('TokensSpec', 'Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD\'s SciTokens plugin: a request is allowed when its token\'s scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons\' own queries is allowed. Needs tls.', {
       audiences: arr('The audiences (aud) a token must name, such as https://xrootd.site.example.org.', str('An audience.', {

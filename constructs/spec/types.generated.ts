@@ -359,6 +359,53 @@ export interface TlsSpec {
    * @default "all"
    */
   readonly require?: 'none' | 'capable' | 'data' | 'all';
+  /**
+   * Have cert-manager issue the certificate into secretName: a cert-manager Certificate (cert-manager.io/v1) is synthesized with the cluster, naming every pod (a wildcard per role), the client Service and dnsNames. Needs cert-manager in the Kubernetes cluster and an issuer that writes ca.crt (a CA or Vault issuer). Omitted: the Secret is made otherwise.
+   */
+  readonly certificate?: CertificateSpec;
+}
+
+/** Have cert-manager issue the certificate into secretName: a cert-manager Certificate (cert-manager.io/v1) is synthesized with the cluster, naming every pod (a wildcard per role), the client Service and dnsNames. Needs cert-manager in the Kubernetes cluster and an issuer that writes ca.crt (a CA or Vault issuer). Omitted: the Secret is made otherwise. */
+export interface CertificateSpec {
+  /**
+   * The cert-manager issuer that signs the certificate.
+   */
+  readonly issuerRef: IssuerReference;
+  /**
+   * More names the certificate carries besides the pods' and the client Service's: the names outside clients use.
+   * @default []
+   */
+  readonly dnsNames?: string[];
+  /**
+   * How long each certificate is valid, as cert-manager reads it (a Go duration such as 2160h). Omitted: the issuer's default (90 days).
+   * Rule: must be a duration such as 2160h or 1h30m.
+   */
+  readonly duration?: string;
+  /**
+   * How long before expiry cert-manager renews (a Go duration such as 360h); each renewal rolls the pods. Omitted: a third of the duration.
+   * Rule: must be a duration such as 360h or 1h30m.
+   */
+  readonly renewBefore?: string;
+}
+
+/** The cert-manager issuer that signs the certificate. */
+export interface IssuerReference {
+  /**
+   * The issuer's name.
+   * Rule: must be an object name.
+   */
+  readonly name: string;
+  /**
+   * Issuer (in the cluster's namespace) or ClusterIssuer.
+   * @default "Issuer"
+   */
+  readonly kind?: 'Issuer' | 'ClusterIssuer';
+  /**
+   * The issuer's API group (another for external issuers).
+   * Rule: must be an API group (a DNS subdomain).
+   * @default "cert-manager.io"
+   */
+  readonly group?: string;
 }
 
 /** Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls. */
@@ -985,6 +1032,22 @@ export interface ResolvedSecuritySpec {
 export interface ResolvedTlsSpec {
   readonly secretName: string;
   readonly require: 'none' | 'capable' | 'data' | 'all';
+  readonly certificate?: ResolvedCertificateSpec;
+}
+
+/** Have cert-manager issue the certificate into secretName: a cert-manager Certificate (cert-manager.io/v1) is synthesized with the cluster, naming every pod (a wildcard per role), the client Service and dnsNames. Needs cert-manager in the Kubernetes cluster and an issuer that writes ca.crt (a CA or Vault issuer). Omitted: the Secret is made otherwise. (defaults applied) */
+export interface ResolvedCertificateSpec {
+  readonly issuerRef: ResolvedIssuerReference;
+  readonly dnsNames: string[];
+  readonly duration?: string;
+  readonly renewBefore?: string;
+}
+
+/** The cert-manager issuer that signs the certificate. (defaults applied) */
+export interface ResolvedIssuerReference {
+  readonly name: string;
+  readonly kind: 'Issuer' | 'ClusterIssuer';
+  readonly group: string;
 }
 
 /** Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls. (defaults applied) */

@@ -83,7 +83,7 @@ export class Agent {
     this.xrootds = m.informer<XrootdObject>(XROOTD_API_VERSION, 'Xrootd', { namespace }).addIndex(SOURCE_INDEX, bySource);
     const versions = m.informer<XrootdVersionObject>(CATALOG_API_VERSION, 'XrootdVersion');
     const children = new Map<string, Informer>(PRUNABLE_KINDS.map((k) => [k.kind,
-      m.informer(k.apiVersion, k.kind, { namespace, labelSelector: INVENTORY_LABEL }).addIndex(CONTROLLER_INDEX, byController)]));
+      m.informer(k.apiVersion, k.kind, { namespace, labelSelector: INVENTORY_LABEL, optional: !!k.optional }).addIndex(CONTROLLER_INDEX, byController)]));
     const pods = m.informer<PodObject>('v1', 'Pod', { namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}` })
       .addIndex(INSTANCE_INDEX, byInstance);
     this.gitSources = m.informer<GitSourceObject>(XROOTD_API_VERSION, 'XrootdGitSource', { namespace });

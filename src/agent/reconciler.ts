@@ -5,7 +5,7 @@
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
 import { ClusterNames, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
-import { Applier, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
+import { Applier, MissingKindError, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { collectionPath, controllerOf, kindInfo, objectKey, objectPath, refOf, XROOTD_API_VERSION, type KubeObject, type OwnerReference } from '../kube/kinds.js';
@@ -104,7 +104,7 @@ export class Reconciler {
       rolledBack: plan ? plan.rolledBack : this.rollbackInForce(cr),
     });
     const statusWritten = await this.report(cr, status, changed);
-    const requeueAfterMs = plan?.rollout.phase === 'Rolling' ? 1000 : undefined;
+    const requeueAfterMs = plan?.rollout.phase === 'Rolling' ? 1000 : failure?.reason === MISSING_CRD ? MISSING_CRD_RETRY_MS : undefined;
     return { results, failure, statusWritten, appliedAt, rollout: plan?.rollout, requeueAfterMs };
   }
 
@@ -168,6 +168,11 @@ export class Reconciler {
   private desiredObjects(cr: XrootdObject, plan: Plan): KubeObject[] {
     const owner = ownerOf(cr);
     const desired = plan.objects.map((o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } }));
+    // Before anything is written: a spec needing a CRD the Kubernetes cluster lacks changes nothing.
+    for (const o of desired) {
+      const optional = PRUNABLE_KINDS.find((k) => k.optional && k.kind === o.kind && k.apiVersion === o.apiVersion)?.optional;
+      if (optional && this.caches.children.get(o.kind)?.served === false) throw new MissingKindError(o.kind, o.apiVersion, optional.crd, optional.provider);
+    }
     const foreign = desired.map((o) => this.live(o)).find((l) => l && controllerOf(l) && controllerOf(l)!.uid !== owner.uid);
     if (foreign) throw new OwnershipError(`${foreign.kind} ${foreign.metadata.name} is controlled by ${controllerOf(foreign)!.kind} ${controllerOf(foreign)!.name}; not taking it over`);
     return desired;
@@ -287,6 +292,10 @@ export class Reconciler {
   }
 }
 
+/** A spec that needs another project's CRD: looked at again, as the CRD may be installed any time. */
+const MISSING_CRD = 'MissingCustomResourceDefinition';
+const MISSING_CRD_RETRY_MS = 30_000;
+
 class OwnershipError extends Error {}
 class RefusedError extends Error {}
 
@@ -297,6 +306,7 @@ function failureOf(e: unknown, key: string): Failure | undefined {
   }
   if (e instanceof RefusedError) return { reason: 'DowngradeRefused', message: e.message };
   if (e instanceof OwnershipError) return { reason: 'OwnershipConflict', message: e.message };
+  if (e instanceof MissingKindError) return { reason: MISSING_CRD, message: e.message };
   if (e instanceof ApiError && (e.status === 422 || e.status === 400)) return { reason: 'ApplyRejected', message: e.message };
   return undefined;
 }

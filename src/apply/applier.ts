@@ -11,14 +11,32 @@ import { inStages } from './stages.js';
 
 export const FIELD_MANAGER = 'xrootd-k8s';
 
-/** Kinds a cluster's synthesis produces, and so the only kinds pruning looks at. PVCs are not among them, on purpose. */
-export const PRUNABLE_KINDS = [
+/**
+ * Kinds a cluster's synthesis produces, and so the only kinds pruning looks at. PVCs are not among
+ * them, on purpose. Optional kinds come with another project's CRD (cert-manager's): a Kubernetes
+ * cluster without it has none of them, and only a spec that asks for one needs it.
+ */
+export const PRUNABLE_KINDS: readonly { readonly apiVersion: string; readonly kind: string; readonly optional?: { readonly crd: string; readonly provider: string } }[] = [
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'apps/v1', kind: 'StatefulSet' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
-] as const;
+  { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: { crd: 'certificates.cert-manager.io', provider: 'cert-manager' } },
+];
+
+/** An object of an optional kind whose CRD the Kubernetes cluster lacks. */
+export class MissingKindError extends Error {
+  constructor(readonly kind: string, readonly apiVersion: string, readonly crd: string, readonly provider: string) {
+    super(`${kind} (${apiVersion}) is not served by this Kubernetes cluster: install ${provider} (CRD ${crd}) first`);
+  }
+}
+
+const optionalKind = (o: Pick<KubeObject, 'apiVersion' | 'kind'>) =>
+  PRUNABLE_KINDS.find((k) => k.optional && k.apiVersion === o.apiVersion && k.kind === o.kind)?.optional;
+
+/** A 404 on listing a collection: the kind itself is not served (its CRD is missing). */
+const kindNotServed = (e: unknown): boolean => e instanceof ApiError && e.status === 404;
 
 export type Action = 'created' | 'configured' | 'unchanged' | 'pruned';
 
@@ -65,7 +83,13 @@ export class Applier {
     const key = refKey(refOf(desired));
     const live = await opts.live(desired);
     if (isUpToDate(desired, live)) return { key, action: 'unchanged' };
-    await this.serverSideApply(desired, opts);
+    try {
+      await this.serverSideApply(desired, opts);
+    } catch (e) {
+      const optional = optionalKind(desired);
+      if (optional && e instanceof ApiError && e.status === 404) throw new MissingKindError(desired.kind, desired.apiVersion, optional.crd, optional.provider);
+      throw e;
+    }
     return { key, action: live ? 'configured' : 'created' };
   }
 
@@ -84,9 +108,10 @@ export class Applier {
     return list.items.map((i) => ({ ...i, apiVersion: kind.apiVersion, kind: kind.kind }));
   }
 
-  /** Lists a cluster's objects of the prunable kinds (by inventory label). */
+  /** Lists a cluster's objects of the prunable kinds (by inventory label); an optional kind the cluster does not serve has none. */
   async listInventory(namespace: string, selector: string): Promise<KubeObject[]> {
-    const lists = await Promise.all(PRUNABLE_KINDS.map((k) => this.list(kindInfo(k.apiVersion, k.kind), namespace, selector)));
+    const lists = await Promise.all(PRUNABLE_KINDS.map((k) => this.list(kindInfo(k.apiVersion, k.kind), namespace, selector)
+      .catch((e: unknown) => { if (k.optional && kindNotServed(e)) return []; throw e; })));
     return lists.flat();
   }
 

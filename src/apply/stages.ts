@@ -16,6 +16,8 @@ const STAGE_OF_KIND: Record<string, number> = {
   ConfigMap: 1,
   Secret: 1,
   NetworkPolicy: 1,
+  // Before the pods: cert-manager has the Secret they mount written while they are created.
+  Certificate: 1,
   Service: 2,
   PodDisruptionBudget: 2,
   StatefulSet: 3,

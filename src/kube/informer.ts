@@ -22,6 +22,13 @@ export interface InformerOptions {
   /** Objects per list page. */
   readonly pageSize?: number;
   readonly onError?: (e: unknown) => void;
+  /**
+   * The kind comes with another project's CRD, which the Kubernetes cluster may lack: while it is
+   * not served (404) the cache is empty and counts as synced, and the informer looks again every
+   * `absentRetrySeconds` without reporting an error.
+   */
+  readonly optional?: boolean;
+  readonly absentRetrySeconds?: number;
 }
 
 /** Values an object is indexed under (an owner's uid, an instance name); none to leave it out. */
@@ -53,6 +60,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private loop?: Promise<void>;
   /** Ends a backoff sleep early (on stop). */
   private wake?: () => void;
+  /** False while an optional kind is not served by the API server. */
+  served = true;
   /** Lists and watches opened (tests and benchmarks read them). */
   readonly counts = { lists: 0, pages: 0, watches: 0 };
 
@@ -155,6 +164,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     while (this.running) {
       try {
         if (!this.resourceVersion) await this.relist();
+        this.served = true;
         this.markSynced();
         await this.watchOnce();
         failures = 0;
@@ -164,16 +174,36 @@ export class Informer<T extends KubeObject = KubeObject> {
           this.resourceVersion = '';
           continue;
         }
+        if (this.opts.optional && e instanceof ApiError && e.status === 404) {
+          this.absent();
+          await this.sleep((this.opts.absentRetrySeconds ?? 30) * 1000);
+          continue;
+        }
         failures++;
         this.opts.onError?.(e);
         const backoff = e instanceof ApiError && e.retryAfterSeconds !== undefined
           ? e.retryAfterSeconds * 1000 : Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, backoff * (1 + Math.random() * 0.2));
-          this.wake = () => { clearTimeout(t); r(); };
-        });
+        await this.sleep(backoff * (1 + Math.random() * 0.2));
       }
     }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      this.wake = () => { clearTimeout(t); r(); };
+    });
+  }
+
+  /** The kind is not served (its CRD is gone or not yet there): nothing of it exists. */
+  private absent(): void {
+    this.served = false;
+    this.resourceVersion = '';
+    for (const [k, obj] of this.cache) {
+      this.remove(k);
+      this.emit('deleted', obj);
+    }
+    this.markSynced();
   }
 
   /** Pages through the collection; an expired continue token starts the list over. */

@@ -2,10 +2,10 @@
  * The GitOps tools' own health logic, built from the Go module proxy by test/tools/build.sh:
  * Argo CD's health.lua run in gopher-lua, Flux's kstatus, operator-framework's bundle validator.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { run, type RunResult } from './processes.js';
 import { repoRoot } from './repo.js';
 
@@ -53,3 +53,15 @@ export const argocdCustomizationTest = (kind: 'Xrootd' | 'XrootdGitSource'): Run
 
 export const operatorVerify = (bundleDir: string): RunResult =>
   run([join(gitopsTools(), 'operator-verify'), 'manifests', '--operatorhub_validate', bundleDir], process.env, 120_000);
+
+/**
+ * cert-manager's Certificate CRD as its module ships it, for a control plane: the file is the
+ * Helm chart's template, valid YAML whose only template parts are comments and the labels, which
+ * are dropped here (their values are Helm expressions, not label values). The schema is untouched.
+ */
+export function certManagerCertificateCrd(): string {
+  const crd = parse(readFileSync(join(gitopsTools(), 'crds/crd-certificates.yaml'), 'utf8'));
+  delete crd.metadata.labels;
+  delete crd.metadata.annotations;
+  return stringify(crd);
+}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { AgentProcess } from '../helpers/agent.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
+import { certManagerCertificateCrd } from '../helpers/gitops-tools.js';
 import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
 import { run, waitFor } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
@@ -245,6 +246,36 @@ test('a renewed TLS Secret rolls the pods through the gates; a Secret the agent 
   await waitCondition('locked', 'Ready', 'True', 120000);
   expect(revision('locked')).toBeUndefined();
   expect(agent.logs(200)).toContain('the agent may not read Secret physics/locked-tls');
+}), 300000);
+
+test('a certificate from cert-manager: refused, writing nothing, until its CRD is there; then applied, owned, and admitted by cert-manager\'s schema', () => withLogs(async () => {
+  const spec = {
+    version: '5.8.4', worker: { replicas: 1, storage: { capacity: '1Gi' } },
+    security: { tls: { secretName: 'certified-tls', certificate: { issuerRef: { name: 'site-ca', kind: 'ClusterIssuer' }, dnsNames: ['xrootd.site.example.org'], duration: '2160h', renewBefore: '360h' } } },
+  };
+  cp.applyYaml(xrootd('certified', spec));
+  const stalled = await waitCondition('certified', 'Stalled', 'True', 60000);
+  expect(condition(stalled, 'Stalled')).toMatchObject({ reason: 'MissingCustomResourceDefinition' });
+  expect(condition(stalled, 'Stalled').message).toBe('Certificate (cert-manager.io/v1) is not served by this Kubernetes cluster: install cert-manager (CRD certificates.cert-manager.io) first');
+  expect(get(['statefulsets,services,configmaps,networkpolicies', '-n', NS, '-l', 'xrootd.org/cluster=certified']).items).toEqual([]);
+
+  // cert-manager's own CRD, from its Go module: its schema admits the Certificate the agent applies.
+  cp.applyYaml(certManagerCertificateCrd());
+  expect(cp.kubectl(['wait', '--for=condition=Established', 'crd/certificates.cert-manager.io', '--timeout=60s']).code).toBe(0);
+  const cert = await waitFor('the Certificate applied', () => tryGet(['certificate', 'certified-tls', '-n', NS]), 120000, 500);
+  const x = get(['xrootd', 'certified', '-n', NS]);
+  expect(cert.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Xrootd', name: 'certified', uid: x.metadata.uid, controller: true })]);
+  expect(cert.spec).toMatchObject({
+    secretName: 'certified-tls', issuerRef: { name: 'site-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }, duration: '2160h', renewBefore: '360h',
+    dnsNames: ['*.certified-redirector.physics.svc.cluster.local', '*.certified-worker.physics.svc.cluster.local', 'certified.physics.svc.cluster.local', 'certified.physics.svc', 'xrootd.site.example.org'],
+  });
+  await waitFor('the StatefulSets applied after it', () => tryGet(['statefulset', 'certified-worker', '-n', NS]), 60000, 500);
+  expect(condition(await waitCondition('certified', 'Stalled', 'False', 60000), 'Stalled')?.status).toBe('False');
+
+  // Without the certificate field the Certificate is pruned; the Secret it named is cert-manager's, not touched.
+  cp.applyYaml(xrootd('certified', { ...spec, security: { tls: { secretName: 'certified-tls' } } }));
+  await waitFor('the Certificate pruned', () => (tryGet(['certificate', 'certified-tls', '-n', NS]) ? undefined : true), 60000, 500);
+  expect(cp.kubectl(['delete', 'xrootd', 'certified', '-n', NS, '--wait=true', '--timeout=60s']).code).toBe(0);
 }), 300000);
 
 test('deleting the resource removes its objects and keeps its data volumes', () => withLogs(async () => {

@@ -4,7 +4,8 @@
 #   health          Argo CD health.lua in gopher-lua, and Flux's kstatus (health/main.go, this module)
 #   operator-verify operator-framework's bundle validator (github.com/operator-framework/api v0.9.1)
 #   crds/           the GitOps tools' own CRDs, as their Go modules ship them (data, nothing built):
-#                   Argo CD's Application, Flux's GitRepository and Kustomization, OLM's ClusterServiceVersion
+#                   Argo CD's Application, Flux's GitRepository and Kustomization, OLM's ClusterServiceVersion,
+#                   cert-manager's Certificate (a Helm template whose template parts are comments and labels)
 # Prints the directory that holds them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +16,7 @@ CRDS=(
   "github.com/fluxcd/source-controller@v1.7.0 config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml"
   "github.com/fluxcd/kustomize-controller@v1.6.0 config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml"
   "github.com/operator-framework/api@v0.9.1 crds/operators.coreos.com_clusterserviceversions.yaml"
+  "github.com/cert-manager/cert-manager@v1.17.2 deploy/crds/crd-certificates.yaml"
 )
 key=$(cat "$here/go.mod" "$here/go.sum" "$here/health/main.go" "$0" | sha256sum | cut -c1-12)
 cache_root=${XRD_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xrootd-k8s/tools}

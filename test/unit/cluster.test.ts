@@ -402,6 +402,36 @@ describe('TLS (spec.security.tls)', () => {
     expect(() => resolveCluster({ ...minimal, security: { tls: { secretName: 's', require: 'sometimes' as never } } })).toThrow(/security\.tls\.require must be one of/);
     expect(() => resolveCluster({ ...minimal, security: { tls: {} as never } })).toThrow(/security\.tls\.secretName/);
   });
+
+  test('a cert-manager Certificate writes the Secret, naming every pod (a wildcard per role), the client Service and the extra names', () => {
+    const issued = synth({ ...large, security: { tls: { secretName: 'large-tls', certificate: { issuerRef: { name: 'site-ca' }, dnsNames: ['xrootd.example.org', '*.xrootd.example.org'], duration: '2160h' } } } });
+    const cert = issued.get('Certificate', 'large-tls');
+    expect(cert.apiVersion).toBe('cert-manager.io/v1');
+    expect(cert.metadata.labels['xrootd.org/cluster']).toBe('large');
+    expect(cert.spec).toEqual({
+      secretName: 'large-tls',
+      secretTemplate: { labels: { 'app.kubernetes.io/name': 'xrootd', 'app.kubernetes.io/instance': 'large' } },
+      issuerRef: { name: 'site-ca', kind: 'Issuer', group: 'cert-manager.io' },
+      dnsNames: ['*.large-redirector.xrootd.svc.cluster.local', '*.large-supervisor.xrootd.svc.cluster.local', '*.large-worker.xrootd.svc.cluster.local',
+        'large.xrootd.svc.cluster.local', 'large.xrootd.svc', 'xrootd.example.org', '*.xrootd.example.org'],
+      usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+      duration: '2160h',
+    });
+    // Every per-pod host name is covered by a wildcard of one label.
+    for (const sts of issued.all('StatefulSet')) {
+      const host = `${sts.metadata.name}-0.${sts.spec.serviceName}.xrootd.svc.cluster.local`;
+      expect(cert.spec.dnsNames.some((n: string) => n.startsWith('*.') && host.endsWith(n.slice(1)) && !host.slice(0, -n.length + 1).includes('.'))).toBe(true);
+    }
+    expect(secure.all('Certificate')).toEqual([]);
+  });
+
+  test('refused with the field named: a bad issuer kind, a DNS name with a wildcard inside, a duration cert-manager cannot read', () => {
+    const tls = (certificate: unknown) => ({ ...minimal, security: { tls: { secretName: 's', certificate: certificate as never } } });
+    expect(() => resolveCluster(tls({ issuerRef: { name: 'ca', kind: 'Vault' } }))).toThrow(/security\.tls\.certificate\.issuerRef\.kind must be one of/);
+    expect(() => resolveCluster(tls({ issuerRef: { name: 'ca' }, dnsNames: ['a.*.example.org'] }))).toThrow(/security\.tls\.certificate\.dnsNames\[0\] must be a lower-case DNS name, optionally starting with "\*\."/);
+    expect(() => resolveCluster(tls({ issuerRef: { name: 'ca' }, duration: '90 days' }))).toThrow(/security\.tls\.certificate\.duration must be a duration such as 2160h/);
+    expect(() => resolveCluster(tls({ dnsNames: [] }))).toThrow(/security\.tls\.certificate\.issuerRef/);
+  });
 });
 
 describe('tokens (spec.security.tokens)', () => {
