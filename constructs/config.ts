@@ -20,6 +20,8 @@ export const PROBE_SCRIPT = 'probe.sh';
 export const SCITOKENS_FILE = 'scitokens.cfg';
 /** XRootD's authorization database, with spec.security.authorization. */
 export const AUTHDB_FILE = 'authdb';
+/** Certificate subjects and their user names, with spec.security.gsi.users. */
+export const GRID_MAPFILE = 'grid-mapfile';
 /**
  * XRootD's privilege letters (XrdAccConfig::PrivsConvert) for the spec's privilege names. XRootD opens
  * a file it creates or changes read-write (XrdAccPrivs: Create = insert + read + write, Update = read +
@@ -57,6 +59,8 @@ export const ENV = {
  * (the probes, third-party copies) verify peers against a directory of hashed CA files.
  */
 const TLS_SUBDIR = 'tls';
+/** sec.protocol gsi -crl: for each spec.security.gsi.crl. */
+const GSI_CRL_LEVEL: Record<string, number> = { ignore: 0, ifPresent: 1, require: 2, requireCurrent: 3 };
 /** xrootd.tls for each level of spec.security.tls.require. */
 const TLS_REQUIREMENT: Record<string, string | undefined> = { none: undefined, capable: 'capable all', data: 'data', all: 'all' };
 
@@ -140,7 +144,7 @@ export function renderConfig(model: ClusterModel): string {
   out.push('fi');
 
   const tls = spec.security.tls;
-  if (x.http || x.thirdPartyCopy || tls || spec.security.authorization) {
+  if (x.http || x.thirdPartyCopy || tls || spec.security.authorization || spec.security.gsi) {
     // Only xrootd may read these: cmsd would try to bind the protocol's port too.
     out.push('', '# Protocols and services of xrootd', 'if exec xrootd');
     if (tls) {
@@ -150,12 +154,12 @@ export function renderConfig(model: ClusterModel): string {
       if (requirement) out.push(`  xrootd.tls ${requirement}`);
     }
     const authdb = spec.security.authorization;
+    const protocols = loginProtocols(model);
+    if (protocols.length) out.push('  xrootd.seclib libXrdSec.so', ...protocols.map((p) => `  sec.protocol ${p === 'gsi' ? gsiParameters(model) : p}`), `  sec.protbind * ${protocols.join(' ')}`);
     if (spec.security.tokens) {
-      // ztn carries the client's bearer token (over TLS); unix lets token-less clients (the probes) log in,
-      // and the SciTokens plugin then allows them nothing but what needs no authorization (queries), or,
-      // chained (++) in front of the authorization database, what its rules allow.
-      out.push('  xrootd.seclib libXrdSec.so', '  sec.protocol ztn', '  sec.protocol unix', '  sec.protbind * ztn unix',
-        '  ofs.authorize 1', `  ofs.authlib ${authdb ? '++ ' : ''}libXrdAccSciTokens.so config=$(xrdconfigdir)/${SCITOKENS_FILE}`);
+      // The SciTokens plugin allows a client without a valid token nothing but what needs no
+      // authorization (queries), or, chained (++) in front of the authorization database, what its rules allow.
+      out.push('  ofs.authorize 1', `  ofs.authlib ${authdb ? '++ ' : ''}libXrdAccSciTokens.so config=$(xrdconfigdir)/${SCITOKENS_FILE}`);
       if (x.http) out.push('  http.header2cgi Authorization authz');
     } else if (authdb) {
       out.push('  ofs.authorize 1');
@@ -229,7 +233,7 @@ export function renderStartScript(model: ClusterModel): string {
     `  (umask ${EXPORT_DIR_UMASK} && mkdir -p ${exportDirs}) || { echo "run.sh: cannot create the export directories under $${ENV.dataDir}" >&2; exit 73; }`,
     'fi',
     `mkdir -p "$${ENV.adminDir}"`,
-    ...(model.spec.security.tls ? tlsSetup() : []),
+    ...(model.spec.security.tls ? tlsSetup(!!model.spec.security.gsi) : []),
     '# XRootD makes its home directory under the working directory: keep it on a writable volume.',
     `cd "$${ENV.adminDir}"`,
     'exec "$daemon" -n "$role" -c "$config"',
@@ -238,8 +242,38 @@ export function renderStartScript(model: ClusterModel): string {
   return lines.join('\n');
 }
 
+/**
+ * How clients log in (sec.protocol, in the order offered): ztn carries a bearer token (over TLS);
+ * gsi an X.509 proxy or certificate. unix lets token-less clients (the probes) log in when tokens
+ * are all there is; with gsi it stays off, because a unix login names whatever user the client
+ * claims, and authorization rules name users (the probes log in with the host certificate).
+ */
+export function loginProtocols(model: ClusterModel): string[] {
+  const { tokens, gsi } = model.spec.security;
+  return [...(tokens ? ['ztn'] : []), ...(gsi ? ['gsi'] : []), ...(tokens && !gsi ? ['unix'] : [])];
+}
+
+/** sec.protocol gsi's options: certdir, XRootD's copies of the host certificate, the grid-mapfile. */
+function gsiParameters(model: ClusterModel): string {
+  const gsi = model.spec.security.gsi!;
+  const mapped = gsi.users.length > 0;
+  return [
+    'gsi', `-certdir:${gsi.caDirectory ?? `$(xrdadmin)/${TLS_SUBDIR}/cadir`}`,
+    `-cert:$(xrdadmin)/${TLS_SUBDIR}/tls.crt`, `-key:$(xrdadmin)/${TLS_SUBDIR}/tls.key`,
+    // -ca:2: always verify the client's CA. -gmapopt:1: a subject the grid-mapfile lacks keeps its DN hash as name.
+    '-ca:2', `-crl:${GSI_CRL_LEVEL[gsi.crl]}`, ...(mapped ? [`-gridmap:$(xrdconfigdir)/${GRID_MAPFILE}`, '-gmapopt:1'] : ['-gmapopt:0']),
+  ].join(' ');
+}
+
+/** The grid-mapfile of spec.security.gsi.users: `"<DN>" <name>`; the DN's pattern keeps quotes and line breaks out. */
+export function renderGridMapfile(model: ClusterModel): string | undefined {
+  const users = model.spec.security.gsi?.users;
+  if (!users?.length) return undefined;
+  return [`# Certificate subjects and their user names of cluster ${model.name}, rendered by xrootd-k8s.`, ...users.map((u) => `"${u.dn}" ${u.name}`), ''].join('\n');
+}
+
 /** run.sh lines that prepare xrootd's TLS files from the Secret (see TLS_SUBDIR). */
-function tlsSetup(): string[] {
+function tlsSetup(gsi: boolean): string[] {
   const dir = `"$${ENV.adminDir}/${TLS_SUBDIR}"`;
   return [
     '# TLS: XRootD takes a key only its owner can read; the Secret\'s files belong to the pod\'s group.',
@@ -251,6 +285,7 @@ function tlsSetup(): string[] {
     `  rm -rf ${dir} && mkdir -p ${dir}/cadir`,
     `  (umask 077 && cp "$${ENV.tlsDir}/tls.key" ${dir}/tls.key)`,
     `  cp "$${ENV.tlsDir}/tls.crt" "$${ENV.tlsDir}/ca.crt" ${dir}/`,
+    ...(gsi ? [`  openssl rsa -in ${dir}/tls.key -noout 2>/dev/null || { echo "run.sh: security.gsi needs an RSA key in the TLS Secret (XRootD's GSI encrypts with it)" >&2; exit 78; }`] : []),
     `  awk -v d=${dir}/cadir '/-BEGIN CERTIFICATE-/ { n++ } n { print > (d "/ca-" n ".pem") }' ${dir}/ca.crt`,
     `  for pem in ${dir}/cadir/ca-*.pem; do`,
     '    hash=$(openssl x509 -hash -noout -in "$pem") || { echo "run.sh: ca.crt of the TLS Secret is not a PEM certificate" >&2; exit 78; }',
@@ -280,6 +315,10 @@ export function renderProbeScript(model: ClusterModel): string {
     'role=${2:-}',
     'export XRD_CONNECTIONWINDOW=2 XRD_CONNECTIONRETRY=1 XRD_REQUESTTIMEOUT=4 XRD_STREAMTIMEOUT=4 XRD_LOGLEVEL=Error',
     ...(model.spec.security.tls ? [`export X509_CERT_DIR="$${ENV.adminDir}/${TLS_SUBDIR}/cadir"`] : []),
+    // With GSI the probe logs in with the host certificate itself (no proxy: XRootD makes one only at a
+    // terminal, and a proxy file would also become the TLS client certificate), and asks only its own
+    // xrootd, so any server name is fine.
+    ...(model.spec.security.gsi ? [`export X509_USER_CERT="$${ENV.adminDir}/${TLS_SUBDIR}/tls.crt" X509_USER_KEY="$${ENV.adminDir}/${TLS_SUBDIR}/tls.key" XrdSecGSICREATEPROXY=0 XrdSecGSISRVNAMES='*'`, 'unset X509_USER_PROXY'] : []),
     `links=$(xrdfs ${target} query config cms 2>&1)`,
     'answered=$?',
     'case "$check" in',
@@ -323,7 +362,7 @@ export function renderSciTokensConfig(model: ClusterModel): string | undefined {
 }
 
 /** The configuration names further files of the ConfigMap (the plugin's, the authorization database). */
-const readsConfigFiles = (model: ClusterModel): boolean => !!(model.spec.security.tokens || model.spec.security.authorization);
+const readsConfigFiles = (model: ClusterModel): boolean => !!(model.spec.security.tokens || model.spec.security.authorization || model.spec.security.gsi?.users.length);
 
 /**
  * XRootD's authorization database: one line per identity (XRootD refuses a second rule for the same
@@ -333,16 +372,21 @@ const readsConfigFiles = (model: ClusterModel): boolean => !!(model.spec.securit
 export function renderAuthDb(model: ClusterModel): string | undefined {
   const rules = model.spec.security.authorization?.rules;
   if (!rules) return undefined;
-  const byPath = new Map<string, Set<string>>();
+  // identity (`*` for anybody, else a user name) → path → privilege letters; anybody first, then users as they appear.
+  const byIdentity = new Map<string, Map<string, Set<string>>>([['*', new Map()]]);
   for (const r of rules) {
-    const letters = byPath.get(r.path) ?? new Set<string>();
+    const identity = r.who === 'user' ? r.name! : '*';
+    const paths = byIdentity.get(identity) ?? new Map<string, Set<string>>();
+    const letters = paths.get(r.path) ?? new Set<string>();
     for (const p of r.privileges) for (const l of PRIVILEGE_LETTERS[p]) letters.add(l);
-    byPath.set(r.path, letters);
+    paths.set(r.path, letters);
+    byIdentity.set(identity, paths);
   }
-  const grants = [...byPath].map(([path, letters]) => `${path} ${[...LETTER_ORDER].filter((l) => letters.has(l)).join('')}`);
+  const lines = [...byIdentity].filter(([, paths]) => paths.size > 0).map(([identity, paths]) =>
+    `u ${identity} ${[...paths].map(([path, letters]) => `${path} ${[...LETTER_ORDER].filter((l) => letters.has(l)).join('')}`).join(' ')}`);
   return [
-    `# Authorization rules of cluster ${model.name}, rendered by xrootd-k8s: anybody (u *), then path and privileges.`,
-    `u * ${grants.join(' ')}`,
+    `# Authorization rules of cluster ${model.name}, rendered by xrootd-k8s: one line per identity (u * is anybody), then paths and privileges.`,
+    ...lines,
     '',
   ].join('\n');
 }
@@ -350,12 +394,14 @@ export function renderAuthDb(model: ClusterModel): string | undefined {
 export function renderConfigFiles(model: ClusterModel): Record<string, string> {
   const scitokens = renderSciTokensConfig(model);
   const authdb = renderAuthDb(model);
+  const gridMapfile = renderGridMapfile(model);
   return {
     [CONFIG_FILE]: renderConfig(model),
     [PROBE_SCRIPT]: renderProbeScript(model),
     [START_SCRIPT]: renderStartScript(model),
     ...(scitokens ? { [SCITOKENS_FILE]: scitokens } : {}),
     ...(authdb ? { [AUTHDB_FILE]: authdb } : {}),
+    ...(gridMapfile ? { [GRID_MAPFILE]: gridMapfile } : {}),
   };
 }
 

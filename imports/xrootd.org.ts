@@ -500,6 +500,13 @@ export interface XrootdSpecSecurity {
   readonly fsGroup?: number;
 
   /**
+   * X.509 client authentication (GSI, sec.protocol gsi) for the xroot protocol: clients log in with a grid proxy or certificate that the CAs below vouch for; users lists the subjects (DNs) that get a user name, which authorization rules can name. The daemons present the TLS Secret's certificate, whose key must be RSA (XRootD's GSI encrypts with it). Clients that cannot authenticate (no token, no certificate) cannot log in: GSI turns the unix protocol off. Needs tls.
+   *
+   * @schema XrootdSpecSecurity#gsi
+   */
+  readonly gsi?: XrootdSpecSecurityGsi;
+
+  /**
    * Group id of the daemons.
    *
    * @schema XrootdSpecSecurity#runAsGroup
@@ -537,6 +544,7 @@ export function toJson_XrootdSpecSecurity(obj: XrootdSpecSecurity | undefined): 
   const result = {
     'authorization': toJson_XrootdSpecSecurityAuthorization(obj.authorization),
     'fsGroup': obj.fsGroup,
+    'gsi': toJson_XrootdSpecSecurityGsi(obj.gsi),
     'runAsGroup': obj.runAsGroup,
     'runAsUser': obj.runAsUser,
     'tls': toJson_XrootdSpecSecurityTls(obj.tls),
@@ -882,6 +890,50 @@ export function toJson_XrootdSpecSecurityAuthorization(obj: XrootdSpecSecurityAu
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * X.509 client authentication (GSI, sec.protocol gsi) for the xroot protocol: clients log in with a grid proxy or certificate that the CAs below vouch for; users lists the subjects (DNs) that get a user name, which authorization rules can name. The daemons present the TLS Secret's certificate, whose key must be RSA (XRootD's GSI encrypts with it). Clients that cannot authenticate (no token, no certificate) cannot log in: GSI turns the unix protocol off. Needs tls.
+ *
+ * @schema XrootdSpecSecurityGsi
+ */
+export interface XrootdSpecSecurityGsi {
+  /**
+   * Directory of the CA certificates (and CRLs) that verify clients, under their hash names (<hash>.0, <hash>.r0), such as the IGTF bundle: the mountPath of one of spec.mounts. Omitted: the TLS Secret's ca.crt.
+   *
+   * @schema XrootdSpecSecurityGsi#caDirectory
+   */
+  readonly caDirectory?: string;
+
+  /**
+   * What XRootD does with certificate revocation lists in the CA directory: ignore, ifPresent (use a CA's CRL when there is one), require (refuse clients of a CA without one), requireCurrent (and refuse when it has expired).
+   *
+   * @schema XrootdSpecSecurityGsi#crl
+   */
+  readonly crl?: XrootdSpecSecurityGsiCrl;
+
+  /**
+   * Subjects that get a user name (the grid-mapfile): a client whose certificate subject is dn logs in as name. Other subjects log in under a hash of their DN, which no rule can name.
+   *
+   * @schema XrootdSpecSecurityGsi#users
+   */
+  readonly users?: XrootdSpecSecurityGsiUsers[];
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityGsi' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityGsi(obj: XrootdSpecSecurityGsi | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'caDirectory': obj.caDirectory,
+    'crl': obj.crl,
+    'users': obj.users?.map(y => toJson_XrootdSpecSecurityGsiUsers(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * TLS for the xroot protocol (roots://) and HTTPS, both on the xrootd port, with the certificate of a Secret. Omitted: no TLS.
  *
  * @schema XrootdSpecSecurityTls
@@ -1194,6 +1246,13 @@ export function toJson_XrootdSpecXrootdExports(obj: XrootdSpecXrootdExports | un
  */
 export interface XrootdSpecSecurityAuthorizationRules {
   /**
+   * The user the rule is for (who: user): a name of security.gsi.users.
+   *
+   * @schema XrootdSpecSecurityAuthorizationRules#name
+   */
+  readonly name?: string;
+
+  /**
    * An exported path or one below it.
    *
    * @schema XrootdSpecSecurityAuthorizationRules#path
@@ -1208,7 +1267,7 @@ export interface XrootdSpecSecurityAuthorizationRules {
   readonly privileges: XrootdSpecSecurityAuthorizationRulesPrivileges[];
 
   /**
-   * Whom the rule is for. anybody: every client, authenticated or not (the only kind of identity XRootD verifies here besides tokens, which their scopes authorize).
+   * Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name. Tokens are authorized by their scopes, not by these rules.
    *
    * @schema XrootdSpecSecurityAuthorizationRules#who
    */
@@ -1222,9 +1281,62 @@ export interface XrootdSpecSecurityAuthorizationRules {
 export function toJson_XrootdSpecSecurityAuthorizationRules(obj: XrootdSpecSecurityAuthorizationRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'name': obj.name,
     'path': obj.path,
     'privileges': obj.privileges?.map(y => y),
     'who': obj.who,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * What XRootD does with certificate revocation lists in the CA directory: ignore, ifPresent (use a CA's CRL when there is one), require (refuse clients of a CA without one), requireCurrent (and refuse when it has expired).
+ *
+ * @schema XrootdSpecSecurityGsiCrl
+ */
+export enum XrootdSpecSecurityGsiCrl {
+  /** ignore */
+  IGNORE = "ignore",
+  /** ifPresent */
+  IF_PRESENT = "ifPresent",
+  /** require */
+  REQUIRE = "require",
+  /** requireCurrent */
+  REQUIRE_CURRENT = "requireCurrent",
+}
+
+/**
+ * A certificate subject and its user name.
+ *
+ * @schema XrootdSpecSecurityGsiUsers
+ */
+export interface XrootdSpecSecurityGsiUsers {
+  /**
+   * The subject as OpenSSL prints it in the slash form: /DC=org/DC=example/CN=Alice Example.
+   *
+   * @schema XrootdSpecSecurityGsiUsers#dn
+   */
+  readonly dn: string;
+
+  /**
+   * The user name (letters, digits, "_" and "-"; no ".", so it never equals a DN hash).
+   *
+   * @schema XrootdSpecSecurityGsiUsers#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityGsiUsers' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityGsiUsers(obj: XrootdSpecSecurityGsiUsers | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'dn': obj.dn,
+    'name': obj.name,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1474,13 +1586,15 @@ export enum XrootdSpecSecurityAuthorizationRulesPrivileges {
 }
 
 /**
- * Whom the rule is for. anybody: every client, authenticated or not (the only kind of identity XRootD verifies here besides tokens, which their scopes authorize).
+ * Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name. Tokens are authorized by their scopes, not by these rules.
  *
  * @schema XrootdSpecSecurityAuthorizationRulesWho
  */
 export enum XrootdSpecSecurityAuthorizationRulesWho {
   /** anybody */
   ANYBODY = "anybody",
+  /** user */
+  USER = "user",
 }
 
 /**

@@ -55,6 +55,8 @@ export interface ObjectField extends Described {
   readonly required?: readonly string[];
   /** Name of the generated TypeScript interface. */
   readonly typeName: string;
+  /** A switch: absent unless set (GSI), instead of `{}` with its fields' defaults when it has no required fields. */
+  readonly presenceMeansOn?: boolean;
   /** Value used when the object is omitted; without it an omitted object is `{}` (so its fields' defaults apply). */
   readonly default?: Readonly<Record<string, unknown>>;
 }
@@ -97,7 +99,7 @@ export const opaque = (tsType: string, description: string): OpaqueField => ({ k
 
 /** True when an object gets `{}` as default, so defaults of its fields apply. */
 export function defaultsToEmpty(field: ObjectField): boolean {
-  return (field.required ?? []).length === 0;
+  return (field.required ?? []).length === 0 && !field.presenceMeansOn;
 }
 
 /** Every object type reachable from a field, parents first, each once. */

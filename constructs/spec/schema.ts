@@ -166,19 +166,49 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         key: str('The key holding the PEM bundle.', { default: 'ca-certificates.crt', pattern: { regex: '^[-._a-zA-Z0-9]{1,253}$', rule: 'must be a ConfigMap key' } }),
       }, { required: ['configMapName'] }),
     }, { required: ['audiences', 'issuers'] }),
+    gsi: obj('GsiSpec', 'X.509 client authentication (GSI, sec.protocol gsi) for the xroot protocol: clients log in with a grid proxy or certificate that the CAs below vouch for; users lists the subjects (DNs) that get a user name, which authorization rules can name. The daemons present the TLS Secret\'s certificate, whose key must be RSA (XRootD\'s GSI encrypts with it). Clients that cannot authenticate (no token, no certificate) cannot log in: GSI turns the unix protocol off. Needs tls.', {
+      caDirectory: str('Directory of the CA certificates (and CRLs) that verify clients, under their hash names (<hash>.0, <hash>.r0), such as the IGTF bundle: the mountPath of one of spec.mounts. Omitted: the TLS Secret\'s ca.crt.', {
+        pattern: { regex: '^(/[A-Za-z0-9_][A-Za-z0-9._-]*)+$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" (no "." or ".." component, no trailing "/")' }, maxLength: 255,
+      }),
+      users: arr('Subjects that get a user name (the grid-mapfile): a client whose certificate subject is dn logs in as name. Other subjects log in under a hash of their DN, which no rule can name.', obj('GsiUser', 'A certificate subject and its user name.', {
+        dn: str('The subject as OpenSSL prints it in the slash form: /DC=org/DC=example/CN=Alice Example.', {
+          pattern: { regex: '^/[A-Za-z][A-Za-z0-9.]*=[^"\\\\\\x00-\\x1f\\x7f]+$', rule: 'must be a distinguished name in the slash form (/DC=org/CN=Name) without quotes, backslashes or control characters' }, maxLength: 512,
+        }),
+        name: str('The user name (letters, digits, "_" and "-"; no ".", so it never equals a DN hash).', {
+          pattern: { regex: '^[a-z_][a-z0-9_-]{0,31}$', rule: 'must be a user name (lower-case letters, digits, "_" and "-", at most 32)' }, maxLength: 32,
+        }),
+      }, { required: ['dn', 'name'] }), { default: [], maxItems: 128, uniqueBy: 'dn' }),
+      crl: str('What XRootD does with certificate revocation lists in the CA directory: ignore, ifPresent (use a CA\'s CRL when there is one), require (refuse clients of a CA without one), requireCurrent (and refuse when it has expired).', {
+        enum: ['ignore', 'ifPresent', 'require', 'requireCurrent'], default: 'ifPresent',
+      }),
+    }, { presenceMeansOn: true }),
     authorization: obj('AuthorizationSpec', 'Rules for requests that no token authorizes, rendered to XRootD\'s authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused.', {
       rules: arr('The rules; privileges add up across the rules that match a path.', obj('AuthorizationRule', 'What a kind of client may do under a path.', {
         path: str('An exported path or one below it.', {
           pattern: { regex: '^(/\\.*[A-Za-z0-9_-][A-Za-z0-9._-]*)+/?$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component' }, maxLength: 255,
         }),
-        who: str('Whom the rule is for. anybody: every client, authenticated or not (the only kind of identity XRootD verifies here besides tokens, which their scopes authorize).', { enum: ['anybody'], default: 'anybody' }),
+        who: str('Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name. Tokens are authorized by their scopes, not by these rules.', { enum: ['anybody', 'user'], default: 'anybody' }),
+        name: str('The user the rule is for (who: user): a name of security.gsi.users.', {
+          pattern: { regex: '^[a-z_][a-z0-9_-]{0,31}$', rule: 'must be a user name (lower-case letters, digits, "_" and "-", at most 32)' }, maxLength: 32,
+        }),
         privileges: arr('What they may do: read, list (stat, ls, locate), create (new files and directories), write (change existing files), delete, rename. XRootD opens the files it creates or changes read-write, so create and write grant read too.', str('A privilege.', {
           enum: ['read', 'list', 'create', 'write', 'delete', 'rename'],
         }), { minItems: 1, maxItems: 6 }),
-      }, { required: ['path', 'privileges'] }), { minItems: 1, maxItems: 64 }),
+      }, {
+        required: ['path', 'privileges'],
+        rules: [{ path: 'name', rule: 'is set exactly when who is user', cel: 'has(self.name) == (has(self.who) && self.who == \'user\')', check: (r) => (r.name !== undefined) === (r.who === 'user') }],
+      }), { minItems: 1, maxItems: 64 }),
     }, { required: ['rules'] }),
   }, {
-    rules: [{ path: 'tokens', rule: 'needs tls: tokens are accepted only over TLS (ztn, https)', cel: '!has(self.tokens) || has(self.tls)', check: (s) => !s.tokens || !!s.tls }],
+    rules: [
+      { path: 'tokens', rule: 'needs tls: tokens are accepted only over TLS (ztn, https)', cel: '!has(self.tokens) || has(self.tls)', check: (s) => !s.tokens || !!s.tls },
+      { path: 'gsi', rule: 'needs tls: the daemons present the TLS Secret\'s certificate', cel: '!has(self.gsi) || has(self.tls)', check: (s) => !s.gsi || !!s.tls },
+      {
+        path: 'authorization.rules', rule: 'may name only users of gsi.users (who: user)',
+        cel: '!has(self.authorization) || self.authorization.rules.all(r, !has(r.name) || (has(self.gsi) && has(self.gsi.users) && self.gsi.users.exists(u, u.name == r.name)))',
+        check: (s) => !s.authorization || s.authorization.rules.every((r: { name?: string }) => r.name === undefined || (s.gsi?.users ?? []).some((u: { name: string }) => u.name === r.name)),
+      },
+    ],
   }),
   mounts: arr('Secrets and ConfigMaps mounted read-only into both daemons of every pod: a grid CA directory, a host certificate, VOMS files, an authorization database kept elsewhere. Referenced from extraDirectives by their mountPath.', obj('MountSpec', 'A Secret or a ConfigMap mounted as a directory.', {
     name: str('A name for the mount (its volume is extra-<name>).', { pattern: { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', rule: 'must be a DNS label' }, maxLength: 40 }),
@@ -217,6 +247,11 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
   }),
 }, {
   rules: [{
+    path: 'security.gsi.caDirectory',
+    rule: 'must be the mountPath of one of mounts',
+    cel: '!has(self.security) || !has(self.security.gsi) || !has(self.security.gsi.caDirectory) || (has(self.mounts) && self.mounts.exists(m, m.mountPath == self.security.gsi.caDirectory))',
+    check: (s) => !s.security.gsi?.caDirectory || s.mounts.some((m: { mountPath: string }) => m.mountPath === s.security.gsi.caDirectory),
+  }, {
     path: 'upgrade.order',
     rule: 'must name each of worker, supervisor and redirector once',
     cel: '!has(self.upgrade) || !has(self.upgrade.order) || (self.upgrade.order.exists(r, r == \'worker\') && self.upgrade.order.exists(r, r == \'supervisor\') && self.upgrade.order.exists(r, r == \'redirector\'))',

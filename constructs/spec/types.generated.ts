@@ -342,6 +342,10 @@ export interface SecuritySpec {
    */
   readonly tokens?: TokensSpec;
   /**
+   * X.509 client authentication (GSI, sec.protocol gsi) for the xroot protocol: clients log in with a grid proxy or certificate that the CAs below vouch for; users lists the subjects (DNs) that get a user name, which authorization rules can name. The daemons present the TLS Secret's certificate, whose key must be RSA (XRootD's GSI encrypts with it). Clients that cannot authenticate (no token, no certificate) cannot log in: GSI turns the unix protocol off. Needs tls.
+   */
+  readonly gsi?: GsiSpec;
+  /**
    * Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused.
    */
   readonly authorization?: AuthorizationSpec;
@@ -472,6 +476,39 @@ export interface CaBundleReference {
   readonly key?: string;
 }
 
+/** X.509 client authentication (GSI, sec.protocol gsi) for the xroot protocol: clients log in with a grid proxy or certificate that the CAs below vouch for; users lists the subjects (DNs) that get a user name, which authorization rules can name. The daemons present the TLS Secret's certificate, whose key must be RSA (XRootD's GSI encrypts with it). Clients that cannot authenticate (no token, no certificate) cannot log in: GSI turns the unix protocol off. Needs tls. */
+export interface GsiSpec {
+  /**
+   * Directory of the CA certificates (and CRLs) that verify clients, under their hash names (<hash>.0, <hash>.r0), such as the IGTF bundle: the mountPath of one of spec.mounts. Omitted: the TLS Secret's ca.crt.
+   * Rule: must be an absolute path of letters, digits, ".", "_" and "-" (no "." or ".." component, no trailing "/").
+   */
+  readonly caDirectory?: string;
+  /**
+   * Subjects that get a user name (the grid-mapfile): a client whose certificate subject is dn logs in as name. Other subjects log in under a hash of their DN, which no rule can name.
+   * @default []
+   */
+  readonly users?: GsiUser[];
+  /**
+   * What XRootD does with certificate revocation lists in the CA directory: ignore, ifPresent (use a CA's CRL when there is one), require (refuse clients of a CA without one), requireCurrent (and refuse when it has expired).
+   * @default "ifPresent"
+   */
+  readonly crl?: 'ignore' | 'ifPresent' | 'require' | 'requireCurrent';
+}
+
+/** A certificate subject and its user name. */
+export interface GsiUser {
+  /**
+   * The subject as OpenSSL prints it in the slash form: /DC=org/DC=example/CN=Alice Example.
+   * Rule: must be a distinguished name in the slash form (/DC=org/CN=Name) without quotes, backslashes or control characters.
+   */
+  readonly dn: string;
+  /**
+   * The user name (letters, digits, "_" and "-"; no ".", so it never equals a DN hash).
+   * Rule: must be a user name (lower-case letters, digits, "_" and "-", at most 32).
+   */
+  readonly name: string;
+}
+
 /** Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused. */
 export interface AuthorizationSpec {
   /**
@@ -488,10 +525,15 @@ export interface AuthorizationRule {
    */
   readonly path: string;
   /**
-   * Whom the rule is for. anybody: every client, authenticated or not (the only kind of identity XRootD verifies here besides tokens, which their scopes authorize).
+   * Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name. Tokens are authorized by their scopes, not by these rules.
    * @default "anybody"
    */
-  readonly who?: 'anybody';
+  readonly who?: 'anybody' | 'user';
+  /**
+   * The user the rule is for (who: user): a name of security.gsi.users.
+   * Rule: must be a user name (lower-case letters, digits, "_" and "-", at most 32).
+   */
+  readonly name?: string;
   /**
    * What they may do: read, list (stat, ls, locate), create (new files and directories), write (change existing files), delete, rename. XRootD opens the files it creates or changes read-write, so create and write grant read too.
    */
@@ -1025,6 +1067,7 @@ export interface ResolvedSecuritySpec {
   readonly fsGroup: number;
   readonly tls?: ResolvedTlsSpec;
   readonly tokens?: ResolvedTokensSpec;
+  readonly gsi?: ResolvedGsiSpec;
   readonly authorization?: ResolvedAuthorizationSpec;
 }
 
@@ -1073,6 +1116,19 @@ export interface ResolvedCaBundleReference {
   readonly key: string;
 }
 
+/** X.509 client authentication (GSI, sec.protocol gsi) for the xroot protocol: clients log in with a grid proxy or certificate that the CAs below vouch for; users lists the subjects (DNs) that get a user name, which authorization rules can name. The daemons present the TLS Secret's certificate, whose key must be RSA (XRootD's GSI encrypts with it). Clients that cannot authenticate (no token, no certificate) cannot log in: GSI turns the unix protocol off. Needs tls. (defaults applied) */
+export interface ResolvedGsiSpec {
+  readonly caDirectory?: string;
+  readonly users: ResolvedGsiUser[];
+  readonly crl: 'ignore' | 'ifPresent' | 'require' | 'requireCurrent';
+}
+
+/** A certificate subject and its user name. (defaults applied) */
+export interface ResolvedGsiUser {
+  readonly dn: string;
+  readonly name: string;
+}
+
 /** Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused. (defaults applied) */
 export interface ResolvedAuthorizationSpec {
   readonly rules: ResolvedAuthorizationRule[];
@@ -1081,7 +1137,8 @@ export interface ResolvedAuthorizationSpec {
 /** What a kind of client may do under a path. (defaults applied) */
 export interface ResolvedAuthorizationRule {
   readonly path: string;
-  readonly who: 'anybody';
+  readonly who: 'anybody' | 'user';
+  readonly name?: string;
   readonly privileges: Array<'read' | 'list' | 'create' | 'write' | 'delete' | 'rename'>;
 }
 

@@ -46,6 +46,8 @@ export interface LoopbackOptions {
   readonly tlsDir?: string;
   /** A CA bundle mounted over the image's system bundle (spec.security.tokens.issuerCaBundle); containers only. */
   readonly caBundle?: string;
+  /** More environment of the test's own clients (xrdmapc): credentials, for clusters that let no one in without them. */
+  readonly clientEnv?: NodeJS.ProcessEnv;
 }
 
 /** Each manager gets its own loopback address: two managers on one address confuse XRootD's manager list. */
@@ -54,7 +56,7 @@ const managerHost = (i: number): string => `127.0.0.${10 + i}`;
 export class LoopbackCluster {
   readonly pods: LoopbackPod[] = [];
   private constructor(readonly dir: string, readonly configDir: string, readonly files: Record<string, string>,
-    private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string) {}
+    private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string, private readonly clientEnv: NodeJS.ProcessEnv = {}) {}
 
   /** Synthesizes `props` and starts every pod's xrootd and cmsd. */
   static async start(props: XrootdClusterProps, opts: LoopbackOptions = {}): Promise<LoopbackCluster> {
@@ -67,7 +69,7 @@ export class LoopbackCluster {
     mkdirSync(configDir);
     for (const [file, text] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(configDir, file), text);
     if (opts.caBundle && !opts.image) throw new Error('a CA bundle replaces the image\'s: only for clusters run from an image');
-    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle);
+    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle, opts.clientEnv);
     // In a container the pod's own paths are the mount points; on the host, the pod's directories.
     const inPod = (hostPath: string, podPath: string): string => opts.image ? podPath : hostPath;
 
@@ -171,7 +173,7 @@ export class LoopbackCluster {
   membership(redirectorOrdinal = 0): string {
     const r = this.pod('redirector', redirectorOrdinal);
     // With TLS, xrdmapc verifies the manager against the CA files the redirector's run.sh made.
-    const env = this.tlsDir ? { ...process.env, X509_CERT_DIR: join(r.dir, 'admin', 'tls', 'cadir') } : process.env;
+    const env = { ...process.env, ...(this.tlsDir ? { X509_CERT_DIR: join(r.dir, 'admin', 'tls', 'cadir') } : {}), ...this.clientEnv };
     return run(['xrdmapc', '--list', 'all', `127.0.0.1:${r.port}`], env, 90000).out;
   }
 

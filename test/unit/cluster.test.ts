@@ -550,7 +550,7 @@ describe('authorization rules (spec.security.authorization)', () => {
   const alone = synth({ ...minimal, security: { authorization: { rules: [...rules] as never } } });
 
   test('one line for anybody in XRootD\'s authorization database, rules on one path adding up; create brings read and write', () => {
-    expect(alone.cluster.configFiles.authdb).toBe('# Authorization rules of cluster minimal, rendered by xrootd-k8s: anybody (u *), then path and privileges.\n'
+    expect(alone.cluster.configFiles.authdb).toBe('# Authorization rules of cluster minimal, rendered by xrootd-k8s: one line per identity (u * is anybody), then paths and privileges.\n'
       + 'u * /data/public lrn /data/drop rwi\n');
     const cfg = linesOf(alone.cluster.configFiles['xrootd.cfg']);
     expect(cfg).toEqual(expect.arrayContaining(['set xrdconfigdir = $XRD_CONFIG_DIR', 'ofs.authorize 1', 'acc.authdb $(xrdconfigdir)/authdb']));
@@ -571,5 +571,69 @@ describe('authorization rules (spec.security.authorization)', () => {
       .toThrow(/security\.authorization\.rules\[0\]\.privileges\[0\] must be one of/);
     expect(insecureWritableExports(alone.cluster.model.spec)).toEqual(['/data/drop', '/data/public']);
     expect(insecureWritableExports(synth({ ...minimal, security: { authorization: { rules: [{ path: '/data', privileges: ['read', 'list'] }] } } }).cluster.model.spec)).toEqual([]);
+  });
+});
+
+describe('GSI (spec.security.gsi) and rules for users', () => {
+  const ALICE = '/DC=org/DC=example/OU=people/CN=Alice Example';
+  const gsi = { users: [{ dn: ALICE, name: 'alice' }, { dn: '/DC=org/DC=example/CN=host/robot.example.org', name: 'robot' }] };
+  const rules = [
+    { path: '/data', privileges: ['read', 'list'] },
+    { who: 'user', name: 'alice', path: '/data/alice', privileges: ['create', 'delete'] },
+    { who: 'user', name: 'robot', path: '/data/robot', privileges: ['write'] },
+    { who: 'user', name: 'alice', path: '/data/shared', privileges: ['write'] },
+  ];
+  const secure = synth({ ...minimal, security: { tls: { secretName: 't' }, gsi, authorization: { rules: rules as never } } });
+
+  test('sec.protocol gsi with the host certificate\'s copies, the CA directory and the grid-mapfile; no unix login', () => {
+    const cfg = linesOf(secure.cluster.configFiles['xrootd.cfg']);
+    expect(cfg).toEqual(expect.arrayContaining([
+      'xrootd.seclib libXrdSec.so',
+      'sec.protocol gsi -certdir:$(xrdadmin)/tls/cadir -cert:$(xrdadmin)/tls/tls.crt -key:$(xrdadmin)/tls/tls.key -ca:2 -crl:1 -gridmap:$(xrdconfigdir)/grid-mapfile -gmapopt:1',
+      'sec.protbind * gsi', 'ofs.authorize 1', 'acc.authdb $(xrdconfigdir)/authdb',
+    ]));
+    expect(cfg.some((l) => l.includes('unix'))).toBe(false);
+    expect(secure.cluster.configFiles['grid-mapfile']).toBe('# Certificate subjects and their user names of cluster minimal, rendered by xrootd-k8s.\n'
+      + `"${ALICE}" alice\n"/DC=org/DC=example/CN=host/robot.example.org" robot\n`);
+    // With tokens too: both offered, still no unix.
+    const both = synth({ ...minimal, security: { tls: { secretName: 't' }, gsi: {}, tokens: { audiences: ['a'], issuers: [{ name: 'i', url: 'https://i.example.org', basePaths: ['/data'] }] } } });
+    const bothCfg = linesOf(both.cluster.configFiles['xrootd.cfg']);
+    expect(bothCfg).toEqual(expect.arrayContaining(['sec.protocol ztn', 'sec.protbind * ztn gsi']));
+    expect(bothCfg.find((l) => l.startsWith('sec.protocol gsi'))).toContain('-gmapopt:0');
+    expect(bothCfg.some((l) => l.includes('unix'))).toBe(false);
+    expect(both.cluster.configFiles['grid-mapfile']).toBeUndefined();
+  });
+
+  test('one authdb line per identity: anybody first, then each user with its paths adding up', () => {
+    expect(secure.cluster.configFiles.authdb.split('\n').slice(1)).toEqual(['u * /data lr', 'u alice /data/alice rwid /data/shared rw', 'u robot /data/robot rw', '']);
+  });
+
+  test('a CA directory from spec.mounts, the CRL level, an RSA key checked by run.sh, the probe logging in with the host certificate', () => {
+    const mounted = synth({ ...minimal, mounts: [{ name: 'grid-ca', mountPath: '/etc/grid-security/certificates', configMapName: 'igtf' }],
+      security: { tls: { secretName: 't' }, gsi: { caDirectory: '/etc/grid-security/certificates', crl: 'require' } } });
+    expect(linesOf(mounted.cluster.configFiles['xrootd.cfg']).find((l) => l.startsWith('sec.protocol gsi'))).toMatch(/^sec\.protocol gsi -certdir:\/etc\/grid-security\/certificates .* -crl:2 -gmapopt:0$/);
+    expect(mounted.cluster.configFiles['run.sh']).toContain('openssl rsa -in "$XRD_ADMIN_DIR/tls"/tls.key -noout 2>/dev/null || { echo "run.sh: security.gsi needs an RSA key');
+    const probe = secure.cluster.configFiles['probe.sh'];
+    expect(probe).toContain('export X509_USER_CERT="$XRD_ADMIN_DIR/tls/tls.crt" X509_USER_KEY="$XRD_ADMIN_DIR/tls/tls.key" XrdSecGSICREATEPROXY=0');
+    expect(probe).toContain('unset X509_USER_PROXY');
+    expect(synth(minimal).cluster.configFiles['run.sh']).not.toContain('openssl rsa');
+  });
+
+  test('refused with the field named: GSI without TLS, a rule for a user GSI does not map, a name without who: user, a DN that could break the grid-mapfile, a CA directory not mounted', () => {
+    const tls = { secretName: 't' };
+    expect(() => resolveCluster({ ...minimal, security: { gsi } })).toThrow('security.gsi needs tls: the daemons present the TLS Secret\'s certificate');
+    expect(() => resolveCluster({ ...minimal, security: { tls, gsi, authorization: { rules: [{ who: 'user', name: 'carol', path: '/data', privileges: ['read'] }] } } }))
+      .toThrow('security.authorization.rules may name only users of gsi.users (who: user)');
+    expect(() => resolveCluster({ ...minimal, security: { tls, authorization: { rules: [{ who: 'user', name: 'alice', path: '/data', privileges: ['read'] }] } } }))
+      .toThrow('security.authorization.rules may name only users of gsi.users (who: user)');
+    expect(() => resolveCluster({ ...minimal, security: { tls, gsi, authorization: { rules: [{ name: 'alice', path: '/data', privileges: ['read'] }] } } }))
+      .toThrow('security.authorization.rules[0].name is set exactly when who is user');
+    expect(() => resolveCluster({ ...minimal, security: { tls, gsi, authorization: { rules: [{ who: 'user', path: '/data', privileges: ['read'] }] } } }))
+      .toThrow('security.authorization.rules[0].name is set exactly when who is user');
+    for (const dn of ['/CN=Eve" eve\n"/CN=x', 'CN=no slash', '/CN=back\\slash']) {
+      expect(() => resolveCluster({ ...minimal, security: { tls, gsi: { users: [{ dn, name: 'eve' }] } } })).toThrow(/security\.gsi\.users\[0\]\.dn must be a distinguished name/);
+    }
+    expect(() => resolveCluster({ ...minimal, security: { tls, gsi: { users: [{ dn: ALICE, name: 'a.b' }] } } })).toThrow(/security\.gsi\.users\[0\]\.name must be a user name/);
+    expect(() => resolveCluster({ ...minimal, security: { tls, gsi: { caDirectory: '/etc/grid-security/certificates' } } })).toThrow('security.gsi.caDirectory must be the mountPath of one of mounts');
   });
 });
