@@ -33,6 +33,8 @@ export function addCertificate(scope: Construct, model: ClusterModel, roles: rea
       dnsNames: certificateDnsNames(model, roles),
       // Servers present it; the HTTP third-party-copy agent and cmsd peers may present it as clients.
       usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+      // XRootD's GSI encrypts its handshake with the host key: only RSA works there.
+      ...(model.spec.security.gsi ? { privateKey: { algorithm: 'RSA', size: 2048 } } : {}),
       ...(wanted.duration ? { duration: wanted.duration } : {}),
       ...(wanted.renewBefore ? { renewBefore: wanted.renewBefore } : {}),
     },

@@ -423,6 +423,8 @@ describe('TLS (spec.security.tls)', () => {
       expect(cert.spec.dnsNames.some((n: string) => n.startsWith('*.') && host.endsWith(n.slice(1)) && !host.slice(0, -n.length + 1).includes('.'))).toBe(true);
     }
     expect(secure.all('Certificate')).toEqual([]);
+    const forGsi = synth({ ...minimal, security: { tls: { secretName: 't', certificate: { issuerRef: { name: 'ca' } } }, gsi: {} } });
+    expect(forGsi.get('Certificate', 'minimal-tls').spec.privateKey).toEqual({ algorithm: 'RSA', size: 2048 });
   });
 
   test('refused with the field named: a bad issuer kind, a DNS name with a wildcard inside, a duration cert-manager cannot read', () => {
