@@ -167,7 +167,8 @@ export function renderConfig(model: ClusterModel): string {
     if (authdb) out.push(`  acc.authdb $(xrdconfigdir)/${AUTHDB_FILE}`);
     if (x.http) out.push('  xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so');
     if (x.thirdPartyCopy) {
-      out.push('  ofs.tpc pgm /usr/bin/xrdcp --server');
+      // With GSI, the copy runs as the client: its delegated proxy (gsi -dlgpxy) is handed to xrdcp.
+      out.push(`  ofs.tpc ${spec.security.gsi ? 'fcreds ?gsi =X509_USER_PROXY ' : ''}pgm /usr/bin/xrdcp --server`);
       if (x.http) out.push('  http.exthandler xrdtpc libXrdHttpTPC.so');
     }
     out.push('fi');
@@ -262,6 +263,8 @@ function gsiParameters(model: ClusterModel): string {
     `-cert:$(xrdadmin)/${TLS_SUBDIR}/tls.crt`, `-key:$(xrdadmin)/${TLS_SUBDIR}/tls.key`,
     // -ca:2: always verify the client's CA. -gmapopt:1: a subject the grid-mapfile lacks keeps its DN hash as name.
     '-ca:2', `-crl:${GSI_CRL_LEVEL[gsi.crl]}`, ...(mapped ? [`-gridmap:$(xrdconfigdir)/${GRID_MAPFILE}`, '-gmapopt:1'] : ['-gmapopt:0']),
+    // Third-party copy: ask clients for a delegated proxy, kept with the login for ofs.tpc fcreds.
+    ...(model.spec.xrootd.thirdPartyCopy ? ['-dlgpxy:request', '-exppxy:=creds'] : []),
   ].join(' ');
 }
 

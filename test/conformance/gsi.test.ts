@@ -23,6 +23,8 @@ let alice: UserCredentials;
 let bob: UserCredentials;
 let mallory: UserCredentials;
 let cluster: LoopbackCluster;
+/** The same, with third-party copy, and TLS offered but not required (see the delegation test). */
+let copying: LoopbackCluster;
 
 /** What the test's clients share: the CA to verify servers against; the server name is not what is tested here. */
 const clientEnv = (): NodeJS.ProcessEnv => ({ X509_CERT_DIR: ca.certDir, XrdSecGSISRVNAMES: '*', XRD_CONNECTIONRETRY: '1', XRD_REQUESTTIMEOUT: '15' });
@@ -37,10 +39,10 @@ beforeAll(async () => {
   const gid = Number(run(['id', '-g', XROOTD_USER]).out.trim());
   const ips = ['127.0.0.1', '127.0.0.10'];
   const secret = ca.secretVolume('tls', ['localhost', hostname(), ...ips], ips, gid);
-  const props: XrootdClusterProps = {
-    name: 'gsi', version: '5.5.3', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 1 },
+  const props = (name: string, tls: { require?: 'none' }, xrootd: { thirdPartyCopy?: boolean }): XrootdClusterProps => ({
+    name, version: '5.5.3', xrootd: { startupDelaySeconds: 2, ...xrootd }, worker: { replicas: 1 },
     security: {
-      tls: { secretName: 'gsi-tls' },
+      tls: { secretName: `${name}-tls`, ...tls },
       gsi: { users: [{ dn: ALICE, name: 'alice' }] },
       authorization: {
         rules: [
@@ -49,12 +51,14 @@ beforeAll(async () => {
         ],
       },
     },
-  };
-  cluster = await LoopbackCluster.start(props, { tlsDir: secret, clientEnv: { ...clientEnv(), X509_USER_PROXY: bob.proxy } });
-  await cluster.waitForMembers(1);
+  });
+  // The data servers' copies check the source's name too; here it is a loopback address.
+  const opts = { tlsDir: secret, clientEnv: { ...clientEnv(), X509_USER_PROXY: bob.proxy }, daemonEnv: { XrdSecGSISRVNAMES: '*' } };
+  [cluster, copying] = await Promise.all([LoopbackCluster.start(props('gsi', {}, {}), opts), LoopbackCluster.start(props('copying', { require: 'none' }, { thirdPartyCopy: true }), opts)]);
+  await Promise.all([cluster.waitForMembers(1), copying.waitForMembers(1)]);
 }, 10 * 60_000);
 afterAll(async () => {
-  await cluster?.stop();
+  await Promise.all([cluster?.stop(), copying?.stop()]);
   ca?.remove();
   stranger?.remove();
   rmSync(scratch, { recursive: true, force: true });
@@ -64,7 +68,7 @@ function withLogs(body: () => void): void {
   try {
     body();
   } catch (e) {
-    console.error(`daemon logs:\n${cluster.logs(40)}`);
+    console.error(`daemon logs:\n${cluster.logs(40)}\n\ncopying cluster:\n${copying.logs(40)}`);
     throw e;
   }
 }
@@ -116,4 +120,20 @@ test('the probes log in with the host certificate', () => withLogs(() => {
     const probe = cluster.probe(pod, 'ready');
     expect({ pod: pod.name, ok: probe.code === 0 || probe.out }).toEqual({ pod: pod.name, ok: true });
   }
+}));
+
+test('third-party copy with a delegated proxy: the destination fetches the source as the client, and without delegation it cannot', () => withLogs(() => {
+  const at = (path: string): string => `root://127.0.0.1:${copying.pod('redirector', 0).port}/${path}`;
+  const local = upload('tpc.bin');
+  expect(xrdcp(alice, local, at('/data/alice/original.bin'))).toMatchObject({ code: 0 });
+  const tpc = (mode: string[], to: string) => run(['xrdcp', '--force', '--nopbar', '--tpc', ...mode, at('/data/alice/original.bin'), at(to)],
+    { ...process.env, ...clientEnv(), X509_USER_PROXY: alice.proxy }, 60_000);
+  expect(tpc(['delegate', 'only'], '/data/alice/copied.bin')).toMatchObject({ code: 0 });
+  expect(readFileSync(join(copying.pod('worker', 0).dataDir, 'data/alice/copied.bin')).equals(readFileSync(local))).toBe(true);
+  // The data server's xrdcp logged in to the source as Alice, with the proxy she delegated.
+  expect(copying.logs(400)).toMatch(/xrootd\.\d+:\d+@\S+ pvt IP46 login as alice/);
+  // Without a delegated proxy the data server's copy has no credentials: the source lets it in nowhere.
+  const undelegated = tpc(['only'], '/data/alice/undelegated.bin');
+  expect(undelegated.code).not.toBe(0);
+  expect(undelegated.out).toContain('Auth failed');
 }));

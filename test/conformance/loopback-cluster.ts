@@ -48,6 +48,11 @@ export interface LoopbackOptions {
   readonly caBundle?: string;
   /** More environment of the test's own clients (xrdmapc): credentials, for clusters that let no one in without them. */
   readonly clientEnv?: NodeJS.ProcessEnv;
+  /**
+   * More environment of the daemons, beyond what the pod spec sets: what loopback addresses need
+   * and pods do not (GSI's check of a server's name, which here is an IP address in no certificate).
+   */
+  readonly daemonEnv?: NodeJS.ProcessEnv;
 }
 
 /** Each manager gets its own loopback address: two managers on one address confuse XRootD's manager list. */
@@ -105,6 +110,7 @@ export class LoopbackCluster {
           ...(opts.tlsDir ? { [ENV.tlsDir]: inPod(opts.tlsDir, TLS_SECRET_DIR) } : {}),
           ...Object.fromEntries(managers.map((m, i) => [`${ENV.managerPrefix}${i}`, m])),
           ...(role === 'worker' && t.supervisors > 0 ? { [ENV.supervisorAddress]: supervisorAddress } : {}),
+          ...opts.daemonEnv,
         };
         cluster.pods.push({ role, ordinal, name, host, port, cmsdPort, dir: podDir, dataDir, env, daemons: {}, containers: {} });
       }

@@ -606,6 +606,13 @@ describe('GSI (spec.security.gsi) and rules for users', () => {
     expect(both.cluster.configFiles['grid-mapfile']).toBeUndefined();
   });
 
+  test('third-party copy runs as the client: gsi asks for a delegated proxy, ofs.tpc hands it to xrdcp', () => {
+    const tpc = linesOf(synth({ ...minimal, xrootd: { thirdPartyCopy: true }, security: { tls: { secretName: 't', require: 'none' }, gsi } }).cluster.configFiles['xrootd.cfg']);
+    expect(tpc.find((l) => l.startsWith('sec.protocol gsi'))).toMatch(/ -dlgpxy:request -exppxy:=creds$/);
+    expect(tpc).toContain('ofs.tpc fcreds ?gsi =X509_USER_PROXY pgm /usr/bin/xrdcp --server');
+    expect(linesOf(secure.cluster.configFiles['xrootd.cfg']).find((l) => l.startsWith('sec.protocol gsi'))).not.toContain('dlgpxy');
+  });
+
   test('one authdb line per identity: anybody first, then each user with its paths adding up', () => {
     expect(secure.cluster.configFiles.authdb.split('\n').slice(1)).toEqual(['u * /data lr', 'u alice /data/alice rwid /data/shared rw', 'u robot /data/robot rw', '']);
   });
