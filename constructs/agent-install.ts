@@ -93,7 +93,8 @@ export function agentRules(): k8s.PolicyRule[] {
     { apiGroups: [XROOTD_GROUP], resources: ['xrootdgitsources'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [XROOTD_GROUP], resources: ['xrootdgitsources/status'], verbs: ['get', 'patch', 'update'] },
     { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ALL },
-    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ALL },
+    // Deployments: the clusters' metrics collectors (spec.monitoring).
+    { apiGroups: ['apps'], resources: ['statefulsets', 'deployments'], verbs: ALL },
     { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ALL },
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ALL },
     // spec.security.tls.certificate: cert-manager issues what these ask for (docs/security.md on who may ask).

@@ -49,6 +49,8 @@ export const ENV = {
   supervisor: 'XRD_SUPERVISOR',
   /** Where the TLS Secret (tls.crt, tls.key, ca.crt) is mounted, when the cluster has TLS. */
   tlsDir: 'XRD_TLS_DIR',
+  /** `host:port` of the cluster's metrics collector (spec.monitoring). */
+  collector: 'XRD_COLLECTOR',
   /** Set by the start script: the directory of the configuration it runs (the ConfigMap's files). */
   configDir: 'XRD_CONFIG_DIR',
 } as const;
@@ -173,7 +175,14 @@ export function renderConfig(model: ClusterModel): string {
     }
     out.push('fi');
   }
-  if (x.summaryMonitoring) out.push('', '# Summary monitoring', `xrd.report ${x.summaryMonitoring} every 60s all`);
+  const monitoring = spec.monitoring;
+  if (monitoring.enabled) {
+    // Every daemon, xrootd and cmsd, reports to the collector (and to summaryMonitoring as well, if set).
+    out.push('', '# Summary monitoring: the cluster\'s collector', `set xrdcollector = $${ENV.collector}`,
+      `xrd.report $(xrdcollector)${x.summaryMonitoring ? `,${x.summaryMonitoring}` : ''} every ${monitoring.reportIntervalSeconds}s all`);
+  } else if (x.summaryMonitoring) {
+    out.push('', '# Summary monitoring', `xrd.report ${x.summaryMonitoring} every 60s all`);
+  }
 
   out.push('', '# Roles');
   out.push('if named redirector', ...roleBlock(model, 'redirector'));
@@ -203,7 +212,7 @@ export function renderStartScript(model: ClusterModel): string {
     '    [ -n "$value" ] || { echo "run.sh: environment variable $name must be set" >&2; exit 64; }',
     '  done',
     '}',
-    `require ${ENV.podName} ${ENV.host} ${ENV.port} ${ENV.adminDir} ${managers.join(' ')}`,
+    `require ${ENV.podName} ${ENV.host} ${ENV.port} ${ENV.adminDir} ${managers.join(' ')}${model.spec.monitoring.enabled ? ` ${ENV.collector}` : ''}`,
     `case "$role" in worker) require ${ENV.dataDir} ;; *) require ${ENV.cmsdPort} ;; esac`,
   ];
   if (topology.supervisors > 0) {

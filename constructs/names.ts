@@ -36,6 +36,8 @@ export class ClusterNames {
   configMap(configHash: string): string { return `${this.cluster}-config-${configHash.slice(0, CONFIG_HASH_CHARS)}`; }
   disruptionBudget(role: Role): string { return `${this.cluster}-${role}`; }
   networkPolicy(): string { return this.cluster; }
+  /** The metrics collector's Deployment and Service (spec.monitoring). */
+  collector(): string { return `${this.cluster}-collector`; }
   /** The cert-manager Certificate of spec.security.tls.certificate. */
   certificate(): string { return `${this.cluster}-tls`; }
   /** A name covering every pod of a role in a certificate: `*.<service>.<namespace>.svc.<domain>`. */

@@ -1,18 +1,20 @@
 /**
  * NetworkPolicy: the cmsd ports only from members of the cluster, the xrootd
- * port from members and from the configured clients (anyone when none are given).
+ * port from members and from the configured clients (anyone when none are given),
+ * the collector's report port from members and its metrics port from anyone.
  */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import type { Construct } from 'constructs';
 import { clusterLabels, clusterSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
+import { COLLECTOR_HTTP_PORT, COLLECTOR_REPORT_PORT } from './monitoring.js';
 
 export function addNetworkPolicy(scope: Construct, model: ClusterModel): k8s.KubeNetworkPolicy | undefined {
   const policy = model.spec.networkPolicy;
   if (!policy.enabled) return undefined;
   const x = model.spec.xrootd;
   const members: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: clusterSelector(model.name) } };
-  const port = (p: number): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(p), protocol: 'TCP' });
+  const port = (p: number, protocol = 'TCP'): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(p), protocol });
   const clients = policy.clients;
   return new k8s.KubeNetworkPolicy(scope, 'network-policy', {
     metadata: { name: model.names.networkPolicy(), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
@@ -23,6 +25,8 @@ export function addNetworkPolicy(scope: Construct, model: ClusterModel): k8s.Kub
         // Data servers' cmsd ports are ephemeral; they only connect out, so the manager port is all there is to open.
         { from: [members], ports: [port(x.cmsdPort)] },
         clients && clients.length ? { from: [members, ...clients], ports: [port(x.port)] } : { ports: [port(x.port)] },
+        // spec.monitoring: reports only from members; metrics for whoever scrapes them (Prometheus).
+        ...(model.spec.monitoring.enabled ? [{ from: [members], ports: [port(COLLECTOR_REPORT_PORT, 'UDP')] }, { ports: [port(COLLECTOR_HTTP_PORT)] }] : []),
       ],
     },
   });

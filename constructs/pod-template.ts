@@ -5,6 +5,7 @@
  */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { CONFIG_DIR, ENV, PROBE_SCRIPT, START_SCRIPT } from './config.js';
+import { COLLECTOR_REPORT_PORT } from './monitoring.js';
 import { roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
@@ -57,6 +58,7 @@ export function roleEnv(model: ClusterModel, role: Role): k8s.EnvVar[] {
   if (role === 'worker' && topology.supervisors > 0) {
     env.push({ name: ENV.supervisorAddress, value: `${names.podHostPattern('supervisor', namespace)}:${spec.xrootd.cmsdPort}` });
   }
+  if (spec.monitoring.enabled) env.push({ name: ENV.collector, value: `${names.collector()}.${namespace}.svc.${spec.clusterDomain}:${COLLECTOR_REPORT_PORT}` });
   env.push({ name: 'HOME', value: '/tmp' });
   return env;
 }

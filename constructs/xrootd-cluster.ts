@@ -5,6 +5,7 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { Construct } from 'constructs';
 import { addCertificate } from './certificate.js';
+import { addCollector } from './monitoring.js';
 import { configHash, renderConfigFiles } from './config.js';
 import { addDisruptionBudget } from './disruption-budgets.js';
 import { clusterLabels } from './labels.js';
@@ -46,5 +47,6 @@ export class XrootdCluster extends Construct {
     for (const role of this.roles) addDisruptionBudget(this, model, role);
     addNetworkPolicy(this, model);
     addCertificate(this, model, this.roles);
+    addCollector(this, model);
   }
 }

@@ -20,13 +20,14 @@ export const highlyAvailable: XrootdClusterProps = {
   scheduling: { spreadAcrossZones: true, spreadAcrossHosts: true },
 };
 
-/** 200 data servers: more than a manager's 64 subscribers, so a supervisor tier appears. */
+/** 200 data servers: more than a manager's 64 subscribers, so a supervisor tier appears; a metrics collector watches them. */
 export const large: XrootdClusterProps = {
   name: 'large',
   namespace: 'xrootd',
   version: '5.9.1',
   redirector: { replicas: 2 },
   worker: { replicas: 200, storage: { capacity: '2Ti' } },
+  monitoring: { enabled: true },
 };
 
 /** A read-only export next to a writable scratch area. */

@@ -131,6 +131,13 @@ export interface XrootdSpec {
   readonly imagePullSecrets?: string[];
 
   /**
+   * XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).
+   *
+   * @schema XrootdSpec#monitoring
+   */
+  readonly monitoring?: XrootdSpecMonitoring;
+
+  /**
    * Secrets and ConfigMaps mounted read-only into both daemons of every pod: a grid CA directory, a host certificate, VOMS files, an authorization database kept elsewhere. Referenced from extraDirectives by their mountPath.
    *
    * @schema XrootdSpec#mounts
@@ -213,6 +220,7 @@ export function toJson_XrootdSpec(obj: XrootdSpec | undefined): Record<string, a
     'image': obj.image,
     'imagePullPolicy': obj.imagePullPolicy,
     'imagePullSecrets': obj.imagePullSecrets?.map(y => y),
+    'monitoring': toJson_XrootdSpecMonitoring(obj.monitoring),
     'mounts': obj.mounts?.map(y => toJson_XrootdSpecMounts(y)),
     'networkPolicy': toJson_XrootdSpecNetworkPolicy(obj.networkPolicy),
     'redirector': toJson_XrootdSpecRedirector(obj.redirector),
@@ -278,6 +286,50 @@ export enum XrootdSpecImagePullPolicy {
   /** Never */
   NEVER = "Never",
 }
+
+/**
+ * XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).
+ *
+ * @schema XrootdSpecMonitoring
+ */
+export interface XrootdSpecMonitoring {
+  /**
+   * The collector's image: the agent's (it holds the collector command).
+   *
+   * @schema XrootdSpecMonitoring#collectorImage
+   */
+  readonly collectorImage?: string;
+
+  /**
+   * Run the collector and point the daemons' reports at it.
+   *
+   * @schema XrootdSpecMonitoring#enabled
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * How often each daemon reports.
+   *
+   * @schema XrootdSpecMonitoring#reportIntervalSeconds
+   */
+  readonly reportIntervalSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecMonitoring' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecMonitoring(obj: XrootdSpecMonitoring | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'collectorImage': obj.collectorImage,
+    'enabled': obj.enabled,
+    'reportIntervalSeconds': obj.reportIntervalSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * A Secret or a ConfigMap mounted as a directory.

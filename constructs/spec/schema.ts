@@ -230,6 +230,13 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       },
     ],
   }), { default: [], maxItems: 16, uniqueBy: 'name' }),
+  monitoring: obj('MonitoringSpec', 'XRootD\'s own metrics and the cluster\'s membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image\'s `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).', {
+    enabled: bool('Run the collector and point the daemons\' reports at it.', { default: false }),
+    reportIntervalSeconds: int('How often each daemon reports.', { default: 10, minimum: 1, maximum: 600 }),
+    collectorImage: str('The collector\'s image: the agent\'s (it holds the collector command).', {
+      default: 'ghcr.io/xrootd-k8s/agent:0.1.0', pattern: { regex: `^[^${SPACE_OR_CONTROL}]+$`, rule: 'must be an image reference without spaces or control characters' }, maxLength: 255,
+    }),
+  }),
   upgrade: obj('UpgradeSpec', 'How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.', {
     paused: bool('Hold every pod where it is; set back to false to resume.', { default: false }),
     order: arr('The order the roles roll in. Redirectors last keeps a manager for clients throughout.', str('A role.', { enum: ['worker', 'supervisor', 'redirector'] }), {

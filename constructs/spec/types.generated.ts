@@ -76,6 +76,11 @@ export interface XrootdSpec {
    */
   readonly mounts?: MountSpec[];
   /**
+   * XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).
+   * @default - every field at its default
+   */
+  readonly monitoring?: MonitoringSpec;
+  /**
    * How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.
    * @default - every field at its default
    */
@@ -570,6 +575,27 @@ export interface MountSpec {
   readonly defaultMode?: number;
 }
 
+/** XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md). */
+export interface MonitoringSpec {
+  /**
+   * Run the collector and point the daemons' reports at it.
+   * @default false
+   */
+  readonly enabled?: boolean;
+  /**
+   * How often each daemon reports.
+   * Range: 1 to 600.
+   * @default 10
+   */
+  readonly reportIntervalSeconds?: number;
+  /**
+   * The collector's image: the agent's (it holds the collector command).
+   * Rule: must be an image reference without spaces or control characters.
+   * @default "ghcr.io/xrootd-k8s/agent:0.1.0"
+   */
+  readonly collectorImage?: string;
+}
+
 /** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. */
 export interface UpgradeSpec {
   /**
@@ -976,6 +1002,7 @@ export interface ResolvedXrootdSpec {
   readonly networkPolicy: ResolvedNetworkPolicySpec;
   readonly security: ResolvedSecuritySpec;
   readonly mounts: ResolvedMountSpec[];
+  readonly monitoring: ResolvedMonitoringSpec;
   readonly upgrade: ResolvedUpgradeSpec;
 }
 
@@ -1149,6 +1176,13 @@ export interface ResolvedMountSpec {
   readonly secretName?: string;
   readonly configMapName?: string;
   readonly defaultMode: number;
+}
+
+/** XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md). (defaults applied) */
+export interface ResolvedMonitoringSpec {
+  readonly enabled: boolean;
+  readonly reportIntervalSeconds: number;
+  readonly collectorImage: string;
 }
 
 /** How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness. (defaults applied) */

@@ -20,6 +20,7 @@ export const PRUNABLE_KINDS: readonly { readonly apiVersion: string; readonly ki
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: { crd: 'certificates.cert-manager.io', provider: 'cert-manager' } },

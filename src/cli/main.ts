@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * xrootd-k8s command line: `validate`, `synth`, `diff` and `apply` of Xrootd
- * resource files, `status` of a cluster, `sync` of a Git source, and `agent`,
- * the in-cluster controller.
+ * resource files, `status` of a cluster, `sync` of a Git source, `agent`,
+ * the in-cluster controller, and `collector`, a cluster's metrics collector.
  * Exit codes: 0 fine, 1 invalid input (diff: differences), 2 usage or
  * unreadable file, 3 the cluster refused or could not be reached, 70 a bug
  * (one line on stderr; XRD_K8S_DEBUG=1 adds the stack).
@@ -14,6 +14,7 @@ import { applyCommand, diffCommand } from './cluster.js';
 import { agentCommand, DEFAULT_CONCURRENCY } from './agent.js';
 import { statusCommand } from './status.js';
 import { syncCommand } from './sync.js';
+import { collectorCommand } from './collector.js';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 70 } as const;
 
@@ -77,6 +78,16 @@ program.command('agent')
   .option('--concurrency <n>', 'clusters reconciled at once (each waits on the API server most of its time)', String(DEFAULT_CONCURRENCY))
   .option('--extra-directives <policy>', 'which extraDirectives clusters may carry: all, none, or a comma-separated list of directive names such as xrootd.trace,ofs.trace (docs/agent.md, security model)', 'all')
   .action(async (opts) => { process.exitCode = await agentCommand(opts); });
+
+program.command('collector')
+  .description('receive a cluster\'s XRootD summary reports (xrd.report, UDP) and serve them as Prometheus metrics (/metrics) and its membership (/membership) until SIGTERM')
+  .requiredOption('--cluster <name>', 'the cluster\'s name (label cluster)')
+  .requiredOption('--namespace <ns>', 'the cluster\'s namespace (label namespace)')
+  .option('--udp-port <port>', 'where the reports arrive', '9931')
+  .option('--http-port <port>', 'port of /metrics, /membership and /healthz', '9100')
+  .option('--address <addr>', 'address of both', '0.0.0.0')
+  .option('--stale-seconds <seconds>', 'forget a daemon that has not reported for this long', '35')
+  .action(async (opts) => { process.exitCode = await collectorCommand(opts); });
 
 program.command('sync')
   .description('ask the agent to sync an XrootdGitSource now (sets its sync-requested-at annotation); with --wait, wait for the result: exit 0 applied, 1 refused')

@@ -22,6 +22,8 @@ export interface LoopbackPod {
   readonly name: string;
   /** The address others use to reach this pod. */
   readonly host: string;
+  /** Its per-pod DNS name in Kubernetes: a container's /etc/hosts gives it to the pod's address, as a pod's does. */
+  readonly fqdn: string;
   readonly port: number;
   readonly cmsdPort?: number;
   readonly dir: string;
@@ -53,6 +55,8 @@ export interface LoopbackOptions {
    * and pods do not (GSI's check of a server's name, which here is an IP address in no certificate).
    */
   readonly daemonEnv?: NodeJS.ProcessEnv;
+  /** `host:port` of the metrics collector, for clusters with spec.monitoring (the pods get the Service's name). */
+  readonly collector?: string;
 }
 
 /** Each manager gets its own loopback address: two managers on one address confuse XRootD's manager list. */
@@ -110,9 +114,10 @@ export class LoopbackCluster {
           ...(opts.tlsDir ? { [ENV.tlsDir]: inPod(opts.tlsDir, TLS_SECRET_DIR) } : {}),
           ...Object.fromEntries(managers.map((m, i) => [`${ENV.managerPrefix}${i}`, m])),
           ...(role === 'worker' && t.supervisors > 0 ? { [ENV.supervisorAddress]: supervisorAddress } : {}),
+          ...(opts.collector ? { [ENV.collector]: opts.collector } : {}),
           ...opts.daemonEnv,
         };
-        cluster.pods.push({ role, ordinal, name, host, port, cmsdPort, dir: podDir, dataDir, env, daemons: {}, containers: {} });
+        cluster.pods.push({ role, ordinal, name, host, fqdn: model.names.podHost(role, ordinal), port, cmsdPort, dir: podDir, dataDir, env, daemons: {}, containers: {} });
       }
     }
     if (process.getuid?.() === 0) {
@@ -135,6 +140,9 @@ export class LoopbackCluster {
       pod.daemons[daemon] = podmanRun(this.image, name, command(CONFIG_DIR), {
         env: pod.env,
         logFile,
+        // A pod's host name is its name; its /etc/hosts names its address by its per-pod DNS name first.
+        hostname: pod.name,
+        hosts: { [pod.fqdn]: pod.host, [pod.name]: pod.host },
         mounts: [
           { host: this.configDir, container: CONFIG_DIR, readOnly: true },
           { host: join(pod.dir, 'admin'), container: ADMIN_DIR },

@@ -46,6 +46,9 @@ export interface RunOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly logFile: string;
   readonly mounts: ReadonlyArray<{ host: string; container: string; readOnly?: boolean }>;
+  /** The container's host name, and lines for its /etc/hosts (name → address), as a pod gets them. */
+  readonly hostname?: string;
+  readonly hosts?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -57,6 +60,8 @@ export function podmanRun(image: ContainerImage, name: string, command: string[]
   const args = [
     ...PODMAN, 'run', '--rm', '--name', name, '--network', 'host', '--read-only', '--tmpfs', '/tmp', ...LIMITS,
     ...o.mounts.flatMap((m) => ['--volume', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`]),
+    ...(o.hostname ? ['--hostname', o.hostname] : []),
+    ...Object.entries(o.hosts ?? {}).flatMap(([name, address]) => ['--add-host', `${name}:${address}`]),
     ...Object.entries(o.env).flatMap(([k, v]) => (v === undefined ? [] : ['--env', `${k}=${v}`])),
     image.reference, ...command,
   ];

@@ -1,0 +1,208 @@
+/**
+ * The metrics collector of one cluster: receives every daemon's summary reports (xrd.report, XML
+ * over UDP), keeps the latest figures per daemon, and serves them to Prometheus (prom-client) and
+ * the cluster's membership (which servers each manager lists) as JSON for the agent. Packets
+ * come from the network: whatever is not a report is counted and dropped; daemons that stop
+ * reporting disappear after the stale period.
+ */
+import dgram from 'node:dgram';
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { COLLECTOR_METRICS, METRICS, SERIES_LABELS } from './metrics.js';
+import { ForeignReportError, plainAddress, readReport, ReportXmlError, type Member, type Report } from './report.js';
+
+export interface CollectorOptions {
+  readonly cluster: string;
+  readonly namespace: string;
+  /** Where reports arrive (UDP) and metrics are served (HTTP); 0 picks a free port. */
+  readonly udpPort: number;
+  readonly httpPort: number;
+  readonly address?: string;
+  /** A daemon whose last report is older than this is forgotten (three report intervals is a good value). */
+  readonly staleSeconds: number;
+  /** The clock, in milliseconds (tests move it). */
+  readonly now?: () => number;
+}
+
+export type PacketResult = 'accepted' | 'malformed' | 'foreign' | 'oversized';
+
+/** What a manager or supervisor lists, for status.members. */
+export interface ManagerMembership { readonly pod: string; readonly role: string; readonly members: readonly Member[]; readonly reportedAt: number }
+
+/** Larger than any report XRootD sends (a manager's list of 64 servers is about 8 KiB). */
+const MAX_PACKET_BYTES = 60_000;
+
+interface DaemonState {
+  readonly labels: Record<string, string>;
+  startedAt: number;
+  receivedAt: number;
+  /** Last absolute value of each counter series (XRootD counts from the daemon's start). */
+  readonly counters: Map<string, number>;
+  /** Every series this daemon has, to remove the ones a report no longer names and all of them when it goes stale. */
+  readonly series: Map<string, { metric: string; labels: Record<string, string> }>;
+  members?: readonly Member[];
+  sentAt: number;
+}
+
+export class Collector {
+  readonly registry = new Registry();
+  private readonly metrics = new Map<string, Counter<string> | Gauge<string>>();
+  private readonly daemons = new Map<string, DaemonState>();
+  /** Which pod reports from each address (a pod has one): how members listed by address are named. Several: ambiguous. */
+  private readonly podsAt = new Map<string, Set<string>>();
+  private readonly packets: Counter<string>;
+  private socket?: dgram.Socket;
+  private http?: Server;
+  private sweeper?: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: CollectorOptions) {
+    this.now = opts.now ?? Date.now;
+    for (const m of METRICS) {
+      const labelNames = [...SERIES_LABELS, ...(m.labels ?? [])];
+      const config = { name: m.name, help: m.help, labelNames, registers: [this.registry] };
+      this.metrics.set(m.name, m.type === 'counter' ? new Counter(config) : new Gauge(config));
+    }
+    const [packets, reporting] = COLLECTOR_METRICS;
+    this.packets = new Counter({ name: packets.name, help: packets.help, labelNames: ['result'], registers: [this.registry] });
+    for (const result of ['accepted', 'malformed', 'foreign', 'oversized']) this.packets.inc({ result }, 0);
+    const daemons = this.daemons;
+    new Gauge({ name: reporting.name, help: reporting.help, registers: [this.registry], collect() { this.set(daemons.size); } });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One packet (from `source`, the sender's address): accepted, or counted under why it was dropped. Never throws. */
+  receive(packet: Buffer | string, source?: string): PacketResult {
+    const result = this.read(packet, source);
+    this.packets.inc({ result });
+    return result;
+  }
+
+  private read(packet: Buffer | string, source?: string): PacketResult {
+    if (packet.length > MAX_PACKET_BYTES) return 'oversized';
+    let report: Report;
+    try {
+      report = readReport(typeof packet === 'string' ? packet : packet.toString('utf8'));
+    } catch (e) {
+      if (e instanceof ReportXmlError) return 'malformed';
+      if (e instanceof ForeignReportError) return 'foreign';
+      return 'malformed';
+    }
+    if (source) {
+      const at = this.podsAt.get(plainAddress(source)) ?? new Set<string>();
+      at.add(report.pod);
+      this.podsAt.set(plainAddress(source), at);
+    }
+    this.apply(report);
+    return 'accepted';
+  }
+
+  private apply(r: Report): void {
+    const key = `${r.pod}/${r.role}/${r.daemon}`;
+    const labels = { cluster: this.opts.cluster, namespace: this.opts.namespace, pod: r.pod, role: r.role, daemon: r.daemon };
+    let d = this.daemons.get(key);
+    if (d && r.sentAt < d.sentAt && r.startedAt === d.startedAt) return; // a late packet of an earlier report
+    if (!d) {
+      d = { labels, startedAt: r.startedAt, receivedAt: 0, sentAt: 0, counters: new Map(), series: new Map() };
+      this.daemons.set(key, d);
+    }
+    const restarted = d.startedAt !== r.startedAt;
+    d.startedAt = r.startedAt;
+    d.receivedAt = this.now();
+    d.sentAt = r.sentAt;
+    d.members = r.members?.map((m) => this.named(m));
+    const seen = new Set<string>();
+    const set = (metric: string, extra: Record<string, string> | undefined, value: number) => {
+      const all = { ...labels, ...extra };
+      const id = `${metric}${JSON.stringify(extra ?? {})}`;
+      seen.add(id);
+      d!.series.set(id, { metric, labels: all });
+      const m = this.metrics.get(metric)!;
+      if (m instanceof Gauge) return m.set(all, value);
+      const last = d!.counters.get(id);
+      if (last === undefined || restarted || value < last) {
+        // A new daemon (or a restarted one): its count so far, from zero.
+        m.remove(all);
+        m.inc(all, value);
+      } else if (value > last) {
+        m.inc(all, value - last);
+      }
+      d!.counters.set(id, value);
+    };
+    for (const s of r.values) set(s.metric, s.labels as Record<string, string> | undefined, s.value);
+    for (const m of d.members ?? []) set('xrootd_cms_member', { member: m.pod }, m.active ? 1 : 0);
+    set('xrootd_report_timestamp_seconds', undefined, r.sentAt);
+    set('xrootd_start_time_seconds', undefined, r.startedAt);
+    for (const [id, s] of d.series) {
+      if (seen.has(id)) continue;
+      this.metrics.get(s.metric)!.remove(s.labels);
+      d.series.delete(id);
+      d.counters.delete(id);
+    }
+  }
+
+  /** A member listed by address, named by the one pod that reports from that address (if just one does). */
+  private named(m: Member): Member {
+    if (!m.address) return m;
+    const pods = this.podsAt.get(plainAddress(m.address));
+    return pods?.size === 1 ? { ...m, pod: [...pods][0] } : m;
+  }
+
+  /** Forgets daemons that have not reported for the stale period. */
+  sweep(): void {
+    const oldest = this.now() - this.opts.staleSeconds * 1000;
+    for (const [key, d] of this.daemons) {
+      if (d.receivedAt >= oldest) continue;
+      for (const s of d.series.values()) this.metrics.get(s.metric)!.remove(s.labels);
+      this.daemons.delete(key);
+    }
+    const live = new Set([...this.daemons.values()].map((d) => d.labels.pod));
+    for (const [address, pods] of this.podsAt) {
+      for (const pod of pods) if (!live.has(pod)) pods.delete(pod);
+      if (!pods.size) this.podsAt.delete(address);
+    }
+  }
+
+  /** What each manager and supervisor (their cmsd) lists, from their latest fresh report. */
+  membership(): ManagerMembership[] {
+    this.sweep();
+    return [...this.daemons.values()].filter((d) => d.members).map((d) => ({
+      pod: d.labels.pod, role: d.labels.role, members: d.members!, reportedAt: d.receivedAt,
+    })).sort((a, b) => a.pod.localeCompare(b.pod));
+  }
+
+  async start(): Promise<{ udpPort: number; httpPort: number }> {
+    const address = this.opts.address ?? '0.0.0.0';
+    this.socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
+    this.socket.on('message', (m, from) => this.receive(m, from.address));
+    // A socket error (not a packet) must not end the process: it is logged by the caller's handler.
+    this.socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => this.socket!.bind(this.opts.udpPort, address, resolve));
+    this.http = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET') { res.writeHead(405).end(); return; }
+      if (path === '/metrics') {
+        this.sweep();
+        void this.registry.metrics().then((text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+          () => res.writeHead(500).end());
+      } else if (path === '/membership') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ cluster: this.opts.cluster, namespace: this.opts.namespace, managers: this.membership() }));
+      } else if (path === '/healthz') {
+        res.writeHead(200).end('ok\n');
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => this.http!.listen(this.opts.httpPort, address, resolve));
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.opts.staleSeconds * 250));
+    this.sweeper.unref();
+    const http = this.http.address();
+    return { udpPort: this.socket.address().port, httpPort: typeof http === 'object' && http ? http.port : this.opts.httpPort };
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.socket?.close();
+    await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
+  }
+}

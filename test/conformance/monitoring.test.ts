@@ -1,0 +1,118 @@
+/**
+ * spec.monitoring on real XRootD daemons from the project's image, each container with its pod's
+ * host name (as in Kubernetes), reporting to the collector command run as its own process on
+ * loopback: the figures of known transfers land on the pod that served them, a manager's
+ * subscribed servers drop when a data server's cmsd stops, and what is not a report is counted.
+ */
+import dgram from 'node:dgram';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectImage } from '../helpers/containers.js';
+import { freePorts, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon } from '../helpers/processes.js';
+import { repoRoot } from '../helpers/repo.js';
+import { LoopbackCluster } from './loopback-cluster.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'xrd-monitoring-'));
+let collector: Daemon;
+let cluster: LoopbackCluster;
+let udpPort: number;
+let httpPort: number;
+
+beforeAll(async () => {
+  const image = projectImage('xrootd');
+  [udpPort, httpPort] = await freePorts(2);
+  collector = startDaemon('collector', [process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'collector', '--cluster=mon', '--namespace=physics',
+    `--udp-port=${udpPort}`, `--http-port=${httpPort}`, '--address=127.0.0.1', '--stale-seconds=8'], process.env, join(scratch, 'collector.log'));
+  await waitFor('the collector', async () => ((await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => undefined))?.ok ? true : undefined), 20_000);
+  cluster = await LoopbackCluster.start({
+    name: 'mon', version: '5.5.3', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 2 }, monitoring: { enabled: true, reportIntervalSeconds: 2 },
+  }, { image, collector: `127.0.0.1:${udpPort}` });
+  await cluster.waitForMembers(2);
+}, 10 * 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+  if (collector) await stopDaemon(collector);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function withLogs(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    console.error(`collector log:\n${logOf(collector, 30)}\n\ndaemon logs:\n${cluster.logs(20)}`);
+    throw e;
+  }
+}
+
+/** The scraped series, by name and labels. */
+async function scrape(): Promise<(name: string, labels?: Record<string, string>) => number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const series = text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(l);
+    if (!m) throw new Error(`not a series: ${l}`);
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    return { name: m[1], labels, value: Number(m[3]) };
+  });
+  return (name, labels = {}) => series.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+/** Waits for the next reports to carry what `check` wants. */
+const until = <T>(what: string, check: (get: Awaited<ReturnType<typeof scrape>>) => T | undefined, timeoutMs = 30_000) =>
+  waitFor(what, async () => check(await scrape()), timeoutMs, 500);
+
+test('every daemon of every pod reports, named by its pod, role and daemon', () => withLogs(async () => {
+  await until('reports from all six daemons', (get) => {
+    const all = ['mon-redirector-0', 'mon-worker-0', 'mon-worker-1'].flatMap((pod) => ['xrootd', 'cmsd'].map((daemon) => get('xrootd_start_time_seconds', { pod, daemon })));
+    return all.every((v) => v !== undefined && v > 0) ? true : undefined;
+  });
+  const get = await scrape();
+  expect(get('xrootd_start_time_seconds', { cluster: 'mon', namespace: 'physics', pod: 'mon-worker-1', role: 'worker', daemon: 'xrootd' })).toBeGreaterThan(0);
+  expect(get('xrootd_space_bytes', { pod: 'mon-worker-0', path: '/data' })).toBeGreaterThan(0);
+  expect(await until('the manager counting both data servers', (g) => (g('xrootd_cms_subscribed_servers', { pod: 'mon-redirector-0' }) === 2 ? 2 : undefined))).toBe(2);
+}), 60_000);
+
+test('a write and a read of known sizes move the bytes and opens of the data server that served them, not the other', () => withLogs(async () => {
+  const size = 6 << 20;
+  const before = await scrape();
+  const local = join(scratch, 'known.bin');
+  writeFileSync(local, Buffer.alloc(size, 0x5a));
+  const redirector = `root://127.0.0.1:${cluster.pod('redirector', 0).port}/`;
+  expect(run(['xrdcp', '--force', '--nopbar', local, `${redirector}/data/known.bin`])).toMatchObject({ code: 0 });
+  expect(run(['xrdcp', '--force', '--nopbar', `${redirector}/data/known.bin`, join(scratch, 'known.back')])).toMatchObject({ code: 0 });
+  const served = cluster.of('worker').find((w) => readdirSync(join(w.dataDir, 'data')).includes('known.bin'))!;
+  const other = cluster.of('worker').find((w) => w !== served)!;
+  const at = (pod: string) => ({ pod, daemon: 'xrootd' });
+  const moved = (get: Awaited<ReturnType<typeof scrape>>, name: string, pod: string, labels: Record<string, string> = {}) =>
+    (get(name, { ...at(pod), ...labels }) ?? 0) - (before(name, { ...at(pod), ...labels }) ?? 0);
+  const after = await until('the served pod\'s report after both copies', (get) =>
+    (moved(get, 'xrootd_received_bytes_total', served.name) >= size && moved(get, 'xrootd_sent_bytes_total', served.name) >= size ? get : undefined));
+  expect(moved(after, 'xrootd_operations_total', served.name, { operation: 'open' })).toBeGreaterThanOrEqual(2);
+  expect(moved(after, 'xrootd_operations_total', served.name, { operation: 'write' })).toBeGreaterThanOrEqual(1);
+  expect(moved(after, 'xrootd_operations_total', served.name, { operation: 'read' })).toBeGreaterThanOrEqual(1);
+  expect(moved(after, 'xrootd_received_bytes_total', other.name)).toBeLessThan(size / 8);
+  expect(moved(after, 'xrootd_redirects_total', 'mon-redirector-0')).toBeGreaterThanOrEqual(2);
+}), 60_000);
+
+test('a data server whose cmsd stops leaves the manager\'s list; its series go after the stale period', () => withLogs(async () => {
+  const leaving = cluster.pod('worker', 1);
+  await cluster.stopDaemon(leaving, 'cmsd');
+  await until('the manager counting one data server', (get) => (get('xrootd_cms_subscribed_servers', { pod: 'mon-redirector-0' }) === 1 ? true : undefined));
+  const membership = await (await fetch(`http://127.0.0.1:${httpPort}/membership`)).json() as { managers: { pod: string; members: { active: boolean }[] }[] };
+  expect(membership.managers.find((m) => m.pod === 'mon-redirector-0')!.members.filter((m) => m.active)).toHaveLength(1);
+  await until('the stopped cmsd\'s series gone', (get) => (get('xrootd_start_time_seconds', { pod: leaving.name, daemon: 'cmsd' }) === undefined ? true : undefined), 20_000);
+  expect((await scrape())('xrootd_start_time_seconds', { pod: leaving.name, daemon: 'xrootd' })).toBeGreaterThan(0);
+}), 60_000);
+
+test('packets that are not reports are counted and dropped; the collector keeps serving', () => withLogs(async () => {
+  const socket = dgram.createSocket('udp4');
+  for (const p of ['not xml at all', '<statistics tod="1"', '<html></html>', Buffer.alloc(61_000, 0x3c)]) {
+    await new Promise<void>((resolve, reject) => socket.send(p, udpPort, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+  }
+  socket.close();
+  const get = await until('the dropped packets counted', (g) => ((g('xrootd_collector_packets_total', { result: 'oversized' }) ?? 0) >= 1 ? g : undefined));
+  expect(get('xrootd_collector_packets_total', { result: 'malformed' })).toBeGreaterThanOrEqual(2);
+  expect(get('xrootd_collector_packets_total', { result: 'foreign' })).toBeGreaterThanOrEqual(1);
+  expect(get('xrootd_collector_packets_total', { result: 'accepted' })).toBeGreaterThan(10);
+  expect(collector.exited).toBe(false);
+}), 60_000);

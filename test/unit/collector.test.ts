@@ -1,0 +1,113 @@
+/**
+ * The collector's reading of reports, on packets XRootD 5.5.3 sent (test/fixtures/xrd-report,
+ * captured from Debian's daemons), renamed to pods as a Kubernetes pod's host name would be.
+ * The collector process with real daemons is test/conformance/monitoring.test.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Collector } from '../../src/collector/collector.js';
+import { METRICS } from '../../src/collector/metrics.js';
+import { readReport } from '../../src/collector/report.js';
+import { repoRoot } from '../helpers/repo.js';
+
+const fixture = (name: string): string => readFileSync(join(repoRoot(), 'test/fixtures/xrd-report', `${name}.xml`), 'utf8');
+/** The packet as pod `pod` of the `physics` cluster would send it (host names are per-pod FQDNs there). */
+const asPod = (packet: string, pod: string): string => packet.replace(/src="vm:/, `src="${pod}.physics-x.ns.svc.cluster.local:`).replace(/<host>vm<\/host>/, `<host>${pod}.physics-x.ns.svc.cluster.local</host>`);
+const withValue = (packet: string, tag: string, value: number): string => packet.replace(new RegExp(`<${tag}>\\d+</${tag}>`), `<${tag}>${value}</${tag}>`);
+
+let clock = 1_000_000;
+const collector = (): Collector => new Collector({ cluster: 'physics', namespace: 'ns', udpPort: 0, httpPort: 0, staleSeconds: 30, now: () => clock });
+async function value(c: Collector, name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const m = (await c.registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x));
+  return m?.value;
+}
+
+test('a data server\'s xrootd report: who sent it, and its bytes, operations and space', () => {
+  const r = readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0'));
+  expect(r).toMatchObject({ pod: 'physics-worker-0', role: 'worker', daemon: 'xrootd' });
+  const v = (metric: string, labels?: Record<string, string>) => r.values.find((s) => s.metric === metric && JSON.stringify(s.labels ?? {}) === JSON.stringify(labels ?? {}))?.value;
+  expect(v('xrootd_received_bytes_total')).toBeGreaterThan(3 << 20);
+  expect(v('xrootd_operations_total', { operation: 'open' })).toBe(2);
+  expect(v('xrootd_operations_total', { operation: 'write' })).toBe(1);
+  expect(v('xrootd_space_bytes', { path: '/data' })).toBe(264212084 * 1024);
+  expect(v('xrootd_space_free_bytes', { path: '/data' })).toBeGreaterThan(0);
+  // Every figure is one the collector defines (and docs/monitoring.md lists).
+  expect(r.values.every((s) => METRICS.some((m) => m.name === s.metric))).toBe(true);
+});
+
+test('a manager\'s cmsd report lists the subscribed servers by pod', () => {
+  const r = readReport(fixture('redirector-cmsd').replace(/<host>vm<\/host><role>S/, '<host>physics-worker-0.physics-worker.ns.svc.cluster.local</host><role>S')
+    .replace(/<host>vm<\/host><role>S/, '<host>physics-worker-1.physics-worker.ns.svc.cluster.local</host><role>S'));
+  expect(r.members).toEqual([
+    { pod: 'physics-worker-0', host: 'physics-worker-0.physics-worker.ns.svc.cluster.local', status: 'awn', active: true },
+    { pod: 'physics-worker-1', host: 'physics-worker-1.physics-worker.ns.svc.cluster.local', status: 'awn', active: true },
+  ]);
+  expect(r.values.find((s) => s.metric === 'xrootd_cms_subscribed_servers')?.value).toBe(2);
+});
+
+test('counters follow XRootD\'s absolute counts, restart from zero with the daemon, and gauges are set', async () => {
+  const c = collector();
+  const packet = asPod(fixture('worker-xrootd'), 'physics-worker-0');
+  const labels = { pod: 'physics-worker-0', role: 'worker', daemon: 'xrootd' };
+  expect(c.receive(withValue(packet, 'in', 1000))).toBe('accepted');
+  expect(await value(c, 'xrootd_received_bytes_total', labels)).toBe(1000);
+  c.receive(withValue(packet.replace(/tod="\d+"/, 'tod="1796155300"'), 'in', 1500));
+  expect(await value(c, 'xrootd_received_bytes_total', labels)).toBe(1500);
+  // Restarted: a new start time, counting from zero again.
+  c.receive(withValue(packet.replace(/tos="\d+"/, 'tos="1796155900"').replace(/tod="\d+"/, 'tod="1796155910"'), 'in', 40));
+  expect(await value(c, 'xrootd_received_bytes_total', labels)).toBe(40);
+  expect(await value(c, 'xrootd_connections', labels)).toBe(0);
+  expect(await value(c, 'xrootd_start_time_seconds', labels)).toBe(1796155900);
+});
+
+test('a server leaving a manager\'s list disappears from its members; a daemon that stops reporting disappears after the stale period', async () => {
+  const c = collector();
+  const manager = fixture('redirector-cmsd').replace(/src="vm:/, 'src="physics-redirector-0:')
+    .replace(/<host>vm<\/host><role>S/, '<host>physics-worker-0</host><role>S').replace(/<host>vm<\/host><role>S/, '<host>physics-worker-1</host><role>S');
+  c.receive(manager);
+  expect(c.membership()[0].members.map((m) => m.pod)).toEqual(['physics-worker-0', 'physics-worker-1']);
+  const oneLeft = manager.replace(/<node>2<stats id="0">.*?<\/stats>/, '<node>1').replace(/tod="\d+"/, 'tod="1796155999"');
+  c.receive(oneLeft);
+  expect(c.membership()[0].members.map((m) => m.pod)).toEqual(['physics-worker-1']);
+  expect(await value(c, 'xrootd_cms_member', { member: 'physics-worker-0' })).toBeUndefined();
+  expect(await value(c, 'xrootd_cms_subscribed_servers', { pod: 'physics-redirector-0' })).toBe(1);
+  clock += 31_000;
+  expect(c.membership()).toEqual([]);
+  expect(await value(c, 'xrootd_cms_subscribed_servers', { pod: 'physics-redirector-0' })).toBeUndefined();
+});
+
+test('what is not a report is counted and dropped, never thrown: broken XML, other XML, oversized, random bytes, cut packets', async () => {
+  const c = collector();
+  const good = fixture('worker-xrootd');
+  const cases: [string | Buffer, string][] = [
+    ['<statistics tod="1"', 'malformed'], ['<!DOCTYPE x [<!ENTITY a "b">]><statistics/>', 'malformed'], ['<a><b></a></b>', 'malformed'],
+    ['<html><body>hi</body></html>', 'foreign'], [good.replace('pgm="xrootd"', 'pgm="httpd"'), 'foreign'],
+    [good.replace(/src="[^"]*"/, 'src="a b:1"'), 'foreign'], [good.replace(/ins="[^"]*"/, 'ins="<x>"'), 'malformed'],
+    [Buffer.alloc(70_000, 0x41), 'oversized'],
+  ];
+  for (const [packet, result] of cases) expect({ packet: String(packet).slice(0, 40), result: c.receive(packet) }).toEqual({ packet: String(packet).slice(0, 40), result });
+  for (let i = 0; i < 300; i++) {
+    expect(['malformed', 'foreign', 'accepted']).toContain(c.receive(randomBytes(1 + (i * 37) % 2000)));
+    expect(['malformed', 'foreign', 'accepted']).toContain(c.receive(good.slice(0, (i * 13) % good.length)));
+  }
+  expect(await value(c, 'xrootd_collector_packets_total', { result: 'oversized' })).toBe(1);
+  expect(await value(c, 'xrootd_collector_packets_total', { result: 'malformed' })).toBeGreaterThan(300);
+});
+
+test('servers a manager lists by address are named by the pod that reports from that address; a shared address stays an address', () => {
+  const c = collector();
+  for (const [pod, address] of [['physics-worker-0', '10.0.0.5'], ['physics-worker-1', '10.0.0.6']]) {
+    expect(c.receive(asPod(fixture('worker-cmsd'), pod), `::ffff:${address}`)).toBe('accepted');
+  }
+  c.receive(asPod(fixture('worker-xrootd'), 'physics-worker-7'), '10.0.0.7');
+  c.receive(asPod(fixture('worker-xrootd'), 'physics-worker-8'), '10.0.0.7');
+  const manager = fixture('redirector-cmsd').replace(/src="vm:/, 'src="physics-redirector-0:')
+    .replace(/<host>vm<\/host><role>S<\/role><run>awn/, '<host>[::10.0.0.5]</host><role>S</role><run>awn')
+    .replace(/<host>vm<\/host><role>S<\/role><run>awn/, '<host>[::ffff:10.0.0.7]</host><role>S</role><run>sw');
+  c.receive(manager, '10.0.0.1');
+  expect(c.membership().find((m) => m.pod === 'physics-redirector-0')?.members).toEqual([
+    { pod: 'physics-worker-0', host: '[::10.0.0.5]', address: '10.0.0.5', status: 'awn', active: true },
+    { pod: '10.0.0.7', host: '[::ffff:10.0.0.7]', address: '10.0.0.7', status: 'sw', active: false },
+  ]);
+});
