@@ -9,6 +9,7 @@
  *   client-ops: create, stat, read and ls through the redirector vs straight at a data server, real daemons (bench/client-ops.ts)
  *   images: both images built twice from an empty cache: time, OCI archive size, same digest (bench/images.ts)
  *   secure-path: open latency and read rate with TLS and tokens vs without, same run (bench/secure-path.ts)
+ *   collector-200: the metrics collector fed 400 daemons' reports every 10 s: CPU and memory (bench/collector.ts)
  * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
  */
 import { App, Chart } from 'cdk8s';
@@ -22,6 +23,7 @@ import { clientOps } from './client-ops.js';
 import { imagesBench } from './images.js';
 import { inputBench } from './input.js';
 import { securePathBench } from './secure-path.js';
+import { collectorBench } from './collector.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -66,6 +68,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   'client-ops-3': () => clientOps([3]), // the small cluster only (about a minute)
   images: imagesBench,
   'secure-path': securePathBench,
+  'collector-200': () => collectorBench(),
 };
 /** Variants that `npm run bench` leaves out: they repeat part of another bench. */
 const onlyWhenNamed = new Set(['client-ops-3', 'agent-200']);

@@ -1,6 +1,6 @@
 /**
  * Writes the files derived from one source each: the TypeScript types and the reference docs
- * (from the spec schema), and the argocd-cm patch that installs our Argo CD health checks
+ * (from the spec schema), the metrics reference (from the collector's metric list), and the argocd-cm patch that installs our Argo CD health checks
  * (from their health.lua files). `npm run codegen` runs it; CI fails when they are stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { XROOTD_GROUP } from '../constructs/crds.js';
 import { generatedFiles } from '../constructs/spec/generated-files.js';
+import { metricsReference } from './collector/metrics-doc.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CUSTOMIZATIONS = 'examples/argocd/resource_customizations';
@@ -27,7 +28,7 @@ function argocdConfigMap(): string {
   ].join('\n');
 }
 
-const files = { ...generatedFiles(), 'examples/argocd/argocd-cm.yaml': argocdConfigMap() };
+const files = { ...generatedFiles(), 'examples/argocd/argocd-cm.yaml': argocdConfigMap(), 'docs/metrics.md': metricsReference() };
 for (const [path, text] of Object.entries(files)) {
   writeFileSync(`${root}/${path}`, text);
   console.log(`wrote ${path}`);

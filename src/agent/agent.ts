@@ -5,6 +5,7 @@
  * schedule. Both run only while this replica holds the leader Lease. Health,
  * readiness and Prometheus metrics on one HTTP port.
  */
+import { DEFAULT_CONCURRENCY } from './defaults.js';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import { Metrics } from './metrics.js';
 import { Reconciler, type ReconcileOutcome, type XrootdObject, type XrootdVersionObject } from './reconciler.js';
 
 /** Clusters reconciled at once: a reconcile spends most of its time waiting for the API server. */
-export const DEFAULT_CONCURRENCY = 8;
+export { DEFAULT_CONCURRENCY };
 
 export interface AgentOptions {
   /** Watch one namespace only (namespaced RBAC); all namespaces when absent. */

@@ -1,6 +1,6 @@
 /** `agent`: runs the controller until SIGTERM or SIGINT, then shuts down gracefully. */
 import { Agent } from '../agent/agent.js';
-export { DEFAULT_CONCURRENCY } from '../agent/agent.js';
+export { DEFAULT_CONCURRENCY } from '../agent/defaults.js';
 import { Logger, type Level } from '../agent/log.js';
 import { parseDirectivePolicy, type DirectivePolicy } from '../directive-policy.js';
 import { checkLeaderTimings } from '../kube/leader.js';

@@ -8,13 +8,9 @@
  * (one line on stderr; XRD_K8S_DEBUG=1 adds the stack).
  */
 import { Command, CommanderError } from 'commander';
-import { validateCommand } from './validate.js';
-import { synthCommand } from './synth.js';
-import { applyCommand, diffCommand } from './cluster.js';
-import { agentCommand, DEFAULT_CONCURRENCY } from './agent.js';
-import { statusCommand } from './status.js';
-import { syncCommand } from './sync.js';
-import { collectorCommand } from './collector.js';
+import { DEFAULT_CONCURRENCY } from '../agent/defaults.js';
+// Each command loads its own modules when it runs: the collector, a small long-running process,
+// does not carry the agent's and the synthesizer's code.
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 70 } as const;
 
@@ -28,20 +24,20 @@ program.command('validate')
   .description('check Xrootd resources (YAML files, several documents each) against the spec rules')
   .argument('<files...>', 'YAML files with Xrootd resources')
   .option('-o, --output <format>', 'text or json', 'text')
-  .action((files: string[], opts: { output: string }) => { process.exitCode = validateCommand(files, opts.output); });
+  .action(async (files: string[], opts: { output: string }) => { process.exitCode = (await import('./validate.js')).validateCommand(files, opts.output); });
 
 program.command('synth')
   .description('render the Kubernetes manifests of Xrootd resources')
   .argument('<files...>', 'YAML files with Xrootd resources')
   .option('-d, --outdir <dir>', 'write <dir>/<namespace>-<name>.k8s.yaml per cluster instead of standard output')
-  .action((files: string[], opts: { outdir?: string }) => { process.exitCode = synthCommand(files, opts.outdir); });
+  .action(async (files: string[], opts: { outdir?: string }) => { process.exitCode = (await import('./synth.js')).synthCommand(files, opts.outdir); });
 
 program.command('diff')
   .description('show what apply would change in the cluster (server-side dry run); exit 1 when something would')
   .argument('<files...>', 'YAML files with Xrootd resources')
   .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
   .option('-o, --output <format>', 'text or json', 'text')
-  .action(async (files: string[], opts: { kubeconfig?: string; output: string }) => { process.exitCode = await diffCommand(files, opts); });
+  .action(async (files: string[], opts: { kubeconfig?: string; output: string }) => { process.exitCode = await (await import('./cluster.js')).diffCommand(files, opts); });
 
 program.command('apply')
   .description('server-side apply the clusters of Xrootd resources, in stages, pruning what they no longer produce (never volumes)')
@@ -49,7 +45,7 @@ program.command('apply')
   .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
   .option('-o, --output <format>', 'text or json', 'text')
   .option('--no-prune', 'keep objects the resources no longer produce')
-  .action(async (files: string[], opts: { kubeconfig?: string; output: string; prune: boolean }) => { process.exitCode = await applyCommand(files, opts); });
+  .action(async (files: string[], opts: { kubeconfig?: string; output: string; prune: boolean }) => { process.exitCode = await (await import('./cluster.js')).applyCommand(files, opts); });
 
 program.command('status')
   .description('show a cluster\'s roles, versions and rollout progress; exit 0 Ready, 1 Degraded, 3 API failure, 4 in progress')
@@ -59,7 +55,7 @@ program.command('status')
   .option('-w, --watch', 'redraw on every change until the cluster is Ready or Degraded', false)
   .option('--timeout <seconds>', 'give up watching after this long (exit 4)', '3600')
   .option('-o, --output <format>', 'text or json (one line per change)', 'text')
-  .action(async (name: string, opts) => { process.exitCode = await statusCommand(name, opts); });
+  .action(async (name: string, opts) => { process.exitCode = await (await import('./status.js')).statusCommand(name, opts); });
 
 program.command('agent')
   .description('run the controller: reconcile Xrootd resources into clusters until SIGTERM')
@@ -77,7 +73,7 @@ program.command('agent')
   .option('--retry-period <seconds>', 'leader election: time between attempts to acquire or renew the Lease', '2')
   .option('--concurrency <n>', 'clusters reconciled at once (each waits on the API server most of its time)', String(DEFAULT_CONCURRENCY))
   .option('--extra-directives <policy>', 'which extraDirectives clusters may carry: all, none, or a comma-separated list of directive names such as xrootd.trace,ofs.trace (docs/agent.md, security model)', 'all')
-  .action(async (opts) => { process.exitCode = await agentCommand(opts); });
+  .action(async (opts) => { process.exitCode = await (await import('./agent.js')).agentCommand(opts); });
 
 program.command('collector')
   .description('receive a cluster\'s XRootD summary reports (xrd.report, UDP) and serve them as Prometheus metrics (/metrics) and its membership (/membership) until SIGTERM')
@@ -87,7 +83,7 @@ program.command('collector')
   .option('--http-port <port>', 'port of /metrics, /membership and /healthz', '9100')
   .option('--address <addr>', 'address of both', '0.0.0.0')
   .option('--stale-seconds <seconds>', 'forget a daemon that has not reported for this long', '35')
-  .action(async (opts) => { process.exitCode = await collectorCommand(opts); });
+  .action(async (opts) => { process.exitCode = await (await import('./collector.js')).collectorCommand(opts); });
 
 program.command('sync')
   .description('ask the agent to sync an XrootdGitSource now (sets its sync-requested-at annotation); with --wait, wait for the result: exit 0 applied, 1 refused')
@@ -96,7 +92,7 @@ program.command('sync')
   .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
   .option('--wait', 'wait until the agent has handled the request', false)
   .option('--timeout <seconds>', 'give up waiting after this long (exit 4)', '120')
-  .action(async (name: string, opts) => { process.exitCode = await syncCommand(name, opts); });
+  .action(async (name: string, opts) => { process.exitCode = await (await import('./sync.js')).syncCommand(name, opts); });
 
 try {
   await program.parseAsync();

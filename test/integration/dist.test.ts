@@ -52,8 +52,14 @@ test('every example applies cleanly with kubectl apply --server-side', () => wit
 
 test('in a namespace enforcing the restricted Pod Security Standard every pod is admitted and becomes ready', () => withLogs(async () => {
   for (const { name } of examples) await waitReady(name);
+  // The metrics collectors (spec.monitoring) are admitted and ready too.
+  const collectors = await waitFor('the collectors available', () => {
+    const deployments = cp.getJson(['deployments', '-n', NAMESPACE]).items as any[];
+    return deployments.length > 0 && deployments.every((d) => d.status.availableReplicas === d.spec.replicas) ? deployments : undefined;
+  }, 120000, 1000);
+  expect(collectors.map((d: any) => d.metadata.name)).toEqual(['large-collector']);
   const pods = cp.getJson(['pods', '-n', NAMESPACE]).items;
-  const expected = examples.reduce((n, e) => n + statefulSets(e.name).reduce((m, s) => m + s.spec.replicas, 0), 0);
+  const expected = examples.reduce((n, e) => n + statefulSets(e.name).reduce((m, s) => m + s.spec.replicas, 0), 0) + collectors.length;
   expect(pods).toHaveLength(expected);
   expect(expected).toBeGreaterThan(200);
   const refused = cp.kubectl(['get', 'events', '-n', NAMESPACE, '--field-selector', 'reason=FailedCreate', '-o', 'name']).out.trim();

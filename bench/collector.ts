@@ -1,0 +1,86 @@
+/**
+ * collector-200: the metrics collector as it runs (its own process, the CLI), fed the reports of
+ * a 200-pod cluster (a redirector pair, three supervisors, 195 data servers; xrootd and cmsd each)
+ * every 10 s, made from packets XRootD 5.5.3 sent (test/fixtures/xrd-report) with their figures
+ * moving. Prints its CPU share (from /proc) and resident memory, and a scrape's time and size.
+ * Target: under 50 MB RSS and under 5% of a core.
+ */
+import dgram from 'node:dgram';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const fixture = (name: string): string => readFileSync(join(root, 'test/fixtures/xrd-report', `${name}.xml`), 'utf8');
+const TICKS_PER_SECOND = 100;
+
+function procStat(pid: number): { cpuSeconds: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+  return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND, rssBytes: rssPages * 4096 };
+}
+
+/** The reports of one round: every daemon of every pod, its figures grown since the last. */
+function reports(round: number): string[] {
+  const pods: [string, string][] = [
+    ...[0, 1].map((i): [string, string] => [`big-redirector-${i}`, 'redirector']),
+    ...[0, 1, 2].map((i): [string, string] => [`big-supervisor-${i}`, 'supervisor']),
+    ...Array.from({ length: 195 }, (_, i): [string, string] => [`big-worker-${i}`, 'worker']),
+  ];
+  const manager = fixture('redirector-cmsd');
+  const nodes = (n: number) => `<node>${n}${Array.from({ length: n }, (_, i) => `<stats id="${i}"><host>[::10.0.${i >> 8}.${i & 255}]</host><role>S</role><run>awn</run><ref><r>0</r><w>0</w></ref></stats>`).join('')}</node>`;
+  return pods.flatMap(([pod, role]) => {
+    const as = (packet: string) => packet.replace(/src="vm:/, `src="${pod}.big-${role}.ns.svc.cluster.local:`).replace(/ins="\w+"/, `ins="${role}"`)
+      .replace(/tod="\d+"/, `tod="${1796155147 + round * 10}"`).replace(/<in>\d+<\/in>/, `<in>${round * 1_000_000}</in>`).replace(/<out>\d+<\/out>/, `<out>${round * 2_000_000}</out>`);
+    const xrootd = as(fixture(role === 'worker' ? 'worker-xrootd' : 'redirector-xrootd'));
+    const cmsd = role === 'worker' ? as(fixture('worker-cmsd')) : as(manager.replace(/<node>.*<\/node>/, nodes(role === 'redirector' ? 64 : 44)));
+    return [xrootd, cmsd];
+  });
+}
+
+export async function collectorBench(seconds = 120): Promise<void> {
+  const [udpPort, httpPort] = [29931, 29100];
+  const child = spawn(process.execPath, [join(root, 'build/src/cli/main.js'), 'collector', '--cluster=big', '--namespace=ns', `--udp-port=${udpPort}`,
+    `--http-port=${httpPort}`, '--address=127.0.0.1', '--stale-seconds=35'], { stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1 --max-old-space-size=64' } });
+  const socket = dgram.createSocket('udp4');
+  try {
+    for (let i = 0; i < 100; i++) {
+      if ((await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => undefined))?.ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const send = (p: string) => new Promise<void>((resolve) => socket.send(p, udpPort, '127.0.0.1', () => resolve()));
+    // Warm-up round, then measure: reports spread over each 10 s, as 400 daemons' timers are.
+    for (const p of reports(0)) await send(p);
+    const start = procStat(child.pid!);
+    const t0 = Date.now();
+    let peakRss = start.rssBytes;
+    let sent = 0;
+    for (let round = 1; round <= seconds / 10; round++) {
+      const batch = reports(round);
+      const roundStart = Date.now();
+      for (let i = 0; i < batch.length; i++) {
+        await send(batch[i]);
+        sent++;
+        const due = roundStart + (i + 1) * (10_000 / batch.length);
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        if (i % 50 === 0) peakRss = Math.max(peakRss, procStat(child.pid!).rssBytes);
+      }
+      // Prometheus scrapes every 30 s or so; scrape once per round here.
+      await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    }
+    const end = procStat(child.pid!);
+    const wall = (Date.now() - t0) / 1000;
+    const scrapeStart = performance.now();
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const scrapeMs = performance.now() - scrapeStart;
+    const series = text.split('\n').filter((l) => l && !l.startsWith('#')).length;
+    console.log(`collector-200: ${sent} reports of 400 daemons over ${wall.toFixed(0)} s: CPU ${(100 * (end.cpuSeconds - start.cpuSeconds) / wall).toFixed(2)}% of a core, `
+      + `RSS ${(end.rssBytes / 2 ** 20).toFixed(1)} MiB at the end, ${(peakRss / 2 ** 20).toFixed(1)} MiB at most (target < 50 MB and < 5%); `
+      + `a scrape: ${series} series, ${(text.length / 1024).toFixed(0)} KiB in ${scrapeMs.toFixed(0)} ms`);
+  } finally {
+    socket.close();
+    child.kill('SIGTERM');
+  }
+}
