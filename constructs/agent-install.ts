@@ -99,6 +99,8 @@ export function agentRules(): k8s.PolicyRule[] {
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ALL },
     // spec.security.tls.certificate: cert-manager issues what these ask for (docs/security.md on who may ask).
     { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ALL },
+    // spec.monitoring.prometheusOperator: the collector's ServiceMonitor and the cluster's alerts.
+    { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors', 'prometheusrules'], verbs: ALL },
     // Volumes are deleted only when a cluster's spec asks for it (retention whenDeleted: Delete);
     // the admission policy refuses deleting any the agent did not make.
     { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'delete'] },

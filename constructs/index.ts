@@ -4,6 +4,7 @@ export { XrootdAgent, agentRules, AGENT_HTTP_PORT, AGENT_NODE_OPTIONS, type Secr
 export { ARGOCD_SYNC_WAVE, roleSyncWave } from './gitops.js';
 export { insecureWritableExports } from './security.js';
 export { CERT_MANAGER_API_VERSION, certificateDnsNames } from './certificate.js';
+export { expectedMembers } from './members.js';
 export { CONFIG_HASH_ANNOTATION, TLS_REVISION_ANNOTATION } from './pod-template.js';
 export { XrootdCrds, xrootdCrd, xrootdGitSourceCrd, xrootdVersionCrd, XROOTD_GROUP, CATALOG_GROUP, API_VERSION } from './crds.js';
 export { resolveCluster, type ClusterModel, type XrootdClusterProps, type RolloutPartitions } from './model.js';

@@ -6,6 +6,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { Construct } from 'constructs';
 import { addCertificate } from './certificate.js';
 import { addCollector } from './monitoring.js';
+import { addPrometheusObjects } from './prometheus.js';
 import { configHash, renderConfigFiles } from './config.js';
 import { addDisruptionBudget } from './disruption-budgets.js';
 import { clusterLabels } from './labels.js';
@@ -48,5 +49,6 @@ export class XrootdCluster extends Construct {
     addNetworkPolicy(this, model);
     addCertificate(this, model, this.roles);
     addCollector(this, model);
+    addPrometheusObjects(this, model);
   }
 }

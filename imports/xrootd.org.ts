@@ -308,6 +308,20 @@ export interface XrootdSpecMonitoring {
   readonly enabled?: boolean;
 
   /**
+   * Also synthesize a Grafana dashboard, in a ConfigMap labelled grafana_dashboard: "1" (what the Grafana Helm chart's sidecar loads).
+   *
+   * @schema XrootdSpecMonitoring#grafanaDashboard
+   */
+  readonly grafanaDashboard?: boolean;
+
+  /**
+   * Also synthesize a ServiceMonitor for the collector and a PrometheusRule with the cluster's alerts (docs/alerts.md): needs the Prometheus Operator's CRDs.
+   *
+   * @schema XrootdSpecMonitoring#prometheusOperator
+   */
+  readonly prometheusOperator?: boolean;
+
+  /**
    * How often each daemon reports.
    *
    * @schema XrootdSpecMonitoring#reportIntervalSeconds
@@ -324,6 +338,8 @@ export function toJson_XrootdSpecMonitoring(obj: XrootdSpecMonitoring | undefine
   const result = {
     'collectorImage': obj.collectorImage,
     'enabled': obj.enabled,
+    'grafanaDashboard': obj.grafanaDashboard,
+    'prometheusOperator': obj.prometheusOperator,
     'reportIntervalSeconds': obj.reportIntervalSeconds,
   };
   // filter undefined values

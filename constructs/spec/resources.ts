@@ -32,7 +32,14 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
   targetVersion: str('The version the spec asks for.'),
   image: str('The image of the target version.'),
   workerSelector: str('Label selector of the data servers (for the scale subresource).'),
-  members: arr('Data servers the redirectors report as subscribed.', str('A data server.')),
+  members: arr('Per manager (redirector) and supervisor, the servers subscribed to it against the ones that should be, from the collector\'s reports (spec.monitoring); empty without monitoring.', obj('ManagerMembersStatus', 'The servers one manager or supervisor has subscribed.', {
+    manager: str('The manager\'s or supervisor\'s pod.'),
+    role: str('redirector or supervisor.'),
+    expected: int('Servers that should be subscribed to it.'),
+    subscribed: int('Of those, the ones it lists as active.'),
+    missing: arr('Ready pods that should be subscribed and are not.', str('A pod.')),
+    missingSince: str('Since when some are missing (RFC 3339): after a grace period the cluster is MembersMissing.'),
+  })),
   rollout: obj('RolloutStatus', 'Where a rolling change of the pod template stands (empty when none runs).', {
     phase: str('Idle, Rolling, Paused or Stuck.'),
     role: str('The role being rolled.'),

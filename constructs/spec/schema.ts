@@ -233,6 +233,8 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
   monitoring: obj('MonitoringSpec', 'XRootD\'s own metrics and the cluster\'s membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image\'s `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).', {
     enabled: bool('Run the collector and point the daemons\' reports at it.', { default: false }),
     reportIntervalSeconds: int('How often each daemon reports.', { default: 10, minimum: 1, maximum: 600 }),
+    prometheusOperator: bool('Also synthesize a ServiceMonitor for the collector and a PrometheusRule with the cluster\'s alerts (docs/alerts.md): needs the Prometheus Operator\'s CRDs.', { default: false }),
+    grafanaDashboard: bool('Also synthesize a Grafana dashboard, in a ConfigMap labelled grafana_dashboard: "1" (what the Grafana Helm chart\'s sidecar loads).', { default: false }),
     collectorImage: str('The collector\'s image: the agent\'s (it holds the collector command).', {
       default: 'ghcr.io/xrootd-k8s/agent:0.1.0', pattern: { regex: `^[^${SPACE_OR_CONTROL}]+$`, rule: 'must be an image reference without spaces or control characters' }, maxLength: 255,
     }),

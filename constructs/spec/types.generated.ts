@@ -589,6 +589,16 @@ export interface MonitoringSpec {
    */
   readonly reportIntervalSeconds?: number;
   /**
+   * Also synthesize a ServiceMonitor for the collector and a PrometheusRule with the cluster's alerts (docs/alerts.md): needs the Prometheus Operator's CRDs.
+   * @default false
+   */
+  readonly prometheusOperator?: boolean;
+  /**
+   * Also synthesize a Grafana dashboard, in a ConfigMap labelled grafana_dashboard: "1" (what the Grafana Helm chart's sidecar loads).
+   * @default false
+   */
+  readonly grafanaDashboard?: boolean;
+  /**
    * The collector's image: the agent's (it holds the collector command).
    * Rule: must be an image reference without spaces or control characters.
    * @default "ghcr.io/xrootd-k8s/agent:0.1.0"
@@ -701,9 +711,9 @@ export interface XrootdStatus {
    */
   readonly workerSelector?: string;
   /**
-   * Data servers the redirectors report as subscribed.
+   * Per manager (redirector) and supervisor, the servers subscribed to it against the ones that should be, from the collector's reports (spec.monitoring); empty without monitoring.
    */
-  readonly members?: string[];
+  readonly members?: ManagerMembersStatus[];
   /**
    * Where a rolling change of the pod template stands (empty when none runs).
    * @default - every field at its default
@@ -770,6 +780,34 @@ export interface RoleStatus {
    * The version this role is rolling to.
    */
   readonly targetVersion?: string;
+}
+
+/** The servers one manager or supervisor has subscribed. */
+export interface ManagerMembersStatus {
+  /**
+   * The manager's or supervisor's pod.
+   */
+  readonly manager?: string;
+  /**
+   * redirector or supervisor.
+   */
+  readonly role?: string;
+  /**
+   * Servers that should be subscribed to it.
+   */
+  readonly expected?: number;
+  /**
+   * Of those, the ones it lists as active.
+   */
+  readonly subscribed?: number;
+  /**
+   * Ready pods that should be subscribed and are not.
+   */
+  readonly missing?: string[];
+  /**
+   * Since when some are missing (RFC 3339): after a grace period the cluster is MembersMissing.
+   */
+  readonly missingSince?: string;
 }
 
 /** Where a rolling change of the pod template stands (empty when none runs). */
@@ -1182,6 +1220,8 @@ export interface ResolvedMountSpec {
 export interface ResolvedMonitoringSpec {
   readonly enabled: boolean;
   readonly reportIntervalSeconds: number;
+  readonly prometheusOperator: boolean;
+  readonly grafanaDashboard: boolean;
   readonly collectorImage: string;
 }
 
@@ -1214,7 +1254,7 @@ export interface ResolvedXrootdStatus {
   readonly targetVersion?: string;
   readonly image?: string;
   readonly workerSelector?: string;
-  readonly members?: string[];
+  readonly members?: ResolvedManagerMembersStatus[];
   readonly rollout: ResolvedRolloutStatus;
   readonly lastReadySpec?: Record<string, unknown>;
   readonly rolledBack: ResolvedRollbackStatus;
@@ -1237,6 +1277,16 @@ export interface ResolvedRoleStatus {
   readonly updated?: number;
   readonly version?: string;
   readonly targetVersion?: string;
+}
+
+/** The servers one manager or supervisor has subscribed. (defaults applied) */
+export interface ResolvedManagerMembersStatus {
+  readonly manager?: string;
+  readonly role?: string;
+  readonly expected?: number;
+  readonly subscribed?: number;
+  readonly missing?: string[];
+  readonly missingSince?: string;
 }
 
 /** Where a rolling change of the pod template stands (empty when none runs). (defaults applied) */

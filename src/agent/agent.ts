@@ -22,7 +22,7 @@ import { GitSync, SYNC_REQUEST_ANNOTATION, type GitSourceObject } from './git-sy
 import { CONTROLLER_INDEX, INSTANCE_INDEX, SOURCE_INDEX, byController, byInstance, bySource } from './indexes.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { Reconciler, type ReconcileOutcome, type XrootdObject, type XrootdVersionObject } from './reconciler.js';
+import { Reconciler, type ReconcileOutcome, type XrootdObject, type XrootdVersionObject, type MembershipOptions } from './reconciler.js';
 
 /** Clusters reconciled at once: a reconcile spends most of its time waiting for the API server. */
 export { DEFAULT_CONCURRENCY };
@@ -47,6 +47,8 @@ export interface AgentOptions {
   readonly gitCacheDir?: string;
   /** Which extra directives clusters may carry (all by default). */
   readonly extraDirectives?: DirectivePolicy;
+  /** Where clusters' collectors answer /membership, and how long a server may be missing from it. */
+  readonly membership?: MembershipOptions;
   /** Called after each reconcile (benchmarks and embedding programs). */
   readonly onReconciled?: (key: string, outcome: ReconcileOutcome | undefined, seconds: number) => void;
 }
@@ -88,7 +90,7 @@ export class Agent {
     const pods = m.informer<PodObject>('v1', 'Pod', { namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}` })
       .addIndex(INSTANCE_INDEX, byInstance);
     this.gitSources = m.informer<GitSourceObject>(XROOTD_API_VERSION, 'XrootdGitSource', { namespace });
-    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions, children, pods }, this.log, this.metrics, opts.extraDirectives);
+    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions, children, pods }, this.log, this.metrics, opts.extraDirectives, opts.membership);
     this.gitSync = new GitSync(client, { sources: this.gitSources, xrootds: this.xrootds, catalog: () => this.reconciler.catalog(), directives: opts.extraDirectives ?? 'all' }, this.log, this.metrics,
       opts.gitCacheDir ?? join(tmpdir(), 'xrootd-k8s-git'));
 
@@ -159,12 +161,22 @@ export class Agent {
     m.histogram('xrootd_agent_reconcile_duration_seconds', 'Time of one reconcile.', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
     m.gauge('xrootd_agent_queue_depth', 'Clusters waiting for a reconcile.', () => this.clusters.queue.depth);
     m.gauge('xrootd_agent_leader', '1 while this replica holds the leader Lease.', () => Number(this.manager.leading));
+    // The cluster's alert XrootdRolloutStuck reads it (labels as the collector's series name a cluster).
+    m.gauge('xrootd_agent_rollout_stuck', '1 while a cluster\'s rollout is stopped at a pod that did not become Ready (status.rollout.phase Stuck).',
+      () => this.xrootds.list().map((x) => [{ cluster: x.metadata.name, namespace: x.metadata.namespace ?? '' }, Number(x.status?.rollout?.phase === 'Stuck')]));
     m.counter('xrootd_agent_git_syncs_total', 'Git source syncs by result: applied, unchanged, failed (commit or fetch refused), error (retried).');
     m.gauge('xrootd_agent_git_revision_info', 'The commit each Git source has applied (value 1).', () => [...this.gitSync.states].filter(([, s]) => s.revision).map(([source, s]) => [{ source, revision: s.revision! }, 1]));
     m.gauge('xrootd_agent_git_sync_failing', '1 while the newest commit of a Git source is refused or cannot be fetched.', () => [...this.gitSync.states].map(([source, s]) => [{ source }, Number(s.failing)]));
     m.gauge('xrootd_agent_git_last_success_timestamp_seconds', 'When each Git source last synced successfully (Unix time).', () => [...this.gitSync.states].filter(([, s]) => s.lastSuccess).map(([source, s]) => [{ source }, Math.round(s.lastSuccess!)]));
     m.gauge('xrootd_agent_api_writes', 'Write requests issued by reconciles and watches since start (Lease renewals excluded).', () => this.client.counts.writes);
     m.gauge('xrootd_agent_api_reads', 'Read requests issued by reconciles and watches since start (Lease renewals excluded).', () => this.client.counts.reads);
+    // The standard process metrics (Prometheus' client libraries' names): the memory target is observable in production.
+    m.gauge('process_resident_memory_bytes', 'Resident memory of the agent process.', () => process.memoryUsage.rss());
+    m.counterFrom('process_cpu_seconds_total', 'CPU time of the agent process (user and system).', () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; });
+    const startedAt = Math.round(Date.now() / 1000 - process.uptime());
+    m.gauge('process_start_time_seconds', 'When the agent process started (Unix time).', () => startedAt);
+    m.gauge('nodejs_heap_size_used_bytes', 'V8 heap in use.', () => process.memoryUsage().heapUsed);
+    m.gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved.', () => process.memoryUsage().heapTotal);
     m.gauge('xrootd_agent_api_throttled', 'Requests the API server asked to retry later (429 from priority and fairness, or 5xx with Retry-After), each retried after the time it asked.', () => this.client.counts.throttled);
   }
 

@@ -8,6 +8,8 @@ export class Metrics {
   counter(name: string, help: string): void { this.help.set(name, ['counter', help]); }
   /** A gauge read when scraped: one value, or one value per label set. */
   gauge(name: string, help: string, read: () => number | [Record<string, string>, number][]): void { this.help.set(name, ['gauge', help]); this.gauges.set(name, read); }
+  /** A counter kept elsewhere (the process' CPU time), read when scraped. */
+  counterFrom(name: string, help: string, read: () => number): void { this.help.set(name, ['counter', help]); this.gauges.set(name, read); }
   histogram(name: string, help: string, buckets: number[]): void {
     this.help.set(name, ['histogram', help]);
     this.histograms.set(name, { buckets, counts: buckets.map(() => 0), sum: 0, count: 0 });
@@ -34,13 +36,13 @@ export class Metrics {
     const out: string[] = [];
     for (const [name, [type, help]] of this.help) {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      if (type === 'counter') {
+      if (this.gauges.has(name)) {
+        const v = this.gauges.get(name)!();
+        out.push(...(typeof v === 'number' ? [`${name} ${v}`] : v.map(([labels, x]) => `${series(name, labels)} ${x}`)));
+      } else if (type === 'counter') {
         const series = [...this.counters].filter(([k]) => k === name || k.startsWith(`${name}{`));
         // A counter nothing has incremented yet still exists, at 0: dashboards and rate() need the series.
         out.push(...(series.length ? series.map(([k, v]) => `${k} ${v}`) : [`${name} 0`]));
-      } else if (type === 'gauge') {
-        const v = this.gauges.get(name)!();
-        out.push(...(typeof v === 'number' ? [`${name} ${v}`] : v.map(([labels, x]) => `${series(name, labels)} ${x}`)));
       } else {
         const h = this.histograms.get(name)!;
         h.buckets.forEach((b, i) => out.push(`${name}_bucket{le="${b}"} ${h.counts[i]}`));

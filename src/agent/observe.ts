@@ -10,7 +10,7 @@ import type { PodView, RolloutPolicy, RoleView } from './rollout.js';
 import type { StatefulSetView } from './status.js';
 
 export interface PodObject extends KubeObject {
-  status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
+  status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[]; podIP?: string };
 }
 
 const replicasOf = (m: ClusterModel, role: Role): number =>

@@ -4,7 +4,7 @@
  * then write status and Events only when they change. Deletion waits on our
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
-import { ClusterNames, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { ClusterNames, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type ManagerMembersStatus, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, MissingKindError, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
@@ -22,6 +22,8 @@ import { withoutRetainedConfigMaps } from './config-retention.js';
 import { CONTROLLER_INDEX, INSTANCE_INDEX } from './indexes.js';
 import { planRollout, withPartitions, type RoleView, type RolloutDecision, type RolloutState } from './rollout.js';
 import { readTlsSecret } from './tls-revision.js';
+import { fetchMembership, membersStatus } from './membership.js';
+import { DEFAULT_MEMBERSHIP_URL } from './defaults.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
 
@@ -62,8 +64,27 @@ export class Reconciler {
   private readonly applier: Applier;
 
   constructor(private readonly client: KubeClient, private readonly caches: Caches, private readonly log: Logger,
-    private readonly metrics: Metrics, private readonly directives: DirectivePolicy = 'all') {
+    private readonly metrics: Metrics, private readonly directives: DirectivePolicy = 'all', private readonly membership: MembershipOptions = {}) {
     this.applier = new Applier(client);
+  }
+
+  /**
+   * What each manager has subscribed, from the cluster's collector (spec.monitoring); undefined
+   * (status keeps what it had) when the collector cannot be asked.
+   */
+  private async members(cr: XrootdObject, model: ClusterModel, now: string): Promise<ManagerMembersStatus[] | undefined> {
+    if (!model.spec.monitoring.enabled) return undefined;
+    const url = (this.membership.url ?? DEFAULT_MEMBERSHIP_URL).replaceAll('{cluster}', model.name).replaceAll('{namespace}', model.namespace);
+    const { report, error } = await fetchMembership(url);
+    if (!report) {
+      this.log.debug('membership not read', { cluster: objectKey(cr), error });
+      return undefined;
+    }
+    const readyPods = new Map<string, string | undefined>();
+    for (const p of this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? []) {
+      if (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) readyPods.set(p.metadata.name, p.status.podIP);
+    }
+    return membersStatus({ model, report, readyPods, previous: cr.status?.members, now });
   }
 
   /** The catalog entries the XrootdVersion resources add to (or override in) the built-in catalog. */
@@ -98,13 +119,17 @@ export class Reconciler {
     const changed = results.filter((r) => r.action !== 'unchanged');
     for (const r of changed) this.metrics.inc('xrootd_agent_applied_objects_total', { action: r.action });
     if (changed.length) this.log.info('applied', { cluster: key, changes: changed.map((r) => `${r.action} ${r.key}`) });
+    const now = new Date().toISOString();
     const status = computeStatus({
       generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model: plan?.model, statefulSets: this.observe(cr, plan?.model),
-      rollout: plan?.rollout, now: new Date().toISOString(), spec: cr.spec,
+      rollout: plan?.rollout, now, spec: cr.spec, members: plan && !failure ? await this.members(cr, plan.model, now) : undefined,
+      membersGraceSeconds: this.membership.graceSeconds,
       rolledBack: plan ? plan.rolledBack : this.rollbackInForce(cr),
     });
     const statusWritten = await this.report(cr, status, changed);
-    const requeueAfterMs = plan?.rollout.phase === 'Rolling' ? 1000 : failure?.reason === MISSING_CRD ? MISSING_CRD_RETRY_MS : undefined;
+    // Membership changes reach the agent only through the collector: look again while monitoring.
+    const requeueAfterMs = plan?.rollout.phase === 'Rolling' ? 1000 : failure?.reason === MISSING_CRD ? MISSING_CRD_RETRY_MS
+      : plan?.model.spec.monitoring.enabled ? MEMBERSHIP_POLL_MS : undefined;
     return { results, failure, statusWritten, appliedAt, rollout: plan?.rollout, requeueAfterMs };
   }
 
@@ -238,6 +263,8 @@ export class Reconciler {
     if (deprecated?.status === 'True' && cond(before, 'Deprecated')?.status !== 'True') events.push(['Warning', 'DeprecatedVersion', deprecated.message ?? '']);
     const insecure = cond(after, 'InsecureWritableExport');
     if (insecure?.status === 'True' && cond(before, 'InsecureWritableExport')?.status !== 'True') events.push(['Warning', 'InsecureWritableExport', insecure.message ?? '']);
+    const missing = cond(after, 'MembersMissing');
+    if (missing?.status === 'True' && cond(before, 'MembersMissing')?.status !== 'True') events.push(['Warning', 'MembersMissing', missing.message ?? '']);
     if (cond(after, 'Ready')?.status === 'True' && cond(before, 'Ready')?.status !== 'True') events.push(['Normal', 'Ready', cond(after, 'Ready')?.message ?? '']);
     const [r0, r1] = [before?.rollout, after.rollout];
     if (r1?.phase && (r1.phase !== r0?.phase || r1.partition !== r0?.partition || r1.role !== r0?.role) && r1.phase !== 'Stuck') {
@@ -290,6 +317,15 @@ export class Reconciler {
     });
     this.log.info('finalized', { cluster: `${ns}/${cr.metadata.name}`, volumes: retention === 'Delete' ? 'deleted' : 'kept' });
   }
+}
+
+const MEMBERSHIP_POLL_MS = 15_000;
+
+export interface MembershipOptions {
+  /** Where clusters' collectors answer /membership ({cluster}, {namespace} filled in). */
+  readonly url?: string;
+  /** How long a Ready server may be missing from its manager's list before MembersMissing. */
+  readonly graceSeconds?: number;
 }
 
 /** A spec that needs another project's CRD: looked at again, as the CRD may be installed any time. */

@@ -4,7 +4,8 @@
  * Pure: the clock comes in as an argument.
  */
 import { insecureWritableExports, ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
-import type { RollbackStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
+import type { ManagerMembersStatus, RollbackStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
+import { membersMissing } from './membership.js';
 import type { KubeObject } from '../kube/kinds.js';
 import { condition as makeCondition } from './conditions.js';
 import type { RolloutDecision } from './rollout.js';
@@ -30,6 +31,10 @@ export interface StatusInput {
   readonly spec?: Record<string, unknown>;
   /** Set while the cluster runs lastReadySpec because the current spec's rollout got stuck. */
   readonly rolledBack?: RollbackStatus;
+  /** With spec.monitoring: what each manager has subscribed (undefined: not known this time, keep what was). */
+  readonly members?: readonly ManagerMembersStatus[];
+  /** How long a Ready server may be missing from its manager's list before MembersMissing. */
+  readonly membersGraceSeconds?: number;
   readonly now: string;
 }
 
@@ -52,6 +57,14 @@ function insecureCondition(m: ClusterModel, input: StatusInput): XrootdCondition
   return open.length
     ? condition('InsecureWritableExport', true, 'NoAuthorization', `anyone who reaches port ${m.spec.xrootd.port} may write to ${open.join(', ')}: set spec.security.tokens, narrow spec.security.authorization, or make the exports readOnly`, input)
     : condition('InsecureWritableExport', false, 'Secured', 'writes need an authorized token, or every export is read-only', input);
+}
+
+/** True while a Ready server has been missing from its manager's list for longer than the grace period. */
+function membersCondition(members: readonly ManagerMembersStatus[], input: StatusInput): XrootdCondition {
+  const late = membersMissing(members, input.now, input.membersGraceSeconds);
+  return late.length
+    ? condition('MembersMissing', true, 'NotSubscribed', `Ready servers not subscribed where they should be: ${late.join('; ')}`, input)
+    : condition('MembersMissing', false, 'AllSubscribed', 'every Ready server is subscribed to its managers', input);
 }
 
 export function computeStatus(input: StatusInput): XrootdStatus {
@@ -111,13 +124,14 @@ export function computeStatus(input: StatusInput): XrootdStatus {
       condition('Stalled', degraded, degradedReason, degradedMessage, input),
       condition('Deprecated', m.warnings.length > 0, m.warnings.length ? 'DeprecatedVersion' : 'Supported', m.warnings.length ? m.warnings.join('; ') : `version ${m.spec.version} is supported`, input),
       insecureCondition(m, input),
+      ...(m.spec.monitoring.enabled ? [membersCondition(input.members ?? input.previous?.members ?? [], input)] : []),
     ],
     ...roles,
     currentVersion: settledAll ? m.spec.version : prev.currentVersion,
     targetVersion: m.spec.version,
     image: m.image,
     workerSelector: selector,
-    ...(prev.members ? { members: prev.members } : {}),
+    ...(m.spec.monitoring.enabled && (input.members ?? prev.members) ? { members: [...(input.members ?? prev.members)!] } : {}),
     rollout: r && r.phase !== 'Idle'
       ? { ...r.state, phase: r.phase, message: r.message, ...(r.stuckPod ? { stuckPod: r.stuckPod } : {}) }
       : undefined,

@@ -24,6 +24,8 @@ export const PRUNABLE_KINDS: readonly { readonly apiVersion: string; readonly ki
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: { crd: 'certificates.cert-manager.io', provider: 'cert-manager' } },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', optional: { crd: 'servicemonitors.monitoring.coreos.com', provider: 'the Prometheus Operator' } },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', optional: { crd: 'prometheusrules.monitoring.coreos.com', provider: 'the Prometheus Operator' } },
 ];
 
 /** An object of an optional kind whose CRD the Kubernetes cluster lacks. */

@@ -18,6 +18,9 @@ const STAGE_OF_KIND: Record<string, number> = {
   NetworkPolicy: 1,
   // Before the pods: cert-manager has the Secret they mount written while they are created.
   Certificate: 1,
+  // After the collector's Service they watch, with the rest of what reads the cluster.
+  ServiceMonitor: 2,
+  PrometheusRule: 2,
   Service: 2,
   PodDisruptionBudget: 2,
   StatefulSet: 3,

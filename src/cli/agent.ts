@@ -21,6 +21,8 @@ export interface AgentCommandOptions {
   renewDeadline: string;
   retryPeriod: string;
   concurrency: string;
+  membershipUrl: string;
+  membersGrace: string;
 }
 
 export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
@@ -29,6 +31,8 @@ export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
   try {
     extraDirectives = parseDirectivePolicy(opts.extraDirectives);
     checkLeaderTimings(leaderTimings);
+    if (!/^https?:\/\/[^\s]+$/.test(opts.membershipUrl)) throw new Error(`--membership-url must be an http:// or https:// URL, got ${opts.membershipUrl}`);
+    if (!/^[0-9]{1,5}$/.test(opts.membersGrace)) throw new Error(`--members-grace must be a whole number of seconds, got ${opts.membersGrace}`);
     if (!/^[1-9][0-9]{0,2}$/.test(opts.concurrency)) throw new Error(`--concurrency must be a whole number from 1 to 999, got ${opts.concurrency}`);
   } catch (e) {
     console.error((e as Error).message);
@@ -47,6 +51,7 @@ export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
     extraDirectives,
     leaderTimings,
     concurrency: Number(opts.concurrency),
+    membership: { url: opts.membershipUrl, graceSeconds: Number(opts.membersGrace) },
     log,
   });
   const stopped = new Promise<void>((resolve) => {

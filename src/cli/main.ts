@@ -8,7 +8,7 @@
  * (one line on stderr; XRD_K8S_DEBUG=1 adds the stack).
  */
 import { Command, CommanderError } from 'commander';
-import { DEFAULT_CONCURRENCY } from '../agent/defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MEMBERSHIP_URL, MEMBERS_GRACE_SECONDS } from '../agent/defaults.js';
 // Each command loads its own modules when it runs: the collector, a small long-running process,
 // does not carry the agent's and the synthesizer's code.
 
@@ -73,6 +73,8 @@ program.command('agent')
   .option('--retry-period <seconds>', 'leader election: time between attempts to acquire or renew the Lease', '2')
   .option('--concurrency <n>', 'clusters reconciled at once (each waits on the API server most of its time)', String(DEFAULT_CONCURRENCY))
   .option('--extra-directives <policy>', 'which extraDirectives clusters may carry: all, none, or a comma-separated list of directive names such as xrootd.trace,ofs.trace (docs/agent.md, security model)', 'all')
+  .option('--membership-url <url>', 'where a cluster\'s collector answers /membership, {cluster} and {namespace} filled in (spec.monitoring)', DEFAULT_MEMBERSHIP_URL)
+  .option('--members-grace <seconds>', 'how long a Ready server may be missing from its manager\'s list before the cluster is MembersMissing', String(MEMBERS_GRACE_SECONDS))
   .action(async (opts) => { process.exitCode = await (await import('./agent.js')).agentCommand(opts); });
 
 program.command('collector')

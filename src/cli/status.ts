@@ -37,6 +37,11 @@ export function formatStatus(x: XrootdView): string {
     lines.push(`  rollout      ${s.rollout.phase}: ${s.rollout.message ?? ''}`);
     if (s.rollout.startedAt) lines.push(`  started      ${s.rollout.startedAt}${s.rollout.stepStartedAt ? `, this step ${s.rollout.stepStartedAt}` : ''}`);
   }
+  // spec.monitoring: who each manager has subscribed.
+  for (const m of s.members ?? []) {
+    const missing = m.missing?.length ? `  missing ${m.missing.join(', ')}${m.missingSince ? ` since ${m.missingSince}` : ''}` : '';
+    lines.push(`  members      ${m.manager}: ${m.subscribed ?? 0}/${m.expected ?? 0} subscribed${missing}`);
+  }
   if (degraded) lines.push(`  error        ${cond(x, 'Degraded')?.message ?? ''}`);
   else if (!ready && !s.rollout?.phase && cond(x, 'Ready')?.message) lines.push(`  waiting      ${cond(x, 'Ready')?.message}`);
   if (s.observedGeneration !== undefined && x.metadata.generation !== undefined && s.observedGeneration < x.metadata.generation) {

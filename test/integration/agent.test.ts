@@ -4,14 +4,15 @@
  * ServiceAccount (not admin). Create, scale, repair, reject, follow the
  * catalog, leave foreign fields alone, delete while keeping volumes.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { AgentProcess } from '../helpers/agent.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { certManagerCertificateCrd } from '../helpers/gitops-tools.js';
 import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
-import { run, waitFor } from '../helpers/processes.js';
+import { freePorts, run, startDaemon, stopDaemon, waitFor, type Daemon } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
 const NS = 'physics';
@@ -19,6 +20,9 @@ const AGENT_NS = 'xrootd-system';
 let cp: ControlPlane;
 let agent: AgentProcess;
 let standby: AgentProcess | undefined;
+let collector: Daemon | undefined;
+let collectorUdp: number;
+let collectorHttp: number;
 
 function xrootd(name: string, spec: Record<string, unknown>): string {
   return stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace: NS }, spec });
@@ -55,12 +59,18 @@ beforeAll(async () => {
   installCrds(cp);
   installAgentWithoutDeployment(cp);
   createNamespace(cp, NS, 'restricted');
+  // A real collector process, on loopback: pods here have no network, so the test sends it the reports (the agent asks it for every cluster).
+  [collectorUdp, collectorHttp] = await freePorts(2);
+  collector = startDaemon('collector', [process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'collector', '--cluster=watched', `--namespace=${NS}`,
+    `--udp-port=${collectorUdp}`, `--http-port=${collectorHttp}`, '--address=127.0.0.1', '--stale-seconds=60'], process.env, join(cp.dir, 'collector.log'));
   agent = await AgentProcess.start(cp.serviceAccountKubeconfig(AGENT_NS, 'xrootd-k8s-agent'), join(cp.dir, 'agent.log'),
-    [`--lease-namespace=${AGENT_NS}`, '--resync=3600', '--log-level=debug', '--extra-directives=xrootd.trace,ofs.trace']);
+    [`--lease-namespace=${AGENT_NS}`, '--resync=3600', '--log-level=debug', '--extra-directives=xrootd.trace,ofs.trace',
+      `--membership-url=http://127.0.0.1:${collectorHttp}/membership`, '--members-grace=3']);
 }, 20 * 60 * 1000);
 afterAll(async () => {
   await standby?.stop();
   await agent?.stop();
+  if (collector) await stopDaemon(collector);
   await cp?.stop();
 }, 60000);
 
@@ -276,6 +286,49 @@ test('a certificate from cert-manager: refused, writing nothing, until its CRD i
   cp.applyYaml(xrootd('certified', { ...spec, security: { tls: { secretName: 'certified-tls' } } }));
   await waitFor('the Certificate pruned', () => (tryGet(['certificate', 'certified-tls', '-n', NS]) ? undefined : true), 60000, 500);
   expect(cp.kubectl(['delete', 'xrootd', 'certified', '-n', NS, '--wait=true', '--timeout=60s']).code).toBe(0);
+}), 300000);
+
+test('with monitoring, status.members follows what the collector hears from the manager; a Ready data server missing past the grace period raises MembersMissing', () => withLogs(async () => {
+  cp.applyYaml(xrootd('watched', { version: '5.8.4', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 } }));
+  await waitCondition('watched', 'Ready', 'True', 120000);
+  expect(get(['deployment', 'watched-collector', '-n', NS]).metadata.ownerReferences[0]).toMatchObject({ kind: 'Xrootd', name: 'watched' });
+  // The manager's cmsd report, as XRootD 5.5.3 writes it, naming the data servers it lists by their per-pod names.
+  const fqdn = (p: string) => `${p}.${p.replace(/-\d+$/, '')}.${NS}.svc.cluster.local`;
+  const report = (members: string[], at: number) => readFileSync(join(repoRoot(), 'test/fixtures/xrd-report/redirector-cmsd.xml'), 'utf8')
+    .replace(/src="vm:/, `src="${fqdn('watched-redirector-0')}:`).replace(/tod="\d+"/, `tod="${at}"`)
+    .replace(/<node>.*<\/node>/, `<node>${members.length}${members.map((m, i) => `<stats id="${i}"><host>${fqdn(m)}</host><role>S</role><run>awn</run><ref><r>0</r><w>0</w></ref></stats>`).join('')}</node>`);
+  const socket = dgram.createSocket('udp4');
+  const send = (members: string[]) => new Promise<void>((resolve) => socket.send(report(members, Math.floor(Date.now() / 1000)), collectorUdp, '127.0.0.1', () => resolve()));
+  try {
+    await send(['watched-worker-0', 'watched-worker-1']);
+    const both = await waitFor('status.members with both data servers', () => {
+      const x = get(['xrootd', 'watched', '-n', NS]);
+      return x.status?.members?.[0]?.subscribed === 2 ? x : undefined;
+    }, 60000, 500);
+    expect(both.status.members).toEqual([{ manager: 'watched-redirector-0', role: 'redirector', expected: 2, subscribed: 2, missing: [] }]);
+    expect(condition(both, 'MembersMissing')).toMatchObject({ status: 'False', reason: 'AllSubscribed' });
+
+    await send(['watched-worker-0']);
+    const missing = await waitFor('MembersMissing after the grace period', () => {
+      const x = get(['xrootd', 'watched', '-n', NS]);
+      return condition(x, 'MembersMissing')?.status === 'True' ? x : undefined;
+    }, 90000, 500);
+    expect(missing.status.members[0]).toMatchObject({ manager: 'watched-redirector-0', expected: 2, subscribed: 1, missing: ['watched-worker-1'] });
+    expect(condition(missing, 'MembersMissing').message).toBe('Ready servers not subscribed where they should be: watched-redirector-0 lacks watched-worker-1');
+    const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=watched']).items.map((e: any) => e.reason);
+    expect(events).toContain('MembersMissing');
+    const text = run([process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'status', 'watched', '-n', NS, `--kubeconfig=${cp.kubeconfig}`]);
+    expect(text.out).toContain('members      watched-redirector-0: 1/2 subscribed  missing watched-worker-1 since ');
+
+    await send(['watched-worker-0', 'watched-worker-1']);
+    await waitCondition('watched', 'MembersMissing', 'False', 60000);
+    // The agent's own memory and CPU, for the operators of the agent.
+    const metrics = await agent.metrics();
+    expect(metrics.process_resident_memory_bytes).toBeGreaterThan(10 << 20);
+    expect(metrics.process_cpu_seconds_total).toBeGreaterThan(0);
+  } finally {
+    socket.close();
+  }
 }), 300000);
 
 test('deleting the resource removes its objects and keeps its data volumes', () => withLogs(async () => {

@@ -3,13 +3,17 @@
 # cached outside the work tree by a hash of their pinned versions:
 #   health          Argo CD health.lua in gopher-lua, and Flux's kstatus (health/main.go, this module)
 #   operator-verify operator-framework's bundle validator (github.com/operator-framework/api v0.9.1)
+#   promtool        Prometheus' rule engine and rule checker (github.com/prometheus/prometheus v0.316.0)
 #   crds/           the GitOps tools' own CRDs, as their Go modules ship them (data, nothing built):
 #                   Argo CD's Application, Flux's GitRepository and Kustomization, OLM's ClusterServiceVersion,
-#                   cert-manager's Certificate (a Helm template whose template parts are comments and labels)
+#                   cert-manager's Certificate (a Helm template whose template parts are comments and labels),
+#                   the Prometheus Operator's ServiceMonitor and PrometheusRule
 # Prints the directory that holds them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 OPERATOR_VERIFY=github.com/operator-framework/api/cmd/operator-verify@v0.9.1
+# Prometheus' own rule engine, for `promtool test rules` of the clusters' alerts.
+PROMTOOL=github.com/prometheus/prometheus/cmd/promtool@v0.316.0
 # module@version path-in-module: the CRDs the examples are admitted against.
 CRDS=(
   "github.com/argoproj/argo-cd/v2@v2.14.0 manifests/crds/application-crd.yaml"
@@ -17,17 +21,20 @@ CRDS=(
   "github.com/fluxcd/kustomize-controller@v1.6.0 config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml"
   "github.com/operator-framework/api@v0.9.1 crds/operators.coreos.com_clusterserviceversions.yaml"
   "github.com/cert-manager/cert-manager@v1.17.2 deploy/crds/crd-certificates.yaml"
+  "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
+  "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"
 )
 key=$(cat "$here/go.mod" "$here/go.sum" "$here/health/main.go" "$0" | sha256sum | cut -c1-12)
 cache_root=${XRD_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xrootd-k8s/tools}
 out="$cache_root/tools-$key"
-if [ -x "$out/health" ] && [ -x "$out/operator-verify" ] && [ -d "$out/crds" ]; then echo "$out"; exit 0; fi
+if [ -x "$out/health" ] && [ -x "$out/operator-verify" ] && [ -x "$out/promtool" ] && [ -d "$out/crds" ]; then echo "$out"; exit 0; fi
 started=$(date +%s)
 staging="$out.partial.$$"
 rm -rf "$staging" && mkdir -p "$staging"
 export CGO_ENABLED=0 GOFLAGS=-trimpath
 (cd "$here" && go build -ldflags "-s -w" -o "$staging/health" ./health)
 GOBIN="$staging" go install -ldflags "-s -w" "$OPERATOR_VERIFY"
+GOBIN="$staging" go install -ldflags "-s -w" "$PROMTOOL"
 mkdir -p "$staging/crds"
 for entry in "${CRDS[@]}"; do
   read -r module file <<<"$entry"

@@ -1,0 +1,66 @@
+/**
+ * status.members: which servers each manager (redirector) and supervisor has subscribed, as the
+ * cluster's collector reports it (spec.monitoring), against what the topology says it should
+ * have. A Ready pod missing from its manager's list for longer than the grace period makes the
+ * cluster MembersMissing. Pure, except fetchMembership.
+ */
+import { expectedMembers, type ClusterModel } from '../../constructs/index.js';
+import type { ManagerMembersStatus } from '../../constructs/index.js';
+import { MEMBERS_GRACE_SECONDS } from './defaults.js';
+
+/** What the collector's /membership answers. */
+export interface MembershipReport {
+  readonly managers: readonly { readonly pod: string; readonly role: string; readonly members: readonly { readonly pod: string; readonly address?: string; readonly active: boolean }[] }[];
+}
+
+/** The collector's /membership; undefined (and why) when it cannot be read or is not one. */
+export async function fetchMembership(url: string, timeoutMs = 3000): Promise<{ report?: MembershipReport; error?: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return { error: `${url} answered ${res.status}` };
+    const body = await res.json() as MembershipReport;
+    const ok = Array.isArray(body?.managers) && body.managers.every((m) => typeof m?.pod === 'string' && Array.isArray(m.members)
+      && m.members.every((x: { pod?: unknown; active?: unknown }) => typeof x?.pod === 'string' && typeof x.active === 'boolean'));
+    return ok ? { report: body } : { error: `${url} did not answer a membership report` };
+  } catch (e) {
+    return { error: `${url}: ${(e as Error).message}` };
+  }
+}
+
+export interface MembersInput {
+  readonly model: ClusterModel;
+  readonly report?: MembershipReport;
+  /** Pods that are Ready now, by name, with their addresses (a manager may list servers by address). */
+  readonly readyPods: ReadonlyMap<string, string | undefined>;
+  readonly previous?: readonly ManagerMembersStatus[];
+  readonly now: string;
+}
+
+/**
+ * One entry per manager and supervisor: how many servers it should have, how many it has, and
+ * the Ready pods it lacks (since when). A manager that is not Ready, or not reporting, is left
+ * out: its pod's own readiness already says so.
+ */
+export function membersStatus(input: MembersInput): ManagerMembersStatus[] {
+  if (!input.report) return [];
+  const byAddress = new Map([...input.readyPods].filter(([, ip]) => ip).map(([pod, ip]) => [ip!, pod]));
+  const out: ManagerMembersStatus[] = [];
+  for (const [manager, { role, expected }] of expectedMembers(input.model)) {
+    const listed = input.report.managers.find((m) => m.pod === manager);
+    if (!listed || !input.readyPods.has(manager)) continue;
+    const active = new Set(listed.members.filter((m) => m.active).map((m) => byAddress.get(m.address ?? m.pod) ?? m.pod));
+    const missing = expected.filter((pod) => input.readyPods.has(pod) && !active.has(pod));
+    const before = input.previous?.find((p) => p.manager === manager);
+    out.push({
+      manager, role, expected: expected.length, subscribed: expected.filter((pod) => active.has(pod)).length, missing,
+      ...(missing.length ? { missingSince: before?.missing?.length && before.missingSince ? before.missingSince : input.now } : {}),
+    });
+  }
+  return out;
+}
+
+/** The Ready pods missing from a manager's list for longer than the grace period, named, or none. */
+export function membersMissing(members: readonly ManagerMembersStatus[], now: string, graceSeconds = MEMBERS_GRACE_SECONDS): string[] {
+  const late = (since?: string) => !!since && Date.parse(now) - Date.parse(since) >= graceSeconds * 1000;
+  return members.filter((m) => m.missing?.length && late(m.missingSince)).map((m) => `${m.manager} lacks ${m.missing!.join(', ')}`);
+}
