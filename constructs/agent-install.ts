@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { CATALOG_GROUP, XROOTD_GROUP } from './crds.js';
 import { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY } from './labels.js';
+import { PROMETHEUS_OPERATOR_API_VERSION } from './prometheus.js';
 import { isNamespaceName, isObjectName } from './names.js';
 import { DIRECTIVE_NAME } from './spec/directives.js';
 import { SPACE_OR_CONTROL } from './spec/dsl.js';
@@ -72,6 +73,12 @@ export interface XrootdAgentProps {
    * @default - none
    */
   readonly tlsSecrets?: readonly SecretGrant[];
+  /**
+   * A ServiceMonitor of the agent's metrics (the Prometheus Operator's CRDs must be installed): its
+   * xrootd_agent_rollout_stuck feeds the clusters' XrootdRolloutStuck alert.
+   * @default false
+   */
+  readonly serviceMonitor?: boolean;
   /**
    * Install the ValidatingAdmissionPolicy that lets the agent delete only objects it made
    * (admissionregistration.k8s.io/v1, Kubernetes 1.30 and later). RBAC cannot say "owned by".
@@ -208,6 +215,13 @@ export class XrootdAgent extends Construct {
       metadata: { ...meta(`${name}-metrics`, namespace), annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(AGENT_HTTP_PORT) } },
       spec: { selector, ports: [{ name: 'http', port: AGENT_HTTP_PORT, targetPort: http, protocol: 'TCP' }] },
     });
+    if (props.serviceMonitor) {
+      new ApiObject(this, 'service-monitor', {
+        apiVersion: PROMETHEUS_OPERATOR_API_VERSION, kind: 'ServiceMonitor', metadata: meta(name, namespace),
+        // honorLabels: the rollout gauge's cluster and namespace are the clusters', not the agent's.
+        spec: { selector: { matchLabels: labels }, endpoints: [{ port: 'http', path: '/metrics', interval: '30s', honorLabels: true }] },
+      });
+    }
   }
 }
 

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { XROOTD_GROUP } from '../constructs/crds.js';
 import { generatedFiles } from '../constructs/spec/generated-files.js';
-import { metricsReference } from './collector/metrics-doc.js';
+import { alertsReference, metricsReference } from './collector/metrics-doc.js';
+import { ALERTS } from '../constructs/alerts.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CUSTOMIZATIONS = 'examples/argocd/resource_customizations';
@@ -28,7 +29,7 @@ function argocdConfigMap(): string {
   ].join('\n');
 }
 
-const files = { ...generatedFiles(), 'examples/argocd/argocd-cm.yaml': argocdConfigMap(), 'docs/metrics.md': metricsReference() };
+const files = { ...generatedFiles(), 'examples/argocd/argocd-cm.yaml': argocdConfigMap(), 'docs/metrics.md': metricsReference(), 'docs/alerts.md': alertsReference(ALERTS) };
 for (const [path, text] of Object.entries(files)) {
   writeFileSync(`${root}/${path}`, text);
   console.log(`wrote ${path}`);

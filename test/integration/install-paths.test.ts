@@ -9,7 +9,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { App, Chart, Testing } from 'cdk8s';
 import { examples } from '../../examples/clusters.js';
+import { XrootdAgent, XrootdCluster } from '../../constructs/index.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { gitopsTools, kstatus } from '../helpers/gitops-tools.js';
 import { waitFor } from '../helpers/processes.js';
@@ -92,6 +94,27 @@ test('Argo CD\'s and Flux\'s own CRDs admit the example Applications, GitReposit
   expect(apps).toEqual(['xrootd-minimal', 'xrootd-platform', 'xrootd-resources']);
   const ks = cp.getJson(['kustomizations', '-n', 'flux-system']).items as any[];
   expect(ks.find((k) => k.metadata.name === 'xrootd-resources').spec.healthChecks[0]).toMatchObject({ kind: 'Xrootd', name: 'minimal' });
+});
+
+test('the Prometheus Operator\'s own CRDs admit a monitored cluster\'s ServiceMonitor and PrometheusRule, and the agent\'s ServiceMonitor', () => {
+  const crds = join(gitopsTools(), 'crds');
+  for (const file of ['monitoring.coreos.com_servicemonitors.yaml', 'monitoring.coreos.com_prometheusrules.yaml']) {
+    expect(cp.kubectl(['apply', '--server-side', '-f', join(crds, file)], { timeoutMs: 120_000 })).toMatchObject({ code: 0 });
+  }
+  expect(cp.kubectl(['wait', '--for=condition=Established', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com', '--timeout=60s']).code).toBe(0);
+  createNamespace(cp, 'observed');
+  const app = new App();
+  const chart = new Chart(app, 'monitored');
+  new XrootdCluster(chart, 'cluster', { name: 'watched', namespace: 'observed', version: '5.9.1', worker: { replicas: 70 }, monitoring: { enabled: true, prometheusOperator: true, grafanaDashboard: true } });
+  new XrootdAgent(chart, 'agent', { namespace: 'observed', serviceMonitor: true });
+  const objects = Testing.synth(chart);
+  const wanted = objects.filter((o: any) => ['ServiceMonitor', 'PrometheusRule'].includes(o.kind) || o.metadata.labels?.grafana_dashboard === '1');
+  expect(wanted.map((o: any) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/watched-dashboard', 'PrometheusRule/watched', 'ServiceMonitor/watched-collector', 'ServiceMonitor/xrootd-k8s-agent']);
+  // Strict field validation: the CRDs' schemas, not just their kinds, take every field.
+  const r = cp.kubectl(['apply', '--server-side', '--field-manager=monitoring', '--validate=strict', '-f', '-'], { input: wanted.map((o: any) => stringify(o)).join('---\n') });
+  expect(r).toMatchObject({ code: 0 });
+  const rule = cp.getJson(['prometheusrule', 'watched', '-n', 'observed']);
+  expect(rule.spec.groups[0].rules.map((x: any) => x.alert)).toContain('XrootdServerNotSubscribed');
 });
 
 test('kstatus follows a cluster applied straight from dist/: InProgress while its pods cannot start, Current when they are ready', async () => {

@@ -1,0 +1,110 @@
+/**
+ * The alerts of a monitored cluster, evaluated by Prometheus' own rule engine (`promtool test
+ * rules`, built from its Go module by test/tools/build.sh) over series taken from a scrape of the
+ * real collector fed XRootD's reports (test/fixtures/xrd-report): quiet on the healthy cluster,
+ * and each alert firing, with this cluster's labels and its runbook, when its condition is made.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ALERTS, alertRules, type AlertRule } from '../../constructs/alerts.js';
+import { resolveCluster } from '../../constructs/index.js';
+import { Collector } from '../../src/collector/collector.js';
+import { gitopsTools } from '../helpers/gitops-tools.js';
+import { run } from '../helpers/processes.js';
+import { repoRoot } from '../helpers/repo.js';
+import { synth } from '../helpers/synth.js';
+
+const props = { name: 'physics', namespace: 'xrootd', version: '5.9.1', worker: { replicas: 2 }, monitoring: { enabled: true, prometheusOperator: true } } as const;
+const model = resolveCluster(props);
+const dir = mkdtempSync(join(tmpdir(), 'alerts-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Series { readonly name: string; readonly labels: Record<string, string>; readonly value: number; readonly counter: boolean }
+
+/** What the real collector serves for a healthy physics cluster: a redirector listing both data servers. */
+async function healthyScrape(): Promise<Series[]> {
+  const fixture = (n: string) => readFileSync(join(repoRoot(), 'test/fixtures/xrd-report', `${n}.xml`), 'utf8');
+  const fqdn = (pod: string) => `${pod}.${pod.replace(/-\d+$/, '')}.xrootd.svc.cluster.local`;
+  const as = (packet: string, pod: string) => packet.replace(/src="vm:/, `src="${fqdn(pod)}:`);
+  const collector = new Collector({ cluster: 'physics', namespace: 'xrootd', udpPort: 0, httpPort: 0, staleSeconds: 60 });
+  const manager = fixture('redirector-cmsd').replace(/<host>vm<\/host>/, `<host>${fqdn('physics-worker-0')}</host>`).replace(/<host>vm<\/host>/, `<host>${fqdn('physics-worker-1')}</host>`);
+  for (const [packet, pod] of [[fixture('redirector-xrootd'), 'physics-redirector-0'], [manager, 'physics-redirector-0'],
+    [fixture('worker-xrootd'), 'physics-worker-0'], [fixture('worker-cmsd'), 'physics-worker-0'], [fixture('worker-xrootd-2'), 'physics-worker-1'], [fixture('worker-cmsd'), 'physics-worker-1']]) {
+    expect(collector.receive(as(packet, pod))).toBe('accepted');
+  }
+  const text = await collector.registry.metrics();
+  const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+  return text.split('\n').filter((l) => l.startsWith('xrootd_') && !l.startsWith('xrootd_collector_')).map((l) => {
+    const m = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(l)!;
+    const labels = Object.fromEntries([...m[2].matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    return { name: m[1], labels, value: Number(m[3]), counter: types.get(m[1]) === 'counter' };
+  });
+}
+
+const selector = (s: Pick<Series, 'name' | 'labels'>) => `${s.name}{${Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+/** 30 minutes of a series: flat, or a counter growing by `perMinute`. */
+const input = (s: Series, perMinute = 0) => ({ series: selector(s), values: s.counter || perMinute ? `${s.value}+${perMinute}x30` : `${s.value}x30` });
+
+test('the rules pass promtool check rules', () => {
+  const rules = synth(props).get('PrometheusRule', 'physics');
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, stringify({ groups: rules.spec.groups }));
+  const r = run([join(gitopsTools(), 'promtool'), 'check', 'rules', file]);
+  expect(r).toMatchObject({ code: 0 });
+  expect(r.out).toContain(`SUCCESS: ${ALERTS.length} rules found`);
+});
+
+test('Prometheus\' rule engine: quiet on the healthy cluster\'s scrape, and each alert fires on its condition with the cluster\'s labels and runbook', async () => {
+  const healthy = await healthyScrape();
+  expect(healthy.length).toBeGreaterThan(50);
+  const rules = alertRules(model);
+  const rule = (name: string): AlertRule => rules.find((r) => r.alert === name)!;
+  const find = (name: string, labels: Record<string, string>) => healthy.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))!;
+  const without = (drop: (s: Series) => boolean) => healthy.filter((s) => !drop(s)).map((s) => input(s));
+  const replaced = (target: Series, value: number, perMinute = 0) => healthy.map((s) => (s === target ? input({ ...s, value }, perMinute) : input(s)));
+  const startOf = (pod: string) => (s: Series) => s.name === 'xrootd_start_time_seconds' && s.labels.pod === pod && s.labels.daemon === 'xrootd';
+  const firing = (name: string, labels: Record<string, string>) => [{ exp_labels: { ...rule(name).labels, ...labels }, exp_annotations: rule(name).annotations }];
+  const cluster = { cluster: 'physics', namespace: 'xrootd' };
+  const seriesLabels = (s: Series) => s.labels;
+
+  const cases: { what: string; series: { series: string; values: string }[]; fires: Record<string, unknown[]> }[] = [
+    { what: 'healthy', series: healthy.map((s) => input(s)), fires: {} },
+    { what: 'the redirector gone', series: without((s) => s.labels.pod === 'physics-redirector-0'), fires: {
+      XrootdRedirectorDown: firing('XrootdRedirectorDown', { ...cluster, role: 'redirector', daemon: 'xrootd' }),
+      // A data server's reports alone do not make the cluster below replicas for data servers.
+    } },
+    { what: 'a data server not subscribed', series: replaced(find('xrootd_cms_subscribed_servers', { pod: 'physics-redirector-0' }), 1), fires: {
+      XrootdServerNotSubscribed: firing('XrootdServerNotSubscribed', seriesLabels(find('xrootd_cms_subscribed_servers', { pod: 'physics-redirector-0' }))),
+    } },
+    { what: 'a data server not reporting', series: without(startOf('physics-worker-1')), fires: {
+      XrootdRoleBelowReplicas: firing('XrootdRoleBelowReplicas', { role: 'worker' }),
+    } },
+    { what: 'a data server\'s space below the minimum', series: replaced(find('xrootd_space_free_bytes', { pod: 'physics-worker-0' }), 1024), fires: {
+      XrootdSpaceLow: firing('XrootdSpaceLow', seriesLabels(find('xrootd_space_free_bytes', { pod: 'physics-worker-0' }))),
+    } },
+    { what: 'every request of a data server failing', series: healthy.map((s) => (s.labels.pod === 'physics-worker-0' && s.labels.daemon === 'xrootd'
+      && (s.name === 'xrootd_errors_total' || (s.name === 'xrootd_operations_total' && s.labels.operation === 'open')) ? input(s, 60) : input(s))), fires: {
+      XrootdErrorRate: firing('XrootdErrorRate', { pod: 'physics-worker-0' }),
+    } },
+    { what: 'logins failing', series: replaced(find('xrootd_authentication_failures_total', { pod: 'physics-redirector-0' }), 0, 120), fires: {
+      XrootdAuthenticationFailures: firing('XrootdAuthenticationFailures', { pod: 'physics-redirector-0' }),
+    } },
+    { what: 'the rollout stuck', series: [...healthy.map((s) => input(s)), { series: 'xrootd_agent_rollout_stuck{cluster="physics",namespace="xrootd"}', values: '1x30' }], fires: {
+      XrootdRolloutStuck: firing('XrootdRolloutStuck', cluster),
+    } },
+  ];
+  const rulesFile = join(dir, 'rules.yaml');
+  writeFileSync(rulesFile, stringify({ groups: [{ name: 'xrootd-physics', rules: rules.map((r) => ({ ...r })) }] }));
+  // Every alert in every case: the one made to fire fires, every other stays quiet.
+  const tests = cases.map((c) => ({
+    name: c.what, interval: '1m', input_series: c.series,
+    alert_rule_test: ALERTS.map((a) => ({ eval_time: '25m', alertname: a.alert, exp_alerts: c.fires[a.alert] ?? [] })),
+  }));
+  expect(Object.keys(Object.assign({}, ...cases.map((c) => c.fires))).sort()).toEqual(ALERTS.map((a) => a.alert).sort());
+  const testFile = join(dir, 'tests.yaml');
+  writeFileSync(testFile, stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests }));
+  const r = run([join(gitopsTools(), 'promtool'), 'test', 'rules', testFile], process.env, 120_000);
+  expect({ code: r.code, out: r.code === 0 ? 'SUCCESS' : r.out }).toEqual({ code: 0, out: 'SUCCESS' });
+});
