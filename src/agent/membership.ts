@@ -7,6 +7,8 @@
 import { expectedMembers, type ClusterModel } from '../../constructs/index.js';
 import type { ManagerMembersStatus } from '../../constructs/index.js';
 import { MEMBERS_GRACE_SECONDS } from './defaults.js';
+import type { PodObject } from './observe.js';
+import type { RoleView } from './rollout.js';
 
 /** What the collector's /membership answers. */
 export interface MembershipReport {
@@ -63,4 +65,16 @@ export function membersStatus(input: MembersInput): ManagerMembersStatus[] {
 export function membersMissing(members: readonly ManagerMembersStatus[], now: string, graceSeconds = MEMBERS_GRACE_SECONDS): string[] {
   const late = (since?: string) => !!since && Date.parse(now) - Date.parse(since) >= graceSeconds * 1000;
   return members.filter((m) => m.missing?.length && late(m.missingSince)).map((m) => `${m.manager} lacks ${m.missing!.join(', ')}`);
+}
+
+/** Ready pods by name, with their addresses (what membersStatus matches members against). */
+export function readyPodsOf(pods: readonly PodObject[]): Map<string, string | undefined> {
+  return new Map(pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => [p.metadata.name, p.status?.podIP]));
+}
+
+/** The roles as the rollout sees them, a Ready pod that a manager lacks counted as not ready. */
+export function withUnsubscribedUnready(roles: RoleView[], members: readonly ManagerMembersStatus[] | undefined): RoleView[] {
+  const unsubscribed = new Set((members ?? []).flatMap((m) => m.missing ?? []));
+  if (!unsubscribed.size) return roles;
+  return roles.map((r) => ({ ...r, pods: r.pods.map((p) => (unsubscribed.has(p.name) ? { ...p, ready: false } : p)) }));
 }

@@ -22,7 +22,7 @@ import { withoutRetainedConfigMaps } from './config-retention.js';
 import { CONTROLLER_INDEX, INSTANCE_INDEX } from './indexes.js';
 import { planRollout, withPartitions, type RoleView, type RolloutDecision, type RolloutState } from './rollout.js';
 import { readTlsSecret } from './tls-revision.js';
-import { fetchMembership, membersStatus } from './membership.js';
+import { fetchMembership, membersStatus, readyPodsOf, withUnsubscribedUnready, type MembershipReport } from './membership.js';
 import { DEFAULT_MEMBERSHIP_URL } from './defaults.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
@@ -58,6 +58,8 @@ interface Plan {
   /** Synthesized once, with the rollout's partitions in place. */
   readonly objects: KubeObject[];
   readonly rolledBack?: RollbackStatus;
+  /** With spec.monitoring and a collector that answered: each manager's members. */
+  readonly members?: ManagerMembersStatus[];
 }
 
 export class Reconciler {
@@ -70,21 +72,15 @@ export class Reconciler {
 
   /**
    * What each manager has subscribed, from the cluster's collector (spec.monitoring); undefined
-   * (status keeps what it had) when the collector cannot be asked.
+   * (status keeps what it had, rollouts go by readiness alone) when it cannot be asked.
    */
-  private async members(cr: XrootdObject, model: ClusterModel, now: string): Promise<ManagerMembersStatus[] | undefined> {
-    if (!model.spec.monitoring.enabled) return undefined;
-    const url = (this.membership.url ?? DEFAULT_MEMBERSHIP_URL).replaceAll('{cluster}', model.name).replaceAll('{namespace}', model.namespace);
+  private async membershipReport(cr: XrootdObject): Promise<MembershipReport | undefined> {
+    const spec = cr.spec as { monitoring?: { enabled?: boolean } } | undefined;
+    if (!spec?.monitoring?.enabled) return undefined;
+    const url = (this.membership.url ?? DEFAULT_MEMBERSHIP_URL).replaceAll('{cluster}', cr.metadata.name).replaceAll('{namespace}', cr.metadata.namespace!);
     const { report, error } = await fetchMembership(url);
-    if (!report) {
-      this.log.debug('membership not read', { cluster: objectKey(cr), error });
-      return undefined;
-    }
-    const readyPods = new Map<string, string | undefined>();
-    for (const p of this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? []) {
-      if (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) readyPods.set(p.metadata.name, p.status.podIP);
-    }
-    return membersStatus({ model, report, readyPods, previous: cr.status?.members, now });
+    if (!report) this.log.debug('membership not read', { cluster: objectKey(cr), error });
+    return report;
   }
 
   /** The catalog entries the XrootdVersion resources add to (or override in) the built-in catalog. */
@@ -109,7 +105,7 @@ export class Reconciler {
     let results: ApplyResult[] = [];
     let appliedAt: number | undefined;
     try {
-      plan = this.plan(cr, await this.tlsSecretRevision(cr));
+      plan = this.plan(cr, await this.tlsSecretRevision(cr), await this.membershipReport(cr));
       results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan));
       appliedAt = performance.now();
     } catch (e) {
@@ -122,7 +118,7 @@ export class Reconciler {
     const now = new Date().toISOString();
     const status = computeStatus({
       generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model: plan?.model, statefulSets: this.observe(cr, plan?.model),
-      rollout: plan?.rollout, now, spec: cr.spec, members: plan && !failure ? await this.members(cr, plan.model, now) : undefined,
+      rollout: plan?.rollout, now, spec: cr.spec, members: plan && !failure ? plan.members : undefined,
       membersGraceSeconds: this.membership.graceSeconds,
       rolledBack: plan ? plan.rolledBack : this.rollbackInForce(cr),
     });
@@ -142,7 +138,7 @@ export class Reconciler {
    * Phase 1: what should run. Validates, synthesizes once, decides the rollout step, and sends a
    * stuck rollout back to the spec the cluster was last Ready with (automatic rollback).
    */
-  private plan(cr: XrootdObject, tlsSecretRevision: string | undefined): Plan {
+  private plan(cr: XrootdObject, tlsSecretRevision: string | undefined, membership: MembershipReport | undefined): Plan {
     // Before anything is planned: a refused directive changes nothing that runs.
     const refused = directivePolicyIssues(cr.spec, this.directives);
     if (refused.length) throw new SpecValidationError(refused);
@@ -150,27 +146,29 @@ export class Reconciler {
     const lastReady = cr.status?.lastReadySpec;
     const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec }), catalog, tlsSecretRevision });
     const rolledBack = this.rollbackInForce(cr);
-    const planned = this.planFor(cr, propsWith(rolledBack && lastReady ? lastReady : cr.spec));
+    const planned = this.planFor(cr, propsWith(rolledBack && lastReady ? lastReady : cr.spec), membership);
     if (rolledBack || planned.rollout.phase !== 'Stuck' || !planned.model.spec.upgrade.autoRollback || !lastReady) return { ...planned, rolledBack };
-    const back = this.planFor(cr, propsWith(lastReady));
+    const back = this.planFor(cr, propsWith(lastReady), membership);
     const rollback = { generation: cr.metadata.generation, fromVersion: planned.model.spec.version, toVersion: back.model.spec.version, stuckPod: planned.rollout.stuckPod, at: new Date().toISOString() };
     this.log.warn('rolling back', { cluster: objectKey(cr), ...rollback });
     return { ...back, rolledBack: rollback };
   }
 
   /** Synthesizes these props and decides the rollout step (templates do not depend on partitions, so the step is set on the objects). */
-  private planFor(cr: XrootdObject, props: XrootdClusterProps & { catalog: XrootdRelease[] }): Omit<Plan, 'rolledBack'> {
+  private planFor(cr: XrootdObject, props: XrootdClusterProps & { catalog: XrootdRelease[] }, membership: MembershipReport | undefined): Omit<Plan, 'rolledBack'> {
     const synthesized = synthesizeCluster(props);
     const model = synthesized.cluster.model;
     const refused = downgradeRefusal(new VersionCatalog(props.catalog), cr.status?.currentVersion, model.spec.version);
     if (refused && !model.spec.upgrade.force) throw new RefusedError(`spec.version ${refused}`);
     const namespace = cr.metadata.namespace!;
     const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [];
-    const roles = observeRoles(model, synthesized.objects, (role) => this.liveStatefulSet(namespace, model.names.statefulSet(role)), pods);
+    const members = model.spec.monitoring.enabled && membership ? membersStatus({ model, report: membership, readyPods: readyPodsOf(pods), previous: cr.status?.members, now: new Date().toISOString() }) : undefined;
+    // In service means subscribed: a Ready pod its managers do not list holds the rollout like an unready one.
+    const roles = withUnsubscribedUnready(observeRoles(model, synthesized.objects, (role) => this.liveStatefulSet(namespace, model.names.statefulSet(role)), pods), members);
     // Only what the planner remembers; phase and message are recomputed every time.
     const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
     const rollout = planRollout(roles, policyOf(model.spec), { role, revision, partition, stepStartedAt, startedAt } as RolloutState, new Date().toISOString());
-    return { model, rollout, roles, objects: withPartitions(synthesized.objects, model, rollout.partitions) };
+    return { model, rollout, roles, members, objects: withPartitions(synthesized.objects, model, rollout.partitions) };
   }
 
   /**

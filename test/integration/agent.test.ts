@@ -288,7 +288,7 @@ test('a certificate from cert-manager: refused, writing nothing, until its CRD i
   expect(cp.kubectl(['delete', 'xrootd', 'certified', '-n', NS, '--wait=true', '--timeout=60s']).code).toBe(0);
 }), 300000);
 
-test('with monitoring, status.members follows what the collector hears from the manager; a Ready data server missing past the grace period raises MembersMissing', () => withLogs(async () => {
+test('with monitoring, status.members follows what the collector hears from the manager; a Ready data server missing past the grace period raises MembersMissing; a rollout step waits for the replaced pod\'s subscription', () => withLogs(async () => {
   cp.applyYaml(xrootd('watched', { version: '5.8.4', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 } }));
   await waitCondition('watched', 'Ready', 'True', 120000);
   expect(get(['deployment', 'watched-collector', '-n', NS]).metadata.ownerReferences[0]).toMatchObject({ kind: 'Xrootd', name: 'watched' });
@@ -322,6 +322,26 @@ test('with monitoring, status.members follows what the collector hears from the 
 
     await send(['watched-worker-0', 'watched-worker-1']);
     await waitCondition('watched', 'MembersMissing', 'False', 60000);
+
+    // A rollout step waits for the replaced pod to be subscribed, not just Ready.
+    await send(['watched-worker-0']);
+    const partition = () => get(['statefulset', 'watched-worker', '-n', NS]).spec.updateStrategy.rollingUpdate?.partition ?? 0;
+    cp.applyYaml(xrootd('watched', { version: '5.8.4', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 }, xrootd: { startupDelaySeconds: 5 } }));
+    const held = await waitFor('the rollout holding at watched-worker-1', () => {
+      const x = get(['xrootd', 'watched', '-n', NS]);
+      return x.status?.rollout?.phase === 'Rolling' && partition() === 1 ? x : undefined;
+    }, 60000, 250);
+    expect(held.status.rollout.role).toBe('worker');
+    // Long enough for several reconciles: Ready but not subscribed, watched-worker-1 holds the next step.
+    await new Promise((r) => setTimeout(r, 8000));
+    expect(partition()).toBe(1);
+    expect(get(['xrootd', 'watched', '-n', NS]).status.rollout.phase).toBe('Rolling');
+    await send(['watched-worker-0', 'watched-worker-1']);
+    await waitFor('the rollout done once watched-worker-1 is subscribed', () => {
+      const x = get(['xrootd', 'watched', '-n', NS]);
+      return condition(x, 'Ready')?.status === 'True' && !x.status.rollout?.phase && x.status.observedGeneration === x.metadata.generation ? x : undefined;
+    }, 90000, 500);
+    expect(partition()).toBe(0);
     // The agent's own memory and CPU, for the operators of the agent.
     const metrics = await agent.metrics();
     expect(metrics.process_resident_memory_bytes).toBeGreaterThan(10 << 20);

@@ -1,6 +1,6 @@
 /** status.members and MembersMissing from the collector's membership report (pure logic; the real collector and agent: test/integration/agent.test.ts). */
 import { expectedMembers, resolveCluster } from '../../constructs/index.js';
-import { membersMissing, membersStatus, type MembershipReport } from '../../src/agent/membership.js';
+import { membersMissing, membersStatus, withUnsubscribedUnready, type MembershipReport } from '../../src/agent/membership.js';
 import { computeStatus } from '../../src/agent/status.js';
 import { formatStatus } from '../../src/cli/status.js';
 
@@ -41,4 +41,13 @@ test('subscribed and missing per manager, members listed by address named by the
   const without = computeStatus({ generation: 1, model: resolveCluster({ name: 'small', version: '5.9.1', worker: { replicas: 3 } }), statefulSets: new Map(), now: '2026-12-01T10:02:00Z' });
   expect(without.conditions?.some((c) => c.type === 'MembersMissing')).toBe(false);
   expect(without.members).toBeUndefined();
+});
+
+test('for the rollout, a Ready pod a manager lacks is not ready; everyone else is as the kubelet says', () => {
+  const pod = (name: string, ready: boolean) => ({ name, ordinal: Number(name.slice(-1)), ready, deleting: false });
+  const roles = [{ role: 'worker', pods: [pod('small-worker-0', true), pod('small-worker-1', true), pod('small-worker-2', false)] }] as never;
+  const members = [{ manager: 'small-redirector-0', role: 'redirector', expected: 3, subscribed: 2, missing: ['small-worker-1'] }];
+  expect(withUnsubscribedUnready(roles, members)[0].pods.map((p) => [p.name, p.ready]))
+    .toEqual([['small-worker-0', true], ['small-worker-1', false], ['small-worker-2', false]]);
+  expect(withUnsubscribedUnready(roles, undefined)).toBe(roles);
 });
