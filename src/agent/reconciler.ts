@@ -5,7 +5,7 @@
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
 import { ClusterNames, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type ManagerMembersStatus, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
-import { Applier, MissingKindError, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
+import { Applier, MissingKindError, optionalKind, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { collectionPath, controllerOf, kindInfo, objectKey, objectPath, refOf, XROOTD_API_VERSION, type KubeObject, type OwnerReference } from '../kube/kinds.js';
@@ -193,7 +193,7 @@ export class Reconciler {
     const desired = plan.objects.map((o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } }));
     // Before anything is written: a spec needing a CRD the Kubernetes cluster lacks changes nothing.
     for (const o of desired) {
-      const optional = PRUNABLE_KINDS.find((k) => k.optional && k.kind === o.kind && k.apiVersion === o.apiVersion)?.optional;
+      const optional = optionalKind(o);
       if (optional && this.caches.children.get(o.kind)?.served === false) throw new MissingKindError(o.kind, o.apiVersion, optional.crd, optional.provider);
     }
     const foreign = desired.map((o) => this.live(o)).find((l) => l && controllerOf(l) && controllerOf(l)!.uid !== owner.uid);

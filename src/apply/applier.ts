@@ -35,7 +35,8 @@ export class MissingKindError extends Error {
   }
 }
 
-const optionalKind = (o: Pick<KubeObject, 'apiVersion' | 'kind'>) =>
+/** The CRD and project an object's kind comes with, when it is an optional kind. */
+export const optionalKind = (o: Pick<KubeObject, 'apiVersion' | 'kind'>) =>
   PRUNABLE_KINDS.find((k) => k.optional && k.apiVersion === o.apiVersion && k.kind === o.kind)?.optional;
 
 /** A 404 on listing a collection: the kind itself is not served (its CRD is missing). */

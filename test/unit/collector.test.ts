@@ -86,6 +86,8 @@ test('what is not a report is counted and dropped, never thrown: broken XML, oth
     [good.replace(/src="[^"]*"/, 'src="a b:1"'), 'foreign'], [good.replace(/ins="[^"]*"/, 'ins="<x>"'), 'malformed'],
     [Buffer.alloc(70_000, 0x41), 'oversized'],
   ];
+  // Deeply nested or with too many elements: refused before they cost anything.
+  cases.push([`<statistics>${'<a>'.repeat(40)}${'</a>'.repeat(40)}</statistics>`, 'malformed'], [`<statistics>${'<a/>'.repeat(12_000)}</statistics>`, 'malformed']);
   for (const [packet, result] of cases) expect({ packet: String(packet).slice(0, 40), result: c.receive(packet) }).toEqual({ packet: String(packet).slice(0, 40), result });
   for (let i = 0; i < 300; i++) {
     expect(['malformed', 'foreign', 'accepted']).toContain(c.receive(randomBytes(1 + (i * 37) % 2000)));
