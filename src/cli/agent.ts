@@ -1,4 +1,5 @@
 /** `agent`: runs the controller until SIGTERM or SIGINT, then shuts down gracefully. */
+import { stoppedBySignal } from './signals.js';
 import { Agent } from '../agent/agent.js';
 export { DEFAULT_CONCURRENCY } from '../agent/defaults.js';
 import { Logger, type Level } from '../agent/log.js';
@@ -54,14 +55,7 @@ export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
     membership: { url: opts.membershipUrl, graceSeconds: Number(opts.membersGrace) },
     log,
   });
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info('shutting down', { signal });
-      void agent.stop().then(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  const stopped = stoppedBySignal(log, () => agent.stop());
   await agent.start();
   log.info('agent started', { httpPort: agent.httpPort, namespace: opts.namespace ?? '(all)', leaderElection: opts.leaderElection });
   await stopped;

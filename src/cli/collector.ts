@@ -1,4 +1,5 @@
 /** `collector`: receives a cluster's XRootD summary reports and serves them as metrics until SIGTERM. */
+import { stoppedBySignal } from './signals.js';
 import { Collector } from '../collector/collector.js';
 import { Logger } from '../agent/log.js';
 
@@ -29,14 +30,7 @@ export async function collectorCommand(opts: CollectorCommandOptions): Promise<n
     cluster: opts.cluster, namespace: opts.namespace, udpPort: Number(opts.udpPort), httpPort: Number(opts.httpPort),
     address: opts.address, staleSeconds: Number(opts.staleSeconds),
   });
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info('shutting down', { signal });
-      void collector.stop().then(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  const stopped = stoppedBySignal(log, () => collector.stop());
   const ports = await collector.start();
   log.info('collector started', { cluster: opts.cluster, namespace: opts.namespace, ...ports });
   await stopped;
