@@ -1,5 +1,6 @@
-// Three suites: unit (pure logic), conformance (real XRootD daemons on loopback)
-// and integration (a real Kubernetes control plane). `npm test` runs all three.
+// Four suites: unit (pure logic), conformance (real XRootD daemons on loopback),
+// integration (a real Kubernetes control plane, kwok nodes) and node (the control plane
+// with a real kubelet node running the built images). `npm test` runs all four.
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
@@ -12,5 +13,6 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...common, displayName: 'node', testMatch: ['<rootDir>/test/node/**/*.test.ts'] },
   ],
 };

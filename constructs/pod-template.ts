@@ -152,6 +152,9 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
     spec: {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
+      // The pause container is pid 1, so SIGTERM reaches xrootd and cmsd with its default action:
+      // as pid 1 (the pod's command replaces the image's tini) they ignore it and wait for SIGKILL.
+      shareProcessNamespace: true,
       terminationGracePeriodSeconds: 30,
       securityContext: {
         runAsNonRoot: true,

@@ -47,6 +47,14 @@ function settled(sts: StatefulSetView | undefined, wanted: number): boolean {
     && (s.updatedReplicas ?? 0) === wanted && s.currentRevision === s.updateRevision;
 }
 
+/** A StatefulSet on its current template with all its pods, some of which are not ready. */
+function podsNotReady(sts: StatefulSetView | undefined, wanted: number): boolean {
+  if (!sts || wanted === 0) return false;
+  const s = sts.status ?? {};
+  return (s.observedGeneration ?? 0) >= (sts.metadata.generation ?? 0) && (s.replicas ?? 0) === wanted
+    && (s.updatedReplicas ?? 0) === wanted && s.currentRevision === s.updateRevision && (s.readyReplicas ?? 0) < wanted;
+}
+
 function condition(type: string, status: boolean, reason: string, message: string, input: StatusInput): XrootdCondition {
   return makeCondition(input.previous, input, type, status, reason, message);
 }
@@ -102,6 +110,11 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     if (!settled(sts, wanted[role])) waiting.push(`${role}s ${sts?.status?.readyReplicas ?? 0}/${wanted[role]} ready`);
   }
   const r = input.rollout;
+  // Pods that were all ready on this spec and are not any more (a daemon died, its container is
+  // restarting): Degraded until they are back. Not a rollout: neither Progressing nor Stalled.
+  const wasDegraded = prev.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True')?.reason === 'PodsNotReady';
+  const lost = (!r || r.phase === 'Idle') && !input.rolledBack ? ROLES.filter((role) => podsNotReady(input.statefulSets.get(role), wanted[role])
+    && (wasDegraded || (prev.observedGeneration === input.generation && prev[STATUS_KEY[role]]?.ready === wanted[role]))) : [];
   const settledAll = waiting.length === 0 && (!r || r.phase === 'Idle') && ROLES.every((role) => r?.upToDate?.[role] !== false || wanted[role] === 0);
   const back = input.rolledBack;
   // Rolled back: the cluster may be healthy, but not on the spec the resource asks for.
@@ -111,17 +124,19 @@ export function computeStatus(input: StatusInput): XrootdStatus {
   const stuck = r?.phase === 'Stuck';
   const paused = r?.phase === 'Paused';
   const backMessage = back && `rollout of ${back.fromVersion} (generation ${back.generation}) stopped at ${back.stuckPod}; ${settledAll ? 'rolled back to' : 'rolling back to'} ${back.toVersion} until the spec changes`;
+  const lostMessage = lost.length > 0 && `pods that were ready on the current spec are not: ${waiting.join(', ')}; the kubelet restarts failed containers (see the pods' events)`;
   const [readyReason, readyMessage] = ready ? ['Ready', 'every pod is ready on the current spec']
-    : back ? ['RolledBack', backMessage!] : [stuck ? 'RolloutStuck' : paused ? 'Paused' : 'Progressing', waitingFor];
-  const progressing = !settledAll && !stuck && !paused;
-  const [degraded, degradedReason, degradedMessage] = stuck ? [true, 'RolloutStuck', r!.message] : back ? [true, 'RolledBack', backMessage!] : [false, 'Healthy', 'no errors'];
+    : back ? ['RolledBack', backMessage!] : lostMessage ? ['PodsNotReady', lostMessage] : [stuck ? 'RolloutStuck' : paused ? 'Paused' : 'Progressing', waitingFor];
+  const progressing = !settledAll && !stuck && !paused && !lostMessage;
+  const [degraded, degradedReason, degradedMessage] = stuck ? [true, 'RolloutStuck', r!.message] : back ? [true, 'RolledBack', backMessage!]
+    : lostMessage ? [true, 'PodsNotReady', lostMessage] : [false, 'Healthy', 'no errors'];
   return {
     observedGeneration: input.generation,
     conditions: [
       condition('Ready', ready, readyReason, readyMessage, input),
       condition('Progressing', progressing, progressing ? (back ? 'RollingBack' : 'RollingOut') : ready ? 'Ready' : readyReason, progressing ? waitingFor : ready ? 'nothing to do' : readyMessage, input),
       condition('Degraded', degraded, degradedReason, degradedMessage, input),
-      condition('Stalled', degraded, degradedReason, degradedMessage, input),
+      condition('Stalled', degraded && !lostMessage, lostMessage ? 'Recovering' : degradedReason, lostMessage ? 'the kubelet restarts the pods that are not ready' : degradedMessage, input),
       condition('Deprecated', m.warnings.length > 0, m.warnings.length ? 'DeprecatedVersion' : 'Supported', m.warnings.length ? m.warnings.join('; ') : `version ${m.spec.version} is supported`, input),
       insecureCondition(m, input),
       ...(m.spec.monitoring.enabled ? [membersCondition(input.members ?? input.previous?.members ?? [], input)] : []),

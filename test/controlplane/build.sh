@@ -22,13 +22,11 @@ if [ -n "${KUBEBUILDER_ASSETS:-}" ] && has_all "$KUBEBUILDER_ASSETS"; then
   exit 0
 fi
 
-module_version() { # $1 module dir, $2 module path
-  (cd "$1" && go list -m -f '{{.Version}}' "$2")
-}
+source "$here/build-lib.sh"
 k8s_version=$(module_version "$here/kube" k8s.io/kubernetes)
 etcd_version=$(module_version "$here/kube" go.etcd.io/etcd/server/v3)
 kwok_version=$(module_version "$here/kwok" sigs.k8s.io/kwok)
-modules_hash=$(cat "$here"/kube/go.mod "$here"/kube/go.sum "$here"/kwok/go.mod "$here"/kwok/go.sum "$0" | sha256sum | cut -c1-12)
+modules_hash=$(cat "$here"/kube/go.mod "$here"/kube/go.sum "$here"/kwok/go.mod "$here"/kwok/go.sum "$0" "$here/build-lib.sh" | sha256sum | cut -c1-12)
 
 cache_root=${XRD_CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xrootd-k8s/controlplane}
 out="$cache_root/k8s-$k8s_version-etcd-$etcd_version-kwok-$kwok_version-$modules_hash"
@@ -38,13 +36,7 @@ if has_all "$out"; then
 fi
 
 started=$(date +%s)
-staging="$out.partial.$$"
-rm -rf "$staging"
-mkdir -p "$staging"
-export CGO_ENABLED=0 GOFLAGS="-trimpath -mod=mod"
-minor=${k8s_version#v1.}; minor=${minor%%.*}
-version_pkg=k8s.io/component-base/version
-ldflags="-s -w -X $version_pkg.gitVersion=$k8s_version -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$minor -X $version_pkg.gitTreeState=clean"
+prepare_build
 
 echo "building control plane $k8s_version (etcd $etcd_version, kwok $kwok_version) into $out" >&2
 (cd "$here/kube" && go build -ldflags "$ldflags" -o "$staging/" \

@@ -4,6 +4,8 @@
  * by pid like any other daemon of a test.
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePrograms, run, startDaemon, type Daemon } from './processes.js';
 import { repoRoot } from './repo.js';
@@ -71,4 +73,30 @@ export function podmanRun(image: ContainerImage, name: string, command: string[]
 /** Removes a container whatever state it is in (after its podman process was stopped). */
 export function removeContainer(name: string): void {
   run([...PODMAN, 'rm', '--force', '--ignore', '--time', '2', name], process.env, 30_000);
+}
+
+/**
+ * Another tag of a built image, as a release would make it: `labels` added, `files` replaced
+ * (path → content, executable). Written to an OCI archive (for a node's containerd); returns its path.
+ */
+export function derivedImage(base: ContainerImage, reference: string, change: { labels?: Record<string, string>; files?: Record<string, string> }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'image-'));
+  const env = { ...process.env, BUILDAH_ISOLATION: 'chroot' };
+  const must = (args: string[]): string => {
+    const r = run(['buildah', ...args], env, 5 * 60_000);
+    if (r.code !== 0) throw new Error(`buildah ${args.join(' ')} failed: ${r.out}`);
+    return r.out.trim();
+  };
+  const container = must(['from', '--quiet', '--pull-never', base.reference]);
+  for (const [k, v] of Object.entries(change.labels ?? {})) must(['config', '--label', `${k}=${v}`, container]);
+  for (const [path, content] of Object.entries(change.files ?? {})) {
+    const file = join(dir, `file-${randomBytes(3).toString('hex')}`);
+    writeFileSync(file, content);
+    chmodSync(file, 0o755);
+    must(['copy', '--quiet', container, file, path]);
+  }
+  must(['commit', '--quiet', '--rm', container, reference]);
+  const archive = join(dir, 'image.oci.tar');
+  must(['push', '--quiet', reference, `oci-archive:${archive}:${reference}`]);
+  return archive;
 }

@@ -20,7 +20,8 @@ export const BROKEN_IMAGE = 'registry.example.org/xrootd:broken';
 /** Builds or finds the binaries; prints nothing on success. */
 export function controlPlaneBinaries(): string {
   const r = run(['bash', join(repoRoot(), 'test/controlplane/build.sh')], process.env, 45 * 60 * 1000);
-  const dir = r.out.trim().split('\n').pop() ?? '';
+  // The directory is the one line that is a path (a build also logs its progress).
+  const dir = r.out.split('\n').filter((l) => l.startsWith('/')).pop() ?? '';
   if (r.code !== 0 || !dir.startsWith('/')) throw new Error(`control-plane binaries could not be built:\n${r.out}`);
   return dir;
 }
@@ -38,6 +39,16 @@ export interface AuditEvent {
   readonly stageTimestamp: string;
 }
 
+export interface ControlPlaneOptions {
+  /**
+   * Where pods of a real node reach the API server (the node's pod-network gateway,
+   * test/helpers/real-node.ts). Set, the API server listens and advertises there (the
+   * `kubernetes` Service's endpoint, reached through kube-proxy), kwok and its simulated
+   * nodes stay off, and the controller manager publishes the API server's CA to pods.
+   */
+  readonly podGateway?: string;
+}
+
 export class ControlPlane {
   private readonly daemons: Daemon[] = [];
   private readonly identities: Identity[] = [];
@@ -45,12 +56,12 @@ export class ControlPlane {
   /** Admin kubeconfig (system:masters). */
   kubeconfig = '';
 
-  private constructor(readonly bin: string, readonly dir: string) {}
+  private constructor(readonly bin: string, readonly dir: string, private readonly options: ControlPlaneOptions) {}
 
-  /** Starts everything and returns once nodes are Ready and the default StorageClass exists. */
-  static async start(): Promise<ControlPlane> {
+  /** Starts everything and returns once nodes are Ready and the default StorageClass exists (kwok) or the API is ready (real node). */
+  static async start(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
     const started = Date.now();
-    const cp = new ControlPlane(controlPlaneBinaries(), mkdtempSync(join(tmpdir(), 'k8s-')));
+    const cp = new ControlPlane(controlPlaneBinaries(), mkdtempSync(join(tmpdir(), 'k8s-')), options);
     try {
       await cp.boot();
     } catch (e) {
@@ -87,16 +98,20 @@ export class ControlPlane {
       apiVersion: 'audit.k8s.io/v1', kind: 'Policy', omitStages: ['RequestReceived'],
       rules: [{ level: 'Metadata', verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] }, { level: 'None' }],
     }));
+    const address = this.options.podGateway ?? '127.0.0.1';
     this.spawn('kube-apiserver', [
       `--audit-policy-file=${join(d, 'audit-policy.yaml')}`, `--audit-log-path=${join(d, 'audit.log')}`, '--audit-log-format=json',
-      `--etcd-servers=http://127.0.0.1:${etcdClient}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
+      `--etcd-servers=http://127.0.0.1:${etcdClient}`, `--bind-address=${address}`, `--advertise-address=${address}`,
       `--secure-port=${apiPort}`, `--cert-dir=${join(d, 'certs')}`, '--service-cluster-ip-range=10.0.0.0/16',
       '--service-account-issuer=https://kubernetes.default.svc', `--service-account-key-file=${join(d, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(d, 'sa.key')}`, `--token-auth-file=${join(d, 'tokens.csv')}`,
       '--authorization-mode=RBAC', '--allow-privileged=true', '--enable-admission-plugins=PodSecurity,DefaultStorageClass',
-      '--endpoint-reconciler-type=none', '-v=1',
+      // Without a real node nothing reaches the `kubernetes` Service, so its endpoints are not kept.
+      ...(this.options.podGateway ? [] : ['--endpoint-reconciler-type=none']), '-v=1',
+      // A real node is reached at its address (logs, exec), never by a host name looked up outside.
+      '--kubelet-preferred-address-types=InternalIP',
     ]);
-    this.server = `https://127.0.0.1:${apiPort}`;
+    this.server = `https://${address}:${apiPort}`;
     this.kubeconfig = this.writeKubeconfig('admin');
     await waitFor('the API server to be ready', () => (this.kubectl(['get', '--raw', '/readyz']).out.trim() === 'ok' ? true : undefined), 60000, 250);
 
@@ -104,8 +119,14 @@ export class ControlPlane {
       `--kubeconfig=${this.kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`,
       `--service-account-private-key-file=${join(d, 'sa.key')}`, '--use-service-account-credentials=false',
       '--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller', '-v=1',
+      // Pods verify the API server with the kube-root-ca.crt ConfigMap: its self-signed certificate.
+      ...(this.options.podGateway ? [`--root-ca-file=${join(d, 'certs', 'apiserver.crt')}`] : []),
     ]);
     this.spawn('kube-scheduler', [`--kubeconfig=${this.kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`, '-v=1']);
+    if (this.options.podGateway) {
+      await waitFor('the default ServiceAccount to exist', () => (this.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).code === 0 ? true : undefined), 60000, 250);
+      return;
+    }
 
     // kwok wants Stage objects only; the StorageClass that ships beside them is created through the API.
     const stageFiles = readdirSync(join(this.bin, 'stages')).filter((f) => f !== 'storage-class.yaml').sort();

@@ -7,11 +7,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Role } from '../../constructs/index.js';
-import { KubeClient, type WatchHandle } from '../../src/kube/client.js';
+import { KubeClient } from '../../src/kube/client.js';
 import { AgentProcess } from '../helpers/agent.js';
 import { BROKEN_IMAGE, ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
+import { PodRecorder } from '../helpers/pod-recorder.js';
 import { waitFor } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
@@ -30,61 +30,6 @@ const spec = (version: string, extra: Record<string, unknown> = {}) => ({
 const apply = (s: Record<string, unknown>) => cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'up', namespace: NS }, spec: s }));
 const cr = (): any => cp.getJson(['xrootd', 'up', '-n', NS]);
 const condition = (x: any, type: string): any => x?.status?.conditions?.find((c: any) => c.type === type);
-
-interface Pod { name: string; role: Role; ready: boolean; image: string; deleting: boolean }
-
-/** Watches the cluster's pods for the whole test: unavailability per role and the order pods came up on an image. */
-class PodRecorder {
-  readonly pods = new Map<string, Pod>();
-  readonly maxUnavailable: Record<string, number> = {};
-  /** Pods in the order they first became Ready on each image. */
-  readonly readyOn = new Map<string, string[]>();
-  private handle?: WatchHandle;
-  private wanted: Record<string, number> = { redirector: REDIRECTORS, worker: WORKERS };
-
-  async start(): Promise<void> {
-    const list = await client.request<{ items: any[]; metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${NS}/pods`);
-    list.items.forEach((p) => this.see(p, false));
-    this.handle = await client.watch<any>(`/api/v1/namespaces/${NS}/pods`, { resourceVersion: list.metadata.resourceVersion }, (e) => {
-      if (e.type === 'BOOKMARK' || e.type === 'ERROR') return;
-      this.see(e.object, e.type === 'DELETED');
-    });
-  }
-
-  private see(p: any, deleted: boolean): void {
-    const role = p.metadata.labels?.['app.kubernetes.io/component'] as Role;
-    if (!role) return;
-    if (deleted) this.pods.delete(p.metadata.name);
-    else {
-      const pod: Pod = {
-        name: p.metadata.name, role, image: p.spec.containers[0].image, deleting: !!p.metadata.deletionTimestamp,
-        ready: p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false,
-      };
-      const before = this.pods.get(pod.name);
-      if (pod.ready && !pod.deleting && !(before?.ready && before.image === pod.image)) {
-        const order = this.readyOn.get(pod.image) ?? [];
-        if (!order.includes(pod.name)) this.readyOn.set(pod.image, [...order, pod.name]);
-      }
-      this.pods.set(pod.name, pod);
-    }
-    for (const r of ['redirector', 'worker']) {
-      const available = [...this.pods.values()].filter((x) => x.role === r && x.ready && !x.deleting).length;
-      this.maxUnavailable[r] = Math.max(this.maxUnavailable[r] ?? 0, this.wanted[r] - available);
-    }
-  }
-
-  resetMax(): void {
-    for (const k of Object.keys(this.maxUnavailable)) this.maxUnavailable[k] = 0;
-  }
-
-  images(): Set<string> {
-    return new Set([...this.pods.values()].map((p) => p.image));
-  }
-
-  stop(): void {
-    this.handle?.stop();
-  }
-}
 
 let recorder: PodRecorder;
 
@@ -116,7 +61,7 @@ beforeAll(async () => {
   createNamespace(cp, NS, 'restricted');
   client = KubeClient.load(cp.kubeconfig);
   agent = await startAgent('agent.log');
-  recorder = new PodRecorder();
+  recorder = new PodRecorder(client, NS, { redirector: REDIRECTORS, worker: WORKERS });
   await recorder.start();
   apply(spec('5.8.4'));
   await rolledOut(image('5.8.4'));

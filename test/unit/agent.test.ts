@@ -79,6 +79,26 @@ describe('status', () => {
     expect(rolling.conditions!.find((c) => c.type === 'Degraded')!.lastTransitionTime).toBe(now);
   });
 
+  test('pods that were ready on the current spec and stop being ready are Degraded (not Progressing, not Stalled) until they are back', () => {
+    const conds = (x: ReturnType<typeof computeStatus>) => x.conditions!.slice(0, 4).map((c) => [c.type, c.status, c.reason]);
+    const map = (workersReady: number) => new Map([['redirector', sts(1, 1)], ['worker', sts(2, workersReady)]] as const);
+    // Never all ready yet (a new cluster): still coming up, not degraded.
+    const starting = computeStatus({ generation: 3, model, statefulSets: map(1), now });
+    expect(conds(starting)).toEqual([['Ready', 'False', 'Progressing'], ['Progressing', 'True', 'RollingOut'], ['Degraded', 'False', 'Healthy'], ['Stalled', 'False', 'Healthy']]);
+    const ready = computeStatus({ generation: 3, model, previous: starting, statefulSets: map(2), now });
+    const lost = computeStatus({ generation: 3, model, previous: ready, statefulSets: map(1), now });
+    expect(conds(lost)).toEqual([['Ready', 'False', 'PodsNotReady'], ['Progressing', 'False', 'PodsNotReady'], ['Degraded', 'True', 'PodsNotReady'], ['Stalled', 'False', 'Recovering']]);
+    expect(lost.conditions![2].message).toBe('pods that were ready on the current spec are not: workers 1/2 ready; the kubelet restarts failed containers (see the pods\' events)');
+    // It stays Degraded while the pod is down, then recovers.
+    const still = computeStatus({ generation: 3, model, previous: lost, statefulSets: map(0), now });
+    expect(still.conditions![2]).toMatchObject({ status: 'True', reason: 'PodsNotReady' });
+    const back = computeStatus({ generation: 3, model, previous: still, statefulSets: map(2), now });
+    expect(conds(back)).toEqual([['Ready', 'True', 'Ready'], ['Progressing', 'False', 'Ready'], ['Degraded', 'False', 'Healthy'], ['Stalled', 'False', 'Healthy']]);
+    // A new generation (scaled up) is progress, not loss.
+    const scaled = computeStatus({ generation: 4, model, previous: back, statefulSets: new Map([['redirector', sts(1, 1)], ['worker', sts(2, 1, 'r2')]] as const), now });
+    expect(scaled.conditions![2]).toMatchObject({ status: 'False' });
+  });
+
   test('a failure is Degraded with its reason, and claims nothing else', () => {
     const s = computeStatus({ generation: 2, failure: { reason: 'InvalidSpec', message: 'spec.version must be in the catalog' }, statefulSets: new Map(), now });
     expect(s.conditions!.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'InvalidSpec', message: 'spec.version must be in the catalog' });

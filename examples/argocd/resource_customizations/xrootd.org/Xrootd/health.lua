@@ -1,5 +1,5 @@
 -- Health of an Xrootd resource (xrootd.org/v1alpha1) as the xrootd-k8s agent reports it.
--- Degraded: the spec is refused, a rollout is stuck or was rolled back (Degraded=True).
+-- Degraded: the spec is refused, a rollout is stuck or was rolled back, or pods that were ready are not (Degraded=True).
 -- Suspended: spec.upgrade.paused holds a rollout. Healthy: Ready=True on the current generation.
 -- Progressing: anything else (the agent has not seen this generation yet, pods on their way).
 local hs = {}
