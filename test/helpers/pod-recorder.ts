@@ -28,14 +28,17 @@ export class PodRecorder {
   async start(): Promise<void> {
     const path = `/api/v1/namespaces/${this.namespace}/pods`;
     const list = await this.client.request<{ items: any[]; metadata: { resourceVersion: string } }>('GET', path);
-    list.items.forEach((p) => this.see(p, false));
+    list.items.forEach((p) => this.record(p, false));
+    // Measured over the whole list at once: pod by pod, the first pods alone would look like missing ones.
+    this.measure();
     this.handle = await this.client.watch<any>(path, { resourceVersion: list.metadata.resourceVersion }, (e) => {
       if (e.type === 'BOOKMARK' || e.type === 'ERROR') return;
-      this.see(e.object, e.type === 'DELETED');
+      this.record(e.object, e.type === 'DELETED');
+      this.measure();
     });
   }
 
-  private see(p: any, deleted: boolean): void {
+  private record(p: any, deleted: boolean): void {
     const role = p.metadata.labels?.['app.kubernetes.io/component'] as Role;
     if (!role) return;
     const key = `${p.metadata.name}/${p.metadata.uid}`;
@@ -55,6 +58,9 @@ export class PodRecorder {
       }
       this.pods.set(pod.name, pod);
     }
+  }
+
+  private measure(): void {
     for (const [r, wanted] of Object.entries(this.wanted)) {
       const available = [...this.pods.values()].filter((x) => x.role === r && x.ready && !x.deleting).length;
       this.maxUnavailable[r] = Math.max(this.maxUnavailable[r] ?? 0, wanted - available);
