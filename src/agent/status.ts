@@ -38,21 +38,21 @@ export interface StatusInput {
   readonly now: string;
 }
 
+/** A StatefulSet the controller has caught up with: all its pods exist on the current template. */
+function caughtUp(sts: StatefulSetView, wanted: number): boolean {
+  const s = sts.status ?? {};
+  return (s.observedGeneration ?? 0) >= (sts.metadata.generation ?? 0) && (s.replicas ?? 0) === wanted
+    && (s.updatedReplicas ?? 0) === wanted && s.currentRevision === s.updateRevision;
+}
+
 /** A StatefulSet that has caught up with its spec and whose pods are all ready on the current template. */
 function settled(sts: StatefulSetView | undefined, wanted: number): boolean {
-  if (!sts) return false;
-  const s = sts.status ?? {};
-  return (s.observedGeneration ?? 0) >= (sts.metadata.generation ?? 0)
-    && (s.readyReplicas ?? 0) === wanted && (s.replicas ?? 0) === wanted
-    && (s.updatedReplicas ?? 0) === wanted && s.currentRevision === s.updateRevision;
+  return !!sts && caughtUp(sts, wanted) && (sts.status?.readyReplicas ?? 0) === wanted;
 }
 
 /** A StatefulSet on its current template with all its pods, some of which are not ready. */
 function podsNotReady(sts: StatefulSetView | undefined, wanted: number): boolean {
-  if (!sts || wanted === 0) return false;
-  const s = sts.status ?? {};
-  return (s.observedGeneration ?? 0) >= (sts.metadata.generation ?? 0) && (s.replicas ?? 0) === wanted
-    && (s.updatedReplicas ?? 0) === wanted && s.currentRevision === s.updateRevision && (s.readyReplicas ?? 0) < wanted;
+  return !!sts && wanted > 0 && caughtUp(sts, wanted) && (sts.status?.readyReplicas ?? 0) < wanted;
 }
 
 function condition(type: string, status: boolean, reason: string, message: string, input: StatusInput): XrootdCondition {
