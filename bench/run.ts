@@ -10,6 +10,7 @@
  *   images: both images built twice from an empty cache: time, OCI archive size, same digest (bench/images.ts)
  *   secure-path: open latency and read rate with TLS and tokens vs without, same run (bench/secure-path.ts)
  *   collector-200: the metrics collector fed 400 daemons' reports every 10 s: CPU and memory (bench/collector.ts)
+ *   vs-operator: side by side with the 2020 Go operator it replaces (bench/vs-operator.ts)
  *   real-node: a 1+3 cluster from apply to Ready on a real kubelet node, and the node's start (bench/real-node.ts)
  * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
  */
@@ -26,6 +27,7 @@ import { inputBench } from './input.js';
 import { securePathBench } from './secure-path.js';
 import { collectorBench } from './collector.js';
 import { realNodeBench } from './real-node.js';
+import { vsOperator } from './vs-operator.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -72,6 +74,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   'secure-path': securePathBench,
   'collector-200': () => collectorBench(),
   'real-node': () => realNodeBench(),
+  'vs-operator': () => vsOperator(),
 };
 /** Variants that `npm run bench` leaves out: they repeat part of another bench. */
 const onlyWhenNamed = new Set(['client-ops-3', 'agent-200']);
