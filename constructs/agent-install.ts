@@ -6,7 +6,8 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeClusterRole, KubeClusterRoleBinding, KubeDeployment, KubeNamespace, KubeRole, KubeRoleBinding, KubeService, KubeServiceAccount, quantity, intOrString } from './kube.js';
 import { CATALOG_GROUP, XROOTD_GROUP } from './crds.js';
 import { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY } from './labels.js';
 import { PROMETHEUS_OPERATOR_API_VERSION } from './prometheus.js';
@@ -129,39 +130,39 @@ export class XrootdAgent extends Construct {
     const subject = { kind: 'ServiceAccount', name, namespace };
     const meta = (n: string, ns?: string) => ({ name: n, ...(ns ? { namespace: ns } : {}), labels });
 
-    new k8s.KubeNamespace(this, 'namespace', { metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } } });
-    new k8s.KubeServiceAccount(this, 'account', { metadata: meta(name, namespace), automountServiceAccountToken: true });
+    new KubeNamespace(this, 'namespace', { metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    new KubeServiceAccount(this, 'account', { metadata: meta(name, namespace), automountServiceAccountToken: true });
 
     // The catalog is cluster-scoped: read access needs a ClusterRole in both modes.
-    new k8s.KubeClusterRole(this, 'catalog-reader', {
+    new KubeClusterRole(this, 'catalog-reader', {
       metadata: meta(`${name}-catalog`),
       rules: [{ apiGroups: [CATALOG_GROUP], resources: ['xrootdversions'], verbs: ['get', 'list', 'watch'] }],
     });
-    new k8s.KubeClusterRoleBinding(this, 'catalog-reader-binding', {
+    new KubeClusterRoleBinding(this, 'catalog-reader-binding', {
       metadata: meta(`${name}-catalog`),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${name}-catalog` },
       subjects: [subject],
     });
     if (props.watchNamespace) {
-      new k8s.KubeRole(this, 'role', { metadata: meta(name, props.watchNamespace), rules: agentRules() });
-      new k8s.KubeRoleBinding(this, 'role-binding', {
+      new KubeRole(this, 'role', { metadata: meta(name, props.watchNamespace), rules: agentRules() });
+      new KubeRoleBinding(this, 'role-binding', {
         metadata: meta(name, props.watchNamespace),
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
         subjects: [subject],
       });
     } else {
-      new k8s.KubeClusterRole(this, 'role', { metadata: meta(name), rules: agentRules() });
-      new k8s.KubeClusterRoleBinding(this, 'role-binding', {
+      new KubeClusterRole(this, 'role', { metadata: meta(name), rules: agentRules() });
+      new KubeClusterRoleBinding(this, 'role-binding', {
         metadata: meta(name),
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
         subjects: [subject],
       });
     }
-    new k8s.KubeRole(this, 'leader-role', {
+    new KubeRole(this, 'leader-role', {
       metadata: meta(`${name}-leader`, namespace),
       rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
     });
-    new k8s.KubeRoleBinding(this, 'leader-binding', {
+    new KubeRoleBinding(this, 'leader-binding', {
       metadata: meta(`${name}-leader`, namespace),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-leader` },
       subjects: [subject],
@@ -172,8 +173,8 @@ export class XrootdAgent extends Construct {
     grantSecrets(this, `${name}-tls-secrets`, 'tls-secrets', props.tlsSecrets, labels, subject);
     if (props.ownedDeletesPolicy ?? true) addOwnedDeletesPolicy(this, `${name}-owned-deletes`, `system:serviceaccount:${namespace}:${name}`, labels);
 
-    const http = k8s.IntOrString.fromString('http');
-    new k8s.KubeDeployment(this, 'deployment', {
+    const http = intOrString('http');
+    new KubeDeployment(this, 'deployment', {
       metadata: meta(name, namespace),
       spec: {
         replicas: props.replicas ?? 2,
@@ -196,22 +197,22 @@ export class XrootdAgent extends Construct {
               livenessProbe: { httpGet: { path: '/healthz', port: http }, periodSeconds: 20 },
               readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 10 },
               resources: {
-                requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('128Mi') },
-                limits: { memory: k8s.Quantity.fromString('256Mi') },
+                requests: { cpu: quantity('50m'), memory: quantity('128Mi') },
+                limits: { memory: quantity('256Mi') },
               },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               // Shallow Git mirrors and the short-lived SSH key files; the root file system stays read-only.
               volumeMounts: [{ name: 'cache', mountPath: GIT_CACHE_MOUNT }, { name: 'tmp', mountPath: '/tmp' }],
             }],
             volumes: [
-              { name: 'cache', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
-              { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'cache', emptyDir: { sizeLimit: quantity('1Gi') } },
+              { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: quantity('16Mi') } },
             ],
           },
         },
       },
     });
-    new k8s.KubeService(this, 'metrics', {
+    new KubeService(this, 'metrics', {
       metadata: { ...meta(`${name}-metrics`, namespace), annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(AGENT_HTTP_PORT) } },
       spec: { selector, ports: [{ name: 'http', port: AGENT_HTTP_PORT, targetPort: http, protocol: 'TCP' }] },
     });
@@ -232,8 +233,8 @@ function grantSecrets(scope: Construct, roleName: string, id: string, grants: re
   for (const g of grants ?? []) byNamespace.set(g.namespace, [...byNamespace.get(g.namespace) ?? [], g.secretName]);
   for (const [ns, secrets] of byNamespace) {
     const metadata = { name: roleName, namespace: ns, labels };
-    new k8s.KubeRole(scope, `${id}-${ns}`, { metadata, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...new Set(secrets)].sort(), verbs: ['get'] }] });
-    new k8s.KubeRoleBinding(scope, `${id}-binding-${ns}`, {
+    new KubeRole(scope, `${id}-${ns}`, { metadata, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...new Set(secrets)].sort(), verbs: ['get'] }] });
+    new KubeRoleBinding(scope, `${id}-binding-${ns}`, {
       metadata, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName }, subjects: [subject],
     });
   }

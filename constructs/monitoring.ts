@@ -3,7 +3,7 @@
  * command and its Service. Every xrootd and cmsd sends its summary report there over UDP; the
  * collector serves Prometheus metrics and the membership the agent reports in status.members.
  */
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeDeployment, KubeService, quantity, intOrString } from './kube.js';
 import type { Construct } from 'constructs';
 import { clusterLabels, clusterSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
@@ -23,7 +23,7 @@ export function addCollector(scope: Construct, model: ClusterModel): void {
   if (!spec.monitoring.enabled) return;
   const labels = { ...clusterLabels(model.name, model.release.version), 'app.kubernetes.io/component': COLLECTOR_COMPONENT };
   const metadata = { name: model.names.collector(), namespace: model.namespace, labels };
-  new k8s.KubeDeployment(scope, 'collector', {
+  new KubeDeployment(scope, 'collector', {
     metadata,
     spec: {
       replicas: 1,
@@ -48,11 +48,11 @@ export function addCollector(scope: Construct, model: ClusterModel): void {
               { name: 'report', containerPort: COLLECTOR_REPORT_PORT, protocol: 'UDP' },
               { name: 'metrics', containerPort: COLLECTOR_HTTP_PORT, protocol: 'TCP' },
             ],
-            livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20 },
-            readinessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10 },
+            livenessProbe: { httpGet: { path: '/healthz', port: intOrString('metrics') }, periodSeconds: 20 },
+            readinessProbe: { httpGet: { path: '/healthz', port: intOrString('metrics') }, periodSeconds: 10 },
             resources: {
-              requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('48Mi') },
-              limits: { memory: k8s.Quantity.fromString('128Mi') },
+              requests: { cpu: quantity('10m'), memory: quantity('48Mi') },
+              limits: { memory: quantity('128Mi') },
             },
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
           }],
@@ -60,14 +60,14 @@ export function addCollector(scope: Construct, model: ClusterModel): void {
       },
     },
   });
-  new k8s.KubeService(scope, 'collector-service', {
+  new KubeService(scope, 'collector-service', {
     metadata,
     spec: {
       type: 'ClusterIP',
       selector: collectorSelector(model),
       ports: [
-        { name: 'report', port: COLLECTOR_REPORT_PORT, targetPort: k8s.IntOrString.fromString('report'), protocol: 'UDP' },
-        { name: 'metrics', port: COLLECTOR_HTTP_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' },
+        { name: 'report', port: COLLECTOR_REPORT_PORT, targetPort: intOrString('report'), protocol: 'UDP' },
+        { name: 'metrics', port: COLLECTOR_HTTP_PORT, targetPort: intOrString('metrics'), protocol: 'TCP' },
       ],
     },
   });

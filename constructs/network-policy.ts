@@ -3,20 +3,22 @@
  * port from members and from the configured clients (anyone when none are given),
  * the collector's report port from members and its metrics port from anyone.
  */
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeNetworkPolicy, intOrString } from './kube.js';
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { clusterLabels, clusterSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import { COLLECTOR_HTTP_PORT, COLLECTOR_REPORT_PORT } from './monitoring.js';
 
-export function addNetworkPolicy(scope: Construct, model: ClusterModel): k8s.KubeNetworkPolicy | undefined {
+export function addNetworkPolicy(scope: Construct, model: ClusterModel): ApiObject | undefined {
   const policy = model.spec.networkPolicy;
   if (!policy.enabled) return undefined;
   const x = model.spec.xrootd;
   const members: k8s.NetworkPolicyPeer = { podSelector: { matchLabels: clusterSelector(model.name) } };
-  const port = (p: number, protocol = 'TCP'): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(p), protocol });
+  const port = (p: number, protocol = 'TCP'): k8s.NetworkPolicyPort => ({ port: intOrString(p), protocol });
   const clients = policy.clients;
-  return new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+  return new KubeNetworkPolicy(scope, 'network-policy', {
     metadata: { name: model.names.networkPolicy(), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
     spec: {
       podSelector: { matchLabels: clusterSelector(model.name) },

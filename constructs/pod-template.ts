@@ -3,7 +3,8 @@
  * path, the environment the start script expects, probes that ask XRootD
  * itself, and a restricted security context.
  */
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { quantity, intOrString } from './kube.js';
 import { CONFIG_DIR, ENV, PROBE_SCRIPT, START_SCRIPT } from './config.js';
 import { COLLECTOR_REPORT_PORT } from './monitoring.js';
 import { roleLabels, roleSelector } from './labels.js';
@@ -28,7 +29,7 @@ const CMSD_SHARE = 0.25;
 
 function quantities(map: Record<string, string> | undefined, factor = 1): Record<string, k8s.Quantity> | undefined {
   if (!map || Object.keys(map).length === 0) return undefined;
-  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, k8s.Quantity.fromString(factor === 1 ? v : scaleQuantity(k, v, factor))]));
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, quantity(factor === 1 ? v : scaleQuantity(k, v, factor))]));
 }
 
 function resources(r: ResolvedResourceSpec, requestShare = 1): k8s.ResourceRequirements {
@@ -69,7 +70,7 @@ const extraVolume = (name: string): string => `extra-${name}`;
 const execProbe = (args: string[], o: Partial<k8s.Probe>): k8s.Probe =>
   ({ exec: { command: ['/bin/sh', `${CONFIG_DIR}/${PROBE_SCRIPT}`, ...args] }, ...o });
 const tcpProbe = (port: number, o: Partial<k8s.Probe>): k8s.Probe =>
-  ({ tcpSocket: { port: k8s.IntOrString.fromNumber(port) }, ...o });
+  ({ tcpSocket: { port: intOrString(port) }, ...o });
 
 const containerSecurity: k8s.SecurityContext = {
   allowPrivilegeEscalation: false,

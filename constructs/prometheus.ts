@@ -4,7 +4,7 @@
  * ConfigMap the Grafana sidecar loads (spec.monitoring.grafanaDashboard).
  */
 import { ApiObject } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeConfigMap } from './kube.js';
 import type { Construct } from 'constructs';
 import { alertRules } from './alerts.js';
 import { grafanaDashboard } from './dashboard.js';
@@ -40,7 +40,7 @@ export function addPrometheusObjects(scope: Construct, model: ClusterModel): voi
     });
   }
   if (m.grafanaDashboard) {
-    new k8s.KubeConfigMap(scope, 'dashboard', {
+    new KubeConfigMap(scope, 'dashboard', {
       metadata: { ...metadata(`${model.name}-dashboard`), labels: { ...labels, [GRAFANA_DASHBOARD_LABEL]: '1', 'app.kubernetes.io/component': COLLECTOR_COMPONENT } },
       data: { [`xrootd-${model.name}.json`]: `${JSON.stringify(grafanaDashboard(model), null, 2)}\n` },
     });

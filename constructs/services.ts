@@ -3,7 +3,9 @@
  * pods are ready so peers resolve each other while booting), the client
  * Service on the redirectors, and optional exposure outside the cluster.
  */
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeService, intOrString } from './kube.js';
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
@@ -11,20 +13,20 @@ import type { Role } from './names.js';
 
 function ports(model: ClusterModel, role: Role): k8s.ServicePort[] {
   const x = model.spec.xrootd;
-  const xrootd: k8s.ServicePort = { name: 'xrootd', port: x.port, targetPort: k8s.IntOrString.fromString('xrootd'), protocol: 'TCP' };
-  const cmsd: k8s.ServicePort = { name: 'cmsd', port: x.cmsdPort, targetPort: k8s.IntOrString.fromString('cmsd'), protocol: 'TCP' };
+  const xrootd: k8s.ServicePort = { name: 'xrootd', port: x.port, targetPort: intOrString('xrootd'), protocol: 'TCP' };
+  const cmsd: k8s.ServicePort = { name: 'cmsd', port: x.cmsdPort, targetPort: intOrString('cmsd'), protocol: 'TCP' };
   return role === 'worker' ? [xrootd] : [xrootd, cmsd];
 }
 
-export function addHeadlessService(scope: Construct, model: ClusterModel, role: Role): k8s.KubeService {
-  return new k8s.KubeService(scope, `${role}-headless`, {
+export function addHeadlessService(scope: Construct, model: ClusterModel, role: Role): ApiObject {
+  return new KubeService(scope, `${role}-headless`, {
     metadata: { name: model.names.headlessService(role), namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role) },
     spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: roleSelector(model.name, role), ports: ports(model, role) },
   });
 }
 
-export function addClientService(scope: Construct, model: ClusterModel): k8s.KubeService {
-  return new k8s.KubeService(scope, 'client', {
+export function addClientService(scope: Construct, model: ClusterModel): ApiObject {
+  return new KubeService(scope, 'client', {
     metadata: { name: model.names.clientService(), namespace: model.namespace, labels: roleLabels(model.name, model.release.version, 'redirector') },
     spec: { type: 'ClusterIP', selector: roleSelector(model.name, 'redirector'), ports: ports(model, 'worker') },
   });
@@ -38,12 +40,12 @@ export function addExternalServices(scope: Construct, model: ClusterModel): void
     name, namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role),
     annotations: expose.annotations && Object.keys(expose.annotations).length ? expose.annotations : undefined,
   });
-  new k8s.KubeService(scope, 'external', {
+  new KubeService(scope, 'external', {
     metadata: metadata(model.names.externalRedirectorService(), 'redirector'),
     spec: { type: expose.type, externalTrafficPolicy: 'Local', selector: roleSelector(model.name, 'redirector'), ports: ports(model, 'worker') },
   });
   for (let i = 0; i < model.topology.workers; i++) {
-    new k8s.KubeService(scope, `external-worker-${i}`, {
+    new KubeService(scope, `external-worker-${i}`, {
       metadata: metadata(model.names.externalWorkerService(i), 'worker'),
       spec: {
         type: expose.type,

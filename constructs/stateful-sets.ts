@@ -1,5 +1,6 @@
 /** One StatefulSet per role, with per-pod DNS (serviceName) and, for data servers, their volumes. */
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeStatefulSet, quantity } from './kube.js';
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ARGOCD_SYNC_WAVE, roleSyncWave } from './gitops.js';
 import { claimLabels, roleLabels, roleSelector } from './labels.js';
@@ -12,10 +13,10 @@ export function replicasOf(model: ClusterModel, role: Role): number {
   return role === 'redirector' ? t.redirectors : role === 'supervisor' ? t.supervisors : t.workers;
 }
 
-export function addStatefulSet(scope: Construct, model: ClusterModel, role: Role, configHash: string): k8s.KubeStatefulSet {
+export function addStatefulSet(scope: Construct, model: ClusterModel, role: Role, configHash: string): ApiObject {
   const { spec, names } = model;
   const storage = spec.worker.storage;
-  return new k8s.KubeStatefulSet(scope, `${role}-statefulset`, {
+  return new KubeStatefulSet(scope, `${role}-statefulset`, {
     metadata: {
       name: names.statefulSet(role), namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role),
       annotations: { [ARGOCD_SYNC_WAVE]: roleSyncWave(model, role) },
@@ -36,7 +37,7 @@ export function addStatefulSet(scope: Construct, model: ClusterModel, role: Role
             spec: {
               accessModes: storage.accessModes,
               storageClassName: storage.class,
-              resources: { requests: { storage: k8s.Quantity.fromString(storage.capacity) } },
+              resources: { requests: { storage: quantity(storage.capacity) } },
             },
           }],
         }

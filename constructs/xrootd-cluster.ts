@@ -2,7 +2,7 @@
  * XrootdCluster: typed props in, every object of a working XRootD cluster out.
  * Pure: no I/O, no clock, no randomness; the same props give the same objects.
  */
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
+import { KubeConfigMap } from './kube.js';
 import { Construct } from 'constructs';
 import { addCertificate } from './certificate.js';
 import { addCollector } from './monitoring.js';
@@ -36,7 +36,7 @@ export class XrootdCluster extends Construct {
 
     // Named by its content and immutable: each revision of the pod templates keeps the configuration
     // it was made with, so a pod of the old revision restarting mid-rollout starts as it ran.
-    new k8s.KubeConfigMap(this, 'config', {
+    new KubeConfigMap(this, 'config', {
       metadata: { name: model.names.configMap(this.configHash), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
       data: { ...this.configFiles },
       immutable: true,

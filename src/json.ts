@@ -4,6 +4,11 @@
  * read the way the API server stores objects.
  */
 
+/** The object without its keys whose value is undefined (as JSON would drop them; in memory each takes a slot). */
+export function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
 /** JSON with sorted keys: the same object always gives the same text. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

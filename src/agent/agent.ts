@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
-import type { PodObject } from './observe.js';
+import { podEssentials, type PodObject } from './observe.js';
 import { PRUNABLE_KINDS } from '../apply/applier.js';
 import type { DirectivePolicy } from '../directive-policy.js';
 import type { KubeClient } from '../kube/client.js';
@@ -87,7 +87,7 @@ export class Agent {
     const versions = m.informer<XrootdVersionObject>(CATALOG_API_VERSION, 'XrootdVersion');
     const children = new Map<string, Informer>(PRUNABLE_KINDS.map((k) => [k.kind,
       m.informer(k.apiVersion, k.kind, { namespace, labelSelector: INVENTORY_LABEL, optional: !!k.optional }).addIndex(CONTROLLER_INDEX, byController)]));
-    const pods = m.informer<PodObject>('v1', 'Pod', { namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}` })
+    const pods = m.informer<PodObject>('v1', 'Pod', { namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}`, keep: podEssentials })
       .addIndex(INSTANCE_INDEX, byInstance);
     this.gitSources = m.informer<GitSourceObject>(XROOTD_API_VERSION, 'XrootdGitSource', { namespace });
     this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions, children, pods }, this.log, this.metrics, opts.extraDirectives, opts.membership);
@@ -170,6 +170,7 @@ export class Agent {
     m.gauge('xrootd_agent_git_last_success_timestamp_seconds', 'When each Git source last synced successfully (Unix time).', () => [...this.gitSync.states].filter(([, s]) => s.lastSuccess).map(([source, s]) => [{ source }, Math.round(s.lastSuccess!)]));
     m.gauge('xrootd_agent_api_writes', 'Write requests issued by reconciles and watches since start (Lease renewals excluded).', () => this.client.counts.writes);
     m.gauge('xrootd_agent_api_reads', 'Read requests issued by reconciles and watches since start (Lease renewals excluded).', () => this.client.counts.reads);
+    m.gauge('xrootd_agent_api_watches', 'Watch requests opened since start (each informer opens one, and again after the server ends it).', () => this.client.counts.watches);
     // The standard process metrics (Prometheus' client libraries' names): the memory target is observable in production.
     m.gauge('process_resident_memory_bytes', 'Resident memory of the agent process.', () => process.memoryUsage.rss());
     m.counterFrom('process_cpu_seconds_total', 'CPU time of the agent process (user and system).', () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; });

@@ -12,10 +12,6 @@ import type { KubeObject } from '../kube/kinds.js';
 import type { PodObject } from './observe.js';
 import type { RoleView } from './rollout.js';
 
-interface PodWithVolumes extends PodObject {
-  spec?: { volumes?: { configMap?: { name?: string } }[] };
-}
-
 /** True when the role's StatefulSet runs one revision and is about to get no other. */
 const settled = (r: RoleView): boolean => !r.exists
   || (!r.templateChanging && !r.statusBehind && r.currentRevision !== undefined && r.currentRevision === r.updateRevision);
@@ -29,5 +25,5 @@ export function withoutRetainedConfigMaps<T extends KubeObject>(inventory: reado
 /** `'all'` while some role is between revisions, else the ConfigMaps that pods still mount. */
 export function retainedConfigMaps(roles: readonly RoleView[], pods: readonly PodObject[]): 'all' | ReadonlySet<string> {
   if (!roles.every(settled)) return 'all';
-  return new Set(pods.flatMap((p) => ((p as PodWithVolumes).spec?.volumes ?? []).map((v) => v.configMap?.name).filter((n): n is string => !!n)));
+  return new Set(pods.flatMap((p) => (p.spec?.volumes ?? []).map((v) => v.configMap?.name).filter((n): n is string => !!n)));
 }

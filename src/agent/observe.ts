@@ -4,13 +4,32 @@
  * template differs from the live one.
  */
 import { ROLES, type ClusterModel, type ResolvedXrootdSpec, type Role } from '../../constructs/index.js';
-import { isSubset } from '../json.js';
+import { isSubset, withoutUndefined } from '../json.js';
 import type { KubeObject } from '../kube/kinds.js';
 import type { PodView, RolloutPolicy, RoleView } from './rollout.js';
 import type { StatefulSetView } from './status.js';
 
 export interface PodObject extends KubeObject {
+  spec?: { volumes?: { name?: string; configMap?: { name?: string } }[] };
   status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[]; podIP?: string };
+}
+
+/**
+ * What the agent keeps of a pod: who it is, its revision, whether it is Ready (and since when),
+ * its address and the ConfigMaps it mounts. A pod's spec and container statuses are most of its
+ * bytes, and with hundreds of pods they were most of the agent's memory.
+ */
+export function podEssentials(p: KubeObject): PodObject {
+  const pod = p as PodObject;
+  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp, ownerReferences } = pod.metadata ?? {};
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const volumes = pod.spec?.volumes?.filter((v) => v.configMap?.name).map((v) => ({ configMap: { name: v.configMap!.name } }));
+  return {
+    apiVersion: pod.apiVersion, kind: pod.kind,
+    metadata: withoutUndefined({ name, namespace, uid, resourceVersion, labels, deletionTimestamp, ownerReferences }),
+    spec: volumes?.length ? { volumes } : {},
+    status: withoutUndefined({ conditions: ready && [withoutUndefined({ type: ready.type, status: ready.status, lastTransitionTime: ready.lastTransitionTime })], podIP: pod.status?.podIP }),
+  } as PodObject;
 }
 
 const replicasOf = (m: ClusterModel, role: Role): number =>

@@ -98,7 +98,10 @@ export class Reconciler {
       await this.finalize(cr);
       return undefined;
     }
-    if (!cr.metadata.finalizers?.includes(FINALIZER)) await this.addFinalizer(cr);
+    // The finalizer is written alongside the first stage: it must exist before the StatefulSets,
+    // which make the volumes it guards, not before everything (one round trip less for a new cluster).
+    const finalizing = cr.metadata.finalizers?.includes(FINALIZER) ? undefined : this.addFinalizer(cr);
+    finalizing?.catch(() => undefined); // awaited below: a failure retries the reconcile
 
     let plan: Plan | undefined;
     let failure: Failure | undefined;
@@ -106,12 +109,14 @@ export class Reconciler {
     let appliedAt: number | undefined;
     try {
       plan = this.plan(cr, await this.tlsSecretRevision(cr), await this.membershipReport(cr));
-      results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan));
+      await this.recheckOptionalKinds(plan.objects);
+      results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan), finalizing);
       appliedAt = performance.now();
     } catch (e) {
       failure = failureOf(e, key);
       if (!failure) throw e;
     }
+    await finalizing;
     const changed = results.filter((r) => r.action !== 'unchanged');
     for (const r of changed) this.metrics.inc('xrootd_agent_applied_objects_total', { action: r.action });
     if (changed.length) this.log.info('applied', { cluster: key, changes: changed.map((r) => `${r.action} ${r.key}`) });
@@ -187,6 +192,12 @@ export class Reconciler {
     return live?.spec?.template?.metadata?.annotations?.[TLS_REVISION_ANNOTATION];
   }
 
+  /** Kinds from other projects this cluster needs and that were not served at the last look: asked again now. */
+  private async recheckOptionalKinds(objects: readonly KubeObject[]): Promise<void> {
+    const absent = new Set(objects.filter((o) => optionalKind(o) && this.caches.children.get(o.kind)?.served === false).map((o) => o.kind));
+    await Promise.all([...absent].map((kind) => this.caches.children.get(kind)!.recheck()));
+  }
+
   /** Phase 2: the objects as they should be, owned by the resource; refuses objects another controller holds. */
   private desiredObjects(cr: XrootdObject, plan: Plan): KubeObject[] {
     const owner = ownerOf(cr);
@@ -206,8 +217,8 @@ export class Reconciler {
    * configuration of revisions that pods may still start with), delete pods stuck on a revision
    * being rolled back from.
    */
-  private async applyPlan(cr: XrootdObject, plan: Plan, desired: KubeObject[]): Promise<ApplyResult[]> {
-    const results = await this.applier.apply(desired, { live: (o) => this.live(o) });
+  private async applyPlan(cr: XrootdObject, plan: Plan, desired: KubeObject[], finalizing: Promise<void> | undefined): Promise<ApplyResult[]> {
+    const results = await this.applier.apply(desired, { live: (o) => this.live(o), beforeWorkloads: finalizing });
     const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [];
     results.push(...await this.applier.prune(desired, withoutRetainedConfigMaps(this.inventory(cr), plan.roles, pods)));
     for (const pod of plan.rollout.deletePods) await this.deleteStuckPod(cr, pod);

@@ -28,6 +28,9 @@ export const PRUNABLE_KINDS: readonly { readonly apiVersion: string; readonly ki
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', optional: { crd: 'prometheusrules.monitoring.coreos.com', provider: 'the Prometheus Operator' } },
 ];
 
+/** Kinds that make pods (and, through their claims, volumes). */
+const WORKLOAD_KINDS = new Set(['StatefulSet', 'Deployment']);
+
 /** An object of an optional kind whose CRD the Kubernetes cluster lacks. */
 export class MissingKindError extends Error {
   constructor(readonly kind: string, readonly apiVersion: string, readonly crd: string, readonly provider: string) {
@@ -57,6 +60,8 @@ export type LiveLookup = (obj: KubeObject) => KubeObject | undefined | Promise<K
 
 export interface ApplyOptions {
   readonly live: LiveLookup;
+  /** Settled before the stage that holds workloads (the agent's finalizer, written alongside the earlier stages). */
+  readonly beforeWorkloads?: Promise<unknown>;
   readonly dryRun?: boolean;
   readonly fieldManager?: string;
 }
@@ -78,6 +83,7 @@ export class Applier {
   async apply(objects: readonly KubeObject[], opts: ApplyOptions): Promise<ApplyResult[]> {
     const results: ApplyResult[] = [];
     for (const stage of inStages(objects.map(withAppliedHash))) {
+      if (opts.beforeWorkloads && stage.some((o) => WORKLOAD_KINDS.has(o.kind))) await opts.beforeWorkloads;
       results.push(...await Promise.all(stage.map((o) => this.applyOne(o, opts))));
     }
     return results;

@@ -1,13 +1,18 @@
 /**
- * Apply order: what others depend on goes first. Definitions and namespaces,
- * then identities, config and the network policy (so no pod ever starts
- * unprotected), then Services and budgets, then the workloads.
+ * Apply order: what others depend on goes first. Definitions and namespaces;
+ * then what a pod needs the moment it is created or started (its identity and
+ * permissions, its config and Secrets, and the network policy, so no pod ever
+ * starts unprotected); then the workloads, together with what only has to exist
+ * around them (Services, disruption budgets, monitors: a pod takes minutes to
+ * need them, and the API server adds them in milliseconds). A new cluster's
+ * StatefulSets exist after two round trips.
  */
 import type { KubeObject } from '../kube/kinds.js';
 
 const STAGE_OF_KIND: Record<string, number> = {
   CustomResourceDefinition: 0,
   Namespace: 0,
+  // Admission refuses a pod whose ServiceAccount does not exist yet.
   ServiceAccount: 1,
   ClusterRole: 1,
   ClusterRoleBinding: 1,
@@ -18,15 +23,14 @@ const STAGE_OF_KIND: Record<string, number> = {
   NetworkPolicy: 1,
   // Before the pods: cert-manager has the Secret they mount written while they are created.
   Certificate: 1,
-  // After the collector's Service they watch, with the rest of what reads the cluster.
-  ServiceMonitor: 2,
-  PrometheusRule: 2,
   Service: 2,
   PodDisruptionBudget: 2,
-  StatefulSet: 3,
-  Deployment: 3,
-  XrootdVersion: 4,
-  Xrootd: 4,
+  ServiceMonitor: 2,
+  PrometheusRule: 2,
+  StatefulSet: 2,
+  Deployment: 2,
+  XrootdVersion: 3,
+  Xrootd: 3,
 };
 
 export function stageOf(obj: Pick<KubeObject, 'kind'>): number {

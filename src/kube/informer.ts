@@ -25,10 +25,12 @@ export interface InformerOptions {
   /**
    * The kind comes with another project's CRD, which the Kubernetes cluster may lack: while it is
    * not served (404) the cache is empty and counts as synced, and the informer looks again every
-   * `absentRetrySeconds` without reporting an error.
+   * `absentRetrySeconds` (default 600) without reporting an error, or at once on `recheck()`.
    */
   readonly optional?: boolean;
   readonly absentRetrySeconds?: number;
+  /** What the cache keeps of each object (default: all but managedFields); handlers and readers see only that. */
+  readonly keep?: (o: KubeObject) => KubeObject;
 }
 
 /** Values an object is indexed under (an owner's uid, an instance name); none to leave it out. */
@@ -36,6 +38,7 @@ export type IndexFunc<T> = (o: T) => readonly string[];
 
 const DEFAULT_WATCH_SECONDS = 300;
 const DEFAULT_PAGE_SIZE = 500;
+const ABSENT_RETRY_SECONDS = 600;
 
 /** What the cache keeps: managedFields are most of an object's bytes and nothing here reads them. */
 function slim<T extends KubeObject>(o: T): T {
@@ -62,10 +65,15 @@ export class Informer<T extends KubeObject = KubeObject> {
   private wake?: () => void;
   /** False while an optional kind is not served by the API server. */
   served = true;
+  /** Callers of recheck() waiting for the next list attempt. */
+  private rechecks: (() => void)[] = [];
   /** Lists and watches opened (tests and benchmarks read them). */
   readonly counts = { lists: 0, pages: 0, watches: 0 };
 
+  private readonly keep: (o: T) => T;
+
   constructor(private readonly client: KubeClient, readonly kind: KindInfo, private readonly opts: InformerOptions = {}) {
+    this.keep = (opts.keep ?? slim) as unknown as (o: T) => T;
     this.synced = new Promise((r) => { this.markSynced = r; });
   }
 
@@ -95,6 +103,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.running = false;
     this.handle?.stop();
     this.wake?.();
+    this.answerRechecks();
     await this.loop;
   }
 
@@ -166,6 +175,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (!this.resourceVersion) await this.relist();
         this.served = true;
         this.markSynced();
+        this.answerRechecks();
         await this.watchOnce();
         failures = 0;
       } catch (e) {
@@ -176,16 +186,37 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         if (this.opts.optional && e instanceof ApiError && e.status === 404) {
           this.absent();
-          await this.sleep((this.opts.absentRetrySeconds ?? 30) * 1000);
+          this.answerRechecks();
+          await this.sleep((this.opts.absentRetrySeconds ?? ABSENT_RETRY_SECONDS) * 1000);
           continue;
         }
         failures++;
+        this.answerRechecks();
         this.opts.onError?.(e);
         const backoff = e instanceof ApiError && e.retryAfterSeconds !== undefined
           ? e.retryAfterSeconds * 1000 : Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
         await this.sleep(backoff * (1 + Math.random() * 0.2));
       }
     }
+  }
+
+  /**
+   * Whether the kind is served, asked of the API server now when it was not (a cluster needs the
+   * kind: its CRD may have been installed since the last look). Polling every absent kind often
+   * cost requests on every idle agent; asking when needed costs them only where they matter.
+   */
+  async recheck(): Promise<boolean> {
+    if (this.served || !this.running) return this.served;
+    const answered = new Promise<void>((r) => this.rechecks.push(r));
+    this.wake?.();
+    await answered;
+    return this.served;
+  }
+
+  private answerRechecks(): void {
+    const waiting = this.rechecks;
+    this.rechecks = [];
+    for (const r of waiting) r();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -216,7 +247,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       const page = await this.client.request<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>('GET',
         collectionPath(this.kind, this.opts.namespace), { query: { labelSelector: this.opts.labelSelector, limit: this.opts.pageSize ?? DEFAULT_PAGE_SIZE, continue: next } });
       // Lists omit apiVersion and kind on items.
-      for (const item of page.items) items.push(slim({ ...item, apiVersion: this.kind.apiVersion, kind: this.kind.kind } as T));
+      for (const item of page.items) items.push(this.keep({ ...item, apiVersion: this.kind.apiVersion, kind: this.kind.kind } as T));
       next = page.metadata.continue || undefined;
       if (!next) return { items, resourceVersion: page.metadata.resourceVersion };
     } while (this.running);
@@ -257,7 +288,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.handle?.stop();
         return;
       }
-      const obj = slim(e.object);
+      const obj = this.keep(e.object);
       if (obj.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
       if (e.type === 'BOOKMARK') return;
       const k = objectKey(obj);

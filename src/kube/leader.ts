@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { ApiError, type KubeClient } from './client.js';
 import { collectionPath, kindInfo, objectPath } from './kinds.js';
+import { withoutUndefined } from '../json.js';
 
 interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
@@ -58,7 +59,7 @@ export class LeaderElector {
 
   constructor(private readonly client: KubeClient, private readonly opts: LeaderOptions,
     private readonly onChange: (leading: boolean) => void, private readonly now: () => number = () => performance.now()) {
-    const t = { ...LEADER_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof LEADER_DEFAULTS;
+    const t = { ...LEADER_DEFAULTS, ...withoutUndefined(opts) } as typeof LEADER_DEFAULTS;
     checkLeaderTimings(t);
     this.leaseMs = t.leaseSeconds * 1000;
     this.renewDeadlineMs = t.renewDeadlineSeconds * 1000;

@@ -107,6 +107,15 @@ test('creating an Xrootd resource creates every object, owned by it, and the sta
     expect(o.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Xrootd', name: 'alpha', uid: x.metadata.uid, controller: true })]);
     expect(o.metadata.managedFields.map((f: any) => f.manager)).toContain('xrootd-k8s');
   }
+  // Two stages: the finalizer (it guards the volumes), config and network policy were all written before the first StatefulSet was sent.
+  const writes = cp.auditEvents().filter((e) => e.user.username === `system:serviceaccount:${AGENT_NS}:xrootd-k8s-agent` && e.objectRef?.namespace === NS);
+  const doneAt = (resource: string, subresource?: string) => writes.filter((e) => e.objectRef?.resource === resource && e.objectRef.subresource === subresource
+    && e.objectRef.name?.startsWith('alpha')).map((e) => e.stageTimestamp).sort()[0];
+  const firstStatefulSet = writes.filter((e) => e.objectRef?.resource === 'statefulsets' && e.objectRef.name?.startsWith('alpha-')).map((e) => e.requestReceivedTimestamp).sort()[0];
+  for (const before of [doneAt('xrootds'), doneAt('configmaps'), doneAt('networkpolicies')]) {
+    expect(before).toBeDefined();
+    expect(before <= firstStatefulSet).toBe(true);
+  }
   // The printer columns read the status.
   expect(cp.kubectl(['get', 'xrootd', 'alpha', '-n', NS]).out).toMatch(/alpha\s+1\s+2\s+5\.9\.1/);
   const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=alpha']).items.map((e: any) => e.reason);

@@ -13,7 +13,8 @@ import { WorkQueue } from '../../src/kube/queue.js';
 import { CancelledError, KubeClient, retryAfterSeconds } from '../../src/kube/client.js';
 import type { Connection } from '../../src/kube/kubeconfig.js';
 import { retainedConfigMaps } from '../../src/agent/config-retention.js';
-import type { PodObject } from '../../src/agent/observe.js';
+import { podEssentials, type PodObject } from '../../src/agent/observe.js';
+import { readyPodsOf } from '../../src/agent/membership.js';
 import { withPartitions, type RoleView } from '../../src/agent/rollout.js';
 import { computeStatus, type StatefulSetView } from '../../src/agent/status.js';
 import { sameStatus } from '../../src/agent/conditions.js';
@@ -49,7 +50,7 @@ describe('drift', () => {
 test('stages put what others depend on first, and workloads last', () => {
   const objects = synth({ name: 'x', worker: { replicas: 2 } }).objects as KubeObject[];
   const kinds = inStages(objects).map((s) => [...new Set(s.map((o) => o.kind))].sort());
-  expect(kinds).toEqual([['ConfigMap', 'NetworkPolicy'], ['PodDisruptionBudget', 'Service'], ['StatefulSet']]);
+  expect(kinds).toEqual([['ConfigMap', 'NetworkPolicy'], ['PodDisruptionBudget', 'Service', 'StatefulSet']]);
   expect(() => inStages([{ kind: 'Pod' }])).toThrow('no apply stage for kind Pod');
 });
 
@@ -245,6 +246,29 @@ describe('configuration kept for earlier revisions', () => {
   test('once every role is settled, only what pods still mount stays', () => {
     expect(retainedConfigMaps([role(), role({ role: 'redirector', exists: false })], [pod('c-config-a'), pod('c-config-b')])).toEqual(new Set(['c-config-a', 'c-config-b']));
     expect(retainedConfigMaps([role()], [])).toEqual(new Set());
+  });
+
+  test('the pod cache keeps what the agent reads of a pod, and nothing else', () => {
+    const full = {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'c-worker-0', namespace: 'n', uid: 'u', resourceVersion: '7', labels: { 'controller-revision-hash': 'r2' }, annotations: { big: 'x'.repeat(1000) },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'c-worker', uid: 's', controller: true }], deletionTimestamp: '2026-01-01T00:00:00Z' },
+      spec: { containers: [{ name: 'xrootd', image: 'i', env: [{ name: 'A', value: 'b' }] }], volumes: [{ name: 'tmp', emptyDir: {} }, { name: 'config', configMap: { name: 'c-config-r2' } }] },
+      status: { phase: 'Running', podIP: '10.0.0.5', containerStatuses: [{ name: 'xrootd', ready: true }],
+        conditions: [{ type: 'Initialized', status: 'True' }, { type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }] },
+    };
+    const kept = podEssentials(full);
+    expect(kept).toEqual({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'c-worker-0', namespace: 'n', uid: 'u', resourceVersion: '7', labels: { 'controller-revision-hash': 'r2' }, ownerReferences: full.metadata.ownerReferences, deletionTimestamp: '2026-01-01T00:00:00Z' },
+      spec: { volumes: [{ configMap: { name: 'c-config-r2' } }] },
+      status: { podIP: '10.0.0.5', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }] },
+    });
+    // What readers compute from it is what they computed from the whole pod.
+    expect(retainedConfigMaps([role()], [kept])).toEqual(retainedConfigMaps([role()], [full as PodObject]));
+    expect(readyPodsOf([kept])).toEqual(readyPodsOf([full as PodObject]));
+    // A pending pod: no Ready condition and no address.
+    expect(podEssentials({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, status: { phase: 'Pending' } })).toEqual({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {}, status: {} });
   });
 
   test('a rollout step changes only the StatefulSets\' partitions', () => {
