@@ -12,7 +12,8 @@
  * replicas 2 -> 3 -> the StatefulSet shows 3; 200 resources created at once -> 400
  * StatefulSets exist, with the process' CPU, API requests and peak RSS; peak RSS once the 600
  * pods are Running; CPU and API requests over 60 s idle.
- * `VS_OPERATOR=agent,old-nolog` picks contenders; the table prints ratios to the old operator.
+ * `VS_OPERATOR=agent,old-nolog` picks contenders; `VS_AGENT_NODE_OPTIONS` replaces the flags of
+ * `agent` (to try Node settings); the table prints ratios to the old operator without its watcher.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -267,7 +268,7 @@ export async function vsOperator(): Promise<void> {
   const all: Record<string, () => Contender> = {
     old: () => oldOperator('manager', 'old'),
     'old-nolog': () => oldOperator('manager-no-log-watcher', 'old-nolog'),
-    agent: () => ourAgent('agent', ''),
+    agent: () => ourAgent('agent', process.env.VS_AGENT_NODE_OPTIONS ?? ''),
     'agent-deploy': () => ourAgent('agent-deploy', undefined),
   };
   const picked = (process.env.VS_OPERATOR ?? Object.keys(all).join(',')).split(',');

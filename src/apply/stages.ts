@@ -2,10 +2,10 @@
  * Apply order: what others depend on goes first. Definitions and namespaces;
  * then what a pod needs the moment it is created or started (its identity and
  * permissions, its config and Secrets, and the network policy, so no pod ever
- * starts unprotected); then the workloads, together with what only has to exist
- * around them (Services, disruption budgets, monitors: a pod takes minutes to
- * need them, and the API server adds them in milliseconds). A new cluster's
- * StatefulSets exist after two round trips.
+ * starts unprotected); then the workloads, alone, so the API server gives them
+ * its whole attention; then what only has to exist around them (Services,
+ * disruption budgets, monitors: a pod takes seconds to need them, they arrive
+ * milliseconds after it). A new cluster's StatefulSets exist after two round trips.
  */
 import type { KubeObject } from '../kube/kinds.js';
 
@@ -23,14 +23,14 @@ const STAGE_OF_KIND: Record<string, number> = {
   NetworkPolicy: 1,
   // Before the pods: cert-manager has the Secret they mount written while they are created.
   Certificate: 1,
-  Service: 2,
-  PodDisruptionBudget: 2,
-  ServiceMonitor: 2,
-  PrometheusRule: 2,
   StatefulSet: 2,
   Deployment: 2,
-  XrootdVersion: 3,
-  Xrootd: 3,
+  Service: 3,
+  PodDisruptionBudget: 3,
+  ServiceMonitor: 3,
+  PrometheusRule: 3,
+  XrootdVersion: 4,
+  Xrootd: 4,
 };
 
 export function stageOf(obj: Pick<KubeObject, 'kind'>): number {

@@ -50,7 +50,7 @@ describe('drift', () => {
 test('stages put what others depend on first, and workloads last', () => {
   const objects = synth({ name: 'x', worker: { replicas: 2 } }).objects as KubeObject[];
   const kinds = inStages(objects).map((s) => [...new Set(s.map((o) => o.kind))].sort());
-  expect(kinds).toEqual([['ConfigMap', 'NetworkPolicy'], ['PodDisruptionBudget', 'Service', 'StatefulSet']]);
+  expect(kinds).toEqual([['ConfigMap', 'NetworkPolicy'], ['StatefulSet'], ['PodDisruptionBudget', 'Service']]);
   expect(() => inStages([{ kind: 'Pod' }])).toThrow('no apply stage for kind Pod');
 });
 

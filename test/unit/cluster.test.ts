@@ -7,6 +7,7 @@ import { RESERVED_MOUNT_PATHS } from '../../constructs/spec/schema.js';
 import { ALERTS } from '../../constructs/alerts.js';
 import { METRICS } from '../../src/collector/metrics.js';
 import { linesOf, synth, type Manifest } from '../helpers/synth.js';
+import { intOrString, KubeConfigMap, KubeService } from '../../constructs/kube.js';
 
 const containers = (sts: Manifest): Manifest[] => sts.spec.template.spec.containers;
 const container = (sts: Manifest, name: string): Manifest => containers(sts).find((c: Manifest) => c.name === name);
@@ -187,6 +188,22 @@ describe('objects of a cluster', () => {
       expect(e.get('Service', `minimal-worker-${i}`).spec.selector['statefulset.kubernetes.io/pod-name']).toBe(`minimal-worker-${i}`);
     }
     expect(s.all('Service').map((o) => o.metadata.name)).not.toContain('minimal-external');
+  });
+});
+
+describe('Kubernetes objects on ApiObject with the generated types only (constructs/kube.ts)', () => {
+  test('props the generator renamed get their API names back, outside maps of user keys only', () => {
+    const chart = Testing.chart();
+    new KubeService(chart, 's', { metadata: { name: 's', labels: { hostIp: 'kept' } }, spec: { clusterIp: 'None', selector: { clusterIp: 'kept' }, ports: [{ port: 1, targetPort: intOrString('x') }] } });
+    new KubeConfigMap(chart, 'c', { metadata: { name: 'c' }, data: { clusterIp: 'kept', loadBalancerIp: 'kept' } });
+    const [service, config] = Testing.synth(chart);
+    expect(service).toEqual({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', labels: { hostIp: 'kept' } }, spec: { clusterIP: 'None', selector: { clusterIp: 'kept' }, ports: [{ port: 1, targetPort: 'x' }] } });
+    expect(config.data).toEqual({ clusterIp: 'kept', loadBalancerIp: 'kept' });
+  });
+
+  test('no example object carries a renamed prop name', () => {
+    const renamed = /"(clusterIp|hostIp|hostIpc|hostPid|loadBalancerIp|setHostnameAsFqdn|nonResourceUrLs|podCidrs?|providerId|volumeId)"/;
+    for (const example of examples) expect(JSON.stringify(synth(example).objects)).not.toMatch(renamed);
   });
 });
 
