@@ -5,21 +5,26 @@ import { readResources, validateResources, type LoadedResource, type ResourceIss
 
 export interface Loaded { readonly valid: LoadedResource[]; readonly issues: ResourceIssue[]; readonly unreadable: string[]; readonly count: number }
 
-export function loadFiles(files: readonly string[]): Loaded {
+/** The files' texts; a file over the size limit is refused by its size, without reading it (its text is empty). */
+export function readFiles(files: readonly string[]): { texts: { text: string; file: string; bytes: number }[]; unreadable: string[] } {
   const unreadable: string[] = [];
-  const all: LoadedResource[] = [];
-  const issues: ResourceIssue[] = [];
+  const texts: { text: string; file: string; bytes: number }[] = [];
   for (const file of files) {
-    let text: string;
-    let bytes: number;
     try {
-      // A file over the limit is refused by its size, without reading it.
-      bytes = statSync(file).size;
-      text = bytes > YAML_LIMITS.bytes ? '' : readFileSync(file, 'utf8');
+      const bytes = statSync(file).size;
+      texts.push({ file, bytes, text: bytes > YAML_LIMITS.bytes ? '' : readFileSync(file, 'utf8') });
     } catch (e) {
       unreadable.push(`${file}: ${(e as Error).message}`);
-      continue;
     }
+  }
+  return { texts, unreadable };
+}
+
+export function loadFiles(files: readonly string[]): Loaded {
+  const { texts, unreadable } = readFiles(files);
+  const all: LoadedResource[] = [];
+  const issues: ResourceIssue[] = [];
+  for (const { text, file, bytes } of texts) {
     const read = readResources(text, file, bytes);
     all.push(...read.resources);
     issues.push(...read.issues);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * xrootd-k8s command line: `validate`, `synth`, `diff` and `apply` of Xrootd
- * resource files, `status` of a cluster, `sync` of a Git source, `agent`,
+ * resource files, `migrate` of the 2020 operator's resources, `status` of a
+ * cluster, `sync` of a Git source, `agent`,
  * the in-cluster controller, and `collector`, a cluster's metrics collector.
  * Exit codes: 0 fine, 1 invalid input (diff: differences), 2 usage or
  * unreadable file, 3 the cluster refused or could not be reached, 70 a bug
@@ -46,6 +47,12 @@ program.command('apply')
   .option('-o, --output <format>', 'text or json', 'text')
   .option('--no-prune', 'keep objects the resources no longer produce')
   .action(async (files: string[], opts: { kubeconfig?: string; output: string; prune: boolean }) => { process.exitCode = await (await import('./cluster.js')).applyCommand(files, opts); });
+
+program.command('migrate')
+  .description('convert resources of the 2020 operator (XrootdCluster of xrootd.xrootd.org, its older Xrootd, with the XrootdVersion each names) into Xrootd resources on standard output; what changes goes to standard error')
+  .argument('<files...>', 'YAML files, for example from kubectl get xrootdclusters.xrootd.xrootd.org,xrootdversions.catalog.xrootd.org -A -o yaml')
+  .option('-o, --output <format>', 'yaml or json', 'yaml')
+  .action(async (files: string[], opts: { output: string }) => { process.exitCode = (await import('./migrate.js')).migrateCommand(files, opts.output); });
 
 program.command('status')
   .description('show a cluster\'s roles, versions and rollout progress; exit 0 Ready, 1 Degraded, 3 API failure, 4 in progress')

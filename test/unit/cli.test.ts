@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { run } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
@@ -124,4 +125,18 @@ test('--help and unknown commands', () => {
   expect(help.code).toBe(0);
   expect(help.out).toContain('validate [options] <files...>');
   expect(cli('frobnicate').code).toBe(2);
+});
+
+test('migrate: the 2020 operator\'s samples become Xrootd resources that validate; notes on stderr; bad input prints nothing, exit 1', () => {
+  const fixtures = join(root, 'test/fixtures/old-operator');
+  const migrate = (...args: string[]) => spawnSync(process.execPath, [join(root, 'build/src/cli/main.js'), 'migrate', ...args], { encoding: 'utf8' });
+  const r = migrate(join(fixtures, 'xrootdcluster.yaml'), join(fixtures, 'xrootdversion.yaml'));
+  expect(r.status).toBe(0);
+  expect(r.stderr).toContain('xrootdcluster-sample: spec.version: XrootdVersion xrootdversion-sample ran qserv/xrootd:latest');
+  expect(cli('validate', file('migrated.yaml', r.stdout))).toEqual({ code: 0, out: '1 Xrootd resource valid\n' });
+  const refused = migrate(file('mixed.yaml', `${readFileSync(join(fixtures, 'xrootdcluster.yaml'), 'utf8')}---\n${bad}`));
+  expect(refused.status).toBe(1);
+  expect(refused.stdout).toBe('');
+  expect(refused.stderr).toContain('xrootd.org/v1alpha1 Xrootd bad is already an Xrootd of this project');
+  expect(migrate(join(dir, 'missing.yaml')).status).toBe(2);
 });
