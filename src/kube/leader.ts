@@ -109,7 +109,15 @@ export class LeaderElector {
 
   /** Leadership ends the moment the renew deadline passes without a renew. */
   private checkDeadline(): void {
-    if (this.leading && !this.isLeader) this.setLeading(false);
+    if (!this.leading) return;
+    if (!this.isLeader) {
+      this.setLeading(false);
+      return;
+    }
+    // Still inside the deadline: a timer can fire a little early (libuv counts from its cached loop
+    // time), and with the renew request hung nothing else would look again. Look when it has passed.
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(() => this.checkDeadline(), Math.max(1, Math.ceil(this.renewedAt! + this.renewDeadlineMs - this.now())));
   }
 
   private setLeading(leading: boolean): void {

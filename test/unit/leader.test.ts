@@ -49,7 +49,7 @@ test('another holder\'s lease is judged by when we saw it change, not by its ren
     expect(changes[0].leading).toBe(true);
     await e.stop();
   }
-});
+}, 30000); // run() waits up to 10 s for the decision, twice
 
 test('a lease that keeps changing hands is never taken', async () => {
   let n = 0;
@@ -76,7 +76,21 @@ test('a leader whose renewals hang stops leading at the renew deadline, without 
   expect(e.isLeader).toBe(false);
   expect(e.writeRefusal()).toBe('this replica is not the leader');
   await e.stop();
-});
+}, 20000); // run() waits up to 10 s for the decisions
+
+test('a deadline timer that fires before the deadline (as libuv timers can) looks again instead of leaving a hung leader leading', async () => {
+  let calls = 0;
+  const { client } = scripted(() => (++calls === 1 ? Promise.reject(new ApiError(404, 'NotFound', 'no lease')) : new Promise(() => {})));
+  // A clock at half speed: every timer fires when this clock says only half its time has passed.
+  const origin = performance.now();
+  const slow = () => origin + (performance.now() - origin) / 2;
+  const changes: boolean[] = [];
+  const e = new LeaderElector(client, { namespace: 'ns', name: 'l', identity: 'me', ...TIMINGS, leaseSeconds: 3 }, (leading) => changes.push(leading), slow);
+  e.start();
+  for (const limit = performance.now() + 10_000; changes.length < 2 && performance.now() < limit;) await new Promise((r) => setTimeout(r, 20));
+  expect(changes).toEqual([true, false]);
+  await e.stop();
+}, 20000);
 
 test('timings follow client-go\'s rules: lease > renew deadline > retry period > 0', () => {
   expect(() => checkLeaderTimings({ leaseSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 })).not.toThrow();
