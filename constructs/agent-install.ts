@@ -110,8 +110,8 @@ export function agentRules(): k8s.PolicyRule[] {
     // spec.monitoring.prometheusOperator: the collector's ServiceMonitor and the cluster's alerts.
     { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors', 'prometheusrules'], verbs: ALL },
     // Volumes are deleted only when a cluster's spec asks for it (retention whenDeleted: Delete);
-    // the admission policy refuses deleting any the agent did not make.
-    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'delete'] },
+    // the admission policy refuses deleting any the agent did not make. patch: growing them.
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
     // Pods gate rollouts; one stuck on a revision being rolled back from is deleted (a StatefulSet never does that).
     { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
@@ -133,10 +133,13 @@ export class XrootdAgent extends Construct {
     new KubeNamespace(this, 'namespace', { metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } } });
     new KubeServiceAccount(this, 'account', { metadata: meta(name, namespace), automountServiceAccountToken: true });
 
-    // The catalog is cluster-scoped: read access needs a ClusterRole in both modes.
+    // The catalog and StorageClasses (may a volume grow?) are cluster-scoped: read access needs a ClusterRole in both modes.
     new KubeClusterRole(this, 'catalog-reader', {
       metadata: meta(`${name}-catalog`),
-      rules: [{ apiGroups: [CATALOG_GROUP], resources: ['xrootdversions'], verbs: ['get', 'list', 'watch'] }],
+      rules: [
+        { apiGroups: [CATALOG_GROUP], resources: ['xrootdversions'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list'] },
+      ],
     });
     new KubeClusterRoleBinding(this, 'catalog-reader-binding', {
       metadata: meta(`${name}-catalog`),

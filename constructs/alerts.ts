@@ -78,7 +78,9 @@ export function alertRules(model: ClusterModel): AlertRule[] {
     ...(managers.length ? [rule('XrootdServerNotSubscribed',
       managers.map(([pod, m]) => `xrootd_cms_subscribed_servers{${sel},pod="${pod}"} < ${m.expected.length}`).join(' or '), '5m')] : []),
     rule('XrootdRoleBelowReplicas', roles.map((r) => `label_replace(${count(r)}, "role", "${r}", "", "")`).join(' or '), '10m'),
-    rule('XrootdSpaceLow', `xrootd_space_free_bytes{${sel},role="worker"} < ${model.space.minFreeKiB * 1024}`, '15m'),
+    rule('XrootdSpaceLow', model.space.minFreePercent === undefined
+      ? `xrootd_space_free_bytes{${sel},role="worker"} < ${model.space.minFreeKiB * 1024}`
+      : `xrootd_space_free_bytes{${sel},role="worker"} < ${model.space.minFreePercent / 100} * xrootd_space_bytes{${sel},role="worker"}`, '15m'),
     rule('XrootdErrorRate', `sum by (pod) (rate(xrootd_errors_total{${sel}}[5m])) / sum by (pod) (rate(xrootd_operations_total{${sel}}[5m])) > 0.05`, '10m'),
     rule('XrootdAuthenticationFailures', `sum by (pod) (rate(xrootd_authentication_failures_total{${sel}}[5m])) > 0.5`, '10m'),
     rule('XrootdRolloutStuck', `xrootd_agent_rollout_stuck{${sel}} == 1`, '1m'),

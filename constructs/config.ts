@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { supports, type ClusterModel } from './model.js';
+import type { SpaceThresholds } from './space.js';
 import type { Role } from './names.js';
 
 /** Where the ConfigMap is mounted in the containers. */
@@ -93,7 +94,7 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
     // cmsd takes its port from cms.superport, not xrd.port (XrdCmsConfig::Configure1).
     lines.push('all.role supervisor', 'cms.superport $(xrdcmsdport)');
   } else {
-    lines.push('all.role server', 'oss.localroot $(xrddata)', `cms.space min ${KIB(model.space.minFreeKiB)} ${KIB(model.space.highWaterKiB)}`);
+    lines.push('all.role server', 'oss.localroot $(xrddata)', cmsSpace(model.space));
   }
   lines.push(...spec[role].extraDirectives);
   return lines.map((l) => `  ${l}`);
@@ -422,4 +423,10 @@ export function configHash(files: Record<string, string>): string {
   const h = createHash('sha256');
   for (const key of Object.keys(files).sort()) h.update(`${key}\0${files[key]}\0`);
   return h.digest('hex').slice(0, 16);
+}
+
+/** `cms.space min [<p>%] <bytes> [<p>%] <bytes>`: with a percentage, cmsd uses the larger of the two. */
+function cmsSpace(space: SpaceThresholds): string {
+  const percent = (p: number | undefined) => (p === undefined ? '' : `${p}% `);
+  return `cms.space min ${percent(space.minFreePercent)}${KIB(space.minFreeKiB)} ${percent(space.highWaterPercent)}${KIB(space.highWaterKiB)}`;
 }

@@ -5,7 +5,14 @@
  */
 
 export interface SpaceThresholds {
-  /** Below this much free space (KiB) a server is not selected for writes. */
+  /**
+   * Percent of the largest partition that must stay free, and the percent at which a server is
+   * selected again. cmsd measures the file system itself when it starts, so a volume grown in
+   * place needs no new configuration. Absent for volumes large enough for cmsd's own 10 GiB.
+   */
+  readonly minFreePercent?: number;
+  readonly highWaterPercent?: number;
+  /** Below this much free space (KiB) a server is not selected for writes (the larger of the two). */
   readonly minFreeKiB: number;
   /** A server is selected again once free space is back above this (KiB). */
   readonly highWaterKiB: number;
@@ -15,9 +22,16 @@ export interface SpaceThresholds {
 export const MIN_CAPACITY_BYTES = 16 * 2 ** 20;
 /** cmsd's own default minimum, kept as the ceiling for large volumes. */
 const MAX_MIN_FREE_KIB = 10 * 2 ** 20;
+const MIN_FREE_PERCENT = 2;
 
-/** 2% of the volume must stay free (at most 10 GiB), and writes resume at twice that. */
+/**
+ * 2% of the volume must stay free (at most 10 GiB), and writes resume at twice that. Up to
+ * 500 GiB that is said as a percentage, so the configuration does not change when the volume
+ * grows (no pod restarts); above, as cmsd's absolute default.
+ */
 export function spaceThresholds(capacityBytes: number): SpaceThresholds {
-  const minFreeKiB = Math.max(256, Math.min(MAX_MIN_FREE_KIB, Math.floor(capacityBytes / 1024 / 50)));
-  return { minFreeKiB, highWaterKiB: 2 * minFreeKiB };
+  if ((capacityBytes / 1024) * (MIN_FREE_PERCENT / 100) <= MAX_MIN_FREE_KIB) {
+    return { minFreePercent: MIN_FREE_PERCENT, highWaterPercent: 2 * MIN_FREE_PERCENT, minFreeKiB: 256, highWaterKiB: 512 };
+  }
+  return { minFreeKiB: MAX_MIN_FREE_KIB, highWaterKiB: 2 * MAX_MIN_FREE_KIB };
 }

@@ -1233,7 +1233,7 @@ export interface XrootdSpecWorkerStorage {
   readonly accessModes?: XrootdSpecWorkerStorageAccessModes[];
 
   /**
-   * Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes.
+   * Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes. Raising it expands every data volume in place when the StorageClass allows expansion; it never shrinks (docs/storage.md).
    *
    * @schema XrootdSpecWorkerStorage#capacity
    */

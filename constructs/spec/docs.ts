@@ -21,6 +21,7 @@ function rules(field: Field): string[] {
   }
   if (field.kind === 'map') out.push(...rules(field.values).map((r) => `each value: ${r}`));
   if (field.immutable) out.push('immutable');
+  if (field.transition) out.push(field.transition.rule);
   return out;
 }
 

@@ -9,6 +9,11 @@ interface Described {
   readonly description: string;
   /** Immutable once set: the CRD guards it with a transition rule. */
   readonly immutable?: boolean;
+  /**
+   * A rule between the old value and the new (CEL over `self` and `oldSelf`), with the rule in
+   * words. The API server checks it on every update; the agent checks it against what runs.
+   */
+  readonly transition?: { readonly cel: string; readonly rule: string };
 }
 
 export interface StringField extends Described {

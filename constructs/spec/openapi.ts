@@ -56,6 +56,7 @@ export function toOpenApi(field: Field): JsonSchema {
   if ('default' in field && field.default !== undefined) out.default = field.default;
   else if (field.kind === 'object' && defaultsToEmpty(field)) out.default = {};
   if (field.immutable) validations.push({ rule: 'self == oldSelf', message: 'is immutable once set' });
+  if (field.transition) validations.push({ rule: field.transition.cel, message: field.transition.rule });
   if (validations.length) out['x-kubernetes-validations'] = validations;
   return out;
 }

@@ -24,7 +24,7 @@ export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible cond
 
 export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRootD cluster, written by the agent.', {
   observedGeneration: int('The spec generation this status describes.'),
-  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog) and InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens).', conditionSchema),
+  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).', conditionSchema),
   redirectors: roleStatus,
   supervisors: roleStatus,
   workers: roleStatus,
@@ -49,6 +49,20 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
     stepStartedAt: str('When the current step started (RFC 3339).'),
     message: str('What the rollout waits for.'),
     stuckPod: str('The pod that did not become Ready in time, when Stuck.'),
+  }),
+  volumes: obj('VolumesStatus', 'The data servers\' volumes: the size asked, the ones still growing to it, and the ones kept after a scale-down.', {
+    capacity: str('The size each data volume is asked to have (spec.worker.storage.capacity).'),
+    claims: int('Data volumes of the running data servers.'),
+    atCapacity: int('Of those, the ones the storage reports at the size asked.'),
+    expanding: arr('Volumes still below the size asked.', obj('ExpandingVolumeStatus', 'A volume being expanded.', {
+      claim: str('The PersistentVolumeClaim.'),
+      capacity: str('Its size now.'),
+      waitingFor: str('What the expansion waits for.'),
+    })),
+    retained: arr('Volumes of data servers removed by a scale-down (spec.worker.storage.retention.whenScaled Retain): kept, but no pod serves their files until the replicas are raised again.', obj('RetainedVolumeStatus', 'A kept volume.', {
+      claim: str('The PersistentVolumeClaim.'),
+      pod: str('The data server that used it.'),
+    })),
   }),
   lastReadySpec: opaque('Record<string, unknown>', 'The spec the cluster last reached Ready with: what an automatic rollback returns to.'),
   rolledBack: obj('RollbackStatus', 'Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change.', {

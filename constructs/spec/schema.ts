@@ -60,8 +60,14 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
   worker: obj('WorkerSpec', 'The data servers: they hold the files.', {
     replicas: int('Number of data servers.', { default: 2, minimum: 1, maximum: 4096 }),
     storage: obj('StorageSpec', 'The data volume of each data server (a PersistentVolumeClaim from the StatefulSet\'s volumeClaimTemplates).', {
-      class: str('StorageClass of the data volumes; the cluster default when omitted.', { immutable: true }),
-      capacity: quantity('Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes.', { default: '10Gi', immutable: true }),
+      class: str('StorageClass of the data volumes; the cluster default when omitted.', {
+        transition: { cel: 'self == oldSelf', rule: 'cannot change: a volume keeps its StorageClass (docs/storage.md: moving data servers to another class)' },
+      }),
+      capacity: quantity('Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes. Raising it expands every data volume in place when the StorageClass allows expansion; it never shrinks (docs/storage.md).', {
+        // Not a transition rule: after a growth the StorageClass refused, going back must stay possible.
+        // The agent refuses a size below what the volumes were asked for (docs/storage.md).
+        default: '10Gi',
+      }),
       accessModes: arr('Access modes of the data volumes.', str('An access mode.', { enum: ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'] }), { default: ['ReadWriteOnce'], minItems: 1, immutable: true }),
       retention: obj('RetentionSpec', 'What happens to the data volumes when the data servers are scaled down or the cluster is deleted.', {
         whenScaled: str('Keep (Retain) or delete (Delete) the volumes of data servers removed by a scale-down.', { enum: ['Retain', 'Delete'], default: 'Retain' }),

@@ -148,13 +148,12 @@ export interface WorkerSpec {
 export interface StorageSpec {
   /**
    * StorageClass of the data volumes; the cluster default when omitted.
-   * Immutable once set.
+   * On change: cannot change: a volume keeps its StorageClass (docs/storage.md: moving data servers to another class).
    */
   readonly class?: string;
   /**
-   * Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes.
+   * Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes. Raising it expands every data volume in place when the StorageClass allows expansion; it never shrinks (docs/storage.md).
    * Rule: must be a Kubernetes quantity such as 500m, 2Gi or 10G.
-   * Immutable once set.
    * @default "10Gi"
    */
   readonly capacity?: string;
@@ -676,7 +675,7 @@ export interface XrootdStatus {
    */
   readonly observedGeneration?: number;
   /**
-   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog) and InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens).
+   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).
    */
   readonly conditions?: XrootdCondition[];
   /**
@@ -719,6 +718,11 @@ export interface XrootdStatus {
    * @default - every field at its default
    */
   readonly rollout?: RolloutStatus;
+  /**
+   * The data servers' volumes: the size asked, the ones still growing to it, and the ones kept after a scale-down.
+   * @default - every field at its default
+   */
+  readonly volumes?: VolumesStatus;
   /**
    * The spec the cluster last reached Ready with: what an automatic rollback returns to.
    */
@@ -844,6 +848,58 @@ export interface RolloutStatus {
    * The pod that did not become Ready in time, when Stuck.
    */
   readonly stuckPod?: string;
+}
+
+/** The data servers' volumes: the size asked, the ones still growing to it, and the ones kept after a scale-down. */
+export interface VolumesStatus {
+  /**
+   * The size each data volume is asked to have (spec.worker.storage.capacity).
+   */
+  readonly capacity?: string;
+  /**
+   * Data volumes of the running data servers.
+   */
+  readonly claims?: number;
+  /**
+   * Of those, the ones the storage reports at the size asked.
+   */
+  readonly atCapacity?: number;
+  /**
+   * Volumes still below the size asked.
+   */
+  readonly expanding?: ExpandingVolumeStatus[];
+  /**
+   * Volumes of data servers removed by a scale-down (spec.worker.storage.retention.whenScaled Retain): kept, but no pod serves their files until the replicas are raised again.
+   */
+  readonly retained?: RetainedVolumeStatus[];
+}
+
+/** A volume being expanded. */
+export interface ExpandingVolumeStatus {
+  /**
+   * The PersistentVolumeClaim.
+   */
+  readonly claim?: string;
+  /**
+   * Its size now.
+   */
+  readonly capacity?: string;
+  /**
+   * What the expansion waits for.
+   */
+  readonly waitingFor?: string;
+}
+
+/** A kept volume. */
+export interface RetainedVolumeStatus {
+  /**
+   * The PersistentVolumeClaim.
+   */
+  readonly claim?: string;
+  /**
+   * The data server that used it.
+   */
+  readonly pod?: string;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. */
@@ -1256,6 +1312,7 @@ export interface ResolvedXrootdStatus {
   readonly workerSelector?: string;
   readonly members?: ResolvedManagerMembersStatus[];
   readonly rollout: ResolvedRolloutStatus;
+  readonly volumes: ResolvedVolumesStatus;
   readonly lastReadySpec?: Record<string, unknown>;
   readonly rolledBack: ResolvedRollbackStatus;
 }
@@ -1299,6 +1356,28 @@ export interface ResolvedRolloutStatus {
   readonly stepStartedAt?: string;
   readonly message?: string;
   readonly stuckPod?: string;
+}
+
+/** The data servers' volumes: the size asked, the ones still growing to it, and the ones kept after a scale-down. (defaults applied) */
+export interface ResolvedVolumesStatus {
+  readonly capacity?: string;
+  readonly claims?: number;
+  readonly atCapacity?: number;
+  readonly expanding?: ResolvedExpandingVolumeStatus[];
+  readonly retained?: ResolvedRetainedVolumeStatus[];
+}
+
+/** A volume being expanded. (defaults applied) */
+export interface ResolvedExpandingVolumeStatus {
+  readonly claim?: string;
+  readonly capacity?: string;
+  readonly waitingFor?: string;
+}
+
+/** A kept volume. (defaults applied) */
+export interface ResolvedRetainedVolumeStatus {
+  readonly claim?: string;
+  readonly pod?: string;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. (defaults applied) */

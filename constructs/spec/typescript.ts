@@ -39,6 +39,7 @@ function docComment(field: Field, indent: string): string[] {
   }
   if (field.kind === 'string' && field.pattern) lines.push(`Rule: ${field.pattern.rule}.`);
   if (field.immutable) lines.push('Immutable once set.');
+  if (field.transition) lines.push(`On change: ${field.transition.rule}.`);
   const dflt = 'default' in field && field.default !== undefined ? JSON.stringify(field.default) : undefined;
   if (dflt !== undefined) lines.push(`@default ${dflt}`);
   else if (field.kind === 'object' && defaultsToEmpty(field)) lines.push('@default - every field at its default');

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
 import { podEssentials, type PodObject } from './observe.js';
+import { claimEssentials, type ClaimObject } from './volumes.js';
 import { PRUNABLE_KINDS } from '../apply/applier.js';
 import type { DirectivePolicy } from '../directive-policy.js';
 import type { KubeClient } from '../kube/client.js';
@@ -89,8 +90,10 @@ export class Agent {
       m.informer(k.apiVersion, k.kind, { namespace, labelSelector: INVENTORY_LABEL, optional: !!k.optional }).addIndex(CONTROLLER_INDEX, byController)]));
     const pods = m.informer<PodObject>('v1', 'Pod', { namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}`, keep: podEssentials })
       .addIndex(INSTANCE_INDEX, byInstance);
+    const claims = m.informer<ClaimObject>('v1', 'PersistentVolumeClaim', { namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}`, keep: claimEssentials })
+      .addIndex(INSTANCE_INDEX, byInstance);
     this.gitSources = m.informer<GitSourceObject>(XROOTD_API_VERSION, 'XrootdGitSource', { namespace });
-    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions, children, pods }, this.log, this.metrics, opts.extraDirectives, opts.membership);
+    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions, children, pods, claims }, this.log, this.metrics, opts.extraDirectives, opts.membership);
     this.gitSync = new GitSync(client, { sources: this.gitSources, xrootds: this.xrootds, catalog: () => this.reconciler.catalog(), directives: opts.extraDirectives ?? 'all' }, this.log, this.metrics,
       opts.gitCacheDir ?? join(tmpdir(), 'xrootd-k8s-git'));
 
@@ -105,6 +108,8 @@ export class Agent {
         { informer: versions, keys: () => (m.synced ? allClusters() : []) },
         // Pod readiness gates rollouts; pods are owned by StatefulSets, so they map by their instance label.
         { informer: pods, keys: (p) => byInstance(p) },
+        // A claim bound or grown moves an expansion on; claims outlive their StatefulSet, so they map by instance too.
+        { informer: claims, keys: (c) => byInstance(c) },
         ...[...children.values()].map((informer) => ({ informer, keys: (o: KubeObject) => {
           const owner = controllerOf(o);
           return owner?.kind === 'Xrootd' ? [`${o.metadata.namespace}/${owner.name}`] : [];

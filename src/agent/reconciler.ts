@@ -24,6 +24,8 @@ import { planRollout, withPartitions, type RoleView, type RolloutDecision, type 
 import { readTlsSecret } from './tls-revision.js';
 import { fetchMembership, membersStatus, readyPodsOf, withUnsubscribedUnready, type MembershipReport } from './membership.js';
 import { DEFAULT_MEMBERSHIP_URL } from './defaults.js';
+import { volumesStatus, type ClaimObject, type StatefulSetWithClaims } from './volumes.js';
+import { VolumeChangeError, VolumeExpander } from './volume-expansion.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
 
@@ -37,6 +39,8 @@ export interface Caches {
   readonly children: ReadonlyMap<string, Informer>;
   /** The clusters' pods (the rollout gates on them); indexed by INSTANCE_INDEX. */
   readonly pods?: Informer<PodObject>;
+  /** The clusters' data volumes (expansion, kept volumes); indexed by INSTANCE_INDEX. */
+  readonly claims?: Informer<ClaimObject>;
 }
 
 export interface ReconcileOutcome {
@@ -64,10 +68,12 @@ interface Plan {
 
 export class Reconciler {
   private readonly applier: Applier;
+  private readonly volumes: VolumeExpander;
 
   constructor(private readonly client: KubeClient, private readonly caches: Caches, private readonly log: Logger,
     private readonly metrics: Metrics, private readonly directives: DirectivePolicy = 'all', private readonly membership: MembershipOptions = {}) {
     this.applier = new Applier(client);
+    this.volumes = new VolumeExpander(client, this.applier);
   }
 
   /**
@@ -110,6 +116,7 @@ export class Reconciler {
     try {
       plan = this.plan(cr, await this.tlsSecretRevision(cr), await this.membershipReport(cr));
       await this.recheckOptionalKinds(plan.objects);
+      await this.prepareVolumes(cr, plan);
       results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan), finalizing);
       appliedAt = performance.now();
     } catch (e) {
@@ -126,6 +133,7 @@ export class Reconciler {
       rollout: plan?.rollout, now, spec: cr.spec, members: plan && !failure ? plan.members : undefined,
       membersGraceSeconds: this.membership.graceSeconds,
       rolledBack: plan ? plan.rolledBack : this.rollbackInForce(cr),
+      volumes: plan && !failure ? volumesStatus({ desired: statefulSetsWithClaims(plan.objects)[0], claims: this.claims(cr) }) : undefined,
     });
     const statusWritten = await this.report(cr, status, changed);
     // Membership changes reach the agent only through the collector: look again while monitoring.
@@ -196,6 +204,22 @@ export class Reconciler {
   private async recheckOptionalKinds(objects: readonly KubeObject[]): Promise<void> {
     const absent = new Set(objects.filter((o) => optionalKind(o) && this.caches.children.get(o.kind)?.served === false).map((o) => o.kind));
     await Promise.all([...absent].map((kind) => this.caches.children.get(kind)!.recheck()));
+  }
+
+  /** Grows the data volumes a raised capacity asks for (re-creating their StatefulSet); refuses what cannot be done. */
+  private async prepareVolumes(cr: XrootdObject, plan: Plan): Promise<void> {
+    const step = await this.volumes.prepare(statefulSetsWithClaims(plan.objects), (name) => this.liveStatefulSet(cr.metadata.namespace!, name) as StatefulSetWithClaims | undefined, this.claims(cr));
+    if (step.grown.length) this.log.info('growing data volumes', { cluster: objectKey(cr), claims: step.grown });
+    if (step.recreated) {
+      const { statefulSet, from, to } = step.recreated;
+      this.log.info('re-creating a StatefulSet around its pods for a larger claim template', { cluster: objectKey(cr), statefulSet, from, to });
+      await recordEvent(this.client, cr, 'Normal', 'ExpandingVolumes', `data volumes of ${statefulSet} grow from ${from} to ${to}: ${step.grown.length} claims asked for more, the StatefulSet re-created around its running pods`)
+        .catch((e) => this.log.warn('event not recorded', { cluster: objectKey(cr), error: e }));
+    }
+  }
+
+  private claims(cr: XrootdObject): ClaimObject[] {
+    return this.caches.claims?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [];
   }
 
   /** Phase 2: the objects as they should be, owned by the resource; refuses objects another controller holds. */
@@ -274,6 +298,9 @@ export class Reconciler {
     if (insecure?.status === 'True' && cond(before, 'InsecureWritableExport')?.status !== 'True') events.push(['Warning', 'InsecureWritableExport', insecure.message ?? '']);
     const missing = cond(after, 'MembersMissing');
     if (missing?.status === 'True' && cond(before, 'MembersMissing')?.status !== 'True') events.push(['Warning', 'MembersMissing', missing.message ?? '']);
+    if (cond(before, 'VolumesExpanding')?.status === 'True' && cond(after, 'VolumesExpanding')?.status === 'False') events.push(['Normal', 'VolumesExpanded', cond(after, 'VolumesExpanding')?.message ?? '']);
+    const retained = cond(after, 'VolumesRetained');
+    if (retained?.status === 'True' && (cond(before, 'VolumesRetained')?.status !== 'True' || cond(before, 'VolumesRetained')?.message !== retained.message)) events.push(['Warning', 'VolumesRetained', retained.message ?? '']);
     if (cond(after, 'Ready')?.status === 'True' && cond(before, 'Ready')?.status !== 'True') events.push(['Normal', 'Ready', cond(after, 'Ready')?.message ?? '']);
     const [r0, r1] = [before?.rollout, after.rollout];
     if (r1?.phase && (r1.phase !== r0?.phase || r1.partition !== r0?.partition || r1.role !== r0?.role) && r1.phase !== 'Stuck') {
@@ -352,9 +379,13 @@ function failureOf(e: unknown, key: string): Failure | undefined {
   if (e instanceof RefusedError) return { reason: 'DowngradeRefused', message: e.message };
   if (e instanceof OwnershipError) return { reason: 'OwnershipConflict', message: e.message };
   if (e instanceof MissingKindError) return { reason: MISSING_CRD, message: e.message };
+  if (e instanceof VolumeChangeError) return { reason: e.reason, message: e.message };
   if (e instanceof ApiError && (e.status === 422 || e.status === 400)) return { reason: 'ApplyRejected', message: e.message };
   return undefined;
 }
+
+const statefulSetsWithClaims = (objects: readonly KubeObject[]): StatefulSetWithClaims[] =>
+  objects.filter((o): o is StatefulSetWithClaims => o.kind === 'StatefulSet' && !!(o as StatefulSetWithClaims).spec?.volumeClaimTemplates?.length);
 
 export function ownerOf(cr: KubeObject): OwnerReference {
   return { apiVersion: XROOTD_API_VERSION, kind: 'Xrootd', name: cr.metadata.name, uid: cr.metadata.uid!, controller: true, blockOwnerDeletion: true };

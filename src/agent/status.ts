@@ -4,7 +4,7 @@
  * Pure: the clock comes in as an argument.
  */
 import { insecureWritableExports, ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
-import type { ManagerMembersStatus, RollbackStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
+import type { ManagerMembersStatus, RollbackStatus, VolumesStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
 import { membersMissing } from './membership.js';
 import type { KubeObject } from '../kube/kinds.js';
 import { condition as makeCondition } from './conditions.js';
@@ -35,6 +35,8 @@ export interface StatusInput {
   readonly members?: readonly ManagerMembersStatus[];
   /** How long a Ready server may be missing from its manager's list before MembersMissing. */
   readonly membersGraceSeconds?: number;
+  /** The data volumes (undefined: a cluster without them, or not known this time). */
+  readonly volumes?: VolumesStatus;
   readonly now: string;
 }
 
@@ -75,6 +77,20 @@ function membersCondition(members: readonly ManagerMembersStatus[], input: Statu
     : condition('MembersMissing', false, 'AllSubscribed', 'every Ready server is subscribed to its managers', input);
 }
 
+/** Volumes below the size asked, and volumes kept after a scale-down whose files no pod serves. */
+function volumeConditions(v: VolumesStatus, input: StatusInput): XrootdCondition[] {
+  const expanding = v.expanding ?? [];
+  const retained = v.retained ?? [];
+  return [
+    expanding.length
+      ? condition('VolumesExpanding', true, 'Expanding', `${v.atCapacity} of ${v.claims} data volumes at ${v.capacity}; waiting for ${expanding.map((e) => `${e.claim} (${e.capacity}): ${e.waitingFor}`).join('; ')}`, input)
+      : condition('VolumesExpanding', false, 'AtCapacity', `every data volume has ${v.capacity}`, input),
+    retained.length
+      ? condition('VolumesRetained', true, 'ScaledDown', `${retained.map((r) => `${r.claim} (was ${r.pod})`).join(', ')} kept after a scale-down: no pod serves their files. Raise spec.worker.replicas to serve them again, or copy the files off and delete the claims (docs/storage.md)`, input)
+      : condition('VolumesRetained', false, 'NoneRetained', 'every kept data volume belongs to a running data server', input),
+  ];
+}
+
 export function computeStatus(input: StatusInput): XrootdStatus {
   const prev = input.previous ?? {};
   if (input.failure || !input.model) {
@@ -92,6 +108,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     };
   }
   const m = input.model;
+  const volumes = input.volumes ?? prev.volumes;
   const wanted: Record<Role, number> = { redirector: m.topology.redirectors, supervisor: m.topology.supervisors, worker: m.topology.workers };
   const roles: { -readonly [K in keyof XrootdStatus]?: XrootdStatus[K] } = {};
   const waiting: string[] = [];
@@ -140,6 +157,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
       condition('Deprecated', m.warnings.length > 0, m.warnings.length ? 'DeprecatedVersion' : 'Supported', m.warnings.length ? m.warnings.join('; ') : `version ${m.spec.version} is supported`, input),
       insecureCondition(m, input),
       ...(m.spec.monitoring.enabled ? [membersCondition(input.members ?? input.previous?.members ?? [], input)] : []),
+      ...(volumes ? volumeConditions(volumes, input) : []),
     ],
     ...roles,
     currentVersion: settledAll ? m.spec.version : prev.currentVersion,
@@ -147,6 +165,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     image: m.image,
     workerSelector: selector,
     ...(m.spec.monitoring.enabled && (input.members ?? prev.members) ? { members: [...(input.members ?? prev.members)!] } : {}),
+    ...(volumes ? { volumes } : {}),
     rollout: r && r.phase !== 'Idle'
       ? { ...r.state, phase: r.phase, message: r.message, ...(r.stuckPod ? { stuckPod: r.stuckPod } : {}) }
       : undefined,

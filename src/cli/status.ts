@@ -1,6 +1,7 @@
 /**
- * `status`: a cluster's roles, versions and rollout progress; `--watch` redraws
- * on every change until the cluster is Ready (or Degraded), like `kubectl
+ * `status`: a cluster's roles, versions, rollout and volume expansion progress;
+ * `--watch` redraws on every change until the cluster is Ready with every volume
+ * at its size (or Degraded), like `kubectl
  * rollout status`. Exit 0 Ready, 1 Degraded, 3 API failure, 4 still in progress.
  */
 import type { XrootdStatus } from '../../constructs/index.js';
@@ -42,6 +43,12 @@ export function formatStatus(x: XrootdView): string {
     const missing = m.missing?.length ? `  missing ${m.missing.join(', ')}${m.missingSince ? ` since ${m.missingSince}` : ''}` : '';
     lines.push(`  members      ${m.manager}: ${m.subscribed ?? 0}/${m.expected ?? 0} subscribed${missing}`);
   }
+  const v = s.volumes;
+  if (v?.capacity && (v.expanding?.length || v.retained?.length)) {
+    lines.push(`  volumes      ${v.atCapacity ?? 0}/${v.claims ?? 0} at ${v.capacity} ${bar(v.atCapacity ?? 0, v.claims ?? 0)}`);
+    for (const e of v.expanding ?? []) lines.push(`               ${e.claim} has ${e.capacity}, waiting for ${e.waitingFor}`);
+    for (const r of v.retained ?? []) lines.push(`  kept         ${r.claim} (was ${r.pod}): its files are not served`);
+  }
   if (degraded) lines.push(`  error        ${cond(x, 'Degraded')?.message ?? ''}`);
   else if (!ready && !s.rollout?.phase && cond(x, 'Ready')?.message) lines.push(`  waiting      ${cond(x, 'Ready')?.message}`);
   if (s.observedGeneration !== undefined && x.metadata.generation !== undefined && s.observedGeneration < x.metadata.generation) {
@@ -53,7 +60,8 @@ export function formatStatus(x: XrootdView): string {
 function verdict(x: XrootdView): number {
   const current = (x.status?.observedGeneration ?? -1) >= (x.metadata.generation ?? 0);
   if (current && cond(x, 'Degraded')?.status === 'True') return STATUS_EXIT.degraded;
-  if (current && cond(x, 'Ready')?.status === 'True') return STATUS_EXIT.ready;
+  // A volume still growing is a change in progress, even on a Ready cluster.
+  if (current && cond(x, 'Ready')?.status === 'True' && cond(x, 'VolumesExpanding')?.status !== 'True') return STATUS_EXIT.ready;
   return STATUS_EXIT.progressing;
 }
 

@@ -135,12 +135,15 @@ export class ControlPlane {
       .map((y) => y.replace("self.spec.storageClassName == 'kwok-volume'", "self.spec.storageClassName in ['kwok-volume', 'standard']"))
       // Pods of BROKEN_IMAGE never become Ready: what a bad release looks like to a rollout.
       .map((y) => (/name: pod-ready\n/.test(y) ? y.replace('    matchExpressions:\n', `    matchExpressions:\n    - key: '.spec.containers.[0].image'\n      operator: 'NotIn'\n      values:\n      - '${BROKEN_IMAGE}'\n`) : y));
+    // Claims that ask for more grow, as a storage driver's resizer would make them.
+    stages.push(readFileSync(join(repoRoot(), 'test/controlplane/kwok/stages/pvc-resize.yaml'), 'utf8'));
     writeFileSync(join(d, 'kwok.yaml'), stages.join('\n---\n'));
     this.spawn('kwok', [`--kubeconfig=${this.kubeconfig}`, `--config=${join(d, 'kwok.yaml')}`, '--manage-all-nodes=true',
       '--server-address', `127.0.0.1:${kwokPort}`]);
 
     const storageClass = readFileSync(join(this.bin, 'stages', 'storage-class.yaml'), 'utf8');
-    this.applyYaml(storageClass);
+    // The default class allows volume expansion; "standard" does not (both cases are tested).
+    this.applyYaml(`${storageClass.trimEnd()}\nallowVolumeExpansion: true\n`);
     this.applyYaml(storageClass.replace('name: kwok-volume', 'name: standard').replace('"true"', '"false"'));
     this.applyYaml(Array.from({ length: NODE_COUNT }, (_, i) => stringify({
       apiVersion: 'v1', kind: 'Node',

@@ -103,11 +103,15 @@ test('a name too long for the derived StatefulSet names is refused', () => {
   expect(create('a'.repeat(41), {}).code).toBe(0);
 });
 
-test('storage settings are immutable once set', () => {
-  expect(create('immutable', { worker: { storage: { capacity: '1Gi' } } }).code).toBe(0);
-  const r = cp.kubectl(['patch', 'xrootd', 'immutable', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { worker: { storage: { capacity: '2Gi' } } } })]);
-  expect(r.code).not.toBe(0);
-  expect(r.out).toContain('is immutable once set');
+test('the StorageClass and access modes of the data volumes cannot change; their capacity can (the agent grows them)', () => {
+  expect(create('immutable', { worker: { storage: { class: 'fast', capacity: '1Gi' } } }).code).toBe(0);
+  const change = (storage: Record<string, unknown>) => cp.kubectl(['patch', 'xrootd', 'immutable', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { worker: { storage } } })]);
+  const otherClass = change({ class: 'slow' });
+  expect(otherClass.code).not.toBe(0);
+  expect(otherClass.out).toContain('spec.worker.storage.class: Invalid value');
+  expect(otherClass.out).toContain('cannot change: a volume keeps its StorageClass');
+  expect(change({ accessModes: ['ReadWriteMany'] }).out).toContain('is immutable once set');
+  expect(change({ capacity: '2Gi' }).code).toBe(0);
   // Other fields still change.
   expect(cp.kubectl(['patch', 'xrootd', 'immutable', '-n', NS, '--type=merge', '-p', '{"spec":{"worker":{"replicas":3}}}']).code).toBe(0);
 });

@@ -301,7 +301,7 @@ describe('agent install manifests', () => {
     const verbsOn = (r: string) => rules.filter((x: { resources: string[] }) => x.resources.includes(r)).flatMap((x: { verbs: string[] }) => x.verbs);
     expect(verbsOn('secrets')).toEqual([]);
     expect(verbsOn('pods')).toEqual(['get', 'list', 'watch', 'delete']);
-    expect(verbsOn('persistentvolumeclaims')).toEqual(['get', 'list', 'delete']);
+    expect(verbsOn('persistentvolumeclaims')).toEqual(['get', 'list', 'watch', 'patch', 'delete']);
     const granted = install({ gitCredentials: [{ namespace: 'physics', secretName: 'b' }, { namespace: 'physics', secretName: 'a' }, { namespace: 'cms', secretName: 'c' }] });
     const roles = granted.filter((o) => o.kind === 'Role' && o.metadata.name === 'xrootd-k8s-agent-git-credentials');
     expect(roles.map((r) => [r.metadata.namespace, r.rules])).toEqual([

@@ -228,8 +228,11 @@ describe('rendered configuration', () => {
 
   test('cms.space follows the volume size so small volumes still receive writes', () => {
     const space = (capacity: string) => linesOf(synth({ name: 'c', worker: { storage: { capacity } } }).cluster.configFiles['xrootd.cfg']).find((l) => l.startsWith('cms.space'));
-    expect(space('64Mi')).toBe('cms.space min 1310k 2620k');
-    expect(space('10Gi')).toBe('cms.space min 209715k 419430k');
+    expect(space('64Mi')).toBe('cms.space min 2% 256k 4% 512k');
+    // A volume grown in place keeps its configuration (cmsd measures the file system itself): no restart.
+    expect(space('10Gi')).toBe(space('64Mi'));
+    expect(space('500Gi')).toBe(space('64Mi'));
+    expect(space('501Gi')).toBe('cms.space min 10485760k 20971520k');
     expect(space('2Ti')).toBe('cms.space min 10485760k 20971520k');
   });
 
@@ -728,7 +731,10 @@ describe('Prometheus Operator objects and the Grafana dashboard (spec.monitoring
     expect(byName('XrootdRedirectorDown').expr).toBe('(count(xrootd_start_time_seconds{cluster="large",namespace="xrootd",role="redirector",daemon="xrootd"}) < 2) or absent(xrootd_start_time_seconds{cluster="large",namespace="xrootd",role="redirector",daemon="xrootd"})');
     const t = full.cluster.model.topology;
     expect(byName('XrootdServerNotSubscribed').expr).toContain(`xrootd_cms_subscribed_servers{cluster="large",namespace="xrootd",pod="large-redirector-1"} < ${t.directWorkers + t.supervisors}`);
-    expect(byName('XrootdSpaceLow').expr).toBe(`xrootd_space_free_bytes{cluster="large",namespace="xrootd",role="worker"} < ${full.cluster.model.space.minFreeKiB * 1024}`);
+    // cms.space's own rule: 2% of the file system for volumes up to 500 GiB, 10 GiB above.
+    const sel = 'cluster="large",namespace="xrootd",role="worker"';
+    expect(byName('XrootdSpaceLow').expr).toBe(full.cluster.model.space.minFreePercent === 2
+      ? `xrootd_space_free_bytes{${sel}} < 0.02 * xrootd_space_bytes{${sel}}` : `xrootd_space_free_bytes{${sel}} < 10737418240`);
     for (const r of rules) {
       expect(r.labels).toMatchObject({ cluster: 'large', namespace: 'xrootd' });
       expect(['critical', 'warning']).toContain(r.labels.severity);

@@ -137,7 +137,8 @@ describe('one source of truth', () => {
     const replicas = api.properties.worker.properties.replicas;
     expect(replicas).toMatchObject({ type: 'integer', minimum: 1, default: 2 });
     expect(api.properties.redirector.properties.replicas).toMatchObject({ minimum: 1, maximum: 16 });
-    expect(api.properties.worker.properties.storage.properties.capacity['x-kubernetes-validations']).toEqual([{ rule: 'self == oldSelf', message: 'is immutable once set' }]);
+    expect(api.properties.worker.properties.storage.properties.class['x-kubernetes-validations']).toEqual([{ rule: 'self == oldSelf', message: expect.stringMatching(/^cannot change: /) }]);
+    expect(api.properties.worker.properties.storage.properties.capacity['x-kubernetes-validations']).toBeUndefined();
     const directive = api.properties.worker.properties.extraDirectives.items;
     // The same refusal as the library's, every spelling included.
     expect(directive['x-kubernetes-validations'][0].rule).toMatch(/^!self\.matches\('\^\(\(all\|xrd\|cms\|olb\|odc\)\\\\\.adminpath\|/);

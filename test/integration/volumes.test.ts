@@ -1,0 +1,159 @@
+/**
+ * Data volumes on the real control plane (kwok pods and volumes; the default
+ * StorageClass allows expansion, "standard" does not, a kwok stage grows claims
+ * as a storage driver's resizer would): growing in place without restarting a
+ * pod or losing a claim, a shrink and a first class refused by the agent, a class without
+ * expansion reported with nothing changed, and the volumes a scale-down keeps.
+ */
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { AgentProcess } from '../helpers/agent.js';
+import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
+import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
+import { waitFor } from '../helpers/processes.js';
+
+const NS = 'volumes';
+let cp: ControlPlane;
+let agent: AgentProcess;
+
+const apply = (name: string, spec: Record<string, unknown>) => cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace: NS }, spec }));
+const patch = (name: string, spec: Record<string, unknown>) => cp.kubectl(['patch', 'xrootd', name, '-n', NS, '--type=merge', '-p', JSON.stringify({ spec })]);
+const get = (args: string[]): any => cp.getJson([...args, '-n', NS]);
+const cr = (name: string): any => get(['xrootd', name]);
+const condition = (x: any, type: string): any => x?.status?.conditions?.find((c: any) => c.type === type);
+const claims = (name: string): any[] => get(['pvc', '-l', `app.kubernetes.io/instance=${name}`]).items.sort((a: any, b: any) => a.metadata.name.localeCompare(b.metadata.name));
+const uids = (items: any[]): Record<string, string> => Object.fromEntries(items.map((i) => [i.metadata.name, i.metadata.uid]));
+const pods = (name: string): any[] => get(['pods', '-l', `app.kubernetes.io/instance=${name}`]).items;
+const eventsOf = (name: string): any[] => get(['events', '--field-selector', `involvedObject.name=${name}`]).items;
+
+async function ready(name: string, workers: number): Promise<void> {
+  await waitFor(`${name} Ready with ${workers} bound data volumes`, () => {
+    const x = cr(name);
+    const bound = claims(name).filter((c) => c.status?.phase === 'Bound').length;
+    return condition(x, 'Ready')?.status === 'True' && x.status.observedGeneration === x.metadata.generation && bound >= workers ? true : undefined;
+  }, 120000, 500);
+}
+
+async function withLogs(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    console.error(`agent log:\n${agent?.logs(40)}\n\nstatus: ${JSON.stringify(cr(name).status, null, 1)}`);
+    throw e;
+  }
+}
+
+beforeAll(async () => {
+  cp = await ControlPlane.start();
+  installCrds(cp);
+  installAgentWithoutDeployment(cp);
+  createNamespace(cp, NS, 'restricted');
+  agent = await AgentProcess.start(cp.serviceAccountKubeconfig('xrootd-system', 'xrootd-k8s-agent'), join(cp.dir, 'agent.log'), ['--lease-namespace=xrootd-system', '--resync=3600']);
+}, 20 * 60 * 1000);
+afterAll(async () => {
+  await agent?.stop();
+  await cp?.stop();
+}, 60000);
+
+test('raising the capacity grows every data volume in place: the StatefulSet is re-created, no pod restarts, no claim is replaced', () => withLogs('grow', async () => {
+  apply('grow', { worker: { replicas: 3, storage: { capacity: '1Gi' } } });
+  await ready('grow', 3);
+  const [podsBefore, claimsBefore] = [uids(pods('grow')), uids(claims('grow'))];
+  const stsBefore = get(['statefulset', 'grow-worker']).metadata.uid;
+
+  expect(patch('grow', { worker: { storage: { capacity: '2Gi' } } })).toMatchObject({ code: 0 });
+  const x = await waitFor('every data volume at 2Gi', () => {
+    const now = cr('grow');
+    return now.status?.volumes?.capacity === '2Gi' && now.status.volumes.atCapacity === 3 && condition(now, 'VolumesExpanding')?.status === 'False'
+      && condition(now, 'Ready')?.status === 'True' && now.status.observedGeneration === now.metadata.generation ? now : undefined;
+  }, 60000, 300);
+  expect(x.status.volumes).toEqual({ capacity: '2Gi', claims: 3, atCapacity: 3 });
+
+  const after = claims('grow');
+  expect(after.map((c) => [c.spec.resources.requests.storage, c.status.capacity.storage])).toEqual([['2Gi', '2Gi'], ['2Gi', '2Gi'], ['2Gi', '2Gi']]);
+  for (const c of after) expect(cp.getJson(['pv', c.spec.volumeName]).spec.capacity.storage).toBe('2Gi');
+  // The same claims (never deleted and re-made) and the same pods (never restarted).
+  expect(uids(after)).toEqual(claimsBefore);
+  expect(uids(pods('grow'))).toEqual(podsBefore);
+  const sts = get(['statefulset', 'grow-worker']);
+  expect(sts.metadata.uid).not.toBe(stsBefore);
+  expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
+  // The re-created StatefulSet adopted the pods on their revision: nothing left to roll.
+  expect(sts.status.currentRevision).toBe(sts.status.updateRevision);
+  expect(pods('grow').filter((p) => p.metadata.name.startsWith('grow-worker-')).map((p) => p.metadata.ownerReferences?.[0]?.uid)).toEqual([sts.metadata.uid, sts.metadata.uid, sts.metadata.uid]);
+  const reasons = eventsOf('grow').map((e) => e.reason);
+  expect(reasons).toEqual(expect.arrayContaining(['ExpandingVolumes', 'VolumesExpanded']));
+}), 180000);
+
+const degraded = (name: string): Promise<any> => waitFor(`${name} Degraded`, () => {
+  const now = cr(name);
+  return condition(now, 'Degraded')?.status === 'True' && now.status.observedGeneration === now.metadata.generation ? now : undefined;
+}, 60000, 300);
+
+test('a shrink or a first StorageClass is refused by the agent, naming the field, with nothing changed (a class change is refused by admission: crds.test.ts)', () => withLogs('grow', async () => {
+  const stsBefore = get(['statefulset', 'grow-worker']).metadata.uid;
+  // Admission cannot see that no class was set before: the volumes have the cluster's default.
+  expect(patch('grow', { worker: { storage: { class: 'standard' } } }).code).toBe(0);
+  const x = await degraded('grow');
+  expect(condition(x, 'Degraded')).toMatchObject({ reason: 'VolumeChangeRefused' });
+  expect(condition(x, 'Degraded').message).toContain('spec.worker.storage.class cannot change (from the cluster default to standard)');
+  expect(cp.kubectl(['patch', 'xrootd', 'grow', '-n', NS, '--type=json', '-p', '[{"op":"remove","path":"/spec/worker/storage/class"}]']).code).toBe(0);
+  await waitFor('healthy again', () => (condition(cr('grow'), 'Degraded')?.status === 'False' && cr('grow').status.observedGeneration === cr('grow').metadata.generation ? true : undefined), 60000, 300);
+
+  expect(patch('grow', { worker: { storage: { capacity: '1Gi' } } }).code).toBe(0);
+  const shrunk = await degraded('grow');
+  expect(condition(shrunk, 'Degraded')).toMatchObject({ reason: 'VolumeChangeRefused' });
+  expect(condition(shrunk, 'Degraded').message).toContain('spec.worker.storage.capacity may grow but never shrink (from 2Gi to 1Gi)');
+  expect(claims('grow').map((c) => c.spec.resources.requests.storage)).toEqual(['2Gi', '2Gi', '2Gi']);
+  expect(get(['statefulset', 'grow-worker']).metadata.uid).toBe(stsBefore);
+
+  // Larger in other units is larger: grows again.
+  expect(patch('grow', { worker: { storage: { capacity: '2049Mi' } } }).code).toBe(0);
+  await waitFor('the 2049Mi growth to settle', () => {
+    const now = cr('grow');
+    return now.status?.volumes?.atCapacity === 3 && now.status.volumes.capacity === '2049Mi' && condition(now, 'Degraded')?.status === 'False' ? true : undefined;
+  }, 60000, 300);
+}), 180000);
+
+test('a scale-down reports the volumes it keeps, with an Event; scaling back up serves them again', () => withLogs('grow', async () => {
+  expect(patch('grow', { worker: { replicas: 2 } }).code).toBe(0);
+  const x = await waitFor('the kept volume in status', () => {
+    const now = cr('grow');
+    return condition(now, 'VolumesRetained')?.status === 'True' ? now : undefined;
+  }, 60000, 300);
+  expect(x.status.volumes.retained).toEqual([{ claim: 'data-grow-worker-2', pod: 'grow-worker-2' }]);
+  expect(condition(x, 'VolumesRetained').message).toContain('data-grow-worker-2 (was grow-worker-2) kept after a scale-down');
+  expect(claims('grow').map((c) => c.metadata.name)).toContain('data-grow-worker-2');
+  await waitFor('the VolumesRetained Event', () => (eventsOf('grow').find((e) => e.reason === 'VolumesRetained' && e.type === 'Warning') ? true : undefined), 30000, 300);
+
+  expect(patch('grow', { worker: { replicas: 3 } }).code).toBe(0);
+  const back = await waitFor('the volume served again', () => {
+    const now = cr('grow');
+    return condition(now, 'VolumesRetained')?.status === 'False' && condition(now, 'Ready')?.status === 'True' ? now : undefined;
+  }, 60000, 300);
+  expect(back.status.volumes.retained).toBeUndefined();
+}), 180000);
+
+test('a StorageClass without expansion: Degraded with the reason, nothing changed', () => withLogs('fixed', async () => {
+  apply('fixed', { worker: { replicas: 2, storage: { class: 'standard', capacity: '1Gi' } } });
+  await ready('fixed', 2);
+  const [podsBefore, claimsBefore] = [uids(pods('fixed')), uids(claims('fixed'))];
+  const stsBefore = get(['statefulset', 'fixed-worker']).metadata.uid;
+
+  expect(patch('fixed', { worker: { storage: { capacity: '2Gi' } } }).code).toBe(0);
+  const x = await degraded('fixed');
+  expect(condition(x, 'Degraded')).toMatchObject({ reason: 'VolumeExpansionNotSupported' });
+  expect(condition(x, 'Degraded').message).toContain('spec.worker.storage.capacity cannot grow from 1Gi to 2Gi: StorageClass standard does not allow volume expansion');
+  expect(claims('fixed').map((c) => c.spec.resources.requests.storage)).toEqual(['1Gi', '1Gi']);
+  expect(uids(claims('fixed'))).toEqual(claimsBefore);
+  expect(uids(pods('fixed'))).toEqual(podsBefore);
+  expect(get(['statefulset', 'fixed-worker']).metadata.uid).toBe(stsBefore);
+  expect(eventsOf('fixed').find((e) => e.reason === 'VolumeExpansionNotSupported')?.type).toBe('Warning');
+
+  // Back to the size the volumes have: healthy again.
+  expect(patch('fixed', { worker: { storage: { capacity: '1Gi' } } }).code).toBe(0);
+  await waitFor('healthy again', () => {
+    const now = cr('fixed');
+    return condition(now, 'Degraded')?.status === 'False' && condition(now, 'Ready')?.status === 'True' && now.status.observedGeneration === now.metadata.generation ? true : undefined;
+  }, 60000, 300);
+}), 180000);
