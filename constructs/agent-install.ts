@@ -81,8 +81,9 @@ export interface XrootdAgentProps {
    */
   readonly serviceMonitor?: boolean;
   /**
-   * Install the ValidatingAdmissionPolicy that lets the agent delete only objects it made
-   * (admissionregistration.k8s.io/v1, Kubernetes 1.30 and later). RBAC cannot say "owned by".
+   * Install the ValidatingAdmissionPolicies that let the agent delete only objects it made, and
+   * re-point volumes only within their namespace when adopting them (admissionregistration.k8s.io/v1,
+   * Kubernetes 1.30 and later). RBAC cannot say "owned by".
    * @default true
    */
   readonly ownedDeletesPolicy?: boolean;
@@ -110,8 +111,9 @@ export function agentRules(): k8s.PolicyRule[] {
     // spec.monitoring.prometheusOperator: the collector's ServiceMonitor and the cluster's alerts.
     { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors', 'prometheusrules'], verbs: ALL },
     // Volumes are deleted only when a cluster's spec asks for it (retention whenDeleted: Delete);
-    // the admission policy refuses deleting any the agent did not make. patch: growing them.
-    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
+    // the admission policy refuses deleting any the agent did not make. patch: growing them;
+    // create: a claim bound to an adopted volume (spec.worker.storage.adoptClaims).
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
     // Pods gate rollouts; one stuck on a revision being rolled back from is deleted (a StatefulSet never does that).
     { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
@@ -133,12 +135,14 @@ export class XrootdAgent extends Construct {
     new KubeNamespace(this, 'namespace', { metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } } });
     new KubeServiceAccount(this, 'account', { metadata: meta(name, namespace), automountServiceAccountToken: true });
 
-    // The catalog and StorageClasses (may a volume grow?) are cluster-scoped: read access needs a ClusterRole in both modes.
+    // The catalog, StorageClasses (may a volume grow?) and PersistentVolumes (adoption) are cluster-scoped: read access needs a ClusterRole in both modes.
     new KubeClusterRole(this, 'catalog-reader', {
       metadata: meta(`${name}-catalog`),
       rules: [
         { apiGroups: [CATALOG_GROUP], resources: ['xrootdversions'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list'] },
+        // Adopting a volume re-points it to a claim of ours; the volume-adoption policy keeps that within a namespace.
+        { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'patch'] },
       ],
     });
     new KubeClusterRoleBinding(this, 'catalog-reader-binding', {
@@ -174,7 +178,10 @@ export class XrootdAgent extends Construct {
     // Secrets by name only, never list or watch: Git sources' credentials, clusters' TLS Secrets.
     grantSecrets(this, `${name}-git-credentials`, 'git-credentials', props.gitCredentials, labels, subject);
     grantSecrets(this, `${name}-tls-secrets`, 'tls-secrets', props.tlsSecrets, labels, subject);
-    if (props.ownedDeletesPolicy ?? true) addOwnedDeletesPolicy(this, `${name}-owned-deletes`, `system:serviceaccount:${namespace}:${name}`, labels);
+    if (props.ownedDeletesPolicy ?? true) {
+      addOwnedDeletesPolicy(this, `${name}-owned-deletes`, `system:serviceaccount:${namespace}:${name}`, labels);
+      addVolumeAdoptionPolicy(this, `${name}-volume-adoption`, `system:serviceaccount:${namespace}:${name}`, labels);
+    }
 
     const http = intOrString('http');
     new KubeDeployment(this, 'deployment', {
@@ -281,6 +288,52 @@ const DELETABLE = [
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'] },
   { apiGroups: [XROOTD_GROUP], resources: ['xrootds'] },
 ];
+
+/**
+ * RBAC cannot narrow a patch of PersistentVolumes or a create of claims: this policy lets the agent
+ * only re-point a volume to a claim in the namespace it was bound in, only set Retain, and only
+ * create claims labelled as its own. A compromised agent cannot move a volume to another namespace.
+ */
+function addVolumeAdoptionPolicy(scope: Construct, name: string, username: string, labels: Record<string, string>): void {
+  new ApiObject(scope, 'volume-adoption', {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name, labels },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['persistentvolumes'] },
+          { apiGroups: [''], apiVersions: ['*'], operations: ['CREATE'], resources: ['persistentvolumeclaims'] },
+        ],
+      },
+      matchConditions: [{ name: 'is-the-agent', expression: `request.userInfo.username == '${username}'` }],
+      validations: [
+        {
+          expression: `request.resource.resource != 'persistentvolumes' || (has(oldObject.spec.claimRef) && has(object.spec.claimRef) && object.spec.claimRef.namespace == oldObject.spec.claimRef.namespace)`,
+          messageExpression: `'the xrootd-k8s agent re-points a volume only to a claim in the namespace it was bound in: ' + request.name`,
+          reason: 'Forbidden',
+        },
+        {
+          expression: `request.resource.resource != 'persistentvolumes' || object.spec.persistentVolumeReclaimPolicy == oldObject.spec.persistentVolumeReclaimPolicy || object.spec.persistentVolumeReclaimPolicy == 'Retain'`,
+          messageExpression: `'the xrootd-k8s agent sets no reclaim policy but Retain: ' + request.name`,
+          reason: 'Forbidden',
+        },
+        {
+          expression: `request.resource.resource != 'persistentvolumeclaims' || (has(object.metadata.labels) && '${INVENTORY_LABEL}' in object.metadata.labels && object.metadata.labels['app.kubernetes.io/managed-by'] == '${MANAGED_BY}')`,
+          messageExpression: `'the xrootd-k8s agent creates only claims labelled ${INVENTORY_LABEL} and managed-by ${MANAGED_BY}: ' + request.namespace + '/' + object.metadata.name`,
+          reason: 'Forbidden',
+        },
+      ],
+    },
+  });
+  new ApiObject(scope, 'volume-adoption-binding', {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name, labels },
+    spec: { policyName: name, validationActions: ['Deny'] },
+  });
+}
 
 /**
  * RBAC grants delete on a kind; this admission policy narrows the agent's deletes to what it made,

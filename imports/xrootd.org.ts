@@ -1233,6 +1233,13 @@ export interface XrootdSpecWorkerStorage {
   readonly accessModes?: XrootdSpecWorkerStorageAccessModes[];
 
   /**
+   * Existing PersistentVolumeClaims (in the cluster's namespace) whose volumes the data servers take over, by name with {ordinal} for the data server's number, such as old-data-old-xrootd-worker-{ordinal} (the 2020 operator's claims; `xrootd-k8s migrate` sets it). Before a data server's own claim exists, the agent binds a claim of ours to the same PersistentVolume (reclaim policy set to Retain); the old claim is kept, unbound (Lost). Nothing is copied or deleted (docs/migration.md).
+   *
+   * @schema XrootdSpecWorkerStorage#adoptClaims
+   */
+  readonly adoptClaims?: string;
+
+  /**
    * Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes. Raising it expands every data volume in place when the StorageClass allows expansion; it never shrinks (docs/storage.md).
    *
    * @schema XrootdSpecWorkerStorage#capacity
@@ -1262,6 +1269,7 @@ export function toJson_XrootdSpecWorkerStorage(obj: XrootdSpecWorkerStorage | un
   if (obj === undefined) { return undefined; }
   const result = {
     'accessModes': obj.accessModes?.map(y => y),
+    'adoptClaims': obj.adoptClaims,
     'capacity': obj.capacity,
     'class': obj.class,
     'retention': toJson_XrootdSpecWorkerStorageRetention(obj.retention),

@@ -40,6 +40,7 @@ interface OldRelease { readonly version?: string; readonly image?: string }
 
 /** Our defaults, from the schema (the one place they are written). */
 const DEFAULT_VERSION = (xrootdSpecSchema.fields.version as StringField).default as string;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DEFAULT_CAPACITY = (((xrootdSpecSchema.fields.worker as ObjectField).fields.storage as ObjectField).fields.capacity as StringField).default as string;
 const field = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), o);
 
@@ -143,7 +144,13 @@ function convert(doc: Document, releases: ReadonlyMap<string, OldRelease>): { re
       worker: {
         replicas: replicas(field(spec, 'worker', 'replicas')),
         // The old CRD defaulted the class to "standard"; ours leaves it to the cluster's default.
-        storage: { class: storage.class === undefined || storage.class === '' ? 'standard' : storage.class, ...(capacity === undefined ? {} : { capacity }) },
+        storage: {
+          class: storage.class === undefined || storage.class === '' ? 'standard' : storage.class,
+          ...(capacity === undefined ? {} : { capacity }),
+          // Both generations named the data claims so; the agent binds ours to their volumes.
+          // (A name our rules refuse is reported as such, not through the claims' names.)
+          ...(DNS_LABEL.test(name) ? { adoptClaims: `${name}-data-${name}-xrootd-worker-{ordinal}` } : {}),
+        },
       },
     },
   };

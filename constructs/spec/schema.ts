@@ -17,6 +17,8 @@ const DNS_NAME_OR_WILDCARD = '^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a
 const GO_DURATION = '^([0-9]{1,7}(h|m|s))+$';
 
 /** Kubernetes resource quantities as the API server accepts them (a safe subset). */
+/** A claim name with `{ordinal}` once: lower-case letters, digits, '-' and '.', starting and ending alphanumeric. */
+const ADOPT_CLAIMS_REGEX = '^([a-z0-9][-a-z0-9.]*)?\\{ordinal\\}([-a-z0-9.]*[a-z0-9])?$';
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
 const extraDirectives = (role: string) => arr(
@@ -69,6 +71,10 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         default: '10Gi',
       }),
       accessModes: arr('Access modes of the data volumes.', str('An access mode.', { enum: ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'] }), { default: ['ReadWriteOnce'], minItems: 1, immutable: true }),
+      adoptClaims: str('Existing PersistentVolumeClaims (in the cluster\'s namespace) whose volumes the data servers take over, by name with {ordinal} for the data server\'s number, such as old-data-old-xrootd-worker-{ordinal} (the 2020 operator\'s claims; `xrootd-k8s migrate` sets it). Before a data server\'s own claim exists, the agent binds a claim of ours to the same PersistentVolume (reclaim policy set to Retain); the old claim is kept, unbound (Lost). Nothing is copied or deleted (docs/migration.md).', {
+        pattern: { regex: ADOPT_CLAIMS_REGEX, rule: 'must be a claim name (lower-case letters, digits, - and .) with {ordinal} exactly once' },
+        maxLength: 243,
+      }),
       retention: obj('RetentionSpec', 'What happens to the data volumes when the data servers are scaled down or the cluster is deleted.', {
         whenScaled: str('Keep (Retain) or delete (Delete) the volumes of data servers removed by a scale-down.', { enum: ['Retain', 'Delete'], default: 'Retain' }),
         whenDeleted: str('Keep (Retain) or delete (Delete) the volumes when the cluster is deleted.', { enum: ['Retain', 'Delete'], default: 'Retain' }),

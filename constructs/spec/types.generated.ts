@@ -164,6 +164,11 @@ export interface StorageSpec {
    */
   readonly accessModes?: Array<'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany'>;
   /**
+   * Existing PersistentVolumeClaims (in the cluster's namespace) whose volumes the data servers take over, by name with {ordinal} for the data server's number, such as old-data-old-xrootd-worker-{ordinal} (the 2020 operator's claims; `xrootd-k8s migrate` sets it). Before a data server's own claim exists, the agent binds a claim of ours to the same PersistentVolume (reclaim policy set to Retain); the old claim is kept, unbound (Lost). Nothing is copied or deleted (docs/migration.md).
+   * Rule: must be a claim name (lower-case letters, digits, - and .) with {ordinal} exactly once.
+   */
+  readonly adoptClaims?: string;
+  /**
    * What happens to the data volumes when the data servers are scaled down or the cluster is deleted.
    * @default - every field at its default
    */
@@ -1126,6 +1131,7 @@ export interface ResolvedStorageSpec {
   readonly class?: string;
   readonly capacity: string;
   readonly accessModes: Array<'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany'>;
+  readonly adoptClaims?: string;
   readonly retention: ResolvedRetentionSpec;
 }
 

@@ -4,7 +4,7 @@
  * then write status and Events only when they change. Deletion waits on our
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
-import { ClusterNames, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type ManagerMembersStatus, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { claimLabels, ClusterNames, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type ManagerMembersStatus, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, MissingKindError, optionalKind, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
@@ -26,6 +26,7 @@ import { fetchMembership, membersStatus, readyPodsOf, withUnsubscribedUnready, t
 import { DEFAULT_MEMBERSHIP_URL } from './defaults.js';
 import { volumesStatus, type ClaimObject, type StatefulSetWithClaims } from './volumes.js';
 import { VolumeChangeError, VolumeExpander } from './volume-expansion.js';
+import { VolumeAdopter, VolumeAdoptionError } from './volume-adoption.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
 
@@ -69,11 +70,13 @@ interface Plan {
 export class Reconciler {
   private readonly applier: Applier;
   private readonly volumes: VolumeExpander;
+  private readonly adopter: VolumeAdopter;
 
   constructor(private readonly client: KubeClient, private readonly caches: Caches, private readonly log: Logger,
     private readonly metrics: Metrics, private readonly directives: DirectivePolicy = 'all', private readonly membership: MembershipOptions = {}) {
     this.applier = new Applier(client);
     this.volumes = new VolumeExpander(client, this.applier);
+    this.adopter = new VolumeAdopter(client);
   }
 
   /**
@@ -206,8 +209,21 @@ export class Reconciler {
     await Promise.all([...absent].map((kind) => this.caches.children.get(kind)!.recheck()));
   }
 
-  /** Grows the data volumes a raised capacity asks for (re-creating their StatefulSet); refuses what cannot be done. */
+  /**
+   * Before the StatefulSets: takes over the volumes of spec.worker.storage.adoptClaims, grows the
+   * data volumes a raised capacity asks for (re-creating their StatefulSet), refuses what cannot be done.
+   */
   private async prepareVolumes(cr: XrootdObject, plan: Plan): Promise<void> {
+    const pattern = plan.model.spec.worker.storage.adoptClaims;
+    const worker = statefulSetsWithClaims(plan.objects)[0];
+    if (pattern && worker) {
+      const adopted = await this.adopter.adopt(worker, pattern, this.claims(cr), claimLabels(cr.metadata.name, 'worker'));
+      for (const a of adopted) {
+        this.log.info('adopted a volume', { cluster: objectKey(cr), ...a });
+        await recordEvent(this.client, cr, 'Normal', 'AdoptedVolume', `${a.claim} binds PersistentVolume ${a.volume}, the volume of ${a.from} (reclaim policy Retain); ${a.from} is kept, unbound: delete it when the data server serves its files`)
+          .catch((e) => this.log.warn('event not recorded', { cluster: objectKey(cr), error: e }));
+      }
+    }
     const step = await this.volumes.prepare(statefulSetsWithClaims(plan.objects), (name) => this.liveStatefulSet(cr.metadata.namespace!, name) as StatefulSetWithClaims | undefined, this.claims(cr));
     if (step.grown.length) this.log.info('growing data volumes', { cluster: objectKey(cr), claims: step.grown });
     if (step.recreated) {
@@ -380,6 +396,9 @@ function failureOf(e: unknown, key: string): Failure | undefined {
   if (e instanceof OwnershipError) return { reason: 'OwnershipConflict', message: e.message };
   if (e instanceof MissingKindError) return { reason: MISSING_CRD, message: e.message };
   if (e instanceof VolumeChangeError) return { reason: e.reason, message: e.message };
+  if (e instanceof VolumeAdoptionError) return { reason: 'VolumeAdoptionFailed', message: e.message };
+  // Not granted what adoption needs (an install without it, or the admission policy's refusal): say so, do not retry blindly.
+  if (e instanceof ApiError && e.status === 403 && /persistentvolume/.test(e.message)) return { reason: 'VolumeAdoptionForbidden', message: e.message };
   if (e instanceof ApiError && (e.status === 422 || e.status === 400)) return { reason: 'ApplyRejected', message: e.message };
   return undefined;
 }

@@ -204,8 +204,15 @@ describe('small volumes', () => {
     }, { dataDirOf });
   }, 120000);
 
-  test('with a capacity far above the volume, the same write is refused for lack of space', async () => {
+  test('with a capacity above the volume (a volume grown in place, cmsd not restarted) writes still land: cmsd measures the file system', async () => {
     await withCluster({ ...FAST, name: 'small', worker: { replicas: 1, storage: { capacity: '100Gi' } } }, async (c) => {
+      await c.waitForMembers(1);
+      copy(randomFile('grown.bin', 1 << 20), c.url(0, '/data/grown.bin'));
+    }, { dataDirOf });
+  }, 120000);
+
+  test('with a capacity above 500 GiB (cmsd\'s absolute 10 GiB minimum) the same write is refused for lack of space', async () => {
+    await withCluster({ ...FAST, name: 'small', worker: { replicas: 1, storage: { capacity: '1Ti' } } }, async (c) => {
       await c.waitForMembers(1);
       const refused = run(['xrdcp', '--force', '--nopbar', randomFile('big.bin', 1024), c.url(0, '/data/big.bin')], process.env, 60000);
       expect(refused.code).not.toBe(0);

@@ -79,7 +79,10 @@ test('the agent runs as the install\'s ServiceAccount, which is not allowed what
   const can = (...args: string[]) => cp.kubectl(['auth', 'can-i', ...args], { kubeconfig: sa }).out.trim().split('\n')[0];
   expect(can('patch', 'statefulsets', '-n', NS)).toBe('yes');
   expect(can('delete', 'persistentvolumeclaims', '-n', NS)).toBe('yes');
-  expect(can('create', 'persistentvolumeclaims', '-n', NS)).toBe('no');
+  // Claims for adopted volumes; the volume-adoption policy refuses any without the agent's labels.
+  expect(can('create', 'persistentvolumeclaims', '-n', NS)).toBe('yes');
+  expect(can('delete', 'persistentvolumes')).toBe('no');
+  expect(can('create', 'persistentvolumes')).toBe('no');
   // A Git source's credentials are read only when granted by name; Secrets are never listed or watched.
   expect(can('get', 'secrets', '-n', NS)).toBe('no');
   expect(can('list', 'secrets', '-n', NS)).toBe('no');

@@ -69,7 +69,7 @@ test('in namespaced mode the agent runs a cluster in its namespace as the instal
   expect(m.xrootd_agent_watch_errors_total ?? 0).toBe(0);
 }), 240000);
 
-test('outside its namespace the ServiceAccount may do nothing but read the catalog', () => {
+test('outside its namespace the ServiceAccount may only read the catalog and StorageClasses and read and patch volumes (cluster-scoped; the adoption policy confines the patches)', () => {
   // The API server's own account of what RBAC grants the account in a namespace (what `kubectl auth can-i --list` shows).
   const resourceRules = (ns: string): { verbs: string[]; resources: string[]; resourceNames?: string[] }[] => {
     const review = stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: ns } });
@@ -77,10 +77,15 @@ test('outside its namespace the ServiceAccount may do nothing but read the catal
     if (r.code !== 0) throw new Error(`SelfSubjectRulesReview failed: ${r.out}`);
     return JSON.parse(r.out).status.resourceRules.filter((rule: any) => !rule.resources.some((x: string) => x.startsWith('selfsubject')));
   };
-  expect(resourceRules(OTHER)).toEqual([{ verbs: ['get', 'list', 'watch'], apiGroups: ['catalog.xrootd.org'], resources: ['xrootdversions'] }]);
-  // In its namespace: exactly the agent's rules, the named Secret and the catalog.
+  const clusterScoped = [
+    { verbs: ['get', 'list', 'watch'], apiGroups: ['catalog.xrootd.org'], resources: ['xrootdversions'] },
+    { verbs: ['get', 'list'], apiGroups: ['storage.k8s.io'], resources: ['storageclasses'] },
+    { verbs: ['get', 'patch'], apiGroups: [''], resources: ['persistentvolumes'] },
+  ];
+  expect(resourceRules(OTHER)).toEqual(clusterScoped);
+  // In its namespace: exactly the agent's rules, the named Secret and the cluster-scoped reads.
   const served = resourceRules(SERVED);
-  expect(served).toHaveLength(agentRules().length + 2);
+  expect(served).toHaveLength(agentRules().length + 1 + clusterScoped.length);
   expect(served).toContainEqual({ verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['git-auth'] });
   const can = (...args: string[]) => cp.kubectl(['auth', 'can-i', ...args], { kubeconfig: asAgent }).out.trim().split('\n')[0];
   expect(can('get', 'secrets/other', '-n', SERVED)).toBe('no');

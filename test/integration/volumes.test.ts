@@ -3,14 +3,18 @@
  * StorageClass allows expansion, "standard" does not, a kwok stage grows claims
  * as a storage driver's resizer would): growing in place without restarting a
  * pod or losing a claim, a shrink and a first class refused by the agent, a class without
- * expansion reported with nothing changed, and the volumes a scale-down keeps.
+ * expansion reported with nothing changed, the volumes a scale-down keeps, and
+ * the 2020 operator's claims taken over after `migrate`.
  */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { AgentProcess } from '../helpers/agent.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
 import { waitFor } from '../helpers/processes.js';
+import { repoRoot } from '../helpers/repo.js';
 
 const NS = 'volumes';
 let cp: ControlPlane;
@@ -156,4 +160,57 @@ test('a StorageClass without expansion: Degraded with the reason, nothing change
     const now = cr('fixed');
     return condition(now, 'Degraded')?.status === 'False' && condition(now, 'Ready')?.status === 'True' && now.status.observedGeneration === now.metadata.generation ? true : undefined;
   }, 60000, 300);
+}), 180000);
+
+test('after migrate, the 2020 operator\'s claims are adopted: our claims bind their volumes, Retain, nothing deleted or copied', () => withLogs('legacy', async () => {
+  // What the old operator left: its data servers' claims, bound to provisioned volumes (reclaim policy Delete).
+  const oldClaims = [0, 1].map((n) => `legacy-data-legacy-xrootd-worker-${n}`);
+  cp.applyYaml(oldClaims.map((name) => stringify({
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: NS },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } },
+  })).join('---\n'));
+  const bound = await waitFor('the old claims bound', () => {
+    const items = oldClaims.map((n) => get(['pvc', n]));
+    return items.every((c) => c.status?.phase === 'Bound') ? items : undefined;
+  }, 60000, 300);
+  const volumes = bound.map((c: any) => c.spec.volumeName);
+  const volumeUids = volumes.map((v: string) => cp.getJson(['pv', v]).metadata.uid);
+  expect(volumes.map((v: string) => cp.getJson(['pv', v]).spec.persistentVolumeReclaimPolicy)).toEqual(['Delete', 'Delete']);
+
+  // The old resource, converted by the CLI, applied as an administrator would.
+  const old = join(cp.dir, 'old.yaml');
+  writeFileSync(old, [
+    { apiVersion: 'xrootd.xrootd.org/v1alpha1', kind: 'XrootdCluster', metadata: { name: 'legacy', namespace: NS }, spec: { version: 'v5', worker: { replicas: 2, storage: { capacity: '1Gi' } } } },
+    { apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5', namespace: NS }, spec: { version: '5.9.1', image: 'qserv/xrootd:5.9.1' } },
+  ].map((d) => stringify(d)).join('---\n'));
+  const migrated = spawnSync(process.execPath, [join(repoRoot(), 'build/src/cli/main.js'), 'migrate', old], { encoding: 'utf8' });
+  expect(migrated.status).toBe(0);
+  expect(migrated.stdout).toContain('adoptClaims: legacy-data-legacy-xrootd-worker-{ordinal}');
+  cp.applyYaml(migrated.stdout);
+  await ready('legacy', 2);
+
+  const ours = claims('legacy');
+  expect(ours.map((c) => [c.metadata.name, c.status.phase, c.spec.volumeName])).toEqual([['data-legacy-worker-0', 'Bound', volumes[0]], ['data-legacy-worker-1', 'Bound', volumes[1]]]);
+  for (const [i, v] of volumes.entries()) {
+    const pv = cp.getJson(['pv', v]);
+    expect(pv.metadata.uid).toBe(volumeUids[i]);
+    expect(pv.spec.claimRef).toMatchObject({ namespace: NS, name: `data-legacy-worker-${i}`, uid: ours[i].metadata.uid });
+    expect(pv.spec.persistentVolumeReclaimPolicy).toBe('Retain');
+    expect(pv.metadata.annotations).toMatchObject({ 'xrootd.org/adopted-from-claim': `${NS}/${oldClaims[i]}`, 'xrootd.org/reclaim-policy-before-adoption': 'Delete' });
+  }
+  // The old claims are kept, unbound: deleting them later cannot touch the volumes.
+  expect(oldClaims.map((n) => get(['pvc', n]).status.phase)).toEqual(['Lost', 'Lost']);
+  const pod = get(['pod', 'legacy-worker-0']);
+  expect(pod.spec.volumes.find((v: any) => v.persistentVolumeClaim)?.persistentVolumeClaim.claimName).toBe('data-legacy-worker-0');
+  expect(eventsOf('legacy').filter((e) => e.reason === 'AdoptedVolume').map((e) => e.message).sort()[0])
+    .toContain(`data-legacy-worker-0 binds PersistentVolume ${volumes[0]}, the volume of legacy-data-legacy-xrootd-worker-0`);
+
+  // The admission policy: the agent cannot move a volume to another namespace, nor set Delete.
+  const asAgent = (patch: unknown) => cp.kubectl(['patch', 'pv', volumes[0], '--type=merge', '-p', JSON.stringify(patch), '--as=system:serviceaccount:xrootd-system:xrootd-k8s-agent']);
+  const moved = asAgent({ spec: { claimRef: { namespace: 'default', name: 'stolen', uid: null, resourceVersion: null } } });
+  expect(moved.code).not.toBe(0);
+  expect(moved.out).toContain('re-points a volume only to a claim in the namespace it was bound in');
+  const deleting = asAgent({ spec: { persistentVolumeReclaimPolicy: 'Delete' } });
+  expect(deleting.code).not.toBe(0);
+  expect(deleting.out).toContain('sets no reclaim policy but Retain');
 }), 180000);

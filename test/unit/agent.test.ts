@@ -301,7 +301,7 @@ describe('agent install manifests', () => {
     const verbsOn = (r: string) => rules.filter((x: { resources: string[] }) => x.resources.includes(r)).flatMap((x: { verbs: string[] }) => x.verbs);
     expect(verbsOn('secrets')).toEqual([]);
     expect(verbsOn('pods')).toEqual(['get', 'list', 'watch', 'delete']);
-    expect(verbsOn('persistentvolumeclaims')).toEqual(['get', 'list', 'watch', 'patch', 'delete']);
+    expect(verbsOn('persistentvolumeclaims')).toEqual(['get', 'list', 'watch', 'create', 'patch', 'delete']);
     const granted = install({ gitCredentials: [{ namespace: 'physics', secretName: 'b' }, { namespace: 'physics', secretName: 'a' }, { namespace: 'cms', secretName: 'c' }] });
     const roles = granted.filter((o) => o.kind === 'Role' && o.metadata.name === 'xrootd-k8s-agent-git-credentials');
     expect(roles.map((r) => [r.metadata.namespace, r.rules])).toEqual([
@@ -324,6 +324,10 @@ describe('agent install manifests', () => {
     expect(policy.spec.matchConditions).toEqual([{ name: 'is-the-agent', expression: "request.userInfo.username == 'system:serviceaccount:ops:xrootd-k8s-agent'" }]);
     expect(policy.spec.matchConstraints.resourceRules.every((r: { operations: string[] }) => r.operations.join() === 'DELETE')).toBe(true);
     expect(objects.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding').spec).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
+    // Volume adoption: volumes re-pointed only within their namespace, only to Retain; claims created only with the agent's labels.
+    const adoption = objects.find((o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name === 'xrootd-k8s-agent-volume-adoption');
+    expect(adoption.spec.matchConstraints.resourceRules.map((r: { resources: string[]; operations: string[] }) => `${r.operations} ${r.resources}`)).toEqual(['UPDATE persistentvolumes', 'CREATE persistentvolumeclaims']);
+    expect(adoption.spec.matchConditions).toEqual(policy.spec.matchConditions);
     expect(install({ ownedDeletesPolicy: false }).some((o) => o.kind.startsWith('ValidatingAdmissionPolicy'))).toBe(false);
   });
 

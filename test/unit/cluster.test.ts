@@ -365,7 +365,7 @@ describe('OLM bundle', () => {
     expect(Object.keys(files).sort()).toEqual(['bundle.Dockerfile', 'manifests/xrootd-k8s-agent-metrics_v1_service.yaml', 'manifests/xrootd-k8s.clusterserviceversion.yaml',
       'manifests/xrootdgitsources.xrootd.org.crd.yaml', 'manifests/xrootds.xrootd.org.crd.yaml', 'manifests/xrootdversions.catalog.xrootd.org.crd.yaml', 'metadata/annotations.yaml',
       'owned-deletes-policy.yaml']);
-    expect(parseAllDocuments(files['owned-deletes-policy.yaml']).map((d) => d.toJS().kind)).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    expect(parseAllDocuments(files['owned-deletes-policy.yaml']).map((d) => d.toJS().kind)).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
     const annotations = parse(files['metadata/annotations.yaml']).annotations;
     for (const [k, v] of Object.entries(annotations)) expect(files['bundle.Dockerfile']).toContain(`LABEL ${k}=${v}`);
     expect(annotations['operators.operatorframework.io.bundle.mediatype.v1']).toBe('registry+v1');

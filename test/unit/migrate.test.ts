@@ -19,7 +19,11 @@ test('the XrootdCluster sample converts with its XrootdVersion: replicas and vol
   expect(migrated.map((m) => m.resource)).toEqual([{
     apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd',
     metadata: { name: 'xrootdcluster-sample', annotations: { [MIGRATED_FROM_ANNOTATION]: 'xrootd.xrootd.org/v1alpha1 XrootdCluster' } },
-    spec: { version: '5.9.1', redirector: { replicas: 2 }, worker: { replicas: 3, storage: { class: 'standard', capacity: '1Gi' } } },
+    spec: {
+      version: '5.9.1', redirector: { replicas: 2 },
+      // The old data volumes are taken over by name.
+      worker: { replicas: 3, storage: { class: 'standard', capacity: '1Gi', adoptClaims: 'xrootdcluster-sample-data-xrootdcluster-sample-xrootd-worker-{ordinal}' } },
+    },
   }]);
   // Validated like any resource: the model exists.
   expect(migrated[0].model?.topology.workers).toBe(3);
@@ -32,10 +36,11 @@ test('the first generation (Xrootd in xrootd.org, another schema) and the kustom
   const first = migrateTexts([fixture('first-generation-xrootd.yaml'), fixture('first-generation-xrootdversion.yaml')]);
   expect(first.issues).toEqual([]);
   expect(first.migrated[0].resource.metadata.annotations).toEqual({ [MIGRATED_FROM_ANNOTATION]: 'xrootd.org/v1alpha1 Xrootd' });
-  expect(first.migrated[0].resource.spec).toEqual({ version: '5.9.1', redirector: { replicas: 1 }, worker: { replicas: 2, storage: { class: 'standard', capacity: '1Gi' } } });
+  const name = first.migrated[0].resource.metadata.name;
+  expect(first.migrated[0].resource.spec).toEqual({ version: '5.9.1', redirector: { replicas: 1 }, worker: { replicas: 2, storage: { class: 'standard', capacity: '1Gi', adoptClaims: `${name}-data-${name}-xrootd-worker-{ordinal}` } } });
   const base = migrateTexts([fixture('kustomize-base-xrootdcluster.yaml'), fixture('kustomize-catalog-latest.yaml')]);
   expect(base.issues).toEqual([]);
-  expect(base.migrated[0].resource.spec).toEqual({ version: '5.9.1', redirector: { replicas: 1 }, worker: { replicas: 1, storage: { class: 'standard', capacity: '1Gi' } } });
+  expect(base.migrated[0].resource.spec).toMatchObject({ version: '5.9.1', redirector: { replicas: 1 }, worker: { replicas: 1, storage: { class: 'standard', capacity: '1Gi' } } });
 });
 
 test('a kubectl List is opened; an XrootdVersion of a catalog version is kept; labels and user annotations stay, server fields go', () => {
