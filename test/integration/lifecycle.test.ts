@@ -1,22 +1,24 @@
 /**
- * Data volumes on the real control plane (kwok pods and volumes; the default
+ * The lifecycle of a cluster on the real control plane: data volumes (kwok pods and volumes; the default
  * StorageClass allows expansion, "standard" does not, a kwok stage grows claims
  * as a storage driver's resizer would): growing in place without restarting a
  * pod or losing a claim, a shrink and a first class refused by the agent, a class without
  * expansion reported with nothing changed, the volumes a scale-down keeps, and
- * the 2020 operator's claims taken over after `migrate`.
+ * the 2020 operator's claims taken over after `migrate`; and `kubectl drain`
+ * against the disruption budgets (one pod at a time, unhealthy pods never block).
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { AgentProcess } from '../helpers/agent.js';
-import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
+import { BROKEN_IMAGE, ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
 import { waitFor } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
 const NS = 'volumes';
+const MAINTENANCE_NS = 'maintenance';
 let cp: ControlPlane;
 let agent: AgentProcess;
 
@@ -52,6 +54,7 @@ beforeAll(async () => {
   installCrds(cp);
   installAgentWithoutDeployment(cp);
   createNamespace(cp, NS, 'restricted');
+  createNamespace(cp, MAINTENANCE_NS, 'restricted');
   agent = await AgentProcess.start(cp.serviceAccountKubeconfig('xrootd-system', 'xrootd-k8s-agent'), join(cp.dir, 'agent.log'), ['--lease-namespace=xrootd-system', '--resync=3600']);
 }, 20 * 60 * 1000);
 afterAll(async () => {
@@ -214,3 +217,66 @@ test('after migrate, the 2020 operator\'s claims are adopted: our claims bind th
   expect(deleting.code).not.toBe(0);
   expect(deleting.out).toContain('sets no reclaim policy but Retain');
 }), 180000);
+
+describe('kubectl drain and the disruption budgets', () => {
+  const WORKERS = 4;
+  const inMaintenance = (args: string[]): any => cp.getJson([...args, '-n', MAINTENANCE_NS]);
+  const workers = (): any[] => inMaintenance(['pods', '-l', 'app.kubernetes.io/instance=maint,app.kubernetes.io/component=worker']).items;
+  const allReady = () => waitFor('every data server Ready', () => {
+    const pods = workers();
+    return pods.length === WORKERS && pods.every((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) ? pods : undefined;
+  }, 120000, 500);
+  const drain = (node: string, selector: string, timeout: string) => cp.kubectl(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data',
+    `--pod-selector=${selector}`, `--timeout=${timeout}`]);
+
+  beforeAll(async () => {
+    cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'maint', namespace: MAINTENANCE_NS }, spec: { worker: { replicas: WORKERS, storage: { capacity: '1Gi' } } } }));
+    await allReady();
+  }, 180000);
+
+  test('draining a node evicts its data servers and finishes; they come back Ready elsewhere', async () => {
+    // 4 data servers on 3 nodes: some node holds two.
+    const byNode = new Map<string, string[]>();
+    for (const p of workers()) byNode.set(p.spec.nodeName, [...(byNode.get(p.spec.nodeName) ?? []), p.metadata.name]);
+    const [node, onNode] = [...byNode].sort(([, a], [, b]) => b.length - a.length)[0];
+    expect(onNode.length).toBeGreaterThanOrEqual(2);
+    const since = new Date().toISOString();
+    const r = drain(node, 'app.kubernetes.io/instance=maint', '120s');
+    expect(r).toMatchObject({ code: 0 });
+    expect(cp.kubectl(['uncordon', node]).code).toBe(0);
+    await allReady();
+    // The API server's account: each pod of the node evicted (the budget may have turned one away first,
+    // 429, while the other was down: the next test shows it holding a healthy pod).
+    const evictions = cp.auditEvents().filter((e) => e.objectRef?.subresource === 'eviction' && e.objectRef.namespace === MAINTENANCE_NS && e.requestReceivedTimestamp >= since);
+    expect(evictions.filter((e) => e.responseStatus?.code === 201).map((e) => e.objectRef!.name).sort()).toEqual([...onNode].sort());
+    expect(workers().filter((p) => onNode.includes(p.metadata.name)).every((p) => p.spec.nodeName !== node)).toBe(true);
+  }, 240000);
+
+  test('with the budget used up by unhealthy data servers, an unhealthy one is still evicted; a healthy one waits', async () => {
+    // Two data servers stop being Ready (an image that never starts, as kwok plays it): more than the budget's one.
+    const [sick, alsoSick, healthy] = workers().map((p) => p.metadata.name).sort();
+    for (const pod of [sick, alsoSick]) {
+      expect(cp.kubectl(['patch', 'pod', pod, '-n', MAINTENANCE_NS, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/containers/0/image', value: BROKEN_IMAGE }])]).code).toBe(0);
+      expect(cp.kubectl(['patch', 'pod', pod, '-n', MAINTENANCE_NS, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'False' }] } })]).code).toBe(0);
+    }
+    await waitFor('the budget used up', () => (inMaintenance(['pdb', 'maint-worker']).status?.disruptionsAllowed === 0 && inMaintenance(['pdb', 'maint-worker']).status?.currentHealthy === WORKERS - 2 ? true : undefined), 60000, 300);
+    const nodeOf = (pod: string) => workers().find((p) => p.metadata.name === pod).spec.nodeName;
+
+    // A healthy data server is not evicted while the budget is used up.
+    const blocked = drain(nodeOf(healthy), `statefulset.kubernetes.io/pod-name=${healthy}`, '5s');
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.out).toMatch(/disruption budget/);
+    expect(cp.kubectl(['uncordon', nodeOf(healthy)]).code).toBe(0);
+
+    // An unhealthy one is (unhealthyPodEvictionPolicy AlwaysAllow): a drain never waits on a pod that serves nobody.
+    const node = nodeOf(sick);
+    const r = drain(node, `statefulset.kubernetes.io/pod-name=${sick}`, '60s');
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.out).toContain(`pod/${sick} evicted`);
+    expect(cp.kubectl(['uncordon', node]).code).toBe(0);
+    // The other comes back on the template's image once deleted (the StatefulSet re-creates it).
+    // (--wait=false: the StatefulSet re-creates a pod of the same name at once.)
+    expect(cp.kubectl(['delete', 'pod', alsoSick, '-n', MAINTENANCE_NS, '--wait=false'])).toMatchObject({ code: 0 });
+    await allReady();
+  }, 240000);
+});
