@@ -295,39 +295,41 @@ const DELETABLE = [
  * create claims labelled as its own. A compromised agent cannot move a volume to another namespace.
  */
 function addVolumeAdoptionPolicy(scope: Construct, name: string, username: string, labels: Record<string, string>): void {
-  new ApiObject(scope, 'volume-adoption', {
+  addAgentPolicy(scope, 'volume-adoption', { name, username, labels }, [
+    { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['persistentvolumes'] },
+    { apiGroups: [''], apiVersions: ['*'], operations: ['CREATE'], resources: ['persistentvolumeclaims'] },
+  ], [
+    {
+      expression: `request.resource.resource != 'persistentvolumes' || (has(oldObject.spec.claimRef) && has(object.spec.claimRef) && object.spec.claimRef.namespace == oldObject.spec.claimRef.namespace)`,
+      messageExpression: `'the xrootd-k8s agent re-points a volume only to a claim in the namespace it was bound in: ' + request.name`,
+    },
+    {
+      expression: `request.resource.resource != 'persistentvolumes' || object.spec.persistentVolumeReclaimPolicy == oldObject.spec.persistentVolumeReclaimPolicy || object.spec.persistentVolumeReclaimPolicy == 'Retain'`,
+      messageExpression: `'the xrootd-k8s agent sets no reclaim policy but Retain: ' + request.name`,
+    },
+    {
+      expression: `request.resource.resource != 'persistentvolumeclaims' || (has(object.metadata.labels) && '${INVENTORY_LABEL}' in object.metadata.labels && object.metadata.labels['app.kubernetes.io/managed-by'] == '${MANAGED_BY}')`,
+      messageExpression: `'the xrootd-k8s agent creates only claims labelled ${INVENTORY_LABEL} and managed-by ${MANAGED_BY}: ' + request.namespace + '/' + object.metadata.name`,
+    },
+  ]);
+}
+
+/** A ValidatingAdmissionPolicy for the agent's ServiceAccount only, and its binding (Deny). */
+function addAgentPolicy(scope: Construct, id: string, who: { name: string; username: string; labels: Record<string, string> },
+  resourceRules: Record<string, unknown>[], validations: { expression: string; messageExpression: string }[]): void {
+  const { name, username, labels } = who;
+  new ApiObject(scope, id, {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
     metadata: { name, labels },
     spec: {
       failurePolicy: 'Fail',
-      matchConstraints: {
-        resourceRules: [
-          { apiGroups: [''], apiVersions: ['*'], operations: ['UPDATE'], resources: ['persistentvolumes'] },
-          { apiGroups: [''], apiVersions: ['*'], operations: ['CREATE'], resources: ['persistentvolumeclaims'] },
-        ],
-      },
+      matchConstraints: { resourceRules },
       matchConditions: [{ name: 'is-the-agent', expression: `request.userInfo.username == '${username}'` }],
-      validations: [
-        {
-          expression: `request.resource.resource != 'persistentvolumes' || (has(oldObject.spec.claimRef) && has(object.spec.claimRef) && object.spec.claimRef.namespace == oldObject.spec.claimRef.namespace)`,
-          messageExpression: `'the xrootd-k8s agent re-points a volume only to a claim in the namespace it was bound in: ' + request.name`,
-          reason: 'Forbidden',
-        },
-        {
-          expression: `request.resource.resource != 'persistentvolumes' || object.spec.persistentVolumeReclaimPolicy == oldObject.spec.persistentVolumeReclaimPolicy || object.spec.persistentVolumeReclaimPolicy == 'Retain'`,
-          messageExpression: `'the xrootd-k8s agent sets no reclaim policy but Retain: ' + request.name`,
-          reason: 'Forbidden',
-        },
-        {
-          expression: `request.resource.resource != 'persistentvolumeclaims' || (has(object.metadata.labels) && '${INVENTORY_LABEL}' in object.metadata.labels && object.metadata.labels['app.kubernetes.io/managed-by'] == '${MANAGED_BY}')`,
-          messageExpression: `'the xrootd-k8s agent creates only claims labelled ${INVENTORY_LABEL} and managed-by ${MANAGED_BY}: ' + request.namespace + '/' + object.metadata.name`,
-          reason: 'Forbidden',
-        },
-      ],
+      validations: validations.map((v) => ({ ...v, reason: 'Forbidden' })),
     },
   });
-  new ApiObject(scope, 'volume-adoption-binding', {
+  new ApiObject(scope, `${id}-binding`, {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicyBinding',
     metadata: { name, labels },
@@ -341,25 +343,8 @@ function addVolumeAdoptionPolicy(scope: Construct, name: string, username: strin
  */
 function addOwnedDeletesPolicy(scope: Construct, name: string, username: string, labels: Record<string, string>): void {
   const label = (key: string) => `(has(oldObject.metadata.labels) && '${key}' in oldObject.metadata.labels)`;
-  new ApiObject(scope, 'owned-deletes', {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicy',
-    metadata: { name, labels },
-    spec: {
-      failurePolicy: 'Fail',
-      matchConstraints: { resourceRules: DELETABLE.map((r) => ({ ...r, apiVersions: ['*'], operations: ['DELETE'] })) },
-      matchConditions: [{ name: 'is-the-agent', expression: `request.userInfo.username == '${username}'` }],
-      validations: [{
-        expression: `request.resource.resource == 'xrootds' ? ${label(GIT_SOURCE_LABEL)} : (${label(INVENTORY_LABEL)} && ${label('app.kubernetes.io/managed-by')} && oldObject.metadata.labels['app.kubernetes.io/managed-by'] == '${MANAGED_BY}')`,
-        messageExpression: `'the xrootd-k8s agent deletes only what it made: ' + request.resource.resource + ' ' + request.namespace + '/' + request.name + (request.resource.resource == 'xrootds' ? ' was not applied by a Git source' : ' is not labelled ${INVENTORY_LABEL} and managed-by ${MANAGED_BY}')`,
-        reason: 'Forbidden',
-      }],
-    },
-  });
-  new ApiObject(scope, 'owned-deletes-binding', {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name, labels },
-    spec: { policyName: name, validationActions: ['Deny'] },
-  });
+  addAgentPolicy(scope, 'owned-deletes', { name, username, labels }, DELETABLE.map((r) => ({ ...r, apiVersions: ['*'], operations: ['DELETE'] })), [{
+    expression: `request.resource.resource == 'xrootds' ? ${label(GIT_SOURCE_LABEL)} : (${label(INVENTORY_LABEL)} && ${label('app.kubernetes.io/managed-by')} && oldObject.metadata.labels['app.kubernetes.io/managed-by'] == '${MANAGED_BY}')`,
+    messageExpression: `'the xrootd-k8s agent deletes only what it made: ' + request.resource.resource + ' ' + request.namespace + '/' + request.name + (request.resource.resource == 'xrootds' ? ' was not applied by a Git source' : ' is not labelled ${INVENTORY_LABEL} and managed-by ${MANAGED_BY}')`,
+  }]);
 }
