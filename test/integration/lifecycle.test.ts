@@ -7,7 +7,7 @@
  * the 2020 operator's claims taken over after `migrate`; and `kubectl drain`
  * against the disruption budgets (one pod at a time, unhealthy pods never block).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -31,6 +31,15 @@ const claims = (name: string): any[] => get(['pvc', '-l', `app.kubernetes.io/ins
 const uids = (items: any[]): Record<string, string> => Object.fromEntries(items.map((i) => [i.metadata.name, i.metadata.uid]));
 const pods = (name: string): any[] => get(['pods', '-l', `app.kubernetes.io/instance=${name}`]).items;
 const eventsOf = (name: string): any[] => get(['events', '--field-selector', `involvedObject.name=${name}`]).items;
+
+/** `xrootd-k8s status NAME --watch` as a user runs it, until it exits. */
+function statusWatch(name: string): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [join(repoRoot(), 'build/src/cli/main.js'), 'status', name, '-n', NS, '--watch', '--timeout=60', `--kubeconfig=${cp.kubeconfig}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out })));
+}
 
 async function ready(name: string, workers: number): Promise<void> {
   await waitFor(`${name} Ready with ${workers} bound data volumes`, () => {
@@ -69,6 +78,8 @@ test('raising the capacity grows every data volume in place: the StatefulSet is 
   const stsBefore = get(['statefulset', 'grow-worker']).metadata.uid;
 
   expect(patch('grow', { worker: { storage: { capacity: '2Gi' } } })).toMatchObject({ code: 0 });
+  // `status --watch` follows the expansion to its end (a Ready cluster with a volume still growing is in progress).
+  const watch = statusWatch('grow');
   const x = await waitFor('every data volume at 2Gi', () => {
     const now = cr('grow');
     return now.status?.volumes?.capacity === '2Gi' && now.status.volumes.atCapacity === 3 && condition(now, 'VolumesExpanding')?.status === 'False'
@@ -90,6 +101,12 @@ test('raising the capacity grows every data volume in place: the StatefulSet is 
   expect(pods('grow').filter((p) => p.metadata.name.startsWith('grow-worker-')).map((p) => p.metadata.ownerReferences?.[0]?.uid)).toEqual([sts.metadata.uid, sts.metadata.uid, sts.metadata.uid]);
   const reasons = eventsOf('grow').map((e) => e.reason);
   expect(reasons).toEqual(expect.arrayContaining(['ExpandingVolumes', 'VolumesExpanded']));
+  const watched = await watch;
+  expect(watched.code).toBe(0);
+  expect(watched.out).toMatch(/^ {2}volumes {6}[0-2]\/3 at 2Gi \[/m);
+  expect(watched.out).toMatch(/^ {15}data-grow-worker-\d has 1Gi, waiting for the storage driver to grow the volume$/m);
+  // The last redraw: every volume at its size, nothing left to show.
+  expect(watched.out.trim().split('\n\n').at(-1)).not.toMatch(/^ {2}volumes /m);
 }), 180000);
 
 const degraded = (name: string): Promise<any> => waitFor(`${name} Degraded`, () => {
