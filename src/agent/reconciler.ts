@@ -140,7 +140,8 @@ export class Reconciler {
     });
     const statusWritten = await this.report(cr, status, changed);
     // Membership changes reach the agent only through the collector: look again while monitoring.
-    const requeueAfterMs = plan?.rollout.phase === 'Rolling' ? 1000 : failure?.reason === MISSING_CRD ? MISSING_CRD_RETRY_MS
+    // A missing CRD or an old claim still in use changes outside what the agent watches: look again.
+    const requeueAfterMs = plan?.rollout.phase === 'Rolling' ? 1000 : failure?.reason === MISSING_CRD || failure?.reason === ADOPTION_FAILED ? MISSING_CRD_RETRY_MS
       : plan?.model.spec.monitoring.enabled ? MEMBERSHIP_POLL_MS : undefined;
     return { results, failure, statusWritten, appliedAt, rollout: plan?.rollout, requeueAfterMs };
   }
@@ -217,12 +218,11 @@ export class Reconciler {
     const pattern = plan.model.spec.worker.storage.adoptClaims;
     const worker = statefulSetsWithClaims(plan.objects)[0];
     if (pattern && worker) {
-      const adopted = await this.adopter.adopt(worker, pattern, this.claims(cr), claimLabels(cr.metadata.name, 'worker'));
-      for (const a of adopted) {
+      await this.adopter.adopt(worker, pattern, this.claims(cr), claimLabels(cr.metadata.name, 'worker'), async (a) => {
         this.log.info('adopted a volume', { cluster: objectKey(cr), ...a });
         await recordEvent(this.client, cr, 'Normal', 'AdoptedVolume', `${a.claim} binds PersistentVolume ${a.volume}, the volume of ${a.from} (reclaim policy Retain); ${a.from} is kept, unbound: delete it when the data server serves its files`)
           .catch((e) => this.log.warn('event not recorded', { cluster: objectKey(cr), error: e }));
-      }
+      });
     }
     const step = await this.volumes.prepare(statefulSetsWithClaims(plan.objects), (name) => this.liveStatefulSet(cr.metadata.namespace!, name) as StatefulSetWithClaims | undefined, this.claims(cr));
     if (step.grown.length) this.log.info('growing data volumes', { cluster: objectKey(cr), claims: step.grown });
@@ -383,6 +383,7 @@ export interface MembershipOptions {
 /** A spec that needs another project's CRD: looked at again, as the CRD may be installed any time. */
 const MISSING_CRD = 'MissingCustomResourceDefinition';
 const MISSING_CRD_RETRY_MS = 30_000;
+const ADOPTION_FAILED = 'VolumeAdoptionFailed';
 
 class OwnershipError extends Error {}
 class RefusedError extends Error {}
@@ -396,7 +397,7 @@ function failureOf(e: unknown, key: string): Failure | undefined {
   if (e instanceof OwnershipError) return { reason: 'OwnershipConflict', message: e.message };
   if (e instanceof MissingKindError) return { reason: MISSING_CRD, message: e.message };
   if (e instanceof VolumeChangeError) return { reason: e.reason, message: e.message };
-  if (e instanceof VolumeAdoptionError) return { reason: 'VolumeAdoptionFailed', message: e.message };
+  if (e instanceof VolumeAdoptionError) return { reason: ADOPTION_FAILED, message: e.message };
   // Not granted what adoption needs (an install without it, or the admission policy's refusal): say so, do not retry blindly.
   if (e instanceof ApiError && e.status === 403 && /persistentvolume/.test(e.message)) return { reason: 'VolumeAdoptionForbidden', message: e.message };
   if (e instanceof ApiError && (e.status === 422 || e.status === 400)) return { reason: 'ApplyRejected', message: e.message };

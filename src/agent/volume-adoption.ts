@@ -7,6 +7,7 @@
  * lose it; the old claim is kept (unbound: Lost) for the administrator to delete.
  * Nothing is copied or deleted. Each step can be repeated.
  */
+import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/kinds.js';
 import type { ClaimObject, StatefulSetWithClaims } from './volumes.js';
@@ -26,6 +27,11 @@ interface VolumeObject extends KubeObject {
   };
 }
 
+interface PodWithVolumes extends KubeObject {
+  spec?: { volumes?: { persistentVolumeClaim?: { claimName?: string } }[] };
+  status?: { phase?: string };
+}
+
 interface OldClaim extends KubeObject { spec?: { volumeName?: string }; status?: { phase?: string } }
 
 export interface Adoption { readonly claim: string; readonly from: string; readonly volume: string }
@@ -40,14 +46,15 @@ export class VolumeAdopter {
 
   /**
    * For every data server (ordinal below the replicas) whose claim does not exist yet and whose
-   * old claim does: binds a new claim to the old claim's volume. Returns what was adopted now.
+   * old claim does: binds a new claim to the old claim's volume. Each adoption is told as it is done,
+   * so one that succeeded is reported even when a later data server's claim is refused.
    */
-  async adopt(sts: StatefulSetWithClaims, pattern: string, existing: readonly ClaimObject[], labels: Record<string, string>): Promise<Adoption[]> {
+  async adopt(sts: StatefulSetWithClaims, pattern: string, existing: readonly ClaimObject[], labels: Record<string, string>,
+    adopted: (a: Adoption) => Promise<void>): Promise<void> {
     const template = sts.spec?.volumeClaimTemplates?.[0];
     const ns = sts.metadata.namespace!;
-    if (!template) return [];
+    if (!template) return;
     const have = new Set(existing.map((c) => c.metadata.name));
-    const adopted: Adoption[] = [];
     for (let ordinal = 0; ordinal < (sts.spec?.replicas ?? 0); ordinal++) {
       const name = `${template.metadata.name}-${sts.metadata.name}-${ordinal}`;
       if (have.has(name)) continue;
@@ -55,6 +62,11 @@ export class VolumeAdopter {
       const old = await this.get<OldClaim>(claimPath(ns, from));
       // No old claim for this data server: the StatefulSet makes a new volume, as for any cluster.
       if (!old) continue;
+      if (old.metadata.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY) {
+        throw new VolumeAdoptionError(`spec.worker.storage.adoptClaims: claim ${from} is a data volume of cluster ${old.metadata.labels[INVENTORY_LABEL] ?? '(unknown)'}, managed by this project; not taking it`);
+      }
+      const user = await this.podUsing(ns, from);
+      if (user) throw new VolumeAdoptionError(`spec.worker.storage.adoptClaims: claim ${from} is in use by pod ${user}; stop the old cluster first (docs/migration.md)`);
       const volumeName = old.spec?.volumeName;
       if (!volumeName) throw new VolumeAdoptionError(`spec.worker.storage.adoptClaims: claim ${from} has no volume (phase ${old.status?.phase ?? 'unknown'}); ${name} is not made until it has one`);
       const volume = await this.get<VolumeObject>(volumePath(volumeName));
@@ -70,9 +82,8 @@ export class VolumeAdopter {
         contentType: 'application/merge-patch+json',
         body: { spec: { claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid: claim.metadata.uid, resourceVersion: null } } },
       });
-      adopted.push({ claim: name, from, volume: volumeName });
+      await adopted({ claim: name, from, volume: volumeName });
     }
-    return adopted;
   }
 
   /** Retain before anything else: the old claim may be deleted at any time after. */
@@ -108,6 +119,13 @@ export class VolumeAdopter {
       if (e instanceof ApiError && e.status === 409) return (await this.get<KubeObject>(claimPath(ns, name)))!;
       throw e;
     }
+  }
+
+  /** A pod (not finished) that mounts the claim: two servers must never write one volume. */
+  private async podUsing(ns: string, claim: string): Promise<string | undefined> {
+    const pods = await this.client.request<{ items: PodWithVolumes[] }>('GET', `/api/v1/namespaces/${ns}/pods`);
+    return pods.items.find((p) => !['Succeeded', 'Failed'].includes(p.status?.phase ?? '')
+      && p.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claim))?.metadata.name;
   }
 
   private async get<T>(path: string): Promise<T | undefined> {

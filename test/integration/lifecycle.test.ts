@@ -197,6 +197,15 @@ test('after migrate, the 2020 operator\'s claims are adopted: our claims bind th
   const volumeUids = volumes.map((v: string) => cp.getJson(['pv', v]).metadata.uid);
   expect(volumes.map((v: string) => cp.getJson(['pv', v]).spec.persistentVolumeReclaimPolicy)).toEqual(['Delete', 'Delete']);
 
+  // The old operator's data server still runs on one of them: nothing is taken until it is stopped.
+  cp.applyYaml(stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'legacy-xrootd-worker-1', namespace: NS },
+    spec: {
+      containers: [{ name: 'xrootd', image: 'qserv/xrootd:latest', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } } }],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: oldClaims[1] } }],
+    },
+  }));
+
   // The old resource, converted by the CLI, applied as an administrator would.
   const old = join(cp.dir, 'old.yaml');
   writeFileSync(old, [
@@ -207,6 +216,12 @@ test('after migrate, the 2020 operator\'s claims are adopted: our claims bind th
   expect(migrated.status).toBe(0);
   expect(migrated.stdout).toContain('adoptClaims: legacy-data-legacy-xrootd-worker-{ordinal}');
   cp.applyYaml(migrated.stdout);
+  const refused = await degraded('legacy');
+  expect(condition(refused, 'Degraded')).toMatchObject({ reason: 'VolumeAdoptionFailed' });
+  expect(condition(refused, 'Degraded').message).toContain(`spec.worker.storage.adoptClaims: claim ${oldClaims[1]} is in use by pod legacy-xrootd-worker-1; stop the old cluster first`);
+  // Nothing of the cluster's data servers exists until every volume is taken over.
+  expect(cp.tryGetJson(['statefulset', 'legacy-worker', '-n', NS])).toBeUndefined();
+  expect(cp.kubectl(['delete', 'pod', 'legacy-xrootd-worker-1', '-n', NS])).toMatchObject({ code: 0 });
   await ready('legacy', 2);
 
   const ours = claims('legacy');
