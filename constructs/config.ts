@@ -54,7 +54,14 @@ export const ENV = {
   collector: 'XRD_COLLECTOR',
   /** Set by the start script: the directory of the configuration it runs (the ConfigMap's files). */
   configDir: 'XRD_CONFIG_DIR',
+  /** Data servers: the file listing the ordinals in maintenance (the maintenance ConfigMap's, not hashed into the config). */
+  maintenanceFile: 'XRD_MAINTENANCE_FILE',
+  /** Set by the start script for a data server in maintenance: the configuration announces its exports read-only. */
+  inMaintenance: 'XRD_MAINTENANCE',
 } as const;
+
+/** The maintenance ConfigMap's key: the ordinals of the data servers in maintenance, one per line. */
+export const MAINTENANCE_KEY = 'ordinals';
 
 /**
  * Where xrootd's run.sh puts its TLS files, under the admin path: XRootD takes a key only its
@@ -136,7 +143,13 @@ export function renderConfig(model: ClusterModel): string {
   out.push(`cms.delay servers 1 startup ${x.startupDelaySeconds} lookup ${LOOKUP_SECONDS} qdl ${LOOKUP_SECONDS}`);
   out.push(`cms.fxhold noloc ${NEGATIVE_CACHE_SECONDS}s ${LOCATION_CACHE_HOURS}h`);
   out.push('', '# Exports');
-  for (const e of x.exports) out.push(`all.export ${e.path}${e.readOnly ? ' r/o' : ''}`);
+  // A data server in maintenance (spec.worker.maintenance; run.sh sets the variable) serves reads and
+  // announces every export read-only: the managers place no new file on it.
+  out.push(`if defined ?~${ENV.inMaintenance}`);
+  for (const e of x.exports) out.push(`  all.export ${e.path} r/o`);
+  out.push('else');
+  for (const e of x.exports) out.push(`  all.export ${e.path}${e.readOnly ? ' r/o' : ''}`);
+  out.push('fi');
 
   out.push('', '# Managers: every redirector, by its per-pod DNS name. Data servers beyond');
   out.push('# the managers\' 64 subscriber slots subscribe to one supervisor instead.');
@@ -233,6 +246,18 @@ export function renderStartScript(model: ClusterModel): string {
   } else {
     lines.push(`unset ${ENV.supervisor}`);
   }
+  lines.push(
+    '# A data server listed in the maintenance file (spec.worker.maintenance) starts with read-only exports.',
+    `unset ${ENV.inMaintenance}`,
+    `if [ "$role" = worker ] && [ -r "\${${ENV.maintenanceFile}:-}" ]; then`,
+    `  ordinal=\${${ENV.podName}##*-}`,
+    '  set -f',
+    `  for listed in $(cat "$${ENV.maintenanceFile}"); do`,
+    `    if [ "$listed" = "$ordinal" ]; then ${ENV.inMaintenance}=1; export ${ENV.inMaintenance}; echo "run.sh: $${ENV.podName} is in maintenance: exports read-only" >&2; fi`,
+    '  done',
+    '  set +f',
+    'fi',
+  );
   if (supports(model, 'identity-env')) {
     lines.push('# Pods often lack reverse DNS: tell XRootD its name.', `export XRDNET_IDENTITY="$${ENV.host}"`);
   }

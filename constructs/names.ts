@@ -34,6 +34,8 @@ export class ClusterNames {
   externalWorkerService(ordinal: number): string { return `${this.cluster}-worker-${ordinal}`; }
   /** One ConfigMap per configuration: `<cluster>-config-<first 10 hex digits of its hash>`. */
   configMap(configHash: string): string { return `${this.cluster}-config-${configHash.slice(0, CONFIG_HASH_CHARS)}`; }
+  /** The data servers in maintenance: outside the hashed configuration, so a change restarts only those it concerns. */
+  maintenanceConfigMap(): string { return `${this.cluster}-maintenance`; }
   disruptionBudget(role: Role): string { return `${this.cluster}-${role}`; }
   networkPolicy(): string { return this.cluster; }
   /** The metrics collector's Deployment and Service (spec.monitoring). */

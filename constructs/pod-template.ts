@@ -5,7 +5,7 @@
  */
 import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { quantity, intOrString } from './kube.js';
-import { CONFIG_DIR, ENV, PROBE_SCRIPT, START_SCRIPT } from './config.js';
+import { CONFIG_DIR, ENV, MAINTENANCE_KEY, PROBE_SCRIPT, START_SCRIPT } from './config.js';
 import { COLLECTOR_REPORT_PORT } from './monitoring.js';
 import { roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
@@ -18,6 +18,8 @@ export const DATA_DIR = '/data';
 export const DATA_VOLUME = 'data';
 /** Where the TLS Secret is mounted (xrootd's container only). */
 export const TLS_SECRET_DIR = '/etc/xrootd/tls';
+/** Data servers: the maintenance ConfigMap (spec.worker.maintenance). */
+export const MAINTENANCE_DIR = '/etc/xrootd/maintenance';
 /** The system CA bundle (Debian's path) that libcurl in the SciTokens plugin trusts when it fetches issuer keys. */
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 /** Annotation with the hash of the rendered configuration: a change rolls the pods. */
@@ -50,7 +52,7 @@ export function roleEnv(model: ClusterModel, role: Role): k8s.EnvVar[] {
     { name: ENV.port, value: String(spec.xrootd.port) },
     { name: ENV.adminDir, value: ADMIN_DIR },
   ];
-  if (role === 'worker') env.push({ name: ENV.dataDir, value: DATA_DIR });
+  if (role === 'worker') env.push({ name: ENV.dataDir, value: DATA_DIR }, { name: ENV.maintenanceFile, value: `${MAINTENANCE_DIR}/${MAINTENANCE_KEY}` });
   else env.push({ name: ENV.cmsdPort, value: String(spec.xrootd.cmsdPort) });
   if (spec.security.tls) env.push({ name: ENV.tlsDir, value: TLS_SECRET_DIR });
   for (let i = 0; i < topology.redirectors; i++) {
@@ -90,7 +92,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
     { name: 'admin', mountPath: ADMIN_DIR },
     { name: 'tmp', mountPath: '/tmp' },
-    ...(role === 'worker' ? [{ name: DATA_VOLUME, mountPath: DATA_DIR }] : []),
+    ...(role === 'worker' ? [{ name: DATA_VOLUME, mountPath: DATA_DIR }, { name: 'maintenance', mountPath: MAINTENANCE_DIR, readOnly: true }] : []),
     ...spec.mounts.map((m) => ({ name: extraVolume(m.name), mountPath: m.mountPath, readOnly: true })),
   ];
   const env = roleEnv(model, role);
@@ -170,6 +172,8 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
       volumes: [
         { name: 'config', configMap: { name: model.names.configMap(configHash), defaultMode: 0o555 } },
         { name: 'admin', emptyDir: {} },
+        // Optional: a pod starts even before the agent has made it (or after someone deleted it).
+        ...(role === 'worker' ? [{ name: 'maintenance', configMap: { name: model.names.maintenanceConfigMap(), optional: true, defaultMode: 0o444 } }] : []),
         { name: 'tmp', emptyDir: {} },
         // Readable by the pod's group (fsGroup); run.sh copies the key to a file only the daemon's user reads.
         ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, defaultMode: 0o440 } }] : []),

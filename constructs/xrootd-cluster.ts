@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { addCertificate } from './certificate.js';
 import { addCollector } from './monitoring.js';
 import { addPrometheusObjects } from './prometheus.js';
-import { configHash, renderConfigFiles } from './config.js';
+import { configHash, MAINTENANCE_KEY, renderConfigFiles } from './config.js';
 import { addDisruptionBudget } from './disruption-budgets.js';
 import { clusterLabels } from './labels.js';
 import { resolveCluster, type ClusterModel, type XrootdClusterProps } from './model.js';
@@ -40,6 +40,10 @@ export class XrootdCluster extends Construct {
       metadata: { name: model.names.configMap(this.configHash), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
       data: { ...this.configFiles },
       immutable: true,
+    });
+    new KubeConfigMap(this, 'maintenance', {
+      metadata: { name: model.names.maintenanceConfigMap(), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
+      data: { [MAINTENANCE_KEY]: model.spec.worker.maintenance.map((o) => `${o}\n`).join('') },
     });
     for (const role of this.roles) addHeadlessService(this, model, role);
     addClientService(this, model);

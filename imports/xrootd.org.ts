@@ -757,6 +757,13 @@ export interface XrootdSpecWorker {
   readonly extraDirectives?: string[];
 
   /**
+   * Data servers in maintenance, by ordinal (3 is <name>-worker-3): they serve reads but receive no new files (their exports are announced read-only to the managers), so their node can be drained or their volume looked after. The agent restarts each one as it enters or leaves maintenance (docs/storage.md).
+   *
+   * @schema XrootdSpecWorker#maintenance
+   */
+  readonly maintenance?: number[];
+
+  /**
    * Number of data servers.
    *
    * @schema XrootdSpecWorker#replicas
@@ -786,6 +793,7 @@ export function toJson_XrootdSpecWorker(obj: XrootdSpecWorker | undefined): Reco
   if (obj === undefined) { return undefined; }
   const result = {
     'extraDirectives': obj.extraDirectives?.map(y => y),
+    'maintenance': obj.maintenance?.map(y => y),
     'replicas': obj.replicas,
     'resources': toJson_XrootdSpecWorkerResources(obj.resources),
     'storage': toJson_XrootdSpecWorkerStorage(obj.storage),

@@ -64,6 +64,7 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
       pod: str('The data server that used it.'),
     })),
   }),
+  maintenance: arr('The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.', int('An ordinal.')),
   lastReadySpec: opaque('Record<string, unknown>', 'The spec the cluster last reached Ready with: what an automatic rollback returns to.'),
   rolledBack: obj('RollbackStatus', 'Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change.', {
     generation: int('The spec generation whose rollout was rolled back.'),

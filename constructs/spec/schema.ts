@@ -9,7 +9,7 @@ import { DIRECTIVE_LINE, NOT_MANAGED } from './directives.js';
 import { arr, bool, int, map, obj, opaque, SPACE_OR_CONTROL, str, type ObjectField, type StringField } from './dsl.js';
 
 /** Where the pods mount their own volumes (and the system CA bundle's directory): spec.mounts stays clear of them. */
-export const RESERVED_MOUNT_PATHS = ['/etc/xrootd/cluster', '/etc/xrootd/tls', '/var/run/xrootd', '/data', '/tmp', '/etc/ssl/certs'];
+export const RESERVED_MOUNT_PATHS = ['/etc/xrootd/cluster', '/etc/xrootd/maintenance', '/etc/xrootd/tls', '/var/run/xrootd', '/data', '/tmp', '/etc/ssl/certs'];
 
 /** A DNS name, or a wildcard as its whole first label: what a certificate may name. */
 const DNS_NAME_OR_WILDCARD = '^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
@@ -80,6 +80,8 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         whenDeleted: str('Keep (Retain) or delete (Delete) the volumes when the cluster is deleted.', { enum: ['Retain', 'Delete'], default: 'Retain' }),
       }),
     }),
+    maintenance: arr('Data servers in maintenance, by ordinal (3 is <name>-worker-3): they serve reads but receive no new files (their exports are announced read-only to the managers), so their node can be drained or their volume looked after. The agent restarts each one as it enters or leaves maintenance (docs/storage.md).',
+      int('The ordinal of a data server.', { minimum: 0, maximum: 4095 }), { default: [], maxItems: 64 }),
     resources: resources('data server', { cpu: '500m', memory: '1Gi' }, { memory: '4Gi' }),
     extraDirectives: extraDirectives('data server'),
   }),

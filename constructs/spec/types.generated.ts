@@ -133,6 +133,11 @@ export interface WorkerSpec {
    */
   readonly storage?: StorageSpec;
   /**
+   * Data servers in maintenance, by ordinal (3 is <name>-worker-3): they serve reads but receive no new files (their exports are announced read-only to the managers), so their node can be drained or their volume looked after. The agent restarts each one as it enters or leaves maintenance (docs/storage.md).
+   * @default []
+   */
+  readonly maintenance?: number[];
+  /**
    * Compute resources of each data server container (xrootd; cmsd gets a quarter of the requests).
    * @default {"requests":{"cpu":"500m","memory":"1Gi"},"limits":{"memory":"4Gi"}}
    */
@@ -729,6 +734,10 @@ export interface XrootdStatus {
    */
   readonly volumes?: VolumesStatus;
   /**
+   * The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.
+   */
+  readonly maintenance?: number[];
+  /**
    * The spec the cluster last reached Ready with: what an automatic rollback returns to.
    */
   readonly lastReadySpec?: Record<string, unknown>;
@@ -1122,6 +1131,7 @@ export interface ResolvedResourceSpec {
 export interface ResolvedWorkerSpec {
   readonly replicas: number;
   readonly storage: ResolvedStorageSpec;
+  readonly maintenance: number[];
   readonly resources: ResolvedResourceSpec;
   readonly extraDirectives: string[];
 }
@@ -1319,6 +1329,7 @@ export interface ResolvedXrootdStatus {
   readonly members?: ResolvedManagerMembersStatus[];
   readonly rollout: ResolvedRolloutStatus;
   readonly volumes: ResolvedVolumesStatus;
+  readonly maintenance?: number[];
   readonly lastReadySpec?: Record<string, unknown>;
   readonly rolledBack: ResolvedRollbackStatus;
 }

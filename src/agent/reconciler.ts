@@ -27,6 +27,7 @@ import { DEFAULT_MEMBERSHIP_URL } from './defaults.js';
 import { volumesStatus, type ClaimObject, type StatefulSetWithClaims } from './volumes.js';
 import { VolumeChangeError, VolumeExpander } from './volume-expansion.js';
 import { VolumeAdopter, VolumeAdoptionError } from './volume-adoption.js';
+import { maintenanceStep, type MaintenanceStep } from './maintenance.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
 
@@ -116,12 +117,14 @@ export class Reconciler {
     let failure: Failure | undefined;
     let results: ApplyResult[] = [];
     let appliedAt: number | undefined;
+    let maintenance: MaintenanceStep | undefined;
     try {
       plan = this.plan(cr, await this.tlsSecretRevision(cr), await this.membershipReport(cr));
       await this.recheckOptionalKinds(plan.objects);
       await this.prepareVolumes(cr, plan);
       results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan), finalizing);
       appliedAt = performance.now();
+      maintenance = await this.carryOutMaintenance(cr, plan);
     } catch (e) {
       failure = failureOf(e, key);
       if (!failure) throw e;
@@ -136,12 +139,13 @@ export class Reconciler {
       rollout: plan?.rollout, now, spec: cr.spec, members: plan && !failure ? plan.members : undefined,
       membersGraceSeconds: this.membership.graceSeconds,
       rolledBack: plan ? plan.rolledBack : this.rollbackInForce(cr),
+      maintenance: maintenance?.applied,
       volumes: plan && !failure ? volumesStatus({ desired: statefulSetsWithClaims(plan.objects)[0], claims: this.claims(cr) }) : undefined,
     });
     const statusWritten = await this.report(cr, status, changed);
     // Membership changes reach the agent only through the collector: look again while monitoring.
     // A missing CRD or an old claim still in use changes outside what the agent watches: look again.
-    const requeueAfterMs = plan?.rollout.phase === 'Rolling' ? 1000 : failure?.reason === MISSING_CRD || failure?.reason === ADOPTION_FAILED ? MISSING_CRD_RETRY_MS
+    const requeueAfterMs = plan?.rollout.phase === 'Rolling' || maintenance?.restart || maintenance?.pending ? 1000 : failure?.reason === MISSING_CRD || failure?.reason === ADOPTION_FAILED ? MISSING_CRD_RETRY_MS
       : plan?.model.spec.monitoring.enabled ? MEMBERSHIP_POLL_MS : undefined;
     return { results, failure, statusWritten, appliedAt, rollout: plan?.rollout, requeueAfterMs };
   }
@@ -263,6 +267,27 @@ export class Reconciler {
     results.push(...await this.applier.prune(desired, withoutRetainedConfigMaps(this.inventory(cr), plan.roles, pods)));
     for (const pod of plan.rollout.deletePods) await this.deleteStuckPod(cr, pod);
     return results;
+  }
+
+  /**
+   * Data servers entering or leaving maintenance read the list when they start: the next one whose
+   * state changes is restarted, once every other data server is Ready (the maintenance ConfigMap was
+   * applied in the first stage, so it starts with the new list).
+   */
+  private async carryOutMaintenance(cr: XrootdObject, plan: Plan): Promise<MaintenanceStep | undefined> {
+    const workers = plan.roles.find((r) => r.role === 'worker');
+    if (!workers) return undefined;
+    const wanted = plan.model.spec.worker.maintenance;
+    const step = maintenanceStep(wanted, cr.status?.maintenance ?? [], workers.replicas, workers.pods, plan.model.names.statefulSet('worker'));
+    if (step.restart) {
+      const { pod, entering } = step.restart;
+      await this.applier.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: cr.metadata.namespace } });
+      this.log.info(entering ? 'restarting a data server into maintenance' : 'restarting a data server out of maintenance', { cluster: objectKey(cr), pod });
+      await recordEvent(this.client, cr, 'Normal', entering ? 'MaintenanceStarted' : 'MaintenanceEnded', entering
+        ? `${pod} restarted into maintenance: it serves reads and receives no new files (spec.worker.maintenance)`
+        : `${pod} restarted out of maintenance: it receives new files again`).catch((e) => this.log.warn('event not recorded', { cluster: objectKey(cr), error: e }));
+    }
+    return step;
   }
 
   /** Phase 4: the StatefulSets as the watch caches see them. */

@@ -35,6 +35,8 @@ export interface StatusInput {
   readonly members?: readonly ManagerMembersStatus[];
   /** How long a Ready server may be missing from its manager's list before MembersMissing. */
   readonly membersGraceSeconds?: number;
+  /** The data servers restarted into maintenance so far (undefined: keep what status had). */
+  readonly maintenance?: readonly number[];
   /** The data volumes (undefined: a cluster without them, or not known this time). */
   readonly volumes?: VolumesStatus;
   readonly now: string;
@@ -166,6 +168,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     workerSelector: selector,
     ...(m.spec.monitoring.enabled && (input.members ?? prev.members) ? { members: [...(input.members ?? prev.members)!] } : {}),
     ...(volumes ? { volumes } : {}),
+    ...(input.maintenance ?? prev.maintenance ? { maintenance: [...(input.maintenance ?? prev.maintenance)!] } : {}),
     rollout: r && r.phase !== 'Idle'
       ? { ...r.state, phase: r.phase, message: r.message, ...(r.stuckPod ? { stuckPod: r.stuckPod } : {}) }
       : undefined,

@@ -3,7 +3,7 @@
  * loopback: clusters form, files go in and come back out, probes tell the truth.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { XrootdClusterProps } from '../../constructs/index.js';
@@ -220,3 +220,33 @@ describe('small volumes', () => {
     }, { dataDirOf });
   }, 120000);
 });
+
+test('a data server in maintenance (spec.worker.maintenance) serves its files but receives no new ones', async () => {
+  // What it held before maintenance: a file in its export, put there before it starts.
+  const held = randomFile('held.bin', 256 << 10);
+  const dataDirOf = (pod: string): string => {
+    const dir = mkdtempSync(join(scratch, `maint-${pod}-`));
+    if (pod.endsWith('-worker-1')) {
+      mkdirSync(join(dir, 'data'), { recursive: true });
+      copyFileSync(held, join(dir, 'data', 'held.bin'));
+    }
+    return dir;
+  };
+  await withCluster({ ...FAST, name: 'maint', worker: { replicas: 2, maintenance: [1] } }, async (c) => {
+    await c.waitForMembers(2);
+    const [w0, w1] = c.of('worker');
+    expect(c.logs(1000)).toContain('run.sh: maint-worker-1 is in maintenance: exports read-only');
+    // Reads of its files are redirected to it as before.
+    const back = join(scratch, 'held.back');
+    copy(c.url(0, '/data/held.bin'), back);
+    expect(readFileSync(back).equals(readFileSync(held))).toBe(true);
+    // Every new file goes to the other data server (with two in service, about half would land on each).
+    for (let i = 0; i < 8; i++) copy(randomFile(`new-${i}.bin`, 4096), c.url(0, `/data/new-${i}.bin`));
+    const landed = (dir: string) => (existsSync(join(dir, 'data')) ? readdirSync(join(dir, 'data')).filter((f) => f.startsWith('new-')) : []);
+    expect(landed(w0.dataDir).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `new-${i}.bin`).sort());
+    expect(landed(w1.dataDir)).toEqual([]);
+    // Straight at it, a write is refused: its exports are read-only.
+    const direct = run(['xrdcp', '--force', '--nopbar', randomFile('direct.bin', 1024), `root://127.0.0.1:${w1.port}//data/direct.bin`], process.env, 60000);
+    expect(direct.code).not.toBe(0);
+  }, { dataDirOf });
+}, 120000);

@@ -7,8 +7,8 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PROBE_SCRIPT, START_SCRIPT, type Role, type XrootdClusterProps } from '../../constructs/index.js';
-import { CONFIG_DIR } from '../../constructs/config.js';
-import { ADMIN_DIR, DATA_DIR, SYSTEM_CA_BUNDLE, TLS_SECRET_DIR } from '../../constructs/pod-template.js';
+import { CONFIG_DIR, MAINTENANCE_KEY } from '../../constructs/config.js';
+import { ADMIN_DIR, DATA_DIR, MAINTENANCE_DIR, SYSTEM_CA_BUNDLE, TLS_SECRET_DIR } from '../../constructs/pod-template.js';
 import { containerName, podmanRun, removeContainer, type ContainerImage } from '../helpers/containers.js';
 import { synth } from '../helpers/synth.js';
 import { freePorts, isPortFree, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from '../helpers/processes.js';
@@ -77,6 +77,10 @@ export class LoopbackCluster {
     const configDir = join(dir, 'config');
     mkdirSync(configDir);
     for (const [file, text] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(configDir, file), text);
+    // The maintenance ConfigMap, as its volume presents it to the data servers.
+    const maintenanceDir = join(dir, 'maintenance');
+    mkdirSync(maintenanceDir);
+    writeFileSync(join(maintenanceDir, MAINTENANCE_KEY), s.get('ConfigMap', model.names.maintenanceConfigMap()).data[MAINTENANCE_KEY]);
     if (opts.caBundle && !opts.image) throw new Error('a CA bundle replaces the image\'s: only for clusters run from an image');
     const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle, opts.clientEnv);
     // In a container the pod's own paths are the mount points; on the host, the pod's directories.
@@ -110,7 +114,9 @@ export class LoopbackCluster {
           [ENV.host]: host,
           [ENV.port]: String(port),
           [ENV.adminDir]: inPod(join(podDir, 'admin'), ADMIN_DIR),
-          ...(role === 'worker' ? { [ENV.dataDir]: inPod(dataDir, DATA_DIR) } : { [ENV.cmsdPort]: String(cmsdPort) }),
+          ...(role === 'worker'
+            ? { [ENV.dataDir]: inPod(dataDir, DATA_DIR), [ENV.maintenanceFile]: join(inPod(maintenanceDir, MAINTENANCE_DIR), MAINTENANCE_KEY) }
+            : { [ENV.cmsdPort]: String(cmsdPort) }),
           ...(opts.tlsDir ? { [ENV.tlsDir]: inPod(opts.tlsDir, TLS_SECRET_DIR) } : {}),
           ...Object.fromEntries(managers.map((m, i) => [`${ENV.managerPrefix}${i}`, m])),
           ...(role === 'worker' && t.supervisors > 0 ? { [ENV.supervisorAddress]: supervisorAddress } : {}),
@@ -148,7 +154,7 @@ export class LoopbackCluster {
           { host: join(pod.dir, 'admin'), container: ADMIN_DIR },
           ...(this.tlsDir ? [{ host: this.tlsDir, container: TLS_SECRET_DIR, readOnly: true }] : []),
           ...(this.caBundle ? [{ host: this.caBundle, container: SYSTEM_CA_BUNDLE, readOnly: true }] : []),
-          ...(pod.role === 'worker' ? [{ host: pod.dataDir, container: DATA_DIR }] : []),
+          ...(pod.role === 'worker' ? [{ host: pod.dataDir, container: DATA_DIR }, { host: join(this.dir, 'maintenance'), container: MAINTENANCE_DIR, readOnly: true }] : []),
         ],
       });
     }

@@ -311,4 +311,30 @@ describe('kubectl drain and the disruption budgets', () => {
     expect(cp.kubectl(['delete', 'pod', alsoSick, '-n', MAINTENANCE_NS, '--wait=false'])).toMatchObject({ code: 0 });
     await allReady();
   }, 240000);
+
+  test('a data server enters and leaves maintenance by one restart each, the others untouched', async () => {
+    const before = Object.fromEntries(workers().map((p) => [p.metadata.name, p.metadata.uid]));
+    const patchMaintenance = (ordinals: number[]) => cp.kubectl(['patch', 'xrootd', 'maint', '-n', MAINTENANCE_NS, '--type=merge', '-p', JSON.stringify({ spec: { worker: { maintenance: ordinals } } })]);
+    expect(patchMaintenance([2])).toMatchObject({ code: 0 });
+    const x = await waitFor('maint-worker-2 in maintenance', () => {
+      const now = inMaintenance(['xrootd', 'maint']);
+      return JSON.stringify(now.status?.maintenance) === '[2]' && now.status.observedGeneration === now.metadata.generation ? now : undefined;
+    }, 60000, 300);
+    expect(x.status.maintenance).toEqual([2]);
+    // The list the data servers read when they start: outside the hashed configuration, so nothing else rolls.
+    expect(inMaintenance(['configmap', 'maint-maintenance']).data).toEqual({ ordinals: '2\n' });
+    const during = await allReady();
+    const uids = Object.fromEntries(during.map((p) => [p.metadata.name, p.metadata.uid]));
+    expect(Object.keys(uids).filter((n) => uids[n] !== before[n])).toEqual(['maint-worker-2']);
+    const pod = during.find((p) => p.metadata.name === 'maint-worker-2');
+    expect(pod.spec.volumes.find((v: any) => v.name === 'maintenance').configMap).toMatchObject({ name: 'maint-maintenance', optional: true });
+    expect(pod.spec.containers[0].env).toContainEqual({ name: 'XRD_MAINTENANCE_FILE', value: '/etc/xrootd/maintenance/ordinals' });
+    await waitFor('the MaintenanceStarted Event', () => (inMaintenance(['events', '--field-selector', 'involvedObject.name=maint']).items
+      .some((e: any) => e.reason === 'MaintenanceStarted' && e.message.startsWith('maint-worker-2 restarted into maintenance')) ? true : undefined), 30000, 300);
+
+    expect(patchMaintenance([])).toMatchObject({ code: 0 });
+    await waitFor('out of maintenance', () => (JSON.stringify(inMaintenance(['xrootd', 'maint']).status?.maintenance) === '[]' ? true : undefined), 60000, 300);
+    const after = Object.fromEntries((await allReady()).map((p) => [p.metadata.name, p.metadata.uid]));
+    expect(Object.keys(after).filter((n) => after[n] !== uids[n])).toEqual(['maint-worker-2']);
+  }, 240000);
 });

@@ -39,6 +39,8 @@ describe('objects of a cluster', () => {
   test('kinds and stable, readable names', () => {
     expect(s.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       `ConfigMap/minimal-config-${s.cluster.configHash.slice(0, 10)}`,
+      // Not hashed into the configuration: a maintenance change restarts only the data servers it concerns.
+      'ConfigMap/minimal-maintenance',
       'Service/minimal-redirector', 'Service/minimal-worker', 'Service/minimal',
       'StatefulSet/minimal-redirector', 'StatefulSet/minimal-worker',
       'PodDisruptionBudget/minimal-redirector', 'PodDisruptionBudget/minimal-worker',
