@@ -221,6 +221,8 @@ test('a version upgrade between two images built here rolls pod by pod on real r
     apply(spec('5.5.3-r2'));
     const x = await clusterReady(r2);
     expect(x.status).toMatchObject({ currentVersion: '5.5.3-r2', workers: { ready: WORKERS, updated: WORKERS } });
+    // The recorder's watch may trail kubectl by an event (CI saw the redirector's last one arrive after).
+    await waitFor('the recorder to see every pod Ready on r2', () => ((recorder.readyOn.get(r2)?.length ?? 0) >= 1 + WORKERS ? true : undefined), 15000, 100).catch(() => undefined);
     // Data servers first, from the highest ordinal, then the redirector; one pod of a role replaced at a time.
     expect(recorder.readyOn.get(r2)).toEqual([`${CLUSTER}-worker-1`, `${CLUSTER}-worker-0`, `${CLUSTER}-redirector-0`]);
     expect(recorder.maxReplacing).toEqual({ redirector: 1, worker: 1 });
