@@ -220,21 +220,20 @@ export class Reconciler {
    */
   private async prepareVolumes(cr: XrootdObject, plan: Plan): Promise<void> {
     const pattern = plan.model.spec.worker.storage.adoptClaims;
-    const worker = statefulSetsWithClaims(plan.objects)[0];
+    const withClaims = statefulSetsWithClaims(plan.objects);
+    const worker = withClaims[0];
     if (pattern && worker) {
       await this.adopter.adopt(worker, pattern, this.claims(cr), claimLabels(cr.metadata.name, 'worker'), async (a) => {
         this.log.info('adopted a volume', { cluster: objectKey(cr), ...a });
-        await recordEvent(this.client, cr, 'Normal', 'AdoptedVolume', `${a.claim} binds PersistentVolume ${a.volume}, the volume of ${a.from} (reclaim policy Retain); ${a.from} is kept, unbound: delete it when the data server serves its files`)
-          .catch((e) => this.log.warn('event not recorded', { cluster: objectKey(cr), error: e }));
+        await this.event(cr, 'Normal', 'AdoptedVolume', `${a.claim} binds PersistentVolume ${a.volume}, the volume of ${a.from} (reclaim policy Retain); ${a.from} is kept, unbound: delete it when the data server serves its files`);
       });
     }
-    const step = await this.volumes.prepare(statefulSetsWithClaims(plan.objects), (name) => this.liveStatefulSet(cr.metadata.namespace!, name) as StatefulSetWithClaims | undefined, this.claims(cr));
+    const step = await this.volumes.prepare(withClaims, (name) => this.liveStatefulSet(cr.metadata.namespace!, name) as StatefulSetWithClaims | undefined, this.claims(cr));
     if (step.grown.length) this.log.info('growing data volumes', { cluster: objectKey(cr), claims: step.grown });
     if (step.recreated) {
       const { statefulSet, from, to } = step.recreated;
       this.log.info('re-creating a StatefulSet around its pods for a larger claim template', { cluster: objectKey(cr), statefulSet, from, to });
-      await recordEvent(this.client, cr, 'Normal', 'ExpandingVolumes', `data volumes of ${statefulSet} grow from ${from} to ${to}: ${step.grown.length} claims asked for more, the StatefulSet re-created around its running pods`)
-        .catch((e) => this.log.warn('event not recorded', { cluster: objectKey(cr), error: e }));
+      await this.event(cr, 'Normal', 'ExpandingVolumes', `data volumes of ${statefulSet} grow from ${from} to ${to}: ${step.grown.length} claims asked for more, the StatefulSet re-created around its running pods`);
     }
   }
 
@@ -283,9 +282,9 @@ export class Reconciler {
       const { pod, entering } = step.restart;
       await this.applier.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: cr.metadata.namespace } });
       this.log.info(entering ? 'restarting a data server into maintenance' : 'restarting a data server out of maintenance', { cluster: objectKey(cr), pod });
-      await recordEvent(this.client, cr, 'Normal', entering ? 'MaintenanceStarted' : 'MaintenanceEnded', entering
+      await this.event(cr, 'Normal', entering ? 'MaintenanceStarted' : 'MaintenanceEnded', entering
         ? `${pod} restarted into maintenance: it serves reads and receives no new files (spec.worker.maintenance)`
-        : `${pod} restarted out of maintenance: it receives new files again`).catch((e) => this.log.warn('event not recorded', { cluster: objectKey(cr), error: e }));
+        : `${pod} restarted out of maintenance: it receives new files again`);
     }
     return step;
   }
@@ -348,12 +347,15 @@ export class Reconciler {
       events.push(['Normal', r1.phase === 'Paused' ? 'RolloutPaused' : 'RollingOut', r1.message ?? '']);
     }
     if (r0?.phase && !r1?.phase) events.push(['Normal', 'RolloutDone', `every pod runs the current template (${after.targetVersion})`]);
-    for (const [type, reason, message] of events) {
-      try {
-        await recordEvent(this.client, cr, type, reason, message);
-      } catch (e) {
-        this.log.warn('event not recorded', { cluster: `${cr.metadata.namespace}/${cr.metadata.name}`, reason, error: e });
-      }
+    for (const [type, reason, message] of events) await this.event(cr, type, reason, message);
+  }
+
+  /** An Event on the resource; one that cannot be recorded is logged, never a reason to fail the reconcile. */
+  private async event(cr: XrootdObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    try {
+      await recordEvent(this.client, cr, type, reason, message);
+    } catch (e) {
+      this.log.warn('event not recorded', { cluster: objectKey(cr), reason, error: e });
     }
   }
 
@@ -362,8 +364,7 @@ export class Reconciler {
     const ns = cr.metadata.namespace!;
     await this.applier.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: ns } });
     this.log.info('deleted stuck pod', { cluster: `${ns}/${cr.metadata.name}`, pod });
-    await recordEvent(this.client, cr, 'Normal', 'DeletedStuckPod', `${pod} was not Ready on a revision being replaced; deleted so it comes back on the current one`)
-      .catch((e) => this.log.warn('event not recorded', { error: e }));
+    await this.event(cr, 'Normal', 'DeletedStuckPod', `${pod} was not Ready on a revision being replaced; deleted so it comes back on the current one`);
   }
 
   private async addFinalizer(cr: XrootdObject): Promise<void> {
@@ -385,9 +386,9 @@ export class Reconciler {
     if (retention === 'Delete') {
       for (const pvc of pvcs.items) await this.applier.delete({ ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim' });
     }
-    await recordEvent(this.client, cr, 'Normal', 'Deleting', retention === 'Delete'
+    await this.event(cr, 'Normal', 'Deleting', retention === 'Delete'
       ? `deleted ${pvcs.items.length} data volumes (whenDeleted: Delete)`
-      : `kept ${pvcs.items.length} data volumes (whenDeleted: Retain)`).catch((e) => this.log.warn('event not recorded', { cluster: `${ns}/${cr.metadata.name}`, error: e }));
+      : `kept ${pvcs.items.length} data volumes (whenDeleted: Retain)`);
     await this.client.request('PATCH', objectPath(refOf(cr)), {
       contentType: 'application/merge-patch+json',
       body: { metadata: { finalizers: cr.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: cr.metadata.resourceVersion } },
