@@ -105,6 +105,9 @@ export function agentRules(): k8s.PolicyRule[] {
     // Deployments: the clusters' metrics collectors (spec.monitoring).
     { apiGroups: ['apps'], resources: ['statefulsets', 'deployments'], verbs: ALL },
     { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ALL },
+    // The drain Jobs of spec.worker.scaleDown: Drain, and their logs (how far the copy got).
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ALL },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ALL },
     // spec.security.tls.certificate: cert-manager issues what these ask for (docs/security.md on who may ask).
     { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ALL },
@@ -285,6 +288,7 @@ const DELETABLE = [
   { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims', 'configmaps', 'services'] },
   { apiGroups: ['apps'], resources: ['statefulsets'] },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'] },
+  { apiGroups: ['batch'], resources: ['jobs'] },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'] },
   { apiGroups: [XROOTD_GROUP], resources: ['xrootds'] },
 ];

@@ -16,6 +16,8 @@ import type { Role } from './names.js';
 export const CONFIG_DIR = '/etc/xrootd/cluster';
 export const CONFIG_FILE = 'xrootd.cfg';
 export const START_SCRIPT = 'run.sh';
+/** The checksum the data servers compute (xrootd.chksum) and copies are compared with. */
+export const CHECKSUM = 'adler32';
 export const PROBE_SCRIPT = 'probe.sh';
 /** The SciTokens plugin's configuration, with spec.security.tokens. */
 export const SCITOKENS_FILE = 'scitokens.cfg';
@@ -128,6 +130,8 @@ export function renderConfig(model: ClusterModel): string {
     // Block form: an inline `if exec xrootd` keeps XrdHttp from sharing the port (seen on 5.5.3).
     'if exec xrootd',
     '  xrd.port $(xrdport)',
+    // adler32, the grid's checksum: clients and FTS compare copies with it, and so does a drain.
+    `  xrootd.chksum ${CHECKSUM}`,
     'fi',
     'all.adminpath $(xrdadmin)',
     'all.pidpath $(xrdadmin)',

@@ -90,7 +90,7 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   checkQuantities(spec, issues);
 
   const names = new ClusterNames(name, namespace, spec.clusterDomain);
-  issues.push(...names.check({ redirector: t.redirectors - 1, supervisor: t.supervisors - 1, worker: t.workers - 1 }, spec.expose.type !== 'None'));
+  issues.push(...names.check({ redirector: t.redirectors - 1, supervisor: t.supervisors - 1, worker: t.workers - 1 }, spec.expose.type !== 'None', spec.worker.scaleDown === 'Drain'));
   const partitions = { redirector: 0, supervisor: 0, worker: 0, ...props.partitions };
   for (const [role, p] of Object.entries(partitions)) {
     if (!Number.isInteger(p) || p < 0) issues.push(issue(`partitions.${role}`, 'must be a whole number >= 0', p));

@@ -16,6 +16,9 @@ const FQDN_MAX = 253;
 /** Object names such as a ConfigMap's are DNS subdomains. */
 const SUBDOMAIN_MAX = 253;
 const CONFIG_HASH_CHARS = 10;
+/** Drain Jobs are named `<cluster>-drain-<ordinal>-<digest>`. */
+export const DRAIN_DIGEST_CHARS = 6;
+const MAX_WORKER_ORDINAL = 4095;
 
 /** A namespace's name: a DNS-1123 label. */
 export const isNamespaceName = (s: unknown): boolean => typeof s === 'string' && s.length <= LABEL_MAX && DNS_1123_LABEL.test(s);
@@ -36,6 +39,8 @@ export class ClusterNames {
   configMap(configHash: string): string { return `${this.cluster}-config-${configHash.slice(0, CONFIG_HASH_CHARS)}`; }
   /** The data servers in maintenance: outside the hashed configuration, so a change restarts only those it concerns. */
   maintenanceConfigMap(): string { return `${this.cluster}-maintenance`; }
+  /** The Job that copies data server `ordinal`'s files away before a scale-down removes it; `digest` names its plan. */
+  drainJob(ordinal: number, digest: string): string { return `${this.cluster}-drain-${ordinal}-${digest}`; }
   disruptionBudget(role: Role): string { return `${this.cluster}-${role}`; }
   networkPolicy(): string { return this.cluster; }
   /** The metrics collector's Deployment and Service (spec.monitoring). */
@@ -57,7 +62,7 @@ export class ClusterNames {
   }
 
   /** Every rule a derived name breaks, given the highest pod ordinal of each role. */
-  check(maxOrdinal: Record<Role, number>, exposePerPod: boolean): SpecIssue[] {
+  check(maxOrdinal: Record<Role, number>, exposePerPod: boolean, drains = false): SpecIssue[] {
     const issues: SpecIssue[] = [];
     if (!DNS_LABEL.test(this.cluster) || this.cluster.length > LABEL_MAX) {
       issues.push(issue('name', 'must be a DNS label (lower-case letters, digits and "-", starting with a letter, at most 63 characters)', this.cluster));
@@ -80,6 +85,8 @@ export class ClusterNames {
     if (exposePerPod && maxOrdinal.worker >= 0) {
       tooLong('per-pod Service name', this.externalWorkerService(maxOrdinal.worker), LABEL_MAX);
     }
+    // Any data server may be drained (its Job's name becomes its pods' job-name label).
+    if (drains) tooLong('drain Job name', this.drainJob(MAX_WORKER_ORDINAL, '0'.repeat(DRAIN_DIGEST_CHARS)), LABEL_MAX, ' (worker.scaleDown: Drain)');
     tooLong('ConfigMap name', this.configMap('0'.repeat(CONFIG_HASH_CHARS)), SUBDOMAIN_MAX);
     tooLong('external Service name', this.externalRedirectorService(), LABEL_MAX);
     return issues;

@@ -778,6 +778,13 @@ export interface XrootdSpecWorker {
   readonly resources?: XrootdSpecWorkerResources;
 
   /**
+   * What happens to the files of the data servers a lower replicas removes. Immediate: the StatefulSet shrinks at once; their files are unreachable until they come back (their volumes follow storage.retention.whenScaled). Drain (with the agent): each one, highest ordinal first, is put in maintenance, a Job copies every file it holds to the data servers that stay (adler32 compared), and only then is it removed; a drain that would not fit is refused with nothing removed (docs/storage.md).
+   *
+   * @schema XrootdSpecWorker#scaleDown
+   */
+  readonly scaleDown?: XrootdSpecWorkerScaleDown;
+
+  /**
    * The data volume of each data server (a PersistentVolumeClaim from the StatefulSet's volumeClaimTemplates).
    *
    * @schema XrootdSpecWorker#storage
@@ -796,6 +803,7 @@ export function toJson_XrootdSpecWorker(obj: XrootdSpecWorker | undefined): Reco
     'maintenance': obj.maintenance?.map(y => y),
     'replicas': obj.replicas,
     'resources': toJson_XrootdSpecWorkerResources(obj.resources),
+    'scaleDown': obj.scaleDown,
     'storage': toJson_XrootdSpecWorkerStorage(obj.storage),
   };
   // filter undefined values
@@ -1226,6 +1234,18 @@ export function toJson_XrootdSpecWorkerResources(obj: XrootdSpecWorkerResources 
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * What happens to the files of the data servers a lower replicas removes. Immediate: the StatefulSet shrinks at once; their files are unreachable until they come back (their volumes follow storage.retention.whenScaled). Drain (with the agent): each one, highest ordinal first, is put in maintenance, a Job copies every file it holds to the data servers that stay (adler32 compared), and only then is it removed; a drain that would not fit is refused with nothing removed (docs/storage.md).
+ *
+ * @schema XrootdSpecWorkerScaleDown
+ */
+export enum XrootdSpecWorkerScaleDown {
+  /** Immediate */
+  IMMEDIATE = "Immediate",
+  /** Drain */
+  DRAIN = "Drain",
+}
 
 /**
  * The data volume of each data server (a PersistentVolumeClaim from the StatefulSet's volumeClaimTemplates).

@@ -64,6 +64,18 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
       pod: str('The data server that used it.'),
     })),
   }),
+  drain: obj('DrainStatus', 'A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first.', {
+    phase: str('Preparing (entering maintenance), Copying, Refused (the copy cannot be done: nothing removed) or Failed (the Job gave up: nothing removed).'),
+    pod: str('The data server being drained.'),
+    remaining: arr('The data servers still to drain after it.', str('A pod.')),
+    targets: arr('The data servers its files are copied to.', str('A pod.')),
+    job: str('The Job that copies.'),
+    files: int('Files done (copied or found already there with the same checksum), from the Job\'s log.'),
+    totalFiles: int('Files it holds.'),
+    bytes: int('Bytes done.'),
+    totalBytes: int('Bytes it holds.'),
+    message: str('What the drain waits for, or why it stopped.'),
+  }),
   maintenance: arr('The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.', int('An ordinal.')),
   lastReadySpec: opaque('Record<string, unknown>', 'The spec the cluster last reached Ready with: what an automatic rollback returns to.'),
   rolledBack: obj('RollbackStatus', 'Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change.', {

@@ -80,6 +80,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         whenDeleted: str('Keep (Retain) or delete (Delete) the volumes when the cluster is deleted.', { enum: ['Retain', 'Delete'], default: 'Retain' }),
       }),
     }),
+    scaleDown: str('What happens to the files of the data servers a lower replicas removes. Immediate: the StatefulSet shrinks at once; their files are unreachable until they come back (their volumes follow storage.retention.whenScaled). Drain (with the agent): each one, highest ordinal first, is put in maintenance, a Job copies every file it holds to the data servers that stay (adler32 compared), and only then is it removed; a drain that would not fit is refused with nothing removed (docs/storage.md).', { enum: ['Immediate', 'Drain'], default: 'Immediate' }),
     maintenance: arr('Data servers in maintenance, by ordinal (3 is <name>-worker-3): they serve reads but receive no new files (their exports are announced read-only to the managers), so their node can be drained or their volume looked after. The agent restarts each one as it enters or leaves maintenance (docs/storage.md).',
       int('The ordinal of a data server.', { minimum: 0, maximum: 4095 }), { default: [], maxItems: 64 }),
     resources: resources('data server', { cpu: '500m', memory: '1Gi' }, { memory: '4Gi' }),
@@ -279,6 +280,11 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     rule: 'must name each of worker, supervisor and redirector once',
     cel: '!has(self.upgrade) || !has(self.upgrade.order) || (self.upgrade.order.exists(r, r == \'worker\') && self.upgrade.order.exists(r, r == \'supervisor\') && self.upgrade.order.exists(r, r == \'redirector\'))',
     check: (s) => new Set(s.upgrade.order).size === 3,
+  }, {
+    path: 'worker.scaleDown',
+    rule: 'cannot be Drain with security.tokens, gsi or tls: the drain Job has no credentials to log in or verify the data servers with',
+    cel: '!has(self.worker) || !has(self.worker.scaleDown) || self.worker.scaleDown != \'Drain\' || !has(self.security) || (!has(self.security.tokens) && !has(self.security.gsi) && !has(self.security.tls))',
+    check: (s) => s.worker.scaleDown !== 'Drain' || (!s.security.tokens && !s.security.gsi && !s.security.tls),
   }, {
     path: 'supervisor.replicas',
     rule: 'is too small for worker.replicas: each supervisor takes 64 data servers and a manager slot (64 + 63 x supervisors >= data servers)',

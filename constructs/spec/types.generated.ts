@@ -133,6 +133,11 @@ export interface WorkerSpec {
    */
   readonly storage?: StorageSpec;
   /**
+   * What happens to the files of the data servers a lower replicas removes. Immediate: the StatefulSet shrinks at once; their files are unreachable until they come back (their volumes follow storage.retention.whenScaled). Drain (with the agent): each one, highest ordinal first, is put in maintenance, a Job copies every file it holds to the data servers that stay (adler32 compared), and only then is it removed; a drain that would not fit is refused with nothing removed (docs/storage.md).
+   * @default "Immediate"
+   */
+  readonly scaleDown?: 'Immediate' | 'Drain';
+  /**
    * Data servers in maintenance, by ordinal (3 is <name>-worker-3): they serve reads but receive no new files (their exports are announced read-only to the managers), so their node can be drained or their volume looked after. The agent restarts each one as it enters or leaves maintenance (docs/storage.md).
    * @default []
    */
@@ -734,6 +739,11 @@ export interface XrootdStatus {
    */
   readonly volumes?: VolumesStatus;
   /**
+   * A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first.
+   * @default - every field at its default
+   */
+  readonly drain?: DrainStatus;
+  /**
    * The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.
    */
   readonly maintenance?: number[];
@@ -914,6 +924,50 @@ export interface RetainedVolumeStatus {
    * The data server that used it.
    */
   readonly pod?: string;
+}
+
+/** A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first. */
+export interface DrainStatus {
+  /**
+   * Preparing (entering maintenance), Copying, Refused (the copy cannot be done: nothing removed) or Failed (the Job gave up: nothing removed).
+   */
+  readonly phase?: string;
+  /**
+   * The data server being drained.
+   */
+  readonly pod?: string;
+  /**
+   * The data servers still to drain after it.
+   */
+  readonly remaining?: string[];
+  /**
+   * The data servers its files are copied to.
+   */
+  readonly targets?: string[];
+  /**
+   * The Job that copies.
+   */
+  readonly job?: string;
+  /**
+   * Files done (copied or found already there with the same checksum), from the Job's log.
+   */
+  readonly files?: number;
+  /**
+   * Files it holds.
+   */
+  readonly totalFiles?: number;
+  /**
+   * Bytes done.
+   */
+  readonly bytes?: number;
+  /**
+   * Bytes it holds.
+   */
+  readonly totalBytes?: number;
+  /**
+   * What the drain waits for, or why it stopped.
+   */
+  readonly message?: string;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. */
@@ -1131,6 +1185,7 @@ export interface ResolvedResourceSpec {
 export interface ResolvedWorkerSpec {
   readonly replicas: number;
   readonly storage: ResolvedStorageSpec;
+  readonly scaleDown: 'Immediate' | 'Drain';
   readonly maintenance: number[];
   readonly resources: ResolvedResourceSpec;
   readonly extraDirectives: string[];
@@ -1329,6 +1384,7 @@ export interface ResolvedXrootdStatus {
   readonly members?: ResolvedManagerMembersStatus[];
   readonly rollout: ResolvedRolloutStatus;
   readonly volumes: ResolvedVolumesStatus;
+  readonly drain: ResolvedDrainStatus;
   readonly maintenance?: number[];
   readonly lastReadySpec?: Record<string, unknown>;
   readonly rolledBack: ResolvedRollbackStatus;
@@ -1395,6 +1451,20 @@ export interface ResolvedExpandingVolumeStatus {
 export interface ResolvedRetainedVolumeStatus {
   readonly claim?: string;
   readonly pod?: string;
+}
+
+/** A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first. (defaults applied) */
+export interface ResolvedDrainStatus {
+  readonly phase?: string;
+  readonly pod?: string;
+  readonly remaining?: string[];
+  readonly targets?: string[];
+  readonly job?: string;
+  readonly files?: number;
+  readonly totalFiles?: number;
+  readonly bytes?: number;
+  readonly totalBytes?: number;
+  readonly message?: string;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. (defaults applied) */

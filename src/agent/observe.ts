@@ -55,7 +55,6 @@ export function observeRoles(model: ClusterModel, desired: readonly KubeObject[]
     const liveSpec = sts?.spec as { template?: unknown } | undefined;
     // Until the controller has seen the latest spec, its revisions describe an older template.
     const statusBehind = !!sts && (sts.status?.observedGeneration ?? 0) < (sts.metadata.generation ?? 0);
-    const prefix = `${model.names.statefulSet(role)}-`;
     return {
       role,
       replicas: replicasOf(model, role),
@@ -65,9 +64,15 @@ export function observeRoles(model: ClusterModel, desired: readonly KubeObject[]
       partition: sts?.spec?.updateStrategy?.rollingUpdate?.partition ?? 0,
       updateRevision: sts?.status?.updateRevision,
       currentRevision: sts?.status?.currentRevision,
-      pods: pods.filter((p) => p.metadata.name.startsWith(prefix) && /^\d+$/.test(p.metadata.name.slice(prefix.length))).map(podView),
+      pods: podsOf(pods, model.names.statefulSet(role)),
     };
   });
+}
+
+/** The pods of one StatefulSet, by name (`<statefulSet>-<ordinal>`): not a drain Job's pods, which share the labels. */
+export function podsOf(pods: readonly PodObject[], statefulSet: string): PodView[] {
+  const prefix = `${statefulSet}-`;
+  return pods.filter((p) => p.metadata.name.startsWith(prefix) && /^\d+$/.test(p.metadata.name.slice(prefix.length))).map(podView);
 }
 
 export function policyOf(spec: ResolvedXrootdSpec): RolloutPolicy {

@@ -4,7 +4,7 @@
  * then write status and Events only when they change. Deletion waits on our
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
-import { claimLabels, ClusterNames, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type ManagerMembersStatus, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { claimLabels, ClusterNames, type ResolvedWorkerSpec, type SpecIssue, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type ManagerMembersStatus, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, MissingKindError, optionalKind, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
@@ -17,7 +17,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { computeStatus, type Failure, type StatefulSetView } from './status.js';
 import { writeStatus } from './conditions.js';
-import { observeRoles, policyOf, type PodObject } from './observe.js';
+import { observeRoles, podsOf, policyOf, type PodObject } from './observe.js';
 import { withoutRetainedConfigMaps } from './config-retention.js';
 import { CONTROLLER_INDEX, INSTANCE_INDEX } from './indexes.js';
 import { planRollout, withPartitions, type RoleView, type RolloutDecision, type RolloutState } from './rollout.js';
@@ -28,6 +28,11 @@ import { volumesStatus, type ClaimObject, type StatefulSetWithClaims } from './v
 import { VolumeChangeError, VolumeExpander } from './volume-expansion.js';
 import { VolumeAdopter, VolumeAdoptionError } from './volume-adoption.js';
 import { maintenanceStep, type MaintenanceStep } from './maintenance.js';
+import { decideDrain, type DrainDecision, type JobObject } from './drain.js';
+import { readDrainJobLog } from './drain-log.js';
+import { drainJob } from '../../constructs/drain.js';
+import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
+import { applySchema } from '../../constructs/spec/validate.js';
 
 export const FINALIZER = 'xrootd.org/finalizer';
 
@@ -118,13 +123,16 @@ export class Reconciler {
     let results: ApplyResult[] = [];
     let appliedAt: number | undefined;
     let maintenance: MaintenanceStep | undefined;
+    let drain: DrainDecision | undefined;
     try {
-      plan = this.plan(cr, await this.tlsSecretRevision(cr), await this.membershipReport(cr));
+      drain = await this.decideDrain(cr);
+      plan = this.plan(cr, await this.tlsSecretRevision(cr), await this.membershipReport(cr), drain);
       await this.recheckOptionalKinds(plan.objects);
       await this.prepareVolumes(cr, plan);
       results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan), finalizing);
       appliedAt = performance.now();
       maintenance = await this.carryOutMaintenance(cr, plan);
+      if (drain?.drained) await this.reportDrained(cr, drain.drained, plan.model.topology.workers);
     } catch (e) {
       failure = failureOf(e, key);
       if (!failure) throw e;
@@ -140,12 +148,15 @@ export class Reconciler {
       membersGraceSeconds: this.membership.graceSeconds,
       rolledBack: plan ? plan.rolledBack : this.rollbackInForce(cr),
       maintenance: maintenance?.applied,
+      drain: failure ? cr.status?.drain : drain?.status,
       volumes: plan && !failure ? volumesStatus({ desired: statefulSetsWithClaims(plan.objects)[0], claims: this.claims(cr) }) : undefined,
     });
     const statusWritten = await this.report(cr, status, changed);
     // Membership changes reach the agent only through the collector: look again while monitoring.
     // A missing CRD or an old claim still in use changes outside what the agent watches: look again.
-    const requeueAfterMs = plan?.rollout.phase === 'Rolling' || maintenance?.restart || maintenance?.pending ? 1000 : failure?.reason === MISSING_CRD || failure?.reason === ADOPTION_FAILED ? MISSING_CRD_RETRY_MS
+    const requeueAfterMs = plan?.rollout.phase === 'Rolling' || maintenance?.restart || maintenance?.pending ? 1000
+      // The copy's progress is in the Job's log, which no watch delivers.
+      : drain?.status?.phase === 'Copying' ? DRAIN_PROGRESS_POLL_MS : failure?.reason === MISSING_CRD || failure?.reason === ADOPTION_FAILED ? MISSING_CRD_RETRY_MS
       : plan?.model.spec.monitoring.enabled ? MEMBERSHIP_POLL_MS : undefined;
     return { results, failure, statusWritten, appliedAt, rollout: plan?.rollout, requeueAfterMs };
   }
@@ -159,20 +170,55 @@ export class Reconciler {
    * Phase 1: what should run. Validates, synthesizes once, decides the rollout step, and sends a
    * stuck rollout back to the spec the cluster was last Ready with (automatic rollback).
    */
-  private plan(cr: XrootdObject, tlsSecretRevision: string | undefined, membership: MembershipReport | undefined): Plan {
+  private plan(cr: XrootdObject, tlsSecretRevision: string | undefined, membership: MembershipReport | undefined, drain: DrainDecision | undefined): Plan {
     // Before anything is planned: a refused directive changes nothing that runs.
     const refused = directivePolicyIssues(cr.spec, this.directives);
     if (refused.length) throw new SpecValidationError(refused);
     const catalog = this.catalog();
     const lastReady = cr.status?.lastReadySpec;
-    const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec }), catalog, tlsSecretRevision });
+    const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec: withDrain(spec, drain) }), catalog, tlsSecretRevision });
     const rolledBack = this.rollbackInForce(cr);
-    const planned = this.planFor(cr, propsWith(rolledBack && lastReady ? lastReady : cr.spec), membership);
+    const planned = this.withDrainJob(cr, this.planFor(cr, propsWith(rolledBack && lastReady ? lastReady : cr.spec), membership), drain);
     if (rolledBack || planned.rollout.phase !== 'Stuck' || !planned.model.spec.upgrade.autoRollback || !lastReady) return { ...planned, rolledBack };
-    const back = this.planFor(cr, propsWith(lastReady), membership);
+    const back = this.withDrainJob(cr, this.planFor(cr, propsWith(lastReady), membership), drain);
     const rollback = { generation: cr.metadata.generation, fromVersion: planned.model.spec.version, toVersion: back.model.spec.version, stuckPod: planned.rollout.stuckPod, at: new Date().toISOString() };
     this.log.warn('rolling back', { cluster: objectKey(cr), ...rollback });
     return { ...back, rolledBack: rollback };
+  }
+
+  /**
+   * spec.worker.scaleDown Drain: where a scale-down of the data servers stands (see drain.ts). Read
+   * before synthesis, which it changes: the replicas held, the servers being drained in maintenance.
+   */
+  private async decideDrain(cr: XrootdObject): Promise<DrainDecision | undefined> {
+    const issues: SpecIssue[] = [];
+    // Resolved only for what the drain reads; an invalid spec is reported by synthesis.
+    const worker = applySchema(xrootdSpecSchema.fields.worker, cr.spec?.worker, 'worker', issues) as ResolvedWorkerSpec;
+    if (issues.length || worker.scaleDown !== 'Drain') return undefined;
+    const namespace = cr.metadata.namespace!;
+    const names = new ClusterNames(cr.metadata.name, namespace, '');
+    const statefulSet = names.statefulSet('worker');
+    const input = {
+      policy: worker.scaleDown, desired: worker.replicas, live: this.liveStatefulSet(namespace, statefulSet)?.spec?.replicas,
+      specMaintenance: worker.maintenance, inMaintenance: cr.status?.maintenance ?? [],
+      pods: podsOf(this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [], statefulSet),
+      jobs: (this.caches.children.get('Job')?.byIndex(CONTROLLER_INDEX, cr.metadata.uid!) ?? []) as JobObject[],
+      generation: cr.metadata.generation ?? 0, podName: (o: number) => names.pod('worker', o),
+    };
+    const first = decideDrain(input);
+    return first.jobName ? decideDrain({ ...input, jobLog: await readDrainJobLog(this.client, namespace, first.jobName) }) : first;
+  }
+
+  /** The drain Job the decision wants, among the objects to apply (so that prune removes it once it is not). */
+  private withDrainJob<P extends { model: ClusterModel; objects: KubeObject[] }>(cr: XrootdObject, planned: P, drain: DrainDecision | undefined): P {
+    if (!drain?.job) return planned;
+    const job = drainJob(planned.model, { ...drain.job, generation: cr.metadata.generation ?? 0 }) as unknown as KubeObject;
+    return { ...planned, objects: [...planned.objects, job] };
+  }
+
+  private async reportDrained(cr: XrootdObject, drained: NonNullable<DrainDecision['drained']>, replicas: number): Promise<void> {
+    this.log.info('data server drained', { cluster: objectKey(cr), pod: drained.pod, summary: drained.summary });
+    await this.event(cr, 'Normal', 'DataServerDrained', `${drained.pod} ${drained.summary ? `${drained.summary.replace(/^drained [^:]*: /, 'drained: ')}` : 'drained'}; data servers lowered to ${replicas} (its volume is kept, holding copies only)`);
   }
 
   /** Synthesizes these props and decides the rollout step (templates do not depend on partitions, so the step is set on the objects). */
@@ -346,6 +392,8 @@ export class Reconciler {
     if (r1?.phase && (r1.phase !== r0?.phase || r1.partition !== r0?.partition || r1.role !== r0?.role) && r1.phase !== 'Stuck') {
       events.push(['Normal', r1.phase === 'Paused' ? 'RolloutPaused' : 'RollingOut', r1.message ?? '']);
     }
+    const [d0, d1] = [before?.drain, after.drain];
+    if (d1?.phase === 'Copying' && (d0?.phase !== 'Copying' || d0.pod !== d1.pod)) events.push(['Normal', 'Draining', `copying the files of ${d1.pod} to ${d1.targets?.join(', ')} before it is removed (spec.worker.scaleDown: Drain)`]);
     if (r0?.phase && !r1?.phase) events.push(['Normal', 'RolloutDone', `every pod runs the current template (${after.targetVersion})`]);
     for (const [type, reason, message] of events) await this.event(cr, type, reason, message);
   }
@@ -398,6 +446,14 @@ export class Reconciler {
 }
 
 const MEMBERSHIP_POLL_MS = 15_000;
+const DRAIN_PROGRESS_POLL_MS = 5_000;
+
+/** The spec to synthesize during a drain: the data servers held at their number, those being drained in maintenance. */
+function withDrain(spec: Record<string, unknown> | undefined, drain: DrainDecision | undefined): Record<string, unknown> | undefined {
+  if (!drain || !spec) return spec;
+  const worker = (spec.worker ?? {}) as Record<string, unknown>;
+  return { ...spec, worker: { ...worker, replicas: drain.replicas, maintenance: drain.maintenance } };
+}
 
 export interface MembershipOptions {
   /** Where clusters' collectors answer /membership ({cluster}, {namespace} filled in). */

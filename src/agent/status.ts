@@ -4,7 +4,7 @@
  * Pure: the clock comes in as an argument.
  */
 import { insecureWritableExports, ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
-import type { ManagerMembersStatus, RollbackStatus, VolumesStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
+import type { DrainStatus, ManagerMembersStatus, RollbackStatus, VolumesStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
 import { membersMissing } from './membership.js';
 import type { KubeObject } from '../kube/kinds.js';
 import { condition as makeCondition } from './conditions.js';
@@ -39,6 +39,8 @@ export interface StatusInput {
   readonly maintenance?: readonly number[];
   /** The data volumes (undefined: a cluster without them, or not known this time). */
   readonly volumes?: VolumesStatus;
+  /** A drain in progress or stopped (spec.worker.scaleDown Drain); undefined: none. */
+  readonly drain?: DrainStatus;
   readonly now: string;
 }
 
@@ -136,8 +138,11 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     && (wasDegraded || (prev.observedGeneration === input.generation && prev[STATUS_KEY[role]]?.ready === wanted[role]))) : [];
   const settledAll = waiting.length === 0 && (!r || r.phase === 'Idle') && ROLES.every((role) => r?.upToDate?.[role] !== false || wanted[role] === 0);
   const back = input.rolledBack;
-  // Rolled back: the cluster may be healthy, but not on the spec the resource asks for.
-  const ready = settledAll && !back;
+  const drain = input.drain;
+  // A drain that cannot go on: nothing was removed, the replicas stay where they were.
+  const drainStopped = drain && (drain.phase === 'Refused' || drain.phase === 'Failed') ? [drain.phase === 'Refused' ? 'DrainRefused' : 'DrainFailed', `drain of ${drain.pod}: ${drain.message}`] as const : undefined;
+  // Rolled back: the cluster may be healthy, but not on the spec the resource asks for. Draining: not yet at its replicas.
+  const ready = settledAll && !back && !drain;
   const selector = Object.entries(roleSelector(m.name, 'worker')).map(([k, v]) => `${k}=${v}`).join(',');
   const waitingFor = r && r.phase !== 'Idle' ? r.message : `waiting for ${waiting.join(', ')}`;
   const stuck = r?.phase === 'Stuck';
@@ -145,15 +150,18 @@ export function computeStatus(input: StatusInput): XrootdStatus {
   const backMessage = back && `rollout of ${back.fromVersion} (generation ${back.generation}) stopped at ${back.stuckPod}; ${settledAll ? 'rolled back to' : 'rolling back to'} ${back.toVersion} until the spec changes`;
   const lostMessage = lost.length > 0 && `pods that were ready on the current spec are not: ${waiting.join(', ')}; the kubelet restarts failed containers (see the pods' events)`;
   const [readyReason, readyMessage] = ready ? ['Ready', 'every pod is ready on the current spec']
-    : back ? ['RolledBack', backMessage!] : lostMessage ? ['PodsNotReady', lostMessage] : [stuck ? 'RolloutStuck' : paused ? 'Paused' : 'Progressing', waitingFor];
-  const progressing = !settledAll && !stuck && !paused && !lostMessage;
+    : back ? ['RolledBack', backMessage!] : lostMessage ? ['PodsNotReady', lostMessage] : drainStopped ?? (settledAll && drain ? ['Draining', drain.message ?? ''] : [stuck ? 'RolloutStuck' : paused ? 'Paused' : 'Progressing', waitingFor]);
+  const draining = !!drain && !drainStopped;
+  const progressing = (!settledAll || draining) && !stuck && !paused && !lostMessage;
   const [degraded, degradedReason, degradedMessage] = stuck ? [true, 'RolloutStuck', r!.message] : back ? [true, 'RolledBack', backMessage!]
-    : lostMessage ? [true, 'PodsNotReady', lostMessage] : [false, 'Healthy', 'no errors'];
+    : lostMessage ? [true, 'PodsNotReady', lostMessage] : drainStopped ? [true, ...drainStopped] : [false, 'Healthy', 'no errors'];
+  const progressReason = !settledAll ? (back ? 'RollingBack' : 'RollingOut') : 'Draining';
+  const progressMessage = !settledAll ? waitingFor : drain?.message ?? '';
   return {
     observedGeneration: input.generation,
     conditions: [
       condition('Ready', ready, readyReason, readyMessage, input),
-      condition('Progressing', progressing, progressing ? (back ? 'RollingBack' : 'RollingOut') : ready ? 'Ready' : readyReason, progressing ? waitingFor : ready ? 'nothing to do' : readyMessage, input),
+      condition('Progressing', progressing, progressing ? progressReason : ready ? 'Ready' : readyReason, progressing ? progressMessage : ready ? 'nothing to do' : readyMessage, input),
       condition('Degraded', degraded, degradedReason, degradedMessage, input),
       condition('Stalled', degraded && !lostMessage, lostMessage ? 'Recovering' : degradedReason, lostMessage ? 'the kubelet restarts the pods that are not ready' : degradedMessage, input),
       condition('Deprecated', m.warnings.length > 0, m.warnings.length ? 'DeprecatedVersion' : 'Supported', m.warnings.length ? m.warnings.join('; ') : `version ${m.spec.version} is supported`, input),
@@ -168,6 +176,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     workerSelector: selector,
     ...(m.spec.monitoring.enabled && (input.members ?? prev.members) ? { members: [...(input.members ?? prev.members)!] } : {}),
     ...(volumes ? { volumes } : {}),
+    ...(drain ? { drain } : {}),
     ...(input.maintenance ?? prev.maintenance ? { maintenance: [...(input.maintenance ?? prev.maintenance)!] } : {}),
     rollout: r && r.phase !== 'Idle'
       ? { ...r.state, phase: r.phase, message: r.message, ...(r.stuckPod ? { stuckPod: r.stuckPod } : {}) }

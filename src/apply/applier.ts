@@ -22,6 +22,7 @@ export const PRUNABLE_KINDS: readonly { readonly apiVersion: string; readonly ki
   { apiVersion: 'apps/v1', kind: 'StatefulSet' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'batch/v1', kind: 'Job' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: { crd: 'certificates.cert-manager.io', provider: 'cert-manager' } },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', optional: { crd: 'servicemonitors.monitoring.coreos.com', provider: 'the Prometheus Operator' } },

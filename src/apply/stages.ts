@@ -25,6 +25,8 @@ const STAGE_OF_KIND: Record<string, number> = {
   Certificate: 1,
   StatefulSet: 2,
   Deployment: 2,
+  // A drain Job copies between the data servers the StatefulSet keeps.
+  Job: 2,
   Service: 3,
   PodDisruptionBudget: 3,
   ServiceMonitor: 3,

@@ -1,5 +1,5 @@
 /**
- * `status`: a cluster's roles, versions, rollout and volume expansion progress;
+ * `status`: a cluster's roles, versions, rollout, drain and volume expansion progress;
  * `--watch` redraws on every change until the cluster is Ready with every volume
  * at its size (or Degraded), like `kubectl
  * rollout status`. Exit 0 Ready, 1 Degraded, 3 API failure, 4 still in progress.
@@ -49,8 +49,14 @@ export function formatStatus(x: XrootdView): string {
     for (const e of v.expanding ?? []) lines.push(`               ${e.claim} has ${e.capacity}, waiting for ${e.waitingFor}`);
     for (const r of v.retained ?? []) lines.push(`  kept         ${r.claim} (was ${r.pod}): its files are not served`);
   }
+  const d = s.drain;
+  if (d?.phase) {
+    const files = d.totalFiles !== undefined ? ` ${d.files ?? 0}/${d.totalFiles} files ${bar(d.bytes ?? 0, d.totalBytes ?? 0)} ${d.bytes ?? 0}/${d.totalBytes ?? 0} bytes` : '';
+    lines.push(`  drain        ${d.phase} ${d.pod}${d.targets?.length ? ` -> ${d.targets.join(', ')}` : ''}:${files || ` ${d.message ?? ''}`}`);
+    if (d.remaining?.length) lines.push(`               then ${d.remaining.join(', ')}`);
+  }
   if (degraded) lines.push(`  error        ${cond(x, 'Degraded')?.message ?? ''}`);
-  else if (!ready && !s.rollout?.phase && cond(x, 'Ready')?.message) lines.push(`  waiting      ${cond(x, 'Ready')?.message}`);
+  else if (!ready && !s.rollout?.phase && !d && cond(x, 'Ready')?.message) lines.push(`  waiting      ${cond(x, 'Ready')?.message}`);
   if (s.observedGeneration !== undefined && x.metadata.generation !== undefined && s.observedGeneration < x.metadata.generation) {
     lines.push('  (the agent has not seen the latest spec yet)');
   }

@@ -22,6 +22,8 @@ export interface RequestOpts {
   readonly query?: Record<string, string | number | boolean | undefined>;
   /** Give up (and close the connection) once this long has passed; when absent, only after 60 s without an answer. */
   readonly timeoutMs?: number;
+  /** The body as text (a pod's log), not parsed as JSON. */
+  readonly text?: boolean;
 }
 
 /** A write this client refused to send: its `writeGuard` said no (a replica that is no longer the leader). */
@@ -147,7 +149,7 @@ export class KubeClient {
         const s = parsed as { reason?: string; message?: string } | undefined;
         throw new ApiError(status, s?.reason ?? 'Unknown', `${method} ${path}: ${status} ${s?.message ?? text}`, parsed);
       }
-      return parsed as T;
+      return (opts.text ? text : parsed) as T;
     }
   }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { XrootdClusterProps } from '../../constructs/index.js';
 import { requirePrograms, run, waitFor } from '../helpers/processes.js';
-import { LoopbackCluster } from './loopback-cluster.js';
+import { withCluster, type LoopbackCluster } from './loopback-cluster.js';
 
 /** The version Debian ships: the catalog entry whose rendering these daemons run. */
 const DEBIAN_VERSION = '5.5.3';
@@ -23,19 +23,6 @@ beforeAll(() => {
   expect(run(['xrootd', '-v']).out.trim()).toBe(`v${DEBIAN_VERSION}`);
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** Starts a cluster, runs `body`, prints the daemons' logs if it fails, and always stops every daemon. */
-async function withCluster(props: XrootdClusterProps, body: (c: LoopbackCluster) => Promise<void>, opts = {}): Promise<void> {
-  const c = await LoopbackCluster.start(props, opts);
-  try {
-    await body(c);
-  } catch (e) {
-    console.error(`daemon logs of ${props.name}:\n${c.logs()}`);
-    throw e;
-  } finally {
-    await c.stop();
-  }
-}
 
 function randomFile(name: string, bytes: number): string {
   const path = join(scratch, name);

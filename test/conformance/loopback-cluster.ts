@@ -223,6 +223,19 @@ export class LoopbackCluster {
   }
 }
 
+/** Starts a cluster, runs `body`, prints the daemons' logs if it fails, and always stops every daemon. */
+export async function withCluster(props: XrootdClusterProps, body: (c: LoopbackCluster) => Promise<void>, opts: LoopbackOptions = {}): Promise<void> {
+  const c = await LoopbackCluster.start(props, opts);
+  try {
+    await body(c);
+  } catch (e) {
+    console.error(`daemon logs of ${props.name}:\n${c.logs()}`);
+    throw e;
+  } finally {
+    await c.stop();
+  }
+}
+
 /**
  * A free run of ten ports N0..N9 below the kernel's ephemeral range (so no
  * client connection takes one meanwhile): supervisor k's cmsd gets N_k.

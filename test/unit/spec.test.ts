@@ -46,7 +46,7 @@ describe('validation names the field and the rule', () => {
     ['a fraction', { worker: { replicas: 1.5 } }, 'worker.replicas must be a whole number, got 1.5'],
     ['a string for a number', { xrootd: { port: '1094' } }, 'xrootd.port must be a whole number, got "1094"'],
     ['a typo', { wroker: { replicas: 2 } }, 'wroker is not a known field'],
-    ['a nested typo', { worker: { replica: 2 } }, 'worker.replica is not a known field (known here: replicas, storage, maintenance, resources, extraDirectives)'],
+    ['a nested typo', { worker: { replica: 2 } }, 'worker.replica is not a known field (known here: replicas, storage, scaleDown, maintenance, resources, extraDirectives)'],
     ['a bad enum', { imagePullPolicy: 'Sometimes' }, 'imagePullPolicy must be one of Always, IfNotPresent, Never, got "Sometimes"'],
     ['a bad quantity', { worker: { storage: { capacity: '10 GB' } } }, 'worker.storage.capacity must be a Kubernetes quantity such as 500m, 2Gi or 10G, got "10 GB"'],
     ['a tiny volume', { worker: { storage: { capacity: '1Mi' } } }, 'worker.storage.capacity must be a size of at least 16Mi, got "1Mi"'],
@@ -68,6 +68,9 @@ describe('validation names the field and the rule', () => {
     ['a control word', { worker: { extraDirectives: ['set x = 1'] } }, 'worker.extraDirectives[0] must be one directive on one line'],
     ['a bad resource name', { worker: { resources: { requests: { gpu: '1' } } } }, 'worker.resources.requests.gpu must be one of cpu, memory, ephemeral-storage'],
     ['a bad monitoring address', { xrootd: { summaryMonitoring: 'collector' } }, 'xrootd.summaryMonitoring must be host:port, got "collector"'],
+    ['a drain with TLS', { worker: { scaleDown: 'Drain' }, security: { tls: { secretName: 'tls' } } }, 'worker.scaleDown cannot be Drain with security.tokens, gsi or tls: the drain Job has no credentials'],
+    ['an unknown scale-down', { worker: { scaleDown: 'Retain' } }, 'worker.scaleDown must be one of Immediate, Drain, got "Retain"'],
+    ['a name too long for drain Jobs', { name: 'a'.repeat(47), worker: { scaleDown: 'Drain' } }, 'name is too long: the drain Job name'],
   ])('%s', (_why, props, expected) => {
     expect(messagesOf(props).join('\n')).toContain(expected);
   });
