@@ -158,6 +158,44 @@ test('a scale-down reports the volumes it keeps, with an Event; scaling back up 
   expect(back.status.volumes.retained).toBeUndefined();
 }), 180000);
 
+test('scaleDown Drain: the data servers are held until each one\'s drain Job has succeeded, highest first; an agent stopped mid-drain carries on', () => withLogs('drained', async () => {
+  apply('drained', { worker: { replicas: 4, scaleDown: 'Drain' } });
+  await ready('drained', 4);
+  const claimsBefore = uids(claims('drained'));
+  const replicas = () => get(['statefulset', 'drained-worker']).spec.replicas;
+  expect(patch('drained', { worker: { replicas: 2 } }).code).toBe(0);
+
+  // First worker 3's Job, once 2 and 3 are in maintenance; nothing lowered yet.
+  const job = await waitFor('the drain Job of drained-worker-3', () => get(['jobs', '-l', 'xrootd.org/drain-of=3']).items[0], 120000, 100);
+  await agent.stop();
+  expect(replicas()).toBe(4);
+  const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+  expect(env).toMatchObject({
+    XRD_DRAIN_SOURCE: `drained-worker-3.drained-worker.${NS}.svc.cluster.local:1094`,
+    XRD_DRAIN_TARGETS: `drained-worker-0.drained-worker.${NS}.svc.cluster.local:1094 drained-worker-1.drained-worker.${NS}.svc.cluster.local:1094`,
+  });
+  expect(job.metadata.ownerReferences[0]).toMatchObject({ kind: 'Xrootd', name: 'drained', controller: true });
+  const inDrain = cr('drained');
+  expect(inDrain.status.drain).toMatchObject({ pod: 'drained-worker-3', remaining: ['drained-worker-2'], targets: ['drained-worker-0', 'drained-worker-1'] });
+  expect(inDrain.status.maintenance).toEqual([2, 3]);
+  expect(condition(inDrain, 'Ready').status).toBe('False');
+  // kwok completes the Job's pod while no agent runs; the agent started again finds it done and goes on.
+  await waitFor('the Job to succeed', () => (get(['job', job.metadata.name]).status?.succeeded ? true : undefined), 60000, 250);
+  agent = await AgentProcess.start(cp.serviceAccountKubeconfig('xrootd-system', 'xrootd-k8s-agent'), join(cp.dir, 'agent-2.log'), ['--lease-namespace=xrootd-system', '--resync=3600']);
+  const done = await waitFor('the drain to finish', () => {
+    const x = cr('drained');
+    if (condition(x, 'Ready')?.status === 'True' && replicas() === 2 && !x.status.drain?.phase) return x;
+    throw new Error(`Ready ${condition(x, 'Ready')?.status}, ${replicas()} replicas, drain ${JSON.stringify(x.status.drain)}`);
+  }, 120000, 300);
+  expect(done.status.maintenance).toEqual([]);
+  expect(get(['jobs', '-l', 'app.kubernetes.io/instance=drained']).items).toEqual([]);
+  // Highest first, one Event each; every claim kept (the drained ones hold copies).
+  const drained = eventsOf('drained').filter((e) => e.reason === 'DataServerDrained').sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || a.metadata.name.localeCompare(b.metadata.name));
+  expect(drained.map((e) => e.message.split(' ')[0])).toEqual(['drained-worker-3', 'drained-worker-2']);
+  expect(eventsOf('drained').filter((e) => e.reason === 'Draining')).toHaveLength(2);
+  expect(uids(claims('drained'))).toEqual(claimsBefore);
+}), 300000);
+
 test('a StorageClass without expansion: Degraded with the reason, nothing changed', () => withLogs('fixed', async () => {
   apply('fixed', { worker: { replicas: 2, storage: { class: 'standard', capacity: '1Gi' } } });
   await ready('fixed', 2);
