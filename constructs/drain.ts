@@ -23,6 +23,8 @@ export const DRAIN_ORDINAL_LABEL = 'xrootd.org/drain-of';
 export const DRAIN_TARGETS_ANNOTATION = 'xrootd.org/drain-targets';
 /** On the Job: the spec generation it was made for; a failed Job is tried again once the spec changes. */
 export const DRAIN_GENERATION_ANNOTATION = 'xrootd.org/spec-generation';
+/** On a data volume whose files a drain copied away (RFC 3339): it holds copies only. */
+export const DRAINED_AT_ANNOTATION = 'xrootd.org/drained-at';
 
 export const DRAIN_ENV = {
   source: 'XRD_DRAIN_SOURCE',

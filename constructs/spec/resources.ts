@@ -62,6 +62,7 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
     retained: arr('Volumes of data servers removed by a scale-down (spec.worker.storage.retention.whenScaled Retain): kept, but no pod serves their files until the replicas are raised again.', obj('RetainedVolumeStatus', 'A kept volume.', {
       claim: str('The PersistentVolumeClaim.'),
       pod: str('The data server that used it.'),
+      drainedAt: str('When its files were copied to the data servers that stay (worker.scaleDown: Drain, RFC 3339): it holds copies only.'),
     })),
   }),
   drain: obj('DrainStatus', 'A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first.', {

@@ -924,6 +924,10 @@ export interface RetainedVolumeStatus {
    * The data server that used it.
    */
   readonly pod?: string;
+  /**
+   * When its files were copied to the data servers that stay (worker.scaleDown: Drain, RFC 3339): it holds copies only.
+   */
+  readonly drainedAt?: string;
 }
 
 /** A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first. */
@@ -1451,6 +1455,7 @@ export interface ResolvedExpandingVolumeStatus {
 export interface ResolvedRetainedVolumeStatus {
   readonly claim?: string;
   readonly pod?: string;
+  readonly drainedAt?: string;
 }
 
 /** A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first. (defaults applied) */

@@ -47,7 +47,7 @@ export interface DrainDecision {
   /** The Job this decision looked at (for its pod's log). */
   readonly jobName?: string;
   /** A data server whose drain has just completed: the replicas are lowered past it now. */
-  readonly drained?: { readonly pod: string; readonly summary?: string };
+  readonly drained?: { readonly pod: string; readonly ordinal: number; readonly summary?: string };
   readonly status?: DrainStatus;
 }
 
@@ -75,7 +75,7 @@ export function decideDrain(input: DrainInput): DrainDecision {
   const done = mine.find((j) => finished(j, 'Complete'));
   if (done) {
     const summary = input.jobLog?.split('\n').find((l) => l.startsWith('drained '));
-    return { replicas: live - 1, maintenance, jobName: done.metadata.name, drained: { pod, summary } };
+    return { replicas: live - 1, maintenance, jobName: done.metadata.name, drained: { pod, ordinal, summary } };
   }
   const job = { ordinal, targets };
   const current = mine.find((j) => !j.metadata.deletionTimestamp);

@@ -30,7 +30,8 @@ import { VolumeAdopter, VolumeAdoptionError } from './volume-adoption.js';
 import { maintenanceStep, type MaintenanceStep } from './maintenance.js';
 import { decideDrain, type DrainDecision, type JobObject } from './drain.js';
 import { readDrainJobLog } from './drain-log.js';
-import { drainJob } from '../../constructs/drain.js';
+import { DRAINED_AT_ANNOTATION, drainJob } from '../../constructs/drain.js';
+import { DATA_VOLUME } from '../../constructs/pod-template.js';
 import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
 import { applySchema } from '../../constructs/spec/validate.js';
 
@@ -129,6 +130,8 @@ export class Reconciler {
       plan = this.plan(cr, await this.tlsSecretRevision(cr), await this.membershipReport(cr), drain);
       await this.recheckOptionalKinds(plan.objects);
       await this.prepareVolumes(cr, plan);
+      // Before the StatefulSet shrinks past it: the volume says it holds copies only.
+      if (drain?.drained) await this.markDrained(cr, plan.model, drain.drained.ordinal);
       results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan), finalizing);
       appliedAt = performance.now();
       maintenance = await this.carryOutMaintenance(cr, plan);
@@ -214,6 +217,17 @@ export class Reconciler {
     if (!drain?.job) return planned;
     const job = drainJob(planned.model, { ...drain.job, generation: cr.metadata.generation ?? 0 }) as unknown as KubeObject;
     return { ...planned, objects: [...planned.objects, job] };
+  }
+
+  private async markDrained(cr: XrootdObject, model: ClusterModel, ordinal: number): Promise<void> {
+    const claim = `${DATA_VOLUME}-${model.names.pod('worker', ordinal)}`;
+    try {
+      await this.client.request('PATCH', objectPath({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: claim, namespace: cr.metadata.namespace }), {
+        contentType: 'application/merge-patch+json', body: { metadata: { annotations: { [DRAINED_AT_ANNOTATION]: new Date().toISOString() } } },
+      });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+    }
   }
 
   private async reportDrained(cr: XrootdObject, drained: NonNullable<DrainDecision['drained']>, replicas: number): Promise<void> {

@@ -84,14 +84,18 @@ function membersCondition(members: readonly ManagerMembersStatus[], input: Statu
 /** Volumes below the size asked, and volumes kept after a scale-down whose files no pod serves. */
 function volumeConditions(v: VolumesStatus, input: StatusInput): XrootdCondition[] {
   const expanding = v.expanding ?? [];
-  const retained = v.retained ?? [];
+  // Drained volumes hold copies of files the other data servers serve: nothing to warn about.
+  const retained = (v.retained ?? []).filter((r) => !r.drainedAt);
+  const drained = (v.retained ?? []).filter((r) => r.drainedAt);
   return [
     expanding.length
       ? condition('VolumesExpanding', true, 'Expanding', `${v.atCapacity} of ${v.claims} data volumes at ${v.capacity}; waiting for ${expanding.map((e) => `${e.claim} (${e.capacity}): ${e.waitingFor}`).join('; ')}`, input)
       : condition('VolumesExpanding', false, 'AtCapacity', `every data volume has ${v.capacity}`, input),
     retained.length
       ? condition('VolumesRetained', true, 'ScaledDown', `${retained.map((r) => `${r.claim} (was ${r.pod})`).join(', ')} kept after a scale-down: no pod serves their files. Raise spec.worker.replicas to serve them again, or copy the files off and delete the claims (docs/storage.md)`, input)
-      : condition('VolumesRetained', false, 'NoneRetained', 'every kept data volume belongs to a running data server', input),
+      : drained.length
+        ? condition('VolumesRetained', false, 'Drained', `${drained.map((r) => `${r.claim} (was ${r.pod})`).join(', ')} kept after a drain: they hold copies of files the other data servers serve; delete them when no longer wanted (docs/storage.md)`, input)
+        : condition('VolumesRetained', false, 'NoneRetained', 'every kept data volume belongs to a running data server', input),
   ];
 }
 

@@ -3,6 +3,7 @@
  * change the agent refuses), and what they are now (expanding, kept after a
  * scale-down). Pure: the claims and StatefulSets come in from the watch caches.
  */
+import { DRAINED_AT_ANNOTATION } from '../../constructs/drain.js';
 import { quantityBytes } from '../../constructs/quantity.js';
 import type { VolumesStatus } from '../../constructs/index.js';
 import { withoutUndefined } from '../json.js';
@@ -29,10 +30,11 @@ export interface ClaimObject extends KubeObject {
 export function claimEssentials(o: KubeObject): ClaimObject {
   const c = o as ClaimObject;
   const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = c.metadata ?? {};
+  const drainedAt = c.metadata?.annotations?.[DRAINED_AT_ANNOTATION];
   const resizing = c.status?.conditions?.filter((x) => x.status === 'True').map((x) => withoutUndefined({ type: x.type, status: x.status, message: x.message }));
   return {
     apiVersion: c.apiVersion, kind: c.kind,
-    metadata: withoutUndefined({ name, namespace, uid, resourceVersion, labels, deletionTimestamp }),
+    metadata: withoutUndefined({ name, namespace, uid, resourceVersion, labels, deletionTimestamp, annotations: drainedAt ? { [DRAINED_AT_ANNOTATION]: drainedAt } : undefined }),
     spec: withoutUndefined({ storageClassName: c.spec?.storageClassName, volumeName: c.spec?.volumeName, resources: c.spec?.resources?.requests?.storage ? { requests: { storage: c.spec.resources.requests.storage } } : undefined }),
     status: withoutUndefined({ phase: c.status?.phase, capacity: c.status?.capacity?.storage ? { storage: c.status.capacity.storage } : undefined, conditions: resizing?.length ? resizing : undefined }),
   };
@@ -112,7 +114,8 @@ export function volumesStatus({ desired, claims }: VolumesInput): VolumesStatus 
   const byOrdinal = [...claimsOf(claims, template.metadata.name, desired.metadata.name)].sort(([a], [b]) => a - b);
   const serving = byOrdinal.filter(([ordinal]) => ordinal < replicas).map(([, c]) => c);
   const below = serving.filter((c) => wanted !== undefined && (bytes(c.status?.capacity?.storage) ?? 0) < wanted);
-  const retained = byOrdinal.filter(([ordinal]) => ordinal >= replicas).map(([ordinal, c]) => ({ claim: c.metadata.name, pod: `${desired.metadata.name}-${ordinal}` }));
+  const retained = byOrdinal.filter(([ordinal]) => ordinal >= replicas)
+    .map(([ordinal, c]) => withoutUndefined({ claim: c.metadata.name, pod: `${desired.metadata.name}-${ordinal}`, drainedAt: c.metadata.annotations?.[DRAINED_AT_ANNOTATION] }));
   return withoutUndefined({
     capacity,
     claims: serving.length,

@@ -194,6 +194,10 @@ test('scaleDown Drain: the data servers are held until each one\'s drain Job has
   expect(drained.map((e) => e.message.split(' ')[0])).toEqual(['drained-worker-3', 'drained-worker-2']);
   expect(eventsOf('drained').filter((e) => e.reason === 'Draining')).toHaveLength(2);
   expect(uids(claims('drained'))).toEqual(claimsBefore);
+  // Kept, marked as copies: no warning about files nobody serves.
+  expect(done.status.volumes.retained.map((r: any) => [r.claim, typeof r.drainedAt])).toEqual([['data-drained-worker-2', 'string'], ['data-drained-worker-3', 'string']]);
+  expect(condition(done, 'VolumesRetained')).toMatchObject({ status: 'False', reason: 'Drained' });
+  expect(eventsOf('drained').filter((e) => e.reason === 'VolumesRetained')).toEqual([]);
 }), 300000);
 
 test('a StorageClass without expansion: Degraded with the reason, nothing changed', () => withLogs('fixed', async () => {

@@ -69,3 +69,12 @@ test('progress lines: the last one counts; anything else is not progress', () =>
   expect(parseDrainProgress('drain: plan: 2 files\n')).toBeUndefined();
   expect(parseDrainProgress('drain: progress files=1/2 bytes=5/9 extra')).toBeUndefined();
 });
+
+test('status --watch shows the drain: the server, where its files go, how far, and who is next', async () => {
+  const { formatStatus } = await import('../../src/cli/status.js');
+  const text = formatStatus({ metadata: { name: 'big', namespace: 'ns' }, status: { drain: { phase: 'Copying', pod: 'big-worker-3', targets: ['big-worker-0', 'big-worker-1'], remaining: ['big-worker-2'], files: 10, totalFiles: 40, bytes: 250, totalBytes: 1000 } } });
+  expect(text).toContain('  drain        Copying big-worker-3 -> big-worker-0, big-worker-1: 10/40 files [#####...............] 250/1000 bytes');
+  expect(text).toContain('               then big-worker-2');
+  expect(formatStatus({ metadata: { name: 'big', namespace: 'ns' }, status: { drain: { phase: 'Preparing', pod: 'big-worker-3', message: 'waiting for big-worker-3 to be Ready in maintenance' } } }))
+    .toContain('  drain        Preparing big-worker-3: waiting for big-worker-3 to be Ready in maintenance');
+});

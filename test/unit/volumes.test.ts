@@ -69,6 +69,13 @@ describe('volumesStatus', () => {
     expect(v).toEqual({ capacity: '1Gi', claims: 1, atCapacity: 1, retained: [{ claim: 'data-c-worker-2', pod: 'c-worker-2' }] });
   });
 
+  test('a kept volume a drain copied away says when', () => {
+    const drained = { ...claim('data-c-worker-2', '1Gi', '1Gi'), metadata: { name: 'data-c-worker-2', annotations: { 'xrootd.org/drained-at': '2026-12-02T07:00:00Z', other: 'x' } } };
+    expect(claimEssentials(drained).metadata.annotations).toEqual({ 'xrootd.org/drained-at': '2026-12-02T07:00:00Z' });
+    const v = volumesStatus({ desired: sts('1Gi', { replicas: 1 }), claims: [claim('data-c-worker-0', '1Gi', '1Gi'), claimEssentials(drained)] });
+    expect(v?.retained).toEqual([{ claim: 'data-c-worker-2', pod: 'c-worker-2', drainedAt: '2026-12-02T07:00:00Z' }]);
+  });
+
   test('nothing for a StatefulSet without claim templates', () => {
     expect(volumesStatus({ desired: { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'r' }, spec: {} }, claims: [] })).toBeUndefined();
   });
