@@ -328,14 +328,25 @@ function tlsSetup(gsi: boolean): string[] {
     `  (umask 077 && cp "$${ENV.tlsDir}/tls.key" ${dir}/tls.key)`,
     `  cp "$${ENV.tlsDir}/tls.crt" "$${ENV.tlsDir}/ca.crt" ${dir}/`,
     ...(gsi ? [`  openssl rsa -in ${dir}/tls.key -noout 2>/dev/null || { echo "run.sh: security.gsi needs an RSA key in the TLS Secret (XRootD's GSI encrypts with it)" >&2; exit 78; }`] : []),
-    `  awk -v d=${dir}/cadir '/-BEGIN CERTIFICATE-/ { n++ } n { print > (d "/ca-" n ".pem") }' ${dir}/ca.crt`,
-    `  for pem in ${dir}/cadir/ca-*.pem; do`,
-    '    hash=$(openssl x509 -hash -noout -in "$pem") || { echo "run.sh: ca.crt of the TLS Secret is not a PEM certificate" >&2; exit 78; }',
-    `    i=0; while [ -e ${dir}/cadir/$hash.$i ]; do i=$((i + 1)); done`,
-    `    mv "$pem" ${dir}/cadir/$hash.$i`,
-    '  done',
-    `  export X509_CERT_DIR=${dir}/cadir`,
+    ...hashedCaDir(`${dir}/ca.crt`, `${dir}/cadir`, '{ echo "run.sh: ca.crt of the TLS Secret is not a PEM certificate" >&2; exit 78; }').map((l) => `  ${l}`),
     'fi',
+  ];
+}
+
+/**
+ * Shell lines that split a CA bundle into one file per certificate, named by its hash
+ * (openssl x509 -hash), in an existing `cadir`, and point XrdCl at it (X509_CERT_DIR).
+ * `orElse` runs when a certificate cannot be read.
+ */
+export function hashedCaDir(bundle: string, cadir: string, orElse: string): string[] {
+  return [
+    `awk -v d=${cadir} '/-BEGIN CERTIFICATE-/ { n++ } n { print > (d "/ca-" n ".pem") }' ${bundle}`,
+    `for pem in ${cadir}/ca-*.pem; do`,
+    `  hash=$(openssl x509 -hash -noout -in "$pem") || ${orElse}`,
+    `  i=0; while [ -e ${cadir}/$hash.$i ]; do i=$((i + 1)); done`,
+    `  mv "$pem" ${cadir}/$hash.$i`,
+    'done',
+    `export X509_CERT_DIR=${cadir}`,
   ];
 }
 

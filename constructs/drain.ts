@@ -5,7 +5,7 @@
  * each copy compared by checksum. Pure: the script's text and the Job; the agent decides when.
  */
 import { createHash } from 'node:crypto';
-import { CHECKSUM } from './config.js';
+import { CHECKSUM, hashedCaDir } from './config.js';
 import { clusterLabels } from './labels.js';
 import type { ClusterModel } from './model.js';
 import { DRAIN_DIGEST_CHARS } from './names.js';
@@ -16,6 +16,9 @@ export const DRAIN_REFUSED = 65;
 export const DRAIN_USAGE = 64;
 /** Where an interrupted copy goes before it is complete: `<dir>/.<name><suffix>`, renamed once its checksum matches. */
 export const DRAIN_PARTIAL_SUFFIX = '.xrootd-k8s-drain';
+/** Where the Job finds the cluster's CA (spec.security.tls) and its token (spec.worker.drainToken). */
+const DRAIN_CA_DIR = '/etc/xrootd/tls-ca';
+const DRAIN_TOKEN_DIR = '/etc/xrootd/drain-token';
 /** The Job's container. */
 export const DRAIN_CONTAINER = 'drain';
 /** On the Job: the ordinal of the data server it drains and the data servers it copies to. */
@@ -34,6 +37,9 @@ export const DRAIN_ENV = {
   reservePercent: 'XRD_DRAIN_RESERVE_PERCENT',
   reserveBytes: 'XRD_DRAIN_RESERVE_BYTES',
   redirectors: 'XRD_DRAIN_REDIRECTORS',
+  /** root, or roots with spec.security.tls (verified against the CA file). */
+  scheme: 'XRD_DRAIN_SCHEME',
+  caFile: 'XRD_DRAIN_CA_FILE',
 } as const;
 
 /** What the script prints after each file, and the agent reads back from the Job's log. */
@@ -54,6 +60,8 @@ export function parseDrainProgress(log: string): DrainProgress | undefined {
  * a file already on a target with the same size and checksum counts as copied; partial copies
  * (DRAIN_PARTIAL_SUFFIX) left by an interrupted run are removed first.
  */
+const CA_DIR_LINES = hashedCaDir('"$ca_file"', '"$work/cadir"', `stop ${DRAIN_USAGE} "$ca_file is not a PEM certificate"`).join('\n  ');
+
 export const DRAIN_SCRIPT = String.raw`set -u
 say() { printf 'drain: %s\n' "$*"; }
 stop() { code=$1; shift; printf 'drain: %s\n' "$*" >&2; if [ -w /dev/termination-log ]; then printf '%s\n' "$*" > /dev/termination-log; fi; exit "$code"; }
@@ -68,6 +76,13 @@ reserve_percent=$(printenv ${DRAIN_ENV.reservePercent} || echo 0)
 reserve_bytes=$(printenv ${DRAIN_ENV.reserveBytes} || echo 0)
 work=$(mktemp -d) || stop 70 "cannot make a temporary directory"
 trap 'rm -rf "$work"' EXIT
+scheme=$(printenv ${DRAIN_ENV.scheme} || echo root)
+# TLS: the data servers are verified against the cluster's CA, as their peers verify them.
+if ca_file=$(printenv ${DRAIN_ENV.caFile}); then
+  [ -s "$ca_file" ] || stop ${DRAIN_USAGE} "no CA certificate at $ca_file"
+  mkdir "$work/cadir"
+  ${CA_DIR_LINES}
+fi
 printf '%s\n' $(printenv ${DRAIN_ENV.targets}) > "$work/targets"
 
 # "<size> <path>" of every file under the exports of $1 (directories left out), in $2.
@@ -75,7 +90,7 @@ printf '%s\n' $(printenv ${DRAIN_ENV.targets}) > "$work/targets"
 list() {
   : > "$2"; : > "$2.bad"
   for export in $exports $readonly_exports; do
-    if ! xrdfs "$1" ls -R -l "$export" > "$work/raw" 2> "$work/err"; then
+    if ! xrdfs "$scheme://$1" ls -R -l "$export" > "$work/raw" 2> "$work/err"; then
       grep -q 'No such file or directory' "$work/err" && continue
       # xrdfs cannot list a directory holding a name with a line break: it fails on the whole listing.
       grep -q 'Invalid response' "$work/err" && stop ${DRAIN_REFUSED} "refused: $1 cannot list $export (a name with a line break in it?): $(head -c 300 "$work/err")"
@@ -105,9 +120,9 @@ while IFS= read -r target; do
   list "$target" "$work/target.$i"
   # What an interrupted run left: partial copies, not yet renamed to their names.
   grep -e '${DRAIN_PARTIAL_SUFFIX}$' "$work/target.$i" | cut -d' ' -f2- | while IFS= read -r partial; do
-    xrdfs "$target" rm "$partial" > /dev/null 2>&1 && say "removed the partial copy $partial on $target"
+    xrdfs "$scheme://$target" rm "$partial" > /dev/null 2>&1 && say "removed the partial copy $partial on $target"
   done
-  space=$(xrdfs "$target" query space "$first_export" 2>&1) || stop 69 "cannot read the free space of $target: $space"
+  space=$(xrdfs "$scheme://$target" query space "$first_export" 2>&1) || stop 69 "cannot read the free space of $target: $space"
   printf '%s %s\n' "$i" "$space" >> "$work/space"
 done < "$work/targets"
 
@@ -155,25 +170,25 @@ say "progress files=0/$total_files bytes=0/$total_bytes"
 while IFS=' ' read -r action index size && IFS= read -r path; do
   target=$(sed -n "$index p" "$work/targets")
   if [ "$action" = verify ]; then
-    want=$(xrdfs "$source" query checksum "$path" 2>&1) || stop 69 "cannot read the checksum of $path on $source: $want"
-    have=$(xrdfs "$target" query checksum "$path" 2>&1) || stop 69 "cannot read the checksum of $path on $target: $have"
+    want=$(xrdfs "$scheme://$source" query checksum "$path" 2>&1) || stop 69 "cannot read the checksum of $path on $source: $want"
+    have=$(xrdfs "$scheme://$target" query checksum "$path" 2>&1) || stop 69 "cannot read the checksum of $path on $target: $have"
     [ "$want" = "$have" ] || stop ${DRAIN_REFUSED} "refused: $path on $target has the size of the one on $source but another checksum ($have, not $want)"
     verified=$((verified + 1))
   else
     partial="$(dirname -- "$path")/.$(basename -- "$path")${DRAIN_PARTIAL_SUFFIX}"
-    out=$(xrdcp --nopbar --force --path --cksum ${CHECKSUM}:source "root://$source/$path" "root://$target/$partial" 2>&1) \
+    out=$(xrdcp --nopbar --force --path --cksum ${CHECKSUM}:source "$scheme://$source/$path" "$scheme://$target/$partial" 2>&1) \
       || stop 69 "copying $path from $source to $target failed: $out"
     # A file of that name written meanwhile is not overwritten.
-    if xrdfs "$target" stat "$path" > /dev/null 2>&1; then
-      xrdfs "$target" rm "$partial" > /dev/null 2>&1
+    if xrdfs "$scheme://$target" stat "$path" > /dev/null 2>&1; then
+      xrdfs "$scheme://$target" rm "$partial" > /dev/null 2>&1
       stop ${DRAIN_REFUSED} "refused: $path appeared on $target while it was being copied there"
     fi
-    out=$(xrdfs "$target" mv "$partial" "$path" 2>&1) || stop 69 "renaming the copy of $path on $target failed: $out"
+    out=$(xrdfs "$scheme://$target" mv "$partial" "$path" 2>&1) || stop 69 "renaming the copy of $path on $target failed: $out"
     copied=$((copied + 1))
   fi
   # The cms protocol cannot carry a name with a space: the managers never hear of the new copy and
   # would keep sending clients to the server being drained. Asked to look again (locate -r), they do.
-  case "$path" in *[[:space:]]*) for manager in $redirectors; do xrdfs "$manager" locate -r "$path" > /dev/null 2>&1 || true; done ;; esac
+  case "$path" in *[[:space:]]*) for manager in $redirectors; do xrdfs "$scheme://$manager" locate -r "$path" > /dev/null 2>&1 || true; done ;; esac
   files=$((files + 1)); bytes=$((bytes + size))
   say "progress files=$files/$total_files bytes=$bytes/$total_bytes"
 done < "$work/plan"
@@ -204,6 +219,8 @@ const address = (model: ClusterModel, ordinal: number): string => `${model.names
 /** The Job that drains one data server. Its name carries a digest of what it does, so a changed plan is a new Job. */
 export function drainJob(model: ClusterModel, props: DrainJobProps): DrainJob {
   const { spec, space } = model;
+  const tls = spec.security.tls;
+  const token = spec.worker.drainToken;
   const targets = props.targets.map((o) => address(model, o)).join(' ');
   const env: Record<string, string> = {
     [DRAIN_ENV.source]: address(model, props.ordinal),
@@ -212,6 +229,9 @@ export function drainJob(model: ClusterModel, props: DrainJobProps): DrainJob {
     [DRAIN_ENV.readOnlyExports]: spec.xrootd.exports.filter((e) => e.readOnly).map((e) => e.path).join(' '),
     [DRAIN_ENV.reservePercent]: String(space.highWaterPercent ?? 0),
     [DRAIN_ENV.reserveBytes]: String(space.highWaterKiB * 1024),
+    ...(tls ? { [DRAIN_ENV.scheme]: 'roots', [DRAIN_ENV.caFile]: `${DRAIN_CA_DIR}/ca.crt` } : {}),
+    // XrdCl's ztn login reads the token from this file at each connection.
+    ...(token ? { BEARER_TOKEN_FILE: `${DRAIN_TOKEN_DIR}/token` } : {}),
     [DRAIN_ENV.redirectors]: Array.from({ length: model.topology.redirectors }, (_, i) => `${model.names.podHost('redirector', i)}:${spec.xrootd.port}`).join(' '),
   };
   const labels = { ...clusterLabels(model.name, model.release.version), 'app.kubernetes.io/component': 'drain', [DRAIN_ORDINAL_LABEL]: String(props.ordinal) };
@@ -224,7 +244,11 @@ export function drainJob(model: ClusterModel, props: DrainJobProps): DrainJob {
     resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
     // The summary or the refusal, for the agent to report.
     terminationMessagePolicy: 'FallbackToLogsOnError',
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    volumeMounts: [
+      { name: 'tmp', mountPath: '/tmp' },
+      ...(tls ? [{ name: 'tls-ca', mountPath: DRAIN_CA_DIR, readOnly: true }] : []),
+      ...(token ? [{ name: 'token', mountPath: DRAIN_TOKEN_DIR, readOnly: true }] : []),
+    ],
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
   };
   const digest = createHash('sha256').update(JSON.stringify([container, targets])).digest('hex').slice(0, DRAIN_DIGEST_CHARS);
@@ -250,7 +274,13 @@ export function drainJob(model: ClusterModel, props: DrainJobProps): DrainJob {
           securityContext: { runAsNonRoot: true, runAsUser: spec.security.runAsUser, runAsGroup: spec.security.runAsGroup, seccompProfile: { type: 'RuntimeDefault' } },
           imagePullSecrets: spec.imagePullSecrets.length ? spec.imagePullSecrets.map((name) => ({ name })) : undefined,
           containers: [container],
-          volumes: [{ name: 'tmp', emptyDir: {} }],
+          volumes: [
+            { name: 'tmp', emptyDir: {} },
+            // Only the CA of the TLS Secret: the Job has no use for the servers' key.
+            ...(tls ? [{ name: 'tls-ca', secret: { secretName: tls.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } }] : []),
+            // XrdCl refuses a token file others may read: only the Job's user reads it.
+            ...(token ? [{ name: 'token', secret: { secretName: token.secretName, items: [{ key: token.key, path: 'token', mode: 0o400 }] } }] : []),
+          ],
           nodeSelector: spec.scheduling.nodeSelector && Object.keys(spec.scheduling.nodeSelector).length ? spec.scheduling.nodeSelector : undefined,
           tolerations: spec.scheduling.tolerations,
         },

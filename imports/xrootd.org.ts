@@ -750,6 +750,13 @@ export function toJson_XrootdSpecUpgrade(obj: XrootdSpecUpgrade | undefined): Re
  */
 export interface XrootdSpecWorker {
   /**
+   * The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.
+   *
+   * @schema XrootdSpecWorker#drainToken
+   */
+  readonly drainToken?: XrootdSpecWorkerDrainToken;
+
+  /**
    * Additional configuration directives for the data server pods, one directive per entry, appended after the ones the library renders.
    *
    * @schema XrootdSpecWorker#extraDirectives
@@ -799,6 +806,7 @@ export interface XrootdSpecWorker {
 export function toJson_XrootdSpecWorker(obj: XrootdSpecWorker | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'drainToken': toJson_XrootdSpecWorkerDrainToken(obj.drainToken),
     'extraDirectives': obj.extraDirectives?.map(y => y),
     'maintenance': obj.maintenance?.map(y => y),
     'replicas': obj.replicas,
@@ -1198,6 +1206,42 @@ export enum XrootdSpecUpgradeOrder {
   /** redirector */
   REDIRECTOR = "redirector",
 }
+
+/**
+ * The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.
+ *
+ * @schema XrootdSpecWorkerDrainToken
+ */
+export interface XrootdSpecWorkerDrainToken {
+  /**
+   * The Secret's key holding the token.
+   *
+   * @schema XrootdSpecWorkerDrainToken#key
+   */
+  readonly key?: string;
+
+  /**
+   * The Secret.
+   *
+   * @schema XrootdSpecWorkerDrainToken#secretName
+   */
+  readonly secretName: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecWorkerDrainToken' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecWorkerDrainToken(obj: XrootdSpecWorkerDrainToken | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'secretName': obj.secretName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * Compute resources of each data server container (xrootd; cmsd gets a quarter of the requests).

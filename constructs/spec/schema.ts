@@ -81,6 +81,10 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       }),
     }),
     scaleDown: str('What happens to the files of the data servers a lower replicas removes. Immediate: the StatefulSet shrinks at once; their files are unreachable until they come back (their volumes follow storage.retention.whenScaled). Drain (with the agent): each one, highest ordinal first, is put in maintenance, a Job copies every file it holds to the data servers that stay (adler32 compared), and only then is it removed; a drain that would not fit is refused with nothing removed (docs/storage.md).', { enum: ['Immediate', 'Drain'], default: 'Immediate' }),
+    drainToken: obj('DrainTokenSpec', 'The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster\'s namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.', {
+      secretName: str('The Secret.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a Secret name' }, maxLength: 253 }),
+      key: str('The Secret\'s key holding the token.', { default: 'token', pattern: { regex: '^[-._a-zA-Z0-9]+$', rule: 'must be a Secret key' }, maxLength: 253 }),
+    }, { required: ['secretName'] }),
     maintenance: arr('Data servers in maintenance, by ordinal (3 is <name>-worker-3): they serve reads but receive no new files (their exports are announced read-only to the managers), so their node can be drained or their volume looked after. The agent restarts each one as it enters or leaves maintenance (docs/storage.md).',
       int('The ordinal of a data server.', { minimum: 0, maximum: 4095 }), { default: [], maxItems: 64 }),
     resources: resources('data server', { cpu: '500m', memory: '1Gi' }, { memory: '4Gi' }),
@@ -282,9 +286,14 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     check: (s) => new Set(s.upgrade.order).size === 3,
   }, {
     path: 'worker.scaleDown',
-    rule: 'cannot be Drain with security.tokens, gsi or tls: the drain Job has no credentials to log in or verify the data servers with',
-    cel: '!has(self.worker) || !has(self.worker.scaleDown) || self.worker.scaleDown != \'Drain\' || !has(self.security) || (!has(self.security.tokens) && !has(self.security.gsi) && !has(self.security.tls))',
-    check: (s) => s.worker.scaleDown !== 'Drain' || (!s.security.tokens && !s.security.gsi && !s.security.tls),
+    rule: 'Drain needs worker.drainToken with security.tokens (the drain Job logs in with it), and cannot be used with security.gsi without tokens (the Job has no certificate)',
+    cel: '!has(self.worker) || !has(self.worker.scaleDown) || self.worker.scaleDown != \'Drain\' || !has(self.security) || (has(self.security.tokens) ? has(self.worker.drainToken) : !has(self.security.gsi))',
+    check: (s) => s.worker.scaleDown !== 'Drain' || (s.security.tokens ? !!s.worker.drainToken : !s.security.gsi),
+  }, {
+    path: 'worker.drainToken',
+    rule: 'needs security.tokens: without them the drain Job logs in as every client does',
+    cel: '!has(self.worker) || !has(self.worker.drainToken) || (has(self.security) && has(self.security.tokens))',
+    check: (s) => !s.worker.drainToken || !!s.security.tokens,
   }, {
     path: 'supervisor.replicas',
     rule: 'is too small for worker.replicas: each supervisor takes 64 data servers and a manager slot (64 + 63 x supervisors >= data servers)',

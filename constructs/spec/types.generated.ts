@@ -138,6 +138,10 @@ export interface WorkerSpec {
    */
   readonly scaleDown?: 'Immediate' | 'Drain';
   /**
+   * The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.
+   */
+  readonly drainToken?: DrainTokenSpec;
+  /**
    * Data servers in maintenance, by ordinal (3 is <name>-worker-3): they serve reads but receive no new files (their exports are announced read-only to the managers), so their node can be drained or their volume looked after. The agent restarts each one as it enters or leaves maintenance (docs/storage.md).
    * @default []
    */
@@ -197,6 +201,21 @@ export interface RetentionSpec {
    * @default "Retain"
    */
   readonly whenDeleted?: 'Retain' | 'Delete';
+}
+
+/** The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token. */
+export interface DrainTokenSpec {
+  /**
+   * The Secret.
+   * Rule: must be a Secret name.
+   */
+  readonly secretName: string;
+  /**
+   * The Secret's key holding the token.
+   * Rule: must be a Secret key.
+   * @default "token"
+   */
+  readonly key?: string;
 }
 
 /** The supervisor tier, added when there are more data servers than one manager accepts (64). */
@@ -1190,6 +1209,7 @@ export interface ResolvedWorkerSpec {
   readonly replicas: number;
   readonly storage: ResolvedStorageSpec;
   readonly scaleDown: 'Immediate' | 'Drain';
+  readonly drainToken?: ResolvedDrainTokenSpec;
   readonly maintenance: number[];
   readonly resources: ResolvedResourceSpec;
   readonly extraDirectives: string[];
@@ -1208,6 +1228,12 @@ export interface ResolvedStorageSpec {
 export interface ResolvedRetentionSpec {
   readonly whenScaled: 'Retain' | 'Delete';
   readonly whenDeleted: 'Retain' | 'Delete';
+}
+
+/** The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token. (defaults applied) */
+export interface ResolvedDrainTokenSpec {
+  readonly secretName: string;
+  readonly key: string;
 }
 
 /** The supervisor tier, added when there are more data servers than one manager accepts (64). (defaults applied) */

@@ -4,14 +4,15 @@
  * servers that stay; here the "Job" is the script run on the host against loopback addresses.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { DRAIN_ENV, DRAIN_PARTIAL_SUFFIX, DRAIN_REFUSED, DRAIN_SCRIPT, drainJob } from '../../constructs/drain.js';
-import { MAINTENANCE_KEY } from '../../constructs/config.js';
-import { resolveCluster, type XrootdClusterProps } from '../../constructs/index.js';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DRAIN_ENV, DRAIN_PARTIAL_SUFFIX, DRAIN_REFUSED, DRAIN_SCRIPT } from '../../constructs/drain.js';
+import type { XrootdClusterProps } from '../../constructs/index.js';
 import { requirePrograms, run, startDaemon, stopDaemon, waitFor } from '../helpers/processes.js';
-import { withCluster, XROOTD_USER, type LoopbackCluster, type LoopbackPod } from './loopback-cluster.js';
+import { TestCa } from '../helpers/test-ca.js';
+import { drainEnv, filesOn, runDrain } from './drain-harness.js';
+import { withCluster, XROOTD_USER } from './loopback-cluster.js';
 
 const FAST: Partial<XrootdClusterProps> = { version: '5.5.3', xrootd: { startupDelaySeconds: 2 } };
 const scratch = mkdtempSync(join(tmpdir(), 'xrd-drain-'));
@@ -31,48 +32,7 @@ const smallVolume = (mebibytes: number) => (pod: string): string => {
   return dir;
 };
 
-/** The environment the drain Job gets, with the loopback addresses in place of the per-pod DNS names. */
-function drainEnv(props: XrootdClusterProps, c: LoopbackCluster, source: number, targets: number[]): NodeJS.ProcessEnv {
-  const job = drainJob(resolveCluster(props), { ordinal: source, targets, generation: 1 });
-  const env = Object.fromEntries(((job.spec as { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }).template.spec.containers[0].env).map((e) => [e.name, e.value]));
-  const at = (o: number) => `${c.pod('worker', o).host}:${c.pod('worker', o).port}`;
-  const redirectors = c.of('redirector').map((r) => `127.0.0.1:${r.port}`).join(' ');
-  return { PATH: process.env.PATH, HOME: scratch, ...env, [DRAIN_ENV.source]: at(source), [DRAIN_ENV.targets]: targets.map(at).join(' '), [DRAIN_ENV.redirectors]: redirectors };
-}
-
-function drain(env: NodeJS.ProcessEnv): { code: number; out: string } {
-  return run(['setpriv', `--reuid=${XROOTD_USER}`, `--regid=${XROOTD_USER}`, '--init-groups', '--', '/bin/sh', '-c', DRAIN_SCRIPT, 'drain'], env, 120000);
-}
-
-/** Every file under a data volume's export, by path, with its sha256. */
-function filesOn(pod: LoopbackPod): Map<string, string> {
-  const root = join(pod.dataDir, 'data');
-  const out = new Map<string, string>();
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.set(`/data/${relative(root, path)}`, createHash('sha256').update(readFileSync(path)).digest('hex'));
-    }
-  };
-  walk(root);
-  return out;
-}
-
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-
-/** Restarts data servers with the maintenance list they read at start (their exports read-only). */
-async function putInMaintenance(c: LoopbackCluster, ordinals: number[]): Promise<void> {
-  writeFileSync(join(c.dir, 'maintenance', MAINTENANCE_KEY), ordinals.join('\n'));
-  for (const o of ordinals) {
-    const pod = c.pod('worker', o);
-    await c.stopDaemon(pod, 'xrootd');
-    await c.stopDaemon(pod, 'cmsd');
-    c.startPod(pod);
-  }
-  await c.waitForMembers(c.of('worker').length);
-}
 
 test('drain 4 data servers to 2: every file readable through the redirector with the same checksum, the drained volumes keep theirs, an interrupted drain resumes', async () => {
   const props: XrootdClusterProps = { ...FAST, name: 'drain', worker: { replicas: 4, scaleDown: 'Drain', storage: { capacity: '32Mi' } } };
@@ -95,10 +55,10 @@ test('drain 4 data servers to 2: every file readable through the redirector with
     expect(before.every((f) => f.size >= 8)).toBe(true);
 
     // What the agent does first: the servers to drain stop taking new files.
-    await putInMaintenance(c, [2, 3]);
+    await c.restartInMaintenance([2, 3]);
 
     // Highest ordinal first. Worker 3 in one go.
-    const first = drain(drainEnv(props, c, 3, [0, 1]));
+    const first = await runDrain(drainEnv(props, c, 3, [0, 1]));
     expect(first.code).toBe(0);
     expect(first.out).toMatch(new RegExp(`drained 127\\.0\\.0\\.1:${c.pod('worker', 3).port}: ${before[1].size} files, \\d+ bytes: ${before[1].size} copied, 0 already there`));
 
@@ -108,7 +68,7 @@ test('drain 4 data servers to 2: every file readable through the redirector with
     await waitFor('the drain of worker 2 to copy 3 files', () => /progress files=3\//.test(readFileSync(log, 'utf8')) || undefined, 60000, 20);
     process.kill(-killed.pid, 'SIGKILL');
     await stopDaemon(killed);
-    const resumed = drain(drainEnv(props, c, 2, [0, 1]));
+    const resumed = await runDrain(drainEnv(props, c, 2, [0, 1]));
     expect(resumed.code).toBe(0);
     const [, done, copied, compared] = /drained \S+: (\d+) files, \d+ bytes: (\d+) copied, (\d+) already there/.exec(resumed.out) ?? [];
     expect(Number(done)).toBe(before[0].size);
@@ -146,8 +106,8 @@ test('a drain into too little space is refused before anything is copied, naming
       }
     }
     const before = [0, 1].map((o) => filesOn(c.pod('worker', o)));
-    await putInMaintenance(c, [1]);
-    const refused = drain(drainEnv(props, c, 1, [0]));
+    await c.restartInMaintenance([1]);
+    const refused = await runDrain(drainEnv(props, c, 1, [0]));
     expect(refused.code).toBe(DRAIN_REFUSED);
     expect(refused.out).toMatch(/refused: too little space: 10485760 bytes to copy, and the remaining data servers have room for \d of the 10 files .*nothing was copied/);
     expect([0, 1].map((o) => filesOn(c.pod('worker', o)))).toEqual(before);
@@ -164,14 +124,55 @@ test('names a listing or a URL cannot carry are refused, naming them, before any
       writeFileSync(join(source.dataDir, 'data', name), 'x');
     }
     run(['chown', '-R', XROOTD_USER, join(source.dataDir, 'data')]);
-    const refused = drain(drainEnv(props, c, 1, [0]));
+    const refused = await runDrain(drainEnv(props, c, 1, [0]));
     expect(refused.code).toBe(DRAIN_REFUSED);
     expect(refused.out).toContain('names with "?" cannot be copied through an XRootD URL: /data/what?.bin');
     rmSync(join(source.dataDir, 'data', 'what?.bin'));
     writeFileSync(join(source.dataDir, 'data', 'two\nlines.bin'), 'x');
-    const broken = drain(drainEnv(props, c, 1, [0]));
+    const broken = await runDrain(drainEnv(props, c, 1, [0]));
     expect(broken.code).toBe(DRAIN_REFUSED);
     expect(broken.out).toContain('cannot list /data (a name with a line break in it?)');
     expect(filesOn(c.pod('worker', 0)).size).toBe(0);
   }, { dataDirOf: (pod) => { const d = mkdtempSync(join(scratch, `${pod}-`)); run(['mkdir', '-p', join(d, 'data')]); return d; } });
 }, 120000);
+
+test('with TLS required the Job verifies the data servers against the cluster\'s CA (roots://): copies with it, refuses to talk without', async () => {
+  const ca = TestCa.create('drain');
+  const other = TestCa.create('other');
+  const ips = ['127.0.0.1', '127.0.0.10'];
+  const gid = Number(run(['id', '-g', XROOTD_USER]).out.trim());
+  const secret = ca.secretVolume('drain-tls', ['localhost', hostname(), ...ips], ips, gid);
+  const props: XrootdClusterProps = { ...FAST, name: 'tlsdrain', worker: { replicas: 2, scaleDown: 'Drain' }, security: { tls: { secretName: 'tlsdrain-tls', require: 'all' } } };
+  try {
+    await withCluster(props, async (c) => {
+      await c.waitForMembers(2);
+      const client = { ...process.env, X509_CERT_DIR: ca.certDir };
+      const written = new Map<string, string>();
+      for (let i = 0; i < 4; i++) {
+        const local = join(scratch, `tls-${i}`);
+        writeFileSync(local, randomBytes(100_000 + i));
+        expect(run(['xrdcp', '--nopbar', '--path', local, `roots://127.0.0.1:${c.pod('worker', 1).port}//data/tls/f${i}.bin`], client, 60000)).toMatchObject({ code: 0 });
+        written.set(`/data/tls/f${i}.bin`, sha(local));
+      }
+      await c.restartInMaintenance([1]);
+      const otherCa = join(scratch, 'other-ca.crt');
+      writeFileSync(otherCa, readFileSync(other.cert));
+      chmodSync(otherCa, 0o644);
+      const untrusted = await runDrain(drainEnv(props, c, 1, [0], { [DRAIN_ENV.caFile]: otherCa }));
+      expect(untrusted.code).not.toBe(0);
+      expect(filesOn(c.pod('worker', 0)).size).toBe(0);
+      const drained = await runDrain(drainEnv(props, c, 1, [0], { [DRAIN_ENV.caFile]: join(secret, 'ca.crt') }));
+      expect(drained.out).toMatch(/drained \S+: 4 files, \d+ bytes: 4 copied/);
+      expect(drained.code).toBe(0);
+      for (const d of ['xrootd', 'cmsd'] as const) await c.stopDaemon(c.pod('worker', 1), d);
+      for (const [path, digest] of written) {
+        const back = join(scratch, 'tls-back');
+        expect([path, run(['xrdcp', '--nopbar', '--force', `roots://127.0.0.1:${c.pod('redirector', 0).port}/${path}`, back], client, 60000).code]).toEqual([path, 0]);
+        expect([path, sha(back)]).toEqual([path, digest]);
+      }
+    }, { tlsDir: secret });
+  } finally {
+    ca.remove();
+    other.remove();
+  }
+}, 180000);

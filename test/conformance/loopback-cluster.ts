@@ -167,6 +167,20 @@ export class LoopbackCluster {
     if (container) removeContainer(container);
   }
 
+  /** Restarts data servers with this maintenance list, as the agent restarts pods after changing the ConfigMap. */
+  async restartInMaintenance(ordinals: number[]): Promise<void> {
+    writeFileSync(join(this.dir, 'maintenance', MAINTENANCE_KEY), ordinals.join('\n'));
+    for (const o of ordinals) {
+      const pod = this.pod('worker', o);
+      await this.stopDaemon(pod, 'xrootd');
+      await this.stopDaemon(pod, 'cmsd');
+      this.startPod(pod);
+    }
+    await this.waitForMembers(this.of('worker').length);
+    // Ready, as the agent waits for before a drain: the xrootd port answers (its cmsd may subscribe first).
+    for (const o of ordinals) await waitFor(`${this.pod('worker', o).name} ready`, () => (this.probe(this.pod('worker', o), 'ready').code === 0 ? true : undefined), 60000, 500);
+  }
+
   pod(role: Role, ordinal: number): LoopbackPod {
     const p = this.pods.find((x) => x.role === role && x.ordinal === ordinal);
     if (!p) throw new Error(`no ${role} ${ordinal}`);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { XrootdClusterProps } from '../../constructs/index.js';
 import { run } from '../helpers/processes.js';
 import { TestCa } from '../helpers/test-ca.js';
-import { LoopbackCluster, XROOTD_USER } from './loopback-cluster.js';
+import { withCluster, XROOTD_USER, type LoopbackCluster } from './loopback-cluster.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xrd-tls-files-'));
 const ca = TestCa.create('site');
@@ -33,17 +33,11 @@ const props = (name: string, require: 'none' | 'all'): XrootdClusterProps => ({
   security: { tls: { secretName: `${name}-tls`, require } },
 });
 
-async function withCluster(p: XrootdClusterProps, body: (c: LoopbackCluster) => Promise<void>): Promise<void> {
-  const c = await LoopbackCluster.start(p, { tlsDir: secret });
-  try {
+function withTlsCluster(p: XrootdClusterProps, body: (c: LoopbackCluster) => Promise<void>): Promise<void> {
+  return withCluster(p, async (c) => {
     await c.waitForMembers(2);
     await body(c);
-  } catch (e) {
-    console.error(`daemon logs of ${p.name}:\n${c.logs()}`);
-    throw e;
-  } finally {
-    await c.stop();
-  }
+  }, { tlsDir: secret });
 }
 
 /** xrdcp as a client that trusts `certDir` (X509_CERT_DIR: what XrdCl verifies servers against). */
@@ -51,7 +45,7 @@ const xrdcp = (certDir: string, from: string, to: string) =>
   run(['xrdcp', '--force', '--nopbar', from, to], { ...process.env, X509_CERT_DIR: certDir, XRD_CONNECTIONRETRY: '1', XRD_REQUESTTIMEOUT: '10' }, 60_000);
 
 test('TLS required: roots:// and https:// through the redirector with the CA, refused without it', async () => {
-  await withCluster(props('secure', 'all'), async (c) => {
+  await withTlsCluster(props('secure', 'all'), async (c) => {
     for (const pod of c.pods) {
       const probe = c.probe(pod, 'ready');
       expect({ pod: pod.name, ok: probe.code === 0 || probe.out }).toEqual({ pod: pod.name, ok: true });
@@ -87,7 +81,7 @@ test('TLS required: roots:// and https:// through the redirector with the CA, re
 }, 180_000);
 
 test('TLS offered but not required (require: none): clear root:// still works, roots:// is verified', async () => {
-  await withCluster(props('optional', 'none'), async (c) => {
+  await withTlsCluster(props('optional', 'none'), async (c) => {
     const port = c.pod('redirector', 0).port;
     const local = join(scratch, 'optional.bin');
     writeFileSync(local, randomBytes(1 << 20));

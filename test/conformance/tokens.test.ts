@@ -5,25 +5,30 @@
  * required. Each claim that can make a token wrong is tried over roots:// (ztn) and HTTPS
  * (Authorization: Bearer), through the redirector.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { XrootdClusterProps } from '../../constructs/index.js';
 import { projectImage, type ContainerImage } from '../helpers/containers.js';
-import { runAsync } from '../helpers/processes.js';
+import { DRAIN_ENV } from '../../constructs/drain.js';
+import { run, runAsync } from '../helpers/processes.js';
 import { TestCa } from '../helpers/test-ca.js';
 import { TokenIssuer } from '../helpers/token-issuer.js';
-import { LoopbackCluster } from './loopback-cluster.js';
+import { drainEnv, runDrain } from './drain-harness.js';
+import { LoopbackCluster, XROOTD_USER } from './loopback-cluster.js';
 
 const AUDIENCE = 'https://xrootd.test.example.org';
 const scratch = mkdtempSync(join(tmpdir(), 'xrd-token-files-'));
+// The drain runs as the xrootd user and reads its token and CA in here.
+chmodSync(scratch, 0o755);
 let image: ContainerImage;
 let ca: TestCa;
 let issuer: TokenIssuer;
 let stranger: TokenIssuer;
 let cluster: LoopbackCluster;
 let redirector: number;
+let props: XrootdClusterProps;
 
 beforeAll(async () => {
   image = projectImage('xrootd');
@@ -35,8 +40,9 @@ beforeAll(async () => {
   // The daemons trust the image's public CAs plus the test CA (spec.security.tokens.issuerCaBundle).
   const bundle = join(ca.dir, 'bundle.crt');
   writeFileSync(bundle, readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8') + readFileSync(ca.cert, 'utf8'));
-  const props: XrootdClusterProps = {
-    name: 'tokens', version: '5.5.3', xrootd: { startupDelaySeconds: 2, http: true }, worker: { replicas: 1 },
+  props = {
+    name: 'tokens', version: '5.5.3', xrootd: { startupDelaySeconds: 2, http: true },
+    worker: { replicas: 2, scaleDown: 'Drain', drainToken: { secretName: 'drain-token' } },
     security: {
       tls: { secretName: 'tokens-tls' },
       tokens: { audiences: [AUDIENCE], issuers: [{ name: 'test', url: issuer.url, basePaths: ['/data'], defaultUser: 'tokenuser' }], issuerCaBundle: { configMapName: 'issuer-ca' } },
@@ -45,7 +51,7 @@ beforeAll(async () => {
     },
   };
   cluster = await LoopbackCluster.start(props, { image, tlsDir: secret, caBundle: bundle });
-  await cluster.waitForMembers(1);
+  await cluster.waitForMembers(2);
   redirector = cluster.pod('redirector', 0).port;
 }, 20 * 60_000);
 afterAll(async () => {
@@ -149,3 +155,38 @@ test('HTTPS: Authorization: Bearer through the redirector, read and write by sco
   expect(await curl(undefined)).toBe('403');
   expect(await curl(issuer.mint({ aud: 'https://elsewhere.example.org', scope: READ }))).toBe('403');
 }), 120_000);
+
+test('a drain logs in with its token (worker.drainToken): a read-only one is refused at the first copy, one that may write copies every file', () => withLogs(async () => {
+  const written = new Map<string, string>();
+  const writer = issuer.mint({ aud: AUDIENCE, scope: WRITE });
+  for (let i = 0; i < 3; i++) {
+    const local = upload(`drain-${i}.bin`);
+    expect(await xrdcp(writer, local, `roots://127.0.0.1:${cluster.pod('worker', 1).port}//data/drain/f${i}.bin`)).toMatchObject({ code: 0 });
+    written.set(`/data/drain/f${i}.bin`, createHash('sha256').update(readFileSync(local)).digest('hex'));
+  }
+  await cluster.restartInMaintenance([1]);
+  // The Job's token file, readable by its user alone.
+  const tokenFile = (scope: string): string => {
+    const file = join(scratch, 'drain-token');
+    rmSync(file, { force: true });
+    writeFileSync(file, issuer.mint({ aud: AUDIENCE, scope }), { mode: 0o400 });
+    run(['chown', XROOTD_USER, file]);
+    return file;
+  };
+  const caFile = join(scratch, 'ca.crt');
+  writeFileSync(caFile, readFileSync(ca.cert), { mode: 0o644 });
+  const env = (token: string) => drainEnv(props, cluster, 1, [0], { [DRAIN_ENV.caFile]: caFile, BEARER_TOKEN_FILE: token });
+  const readOnly = await runDrain(env(tokenFile(READ)));
+  expect(readOnly.code).not.toBe(0);
+  expect(readOnly.out).toMatch(/copying \/data\/drain\/f\d\.bin .* failed: .*permission denied/is);
+  const drained = await runDrain(env(tokenFile(WRITE)));
+  // Other tests left files on it too: all of them copied.
+  expect(drained.out).toMatch(/drained \S+: (\d+) files, \d+ bytes: \1 copied/);
+  expect(drained.code).toBe(0);
+  for (const d of ['xrootd', 'cmsd'] as const) await cluster.stopDaemon(cluster.pod('worker', 1), d);
+  for (const [path, digest] of written) {
+    const back = join(scratch, 'drain-back');
+    expect([path, (await xrdcp(issuer.mint({ aud: AUDIENCE, scope: READ }), remote(path), back)).code]).toEqual([path, 0]);
+    expect([path, createHash('sha256').update(readFileSync(back)).digest('hex')]).toEqual([path, digest]);
+  }
+}), 180_000);

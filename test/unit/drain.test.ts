@@ -64,6 +64,20 @@ test('the Job: the cluster\'s image, the servers by their DNS names, a name that
   expect(drainJob(model, { ordinal: 3, targets: [0, 1], generation: 2 }).metadata.name).toBe(a.metadata.name);
 });
 
+test('with TLS the Job verifies the servers against the Secret\'s CA only; with tokens it logs in with the drain token, readable by its user alone', () => {
+  const model = resolveCluster({
+    name: 'c', namespace: 'ns', worker: { replicas: 4, scaleDown: 'Drain', drainToken: { secretName: 'drain-token' } },
+    security: { tls: { secretName: 'c-tls' }, tokens: { audiences: ['a'], issuers: [{ name: 'i', url: 'https://i.example.org', basePaths: ['/data'] }] } },
+  });
+  const pod = (drainJob(model, { ordinal: 3, targets: [0, 1], generation: 1 }).spec as any).template.spec;
+  const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  expect(env).toMatchObject({ XRD_DRAIN_SCHEME: 'roots', XRD_DRAIN_CA_FILE: '/etc/xrootd/tls-ca/ca.crt', BEARER_TOKEN_FILE: '/etc/xrootd/drain-token/token' });
+  expect(pod.volumes).toEqual(expect.arrayContaining([
+    { name: 'tls-ca', secret: { secretName: 'c-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } },
+    { name: 'token', secret: { secretName: 'drain-token', items: [{ key: 'token', path: 'token', mode: 0o400 }] } },
+  ]));
+});
+
 test('progress lines: the last one counts; anything else is not progress', () => {
   expect(parseDrainProgress('drain: progress files=1/2 bytes=5/9\ndrain: progress files=2/2 bytes=9/9\n')).toEqual({ files: 2, totalFiles: 2, bytes: 9, totalBytes: 9 });
   expect(parseDrainProgress('drain: plan: 2 files\n')).toBeUndefined();
