@@ -232,7 +232,7 @@ export class Reconciler {
 
   private async reportDrained(cr: XrootdObject, drained: NonNullable<DrainDecision['drained']>, replicas: number): Promise<void> {
     this.log.info('data server drained', { cluster: objectKey(cr), pod: drained.pod, summary: drained.summary });
-    await this.event(cr, 'Normal', 'DataServerDrained', `${drained.pod} ${drained.summary ? `${drained.summary.replace(/^drained [^:]*: /, 'drained: ')}` : 'drained'}; data servers lowered to ${replicas} (its volume is kept, holding copies only)`);
+    await this.event(cr, 'Normal', 'DataServerDrained', `${drained.pod} ${drained.summary ? `${drained.summary.replace(/^drained \S+: /, 'drained: ')}` : 'drained'}; data servers lowered to ${replicas} (its volume is kept, holding copies only)`);
   }
 
   /** Synthesizes these props and decides the rollout step (templates do not depend on partitions, so the step is set on the objects). */

@@ -2,8 +2,9 @@
  * End to end on a real node (test/helpers/real-node.ts): the install from dist/ runs the
  * agent image in real pods, the agent runs an XRootD cluster from the built image, the
  * probes are the real ones, clients read and write through the redirector from a pod,
- * a killed daemon is restarted by the kubelet, and a version upgrade rolls pod by pod on
- * real readiness, a broken image rolled back.
+ * a killed daemon is restarted by the kubelet, a scale-down with Drain copies a data server's
+ * files in a real Job first, and a version upgrade rolls pod by pod on real readiness, a
+ * broken image rolled back.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -203,6 +204,42 @@ test('a killed data server makes its pod not ready and the cluster Degraded unti
   expect(sha256(copy)).toBe(before);
   const read = inClient(`xrdcp --nopbar --force ${REDIRECTOR}//data/e2e.bin /tmp/again && sha256sum /tmp/again`);
   expect(read.out.trim().split(/\s+/)[0]).toBe(before);
+}), 600000);
+
+test('scaleDown Drain on real pods: the drain Job runs in the XRootD image, the data server goes only once its files are on the other, every file still read through the redirector', () => withLogs(async () => {
+  const image = cr().status.image;
+  // Files through the redirector, and one straight at the data server to remove, so that it surely holds some.
+  const direct = `root://${CLUSTER}-worker-1.${CLUSTER}-worker.${NS}.svc.cluster.local:1094`;
+  const write = inClient([
+    'set -e; mkdir -p /tmp/drain; cd /tmp/drain; export XRD_CONNECTIONRETRY=2 XRD_REQUESTTIMEOUT=30',
+    `for i in 1 2 3 4 5 6; do head -c $((i * 300000)) /dev/urandom > d$i.bin; xrdcp --nopbar --path d$i.bin ${REDIRECTOR}//data/drain/d$i.bin; done`,
+    `head -c 700000 /dev/urandom > direct.bin; xrdcp --nopbar --path direct.bin ${direct}//data/drain/direct.bin`,
+    'sha256sum *.bin',
+  ].join('\n'));
+  expect([write.code, write.code === 0 || write.out]).toEqual([0, true]);
+  const sums = Object.fromEntries(write.out.trim().split('\n').map((l) => l.trim().split(/\s+/).reverse()));
+  expect(Object.keys(sums)).toHaveLength(7);
+
+  apply(spec('5.5.3', { worker: { replicas: 1, scaleDown: 'Drain', storage: { capacity: '1Gi' } } }));
+  const done = await waitFor(`${CLUSTER} drained to one data server`, () => {
+    const x = cr();
+    const sts = node.cp.getJson(['statefulset', `${CLUSTER}-worker`, '-n', NS]);
+    return sts.spec.replicas === 1 && sts.status.replicas === 1 && condition(x, 'Ready')?.status === 'True'
+      && x.status.observedGeneration === x.metadata.generation && !x.status.drain?.phase ? x : undefined;
+  }, 300000, 1000);
+  expect(done.status.image).toBe(image);
+  // The Job ran for real: its summary (the pod's termination message) is in the Event.
+  const drained = (node.cp.getJson(['events', '-n', NS, '--field-selector', `involvedObject.name=${CLUSTER}`]).items as any[]).find((e) => e.reason === 'DataServerDrained');
+  expect(drained?.message).toMatch(new RegExp(`^${CLUSTER}-worker-1 drained: \\d+ files, \\d+ bytes: \\d+ copied`));
+  expect(node.cp.getJson(['pvc', `data-${CLUSTER}-worker-1`, '-n', NS]).metadata.annotations['xrootd.org/drained-at']).toBeDefined();
+  const read = inClient(`cd /tmp/drain && for f in *.bin; do xrdcp --nopbar --force ${REDIRECTOR}//data/drain/$f /tmp/back-$f || exit 1; done; cd /tmp && sha256sum back-*.bin`);
+  expect(read.code).toBe(0);
+  const back = Object.fromEntries(read.out.trim().split('\n').map((l) => { const [sum, file] = l.trim().split(/\s+/); return [file.replace(/^back-/, ''), sum]; }));
+  expect(back).toEqual(sums);
+
+  // Back to two: worker 1 returns on its volume (its old copies beside the new ones: same bytes).
+  apply(spec('5.5.3'));
+  await clusterSettled(xrootdImage);
 }), 600000);
 
 test('a version upgrade between two images built here rolls pod by pod on real readiness; a broken image halts and is rolled back', () => withLogs(async () => {
