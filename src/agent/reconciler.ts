@@ -201,10 +201,12 @@ export class Reconciler {
     const namespace = cr.metadata.namespace!;
     const names = new ClusterNames(cr.metadata.name, namespace, '');
     const statefulSet = names.statefulSet('worker');
+    const pods = podsOf(this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [], statefulSet);
+    // Between the deletion and the re-creation of the StatefulSet (a volume expansion), its pods say how many there are.
+    const live = this.liveStatefulSet(namespace, statefulSet)?.spec?.replicas ?? (pods.length ? Math.max(...pods.map((p) => p.ordinal)) + 1 : undefined);
     const input = {
-      policy: worker.scaleDown, desired: worker.replicas, live: this.liveStatefulSet(namespace, statefulSet)?.spec?.replicas,
-      specMaintenance: worker.maintenance, inMaintenance: cr.status?.maintenance ?? [],
-      pods: podsOf(this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [], statefulSet),
+      policy: worker.scaleDown, desired: worker.replicas, live,
+      specMaintenance: worker.maintenance, inMaintenance: cr.status?.maintenance ?? [], pods,
       jobs: (this.caches.children.get('Job')?.byIndex(CONTROLLER_INDEX, cr.metadata.uid!) ?? []) as JobObject[],
       generation: cr.metadata.generation ?? 0, podName: (o: number) => names.pod('worker', o),
     };
