@@ -9,6 +9,7 @@ import { CHECKSUM, hashedCaDir } from './config.js';
 import { clusterLabels } from './labels.js';
 import type { ClusterModel } from './model.js';
 import { DRAIN_DIGEST_CHARS } from './names.js';
+import { containerSecurity } from './pod-template.js';
 
 /** The script exits with this when it refuses (files it cannot copy, too little space, conflicts): retrying cannot help. */
 export const DRAIN_REFUSED = 65;
@@ -249,7 +250,7 @@ export function drainJob(model: ClusterModel, props: DrainJobProps): DrainJob {
       ...(tls ? [{ name: 'tls-ca', mountPath: DRAIN_CA_DIR, readOnly: true }] : []),
       ...(token ? [{ name: 'token', mountPath: DRAIN_TOKEN_DIR, readOnly: true }] : []),
     ],
-    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: containerSecurity,
   };
   const digest = createHash('sha256').update(JSON.stringify([container, targets])).digest('hex').slice(0, DRAIN_DIGEST_CHARS);
   return {

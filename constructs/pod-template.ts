@@ -74,7 +74,8 @@ const execProbe = (args: string[], o: Partial<k8s.Probe>): k8s.Probe =>
 const tcpProbe = (port: number, o: Partial<k8s.Probe>): k8s.Probe =>
   ({ tcpSocket: { port: intOrString(port) }, ...o });
 
-const containerSecurity: k8s.SecurityContext = {
+/** Every container of a cluster: non-root, read-only root, no capabilities. */
+export const containerSecurity: k8s.SecurityContext = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   runAsNonRoot: true,
