@@ -48,8 +48,8 @@ export const ENV = {
   managerPrefix: 'XRD_MANAGER_',
   /** Per-pod `host:port` of a supervisor's cmsd with `{ordinal}` for its ordinal. */
   supervisorAddress: 'XRD_SUPERVISOR_ADDRESS',
-  /** Set by the start script for data servers that subscribe to a supervisor. */
-  supervisor: 'XRD_SUPERVISOR',
+  /** Set by the start script for data servers that subscribe to supervisors: `XRD_SUPERVISOR_0` ... (spec.supervisor.redundancy of them). */
+  supervisorPrefix: 'XRD_SUPERVISOR_',
   /** Where the TLS Secret (tls.crt, tls.key, ca.crt) is mounted, when the cluster has TLS. */
   tlsDir: 'XRD_TLS_DIR',
   /** `host:port` of the cluster's metrics collector (spec.monitoring). */
@@ -135,6 +135,7 @@ export function renderConfig(model: ClusterModel): string {
     'fi',
     'all.adminpath $(xrdadmin)',
     'all.pidpath $(xrdadmin)',
+    ...(spec.site ? [`all.sitename ${spec.site}`] : []),
     // Pod addresses change across restarts: resolve names at every use. Clients' addresses are
     // reverse-resolved only when a name is needed (nodnr): pods rarely have reverse DNS, and the
     // lookup would hold up every new connection's handshake (seen: 5 s with a slow resolver).
@@ -144,7 +145,9 @@ export function renderConfig(model: ClusterModel): string {
   // Lookups: see docs/client-operations.md. XRootD's floor is one second (`lookup`, `qdl`);
   // a path found nowhere is asked about again after a minute (fxhold noloc, XRootD's minimum)
   // instead of being remembered as missing for the 8 h an existing file's location is kept.
-  out.push(`cms.delay servers 1 startup ${x.startupDelaySeconds} lookup ${LOOKUP_SECONDS} qdl ${LOOKUP_SECONDS}`);
+  // A server that went away (a pod restarted, with a new address: a new server to the managers) is
+  // dropped after dropDelaySeconds instead of XRootD's 10 minutes: until then no new file can be created.
+  out.push(`cms.delay servers 1 startup ${x.startupDelaySeconds} lookup ${LOOKUP_SECONDS} qdl ${LOOKUP_SECONDS} drop ${x.dropDelaySeconds}`);
   out.push(`cms.fxhold noloc ${NEGATIVE_CACHE_SECONDS}s ${LOCATION_CACHE_HOURS}h`);
   out.push('', '# Exports');
   // A data server in maintenance (spec.worker.maintenance; run.sh sets the variable) serves reads and
@@ -156,8 +159,12 @@ export function renderConfig(model: ClusterModel): string {
   out.push('fi');
 
   out.push('', '# Managers: every redirector, by its per-pod DNS name. Data servers beyond');
-  out.push('# the managers\' 64 subscriber slots subscribe to one supervisor instead.');
-  out.push(`if defined ?~${ENV.supervisor}`, `  set xrdsupervisor = $${ENV.supervisor}`, '  all.manager $(xrdsupervisor)', 'else');
+  out.push(`# the managers' 64 subscriber slots subscribe to ${topology.redundancy || 'no'} supervisor(s) instead.`);
+  out.push(`if defined ?~${ENV.supervisorPrefix}0`);
+  for (let i = 0; i < topology.redundancy; i++) {
+    out.push(`  set xrdsupervisor${i} = $${ENV.supervisorPrefix}${i}`, `  all.manager $(xrdsupervisor${i})`);
+  }
+  out.push('else');
   for (let i = 0; i < topology.redirectors; i++) {
     out.push(`  set xrdmanager${i} = $${ENV.managerPrefix}${i}`, `  all.manager $(xrdmanager${i})`);
   }
@@ -233,22 +240,21 @@ export function renderStartScript(model: ClusterModel): string {
     `require ${ENV.podName} ${ENV.host} ${ENV.port} ${ENV.adminDir} ${managers.join(' ')}${model.spec.monitoring.enabled ? ` ${ENV.collector}` : ''}`,
     `case "$role" in worker) require ${ENV.dataDir} ;; *) require ${ENV.cmsdPort} ;; esac`,
   ];
+  lines.push(`unset ${Array.from({ length: Math.max(topology.redundancy, 1) }, (_, i) => `${ENV.supervisorPrefix}${i}`).join(' ')}`);
   if (topology.supervisors > 0) {
     lines.push(
-      `# Data servers from ordinal ${topology.directWorkers} on subscribe to supervisor (ordinal - ${topology.directWorkers}) mod ${topology.supervisors}.`,
-      `unset ${ENV.supervisor}`,
+      `# Data server ${topology.directWorkers} + k (k >= 0) subscribes to supervisors k, k + 1, ... (mod ${topology.supervisors}), ${topology.redundancy} of them.`,
       'if [ "$role" = worker ]; then',
       `  ordinal=\${${ENV.podName}##*-}`,
       `  if [ "$ordinal" -ge ${topology.directWorkers} ]; then`,
       `    require ${ENV.supervisorAddress}`,
-      `    supervisor=$(( (ordinal - ${topology.directWorkers}) % ${topology.supervisors} ))`,
-      `    ${ENV.supervisor}=$(printf '%s' "$${ENV.supervisorAddress}" | sed "s/{ordinal}/$supervisor/g")`,
-      `    export ${ENV.supervisor}`,
+      ...Array.from({ length: topology.redundancy }, (_, i) => [
+        `    ${ENV.supervisorPrefix}${i}=$(printf '%s' "$${ENV.supervisorAddress}" | sed "s/{ordinal}/$(( (ordinal - ${topology.directWorkers} + ${i}) % ${topology.supervisors} ))/g")`,
+        `    export ${ENV.supervisorPrefix}${i}`,
+      ]).flat(),
       '  fi',
       'fi',
     );
-  } else {
-    lines.push(`unset ${ENV.supervisor}`);
   }
   lines.push(
     '# A data server listed in the maintenance file (spec.worker.maintenance) starts with read-only exports.',

@@ -3,7 +3,7 @@
  * topology: what status.members checks and the membership alerts compare against.
  */
 import type { ClusterModel } from './model.js';
-import { supervisorOf } from './topology.js';
+import { supervisorsOf } from './topology.js';
 
 /** Each manager's and supervisor's pod, its role, and the pods that should be subscribed to it. */
 export function expectedMembers(model: ClusterModel): Map<string, { role: 'redirector' | 'supervisor'; expected: string[] }> {
@@ -14,8 +14,7 @@ export function expectedMembers(model: ClusterModel): Map<string, { role: 'redir
   for (let r = 0; r < t.redirectors; r++) out.set(names.pod('redirector', r), { role: 'redirector', expected: [...direct, ...supervisors] });
   for (let s = 0; s < t.supervisors; s++) out.set(names.pod('supervisor', s), { role: 'supervisor', expected: [] });
   for (let w = 0; w < t.workers; w++) {
-    const s = supervisorOf(t, w);
-    if (s !== undefined) out.get(names.pod('supervisor', s))!.expected.push(names.pod('worker', w));
+    for (const s of supervisorsOf(t, w)) out.get(names.pod('supervisor', s))!.expected.push(names.pod('worker', w));
   }
   return out;
 }

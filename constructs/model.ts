@@ -81,7 +81,7 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   const release = catalog.find(spec.version);
   if (!release) issues.push(issue('version', `must be a version in the catalog (${catalog.versions().join(', ')})`, spec.version));
 
-  const t = topology(spec.redirector.replicas, spec.worker.replicas, spec.supervisor.replicas);
+  const t = topology(spec.redirector.replicas, spec.worker.replicas, spec.supervisor.replicas, spec.supervisor.redundancy);
 
   const capacityBytes = quantityBytes(spec.worker.storage.capacity);
   if (capacityBytes === undefined || capacityBytes < MIN_CAPACITY_BYTES) {

@@ -6,10 +6,14 @@
  * manager redirecting newcomers to supervisors: that redirect only works for
  * supervisors that subscribed before the manager filled up, and pods start in
  * no guaranteed order. So with S supervisors, each manager takes S supervisors
- * plus the first 64 - S data servers (by ordinal); data server n beyond those
- * subscribes to supervisor (n - (64 - S)) mod S.
+ * plus the first 64 - S data servers (by ordinal). Each data server beyond
+ * those subscribes to R supervisors (spec.supervisor.redundancy): the k-th
+ * (k = ordinal - (64 - S)) to supervisors k, k + 1, ... k + R - 1 (mod S), so
+ * losing one supervisor leaves every data server reachable through another.
  */
 export const SUBSCRIBER_SLOTS = 64;
+/** How many supervisors a data server below them subscribes to, unless the spec says otherwise. */
+export const DEFAULT_SUPERVISOR_REDUNDANCY = 2;
 
 export interface Topology {
   readonly redirectors: number;
@@ -17,27 +21,33 @@ export interface Topology {
   readonly workers: number;
   /** Data servers with ordinal below this subscribe to the managers directly. */
   readonly directWorkers: number;
+  /** How many supervisors each data server beyond directWorkers subscribes to (at most supervisors). */
+  readonly redundancy: number;
 }
 
-/** The fewest supervisors that give every data server a slot. */
-export function supervisorsNeeded(workers: number): number {
+/** Most data servers a cluster with this many supervisors can hold: the managers' slots, then each supervisor's. */
+export function capacity(supervisors: number, redundancy = DEFAULT_SUPERVISOR_REDUNDANCY): number {
+  if (supervisors === 0) return SUBSCRIBER_SLOTS;
+  if (supervisors < redundancy) return 0;
+  return SUBSCRIBER_SLOTS - supervisors + supervisors * Math.floor(SUBSCRIBER_SLOTS / redundancy);
+}
+
+/** The fewest supervisors that give every data server its slots (at least `redundancy` of them). */
+export function supervisorsNeeded(workers: number, redundancy = DEFAULT_SUPERVISOR_REDUNDANCY): number {
   if (workers <= SUBSCRIBER_SLOTS) return 0;
-  return Math.ceil((workers - SUBSCRIBER_SLOTS) / (SUBSCRIBER_SLOTS - 1));
+  const perSupervisor = Math.floor(SUBSCRIBER_SLOTS / redundancy) - 1;
+  return Math.max(redundancy, Math.ceil((workers - SUBSCRIBER_SLOTS) / perSupervisor));
 }
 
-/** Most data servers a cluster with this many supervisors can hold. */
-export function capacity(supervisors: number): number {
-  return SUBSCRIBER_SLOTS - supervisors + SUBSCRIBER_SLOTS * supervisors;
-}
-
-export function topology(redirectors: number, workers: number, supervisorOverride?: number): Topology {
-  const supervisors = supervisorOverride ?? supervisorsNeeded(workers);
+export function topology(redirectors: number, workers: number, supervisorOverride?: number, redundancy = DEFAULT_SUPERVISOR_REDUNDANCY): Topology {
+  const supervisors = supervisorOverride ?? supervisorsNeeded(workers, redundancy);
   const directWorkers = supervisors === 0 ? workers : Math.min(workers, SUBSCRIBER_SLOTS - supervisors);
-  return { redirectors, supervisors, workers, directWorkers };
+  return { redirectors, supervisors, workers, directWorkers, redundancy: Math.min(redundancy, supervisors) };
 }
 
-/** The supervisor a data server subscribes to, or undefined for one that subscribes to the managers. */
-export function supervisorOf(t: Topology, workerOrdinal: number): number | undefined {
-  if (t.supervisors === 0 || workerOrdinal < t.directWorkers) return undefined;
-  return (workerOrdinal - t.directWorkers) % t.supervisors;
+/** The supervisors a data server subscribes to: none for one that subscribes to the managers. */
+export function supervisorsOf(t: Topology, workerOrdinal: number): number[] {
+  if (t.supervisors === 0 || workerOrdinal < t.directWorkers) return [];
+  const k = workerOrdinal - t.directWorkers;
+  return Array.from({ length: t.redundancy }, (_, i) => (k + i) % t.supervisors);
 }

@@ -173,6 +173,13 @@ export interface XrootdSpec {
   readonly security?: XrootdSpecSecurity;
 
   /**
+   * The site's name as the grid knows it (such as CERN-PROD or T2_US_Nebraska), rendered as all.sitename: every daemon puts it in its monitoring reports (the collector's xrootd_site_info) and a federation's meta-manager shows it. Omitted: no site name.
+   *
+   * @schema XrootdSpec#site
+   */
+  readonly site?: string;
+
+  /**
    * The supervisor tier, added when there are more data servers than one manager accepts (64).
    *
    * @schema XrootdSpec#supervisor
@@ -226,6 +233,7 @@ export function toJson_XrootdSpec(obj: XrootdSpec | undefined): Record<string, a
     'redirector': toJson_XrootdSpecRedirector(obj.redirector),
     'scheduling': toJson_XrootdSpecScheduling(obj.scheduling),
     'security': toJson_XrootdSpecSecurity(obj.security),
+    'site': obj.site,
     'supervisor': toJson_XrootdSpecSupervisor(obj.supervisor),
     'upgrade': toJson_XrootdSpecUpgrade(obj.upgrade),
     'version': obj.version,
@@ -637,7 +645,14 @@ export interface XrootdSpecSupervisor {
   readonly extraDirectives?: string[];
 
   /**
-   * Number of supervisors. Omitted: derived from the number of data servers (none up to 64).
+   * How many supervisors each data server below them subscribes to (XRootD's manager redundancy): with 2 or more, losing one supervisor pod leaves every data server reachable through another. Each subscription takes one of a supervisor's 64 slots, so the tier holds 64 / redundancy data servers per supervisor (with 2: 2048 data servers at most; with 1: 4096).
+   *
+   * @schema XrootdSpecSupervisor#redundancy
+   */
+  readonly redundancy?: number;
+
+  /**
+   * Number of supervisors. Omitted: derived from the number of data servers and redundancy (none up to 64 data servers; at least redundancy beyond).
    *
    * @schema XrootdSpecSupervisor#replicas
    */
@@ -659,6 +674,7 @@ export function toJson_XrootdSpecSupervisor(obj: XrootdSpecSupervisor | undefine
   if (obj === undefined) { return undefined; }
   const result = {
     'extraDirectives': obj.extraDirectives?.map(y => y),
+    'redundancy': obj.redundancy,
     'replicas': obj.replicas,
     'resources': toJson_XrootdSpecSupervisorResources(obj.resources),
   };
@@ -833,6 +849,13 @@ export interface XrootdSpecXrootd {
   readonly cmsdPort?: number;
 
   /**
+   * How long a manager (or supervisor) keeps a server that went away before dropping it (cms.delay drop; XRootD's default is 10 minutes). While it is kept, new files cannot be created anywhere (it might hold the name) and its files wait for it. A pod that comes back with another address is a new server to the managers, so the old entry only blocks writes: keep this short (docs/topologies.md).
+   *
+   * @schema XrootdSpecXrootd#dropDelaySeconds
+   */
+  readonly dropDelaySeconds?: number;
+
+  /**
    * Exported path prefixes.
    *
    * @schema XrootdSpecXrootd#exports
@@ -890,6 +913,7 @@ export function toJson_XrootdSpecXrootd(obj: XrootdSpecXrootd | undefined): Reco
   if (obj === undefined) { return undefined; }
   const result = {
     'cmsdPort': obj.cmsdPort,
+    'dropDelaySeconds': obj.dropDelaySeconds,
     'exports': obj.exports?.map(y => toJson_XrootdSpecXrootdExports(y)),
     'http': obj.http,
     'maxFileDescriptors': obj.maxFileDescriptors,

@@ -6,6 +6,7 @@
  * `worker.storage.capacity`).
  */
 import { DIRECTIVE_LINE, NOT_MANAGED } from './directives.js';
+import { capacity, DEFAULT_SUPERVISOR_REDUNDANCY } from '../topology.js';
 import { arr, bool, int, map, obj, opaque, SPACE_OR_CONTROL, str, type ObjectField, type StringField } from './dsl.js';
 
 /** Where the pods mount their own volumes (and the system CA bundle's directory): spec.mounts stays clear of them. */
@@ -19,6 +20,8 @@ const GO_DURATION = '^([0-9]{1,7}(h|m|s))+$';
 /** Kubernetes resource quantities as the API server accepts them (a safe subset). */
 /** A claim name with `{ordinal}` once: lower-case letters, digits, '-' and '.', starting and ending alphanumeric. */
 const ADOPT_CLAIMS_REGEX = '^([a-z0-9][-a-z0-9.]*)?\\{ordinal\\}([-a-z0-9.]*[a-z0-9])?$';
+/** spec.supervisor.redundancy in a CEL rule of the spec, before defaulting too. */
+const REDUNDANCY_CEL = `(has(self.supervisor) && has(self.supervisor.redundancy) ? self.supervisor.redundancy : ${DEFAULT_SUPERVISOR_REDUNDANCY})`;
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
 const extraDirectives = (role: string) => arr(
@@ -53,6 +56,9 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
   clusterDomain: str('DNS domain of the Kubernetes cluster, used in the per-pod host names the configuration lists.', {
     default: 'cluster.local',
     pattern: { regex: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$', rule: 'must be a DNS domain such as cluster.local' },
+  }),
+  site: str('The site\'s name as the grid knows it (such as CERN-PROD or T2_US_Nebraska), rendered as all.sitename: every daemon puts it in its monitoring reports (the collector\'s xrootd_site_info) and a federation\'s meta-manager shows it. Omitted: no site name.', {
+    pattern: { regex: '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$', rule: 'must be letters, digits, "_" and "-" (at most 63, XRootD\'s limit), starting with a letter or digit' }, maxLength: 63,
   }),
   redirector: obj('RedirectorSpec', 'The redirectors (XRootD managers): clients connect here and are redirected to data servers.', {
     replicas: int('Number of redirectors. Every one is a manager; every data server subscribes to all of them.', { default: 1, minimum: 1, maximum: 16 }),
@@ -91,7 +97,8 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     extraDirectives: extraDirectives('data server'),
   }),
   supervisor: obj('SupervisorSpec', 'The supervisor tier, added when there are more data servers than one manager accepts (64).', {
-    replicas: int('Number of supervisors. Omitted: derived from the number of data servers (none up to 64).', { minimum: 0, maximum: 64 }),
+    replicas: int('Number of supervisors. Omitted: derived from the number of data servers and redundancy (none up to 64 data servers; at least redundancy beyond).', { minimum: 0, maximum: 64 }),
+    redundancy: int('How many supervisors each data server below them subscribes to (XRootD\'s manager redundancy): with 2 or more, losing one supervisor pod leaves every data server reachable through another. Each subscription takes one of a supervisor\'s 64 slots, so the tier holds 64 / redundancy data servers per supervisor (with 2: 2048 data servers at most; with 1: 4096).', { default: 2, minimum: 1, maximum: 4 }),
     resources: resources('supervisor', { cpu: '100m', memory: '256Mi' }, { memory: '1Gi' }),
     extraDirectives: extraDirectives('supervisor'),
   }),
@@ -108,6 +115,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     }, { required: ['path'] }), { default: [{ path: '/data', readOnly: false }], minItems: 1, maxItems: 32, uniqueBy: 'path' }),
     maxFileDescriptors: int('Open file limit of each daemon (xrd.maxfd strict). Memory grows with the limit.', { default: 8192, minimum: 1024, maximum: 1048576 }),
     startupDelaySeconds: int('How long a manager waits for data servers after it starts before it redirects (cms.delay startup).', { default: 10, minimum: 0, maximum: 600 }),
+    dropDelaySeconds: int('How long a manager (or supervisor) keeps a server that went away before dropping it (cms.delay drop; XRootD\'s default is 10 minutes). While it is kept, new files cannot be created anywhere (it might hold the name) and its files wait for it. A pod that comes back with another address is a new server to the managers, so the old entry only blocks writes: keep this short (docs/topologies.md).', { default: 30, minimum: 10, maximum: 3600 }),
     thirdPartyCopy: bool('Enable third-party copy (ofs.tpc, and HTTP TPC when HTTP is on).', { default: false }),
     http: bool('Serve HTTP/WebDAV on the xrootd port.', { default: false }),
     summaryMonitoring: str('Destination host:port of XRootD summary monitoring packets (xrd.report), sent every 60 s.', {
@@ -296,8 +304,13 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     check: (s) => !s.worker.drainToken || !!s.security.tokens,
   }, {
     path: 'supervisor.replicas',
-    rule: 'is too small for worker.replicas: each supervisor takes 64 data servers and a manager slot (64 + 63 x supervisors >= data servers)',
-    cel: '!has(self.supervisor) || !has(self.supervisor.replicas) || !has(self.worker) || !has(self.worker.replicas) || 64 + 63 * self.supervisor.replicas >= self.worker.replicas',
-    check: (s) => s.supervisor.replicas === undefined || 64 + 63 * s.supervisor.replicas >= s.worker.replicas,
+    rule: 'is too small for worker.replicas: the managers take 64 - supervisors data servers, each supervisor 64 / supervisor.redundancy less one (the rest of its slots), and with data servers below them there must be at least supervisor.redundancy supervisors',
+    cel: `!has(self.supervisor) || !has(self.supervisor.replicas) || !has(self.worker) || !has(self.worker.replicas) || (self.supervisor.replicas == 0 ? self.worker.replicas <= 64 : (self.supervisor.replicas >= ${REDUNDANCY_CEL} && 64 - self.supervisor.replicas + self.supervisor.replicas * (64 / ${REDUNDANCY_CEL}) >= self.worker.replicas))`,
+    check: (s) => s.supervisor.replicas === undefined || s.worker.replicas <= (s.supervisor.replicas === 0 ? 64 : capacity(s.supervisor.replicas, s.supervisor.redundancy)),
+  }, {
+    path: 'worker.replicas',
+    rule: 'is more than one supervisor tier holds with supervisor.redundancy: 64 supervisors of 64 / redundancy data servers each (2048 with redundancy 2; set redundancy 1 for up to 4096)',
+    cel: `!has(self.worker) || !has(self.worker.replicas) || self.worker.replicas <= 64 * (64 / ${REDUNDANCY_CEL})`,
+    check: (s) => s.worker.replicas <= capacity(64, s.supervisor.redundancy),
   }],
 });

@@ -31,6 +31,11 @@ export interface XrootdSpec {
    */
   readonly clusterDomain?: string;
   /**
+   * The site's name as the grid knows it (such as CERN-PROD or T2_US_Nebraska), rendered as all.sitename: every daemon puts it in its monitoring reports (the collector's xrootd_site_info) and a federation's meta-manager shows it. Omitted: no site name.
+   * Rule: must be letters, digits, "_" and "-" (at most 63, XRootD's limit), starting with a letter or digit.
+   */
+  readonly site?: string;
+  /**
    * The redirectors (XRootD managers): clients connect here and are redirected to data servers.
    * @default - every field at its default
    */
@@ -221,10 +226,16 @@ export interface DrainTokenSpec {
 /** The supervisor tier, added when there are more data servers than one manager accepts (64). */
 export interface SupervisorSpec {
   /**
-   * Number of supervisors. Omitted: derived from the number of data servers (none up to 64).
+   * Number of supervisors. Omitted: derived from the number of data servers and redundancy (none up to 64 data servers; at least redundancy beyond).
    * Range: 0 to 64.
    */
   readonly replicas?: number;
+  /**
+   * How many supervisors each data server below them subscribes to (XRootD's manager redundancy): with 2 or more, losing one supervisor pod leaves every data server reachable through another. Each subscription takes one of a supervisor's 64 slots, so the tier holds 64 / redundancy data servers per supervisor (with 2: 2048 data servers at most; with 1: 4096).
+   * Range: 1 to 4.
+   * @default 2
+   */
+  readonly redundancy?: number;
   /**
    * Compute resources of each supervisor container (xrootd; cmsd gets a quarter of the requests).
    * @default {"requests":{"cpu":"100m","memory":"256Mi"},"limits":{"memory":"1Gi"}}
@@ -268,6 +279,12 @@ export interface XrootdSettings {
    * @default 10
    */
   readonly startupDelaySeconds?: number;
+  /**
+   * How long a manager (or supervisor) keeps a server that went away before dropping it (cms.delay drop; XRootD's default is 10 minutes). While it is kept, new files cannot be created anywhere (it might hold the name) and its files wait for it. A pod that comes back with another address is a new server to the managers, so the old entry only blocks writes: keep this short (docs/topologies.md).
+   * Range: 10 to 3600.
+   * @default 30
+   */
+  readonly dropDelaySeconds?: number;
   /**
    * Enable third-party copy (ofs.tpc, and HTTP TPC when HTTP is on).
    * @default false
@@ -1178,6 +1195,7 @@ export interface ResolvedXrootdSpec {
   readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   readonly imagePullSecrets: string[];
   readonly clusterDomain: string;
+  readonly site?: string;
   readonly redirector: ResolvedRedirectorSpec;
   readonly worker: ResolvedWorkerSpec;
   readonly supervisor: ResolvedSupervisorSpec;
@@ -1239,6 +1257,7 @@ export interface ResolvedDrainTokenSpec {
 /** The supervisor tier, added when there are more data servers than one manager accepts (64). (defaults applied) */
 export interface ResolvedSupervisorSpec {
   readonly replicas?: number;
+  readonly redundancy: number;
   readonly resources: ResolvedResourceSpec;
   readonly extraDirectives: string[];
 }
@@ -1250,6 +1269,7 @@ export interface ResolvedXrootdSettings {
   readonly exports: ResolvedExportSpec[];
   readonly maxFileDescriptors: number;
   readonly startupDelaySeconds: number;
+  readonly dropDelaySeconds: number;
   readonly thirdPartyCopy: boolean;
   readonly http: boolean;
   readonly summaryMonitoring?: string;

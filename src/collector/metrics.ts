@@ -41,6 +41,7 @@ export const METRICS: readonly MetricDefinition[] = [
   { name: 'xrootd_cms_selections_total', type: 'counter', help: 'Servers selected for clients by a manager or supervisor.', from: 'cmsd (redirectors, supervisors)' },
   { name: 'xrootd_cms_subscribed_servers', type: 'gauge', help: 'Servers subscribed and active at a manager or supervisor.', from: 'cmsd (redirectors, supervisors)' },
   { name: 'xrootd_cms_member', type: 'gauge', help: 'A server a manager or supervisor lists: 1 while active, 0 while offline, suspended or disabled.', labels: ['member'], from: 'cmsd (redirectors, supervisors)' },
+  { name: 'xrootd_site_info', type: 'gauge', help: 'Always 1: the site name the daemon reports (spec.site, all.sitename).', labels: ['site'], from: 'xrootd, cmsd (with spec.site)' },
   { name: 'xrootd_report_timestamp_seconds', type: 'gauge', help: 'When the daemon sent its last report.', from: 'xrootd, cmsd' },
   { name: 'xrootd_start_time_seconds', type: 'gauge', help: 'When the daemon started.', from: 'xrootd, cmsd' },
 ];

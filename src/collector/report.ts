@@ -36,6 +36,7 @@ export class ForeignReportError extends Error {}
 
 const DAEMONS = new Set<string>(['xrootd', 'cmsd']);
 const ROLE = /^[a-z][a-z0-9-]{0,62}$/;
+const SITE = /^[A-Za-z0-9_.:-]{1,63}$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
 
 /** Reads one packet; ReportXmlError for broken XML, ForeignReportError for XML that is not a report we know. */
@@ -107,6 +108,9 @@ export function readReport(packet: string): Report {
     add('xrootd_space_bytes', kib('tot'), { path });
     add('xrootd_space_free_bytes', kib('free'), { path });
   }
+  // all.sitename: XRootD writes it with letters, digits, "_", "-" and ":" (others become ".").
+  const site = doc.attrs.site ?? '';
+  if (SITE.test(site)) add('xrootd_site_info', 1, { site });
   const cmsm = stats.get('cmsm');
   let members: Member[] | undefined;
   if (cmsm) {

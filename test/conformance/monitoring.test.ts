@@ -26,7 +26,7 @@ beforeAll(async () => {
     `--udp-port=${udpPort}`, `--http-port=${httpPort}`, '--address=127.0.0.1', '--stale-seconds=8'], process.env, join(scratch, 'collector.log'));
   await waitFor('the collector', async () => ((await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => undefined))?.ok ? true : undefined), 20_000);
   cluster = await LoopbackCluster.start({
-    name: 'mon', version: '5.5.3', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 2 }, monitoring: { enabled: true, reportIntervalSeconds: 2 },
+    name: 'mon', version: '5.5.3', site: 'T2_XK_Loopback', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 2 }, monitoring: { enabled: true, reportIntervalSeconds: 2 },
   }, { image, collector: `127.0.0.1:${udpPort}` });
   await cluster.waitForMembers(2);
 }, 10 * 60_000);
@@ -69,6 +69,8 @@ test('every daemon of every pod reports, named by its pod, role and daemon', () 
   const get = await scrape();
   expect(get('xrootd_start_time_seconds', { cluster: 'mon', namespace: 'physics', pod: 'mon-worker-1', role: 'worker', daemon: 'xrootd' })).toBeGreaterThan(0);
   expect(get('xrootd_space_bytes', { pod: 'mon-worker-0', path: '/data' })).toBeGreaterThan(0);
+  // spec.site, as the daemons themselves put it in their reports (all.sitename).
+  for (const daemon of ['xrootd', 'cmsd']) expect(get('xrootd_site_info', { pod: 'mon-redirector-0', daemon, site: 'T2_XK_Loopback' })).toBe(1);
   expect(await until('the manager counting both data servers', (g) => (g('xrootd_cms_subscribed_servers', { pod: 'mon-redirector-0' }) === 2 ? 2 : undefined))).toBe(2);
 }), 60_000);
 

@@ -213,7 +213,7 @@ describe('rendered configuration', () => {
   test('every manager is listed by its per-pod DNS name, and every role reads the same list', () => {
     const ha = synth(highlyAvailable);
     const cfg = linesOf(ha.cluster.configFiles['xrootd.cfg']);
-    expect(cfg.filter((l) => l.startsWith('all.manager'))).toEqual(['all.manager $(xrdsupervisor)', 'all.manager $(xrdmanager0)', 'all.manager $(xrdmanager1)', 'all.manager $(xrdmanager2)']);
+    expect(cfg.filter((l) => l.startsWith('all.manager'))).toEqual(['all.manager $(xrdmanager0)', 'all.manager $(xrdmanager1)', 'all.manager $(xrdmanager2)']);
     for (const role of ['redirector', 'worker']) {
       const env = envOf(container(ha.get('StatefulSet', `ha-${role}`), 'xrootd'));
       // The namespace comes from the pod (a kustomize overlay may move it), defined before the names that use it.
@@ -256,9 +256,10 @@ describe('rendered configuration', () => {
     expect(script.indexOf('mkdir -p "$XRD_DATA_DIR"')).toBeLessThan(script.indexOf('exec "$daemon"'));
   });
 
-  test('managers look up at XRootD\'s one-second floor and forget a missing path after a minute', () => {
+  test('managers look up at XRootD\'s one-second floor, forget a missing path after a minute and a server gone after 30 s', () => {
     const cfg = linesOf(synth(minimal).cluster.configFiles['xrootd.cfg']);
-    expect(cfg).toContain('cms.delay servers 1 startup 10 lookup 1 qdl 1');
+    // A server gone for 30 s is dropped: XRootD's 10 minutes would hold every new file's creation that long.
+    expect(cfg).toContain('cms.delay servers 1 startup 10 lookup 1 qdl 1 drop 30');
     expect(cfg).toContain('cms.fxhold noloc 60s 8h');
     // No reverse lookup of every client on connect: a slow resolver would stall each handshake.
     expect(cfg).toContain('xrd.network dyndns cache 0 nodnr');
@@ -291,7 +292,7 @@ describe('rendered configuration', () => {
 });
 
 describe('supervisor tier in the manifests', () => {
-  test.each([[64, 0], [65, 1], [128, 2], [200, 3], [1000, 15]])('%i data servers -> %i supervisors', (workers, supervisors) => {
+  test.each([[64, 0], [65, 2], [128, 3], [200, 5], [1000, 31]])('%i data servers -> %i supervisors', (workers, supervisors) => {
     const c = synth({ name: 'big', worker: { replicas: workers } });
     const sts = c.all('StatefulSet').find((o) => o.metadata.name === 'big-supervisor');
     if (supervisors === 0) {
@@ -303,11 +304,26 @@ describe('supervisor tier in the manifests', () => {
       expect(c.cluster.configFiles['run.sh']).toContain(`if [ "$ordinal" -ge ${64 - supervisors} ]; then`);
       const env = envOf(container(c.get('StatefulSet', 'big-worker'), 'xrootd'));
       expect(env.XRD_SUPERVISOR_ADDRESS).toBe('big-supervisor-{ordinal}.big-supervisor.$(XRD_NAMESPACE).svc.cluster.local:1213');
+      // Each data server below the managers subscribes to two consecutive supervisors.
+      expect(linesOf(c.cluster.configFiles['xrootd.cfg']).filter((l) => l.startsWith('all.manager $(xrdsupervisor'))).toEqual(['all.manager $(xrdsupervisor0)', 'all.manager $(xrdsupervisor1)']);
+      expect(c.cluster.configFiles['run.sh']).toContain(`sed "s/{ordinal}/$(( (ordinal - ${64 - supervisors} + 1) % ${supervisors} ))/g"`);
+      expect(c.get('PodDisruptionBudget', 'big-supervisor').spec.maxUnavailable).toBe(1);
     }
   });
 
-  test('the large example has three supervisors', () => {
-    expect(synth(large).get('StatefulSet', 'large-supervisor').spec.replicas).toBe(3);
+  test('spec.site is the daemons\' all.sitename', () => {
+    expect(linesOf(synth({ name: 'c', site: 'T2_XK_Test' }).cluster.configFiles['xrootd.cfg'])).toContain('all.sitename T2_XK_Test');
+    expect(synth({ name: 'c' }).cluster.configFiles['xrootd.cfg']).not.toContain('sitename');
+  });
+
+  test('with redundancy 1 each data server below the managers subscribes to one supervisor', () => {
+    const c = synth({ name: 'big', worker: { replicas: 200 }, supervisor: { redundancy: 1 } });
+    expect(c.get('StatefulSet', 'big-supervisor').spec.replicas).toBe(3);
+    expect(linesOf(c.cluster.configFiles['xrootd.cfg']).filter((l) => l.startsWith('all.manager $(xrdsupervisor'))).toEqual(['all.manager $(xrdsupervisor0)']);
+  });
+
+  test('the large example has five supervisors', () => {
+    expect(synth(large).get('StatefulSet', 'large-supervisor').spec.replicas).toBe(5);
   });
 });
 

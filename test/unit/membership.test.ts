@@ -8,12 +8,14 @@ const model = resolveCluster({ name: 'big', namespace: 'ns', version: '5.9.1', r
 const pod = (role: string, i: number) => `big-${role}-${i}`;
 const ready = (names: string[], ip = (n: string) => `10.0.0.${names.indexOf(n) + 1}`) => new Map(names.map((n) => [n, ip(n)]));
 
-test('each redirector expects the data servers below the supervisor tier and the supervisors; each supervisor its share of the rest', () => {
+test('each redirector expects the data servers below the supervisor tier and the supervisors; each supervisor its share of the rest, every one of them twice', () => {
   const t = model.topology;
   const expected = expectedMembers(model);
   expect(expected.get(pod('redirector', 0))?.expected).toEqual([...Array.from({ length: t.directWorkers }, (_, i) => pod('worker', i)), ...Array.from({ length: t.supervisors }, (_, i) => pod('supervisor', i))]);
   const shares = Array.from({ length: t.supervisors }, (_, s) => expected.get(pod('supervisor', s))!.expected);
-  expect(shares.flat().sort()).toEqual(Array.from({ length: t.workers - t.directWorkers }, (_, i) => pod('worker', t.directWorkers + i)).sort());
+  const below = Array.from({ length: t.workers - t.directWorkers }, (_, i) => pod('worker', t.directWorkers + i));
+  expect(shares.flat().sort()).toEqual([...below, ...below].sort());
+  for (const share of shares) expect(new Set(share).size).toBe(share.length);
   expect(expectedMembers(resolveCluster({ name: 'small', version: '5.9.1', worker: { replicas: 3 } })).get('small-redirector-0')?.expected).toEqual(['small-worker-0', 'small-worker-1', 'small-worker-2']);
 });
 
