@@ -97,7 +97,10 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
   const { spec } = model;
   const lines: string[] = [];
   if (role === 'redirector') {
-    lines.push('all.role manager', `xrd.port $(xrdcmsdport) if exec cmsd`);
+    const { federation } = spec;
+    lines.push(federation.metaManager ? 'all.role meta manager' : 'all.role manager', `xrd.port $(xrdcmsdport) if exec cmsd`);
+    // Subscribe to the federation's meta-managers, offering the cluster's exports.
+    lines.push(...federation.upstream.map((m) => `all.manager meta ${m}`));
   } else if (role === 'supervisor') {
     // Pinned so that the data servers assigned to a supervisor can name it. A supervisor's
     // cmsd takes its port from cms.superport, not xrd.port (XrdCmsConfig::Configure1).
@@ -165,8 +168,10 @@ export function renderConfig(model: ClusterModel): string {
     out.push(`  set xrdsupervisor${i} = $${ENV.supervisorPrefix}${i}`, `  all.manager $(xrdsupervisor${i})`);
   }
   out.push('else');
+  // A meta-manager's xrootd reads only `meta` lines to find its cmsd (XrdCmsClientConfig::xmang).
+  const managerKind = spec.federation.metaManager ? 'meta ' : '';
   for (let i = 0; i < topology.redirectors; i++) {
-    out.push(`  set xrdmanager${i} = $${ENV.managerPrefix}${i}`, `  all.manager $(xrdmanager${i})`);
+    out.push(`  set xrdmanager${i} = $${ENV.managerPrefix}${i}`, `  all.manager ${managerKind}$(xrdmanager${i})`);
   }
   out.push('fi');
 

@@ -110,6 +110,13 @@ export interface XrootdSpec {
   readonly expose?: XrootdSpecExpose;
 
   /**
+   * Federation with other XRootD clusters through meta-managers (regional or global redirectors, as in the AAA federations): a member cluster's redirectors subscribe to the meta-managers with the cluster's exports, and a meta-manager redirects clients to the member cluster that has the file (docs/topologies.md).
+   *
+   * @schema XrootdSpec#federation
+   */
+  readonly federation?: XrootdSpecFederation;
+
+  /**
    * Container image to run instead of the catalog's image for `version`. The version still decides which directives are rendered.
    *
    * @schema XrootdSpec#image
@@ -224,6 +231,7 @@ export function toJson_XrootdSpec(obj: XrootdSpec | undefined): Record<string, a
   const result = {
     'clusterDomain': obj.clusterDomain,
     'expose': toJson_XrootdSpecExpose(obj.expose),
+    'federation': toJson_XrootdSpecFederation(obj.federation),
     'image': obj.image,
     'imagePullPolicy': obj.imagePullPolicy,
     'imagePullSecrets': obj.imagePullSecrets?.map(y => y),
@@ -275,6 +283,42 @@ export function toJson_XrootdSpecExpose(obj: XrootdSpecExpose | undefined): Reco
   const result = {
     'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
     'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Federation with other XRootD clusters through meta-managers (regional or global redirectors, as in the AAA federations): a member cluster's redirectors subscribe to the meta-managers with the cluster's exports, and a meta-manager redirects clients to the member cluster that has the file (docs/topologies.md).
+ *
+ * @schema XrootdSpecFederation
+ */
+export interface XrootdSpecFederation {
+  /**
+   * This cluster is a meta-manager: its redirectors (all.role meta manager) take other clusters' redirectors as subscribers and send clients to them. It holds no files: worker.replicas must be 0. Its exports are the paths it federates.
+   *
+   * @schema XrootdSpecFederation#metaManager
+   */
+  readonly metaManager?: boolean;
+
+  /**
+   * The meta-managers this cluster's redirectors subscribe to (all.manager meta): host:port of each one's cmsd, such as a meta-manager cluster's per-pod names (<name>-redirector-0.<name>-redirector.<namespace>.svc.cluster.local:1213) or a regional redirector's address. The cluster offers the meta-managers the paths it exports (xrootd.exports).
+   *
+   * @schema XrootdSpecFederation#upstream
+   */
+  readonly upstream?: string[];
+}
+
+/**
+ * Converts an object of type 'XrootdSpecFederation' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecFederation(obj: XrootdSpecFederation | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metaManager': obj.metaManager,
+    'upstream': obj.upstream?.map(y => y),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -787,7 +831,7 @@ export interface XrootdSpecWorker {
   readonly maintenance?: number[];
 
   /**
-   * Number of data servers.
+   * Number of data servers: at least 1, except in a meta-manager (federation.metaManager), which has none.
    *
    * @schema XrootdSpecWorker#replicas
    */

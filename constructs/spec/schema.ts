@@ -66,7 +66,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     extraDirectives: extraDirectives('redirector'),
   }),
   worker: obj('WorkerSpec', 'The data servers: they hold the files.', {
-    replicas: int('Number of data servers.', { default: 2, minimum: 1, maximum: 4096 }),
+    replicas: int('Number of data servers: at least 1, except in a meta-manager (federation.metaManager), which has none.', { default: 2, minimum: 0, maximum: 4096 }),
     storage: obj('StorageSpec', 'The data volume of each data server (a PersistentVolumeClaim from the StatefulSet\'s volumeClaimTemplates).', {
       class: str('StorageClass of the data volumes; the cluster default when omitted.', {
         transition: { cel: 'self == oldSelf', rule: 'cannot change: a volume keeps its StorageClass (docs/storage.md: moving data servers to another class)' },
@@ -257,6 +257,14 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       },
     ],
   }), { default: [], maxItems: 16, uniqueBy: 'name' }),
+  federation: obj('FederationSpec', 'Federation with other XRootD clusters through meta-managers (regional or global redirectors, as in the AAA federations): a member cluster\'s redirectors subscribe to the meta-managers with the cluster\'s exports, and a meta-manager redirects clients to the member cluster that has the file (docs/topologies.md).', {
+    upstream: arr('The meta-managers this cluster\'s redirectors subscribe to (all.manager meta): host:port of each one\'s cmsd, such as a meta-manager cluster\'s per-pod names (<name>-redirector-0.<name>-redirector.<namespace>.svc.cluster.local:1213) or a regional redirector\'s address. The cluster offers the meta-managers the paths it exports (xrootd.exports).', str('host:port of a meta-manager\'s cmsd.', {
+      pattern: { regex: '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:[0-9]{1,5}$', rule: 'must be host:port (a DNS name or an IPv4 address, and a port)' }, maxLength: 259,
+    }), { default: [], maxItems: 8 }),
+    metaManager: bool('This cluster is a meta-manager: its redirectors (all.role meta manager) take other clusters\' redirectors as subscribers and send clients to them. It holds no files: worker.replicas must be 0. Its exports are the paths it federates.', { default: false }),
+  }, {
+    rules: [{ path: 'upstream', rule: 'cannot be set on a meta-manager: XRootD\'s meta-managers subscribe to no one', cel: '!has(self.metaManager) || !self.metaManager || !has(self.upstream) || size(self.upstream) == 0', check: (f) => !f.metaManager || f.upstream.length === 0 }],
+  }),
   monitoring: obj('MonitoringSpec', 'XRootD\'s own metrics and the cluster\'s membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image\'s `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).', {
     enabled: bool('Run the collector and point the daemons\' reports at it.', { default: false }),
     reportIntervalSeconds: int('How often each daemon reports.', { default: 10, minimum: 1, maximum: 600 }),
@@ -297,6 +305,16 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     rule: 'Drain needs worker.drainToken with security.tokens (the drain Job logs in with it), and cannot be used with security.gsi without tokens (the Job has no certificate)',
     cel: '!has(self.worker) || !has(self.worker.scaleDown) || self.worker.scaleDown != \'Drain\' || !has(self.security) || (has(self.security.tokens) ? has(self.worker.drainToken) : !has(self.security.gsi))',
     check: (s) => s.worker.scaleDown !== 'Drain' || (s.security.tokens ? !!s.worker.drainToken : !s.security.gsi),
+  }, {
+    path: 'worker.replicas',
+    rule: 'must be >= 1 (0 only in a meta-manager: federation.metaManager)',
+    cel: '!has(self.worker) || !has(self.worker.replicas) || self.worker.replicas >= 1 || (has(self.federation) && has(self.federation.metaManager) && self.federation.metaManager)',
+    check: (s) => s.worker.replicas >= 1 || s.federation.metaManager,
+  }, {
+    path: 'federation.metaManager',
+    rule: 'needs worker.replicas 0: a meta-manager holds no files, other clusters\' redirectors subscribe to it',
+    cel: '!has(self.federation) || !has(self.federation.metaManager) || !self.federation.metaManager || (has(self.worker) && has(self.worker.replicas) && self.worker.replicas == 0)',
+    check: (s) => !s.federation.metaManager || s.worker.replicas === 0,
   }, {
     path: 'worker.drainToken',
     rule: 'needs security.tokens: without them the drain Job logs in as every client does',

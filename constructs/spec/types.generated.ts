@@ -81,6 +81,11 @@ export interface XrootdSpec {
    */
   readonly mounts?: MountSpec[];
   /**
+   * Federation with other XRootD clusters through meta-managers (regional or global redirectors, as in the AAA federations): a member cluster's redirectors subscribe to the meta-managers with the cluster's exports, and a meta-manager redirects clients to the member cluster that has the file (docs/topologies.md).
+   * @default - every field at its default
+   */
+  readonly federation?: FederationSpec;
+  /**
    * XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).
    * @default - every field at its default
    */
@@ -127,8 +132,8 @@ export interface ResourceSpec {
 /** The data servers: they hold the files. */
 export interface WorkerSpec {
   /**
-   * Number of data servers.
-   * Range: 1 to 4096.
+   * Number of data servers: at least 1, except in a meta-manager (federation.metaManager), which has none.
+   * Range: 0 to 4096.
    * @default 2
    */
   readonly replicas?: number;
@@ -623,6 +628,20 @@ export interface MountSpec {
    * @default 288
    */
   readonly defaultMode?: number;
+}
+
+/** Federation with other XRootD clusters through meta-managers (regional or global redirectors, as in the AAA federations): a member cluster's redirectors subscribe to the meta-managers with the cluster's exports, and a meta-manager redirects clients to the member cluster that has the file (docs/topologies.md). */
+export interface FederationSpec {
+  /**
+   * The meta-managers this cluster's redirectors subscribe to (all.manager meta): host:port of each one's cmsd, such as a meta-manager cluster's per-pod names (<name>-redirector-0.<name>-redirector.<namespace>.svc.cluster.local:1213) or a regional redirector's address. The cluster offers the meta-managers the paths it exports (xrootd.exports).
+   * @default []
+   */
+  readonly upstream?: string[];
+  /**
+   * This cluster is a meta-manager: its redirectors (all.role meta manager) take other clusters' redirectors as subscribers and send clients to them. It holds no files: worker.replicas must be 0. Its exports are the paths it federates.
+   * @default false
+   */
+  readonly metaManager?: boolean;
 }
 
 /** XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md). */
@@ -1205,6 +1224,7 @@ export interface ResolvedXrootdSpec {
   readonly networkPolicy: ResolvedNetworkPolicySpec;
   readonly security: ResolvedSecuritySpec;
   readonly mounts: ResolvedMountSpec[];
+  readonly federation: ResolvedFederationSpec;
   readonly monitoring: ResolvedMonitoringSpec;
   readonly upgrade: ResolvedUpgradeSpec;
 }
@@ -1391,6 +1411,12 @@ export interface ResolvedMountSpec {
   readonly secretName?: string;
   readonly configMapName?: string;
   readonly defaultMode: number;
+}
+
+/** Federation with other XRootD clusters through meta-managers (regional or global redirectors, as in the AAA federations): a member cluster's redirectors subscribe to the meta-managers with the cluster's exports, and a meta-manager redirects clients to the member cluster that has the file (docs/topologies.md). (defaults applied) */
+export interface ResolvedFederationSpec {
+  readonly upstream: string[];
+  readonly metaManager: boolean;
 }
 
 /** XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md). (defaults applied) */

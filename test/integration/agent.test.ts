@@ -191,7 +191,7 @@ test('an invalid resource is rejected at admission with a clear message', () => 
   const r = cp.kubectl(['apply', '--server-side', '-f', '-'], { input: xrootd('bad', { worker: { replicas: 0 } }) });
   expect(r.code).not.toBe(0);
   expect(r.out).toContain('spec.worker.replicas');
-  expect(r.out).toMatch(/greater than or equal to 1/);
+  expect(r.out).toContain('spec.worker.replicas: Invalid value: worker.replicas must be >= 1 (0 only in a meta-manager');
 });
 
 test('what admission cannot check makes the resource Degraded, naming the field, and nothing is applied', () => withLogs(async () => {
@@ -464,7 +464,7 @@ describe('CLI diff and apply against the cluster, with the agent\'s engine', () 
     const f = file('broken.yaml', `${gamma(3)}---\n${stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'delta', namespace: OPS }, spec: { worker: { replicas: 0 } } })}`);
     const a = cli('apply', f);
     expect(a.code).toBe(1);
-    expect(a.out).toContain('spec.worker.replicas must be >= 1, got 0');
+    expect(a.out).toContain('spec.worker.replicas must be >= 1 (0 only in a meta-manager: federation.metaManager)');
     expect(tryGet(['statefulset', 'delta-worker', '-n', OPS])).toBeUndefined();
   });
 

@@ -44,7 +44,7 @@ test('the API server defaults an Xrootd exactly as the library does', () => {
 });
 
 test.each<[string, string, Record<string, unknown>, string]>([
-  ['no data server', 'bad-replicas', { worker: { replicas: 0 } }, 'spec.worker.replicas: Invalid value: 0: spec.worker.replicas in body should be greater than or equal to 1'],
+  ['no data server', 'bad-replicas', { worker: { replicas: 0 } }, 'spec.worker.replicas: Invalid value: worker.replicas must be >= 1 (0 only in a meta-manager'],
   ['17 redirectors', 'bad-redirectors', { redirector: { replicas: 17 } }, 'should be less than or equal to 16'],
   ['a managed directive', 'bad-directive', { worker: { extraDirectives: ['all.manager evil:1213'] } }, 'must not set a directive the library manages'],
   ['two directives in one', 'bad-newline', { worker: { extraDirectives: ['xrootd.trace all\nall.role manager'] } }, 'spec.worker.extraDirectives[0]: Invalid value'],
@@ -55,6 +55,10 @@ test.each<[string, string, Record<string, unknown>, string]>([
   ['too few supervisors', 'bad-supervisors', { worker: { replicas: 200 }, supervisor: { replicas: 4 } }, 'supervisor.replicas is too small for worker.replicas'],
   ['one supervisor where each data server takes two', 'bad-redundancy', { worker: { replicas: 70 }, supervisor: { replicas: 1 } }, 'supervisor.replicas is too small for worker.replicas'],
   ['more data servers than redundant supervisors hold', 'bad-tier', { worker: { replicas: 2049 } }, 'worker.replicas is more than one supervisor tier holds'],
+  ['a meta-manager with data servers', 'bad-meta', { federation: { metaManager: true } }, 'federation.metaManager needs worker.replicas 0'],
+  ['a meta-manager subscribing upward', 'bad-meta-upstream', { worker: { replicas: 0 }, federation: { metaManager: true, upstream: ['meta.example.org:1213'] } }, 'spec.federation.upstream: Invalid value: upstream cannot be set on a meta-manager'],
+  ['an upstream meta-manager with a directive after it', 'bad-upstream', { federation: { upstream: ['meta.example.org:1213 if exec xrootd'] } }, 'spec.federation.upstream[0]: Invalid value'],
+  ['a site name with a line break', 'bad-site', { site: 'CERN\nall.role manager' }, 'spec.site: Invalid value'],
   ['a duplicate export', 'bad-exports', { xrootd: { exports: [{ path: '/a' }, { path: '/a' }] } }, 'path must be unique in the list'],
   ['an export climbing out of the volume', 'bad-export-path', { xrootd: { exports: [{ path: '/data/../etc' }] } }, 'spec.xrootd.exports[0].path: Invalid value: "/data/../etc"'],
   ['a bad capacity', 'bad-capacity', { worker: { storage: { capacity: '10 GB' } } }, 'spec.worker.storage.capacity: Invalid value: "10 GB"'],
@@ -96,6 +100,12 @@ test('the library and the API server give the same verdict on Unicode: spaces, c
   expect(verdicts.filter(([, library, server]) => library !== server)).toEqual([]);
   // Both directions occur: the cases test something.
   expect(new Set(verdicts.map(([, library]) => library))).toEqual(new Set([true, false]));
+});
+
+test('a meta-manager without data servers, a member of a federation and 140 data servers on three supervisors are admitted', () => {
+  expect(create('meta', { worker: { replicas: 0 }, federation: { metaManager: true } }).code).toBe(0);
+  expect(create('member', { site: 'T2_XK_Test', federation: { upstream: ['meta-redirector-0.meta-redirector.physics.svc.cluster.local:1213'] } }).code).toBe(0);
+  expect(create('wide', { worker: { replicas: 140 }, supervisor: { replicas: 3 } }).code).toBe(0);
 });
 
 test('a name too long for the derived StatefulSet names is refused', () => {

@@ -168,7 +168,7 @@ test('a bad commit is refused with the file, the field and the commit named; the
   expect((await cli('sync', SOURCE, '-n', NS, '--wait')).code).toBe(1);
   const s = source();
   expect(s.status).toMatchObject({ revision: good, lastAttemptedRevision: bad, lastError: { revision: bad, file: 'clusters/alpha.yaml', field: 'spec.worker.replicas' } });
-  expect(s.status.lastError.message).toMatch(/^clusters\/alpha\.yaml: spec\.worker\.replicas must be >= 1, got 0/);
+  expect(s.status.lastError.message).toMatch(/^clusters\/alpha\.yaml: spec\.worker\.replicas must be >= 1 \(0 only in a meta-manager/);
   expect(condition(s, 'Ready')).toMatchObject({ status: 'False', reason: 'ValidationFailed' });
   expect(condition(s, 'Ready').message).toContain(`commit ${bad.slice(0, 12)} refused`);
   expect(condition(s, 'Ready').message).toContain(`${good.slice(0, 12)} stays applied`);

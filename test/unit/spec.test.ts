@@ -40,7 +40,10 @@ describe('spec defaults', () => {
 
 describe('validation names the field and the rule', () => {
   test.each<[string, Record<string, unknown>, string]>([
-    ['too few data servers', { worker: { replicas: 0 } }, 'worker.replicas must be >= 1, got 0'],
+    ['too few data servers', { worker: { replicas: 0 } }, 'worker.replicas must be >= 1 (0 only in a meta-manager: federation.metaManager)'],
+    ['a meta-manager with data servers', { federation: { metaManager: true } }, 'federation.metaManager needs worker.replicas 0'],
+    ['a meta-manager subscribing upward', { worker: { replicas: 0 }, federation: { metaManager: true, upstream: ['meta.example.org:1213'] } }, 'federation.upstream cannot be set on a meta-manager'],
+    ['an upstream that is not host:port', { federation: { upstream: ['meta.example.org:1213 if exec xrootd'] } }, 'federation.upstream[0] must be host:port'],
     ['too many redirectors', { redirector: { replicas: 17 } }, 'redirector.replicas must be <= 16, got 17'],
     ['no redirector', { redirector: { replicas: 0 } }, 'redirector.replicas must be >= 1, got 0'],
     ['a fraction', { worker: { replicas: 1.5 } }, 'worker.replicas must be a whole number, got 1.5'],
@@ -82,7 +85,7 @@ describe('validation names the field and the rule', () => {
   });
 
   test('every broken rule is reported, not only the first', () => {
-    expect(messagesOf({ worker: { replicas: 0 }, redirector: { replicas: 20 }, xrootd: { port: 1 } })).toHaveLength(3);
+    expect(messagesOf({ worker: { replicas: -1 }, redirector: { replicas: 20 }, xrootd: { port: 1 } })).toHaveLength(3);
   });
 
   test('a bad cluster name', () => {
@@ -90,7 +93,7 @@ describe('validation names the field and the rule', () => {
   });
 
   test('the error message lists the issues under the subject', () => {
-    expect(() => resolveCluster({ name: 'c', worker: { replicas: 0 } })).toThrow('invalid XrootdCluster "c":\n  - worker.replicas must be >= 1, got 0');
+    expect(() => resolveCluster({ name: 'c', worker: { replicas: 0 } })).toThrow('invalid XrootdCluster "c":\n  - worker.replicas must be >= 1 (0 only in a meta-manager');
   });
 
   test('export paths with dots inside a component are fine', () => {
@@ -144,7 +147,7 @@ describe('one source of truth', () => {
   test('the OpenAPI schema carries the same rules and defaults', () => {
     const api = toOpenApi(xrootdSpecSchema) as any;
     const replicas = api.properties.worker.properties.replicas;
-    expect(replicas).toMatchObject({ type: 'integer', minimum: 1, default: 2 });
+    expect(replicas).toMatchObject({ type: 'integer', minimum: 0, default: 2 });
     expect(api.properties.redirector.properties.replicas).toMatchObject({ minimum: 1, maximum: 16 });
     expect(api.properties.worker.properties.storage.properties.class['x-kubernetes-validations']).toEqual([{ rule: 'self == oldSelf', message: expect.stringMatching(/^cannot change: /) }]);
     expect(api.properties.worker.properties.storage.properties.capacity['x-kubernetes-validations']).toBeUndefined();
