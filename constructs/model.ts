@@ -11,6 +11,7 @@ import { xrootdSpecSchema } from './spec/schema.js';
 import type { ResolvedXrootdSpec, XrootdSpec } from './spec/types.generated.js';
 import { applySchema, issue, SpecValidationError, type SpecIssue } from './spec/validate.js';
 import { topology, type Topology } from './topology.js';
+import { exposesPerPodServices } from './services.js';
 
 /** Where a rolling change stands, per role: pods with ordinal >= partition run the new template. */
 export type RolloutPartitions = Partial<Record<Role, number>>;
@@ -90,7 +91,7 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   checkQuantities(spec, issues);
 
   const names = new ClusterNames(name, namespace, spec.clusterDomain);
-  issues.push(...names.check({ redirector: t.redirectors - 1, supervisor: t.supervisors - 1, worker: t.workers - 1 }, spec.expose.type !== 'None', spec.worker.scaleDown === 'Drain'));
+  issues.push(...names.check({ redirector: t.redirectors - 1, supervisor: t.supervisors - 1, worker: t.workers - 1 }, exposesPerPodServices(spec.expose.type), spec.worker.scaleDown === 'Drain'));
   const partitions = { redirector: 0, supervisor: 0, worker: 0, ...props.partitions };
   for (const [role, p] of Object.entries(partitions)) {
     if (!Number.isInteger(p) || p < 0) issues.push(issue(`partitions.${role}`, 'must be a whole number >= 0', p));

@@ -27,8 +27,11 @@ export function addNetworkPolicy(scope: Construct, model: ClusterModel): ApiObje
         // Data servers' cmsd ports are ephemeral; they only connect out, so the manager port is all there is to open.
         { from: [members], ports: [port(x.cmsdPort)] },
         clients && clients.length ? { from: [members, ...clients], ports: [port(x.port)] } : { ports: [port(x.port)] },
-        // spec.monitoring: reports only from members; metrics for whoever scrapes them (Prometheus).
-        ...(model.spec.monitoring.enabled ? [{ from: [members], ports: [port(COLLECTOR_REPORT_PORT, 'UDP')] }, { ports: [port(COLLECTOR_HTTP_PORT)] }] : []),
+        // spec.monitoring: reports only from members; metrics for whoever scrapes them (Prometheus). Pods on
+        // their nodes' network (expose.type HostNetwork) report from the nodes' addresses, which no selector names.
+        ...(model.spec.monitoring.enabled
+          ? [{ ...(model.spec.expose.type === 'HostNetwork' ? {} : { from: [members] }), ports: [port(COLLECTOR_REPORT_PORT, 'UDP')] }, { ports: [port(COLLECTOR_HTTP_PORT)] }]
+          : []),
       ],
     },
   });

@@ -7,7 +7,7 @@ import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { quantity, intOrString } from './kube.js';
 import { CONFIG_DIR, ENV, MAINTENANCE_KEY, PROBE_SCRIPT, START_SCRIPT } from './config.js';
 import { COLLECTOR_REPORT_PORT } from './monitoring.js';
-import { roleLabels, roleSelector } from './labels.js';
+import { clusterSelector, roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
 import { scaleQuantity } from './quantity.js';
@@ -82,6 +82,23 @@ export const containerSecurity: k8s.SecurityContext = {
   capabilities: { drop: ['ALL'] },
   seccompProfile: { type: 'RuntimeDefault' },
 };
+
+/**
+ * expose.type HostNetwork: the pod on its node's network, resolving cluster names still, and no two
+ * pods of the cluster on one node (a redirector and a data server would both bind the xrootd port).
+ */
+function hostNetworkSettings(model: ClusterModel, affinity: k8s.Affinity | undefined): Pick<k8s.PodSpec, 'hostNetwork' | 'dnsPolicy' | 'affinity'> {
+  const onePerNode: k8s.PodAffinityTerm = { labelSelector: { matchLabels: clusterSelector(model.name) }, topologyKey: 'kubernetes.io/hostname' };
+  const anti = affinity?.podAntiAffinity;
+  return {
+    hostNetwork: true,
+    dnsPolicy: 'ClusterFirstWithHostNet',
+    affinity: {
+      ...affinity,
+      podAntiAffinity: { ...anti, requiredDuringSchedulingIgnoredDuringExecution: [...(anti?.requiredDuringSchedulingIgnoredDuringExecution ?? []), onePerNode] },
+    },
+  };
+}
 
 export function podTemplate(model: ClusterModel, role: Role, configHash: string): k8s.PodTemplateSpec {
   const { spec } = model;
@@ -186,7 +203,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
       ],
       nodeSelector: sched.nodeSelector && Object.keys(sched.nodeSelector).length ? sched.nodeSelector : undefined,
       tolerations: sched.tolerations,
-      affinity: sched.affinity,
+      ...(spec.expose.type === 'HostNetwork' ? hostNetworkSettings(model, sched.affinity) : { affinity: sched.affinity }),
       topologySpreadConstraints: spread.length ? spread : undefined,
     },
   };

@@ -32,23 +32,27 @@ export function addClientService(scope: Construct, model: ClusterModel): ApiObje
   });
 }
 
+/** Exposure through Services (NodePort, LoadBalancer); None and HostNetwork have none. */
+export const exposesPerPodServices = (type: string): type is 'NodePort' | 'LoadBalancer' => type === 'NodePort' || type === 'LoadBalancer';
+
 /** Redirects send clients to data servers directly, so each data server needs an address of its own outside. */
 export function addExternalServices(scope: Construct, model: ClusterModel): void {
   const { expose } = model.spec;
-  if (expose.type === 'None') return;
+  if (!exposesPerPodServices(expose.type)) return;
+  const type = expose.type;
   const metadata = (name: string, role: Role): k8s.ObjectMeta => ({
     name, namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role),
     annotations: expose.annotations && Object.keys(expose.annotations).length ? expose.annotations : undefined,
   });
   new KubeService(scope, 'external', {
     metadata: metadata(model.names.externalRedirectorService(), 'redirector'),
-    spec: { type: expose.type, externalTrafficPolicy: 'Local', selector: roleSelector(model.name, 'redirector'), ports: ports(model, 'worker') },
+    spec: { type, externalTrafficPolicy: 'Local', selector: roleSelector(model.name, 'redirector'), ports: ports(model, 'worker') },
   });
   for (let i = 0; i < model.topology.workers; i++) {
     new KubeService(scope, `external-worker-${i}`, {
       metadata: metadata(model.names.externalWorkerService(i), 'worker'),
       spec: {
-        type: expose.type,
+        type,
         externalTrafficPolicy: 'Local',
         selector: { ...roleSelector(model.name, 'worker'), 'statefulset.kubernetes.io/pod-name': model.names.pod('worker', i) },
         ports: ports(model, 'worker'),

@@ -267,7 +267,7 @@ export interface XrootdSpecExpose {
   readonly annotations?: { [key: string]: string };
 
   /**
-   * Service type for outside clients; None keeps the cluster internal.
+   * How outside clients reach the pods. None keeps the cluster internal. NodePort and LoadBalancer: a Service of that type for the redirectors and one per data server (redirects still name the pods' own addresses: docs/topologies.md). HostNetwork (bare-metal sites): every pod uses its node's network, so redirects name the node's address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).
    *
    * @schema XrootdSpecExpose#type
    */
@@ -972,7 +972,7 @@ export function toJson_XrootdSpecXrootd(obj: XrootdSpecXrootd | undefined): Reco
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * Service type for outside clients; None keeps the cluster internal.
+ * How outside clients reach the pods. None keeps the cluster internal. NodePort and LoadBalancer: a Service of that type for the redirectors and one per data server (redirects still name the pods' own addresses: docs/topologies.md). HostNetwork (bare-metal sites): every pod uses its node's network, so redirects name the node's address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).
  *
  * @schema XrootdSpecExposeType
  */
@@ -983,6 +983,8 @@ export enum XrootdSpecExposeType {
   NODE_PORT = "NodePort",
   /** LoadBalancer */
   LOAD_BALANCER = "LoadBalancer",
+  /** HostNetwork */
+  HOST_NETWORK = "HostNetwork",
 }
 
 /**

@@ -133,7 +133,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     affinity: opaque('k8s.Affinity', 'Affinity of the pods (a Kubernetes Affinity object); replaces nothing the library sets.'),
   }),
   expose: obj('ExposeSpec', 'Exposure to clients outside the Kubernetes cluster. Redirects send clients to data servers directly, so each data server gets a Service of its own too.', {
-    type: str('Service type for outside clients; None keeps the cluster internal.', { enum: ['None', 'NodePort', 'LoadBalancer'], default: 'None' }),
+    type: str('How outside clients reach the pods. None keeps the cluster internal. NodePort and LoadBalancer: a Service of that type for the redirectors and one per data server (redirects still name the pods\' own addresses: docs/topologies.md). HostNetwork (bare-metal sites): every pod uses its node\'s network, so redirects name the node\'s address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).', { enum: ['None', 'NodePort', 'LoadBalancer', 'HostNetwork'], default: 'None' }),
     annotations: map('Annotations of the exposing Services (for load balancer controllers).', str('An annotation value.')),
   }),
   networkPolicy: obj('NetworkPolicySpec', 'Network policy of the cluster\'s pods.', {

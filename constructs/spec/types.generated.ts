@@ -350,10 +350,10 @@ export interface SchedulingSpec {
 /** Exposure to clients outside the Kubernetes cluster. Redirects send clients to data servers directly, so each data server gets a Service of its own too. */
 export interface ExposeSpec {
   /**
-   * Service type for outside clients; None keeps the cluster internal.
+   * How outside clients reach the pods. None keeps the cluster internal. NodePort and LoadBalancer: a Service of that type for the redirectors and one per data server (redirects still name the pods' own addresses: docs/topologies.md). HostNetwork (bare-metal sites): every pod uses its node's network, so redirects name the node's address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).
    * @default "None"
    */
-  readonly type?: 'None' | 'NodePort' | 'LoadBalancer';
+  readonly type?: 'None' | 'NodePort' | 'LoadBalancer' | 'HostNetwork';
   /**
    * Annotations of the exposing Services (for load balancer controllers).
    */
@@ -1312,7 +1312,7 @@ export interface ResolvedSchedulingSpec {
 
 /** Exposure to clients outside the Kubernetes cluster. Redirects send clients to data servers directly, so each data server gets a Service of its own too. (defaults applied) */
 export interface ResolvedExposeSpec {
-  readonly type: 'None' | 'NodePort' | 'LoadBalancer';
+  readonly type: 'None' | 'NodePort' | 'LoadBalancer' | 'HostNetwork';
   readonly annotations?: Record<string, string>;
 }
 

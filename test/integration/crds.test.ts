@@ -102,9 +102,9 @@ test('the library and the API server give the same verdict on Unicode: spaces, c
   expect(new Set(verdicts.map(([, library]) => library))).toEqual(new Set([true, false]));
 });
 
-test('a meta-manager without data servers, a member of a federation and 140 data servers on three supervisors are admitted', () => {
+test('a meta-manager without data servers, a member of a federation on its nodes\' network and 140 data servers on three supervisors are admitted', () => {
   expect(create('meta', { worker: { replicas: 0 }, federation: { metaManager: true } }).code).toBe(0);
-  expect(create('member', { site: 'T2_XK_Test', federation: { upstream: ['meta-redirector-0.meta-redirector.physics.svc.cluster.local:1213'] } }).code).toBe(0);
+  expect(create('member', { site: 'T2_XK_Test', expose: { type: 'HostNetwork' }, federation: { upstream: ['meta-redirector-0.meta-redirector.physics.svc.cluster.local:1213'] } }).code).toBe(0);
   expect(create('wide', { worker: { replicas: 140 }, supervisor: { replicas: 3 } }).code).toBe(0);
 });
 

@@ -191,6 +191,23 @@ describe('objects of a cluster', () => {
     }
     expect(s.all('Service').map((o) => o.metadata.name)).not.toContain('minimal-external');
   });
+
+  test('HostNetwork: every pod on its node\'s network, one pod of the cluster per node, the user\'s affinity kept, no exposing Services; the collector takes reports from the nodes', () => {
+    const affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'other' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+    const h = synth({ ...minimal, expose: { type: 'HostNetwork' }, scheduling: { affinity }, monitoring: { enabled: true } });
+    for (const role of ['redirector', 'worker']) {
+      const pod = h.get('StatefulSet', `minimal-${role}`).spec.template.spec;
+      expect(pod).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
+      expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+        affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0],
+        { labelSelector: { matchLabels: { 'app.kubernetes.io/instance': 'minimal', 'app.kubernetes.io/name': 'xrootd' } }, topologyKey: 'kubernetes.io/hostname' },
+      ]);
+    }
+    expect(h.all('Service').map((o) => o.metadata.name).filter((n: string) => n.includes('external') || /worker-\d/.test(n))).toEqual([]);
+    const reports = h.get('NetworkPolicy', 'minimal').spec.ingress.find((r: any) => r.ports[0].protocol === 'UDP');
+    expect(reports.from).toBeUndefined();
+    expect(synth(minimal).get('StatefulSet', 'minimal-worker').spec.template.spec.hostNetwork).toBeUndefined();
+  });
 });
 
 describe('Kubernetes objects on ApiObject with the generated types only (constructs/kube.ts)', () => {
