@@ -20,6 +20,8 @@ const GO_DURATION = '^([0-9]{1,7}(h|m|s))+$';
 /** Kubernetes resource quantities as the API server accepts them (a safe subset). */
 /** A claim name with `{ordinal}` once: lower-case letters, digits, '-' and '.', starting and ending alphanumeric. */
 const ADOPT_CLAIMS_REGEX = '^([a-z0-9][-a-z0-9.]*)?\\{ordinal\\}([-a-z0-9.]*[a-z0-9])?$';
+/** A key of a Secret or ConfigMap as Kubernetes takes it (not `.` or `..`: it names the file a volume makes). */
+const SECRET_KEY = '^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$';
 /** spec.supervisor.redundancy in a CEL rule of the spec, before defaulting too. */
 const REDUNDANCY_CEL = `(has(self.supervisor) && has(self.supervisor.redundancy) ? self.supervisor.redundancy : ${DEFAULT_SUPERVISOR_REDUNDANCY})`;
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
@@ -89,7 +91,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     scaleDown: str('What happens to the files of the data servers a lower replicas removes. Immediate: the StatefulSet shrinks at once; their files are unreachable until they come back (their volumes follow storage.retention.whenScaled). Drain (with the agent): each one, highest ordinal first, is put in maintenance, a Job copies every file it holds to the data servers that stay (adler32 compared), and only then is it removed; a drain that would not fit is refused with nothing removed (docs/storage.md).', { enum: ['Immediate', 'Drain'], default: 'Immediate' }),
     drainToken: obj('DrainTokenSpec', 'The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster\'s namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.', {
       secretName: str('The Secret.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a Secret name' }, maxLength: 253 }),
-      key: str('The Secret\'s key holding the token.', { default: 'token', pattern: { regex: '^[-._a-zA-Z0-9]+$', rule: 'must be a Secret key' }, maxLength: 253 }),
+      key: str('The Secret\'s key holding the token.', { default: 'token', pattern: { regex: SECRET_KEY, rule: 'must be a Secret key: letters, digits, "-", "_" and ".", not only dots' }, maxLength: 253 }),
     }, { required: ['secretName'] }),
     maintenance: arr('Data servers in maintenance, by ordinal (3 is <name>-worker-3): they serve reads but receive no new files (their exports are announced read-only to the managers), so their node can be drained or their volume looked after. The agent restarts each one as it enters or leaves maintenance (docs/storage.md).',
       int('The ordinal of a data server.', { minimum: 0, maximum: 4095 }), { default: [], maxItems: 64 }),
@@ -190,7 +192,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       }, { required: ['name', 'url', 'basePaths'] }), { minItems: 1, maxItems: 16, uniqueBy: 'name' }),
       issuerCaBundle: obj('CaBundleReference', 'CA certificates the daemons trust when they fetch an issuer\'s keys over HTTPS, instead of the image\'s system bundle: a key of a ConfigMap, mounted over /etc/ssl/certs/ca-certificates.crt. Omitted: the image\'s bundle (public CAs).', {
         configMapName: str('The ConfigMap.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a ConfigMap name' }, maxLength: 253 }),
-        key: str('The key holding the PEM bundle.', { default: 'ca-certificates.crt', pattern: { regex: '^[-._a-zA-Z0-9]{1,253}$', rule: 'must be a ConfigMap key' } }),
+        key: str('The key holding the PEM bundle.', { default: 'ca-certificates.crt', pattern: { regex: SECRET_KEY, rule: 'must be a ConfigMap key: letters, digits, "-", "_" and ".", not only dots' }, maxLength: 253 }),
       }, { required: ['configMapName'] }),
     }, { required: ['audiences', 'issuers'] }),
     gsi: obj('GsiSpec', 'X.509 client authentication (GSI, sec.protocol gsi) for the xroot protocol: clients log in with a grid proxy or certificate that the CAs below vouch for; users lists the subjects (DNs) that get a user name, which authorization rules can name. The daemons present the TLS Secret\'s certificate, whose key must be RSA (XRootD\'s GSI encrypts with it). Clients that cannot authenticate (no token, no certificate) cannot log in: GSI turns the unix protocol off. Needs tls.', {

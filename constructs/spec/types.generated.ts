@@ -222,7 +222,7 @@ export interface DrainTokenSpec {
   readonly secretName: string;
   /**
    * The Secret's key holding the token.
-   * Rule: must be a Secret key.
+   * Rule: must be a Secret key: letters, digits, "-", "_" and ".", not only dots.
    * @default "token"
    */
   readonly key?: string;
@@ -530,7 +530,7 @@ export interface CaBundleReference {
   readonly configMapName: string;
   /**
    * The key holding the PEM bundle.
-   * Rule: must be a ConfigMap key.
+   * Rule: must be a ConfigMap key: letters, digits, "-", "_" and ".", not only dots.
    * @default "ca-certificates.crt"
    */
   readonly key?: string;

@@ -67,6 +67,7 @@ describe('validation names the field and the rule', () => {
     ['an unknown version', { version: '4.0.0' }, 'version must be a version in the catalog (5.5.3, 5.7.3, 5.8.4, 5.9.1, 6.0.0), got "4.0.0"'],
     ['a site name with a space', { site: 'CERN PROD' }, 'site must be letters, digits, "_" and "-"'],
     ['a site name that would add a directive', { site: 'x\nall.role manager' }, 'site must be letters, digits, "_" and "-"'],
+    ['a drain token key of dots', { worker: { drainToken: { secretName: 'drain', key: '..' } }, security: { tls: { secretName: 'tls' }, tokens: { audiences: ['a'], issuers: [{ name: 'i', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'worker.drainToken.key must be a Secret key: letters, digits, "-", "_" and ".", not only dots, got ".."'],
     ['too few supervisors', { worker: { replicas: 200 }, supervisor: { replicas: 4 } }, 'supervisor.replicas is too small for worker.replicas: the managers take 64 - supervisors data servers'],
     ['fewer supervisors than each data server subscribes to', { worker: { replicas: 70 }, supervisor: { replicas: 1 } }, 'supervisor.replicas is too small for worker.replicas'],
     ['more data servers than redundant supervisors hold', { worker: { replicas: 2049 } }, 'worker.replicas is more than one supervisor tier holds with supervisor.redundancy'],
