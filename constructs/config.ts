@@ -58,10 +58,14 @@ export const ENV = {
   configDir: 'XRD_CONFIG_DIR',
   /** Data servers: the file listing the ordinals in maintenance (the maintenance ConfigMap's, not hashed into the config). */
   maintenanceFile: 'XRD_MAINTENANCE_FILE',
+  /** expose.type LoadBalancer, data servers and supervisors: the file of `<pod> <address>` lines (the external-addresses ConfigMap). */
+  externalFile: 'XRD_EXTERNAL_FILE',
   /** Set by the start script for a data server in maintenance: the configuration announces its exports read-only. */
   inMaintenance: 'XRD_MAINTENANCE',
 } as const;
 
+/** The external-addresses ConfigMap's key: `<pod> <address>` per line. */
+export const EXTERNAL_ADDRESSES_KEY = 'addresses';
 /** The maintenance ConfigMap's key: the ordinals of the data servers in maintenance, one per line. */
 export const MAINTENANCE_KEY = 'ordinals';
 
@@ -273,6 +277,21 @@ export function renderStartScript(model: ClusterModel): string {
     '  set +f',
     'fi',
   );
+  if (model.spec.expose.type === 'LoadBalancer') {
+    lines.push(
+      '# expose.type LoadBalancer: the address of this pod\'s own Service, announced to the managers as one more',
+      '# interface (XRDIFADDRS). They redirect clients from public addresses there, in-cluster clients to the pod.',
+      'unset XRDIFADDRS',
+      `if [ "$role" != redirector ] && [ -r "\${${ENV.externalFile}:-}" ]; then`,
+      `  external=$(awk -v pod="$${ENV.podName}" '$1 == pod { print $2; exit }' "$${ENV.externalFile}")`,
+      '  case "$external" in',
+      `    "") echo "run.sh: no outside address known yet for $${ENV.podName}: redirects name the pod's own address" >&2 ;;`,
+      `    *[!0-9A-Fa-f.:]*) echo "run.sh: ignoring the outside address of $${ENV.podName}: not an IP address" >&2 ;;`,
+      `    *) XRDIFADDRS=$external; export XRDIFADDRS; echo "run.sh: $${ENV.podName} is announced to outside clients at $external" >&2 ;;`,
+      '  esac',
+      'fi',
+    );
+  }
   if (supports(model, 'identity-env')) {
     lines.push('# Pods often lack reverse DNS: tell XRootD its name.', `export XRDNET_IDENTITY="$${ENV.host}"`);
   }

@@ -3,6 +3,7 @@
  * resource's spec) in, the fully resolved cluster model out, or a
  * SpecValidationError that lists every broken rule.
  */
+import { isIP } from 'node:net';
 import { VersionCatalog, type XrootdFeature, type XrootdRelease } from './catalog.js';
 import { ClusterNames, type Role } from './names.js';
 import { quantityBytes } from './quantity.js';
@@ -41,6 +42,13 @@ export interface XrootdClusterProps extends XrootdSpec {
    * @default - none: the pods roll when secretName changes, not when the Secret's content does
    */
   readonly tlsSecretRevision?: string;
+  /**
+   * expose.type LoadBalancer: the address outside clients reach each data server and supervisor at,
+   * by pod name (the agent reads them from the pods' Services). Announced to the managers, which
+   * redirect clients from public addresses there and in-cluster clients to the pod itself.
+   * @default - none known: every pod is announced by its own address only
+   */
+  readonly externalAddresses?: Readonly<Record<string, string>>;
 }
 
 export interface ClusterModel {
@@ -56,13 +64,15 @@ export interface ClusterModel {
   readonly partitions: Record<Role, number>;
   /** See XrootdClusterProps.tlsSecretRevision; only with spec.security.tls. */
   readonly tlsSecretRevision?: string;
+  /** See XrootdClusterProps.externalAddresses: only those of this cluster's data servers and supervisors. */
+  readonly externalAddresses: Readonly<Record<string, string>>;
   /** Not errors, but worth a condition: a deprecated version, for example. */
   readonly warnings: readonly string[];
 }
 
 const SPEC_KEYS = Object.keys(xrootdSpecSchema.fields);
 /** Props of the construct that are not part of the spec. */
-const CONSTRUCT_KEYS = ['name', 'namespace', 'catalog', 'partitions', 'tlsSecretRevision'];
+const CONSTRUCT_KEYS = ['name', 'namespace', 'catalog', 'partitions', 'tlsSecretRevision', 'externalAddresses'];
 
 /** Splits construct props into the spec and the construct-only props. */
 export function specOf(props: XrootdClusterProps): Record<string, unknown> {
@@ -107,17 +117,35 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   if (release && spec.security.tokens && !release.features.includes('tokens')) {
     issues.push(issue('security.tokens', `needs token support (SciTokens plugin, ztn), which version ${release.version} lacks in the catalog (feature "tokens")`));
   }
+  const given = props.externalAddresses;
+  const externalAddresses = given && typeof given === 'object' && !Array.isArray(given) ? given : {};
+  if (given !== undefined && externalAddresses !== given) issues.push(issue('externalAddresses', 'must be an object of pod names and addresses'));
+  checkExternalAddresses(externalAddresses, spec, names, t, issues);
   checkPathsInExports(spec, issues);
   checkMountOverlaps(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
 
   const warnings = release.deprecated ? [`version ${release.version} is deprecated: ${release.deprecated}`] : [];
   return {
-    name, namespace, spec, release, names, topology: t, partitions, warnings,
+    name, namespace, spec, release, names, topology: t, partitions, warnings, externalAddresses,
     ...(spec.security.tls && revision ? { tlsSecretRevision: revision } : {}),
     image: spec.image ?? release.image,
     space: spaceThresholds(capacityBytes!),
   };
+}
+
+/**
+ * Addresses for expose.type LoadBalancer: IP addresses (XRootD reads an interface list of
+ * addresses) of pods that have a Service of their own; they reach a shell script, so nothing else.
+ */
+function checkExternalAddresses(addresses: Readonly<Record<string, string>>, spec: ResolvedXrootdSpec, names: ClusterNames, t: Topology, issues: SpecIssue[]): void {
+  const entries = Object.entries(addresses);
+  if (entries.length && spec.expose.type !== 'LoadBalancer') issues.push(issue('externalAddresses', 'are only for expose.type LoadBalancer'));
+  const pods = new Set([...Array.from({ length: t.workers }, (_, i) => names.pod('worker', i)), ...Array.from({ length: t.supervisors }, (_, i) => names.pod('supervisor', i))]);
+  for (const [pod, address] of entries) {
+    if (!pods.has(pod)) issues.push(issue(`externalAddresses.${pod}`, 'must name a data server or supervisor pod of the cluster', pod));
+    if (typeof address !== 'string' || isIP(address) === 0) issues.push(issue(`externalAddresses.${pod}`, 'must be an IPv4 or IPv6 address', address));
+  }
 }
 
 /** A path is under an export when it is the export or below it. */

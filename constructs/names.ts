@@ -34,7 +34,10 @@ export class ClusterNames {
   /** The Service clients use: the redirectors. */
   clientService(): string { return this.cluster; }
   externalRedirectorService(): string { return `${this.cluster}-external`; }
-  externalWorkerService(ordinal: number): string { return `${this.cluster}-worker-${ordinal}`; }
+  /** A data server's or supervisor's own Service outside (expose.type NodePort, LoadBalancer): named as its pod. */
+  externalPodService(role: 'worker' | 'supervisor', ordinal: number): string { return this.pod(role, ordinal); }
+  /** The addresses outside clients reach each pod at (expose.type LoadBalancer), as the agent reads them from the Services. */
+  externalAddressesConfigMap(): string { return `${this.cluster}-external-addresses`; }
   /** One ConfigMap per configuration: `<cluster>-config-<first 10 hex digits of its hash>`. */
   configMap(configHash: string): string { return `${this.cluster}-config-${configHash.slice(0, CONFIG_HASH_CHARS)}`; }
   /** The data servers in maintenance: outside the hashed configuration, so a change restarts only those it concerns. */
@@ -83,7 +86,7 @@ export class ClusterNames {
       tooLong('per-pod DNS name', this.podHost(role, maxOrdinal[role]), FQDN_MAX);
     }
     if (exposePerPod && maxOrdinal.worker >= 0) {
-      tooLong('per-pod Service name', this.externalWorkerService(maxOrdinal.worker), LABEL_MAX);
+      tooLong('per-pod Service name', this.externalPodService('worker', maxOrdinal.worker), LABEL_MAX);
     }
     // Any data server may be drained (its Job's name becomes its pods' job-name label).
     if (drains) tooLong('drain Job name', this.drainJob(MAX_WORKER_ORDINAL, '0'.repeat(DRAIN_DIGEST_CHARS)), LABEL_MAX, ' (worker.scaleDown: Drain)');

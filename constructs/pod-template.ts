@@ -5,13 +5,14 @@
  */
 import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import { quantity, intOrString } from './kube.js';
-import { CONFIG_DIR, ENV, MAINTENANCE_KEY, PROBE_SCRIPT, START_SCRIPT } from './config.js';
+import { CONFIG_DIR, ENV, EXTERNAL_ADDRESSES_KEY, MAINTENANCE_KEY, PROBE_SCRIPT, START_SCRIPT } from './config.js';
 import { COLLECTOR_REPORT_PORT } from './monitoring.js';
 import { clusterSelector, roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
 import { scaleQuantity } from './quantity.js';
 import type { ResolvedResourceSpec } from './spec/types.generated.js';
+import { advertisesExternalAddress } from './services.js';
 
 export const ADMIN_DIR = '/var/run/xrootd';
 export const DATA_DIR = '/data';
@@ -20,6 +21,8 @@ export const DATA_VOLUME = 'data';
 export const TLS_SECRET_DIR = '/etc/xrootd/tls';
 /** Data servers: the maintenance ConfigMap (spec.worker.maintenance). */
 export const MAINTENANCE_DIR = '/etc/xrootd/maintenance';
+/** Data servers and supervisors with expose.type LoadBalancer: the external-addresses ConfigMap. */
+export const EXTERNAL_DIR = '/etc/xrootd/external';
 /** The system CA bundle (Debian's path) that libcurl in the SciTokens plugin trusts when it fetches issuer keys. */
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 /** Annotation with the hash of the rendered configuration: a change rolls the pods. */
@@ -55,6 +58,7 @@ export function roleEnv(model: ClusterModel, role: Role): k8s.EnvVar[] {
   if (role === 'worker') env.push({ name: ENV.dataDir, value: DATA_DIR }, { name: ENV.maintenanceFile, value: `${MAINTENANCE_DIR}/${MAINTENANCE_KEY}` });
   else env.push({ name: ENV.cmsdPort, value: String(spec.xrootd.cmsdPort) });
   if (spec.security.tls) env.push({ name: ENV.tlsDir, value: TLS_SECRET_DIR });
+  if (advertisesExternalAddress(model, role)) env.push({ name: ENV.externalFile, value: `${EXTERNAL_DIR}/${EXTERNAL_ADDRESSES_KEY}` });
   for (let i = 0; i < topology.redirectors; i++) {
     env.push({ name: `${ENV.managerPrefix}${i}`, value: `${names.podHost('redirector', i, namespace)}:${spec.xrootd.cmsdPort}` });
   }
@@ -111,6 +115,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
     { name: 'admin', mountPath: ADMIN_DIR },
     { name: 'tmp', mountPath: '/tmp' },
     ...(role === 'worker' ? [{ name: DATA_VOLUME, mountPath: DATA_DIR }, { name: 'maintenance', mountPath: MAINTENANCE_DIR, readOnly: true }] : []),
+    ...(advertisesExternalAddress(model, role) ? [{ name: 'external-addresses', mountPath: EXTERNAL_DIR, readOnly: true }] : []),
     ...spec.mounts.map((m) => ({ name: extraVolume(m.name), mountPath: m.mountPath, readOnly: true })),
   ];
   const env = roleEnv(model, role);
@@ -192,6 +197,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
         { name: 'admin', emptyDir: {} },
         // Optional: a pod starts even before the agent has made it (or after someone deleted it).
         ...(role === 'worker' ? [{ name: 'maintenance', configMap: { name: model.names.maintenanceConfigMap(), optional: true, defaultMode: 0o444 } }] : []),
+        ...(advertisesExternalAddress(model, role) ? [{ name: 'external-addresses', configMap: { name: model.names.externalAddressesConfigMap(), optional: true, defaultMode: 0o444 } }] : []),
         { name: 'tmp', emptyDir: {} },
         // Readable by the pod's group (fsGroup); run.sh copies the key to a file only the daemon's user reads.
         ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, defaultMode: 0o440 } }] : []),

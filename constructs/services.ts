@@ -48,15 +48,28 @@ export function addExternalServices(scope: Construct, model: ClusterModel): void
     metadata: metadata(model.names.externalRedirectorService(), 'redirector'),
     spec: { type, externalTrafficPolicy: 'Local', selector: roleSelector(model.name, 'redirector'), ports: ports(model, 'worker') },
   });
-  for (let i = 0; i < model.topology.workers; i++) {
-    new KubeService(scope, `external-worker-${i}`, {
-      metadata: metadata(model.names.externalWorkerService(i), 'worker'),
-      spec: {
-        type,
-        externalTrafficPolicy: 'Local',
-        selector: { ...roleSelector(model.name, 'worker'), 'statefulset.kubernetes.io/pod-name': model.names.pod('worker', i) },
-        ports: ports(model, 'worker'),
-      },
-    });
+  // Supervisors too: a manager sends clients to a supervisor, which sends them on to a data server.
+  for (const role of ['worker', 'supervisor'] as const) {
+    const count = role === 'worker' ? model.topology.workers : model.topology.supervisors;
+    for (let i = 0; i < count; i++) {
+      new KubeService(scope, `external-${role}-${i}`, {
+        metadata: metadata(model.names.externalPodService(role, i), role),
+        spec: {
+          type,
+          externalTrafficPolicy: 'Local',
+          selector: { ...roleSelector(model.name, role), 'statefulset.kubernetes.io/pod-name': model.names.pod(role, i) },
+          // The pod's own port: XRootD announces it, with the Service's address, to the managers.
+          ports: ports(model, 'worker'),
+        },
+      });
+    }
   }
+}
+
+/** The pods whose addresses outside clients are redirected to: data servers and supervisors. */
+export const advertisesExternalAddress = (model: ClusterModel, role: Role): boolean => model.spec.expose.type === 'LoadBalancer' && role !== 'redirector';
+
+/** expose.type LoadBalancer: `<pod> <address>` per line, from XrootdClusterProps.externalAddresses (the agent's reading of the Services). */
+export function renderExternalAddresses(model: ClusterModel): string {
+  return Object.entries(model.externalAddresses).sort(([a], [b]) => a.localeCompare(b)).map(([pod, address]) => `${pod} ${address}\n`).join('');
 }

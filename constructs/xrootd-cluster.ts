@@ -7,13 +7,13 @@ import { Construct } from 'constructs';
 import { addCertificate } from './certificate.js';
 import { addCollector } from './monitoring.js';
 import { addPrometheusObjects } from './prometheus.js';
-import { configHash, MAINTENANCE_KEY, renderConfigFiles } from './config.js';
+import { configHash, EXTERNAL_ADDRESSES_KEY, MAINTENANCE_KEY, renderConfigFiles } from './config.js';
 import { addDisruptionBudget } from './disruption-budgets.js';
 import { clusterLabels } from './labels.js';
 import { resolveCluster, type ClusterModel, type XrootdClusterProps } from './model.js';
 import { ROLES, type Role } from './names.js';
 import { addNetworkPolicy } from './network-policy.js';
-import { addClientService, addExternalServices, addHeadlessService } from './services.js';
+import { addClientService, addExternalServices, addHeadlessService, renderExternalAddresses } from './services.js';
 import { addStatefulSet, replicasOf } from './stateful-sets.js';
 
 export class XrootdCluster extends Construct {
@@ -45,6 +45,13 @@ export class XrootdCluster extends Construct {
       metadata: { name: model.names.maintenanceConfigMap(), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
       data: { [MAINTENANCE_KEY]: model.spec.worker.maintenance.map((o) => `${o}\n`).join('') },
     });
+    if (model.spec.expose.type === 'LoadBalancer') {
+      // Not hashed into the configuration: the agent fills it in as the load balancers get their addresses.
+      new KubeConfigMap(this, 'external-addresses', {
+        metadata: { name: model.names.externalAddressesConfigMap(), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
+        data: { [EXTERNAL_ADDRESSES_KEY]: renderExternalAddresses(model) },
+      });
+    }
     for (const role of this.roles) addHeadlessService(this, model, role);
     addClientService(this, model);
     addExternalServices(this, model);

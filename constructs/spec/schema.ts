@@ -10,7 +10,7 @@ import { capacity, DEFAULT_SUPERVISOR_REDUNDANCY } from '../topology.js';
 import { arr, bool, int, map, obj, opaque, SPACE_OR_CONTROL, str, type ObjectField, type StringField } from './dsl.js';
 
 /** Where the pods mount their own volumes (and the system CA bundle's directory): spec.mounts stays clear of them. */
-export const RESERVED_MOUNT_PATHS = ['/etc/xrootd/cluster', '/etc/xrootd/maintenance', '/etc/xrootd/tls', '/var/run/xrootd', '/data', '/tmp', '/etc/ssl/certs'];
+export const RESERVED_MOUNT_PATHS = ['/etc/xrootd/cluster', '/etc/xrootd/maintenance', '/etc/xrootd/external', '/etc/xrootd/tls', '/var/run/xrootd', '/data', '/tmp', '/etc/ssl/certs'];
 
 /** A DNS name, or a wildcard as its whole first label: what a certificate may name. */
 const DNS_NAME_OR_WILDCARD = '^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';

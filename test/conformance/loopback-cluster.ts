@@ -7,11 +7,11 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PROBE_SCRIPT, START_SCRIPT, type Role, type XrootdClusterProps } from '../../constructs/index.js';
-import { CONFIG_DIR, MAINTENANCE_KEY } from '../../constructs/config.js';
+import { CONFIG_DIR, EXTERNAL_ADDRESSES_KEY, MAINTENANCE_KEY } from '../../constructs/config.js';
 import { ADMIN_DIR, DATA_DIR, MAINTENANCE_DIR, SYSTEM_CA_BUNDLE, TLS_SECRET_DIR } from '../../constructs/pod-template.js';
 import { containerName, podmanRun, removeContainer, type ContainerImage } from '../helpers/containers.js';
 import { synth } from '../helpers/synth.js';
-import { freePorts, isPortFree, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from '../helpers/processes.js';
+import { freePorts, inNetns, isPortFree, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from '../helpers/processes.js';
 
 /** The unprivileged user the daemons run as when the tests run as root (Debian's package creates it). */
 export const XROOTD_USER = 'xrootd';
@@ -57,6 +57,8 @@ export interface LoopbackOptions {
   readonly daemonEnv?: NodeJS.ProcessEnv;
   /** `host:port` of the metrics collector, for clusters with spec.monitoring (the pods get the Service's name). */
   readonly collector?: string;
+  /** A network namespace (made by the test) the daemons and the harness's own clients run in; host daemons only. */
+  readonly netns?: string;
 }
 
 /** Each manager gets its own loopback address: two managers on one address confuse XRootD's manager list. */
@@ -65,7 +67,8 @@ const managerHost = (i: number): string => `127.0.0.${10 + i}`;
 export class LoopbackCluster {
   readonly pods: LoopbackPod[] = [];
   private constructor(readonly dir: string, readonly configDir: string, readonly files: Record<string, string>,
-    private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string, private readonly clientEnv: NodeJS.ProcessEnv = {}) {}
+    private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string, private readonly clientEnv: NodeJS.ProcessEnv = {},
+    readonly netns?: string) {}
 
   /** Synthesizes `props` and starts every pod's xrootd and cmsd. */
   static async start(props: XrootdClusterProps, opts: LoopbackOptions = {}): Promise<LoopbackCluster> {
@@ -82,7 +85,15 @@ export class LoopbackCluster {
     mkdirSync(maintenanceDir);
     writeFileSync(join(maintenanceDir, MAINTENANCE_KEY), s.get('ConfigMap', model.names.maintenanceConfigMap()).data[MAINTENANCE_KEY]);
     if (opts.caBundle && !opts.image) throw new Error('a CA bundle replaces the image\'s: only for clusters run from an image');
-    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle, opts.clientEnv);
+    // expose.type LoadBalancer: the external-addresses ConfigMap, as its volume presents it to data servers and supervisors.
+    const external = s.all('ConfigMap').find((c) => c.metadata.name === model.names.externalAddressesConfigMap());
+    const externalDir = join(dir, 'external');
+    if (external) {
+      mkdirSync(externalDir);
+      writeFileSync(join(externalDir, EXTERNAL_ADDRESSES_KEY), external.data[EXTERNAL_ADDRESSES_KEY]);
+    }
+    if (opts.netns && opts.image) throw new Error('a network namespace is for daemons on the host only');
+    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle, opts.clientEnv, opts.netns);
     // In a container the pod's own paths are the mount points; on the host, the pod's directories.
     const inPod = (hostPath: string, podPath: string): string => opts.image ? podPath : hostPath;
 
@@ -121,6 +132,7 @@ export class LoopbackCluster {
           ...Object.fromEntries(managers.map((m, i) => [`${ENV.managerPrefix}${i}`, m])),
           ...(role === 'worker' && t.supervisors > 0 ? { [ENV.supervisorAddress]: supervisorAddress } : {}),
           ...(opts.collector ? { [ENV.collector]: opts.collector } : {}),
+          ...(external && role !== 'redirector' ? { [ENV.externalFile]: join(externalDir, EXTERNAL_ADDRESSES_KEY) } : {}),
           ...opts.daemonEnv,
         };
         cluster.pods.push({ role, ordinal, name, host, fqdn: model.names.podHost(role, ordinal), port, cmsdPort, dir: podDir, dataDir, env, daemons: {}, containers: {} });
@@ -138,7 +150,7 @@ export class LoopbackCluster {
       const command = (configDir: string): string[] => ['/bin/sh', join(configDir, START_SCRIPT), daemon, pod.role];
       const logFile = join(pod.dir, `${daemon}.log`);
       if (!this.image) {
-        pod.daemons[daemon] = startDaemon(`${pod.name}/${daemon}`, command(this.configDir), pod.env, logFile, XROOTD_USER);
+        pod.daemons[daemon] = startDaemon(`${pod.name}/${daemon}`, command(this.configDir), pod.env, logFile, XROOTD_USER, this.netns);
         continue;
       }
       const name = containerName(`${pod.name}-${daemon}`);
@@ -200,7 +212,7 @@ export class LoopbackCluster {
   probe(pod: LoopbackPod, check: 'ready' | 'cmsd-alive'): RunResult {
     const container = pod.containers.xrootd;
     if (container) return run(['podman', 'exec', container, '/bin/sh', join(CONFIG_DIR, PROBE_SCRIPT), check, pod.role], process.env, 20000);
-    return run(['/bin/sh', join(this.configDir, PROBE_SCRIPT), check, pod.role], pod.env, 20000);
+    return run(inNetns(this.netns, ['/bin/sh', join(this.configDir, PROBE_SCRIPT), check, pod.role]), pod.env, 20000);
   }
 
   /** The data servers a redirector's cmsd has subscribed, from `xrdmapc --list all`. */
@@ -208,7 +220,7 @@ export class LoopbackCluster {
     const r = this.pod('redirector', redirectorOrdinal);
     // With TLS, xrdmapc verifies the manager against the CA files the redirector's run.sh made.
     const env = { ...process.env, ...(this.tlsDir ? { X509_CERT_DIR: join(r.dir, 'admin', 'tls', 'cadir') } : {}), ...this.clientEnv };
-    return run(['xrdmapc', '--list', 'all', `127.0.0.1:${r.port}`], env, 90000).out;
+    return run(inNetns(this.netns, ['xrdmapc', '--list', 'all', `127.0.0.1:${r.port}`]), env, 90000).out;
   }
 
   /** Waits until a redirector's membership lists `count` data servers (lines `Srv ...`); names the missing ones if not. */

@@ -11,11 +11,17 @@ export interface Daemon {
   exited: boolean;
 }
 
-/** Starts a process with output to a log file; `asUser` drops root (XRootD refuses to run as root). */
-export function startDaemon(name: string, command: string[], env: NodeJS.ProcessEnv, logFile: string, asUser?: string): Daemon {
-  const argv = asUser && process.getuid?.() === 0
+/** A command run inside a network namespace (`ip netns exec` enters it and execs the command: same pid). */
+export const inNetns = (netns: string | undefined, command: string[]): string[] => (netns ? ['ip', 'netns', 'exec', netns, ...command] : command);
+
+/**
+ * Starts a process with output to a log file; `asUser` drops root (XRootD refuses to run as root),
+ * after entering `netns` (a network namespace the test made), if given.
+ */
+export function startDaemon(name: string, command: string[], env: NodeJS.ProcessEnv, logFile: string, asUser?: string, netns?: string): Daemon {
+  const argv = inNetns(netns, asUser && process.getuid?.() === 0
     ? ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--init-groups', '--', ...command]
-    : command;
+    : command);
   const fd = openSync(logFile, 'a');
   const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);

@@ -192,6 +192,26 @@ describe('objects of a cluster', () => {
     expect(s.all('Service').map((o) => o.metadata.name)).not.toContain('minimal-external');
   });
 
+  test('LoadBalancer: data servers and supervisors get a Service each on their own port, and the addresses the agent read from them, checked, in a ConfigMap they read at start', () => {
+    const props = { name: 'big', worker: { replicas: 70 }, expose: { type: 'LoadBalancer' as const } };
+    const e = synth({ ...props, externalAddresses: { 'big-worker-3': '198.51.100.23', 'big-supervisor-1': '2001:db8::1' } });
+    expect(e.get('Service', 'big-supervisor-1').spec).toMatchObject({ type: 'LoadBalancer', ports: [{ name: 'xrootd', port: 1094, targetPort: 'xrootd' }], selector: { 'statefulset.kubernetes.io/pod-name': 'big-supervisor-1' } });
+    expect(e.get('ConfigMap', 'big-external-addresses').data.addresses).toBe('big-supervisor-1 2001:db8::1\nbig-worker-3 198.51.100.23\n');
+    for (const role of ['worker', 'supervisor']) {
+      const pod = e.get('StatefulSet', `big-${role}`).spec.template.spec;
+      expect(envOf(container(e.get('StatefulSet', `big-${role}`), 'cmsd')).XRD_EXTERNAL_FILE).toBe('/etc/xrootd/external/addresses');
+      expect(pod.volumes).toContainEqual({ name: 'external-addresses', configMap: { name: 'big-external-addresses', optional: true, defaultMode: 0o444 } });
+    }
+    expect(envOf(container(e.get('StatefulSet', 'big-redirector'), 'cmsd')).XRD_EXTERNAL_FILE).toBeUndefined();
+    expect(e.cluster.configFiles['run.sh']).toContain('XRDIFADDRS=$external; export XRDIFADDRS');
+    // The addresses are not part of the configuration: a new one restarts no pod by itself.
+    expect(e.cluster.configHash).toBe(synth(props).cluster.configHash);
+    expect(() => synth({ ...props, externalAddresses: { 'big-worker-3': '198.51.100.23; rm -rf /' } })).toThrow('externalAddresses.big-worker-3 must be an IPv4 or IPv6 address');
+    expect(() => synth({ ...props, externalAddresses: { 'big-redirector-0': '198.51.100.23' } })).toThrow('externalAddresses.big-redirector-0 must name a data server or supervisor pod of the cluster');
+    expect(() => synth({ name: 'c', externalAddresses: { 'c-worker-0': '198.51.100.23' } })).toThrow('externalAddresses are only for expose.type LoadBalancer');
+    expect(synth({ name: 'c' }).cluster.configFiles['run.sh']).not.toContain('XRDIFADDRS');
+  });
+
   test('HostNetwork: every pod on its node\'s network, one pod of the cluster per node, the user\'s affinity kept, no exposing Services; the collector takes reports from the nodes', () => {
     const affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'other' } }, topologyKey: 'kubernetes.io/hostname' }] } };
     const h = synth({ ...minimal, expose: { type: 'HostNetwork' }, scheduling: { affinity }, monitoring: { enabled: true } });
