@@ -77,6 +77,11 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
     totalBytes: int('Bytes it holds.'),
     message: str('What the drain waits for, or why it stopped.'),
   }),
+  external: arr('spec.expose.type LoadBalancer: the address outside clients reach each data server and supervisor at, as its Service\'s load balancer reports it; announced to the managers, which redirect clients from public addresses there (docs/topologies.md). A pod made before its address was known is restarted to announce it.', obj('ExternalAddressStatus', 'A pod\'s outside address.', {
+    pod: str('The pod.'),
+    address: str('The IP address of its load balancer.'),
+    since: str('When the agent first saw this address (RFC 3339).'),
+  })),
   maintenance: arr('The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.', int('An ordinal.')),
   lastReadySpec: opaque('Record<string, unknown>', 'The spec the cluster last reached Ready with: what an automatic rollback returns to.'),
   rolledBack: obj('RollbackStatus', 'Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change.', {

@@ -799,6 +799,10 @@ export interface XrootdStatus {
    */
   readonly drain?: DrainStatus;
   /**
+   * spec.expose.type LoadBalancer: the address outside clients reach each data server and supervisor at, as its Service's load balancer reports it; announced to the managers, which redirect clients from public addresses there (docs/topologies.md). A pod made before its address was known is restarted to announce it.
+   */
+  readonly external?: ExternalAddressStatus[];
+  /**
    * The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.
    */
   readonly maintenance?: number[];
@@ -1027,6 +1031,22 @@ export interface DrainStatus {
    * What the drain waits for, or why it stopped.
    */
   readonly message?: string;
+}
+
+/** A pod's outside address. */
+export interface ExternalAddressStatus {
+  /**
+   * The pod.
+   */
+  readonly pod?: string;
+  /**
+   * The IP address of its load balancer.
+   */
+  readonly address?: string;
+  /**
+   * When the agent first saw this address (RFC 3339).
+   */
+  readonly since?: string;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. */
@@ -1461,6 +1481,7 @@ export interface ResolvedXrootdStatus {
   readonly rollout: ResolvedRolloutStatus;
   readonly volumes: ResolvedVolumesStatus;
   readonly drain: ResolvedDrainStatus;
+  readonly external?: ResolvedExternalAddressStatus[];
   readonly maintenance?: number[];
   readonly lastReadySpec?: Record<string, unknown>;
   readonly rolledBack: ResolvedRollbackStatus;
@@ -1542,6 +1563,13 @@ export interface ResolvedDrainStatus {
   readonly bytes?: number;
   readonly totalBytes?: number;
   readonly message?: string;
+}
+
+/** A pod's outside address. (defaults applied) */
+export interface ResolvedExternalAddressStatus {
+  readonly pod?: string;
+  readonly address?: string;
+  readonly since?: string;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. (defaults applied) */

@@ -21,12 +21,12 @@ export interface PodObject extends KubeObject {
  */
 export function podEssentials(p: KubeObject): PodObject {
   const pod = p as PodObject;
-  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp, ownerReferences } = pod.metadata ?? {};
+  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp, ownerReferences, creationTimestamp } = pod.metadata ?? {};
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
   const volumes = pod.spec?.volumes?.filter((v) => v.configMap?.name).map((v) => ({ configMap: { name: v.configMap!.name } }));
   return {
     apiVersion: pod.apiVersion, kind: pod.kind,
-    metadata: withoutUndefined({ name, namespace, uid, resourceVersion, labels, deletionTimestamp, ownerReferences }),
+    metadata: withoutUndefined({ name, namespace, uid, resourceVersion, labels, deletionTimestamp, ownerReferences, creationTimestamp }),
     spec: volumes?.length ? { volumes } : {},
     status: withoutUndefined({ conditions: ready && [withoutUndefined({ type: ready.type, status: ready.status, lastTransitionTime: ready.lastTransitionTime })], podIP: pod.status?.podIP }),
   } as PodObject;

@@ -4,7 +4,7 @@
  * then write status and Events only when they change. Deletion waits on our
  * finalizer, which deletes data volumes only when the spec asks for it.
  */
-import { claimLabels, ClusterNames, type ResolvedWorkerSpec, type SpecIssue, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type ManagerMembersStatus, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
+import { claimLabels, ClusterNames, resolveCluster, type ResolvedWorkerSpec, type SpecIssue, downgradeRefusal, INVENTORY_LABEL, ROLES, TLS_REVISION_ANNOTATION, SpecValidationError, VersionCatalog, type ClusterModel, type ManagerMembersStatus, type RollbackStatus, type Role, type XrootdClusterProps, type XrootdRelease, type XrootdStatus } from '../../constructs/index.js';
 import { Applier, MissingKindError, optionalKind, PRUNABLE_KINDS, summarize, type ApplyResult } from '../apply/applier.js';
 import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
@@ -28,6 +28,7 @@ import { volumesStatus, type ClaimObject, type StatefulSetWithClaims } from './v
 import { VolumeChangeError, VolumeExpander } from './volume-expansion.js';
 import { VolumeAdopter, VolumeAdoptionError } from './volume-adoption.js';
 import { maintenanceStep, type MaintenanceStep } from './maintenance.js';
+import { externalAddressStep, type ExternalAddressStep } from './external-addresses.js';
 import { decideDrain, type DrainDecision, type JobObject } from './drain.js';
 import { readDrainJobLog } from './drain-log.js';
 import { DRAINED_AT_ANNOTATION, drainJob } from '../../constructs/drain.js';
@@ -72,12 +73,16 @@ interface Plan {
   readonly rolledBack?: RollbackStatus;
   /** With spec.monitoring and a collector that answered: each manager's members. */
   readonly members?: ManagerMembersStatus[];
+  /** expose.type LoadBalancer: the pods' outside addresses, and a pod to restart to announce its own. */
+  readonly external: ExternalAddressStep;
 }
 
 export class Reconciler {
   private readonly applier: Applier;
   private readonly volumes: VolumeExpander;
   private readonly adopter: VolumeAdopter;
+  /** When each pod's outside address was first seen, by namespace/pod (see externalAddresses). */
+  private readonly externalSeen = new Map<string, { address: string; since: string }>();
 
   constructor(private readonly client: KubeClient, private readonly caches: Caches, private readonly log: Logger,
     private readonly metrics: Metrics, private readonly directives: DirectivePolicy = 'all', private readonly membership: MembershipOptions = {}) {
@@ -135,6 +140,8 @@ export class Reconciler {
       results = await this.applyPlan(cr, plan, this.desiredObjects(cr, plan), finalizing);
       appliedAt = performance.now();
       maintenance = await this.carryOutMaintenance(cr, plan);
+      // Not while maintenance restarts a pod: one restart at a time.
+      if (!maintenance?.restart) await this.announceExternalAddress(cr, plan);
       if (drain?.drained) await this.reportDrained(cr, drain.drained, plan.model.topology.workers);
     } catch (e) {
       failure = failureOf(e, key);
@@ -151,13 +158,14 @@ export class Reconciler {
       membersGraceSeconds: this.membership.graceSeconds,
       rolledBack: plan ? plan.rolledBack : this.rollbackInForce(cr),
       maintenance: maintenance?.applied,
+      external: plan && !failure ? plan.external.status : undefined,
       drain: failure ? cr.status?.drain : drain?.status,
       volumes: plan && !failure ? volumesStatus({ desired: statefulSetsWithClaims(plan.objects)[0], claims: this.claims(cr) }) : undefined,
     });
     const statusWritten = await this.report(cr, status, changed);
     // Membership changes reach the agent only through the collector: look again while monitoring.
     // A missing CRD or an old claim still in use changes outside what the agent watches: look again.
-    const requeueAfterMs = plan?.rollout.phase === 'Rolling' || maintenance?.restart || maintenance?.pending ? 1000
+    const requeueAfterMs = plan?.rollout.phase === 'Rolling' || maintenance?.restart || maintenance?.pending || plan?.external.restart || plan?.external.pending ? 1000
       // The copy's progress is in the Job's log, which no watch delivers.
       : drain?.status?.phase === 'Copying' ? DRAIN_PROGRESS_POLL_MS : failure?.reason === MISSING_CRD || failure?.reason === ADOPTION_FAILED ? MISSING_CRD_RETRY_MS
       : plan?.model.spec.monitoring.enabled ? MEMBERSHIP_POLL_MS : undefined;
@@ -239,7 +247,9 @@ export class Reconciler {
 
   /** Synthesizes these props and decides the rollout step (templates do not depend on partitions, so the step is set on the objects). */
   private planFor(cr: XrootdObject, props: XrootdClusterProps & { catalog: XrootdRelease[] }, membership: MembershipReport | undefined): Omit<Plan, 'rolledBack'> {
-    const synthesized = synthesizeCluster(props);
+    // The outside addresses are read for the model's pods, then synthesized into their ConfigMap.
+    const external = this.externalAddresses(cr, resolveCluster(props));
+    const synthesized = synthesizeCluster({ ...props, externalAddresses: external.addresses });
     const model = synthesized.cluster.model;
     const refused = downgradeRefusal(new VersionCatalog(props.catalog), cr.status?.currentVersion, model.spec.version);
     if (refused && !model.spec.upgrade.force) throw new RefusedError(`spec.version ${refused}`);
@@ -251,7 +261,35 @@ export class Reconciler {
     // Only what the planner remembers; phase and message are recomputed every time.
     const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
     const rollout = planRollout(roles, policyOf(model.spec), { role, revision, partition, stepStartedAt, startedAt } as RolloutState, new Date().toISOString());
-    return { model, rollout, roles, members, objects: withPartitions(synthesized.objects, model, rollout.partitions) };
+    return { model, rollout, roles, members, external, objects: withPartitions(synthesized.objects, model, rollout.partitions) };
+  }
+
+  /** expose.type LoadBalancer: what each data server's and supervisor's Service got from its load balancer. */
+  private externalAddresses(cr: XrootdObject, model: ClusterModel): ExternalAddressStep {
+    const namespace = cr.metadata.namespace!;
+    const services = this.caches.children.get('Service');
+    const pods = (this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? []).map((p) => ({
+      name: p.metadata.name, ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+      deleting: !!p.metadata.deletionTimestamp, createdAt: p.metadata.creationTimestamp,
+    }));
+    // Also remembered here: a status write that fails (or a CRD without status.external) must not restart the pods again and again.
+    const remembered = [...this.externalSeen].filter(([k]) => k.startsWith(`${namespace}/`)).map(([k, v]) => ({ pod: k.slice(namespace.length + 1), ...v }));
+    const step = externalAddressStep({ model, service: (name) => services?.get(namespace, name), previous: [...(cr.status?.external ?? []), ...remembered], pods, now: new Date().toISOString() });
+    for (const { pod, address, since } of step.status) this.externalSeen.set(`${namespace}/${pod}`, { address, since });
+    return step;
+  }
+
+  /**
+   * A data server or supervisor made before its outside address was known started without it (run.sh
+   * reads the ConfigMap at start): restarted, one at a time, once the ConfigMap holding it is applied.
+   */
+  private async announceExternalAddress(cr: XrootdObject, plan: Plan): Promise<void> {
+    const pod = plan.external.restart;
+    if (!pod) return;
+    const address = plan.external.addresses[pod];
+    await this.applier.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: cr.metadata.namespace } });
+    this.log.info('restarting a pod to announce its outside address', { cluster: objectKey(cr), pod, address });
+    await this.event(cr, 'Normal', 'ExternalAddressAnnounced', `${pod} restarted to announce its load balancer's address ${address} to the managers: clients outside are redirected there`);
   }
 
   /**

@@ -4,7 +4,7 @@
  * Pure: the clock comes in as an argument.
  */
 import { insecureWritableExports, ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
-import type { DrainStatus, ManagerMembersStatus, RollbackStatus, VolumesStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
+import type { DrainStatus, ExternalAddressStatus, ManagerMembersStatus, RollbackStatus, VolumesStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
 import { membersMissing } from './membership.js';
 import type { KubeObject } from '../kube/kinds.js';
 import { condition as makeCondition } from './conditions.js';
@@ -41,6 +41,8 @@ export interface StatusInput {
   readonly volumes?: VolumesStatus;
   /** A drain in progress or stopped (spec.worker.scaleDown Drain); undefined: none. */
   readonly drain?: DrainStatus;
+  /** expose.type LoadBalancer: each pod's outside address (undefined: keep what status had). */
+  readonly external?: readonly ExternalAddressStatus[];
   readonly now: string;
 }
 
@@ -182,6 +184,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     ...(volumes ? { volumes } : {}),
     ...(drain ? { drain } : {}),
     ...(input.maintenance ?? prev.maintenance ? { maintenance: [...(input.maintenance ?? prev.maintenance)!] } : {}),
+    ...((input.external ?? prev.external)?.length ? { external: [...(input.external ?? prev.external)!] } : {}),
     rollout: r && r.phase !== 'Idle'
       ? { ...r.state, phase: r.phase, message: r.message, ...(r.stuckPod ? { stuckPod: r.stuckPod } : {}) }
       : undefined,

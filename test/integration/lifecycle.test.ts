@@ -380,3 +380,36 @@ describe('kubectl drain and the disruption budgets', () => {
     expect(Object.keys(after).filter((n) => after[n] !== uids[n])).toEqual(['maint-worker-2']);
   }, 240000);
 });
+
+test('expose LoadBalancer: the addresses the load balancers give the pods\' Services reach the ConfigMap the pods read and status; each pod made before its address is restarted once to announce it', () => withLogs('outside', async () => {
+  apply('outside', { worker: { replicas: 2, storage: { capacity: '1Gi' } }, expose: { type: 'LoadBalancer' } });
+  await ready('outside', 2);
+  expect(get(['configmap', 'outside-external-addresses']).data).toEqual({ addresses: '' });
+  expect(get(['service', 'outside-worker-1']).spec).toMatchObject({ type: 'LoadBalancer', selector: { 'statefulset.kubernetes.io/pod-name': 'outside-worker-1' } });
+  const before = uids(pods('outside'));
+  // What a load balancer controller writes once it has an address for a Service.
+  const assign = (service: string, ip: string) => expect(cp.kubectl(['patch', 'service', service, '-n', NS, '--subresource=status', '--type=merge',
+    '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip }] } } })])).toMatchObject({ code: 0 });
+  assign('outside-worker-0', '198.51.100.20');
+  assign('outside-worker-1', '2001:db8::21');
+  const x = await waitFor('both addresses in status', () => {
+    const now = cr('outside');
+    return now.status?.external?.length === 2 ? now : undefined;
+  }, 60000, 300);
+  expect(x.status.external.map((e: any) => [e.pod, e.address])).toEqual([['outside-worker-0', '198.51.100.20'], ['outside-worker-1', '2001:db8::21']]);
+  expect(get(['configmap', 'outside-external-addresses']).data.addresses).toBe('outside-worker-0 198.51.100.20\noutside-worker-1 2001:db8::21\n');
+  // Both data servers restarted, one at a time, and nothing else.
+  await waitFor('two ExternalAddressAnnounced Events', () => (eventsOf('outside').filter((e) => e.reason === 'ExternalAddressAnnounced').length === 2 ? true : undefined), 90000, 500);
+  await ready('outside', 2);
+  const after = uids(pods('outside'));
+  expect(Object.keys(after).filter((n) => after[n] !== before[n]).sort()).toEqual(['outside-worker-0', 'outside-worker-1']);
+  const worker = pods('outside').find((p) => p.metadata.name === 'outside-worker-0');
+  expect(worker.spec.containers.find((c: any) => c.name === 'cmsd').env).toContainEqual({ name: 'XRD_EXTERNAL_FILE', value: '/etc/xrootd/external/addresses' });
+  // Announced: later reconciles restart nothing.
+  await new Promise((r) => setTimeout(r, 3000));
+  expect(uids(pods('outside'))).toEqual(after);
+  expect(eventsOf('outside').filter((e) => e.reason === 'ExternalAddressAnnounced').map((e) => e.message).sort()).toEqual([
+    'outside-worker-0 restarted to announce its load balancer\'s address 198.51.100.20 to the managers: clients outside are redirected there',
+    'outside-worker-1 restarted to announce its load balancer\'s address 2001:db8::21 to the managers: clients outside are redirected there',
+  ]);
+}), 240000);
