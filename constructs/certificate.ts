@@ -7,13 +7,16 @@ import type { Construct } from 'constructs';
 import { clusterLabels } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
+import { externalHostname } from './services.js';
 
 export const CERT_MANAGER_API_VERSION = 'cert-manager.io/v1';
 
 /** Every name the cluster's clients and members use: the pods (a wildcard per role), the client Service, the spec's extra names. */
 export function certificateDnsNames(model: ClusterModel, roles: readonly Role[]): string[] {
   const extra = model.spec.security.tls?.certificate?.dnsNames ?? [];
-  return [...new Set([...roles.map((r) => model.names.podWildcard(r)), ...model.names.clientServiceHosts(), ...extra])];
+  // expose.hostnameTemplate: the names outside clients use, one wildcard for every pod and the redirectors.
+  const outside = model.spec.expose.hostnameTemplate ? [externalHostname(model, '*')] : [];
+  return [...new Set([...roles.map((r) => model.names.podWildcard(r)), ...model.names.clientServiceHosts(), ...outside, ...extra])];
 }
 
 export function addCertificate(scope: Construct, model: ClusterModel, roles: readonly Role[]): ApiObject | undefined {

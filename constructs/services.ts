@@ -32,6 +32,12 @@ export function addClientService(scope: Construct, model: ClusterModel): ApiObje
   });
 }
 
+/** The annotation external-dns reads a Service's DNS name from. */
+export const EXTERNAL_DNS_HOSTNAME = 'external-dns.alpha.kubernetes.io/hostname';
+
+/** expose.hostnameTemplate with {pod} replaced. */
+export const externalHostname = (model: ClusterModel, pod: string): string => model.spec.expose.hostnameTemplate!.replace('{pod}', pod);
+
 /** Exposure through Services (NodePort, LoadBalancer); None and HostNetwork have none. */
 export const exposesPerPodServices = (type: string): type is 'NodePort' | 'LoadBalancer' => type === 'NodePort' || type === 'LoadBalancer';
 
@@ -40,10 +46,11 @@ export function addExternalServices(scope: Construct, model: ClusterModel): void
   const { expose } = model.spec;
   if (!exposesPerPodServices(expose.type)) return;
   const type = expose.type;
-  const metadata = (name: string, role: Role): k8s.ObjectMeta => ({
-    name, namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role),
-    annotations: expose.annotations && Object.keys(expose.annotations).length ? expose.annotations : undefined,
-  });
+  // external-dns names each Service after the pod (or, for the redirectors, the cluster) it exposes.
+  const metadata = (name: string, role: Role): k8s.ObjectMeta => {
+    const annotations = { ...expose.annotations, ...(expose.hostnameTemplate ? { [EXTERNAL_DNS_HOSTNAME]: externalHostname(model, role === 'redirector' ? model.name : name) } : {}) };
+    return { name, namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role), annotations: Object.keys(annotations).length ? annotations : undefined };
+  };
   new KubeService(scope, 'external', {
     metadata: metadata(model.names.externalRedirectorService(), 'redirector'),
     spec: { type, externalTrafficPolicy: 'Local', selector: roleSelector(model.name, 'redirector'), ports: ports(model, 'worker') },

@@ -267,7 +267,14 @@ export interface XrootdSpecExpose {
   readonly annotations?: { [key: string]: string };
 
   /**
-   * How outside clients reach the pods. None keeps the cluster internal. NodePort and LoadBalancer: a Service of that type for the redirectors and one per data server (redirects still name the pods' own addresses: docs/topologies.md). HostNetwork (bare-metal sites): every pod uses its node's network, so redirects name the node's address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).
+   * DNS names of the exposed pods, {pod} standing for the pod name as the first label, such as {pod}.xrootd.example.org: set as external-dns's hostname annotation on each pod's Service (the redirectors' Service gets <name>.xrootd.example.org), so external-dns makes the records, and added as a wildcard (*.xrootd.example.org) to the certificate of security.tls.certificate. Clients are redirected to the reverse DNS name of a load balancer's address: give the addresses PTR records with these names.
+   *
+   * @schema XrootdSpecExpose#hostnameTemplate
+   */
+  readonly hostnameTemplate?: string;
+
+  /**
+   * How outside clients reach the pods. None keeps the cluster internal. LoadBalancer: a Service of that type for the redirectors and one per data server and supervisor; with the agent each pod announces its Service's address to the managers, which redirect clients from public addresses there and in-cluster clients to the pod (docs/topologies.md). NodePort: the same Services as NodePorts, for sites whose pod addresses clients can route to (a node port is not the port XRootD announces). HostNetwork (bare-metal sites): every pod uses its node's network, so redirects name the node's address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).
    *
    * @schema XrootdSpecExpose#type
    */
@@ -282,6 +289,7 @@ export function toJson_XrootdSpecExpose(obj: XrootdSpecExpose | undefined): Reco
   if (obj === undefined) { return undefined; }
   const result = {
     'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'hostnameTemplate': obj.hostnameTemplate,
     'type': obj.type,
   };
   // filter undefined values
@@ -972,7 +980,7 @@ export function toJson_XrootdSpecXrootd(obj: XrootdSpecXrootd | undefined): Reco
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * How outside clients reach the pods. None keeps the cluster internal. NodePort and LoadBalancer: a Service of that type for the redirectors and one per data server (redirects still name the pods' own addresses: docs/topologies.md). HostNetwork (bare-metal sites): every pod uses its node's network, so redirects name the node's address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).
+ * How outside clients reach the pods. None keeps the cluster internal. LoadBalancer: a Service of that type for the redirectors and one per data server and supervisor; with the agent each pod announces its Service's address to the managers, which redirect clients from public addresses there and in-cluster clients to the pod (docs/topologies.md). NodePort: the same Services as NodePorts, for sites whose pod addresses clients can route to (a node port is not the port XRootD announces). HostNetwork (bare-metal sites): every pod uses its node's network, so redirects name the node's address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).
  *
  * @schema XrootdSpecExposeType
  */

@@ -350,7 +350,7 @@ export interface SchedulingSpec {
 /** Exposure to clients outside the Kubernetes cluster. Redirects send clients to data servers directly, so each data server gets a Service of its own too. */
 export interface ExposeSpec {
   /**
-   * How outside clients reach the pods. None keeps the cluster internal. NodePort and LoadBalancer: a Service of that type for the redirectors and one per data server (redirects still name the pods' own addresses: docs/topologies.md). HostNetwork (bare-metal sites): every pod uses its node's network, so redirects name the node's address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).
+   * How outside clients reach the pods. None keeps the cluster internal. LoadBalancer: a Service of that type for the redirectors and one per data server and supervisor; with the agent each pod announces its Service's address to the managers, which redirect clients from public addresses there and in-cluster clients to the pod (docs/topologies.md). NodePort: the same Services as NodePorts, for sites whose pod addresses clients can route to (a node port is not the port XRootD announces). HostNetwork (bare-metal sites): every pod uses its node's network, so redirects name the node's address and its DNS name, as with XRootD outside Kubernetes; at most one pod of the cluster per node (required anti-affinity), and the namespace must allow host networking (Pod Security level privileged).
    * @default "None"
    */
   readonly type?: 'None' | 'NodePort' | 'LoadBalancer' | 'HostNetwork';
@@ -358,6 +358,11 @@ export interface ExposeSpec {
    * Annotations of the exposing Services (for load balancer controllers).
    */
   readonly annotations?: Record<string, string>;
+  /**
+   * DNS names of the exposed pods, {pod} standing for the pod name as the first label, such as {pod}.xrootd.example.org: set as external-dns's hostname annotation on each pod's Service (the redirectors' Service gets <name>.xrootd.example.org), so external-dns makes the records, and added as a wildcard (*.xrootd.example.org) to the certificate of security.tls.certificate. Clients are redirected to the reverse DNS name of a load balancer's address: give the addresses PTR records with these names.
+   * Rule: must be {pod} followed by a lower-case DNS domain, such as {pod}.xrootd.example.org.
+   */
+  readonly hostnameTemplate?: string;
 }
 
 /** Network policy of the cluster's pods. */
@@ -1334,6 +1339,7 @@ export interface ResolvedSchedulingSpec {
 export interface ResolvedExposeSpec {
   readonly type: 'None' | 'NodePort' | 'LoadBalancer' | 'HostNetwork';
   readonly annotations?: Record<string, string>;
+  readonly hostnameTemplate?: string;
 }
 
 /** Network policy of the cluster's pods. (defaults applied) */

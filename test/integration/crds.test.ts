@@ -59,6 +59,8 @@ test.each<[string, string, Record<string, unknown>, string]>([
   ['a meta-manager subscribing upward', 'bad-meta-upstream', { worker: { replicas: 0 }, federation: { metaManager: true, upstream: ['meta.example.org:1213'] } }, 'spec.federation.upstream: Invalid value: upstream cannot be set on a meta-manager'],
   ['an upstream meta-manager with a directive after it', 'bad-upstream', { federation: { upstream: ['meta.example.org:1213 if exec xrootd'] } }, 'spec.federation.upstream[0]: Invalid value'],
   ['a site name with a line break', 'bad-site', { site: 'CERN\nall.role manager' }, 'spec.site: Invalid value'],
+  ['a host name template that does not start with {pod}', 'bad-hostnames', { expose: { type: 'LoadBalancer', hostnameTemplate: 'xrootd.example.org' } }, 'spec.expose.hostnameTemplate: Invalid value'],
+  ['Service annotations on the nodes\' network', 'bad-annotations', { expose: { type: 'HostNetwork', annotations: { a: 'b' } } }, 'annotations need type LoadBalancer or NodePort'],
   ['a duplicate export', 'bad-exports', { xrootd: { exports: [{ path: '/a' }, { path: '/a' }] } }, 'path must be unique in the list'],
   ['an export climbing out of the volume', 'bad-export-path', { xrootd: { exports: [{ path: '/data/../etc' }] } }, 'spec.xrootd.exports[0].path: Invalid value: "/data/../etc"'],
   ['a bad capacity', 'bad-capacity', { worker: { storage: { capacity: '10 GB' } } }, 'spec.worker.storage.capacity: Invalid value: "10 GB"'],

@@ -212,6 +212,14 @@ describe('objects of a cluster', () => {
     expect(synth({ name: 'c' }).cluster.configFiles['run.sh']).not.toContain('XRDIFADDRS');
   });
 
+  test('hostnameTemplate: external-dns names every exposed Service after its pod (the redirectors\' after the cluster), and the certificate takes the wildcard', () => {
+    const e = synth({ name: 'c', worker: { replicas: 2 }, expose: { type: 'LoadBalancer', hostnameTemplate: '{pod}.xrootd.example.org', annotations: { 'lb.example.org/pool': 'public' } },
+      security: { tls: { secretName: 'c-tls', certificate: { issuerRef: { name: 'ca' } } } } });
+    expect(e.get('Service', 'c-worker-1').metadata.annotations).toEqual({ 'lb.example.org/pool': 'public', 'external-dns.alpha.kubernetes.io/hostname': 'c-worker-1.xrootd.example.org' });
+    expect(e.get('Service', 'c-external').metadata.annotations['external-dns.alpha.kubernetes.io/hostname']).toBe('c.xrootd.example.org');
+    expect(e.get('Certificate', 'c-tls').spec.dnsNames).toContain('*.xrootd.example.org');
+  });
+
   test('HostNetwork: every pod on its node\'s network, one pod of the cluster per node, the user\'s affinity kept, no exposing Services; the collector takes reports from the nodes', () => {
     const affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'other' } }, topologyKey: 'kubernetes.io/hostname' }] } };
     const h = synth({ ...minimal, expose: { type: 'HostNetwork' }, scheduling: { affinity }, monitoring: { enabled: true } });
