@@ -166,7 +166,7 @@ export function renderConfig(model: ClusterModel): string {
   out.push('fi');
 
   out.push('', '# Managers: every redirector, by its per-pod DNS name. Data servers beyond');
-  out.push(`# the managers' 64 subscriber slots subscribe to ${topology.redundancy || 'no'} supervisor(s) instead.`);
+  out.push(`# the managers' 64 subscriber slots subscribe to ${topology.supervisors ? `${topology.redundancy} supervisor(s)` : 'supervisors (none here)'} instead.`);
   out.push(`if defined ?~${ENV.supervisorPrefix}0`);
   for (let i = 0; i < topology.redundancy; i++) {
     out.push(`  set xrdsupervisor${i} = $${ENV.supervisorPrefix}${i}`, `  all.manager $(xrdsupervisor${i})`);
