@@ -87,8 +87,10 @@ test('a write and a read of known sizes move the bytes and opens of the data ser
   const at = (pod: string) => ({ pod, daemon: 'xrootd' });
   const moved = (get: Awaited<ReturnType<typeof scrape>>, name: string, pod: string, labels: Record<string, string> = {}) =>
     (get(name, { ...at(pod), ...labels }) ?? 0) - (before(name, { ...at(pod), ...labels }) ?? 0);
-  const after = await until('the served pod\'s report after both copies', (get) =>
-    (moved(get, 'xrootd_received_bytes_total', served.name) >= size && moved(get, 'xrootd_sent_bytes_total', served.name) >= size ? get : undefined));
+  // Each daemon reports on its own clock: wait for the redirector's report too.
+  const after = await until('the served pod\'s and the redirector\'s reports after both copies', (get) =>
+    (moved(get, 'xrootd_received_bytes_total', served.name) >= size && moved(get, 'xrootd_sent_bytes_total', served.name) >= size
+      && moved(get, 'xrootd_redirects_total', 'mon-redirector-0') >= 2 ? get : undefined));
   expect(moved(after, 'xrootd_operations_total', served.name, { operation: 'open' })).toBeGreaterThanOrEqual(2);
   expect(moved(after, 'xrootd_operations_total', served.name, { operation: 'write' })).toBeGreaterThanOrEqual(1);
   expect(moved(after, 'xrootd_operations_total', served.name, { operation: 'read' })).toBeGreaterThanOrEqual(1);
