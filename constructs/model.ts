@@ -12,7 +12,7 @@ import { xrootdSpecSchema } from './spec/schema.js';
 import type { ResolvedXrootdSpec, XrootdSpec } from './spec/types.generated.js';
 import { applySchema, issue, SpecValidationError, type SpecIssue } from './spec/validate.js';
 import { topology, type Topology } from './topology.js';
-import { exposesPerPodServices } from './services.js';
+import { exposesPerPodServices, podsWithOwnService } from './services.js';
 
 /** Where a rolling change stands, per role: pods with ordinal >= partition run the new template. */
 export type RolloutPartitions = Partial<Record<Role, number>>;
@@ -141,7 +141,7 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
 function checkExternalAddresses(addresses: Readonly<Record<string, string>>, spec: ResolvedXrootdSpec, names: ClusterNames, t: Topology, issues: SpecIssue[]): void {
   const entries = Object.entries(addresses);
   if (entries.length && spec.expose.type !== 'LoadBalancer') issues.push(issue('externalAddresses', 'are only for expose.type LoadBalancer'));
-  const pods = new Set([...Array.from({ length: t.workers }, (_, i) => names.pod('worker', i)), ...Array.from({ length: t.supervisors }, (_, i) => names.pod('supervisor', i))]);
+  const pods = new Set(podsWithOwnService(names, t).map((p) => p.pod));
   for (const [pod, address] of entries) {
     if (!pods.has(pod)) issues.push(issue(`externalAddresses.${pod}`, 'must name a data server or supervisor pod of the cluster', pod));
     if (typeof address !== 'string' || isIP(address) === 0) issues.push(issue(`externalAddresses.${pod}`, 'must be an IPv4 or IPv6 address', address));

@@ -9,7 +9,13 @@ import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
-import type { Role } from './names.js';
+import type { ClusterNames, Role } from './names.js';
+import type { Topology } from './topology.js';
+
+/** The pods outside clients are redirected to, each with a Service of its own when exposed: every data server and supervisor. */
+export function podsWithOwnService(names: ClusterNames, t: Topology): { role: 'worker' | 'supervisor'; ordinal: number; pod: string }[] {
+  return (['worker', 'supervisor'] as const).flatMap((role) => Array.from({ length: role === 'worker' ? t.workers : t.supervisors }, (_, ordinal) => ({ role, ordinal, pod: names.pod(role, ordinal) })));
+}
 
 function ports(model: ClusterModel, role: Role): k8s.ServicePort[] {
   const x = model.spec.xrootd;
@@ -56,20 +62,17 @@ export function addExternalServices(scope: Construct, model: ClusterModel): void
     spec: { type, externalTrafficPolicy: 'Local', selector: roleSelector(model.name, 'redirector'), ports: ports(model, 'worker') },
   });
   // Supervisors too: a manager sends clients to a supervisor, which sends them on to a data server.
-  for (const role of ['worker', 'supervisor'] as const) {
-    const count = role === 'worker' ? model.topology.workers : model.topology.supervisors;
-    for (let i = 0; i < count; i++) {
-      new KubeService(scope, `external-${role}-${i}`, {
-        metadata: metadata(model.names.externalPodService(role, i), role),
-        spec: {
-          type,
-          externalTrafficPolicy: 'Local',
-          selector: { ...roleSelector(model.name, role), 'statefulset.kubernetes.io/pod-name': model.names.pod(role, i) },
-          // The pod's own port: XRootD announces it, with the Service's address, to the managers.
-          ports: ports(model, 'worker'),
-        },
-      });
-    }
+  for (const { role, ordinal, pod } of podsWithOwnService(model.names, model.topology)) {
+    new KubeService(scope, `external-${role}-${ordinal}`, {
+      metadata: metadata(model.names.externalPodService(role, ordinal), role),
+      spec: {
+        type,
+        externalTrafficPolicy: 'Local',
+        selector: { ...roleSelector(model.name, role), 'statefulset.kubernetes.io/pod-name': pod },
+        // The pod's own port: XRootD announces it, with the Service's address, to the managers.
+        ports: ports(model, 'worker'),
+      },
+    });
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import type { ClusterModel, ExternalAddressStatus } from '../../constructs/index.js';
+import { podsWithOwnService } from '../../constructs/services.js';
 import type { KubeObject } from '../kube/kinds.js';
 
 /** What the decision reads of a pod. */
@@ -47,15 +48,10 @@ export function externalAddressStep(input: {
 }): ExternalAddressStep {
   const { model, previous = [], pods, now } = input;
   if (model.spec.expose.type !== 'LoadBalancer') return { addresses: {}, status: [], pending: 0 };
-  const t = model.topology;
-  const podNames = [
-    ...Array.from({ length: t.workers }, (_, i) => ['worker', i] as const),
-    ...Array.from({ length: t.supervisors }, (_, i) => ['supervisor', i] as const),
-  ].map(([role, i]) => ({ pod: model.names.pod(role, i), service: model.names.externalPodService(role, i) }));
   const addresses: Record<string, string> = {};
   const status: Required<ExternalAddressStatus>[] = [];
-  for (const { pod, service } of podNames) {
-    const address = loadBalancerAddress(input.service(service));
+  for (const { role, ordinal, pod } of podsWithOwnService(model.names, model.topology)) {
+    const address = loadBalancerAddress(input.service(model.names.externalPodService(role, ordinal)));
     if (!address) continue;
     addresses[pod] = address;
     const before = previous.find((p) => p.pod === pod && p.address === address);
