@@ -101,10 +101,9 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
   const { spec } = model;
   const lines: string[] = [];
   if (role === 'redirector') {
-    const { federation } = spec;
-    lines.push(federation.metaManager ? 'all.role meta manager' : 'all.role manager', `xrd.port $(xrdcmsdport) if exec cmsd`);
+    lines.push(spec.federation.metaManager ? 'all.role meta manager' : 'all.role manager', `xrd.port $(xrdcmsdport) if exec cmsd`);
     // Subscribe to the federation's meta-managers, offering the cluster's exports.
-    lines.push(...federation.upstream.map((m) => `all.manager meta ${m}`));
+    lines.push(...model.upstream.map((m) => `all.manager meta ${m}`));
   } else if (role === 'supervisor') {
     // Pinned so that the data servers assigned to a supervisor can name it. A supervisor's
     // cmsd takes its port from cms.superport, not xrd.port (XrdCmsConfig::Configure1).

@@ -8,7 +8,8 @@ import { VersionCatalog, type XrootdFeature, type XrootdRelease } from './catalo
 import { ClusterNames, type Role } from './names.js';
 import { quantityBytes } from './quantity.js';
 import { MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './space.js';
-import { xrootdSpecSchema } from './spec/schema.js';
+import { upstreamRefKey } from './federation.js';
+import { HOST_PORT, xrootdSpecSchema } from './spec/schema.js';
 import type { ResolvedXrootdSpec, XrootdSpec } from './spec/types.generated.js';
 import { applySchema, issue, SpecValidationError, type SpecIssue } from './spec/validate.js';
 import { topology, type Topology } from './topology.js';
@@ -49,6 +50,13 @@ export interface XrootdClusterProps extends XrootdSpec {
    * @default - none known: every pod is announced by its own address only
    */
   readonly externalAddresses?: Readonly<Record<string, string>>;
+  /**
+   * federation.upstreamRefs resolved: the cmsd addresses (host:port) of each referenced meta-manager's
+   * redirectors, by `namespace/name` (metaManagerEndpoints of its model). The agent resolves them
+   * from the Xrootd resources; an app passes those of the meta-manager clusters it builds.
+   * @default - none: synthesis refuses a cluster with upstreamRefs
+   */
+  readonly upstreamEndpoints?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ClusterModel {
@@ -66,13 +74,17 @@ export interface ClusterModel {
   readonly tlsSecretRevision?: string;
   /** See XrootdClusterProps.externalAddresses: only those of this cluster's data servers and supervisors. */
   readonly externalAddresses: Readonly<Record<string, string>>;
+  /** Every meta-manager cmsd the redirectors subscribe to: federation.upstream, then the resolved upstreamRefs. */
+  readonly upstream: readonly string[];
+  /** federation.upstreamRefs without endpoints in XrootdClusterProps.upstreamEndpoints: validation passes, synthesis refuses. */
+  readonly unresolvedUpstreamRefs: readonly SpecIssue[];
   /** Not errors, but worth a condition: a deprecated version, for example. */
   readonly warnings: readonly string[];
 }
 
 const SPEC_KEYS = Object.keys(xrootdSpecSchema.fields);
 /** Props of the construct that are not part of the spec. */
-const CONSTRUCT_KEYS = ['name', 'namespace', 'catalog', 'partitions', 'tlsSecretRevision', 'externalAddresses'];
+const CONSTRUCT_KEYS = ['name', 'namespace', 'catalog', 'partitions', 'tlsSecretRevision', 'externalAddresses', 'upstreamEndpoints'];
 
 /** Splits construct props into the spec and the construct-only props. */
 export function specOf(props: XrootdClusterProps): Record<string, unknown> {
@@ -121,13 +133,14 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   const externalAddresses = given && typeof given === 'object' && !Array.isArray(given) ? given : {};
   if (given !== undefined && externalAddresses !== given) issues.push(issue('externalAddresses', 'must be an object of pod names and addresses'));
   checkExternalAddresses(externalAddresses, spec, names, t, issues);
+  const { upstream, unresolvedUpstreamRefs } = federationUpstream(spec, namespace, props.upstreamEndpoints, issues);
   checkPathsInExports(spec, issues);
   checkMountOverlaps(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
 
   const warnings = release.deprecated ? [`version ${release.version} is deprecated: ${release.deprecated}`] : [];
   return {
-    name, namespace, spec, release, names, topology: t, partitions, warnings, externalAddresses,
+    name, namespace, spec, release, names, topology: t, partitions, warnings, externalAddresses, upstream, unresolvedUpstreamRefs,
     ...(spec.security.tls && revision ? { tlsSecretRevision: revision } : {}),
     image: spec.image ?? release.image,
     space: spaceThresholds(capacityBytes!),
@@ -146,6 +159,30 @@ function checkExternalAddresses(addresses: Readonly<Record<string, string>>, spe
     if (!pods.has(pod)) issues.push(issue(`externalAddresses.${pod}`, 'must name a data server or supervisor pod of the cluster', pod));
     if (typeof address !== 'string' || isIP(address) === 0) issues.push(issue(`externalAddresses.${pod}`, 'must be an IPv4 or IPv6 address', address));
   }
+}
+
+/**
+ * The meta-managers' cmsd addresses: the spec's own, then each reference's from `given` (they reach
+ * the configuration, so they are checked as the spec's are). A reference without any is noted for
+ * synthesis to refuse; validation alone (the CLI's validate, a Git source) cannot look it up.
+ */
+function federationUpstream(spec: ResolvedXrootdSpec, namespace: string, given: XrootdClusterProps['upstreamEndpoints'], issues: SpecIssue[]) {
+  const endpoints = given && typeof given === 'object' && !Array.isArray(given) ? given : {};
+  if (given !== undefined && endpoints !== given) issues.push(issue('upstreamEndpoints', 'must be an object of namespace/name and host:port lists'));
+  const upstream = [...spec.federation.upstream];
+  const unresolvedUpstreamRefs: SpecIssue[] = [];
+  spec.federation.upstreamRefs.forEach((ref, i) => {
+    const key = upstreamRefKey(ref, namespace);
+    const list = endpoints[key];
+    if (list === undefined) {
+      unresolvedUpstreamRefs.push(issue(`federation.upstreamRefs[${i}]`, `must name a meta-manager whose addresses are known: ${key} is not resolved (the agent resolves it from the Xrootd resources; an app passes upstreamEndpoints["${key}"])`));
+    } else if (!Array.isArray(list) || !list.length || !list.every((e) => typeof e === 'string' && e.length <= 259 && new RegExp(HOST_PORT).test(e))) {
+      issues.push(issue(`upstreamEndpoints.${key}`, 'must be a non-empty list of host:port (a DNS name or an IPv4 address, and a port)', list));
+    } else {
+      upstream.push(...list);
+    }
+  });
+  return { upstream: [...new Set(upstream)], unresolvedUpstreamRefs };
 }
 
 /** A path is under an export when it is the export or below it. */

@@ -11,6 +11,7 @@ import { configHash, EXTERNAL_ADDRESSES_KEY, MAINTENANCE_KEY, renderConfigFiles 
 import { addDisruptionBudget } from './disruption-budgets.js';
 import { clusterLabels } from './labels.js';
 import { resolveCluster, type ClusterModel, type XrootdClusterProps } from './model.js';
+import { SpecValidationError } from './spec/validate.js';
 import { ROLES, type Role } from './names.js';
 import { addNetworkPolicy } from './network-policy.js';
 import { addClientService, addExternalServices, addHeadlessService, renderExternalAddresses } from './services.js';
@@ -30,6 +31,8 @@ export class XrootdCluster extends Construct {
     super(scope, id);
     this.model = resolveCluster(props);
     const model = this.model;
+    // Valid on its own, but the configuration needs the meta-managers' addresses.
+    if (model.unresolvedUpstreamRefs.length) throw new SpecValidationError([...model.unresolvedUpstreamRefs], `XrootdCluster "${model.name}"`);
     this.configFiles = renderConfigFiles(model);
     this.configHash = configHash(this.configFiles);
     this.roles = ROLES.filter((r) => replicasOf(model, r) > 0);

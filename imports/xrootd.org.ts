@@ -316,6 +316,13 @@ export interface XrootdSpecFederation {
    * @schema XrootdSpecFederation#upstream
    */
   readonly upstream?: string[];
+
+  /**
+   * Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.upstreamEndpoints.
+   *
+   * @schema XrootdSpecFederation#upstreamRefs
+   */
+  readonly upstreamRefs?: XrootdSpecFederationUpstreamRefs[];
 }
 
 /**
@@ -327,6 +334,7 @@ export function toJson_XrootdSpecFederation(obj: XrootdSpecFederation | undefine
   const result = {
     'metaManager': obj.metaManager,
     'upstream': obj.upstream?.map(y => y),
+    'upstreamRefs': obj.upstreamRefs?.map(y => toJson_XrootdSpecFederationUpstreamRefs(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -994,6 +1002,42 @@ export enum XrootdSpecExposeType {
   /** HostNetwork */
   HOST_NETWORK = "HostNetwork",
 }
+
+/**
+ * An Xrootd resource.
+ *
+ * @schema XrootdSpecFederationUpstreamRefs
+ */
+export interface XrootdSpecFederationUpstreamRefs {
+  /**
+   * Its name.
+   *
+   * @schema XrootdSpecFederationUpstreamRefs#name
+   */
+  readonly name: string;
+
+  /**
+   * Its namespace. Omitted: this cluster's.
+   *
+   * @schema XrootdSpecFederationUpstreamRefs#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecFederationUpstreamRefs' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecFederationUpstreamRefs(obj: XrootdSpecFederationUpstreamRefs | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * Compute resources of each redirector container (xrootd; cmsd gets a quarter of the requests).

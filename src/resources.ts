@@ -7,7 +7,7 @@ import { XROOTD_API_VERSION } from './kube/kinds.js';
 import { xrootdSpecSchema } from '../constructs/spec/schema.js';
 import { isPlainObject } from '../constructs/spec/validate.js';
 import { readYamlDocuments } from './yaml-documents.js';
-import { issue, resolveCluster, SpecValidationError, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
+import { issue, metaManagerEndpoints, resolveCluster, SpecValidationError, upstreamRefKey, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
 
 export interface XrootdResource {
   readonly apiVersion: string;
@@ -36,7 +36,13 @@ export function propsOf(resource: XrootdResource, defaultNamespace = 'default'):
   return { ...(resource.spec ?? {}), name: resource.metadata.name, namespace: resource.metadata.namespace ?? defaultNamespace } as XrootdClusterProps;
 }
 
-export interface LoadedResource { readonly resource: XrootdResource; readonly source: Source; readonly model?: ClusterModel }
+export interface LoadedResource {
+  readonly resource: XrootdResource;
+  readonly source: Source;
+  readonly model?: ClusterModel;
+  /** Its federation references resolved (XrootdClusterProps.upstreamEndpoints), where they were. */
+  readonly upstreamEndpoints?: Record<string, string[]>;
+}
 
 /** Kinds of this project's API groups: anything else claiming one of the groups, or a near spelling, is a typo. */
 const OUR_KINDS = ['Xrootd', 'XrootdGitSource', 'XrootdVersion'];
@@ -112,4 +118,38 @@ export function validateResources(loaded: readonly LoadedResource[], catalog?: r
     }
   }
   return { valid, issues };
+}
+
+/**
+ * spec.federation.upstreamRefs to XrootdClusterProps.upstreamEndpoints: each referenced Xrootd
+ * (found by `lookup`, as `namespace/name`) must be a valid meta-manager. What cannot be resolved
+ * is an issue on the reference, naming why.
+ */
+export interface ResolvedUpstreamRefs { readonly endpoints: Record<string, string[]>; readonly issues: SpecIssue[] }
+
+export function resolveUpstreamRefs(resource: XrootdResource, lookup: (key: string) => XrootdResource | undefined, catalog?: readonly XrootdRelease[]): ResolvedUpstreamRefs {
+  const federation = resource.spec?.federation;
+  const refs = isPlainObject(federation) && Array.isArray(federation.upstreamRefs) ? federation.upstreamRefs : [];
+  const endpoints: Record<string, string[]> = {};
+  const issues: SpecIssue[] = [];
+  const namespace = resource.metadata.namespace ?? 'default';
+  refs.forEach((ref, i) => {
+    // A malformed reference is the schema's to report.
+    if (!isPlainObject(ref) || typeof ref.name !== 'string' || (ref.namespace !== undefined && typeof ref.namespace !== 'string')) return;
+    const key = upstreamRefKey(ref as { name: string; namespace?: string }, namespace);
+    const path = `federation.upstreamRefs[${i}]`;
+    const target = lookup(key);
+    if (!target) return void issues.push(issue(path, `must name an existing Xrootd: ${key} was not found`));
+    let model: ClusterModel;
+    try {
+      model = resolveCluster({ ...propsOf(target), ...(catalog ? { catalog: [...catalog] } : {}) });
+    } catch (e) {
+      if (!(e instanceof SpecValidationError)) throw e;
+      return void issues.push(issue(path, `must name a valid Xrootd: ${key} is invalid (${e.issues[0]?.message})`));
+    }
+    const list = metaManagerEndpoints(model);
+    if (!list) return void issues.push(issue(path, `must name a meta-manager: ${key} has no spec.federation.metaManager`));
+    endpoints[key] = list;
+  });
+  return { endpoints, issues };
 }

@@ -24,6 +24,8 @@ const ADOPT_CLAIMS_REGEX = '^([a-z0-9][-a-z0-9.]*)?\\{ordinal\\}([-a-z0-9.]*[a-z
 const SECRET_KEY = '^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$';
 /** spec.supervisor.redundancy in a CEL rule of the spec, before defaulting too. */
 const REDUNDANCY_CEL = `(has(self.supervisor) && has(self.supervisor.redundancy) ? self.supervisor.redundancy : ${DEFAULT_SUPERVISOR_REDUNDANCY})`;
+/** A cmsd's address in all.manager: a DNS name or an IPv4 address, and a port. */
+export const HOST_PORT = '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:[0-9]{1,5}$';
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
 const extraDirectives = (role: string) => arr(
@@ -269,11 +271,18 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
   }), { default: [], maxItems: 16, uniqueBy: 'name' }),
   federation: obj('FederationSpec', 'Federation with other XRootD clusters through meta-managers (regional or global redirectors, as in the AAA federations): a member cluster\'s redirectors subscribe to the meta-managers with the cluster\'s exports, and a meta-manager redirects clients to the member cluster that has the file (docs/topologies.md).', {
     upstream: arr('The meta-managers this cluster\'s redirectors subscribe to (all.manager meta): host:port of each one\'s cmsd, such as a meta-manager cluster\'s per-pod names (<name>-redirector-0.<name>-redirector.<namespace>.svc.cluster.local:1213) or a regional redirector\'s address. The cluster offers the meta-managers the paths it exports (xrootd.exports).', str('host:port of a meta-manager\'s cmsd.', {
-      pattern: { regex: '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:[0-9]{1,5}$', rule: 'must be host:port (a DNS name or an IPv4 address, and a port)' }, maxLength: 259,
+      pattern: { regex: HOST_PORT, rule: 'must be host:port (a DNS name or an IPv4 address, and a port)' }, maxLength: 259,
     }), { default: [], maxItems: 8 }),
+    upstreamRefs: arr('Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors\' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.upstreamEndpoints.', obj('XrootdReference', 'An Xrootd resource.', {
+      name: str('Its name.', { pattern: { regex: '^[a-z]([-a-z0-9]*[a-z0-9])?$', rule: 'must be an Xrootd name (a DNS label)' }, maxLength: 63 }),
+      namespace: str('Its namespace. Omitted: this cluster\'s.', { pattern: { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', rule: 'must be a namespace name (a DNS label)' }, maxLength: 63 }),
+    }, { required: ['name'] }), { default: [], maxItems: 8 }),
     metaManager: bool('This cluster is a meta-manager: its redirectors (all.role meta manager) take other clusters\' redirectors as subscribers and send clients to them. It holds no files: worker.replicas must be 0. Its exports are the paths it federates.', { default: false }),
   }, {
-    rules: [{ path: 'upstream', rule: 'cannot be set on a meta-manager: XRootD\'s meta-managers subscribe to no one', cel: '!has(self.metaManager) || !self.metaManager || !has(self.upstream) || size(self.upstream) == 0', check: (f) => !f.metaManager || f.upstream.length === 0 }],
+    rules: [
+      { path: 'upstream', rule: 'cannot be set on a meta-manager: XRootD\'s meta-managers subscribe to no one', cel: '!has(self.metaManager) || !self.metaManager || !has(self.upstream) || size(self.upstream) == 0', check: (f) => !f.metaManager || f.upstream.length === 0 },
+      { path: 'upstreamRefs', rule: 'cannot be set on a meta-manager: XRootD\'s meta-managers subscribe to no one', cel: '!has(self.metaManager) || !self.metaManager || !has(self.upstreamRefs) || size(self.upstreamRefs) == 0', check: (f) => !f.metaManager || f.upstreamRefs.length === 0 },
+    ],
   }),
   monitoring: obj('MonitoringSpec', 'XRootD\'s own metrics and the cluster\'s membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image\'s `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).', {
     enabled: bool('Run the collector and point the daemons\' reports at it.', { default: false }),

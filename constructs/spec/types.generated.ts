@@ -643,10 +643,29 @@ export interface FederationSpec {
    */
   readonly upstream?: string[];
   /**
+   * Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.upstreamEndpoints.
+   * @default []
+   */
+  readonly upstreamRefs?: XrootdReference[];
+  /**
    * This cluster is a meta-manager: its redirectors (all.role meta manager) take other clusters' redirectors as subscribers and send clients to them. It holds no files: worker.replicas must be 0. Its exports are the paths it federates.
    * @default false
    */
   readonly metaManager?: boolean;
+}
+
+/** An Xrootd resource. */
+export interface XrootdReference {
+  /**
+   * Its name.
+   * Rule: must be an Xrootd name (a DNS label).
+   */
+  readonly name: string;
+  /**
+   * Its namespace. Omitted: this cluster's.
+   * Rule: must be a namespace name (a DNS label).
+   */
+  readonly namespace?: string;
 }
 
 /** XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md). */
@@ -1442,7 +1461,14 @@ export interface ResolvedMountSpec {
 /** Federation with other XRootD clusters through meta-managers (regional or global redirectors, as in the AAA federations): a member cluster's redirectors subscribe to the meta-managers with the cluster's exports, and a meta-manager redirects clients to the member cluster that has the file (docs/topologies.md). (defaults applied) */
 export interface ResolvedFederationSpec {
   readonly upstream: string[];
+  readonly upstreamRefs: ResolvedXrootdReference[];
   readonly metaManager: boolean;
+}
+
+/** An Xrootd resource. (defaults applied) */
+export interface ResolvedXrootdReference {
+  readonly name: string;
+  readonly namespace?: string;
 }
 
 /** XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md). (defaults applied) */

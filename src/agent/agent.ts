@@ -20,7 +20,7 @@ import { CATALOG_API_VERSION, controllerOf, objectKey, XROOTD_API_VERSION, type 
 import type { LeaderOptions } from '../kube/leader.js';
 import { Manager, type Controller } from '../kube/manager.js';
 import { GitSync, SYNC_REQUEST_ANNOTATION, type GitSourceObject } from './git-sync.js';
-import { CONTROLLER_INDEX, INSTANCE_INDEX, SOURCE_INDEX, byController, byInstance, bySource } from './indexes.js';
+import { CONTROLLER_INDEX, INSTANCE_INDEX, SOURCE_INDEX, UPSTREAM_INDEX, byController, byInstance, bySource, byUpstreamRef } from './indexes.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Reconciler, type ReconcileOutcome, type XrootdObject, type XrootdVersionObject, type MembershipOptions } from './reconciler.js';
@@ -84,7 +84,7 @@ export class Agent {
       },
     });
     const m = this.manager;
-    this.xrootds = m.informer<XrootdObject>(XROOTD_API_VERSION, 'Xrootd', { namespace }).addIndex(SOURCE_INDEX, bySource);
+    this.xrootds = m.informer<XrootdObject>(XROOTD_API_VERSION, 'Xrootd', { namespace }).addIndex(SOURCE_INDEX, bySource).addIndex(UPSTREAM_INDEX, byUpstreamRef);
     const versions = m.informer<XrootdVersionObject>(CATALOG_API_VERSION, 'XrootdVersion');
     const children = new Map<string, Informer>(PRUNABLE_KINDS.map((k) => [k.kind,
       m.informer(k.apiVersion, k.kind, { namespace, labelSelector: INVENTORY_LABEL, optional: !!k.optional }).addIndex(CONTROLLER_INDEX, byController)]));
@@ -103,7 +103,8 @@ export class Agent {
       concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
       allKeys: allClusters,
       watches: [
-        { informer: this.xrootds, keys: (x) => [objectKey(x)] },
+        // A meta-manager's change (or its creation, or deletion) reaches the clusters that subscribe to it.
+        { informer: this.xrootds, keys: (x) => [objectKey(x), ...this.xrootds.byIndex(UPSTREAM_INDEX, objectKey(x)).map(objectKey)] },
         // A catalog change can change any cluster's image or rendering.
         { informer: versions, keys: () => (m.synced ? allClusters() : []) },
         // Pod readiness gates rollouts; pods are owned by StatefulSets, so they map by their instance label.

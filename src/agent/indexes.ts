@@ -1,14 +1,17 @@
 /**
  * How the agent's caches are indexed and how objects map to queue keys:
  * children by the uid of the Xrootd that controls them, pods by the cluster
- * they belong to, clusters by the Git source that declares them.
+ * they belong to, clusters by the Git source that declares them and by the
+ * meta-managers they name (spec.federation.upstreamRefs).
  */
 import { controllerOf, type KubeObject } from '../kube/kinds.js';
-import { GIT_SOURCE_LABEL } from '../../constructs/index.js';
+import { GIT_SOURCE_LABEL, upstreamRefKey } from '../../constructs/index.js';
+import { isPlainObject } from '../../constructs/spec/validate.js';
 
 export const CONTROLLER_INDEX = 'controller-uid';
 export const INSTANCE_INDEX = 'instance';
 export const SOURCE_INDEX = 'git-source';
+export const UPSTREAM_INDEX = 'upstream-ref';
 
 export const byController = (o: KubeObject): string[] => {
   const uid = controllerOf(o)?.uid;
@@ -25,4 +28,12 @@ export const byInstance = (o: KubeObject): string[] => {
 export const bySource = (o: KubeObject): string[] => {
   const source = o.metadata.labels?.[GIT_SOURCE_LABEL];
   return source ? [`${o.metadata.namespace}/${source}`] : [];
+};
+
+/** `namespace/name` of each meta-manager a cluster names in spec.federation.upstreamRefs. */
+export const byUpstreamRef = (o: KubeObject & { spec?: Record<string, unknown> }): string[] => {
+  const federation = o.spec?.federation;
+  const refs = isPlainObject(federation) && Array.isArray(federation.upstreamRefs) ? federation.upstreamRefs : [];
+  return refs.filter((r): r is { name: string; namespace?: string } => isPlainObject(r) && typeof r.name === 'string' && (r.namespace === undefined || typeof r.namespace === 'string'))
+    .map((r) => upstreamRefKey(r, o.metadata.namespace ?? 'default'));
 };

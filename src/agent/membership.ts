@@ -12,7 +12,7 @@ import type { RoleView } from './rollout.js';
 
 /** What the collector's /membership answers. */
 export interface MembershipReport {
-  readonly managers: readonly { readonly pod: string; readonly role: string; readonly members: readonly { readonly pod: string; readonly address?: string; readonly active: boolean }[] }[];
+  readonly managers: readonly { readonly pod: string; readonly role: string; readonly members: readonly { readonly pod: string; readonly host?: string; readonly address?: string; readonly active: boolean }[] }[];
 }
 
 /** The collector's /membership; undefined (and why) when it cannot be read or is not one. */
@@ -36,6 +36,23 @@ export interface MembersInput {
   readonly readyPods: ReadonlyMap<string, string | undefined>;
   readonly previous?: readonly ManagerMembersStatus[];
   readonly now: string;
+  /**
+   * A meta-manager's: the redirectors of the clusters that name it in federation.upstreamRefs,
+   * which each of its redirectors should have subscribed; named `namespace/pod` (their Ready ones
+   * with addresses in `readyPods`).
+   */
+  readonly federated?: { readonly expected: readonly string[]; readonly readyPods: ReadonlyMap<string, string | undefined> };
+}
+
+/**
+ * The names a listed member may stand for: the pod reporting from its address, its host name's
+ * first label, and `namespace/pod` from a per-pod DNS name (`<pod>.<service>.<namespace>.svc...`).
+ */
+function namesOf(member: MembershipReport['managers'][number]['members'][number], byAddress: ReadonlyMap<string, string>): string[] {
+  const known = byAddress.get(member.address ?? member.pod);
+  if (known) return [known];
+  const labels = typeof member.host === 'string' && !member.address ? member.host.split('.') : [];
+  return labels.length >= 4 && labels[3] === 'svc' ? [member.pod, `${labels[2]}/${labels[0]}`] : [member.pod];
 }
 
 /**
@@ -45,13 +62,15 @@ export interface MembersInput {
  */
 export function membersStatus(input: MembersInput): ManagerMembersStatus[] {
   if (!input.report) return [];
-  const byAddress = new Map([...input.readyPods].filter(([, ip]) => ip).map(([pod, ip]) => [ip!, pod]));
+  const readyPods = new Map([...input.readyPods, ...(input.federated?.readyPods ?? [])]);
+  const byAddress = new Map([...readyPods].filter(([, ip]) => ip).map(([pod, ip]) => [ip!, pod]));
   const out: ManagerMembersStatus[] = [];
-  for (const [manager, { role, expected }] of expectedMembers(input.model)) {
+  for (const [manager, { role, expected: own }] of expectedMembers(input.model)) {
     const listed = input.report.managers.find((m) => m.pod === manager);
     if (!listed || !input.readyPods.has(manager)) continue;
-    const active = new Set(listed.members.filter((m) => m.active).map((m) => byAddress.get(m.address ?? m.pod) ?? m.pod));
-    const missing = expected.filter((pod) => input.readyPods.has(pod) && !active.has(pod));
+    const expected = role === 'redirector' ? [...own, ...(input.federated?.expected ?? [])] : own;
+    const active = new Set(listed.members.filter((m) => m.active).flatMap((m) => namesOf(m, byAddress)));
+    const missing = expected.filter((pod) => readyPods.has(pod) && !active.has(pod));
     const before = input.previous?.find((p) => p.manager === manager);
     out.push({
       manager, role, expected: expected.length, subscribed: expected.filter((pod) => active.has(pod)).length, missing,

@@ -10,7 +10,7 @@ import { directivePolicyIssues, type DirectivePolicy } from '../directive-policy
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { collectionPath, controllerOf, kindInfo, objectKey, objectPath, refOf, XROOTD_API_VERSION, type KubeObject, type OwnerReference } from '../kube/kinds.js';
 import type { Informer } from '../kube/informer.js';
-import { propsOf, toResourceIssue, type XrootdResource } from '../resources.js';
+import { propsOf, resolveUpstreamRefs, toResourceIssue, type XrootdResource } from '../resources.js';
 import { synthesizeCluster } from '../synthesize.js';
 import { recordEvent } from './events.js';
 import type { Logger } from './log.js';
@@ -19,10 +19,10 @@ import { computeStatus, type Failure, type StatefulSetView } from './status.js';
 import { writeStatus } from './conditions.js';
 import { observeRoles, podsOf, policyOf, type PodObject } from './observe.js';
 import { withoutRetainedConfigMaps } from './config-retention.js';
-import { CONTROLLER_INDEX, INSTANCE_INDEX } from './indexes.js';
+import { CONTROLLER_INDEX, INSTANCE_INDEX, UPSTREAM_INDEX } from './indexes.js';
 import { planRollout, withPartitions, type RoleView, type RolloutDecision, type RolloutState } from './rollout.js';
 import { readTlsSecret } from './tls-revision.js';
-import { fetchMembership, membersStatus, readyPodsOf, withUnsubscribedUnready, type MembershipReport } from './membership.js';
+import { fetchMembership, membersStatus, readyPodsOf, withUnsubscribedUnready, type MembersInput, type MembershipReport } from './membership.js';
 import { DEFAULT_MEMBERSHIP_URL } from './defaults.js';
 import { volumesStatus, type ClaimObject, type StatefulSetWithClaims } from './volumes.js';
 import { VolumeChangeError, VolumeExpander } from './volume-expansion.js';
@@ -187,7 +187,10 @@ export class Reconciler {
     if (refused.length) throw new SpecValidationError(refused);
     const catalog = this.catalog();
     const lastReady = cr.status?.lastReadySpec;
-    const propsWith = (spec: Record<string, unknown> | undefined) => ({ ...propsOf({ ...cr, spec: withDrain(spec, drain) }), catalog, tlsSecretRevision });
+    const propsWith = (spec: Record<string, unknown> | undefined) => {
+      const resource = { ...cr, spec: withDrain(spec, drain) };
+      return { ...propsOf(resource), catalog, tlsSecretRevision, upstreamEndpoints: this.upstreamEndpoints(resource, catalog) };
+    };
     const rolledBack = this.rollbackInForce(cr);
     const planned = this.withDrainJob(cr, this.planFor(cr, propsWith(rolledBack && lastReady ? lastReady : cr.spec), membership), drain);
     if (rolledBack || planned.rollout.phase !== 'Stuck' || !planned.model.spec.upgrade.autoRollback || !lastReady) return { ...planned, rolledBack };
@@ -195,6 +198,16 @@ export class Reconciler {
     const rollback = { generation: cr.metadata.generation, fromVersion: planned.model.spec.version, toVersion: back.model.spec.version, stuckPod: planned.rollout.stuckPod, at: new Date().toISOString() };
     this.log.warn('rolling back', { cluster: objectKey(cr), ...rollback });
     return { ...back, rolledBack: rollback };
+  }
+
+  /** spec.federation.upstreamRefs, resolved from the Xrootd resources the agent sees (a change to them reconciles this one again). */
+  private upstreamEndpoints(resource: XrootdObject, catalog: readonly XrootdRelease[]): Record<string, string[]> {
+    const { endpoints, issues } = resolveUpstreamRefs(resource, (key) => {
+      const [namespace, name] = key.split('/');
+      return this.caches.xrootds.get(namespace, name);
+    }, catalog);
+    if (issues.length) throw new SpecValidationError(issues);
+    return endpoints;
   }
 
   /**
@@ -255,13 +268,37 @@ export class Reconciler {
     if (refused && !model.spec.upgrade.force) throw new RefusedError(`spec.version ${refused}`);
     const namespace = cr.metadata.namespace!;
     const pods = this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(cr)) ?? [];
-    const members = model.spec.monitoring.enabled && membership ? membersStatus({ model, report: membership, readyPods: readyPodsOf(pods), previous: cr.status?.members, now: new Date().toISOString() }) : undefined;
+    const members = model.spec.monitoring.enabled && membership ? membersStatus({
+      model, report: membership, readyPods: readyPodsOf(pods), previous: cr.status?.members, now: new Date().toISOString(), federated: this.federatedMembers(cr, model),
+    }) : undefined;
     // In service means subscribed: a Ready pod its managers do not list holds the rollout like an unready one.
     const roles = withUnsubscribedUnready(observeRoles(model, synthesized.objects, (role) => this.liveStatefulSet(namespace, model.names.statefulSet(role)), pods), members);
     // Only what the planner remembers; phase and message are recomputed every time.
     const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
     const rollout = planRollout(roles, policyOf(model.spec), { role, revision, partition, stepStartedAt, startedAt } as RolloutState, new Date().toISOString());
     return { model, rollout, roles, members, external, objects: withPartitions(synthesized.objects, model, rollout.partitions) };
+  }
+
+  /** A meta-manager's expected subscribers: the redirectors of the valid clusters that name it (federation.upstreamRefs). */
+  private federatedMembers(cr: XrootdObject, model: ClusterModel): MembersInput['federated'] {
+    if (!model.spec.federation.metaManager) return undefined;
+    const expected: string[] = [];
+    const readyPods = new Map<string, string | undefined>();
+    for (const member of this.caches.xrootds.byIndex(UPSTREAM_INDEX, objectKey(cr))) {
+      let redirectors: number;
+      try {
+        redirectors = resolveCluster(propsOf(member)).topology.redirectors;
+      } catch {
+        continue; // reported on the member itself
+      }
+      const names = new ClusterNames(member.metadata.name, member.metadata.namespace!, '');
+      const named = (pod: string) => (member.metadata.namespace === cr.metadata.namespace ? pod : `${member.metadata.namespace}/${pod}`);
+      for (let i = 0; i < redirectors; i++) expected.push(named(names.pod('redirector', i)));
+      for (const [pod, ip] of readyPodsOf(this.caches.pods?.byIndex(INSTANCE_INDEX, objectKey(member)) ?? [])) {
+        if (pod.startsWith(`${names.statefulSet('redirector')}-`)) readyPods.set(named(pod), ip);
+      }
+    }
+    return { expected, readyPods };
   }
 
   /** expose.type LoadBalancer: what each data server's and supervisor's Service got from its load balancer. */

@@ -19,7 +19,7 @@ export const CLUSTER_EXIT = { ok: 0, invalid: 1, usage: 2, failed: 3 } as const;
 interface ClusterPlan { readonly name: string; readonly namespace: string; readonly model: ClusterModel; readonly desired: KubeObject[] }
 
 function plans(files: string[]): ClusterPlan[] | number {
-  const { valid, issues, unreadable, count } = loadFiles(files);
+  const { valid, issues, unreadable, count } = loadFiles(files, { resolveReferences: true });
   unreadable.forEach((u) => console.error(`cannot read ${u}`));
   issues.forEach((i) => console.error(formatIssue(i)));
   if (unreadable.length) return CLUSTER_EXIT.usage;
@@ -27,8 +27,8 @@ function plans(files: string[]): ClusterPlan[] | number {
     if (count === 0) console.error('no Xrootd resources found');
     return CLUSTER_EXIT.invalid;
   }
-  return valid.map(({ resource }) => {
-    const props = propsOf(resource);
+  return valid.map(({ resource, upstreamEndpoints }) => {
+    const props = { ...propsOf(resource), upstreamEndpoints };
     const { cluster, objects } = synthesizeCluster(props);
     return { name: props.name, namespace: props.namespace!, model: cluster.model, desired: objects };
   });

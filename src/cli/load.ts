@@ -1,7 +1,7 @@
 /** Reads resource files for the CLI; unreadable files are usage errors. */
 import { readFileSync, statSync } from 'node:fs';
 import { YAML_LIMITS } from '../yaml-documents.js';
-import { readResources, validateResources, type LoadedResource, type ResourceIssue } from '../resources.js';
+import { readResources, resolveUpstreamRefs, toResourceIssue, validateResources, type LoadedResource, type ResourceIssue } from '../resources.js';
 
 export interface Loaded { readonly valid: LoadedResource[]; readonly issues: ResourceIssue[]; readonly unreadable: string[]; readonly count: number }
 
@@ -20,7 +20,12 @@ export function readFiles(files: readonly string[]): { texts: { text: string; fi
   return { texts, unreadable };
 }
 
-export function loadFiles(files: readonly string[]): Loaded {
+/**
+ * With `resolveReferences` (synth, diff, apply: they render the configuration), each federation
+ * reference must name a meta-manager among the same files: its addresses become the resource's
+ * upstreamEndpoints.
+ */
+export function loadFiles(files: readonly string[], { resolveReferences = false } = {}): Loaded {
   const { texts, unreadable } = readFiles(files);
   const all: LoadedResource[] = [];
   const issues: ResourceIssue[] = [];
@@ -30,7 +35,14 @@ export function loadFiles(files: readonly string[]): Loaded {
     issues.push(...read.issues);
   }
   const checked = validateResources(all);
-  return { valid: checked.valid, issues: [...issues, ...checked.issues], unreadable, count: all.length };
+  if (!resolveReferences) return { valid: checked.valid, issues: [...issues, ...checked.issues], unreadable, count: all.length };
+  const byKey = new Map(checked.valid.map((l) => [`${l.resource.metadata.namespace ?? 'default'}/${l.resource.metadata.name}`, l.resource]));
+  const valid = checked.valid.map((l) => {
+    const resolved = resolveUpstreamRefs(l.resource, (key) => byKey.get(key));
+    issues.push(...resolved.issues.map((i) => toResourceIssue(i, l.source, `${l.resource.metadata.namespace ?? 'default'}/${l.resource.metadata.name}`)));
+    return { ...l, upstreamEndpoints: resolved.endpoints };
+  });
+  return { valid, issues: [...issues, ...checked.issues], unreadable, count: all.length };
 }
 
 export function formatIssue(i: ResourceIssue): string {

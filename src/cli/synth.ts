@@ -7,7 +7,7 @@ import { propsOf } from '../resources.js';
 import { formatIssue, loadFiles } from './load.js';
 
 export function synthCommand(files: string[], outdir?: string): number {
-  const { valid, issues, unreadable, count } = loadFiles(files);
+  const { valid, issues, unreadable, count } = loadFiles(files, { resolveReferences: true });
   unreadable.forEach((u) => console.error(`cannot read ${u}`));
   issues.forEach((i) => console.error(formatIssue(i)));
   if (unreadable.length) return 2;
@@ -15,9 +15,9 @@ export function synthCommand(files: string[], outdir?: string): number {
     if (count === 0) console.error('no Xrootd resources found');
     return 1;
   }
-  for (const { resource } of valid) {
+  for (const { resource, upstreamEndpoints } of valid) {
     const app = new App({ yamlOutputType: YamlOutputType.FILE_PER_CHART });
-    const props = propsOf(resource);
+    const props = { ...propsOf(resource), upstreamEndpoints };
     new XrootdCluster(new Chart(app, props.name), 'cluster', props);
     const yaml = app.synthYaml();
     if (outdir) {

@@ -45,6 +45,17 @@ async function waitCondition(name: string, type: string, status: string, timeout
   }, timeoutMs, 250);
 }
 
+/** A pod's per-pod DNS name (its StatefulSet's headless Service is named as the StatefulSet). */
+const fqdn = (pod: string, namespace = NS) => `${pod}.${pod.replace(/-\d+$/, '')}.${namespace}.svc.cluster.local`;
+
+/** A manager's cmsd report to the test's collector, as XRootD 5.5.3 writes it, listing its members by their per-pod names. */
+function sendManagerReport(socket: dgram.Socket, manager: string, members: string[], namespace = NS): Promise<void> {
+  const report = readFileSync(join(repoRoot(), 'test/fixtures/xrd-report/redirector-cmsd.xml'), 'utf8')
+    .replace(/src="vm:/, `src="${fqdn(manager, namespace)}:`).replace(/tod="\d+"/, `tod="${Math.floor(Date.now() / 1000)}"`)
+    .replace(/<node>.*<\/node>/, `<node>${members.length}${members.map((m, i) => `<stats id="${i}"><host>${m.includes('.') ? m : fqdn(m)}</host><role>S</role><run>awn</run><ref><r>0</r><w>0</w></ref></stats>`).join('')}</node>`);
+  return new Promise<void>((resolve) => socket.send(report, collectorUdp, '127.0.0.1', () => resolve()));
+}
+
 async function withLogs(body: () => Promise<void>): Promise<void> {
   try {
     await body();
@@ -223,6 +234,58 @@ test('an extra directive the agent does not allow (--extra-directives) makes the
   expect(cp.kubectl(['delete', 'xrootd', 'tenant', '-n', NS, '--wait=true']).code).toBe(0);
 }), 300000);
 
+test('a federation reference: refused until the meta-manager exists, then resolved to its redirectors, following their number', () => withLogs(async () => {
+  const FED = 'federation';
+  const member = xrootd('fedsite', { worker: { replicas: 1 }, federation: { upstreamRefs: [{ name: 'fedmeta', namespace: FED }] } });
+  cp.applyYaml(member);
+  const x = await waitCondition('fedsite', 'Degraded', 'True', 60000);
+  expect(condition(x, 'Degraded')).toMatchObject({ reason: 'InvalidSpec', message: `spec.federation.upstreamRefs[0] must name an existing Xrootd: ${FED}/fedmeta was not found` });
+  expect(get(['statefulsets,services,configmaps', '-n', NS, '-l', 'xrootd.org/cluster=fedsite']).items).toEqual([]);
+
+  // The meta-manager appearing (in another namespace) is what reconciles the member: nothing else changes.
+  createNamespace(cp, FED, 'restricted');
+  const meta = (redirectors: number) => stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'fedmeta', namespace: FED }, spec: { redirector: { replicas: redirectors }, worker: { replicas: 0 }, federation: { metaManager: true }, monitoring: { enabled: true } } });
+  cp.applyYaml(meta(1));
+  const subscriptions = () => {
+    const sts = tryGet(['statefulset/fedsite-redirector', '-n', NS]);
+    if (!sts) return undefined;
+    const config = sts.spec.template.spec.volumes.find((v: any) => v.name === 'config').configMap.name;
+    return (get(['configmap', config, '-n', NS]).data['xrootd.cfg'] as string).split('\n').filter((l) => l.trim().startsWith('all.manager meta')).map((l) => l.trim());
+  };
+  const host = (i: number) => `all.manager meta fedmeta-redirector-${i}.fedmeta-redirector.${FED}.svc.cluster.local:1213`;
+  await waitFor('fedsite subscribed to fedmeta-redirector-0', () => (subscriptions()?.join() === host(0) ? true : undefined), 60000, 250);
+  await waitCondition('fedsite', 'Degraded', 'False', 60000);
+
+  cp.applyYaml(meta(2));
+  await waitFor('fedsite subscribed to both redirectors', () => (subscriptions()?.join() === [host(0), host(1)].join() ? true : undefined), 60000, 250);
+
+  // The meta-manager's members: the redirectors of the clusters naming it, from what its cmsd reports (here sent to the test's collector).
+  await waitCondition('fedsite', 'Ready', 'True', 120000);
+  const socket = dgram.createSocket('udp4');
+  const members = () => get(['xrootd', 'fedmeta', '-n', FED]).status?.members?.find((m: any) => m.manager === 'fedmeta-redirector-0');
+  try {
+    await sendManagerReport(socket, 'fedmeta-redirector-0', [fqdn('fedsite-redirector-0')], FED);
+    await waitFor('fedmeta lists fedsite-redirector-0', () => (members()?.subscribed === 1 ? true : undefined), 60000, 500);
+    expect(members()).toEqual({ manager: 'fedmeta-redirector-0', role: 'redirector', expected: 1, subscribed: 1, missing: [] });
+    await sendManagerReport(socket, 'fedmeta-redirector-0', [], FED);
+    const missing = await waitFor('fedmeta MembersMissing', () => {
+      const m = get(['xrootd', 'fedmeta', '-n', FED]);
+      return condition(m, 'MembersMissing')?.status === 'True' ? m : undefined;
+    }, 60000, 500);
+    expect(condition(missing, 'MembersMissing').message).toContain(`fedmeta-redirector-0 lacks ${NS}/fedsite-redirector-0`);
+  } finally {
+    socket.close();
+  }
+
+  // No longer a meta-manager: the member is Degraded again and keeps what it runs.
+  cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'fedmeta', namespace: FED }, spec: { worker: { replicas: 1 } } }));
+  const refused = await waitCondition('fedsite', 'Degraded', 'True', 60000);
+  expect(condition(refused, 'Degraded').message).toBe(`spec.federation.upstreamRefs[0] must name a meta-manager: ${FED}/fedmeta has no spec.federation.metaManager`);
+  expect(subscriptions()).toEqual([host(0), host(1)]);
+  expect(cp.kubectl(['delete', 'xrootd', 'fedsite', '-n', NS, '--wait=true']).code).toBe(0);
+  expect(cp.kubectl(['delete', 'xrootd', 'fedmeta', '-n', FED, '--wait=true']).code).toBe(0);
+}), 300000);
+
 test('an XrootdVersion changing the image of a version makes the pods follow', () => withLogs(async () => {
   const image = 'registry.example.org/xrootd:5.9.1-site';
   cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5.9.1' }, spec: { version: '5.9.1', image, features: ['maxfd', 'identity-env'] } }));
@@ -304,13 +367,8 @@ test('with monitoring, status.members follows what the collector hears from the 
   cp.applyYaml(xrootd('watched', { version: '5.8.4', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 } }));
   await waitCondition('watched', 'Ready', 'True', 120000);
   expect(get(['deployment', 'watched-collector', '-n', NS]).metadata.ownerReferences[0]).toMatchObject({ kind: 'Xrootd', name: 'watched' });
-  // The manager's cmsd report, as XRootD 5.5.3 writes it, naming the data servers it lists by their per-pod names.
-  const fqdn = (p: string) => `${p}.${p.replace(/-\d+$/, '')}.${NS}.svc.cluster.local`;
-  const report = (members: string[], at: number) => readFileSync(join(repoRoot(), 'test/fixtures/xrd-report/redirector-cmsd.xml'), 'utf8')
-    .replace(/src="vm:/, `src="${fqdn('watched-redirector-0')}:`).replace(/tod="\d+"/, `tod="${at}"`)
-    .replace(/<node>.*<\/node>/, `<node>${members.length}${members.map((m, i) => `<stats id="${i}"><host>${fqdn(m)}</host><role>S</role><run>awn</run><ref><r>0</r><w>0</w></ref></stats>`).join('')}</node>`);
   const socket = dgram.createSocket('udp4');
-  const send = (members: string[]) => new Promise<void>((resolve) => socket.send(report(members, Math.floor(Date.now() / 1000)), collectorUdp, '127.0.0.1', () => resolve()));
+  const send = (members: string[]) => sendManagerReport(socket, 'watched-redirector-0', members);
   try {
     await send(['watched-worker-0', 'watched-worker-1']);
     const both = await waitFor('status.members with both data servers', () => {

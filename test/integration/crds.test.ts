@@ -57,6 +57,8 @@ test.each<[string, string, Record<string, unknown>, string]>([
   ['more data servers than redundant supervisors hold', 'bad-tier', { worker: { replicas: 2049 } }, 'worker.replicas is more than one supervisor tier holds'],
   ['a meta-manager with data servers', 'bad-meta', { federation: { metaManager: true } }, 'federation.metaManager needs worker.replicas 0'],
   ['a meta-manager subscribing upward', 'bad-meta-upstream', { worker: { replicas: 0 }, federation: { metaManager: true, upstream: ['meta.example.org:1213'] } }, 'spec.federation.upstream: Invalid value: upstream cannot be set on a meta-manager'],
+  ['a meta-manager subscribing upward by reference', 'bad-meta-ref', { worker: { replicas: 0 }, federation: { metaManager: true, upstreamRefs: [{ name: 'global' }] } }, 'spec.federation.upstreamRefs: Invalid value: upstreamRefs cannot be set on a meta-manager'],
+  ['a reference to a name that is not a resource name', 'bad-ref', { federation: { upstreamRefs: [{ name: 'Global Meta' }] } }, 'spec.federation.upstreamRefs[0].name: Invalid value'],
   ['an upstream meta-manager with a directive after it', 'bad-upstream', { federation: { upstream: ['meta.example.org:1213 if exec xrootd'] } }, 'spec.federation.upstream[0]: Invalid value'],
   ['a site name with a line break', 'bad-site', { site: 'CERN\nall.role manager' }, 'spec.site: Invalid value'],
   ['a host name template that does not start with {pod}', 'bad-hostnames', { expose: { type: 'LoadBalancer', hostnameTemplate: 'xrootd.example.org' } }, 'spec.expose.hostnameTemplate: Invalid value'],
@@ -106,7 +108,7 @@ test('the library and the API server give the same verdict on Unicode: spaces, c
 
 test('a meta-manager without data servers, a member of a federation on its nodes\' network and 140 data servers on three supervisors are admitted', () => {
   expect(create('meta', { worker: { replicas: 0 }, federation: { metaManager: true } }).code).toBe(0);
-  expect(create('member', { site: 'T2_XK_Test', expose: { type: 'HostNetwork' }, federation: { upstream: ['meta-redirector-0.meta-redirector.physics.svc.cluster.local:1213'] } }).code).toBe(0);
+  expect(create('member', { site: 'T2_XK_Test', expose: { type: 'HostNetwork' }, federation: { upstream: ['regional.example.org:1213'], upstreamRefs: [{ name: 'meta' }] } }).code).toBe(0);
   expect(create('wide', { worker: { replicas: 140 }, supervisor: { replicas: 3 } }).code).toBe(0);
 });
 

@@ -81,6 +81,24 @@ test('synth: the resource example renders exactly what the TypeScript example co
   expect(readFileSync(join(out, 'xrootd-ha.k8s.yaml'), 'utf8')).toBe(readFileSync(join(root, 'dist/ha/ha.k8s.yaml'), 'utf8'));
 });
 
+test('synth resolves a federation reference among the files; a member without its meta-manager is refused by name', () => {
+  const federation = join(root, 'examples/resources/federation.yaml');
+  expect(cli('validate', federation)).toEqual({ code: 0, out: '2 Xrootd resources valid\n' });
+  const r = cli('synth', federation);
+  expect(r.code).toBe(0);
+  expect(r.out).toContain('all.manager meta global-redirector-0.global-redirector.federation.svc.cluster.local:1213');
+  expect(r.out).toContain('all.manager meta global-redirector-1.global-redirector.federation.svc.cluster.local:1213');
+  const member = file('member.yaml', readFileSync(federation, 'utf8').split('---\n')[1]);
+  // Valid alone (the reference may name a resource in the cluster), but not renderable alone.
+  expect(cli('validate', member).code).toBe(0);
+  const alone = cli('synth', member);
+  expect(alone.code).toBe(1);
+  expect(alone.out).toContain('federation/site-a: spec.federation.upstreamRefs[0] must name an existing Xrootd: federation/global was not found');
+  expect(alone.out).not.toContain('kind: StatefulSet');
+  const notMeta = file('not-meta.yaml', `${readFileSync(join(root, 'examples/resources/minimal.yaml'), 'utf8').replace(/namespace: \S+/, 'namespace: federation').replace(/name: \S+/, 'name: global')}---\n${readFileSync(member, 'utf8')}`);
+  expect(cli('synth', notMeta).out).toContain('spec.federation.upstreamRefs[0] must name a meta-manager: federation/global has no spec.federation.metaManager');
+});
+
 test('synth: one invalid resource means no output at all', () => {
   const mixed = file('mixed.yaml', `${readFileSync(join(root, 'examples/resources/minimal.yaml'), 'utf8')}---\n${bad}`);
   const r = cli('synth', mixed);

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { readFileSync } from 'node:fs';
 import { parse, parseAllDocuments } from 'yaml';
-import { insecureWritableExports, olmBundle, resolveCluster, XrootdCluster, XrootdCrds } from '../../constructs/index.js';
+import { insecureWritableExports, metaManagerEndpoints, olmBundle, resolveCluster, XrootdCluster, XrootdCrds } from '../../constructs/index.js';
 import { examples, highlyAvailable, large, minimal, readOnly } from '../../examples/clusters.js';
 import { RESERVED_MOUNT_PATHS } from '../../constructs/spec/schema.js';
 import { ALERTS } from '../../constructs/alerts.js';
@@ -369,6 +369,32 @@ describe('supervisor tier in the manifests', () => {
     expect(cfg).not.toContain('all.manager $(xrdmanager0)');
     expect(meta.all('StatefulSet').map((o) => o.metadata.name)).toEqual(['meta-redirector']);
     expect(meta.all('PersistentVolumeClaim')).toEqual([]);
+  });
+
+  test('a meta-manager named by reference is subscribed to at each of its redirectors, from the endpoints its model gives', () => {
+    const meta = resolveCluster({ name: 'global', namespace: 'fed', redirector: { replicas: 2 }, worker: { replicas: 0 }, xrootd: { cmsdPort: 2131 }, federation: { metaManager: true } });
+    expect(metaManagerEndpoints(meta)).toEqual(['global-redirector-0.global-redirector.fed.svc.cluster.local:2131', 'global-redirector-1.global-redirector.fed.svc.cluster.local:2131']);
+    expect(metaManagerEndpoints(resolveCluster({ name: 'a' }))).toBeUndefined();
+    const member = synth({
+      name: 'a', namespace: 'site', federation: { upstream: ['regional.example.org:1094'], upstreamRefs: [{ name: 'global', namespace: 'fed' }] },
+      upstreamEndpoints: { 'fed/global': metaManagerEndpoints(meta)! },
+    });
+    expect(linesOf(member.cluster.configFiles['xrootd.cfg']).filter((l) => l.startsWith('all.manager meta'))).toEqual([
+      'all.manager meta regional.example.org:1094', 'all.manager meta global-redirector-0.global-redirector.fed.svc.cluster.local:2131', 'all.manager meta global-redirector-1.global-redirector.fed.svc.cluster.local:2131',
+    ]);
+  });
+
+  test('a reference without endpoints validates but does not synthesize; endpoints that would inject a directive are refused', () => {
+    const props = { name: 'a', federation: { upstreamRefs: [{ name: 'global' }] } };
+    expect(resolveCluster(props).unresolvedUpstreamRefs.map((i) => i.message)).toEqual([
+      'federation.upstreamRefs[0] must name a meta-manager whose addresses are known: default/global is not resolved (the agent resolves it from the Xrootd resources; an app passes upstreamEndpoints["default/global"])',
+    ]);
+    expect(() => synth(props)).toThrow('federation.upstreamRefs[0] must name a meta-manager whose addresses are known');
+    expect(() => synth({ ...props, upstreamEndpoints: { 'default/global': ['g:1213\nall.export /'] } })).toThrow('upstreamEndpoints.default/global must be a non-empty list of host:port');
+    expect(() => synth({ ...props, upstreamEndpoints: { 'default/global': [] } })).toThrow('upstreamEndpoints.default/global must be a non-empty list');
+    expect(() => synth({ ...props, upstreamEndpoints: ['g:1213'] as never })).toThrow('upstreamEndpoints must be an object');
+    expect(() => synth({ name: 'm', worker: { replicas: 0 }, federation: { metaManager: true, upstreamRefs: [{ name: 'global' }] } })).toThrow('federation.upstreamRefs cannot be set on a meta-manager');
+    expect(() => synth({ name: 'a', federation: { upstreamRefs: [{ name: 'Global' }] } })).toThrow('federation.upstreamRefs[0].name must be an Xrootd name');
   });
 
   test('spec.site is the daemons\' all.sitename', () => {

@@ -19,6 +19,23 @@ test('each redirector expects the data servers below the supervisor tier and the
   expect(expectedMembers(resolveCluster({ name: 'small', version: '5.9.1', worker: { replicas: 3 } })).get('small-redirector-0')?.expected).toEqual(['small-worker-0', 'small-worker-1', 'small-worker-2']);
 });
 
+test('a meta-manager\'s redirectors expect the redirectors of the clusters that name it, matched by address or by per-pod DNS name, other namespaces named namespace/pod', () => {
+  const meta = resolveCluster({ name: 'global', namespace: 'fed', version: '5.9.1', worker: { replicas: 0 }, federation: { metaManager: true }, monitoring: { enabled: true } });
+  const federated = {
+    expected: ['site-a-redirector-0', 'physics/site-b-redirector-0', 'physics/site-b-redirector-1'],
+    readyPods: new Map([['site-a-redirector-0', '10.1.0.1'], ['physics/site-b-redirector-0', '10.2.0.1'], ['physics/site-b-redirector-1', '10.2.0.2']]),
+  };
+  const report: MembershipReport = { managers: [{ pod: 'global-redirector-0', role: 'redirector', members: [
+    { pod: '10.1.0.1', address: '10.1.0.1', active: true },
+    { pod: 'site-b-redirector-0', host: 'site-b-redirector-0.site-b-redirector.physics.svc.cluster.local', active: true },
+    // The same pod name in another namespace is not the one expected.
+    { pod: 'site-b-redirector-1', host: 'site-b-redirector-1.site-b-redirector.other.svc.cluster.local', active: true },
+  ] }] };
+  const status = membersStatus({ model: meta, report, readyPods: ready(['global-redirector-0']), federated, now: '2026-12-01T10:00:00Z' });
+  expect(status).toEqual([{ manager: 'global-redirector-0', role: 'redirector', expected: 3, subscribed: 2, missing: ['physics/site-b-redirector-1'], missingSince: '2026-12-01T10:00:00Z' }]);
+  expect(membersMissing(status, '2026-12-01T10:05:00Z', 60)).toEqual(['global-redirector-0 lacks physics/site-b-redirector-1']);
+});
+
 test('subscribed and missing per manager, members listed by address named by the pods\' addresses; missing since the first report that lacked them', () => {
   const small = resolveCluster({ name: 'small', namespace: 'ns', version: '5.9.1', worker: { replicas: 3 }, monitoring: { enabled: true } });
   const pods = ready(['small-redirector-0', 'small-worker-0', 'small-worker-1', 'small-worker-2']);
