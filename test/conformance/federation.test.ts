@@ -1,22 +1,37 @@
 /**
  * spec.federation on real XRootD daemons (Debian's 5.5.3) on loopback: two generated clusters
  * subscribe to a third generated as their meta-manager; each one's files are found and read
- * through the meta-manager, and with one cluster stopped the other's files are still served.
+ * through the meta-manager, and with one cluster stopped the other's files are still served. The
+ * meta-manager's own report to a collector lists both redirectors as its members.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { XrootdClusterProps } from '../../constructs/index.js';
-import { requirePrograms, run, waitFor } from '../helpers/processes.js';
+import { freePorts, requirePrograms, run, startDaemon, stopDaemon, waitFor, type Daemon } from '../helpers/processes.js';
+import { repoRoot } from '../helpers/repo.js';
 import { withCluster, type LoopbackCluster } from './loopback-cluster.js';
 
 const FAST: Partial<XrootdClusterProps> = { version: '5.5.3', xrootd: { startupDelaySeconds: 2 } };
 const scratch = mkdtempSync(join(tmpdir(), 'xrd-federation-'));
 chmodSync(scratch, 0o755);
 
-beforeAll(() => requirePrograms(['xrootd', 'cmsd', 'xrdcp', 'xrdfs', 'xrdmapc'], 'install Debian\'s xrootd-server and xrootd-client (.ci/run does)'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let collector: Daemon;
+let collectorUdp: number;
+let collectorHttp: number;
+
+beforeAll(async () => {
+  requirePrograms(['xrootd', 'cmsd', 'xrdcp', 'xrdfs', 'xrdmapc'], 'install Debian\'s xrootd-server and xrootd-client (.ci/run does)');
+  [collectorUdp, collectorHttp] = await freePorts(2);
+  collector = startDaemon('collector', [process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'collector', '--cluster=meta', '--namespace=federation',
+    `--udp-port=${collectorUdp}`, `--http-port=${collectorHttp}`, '--address=127.0.0.1', '--stale-seconds=30'], process.env, join(scratch, 'collector.log'));
+  await waitFor('the collector', async () => ((await fetch(`http://127.0.0.1:${collectorHttp}/healthz`).catch(() => undefined))?.ok ? true : undefined), 20_000);
+});
+afterAll(async () => {
+  if (collector) await stopDaemon(collector);
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 function copy(from: string, to: string): void {
   const r = run(['xrdcp', '--force', '--nopbar', from, to], process.env, 90000);
@@ -38,7 +53,7 @@ function readsBack(url: string, local: string): boolean {
 }
 
 test('two clusters under a generated meta-manager: each one\'s files are located and read through it, and with one cluster stopped the other\'s are still served', async () => {
-  await withCluster({ ...FAST, name: 'meta', worker: { replicas: 0 }, federation: { metaManager: true } }, async (meta) => {
+  await withCluster({ ...FAST, name: 'meta', worker: { replicas: 0 }, federation: { metaManager: true }, monitoring: { enabled: true, reportIntervalSeconds: 2 } }, async (meta) => {
     expect(meta.of('worker')).toEqual([]);
     const top = meta.pod('redirector', 0);
     const upstream = [`${top.host}:${top.cmsdPort}`];
@@ -52,6 +67,13 @@ test('two clusters under a generated meta-manager: each one\'s files are located
           return (m.match(/Man /g) ?? []).length === 2 ? m : undefined;
         }, 60000, 1000);
         for (const c of [a, b]) expect(managers).toContain(`:${c.pod('redirector', 0).port}`);
+        // Its cmsd's own report says the same to the collector (what the agent's status.members of a meta-manager reads).
+        const membership = await waitFor('the meta-manager\'s report listing both redirectors', async () => {
+          const body = await (await fetch(`http://127.0.0.1:${collectorHttp}/membership`)).json() as { managers: { role: string; members: { address?: string; host: string; active: boolean }[] }[] };
+          return body.managers.find((m) => m.members.filter((x) => x.active).length === 2);
+        }, 60000, 1000);
+        // On loopback every daemon has the machine's host name, so the two are told apart only by count here; in pods, by name (test/integration/agent.test.ts).
+        expect(membership).toMatchObject({ role: 'redirector', members: [{ active: true }, { active: true }] });
 
         const onA = writeThrough(a, 'on-a.bin');
         const onB = writeThrough(b, 'on-b.bin');
@@ -69,5 +91,5 @@ test('two clusters under a generated meta-manager: each one\'s files are located
         expect(readsBack(meta.url(0, '/data/on-a-later.bin'), later)).toBe(true);
       });
     });
-  });
+  }, { collector: `127.0.0.1:${collectorUdp}` });
 }, 300000);
