@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { supports, type ClusterModel } from './model.js';
 import type { SpaceThresholds } from './space.js';
 import type { Role } from './names.js';
+import { tokenAudiences } from './security.js';
 
 /** Where the ConfigMap is mounted in the containers. */
 export const CONFIG_DIR = '/etc/xrootd/cluster';
@@ -430,7 +431,7 @@ export function renderSciTokensConfig(model: ClusterModel): string | undefined {
   const lines = [
     `# SciTokens/WLCG token issuers of cluster ${model.name}, rendered by xrootd-k8s.`,
     '[Global]',
-    `audience = ${tokens.audiences.join(', ')}`,
+    `audience = ${tokenAudiences(model).join(', ')}`,
     // Without a valid token: refused, or handed to the authorization database when there is one.
     `onmissing = ${model.spec.security.authorization ? 'passthrough' : 'deny'}`,
   ];

@@ -1198,11 +1198,11 @@ export function toJson_XrootdSpecSecurityTls(obj: XrootdSpecSecurityTls | undefi
  */
 export interface XrootdSpecSecurityTokens {
   /**
-   * The audiences (aud) a token must name, such as https://xrootd.site.example.org.
+   * The audiences (aud) a token must name, such as https://xrootd.site.example.org:1094. Omitted: the cluster's own names, https:// and roots:// with xrootd.port for each outside name of the redirectors (expose.hostnameTemplate, the certificate's dnsNames that are not wildcards), and the site name (spec.site); at least one of those must then be set.
    *
    * @schema XrootdSpecSecurityTokens#audiences
    */
-  readonly audiences: string[];
+  readonly audiences?: string[];
 
   /**
    * CA certificates the daemons trust when they fetch an issuer's keys over HTTPS, instead of the image's system bundle: a key of a ConfigMap, mounted over /etc/ssl/certs/ca-certificates.crt. Omitted: the image's bundle (public CAs).

@@ -183,7 +183,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       }, { required: ['issuerRef'] }),
     }, { required: ['secretName'] }),
     tokens: obj('TokensSpec', 'Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD\'s SciTokens plugin: a request is allowed when its token\'s scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons\' own queries is allowed. Needs tls.', {
-      audiences: arr('The audiences (aud) a token must name, such as https://xrootd.site.example.org.', str('An audience.', {
+      audiences: arr('The audiences (aud) a token must name, such as https://xrootd.site.example.org:1094. Omitted: the cluster\'s own names, https:// and roots:// with xrootd.port for each outside name of the redirectors (expose.hostnameTemplate, the certificate\'s dnsNames that are not wildcards), and the site name (spec.site); at least one of those must then be set.', str('An audience.', {
         pattern: { regex: `^[^${SPACE_OR_CONTROL},;#\\[\\]=]+$`, rule: 'must be an audience without spaces, commas, semicolons, "#", "[", "]" or "="' }, maxLength: 255,
       }), { minItems: 1, maxItems: 16 }),
       issuers: arr('The token issuers this cluster trusts.', obj('TokenIssuerSpec', 'A token issuer.', {
@@ -204,7 +204,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         configMapName: str('The ConfigMap.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a ConfigMap name' }, maxLength: 253 }),
         key: str('The key holding the PEM bundle.', { default: 'ca-certificates.crt', pattern: { regex: SECRET_KEY, rule: 'must be a ConfigMap key: letters, digits, "-", "_" and ".", not only dots' }, maxLength: 253 }),
       }, { required: ['configMapName'] }),
-    }, { required: ['audiences', 'issuers'] }),
+    }, { required: ['issuers'] }),
     gsi: obj('GsiSpec', 'X.509 client authentication (GSI, sec.protocol gsi) for the xroot protocol: clients log in with a grid proxy or certificate that the CAs below vouch for; users lists the subjects (DNs) that get a user name, which authorization rules can name. The daemons present the TLS Secret\'s certificate, whose key must be RSA (XRootD\'s GSI encrypts with it). Clients that cannot authenticate (no token, no certificate) cannot log in: GSI turns the unix protocol off. Needs tls.', {
       caDirectory: str('Directory of the CA certificates (and CRLs) that verify clients, under their hash names (<hash>.0, <hash>.r0), such as the IGTF bundle: the mountPath of one of spec.mounts. Omitted: the TLS Secret\'s ca.crt.', {
         pattern: { regex: '^(/[A-Za-z0-9_][A-Za-z0-9._-]*)+$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" (no "." or ".." component, no trailing "/")' }, maxLength: 255,
@@ -334,6 +334,13 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     rule: 'needs worker.replicas 0: a meta-manager holds no files, other clusters\' redirectors subscribe to it',
     cel: '!has(self.federation) || !has(self.federation.metaManager) || !self.federation.metaManager || (has(self.worker) && has(self.worker.replicas) && self.worker.replicas == 0)',
     check: (s) => !s.federation.metaManager || s.worker.replicas === 0,
+  }, {
+    path: 'security.tokens.audiences',
+    rule: 'is required unless spec.site, expose.hostnameTemplate or a certificate dnsName that is not a wildcard gives the cluster a name to default them to',
+    cel: '!has(self.security) || !has(self.security.tokens) || has(self.security.tokens.audiences) || has(self.site) || (has(self.expose) && has(self.expose.hostnameTemplate))'
+      + ' || (has(self.security.tls) && has(self.security.tls.certificate) && has(self.security.tls.certificate.dnsNames) && self.security.tls.certificate.dnsNames.exists(n, !n.startsWith(\'*\')))',
+    check: (s) => !s.security.tokens || s.security.tokens.audiences !== undefined || s.site !== undefined || s.expose.hostnameTemplate !== undefined
+      || (s.security.tls?.certificate?.dnsNames ?? []).some((n: string) => !n.startsWith('*')),
   }, {
     path: 'worker.drainToken',
     rule: 'needs security.tokens: without them the drain Job logs in as every client does',

@@ -480,9 +480,9 @@ export interface IssuerReference {
 /** Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls. */
 export interface TokensSpec {
   /**
-   * The audiences (aud) a token must name, such as https://xrootd.site.example.org.
+   * The audiences (aud) a token must name, such as https://xrootd.site.example.org:1094. Omitted: the cluster's own names, https:// and roots:// with xrootd.port for each outside name of the redirectors (expose.hostnameTemplate, the certificate's dnsNames that are not wildcards), and the site name (spec.site); at least one of those must then be set.
    */
-  readonly audiences: string[];
+  readonly audiences?: string[];
   /**
    * The token issuers this cluster trusts.
    */
@@ -1402,7 +1402,7 @@ export interface ResolvedIssuerReference {
 
 /** Bearer tokens (WLCG profile, SciTokens) for the xroot protocol (ztn) and HTTPS (Authorization: Bearer), checked by XRootD's SciTokens plugin: a request is allowed when its token's scopes allow it (storage.read, storage.create, storage.modify, ... under a base path); without a valid token nothing but the daemons' own queries is allowed. Needs tls. (defaults applied) */
 export interface ResolvedTokensSpec {
-  readonly audiences: string[];
+  readonly audiences?: string[];
   readonly issuers: ResolvedTokenIssuerSpec[];
   readonly issuerCaBundle?: ResolvedCaBundleReference;
 }

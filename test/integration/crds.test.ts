@@ -36,7 +36,8 @@ function create(name: string, spec: Record<string, unknown>): { code: number; ou
 
 test('the API server defaults an Xrootd exactly as the library does', () => {
   for (const [name, spec] of [['empty', {}], ['partial', { worker: { replicas: 7, storage: { capacity: '1Gi' } }, xrootd: { http: true } }],
-    ['secure', { security: { tls: { secretName: 'secure-tls' }, tokens: { audiences: ['https://x.example.org'], issuers: [{ name: 'wlcg', url: 'https://i.example.org', basePaths: ['/data'] }] } } }]] as const) {
+    ['secure', { security: { tls: { secretName: 'secure-tls' }, tokens: { audiences: ['https://x.example.org'], issuers: [{ name: 'wlcg', url: 'https://i.example.org', basePaths: ['/data'] }] } } }],
+    ['sited', { site: 'T2_XK_Test', security: { tls: { secretName: 'sited-tls' }, tokens: { issuers: [{ name: 'wlcg', url: 'https://i.example.org', basePaths: ['/data'] }] } } }]] as const) {
     expect(create(name, spec)).toMatchObject({ code: 0 });
     const stored = cp.getJson(['xrootd', name, '-n', NS]).spec;
     expect(stored).toEqual(applySchema(xrootdSpecSchema, structuredClone(spec), '', []));
@@ -69,6 +70,7 @@ test.each<[string, string, Record<string, unknown>, string]>([
   ['an unknown pull policy', 'bad-policy', { imagePullPolicy: 'Sometimes' }, 'supported values: "Always", "IfNotPresent", "Never"'],
   ['tokens without TLS', 'bad-tokens', { security: { tokens: { audiences: ['https://x.example.org'], issuers: [{ name: 'a', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'tokens needs tls'],
   ['an http:// token issuer', 'bad-issuer', { security: { tls: { secretName: 't' }, tokens: { audiences: ['a'], issuers: [{ name: 'a', url: 'http://i.example.org', basePaths: ['/data'] }] } } }, 'spec.security.tokens.issuers[0].url: Invalid value'],
+  ['tokens with no audiences and nothing to default them to', 'no-audience', { security: { tls: { secretName: 't' }, tokens: { issuers: [{ name: 'a', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'spec.security.tokens.audiences: Invalid value: security.tokens.audiences is required unless spec.site'],
   ['an audience that would start an INI section', 'bad-audience', { security: { tls: { secretName: 't' }, tokens: { audiences: ['x\n[Issuer e]'], issuers: [{ name: 'a', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'spec.security.tokens.audiences[0]: Invalid value'],
   ['a mount over the pods\' own paths', 'bad-mount', { mounts: [{ name: 'a', mountPath: '/var/run/xrootd', secretName: 's' }] }, 'mountPath must not be, contain or lie under a path the pods use'],
   ['a mount of a Secret and a ConfigMap at once', 'bad-mount-source', { mounts: [{ name: 'a', mountPath: '/etc/a', secretName: 's', configMapName: 'c' }] }, 'secretName or configMapName must be set, not both'],

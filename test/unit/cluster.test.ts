@@ -582,6 +582,24 @@ describe('tokens (spec.security.tokens)', () => {
     expect(synth(minimal).cluster.configFiles['scitokens.cfg']).toBeUndefined();
   });
 
+  test('audiences omitted: the redirectors\' outside names as endpoint URLs with the port, then the site name; none of those is a named refusal', () => {
+    const audience = ({ tls, ...extra }: Record<string, unknown>) => {
+      const p = { ...props, ...extra, security: { tls: { secretName: 't', ...(tls as object) }, tokens: { issuers: [issuer] } } };
+      return linesOf(synth(p as never).cluster.configFiles['scitokens.cfg']).find((l) => l.startsWith('audience = '));
+    };
+    expect(audience({ site: 'T2_XK_Test' })).toBe('audience = T2_XK_Test');
+    expect(audience({ site: 'T2_XK_Test', expose: { type: 'LoadBalancer', hostnameTemplate: '{pod}.xrootd.example.org' }, xrootd: { http: true, port: 1095 } }))
+      .toBe('audience = https://minimal.xrootd.example.org:1095, roots://minimal.xrootd.example.org:1095, T2_XK_Test');
+    expect(audience({ tls: { certificate: { issuerRef: { name: 'ca' }, dnsNames: ['*.pods.example.org', 'xrootd.example.org'] } } }))
+      .toBe('audience = https://xrootd.example.org:1094, roots://xrootd.example.org:1094');
+    // Given audiences are used as they are.
+    expect(linesOf(synth({ ...props, site: 'T2_XK_Test' }).cluster.configFiles['scitokens.cfg'])).toContain('audience = https://xrootd.example.org');
+    expect(() => resolveCluster({ ...props, security: { tls: { secretName: 't' }, tokens: { issuers: [issuer] } } }))
+      .toThrow('security.tokens.audiences is required unless spec.site, expose.hostnameTemplate or a certificate dnsName that is not a wildcard gives the cluster a name to default them to');
+    expect(() => resolveCluster({ ...props, security: { tls: { secretName: 't', certificate: { issuerRef: { name: 'ca' }, dnsNames: ['*.pods.example.org'] } }, tokens: { issuers: [issuer] } } }))
+      .toThrow('security.tokens.audiences is required unless');
+  });
+
   test('an issuer CA bundle is mounted over the image\'s system bundle in xrootd\'s container', () => {
     const s = synth({ ...props, security: { ...props.security, tokens: { ...props.security.tokens, issuerCaBundle: { configMapName: 'site-cas' } } } });
     const sts = s.get('StatefulSet', 'minimal-worker');
