@@ -50,6 +50,8 @@ export class LeaderElector {
   /** When the attempt that last acquired or renewed the lease started (monotonic ms). */
   private renewedAt?: number;
   private leading = false;
+  /** The lease as our last successful write left it: released with a compare-and-swap on it. */
+  private written?: Lease;
   private timer?: NodeJS.Timeout;
   private deadlineTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -140,7 +142,7 @@ export class LeaderElector {
     const nowDate = new Date();
     const spec = { holderIdentity: this.opts.identity, leaseDurationSeconds: duration, renewTime: microTime(nowDate) };
     if (!lease) {
-      await this.client.request('POST', collectionPath(kindInfo('coordination.k8s.io/v1', 'Lease'), this.opts.namespace), {
+      this.written = await this.client.request<Lease>('POST', collectionPath(kindInfo('coordination.k8s.io/v1', 'Lease'), this.opts.namespace), {
         body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace }, spec: { ...spec, acquireTime: microTime(nowDate), leaseTransitions: 0 } },
         timeoutMs: left(),
       });
@@ -153,7 +155,7 @@ export class LeaderElector {
     if (held && held !== this.opts.identity && this.observed.at + theirs > this.now()) return false;
     const taking = held !== this.opts.identity;
     // PUT with the resourceVersion we read: a concurrent writer makes this fail with 409.
-    await this.client.request('PUT', this.path, {
+    this.written = await this.client.request<Lease>('PUT', this.path, {
       body: {
         ...lease,
         spec: {
@@ -174,11 +176,20 @@ export class LeaderElector {
     const release = this.isLeader;
     this.setLeading(false);
     if (!release) return;
+    const released = (lease: Lease, timeoutMs: number) =>
+      this.client.request('PUT', this.path, { body: { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: microTime(new Date(0)) } }, timeoutMs });
     try {
-      const lease = await this.client.request<Lease>('GET', this.path, { timeoutMs: 2000 });
-      if (lease.spec.holderIdentity === this.opts.identity) {
-        await this.client.request('PUT', this.path, { body: { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: microTime(new Date(0)) } }, timeoutMs: 2000 });
+      // One round trip: the lease as we last wrote it. A renew that was in flight changed it (409): read it again.
+      if (this.written) {
+        try {
+          await released(this.written, 3000);
+          return;
+        } catch (e) {
+          if (!(e instanceof ApiError && e.status === 409)) throw e;
+        }
       }
+      const lease = await this.client.request<Lease>('GET', this.path, { timeoutMs: 1000 });
+      if (lease.spec.holderIdentity === this.opts.identity) await released(lease, 1000);
     } catch {
       // The lease expires on its own.
     }

@@ -60,7 +60,7 @@ async function withLogs(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    console.error(`agent log:\n${agent?.logs(120)}\n\ncontrol plane:\n${cp.logs(20)}`);
+    console.error(`agent log:\n${agent?.logs(120)}\n\n${standby ? `standby log:\n${standby.logs(40)}\n\n` : ''}control plane:\n${cp.logs(20)}`);
     throw e;
   }
 }
@@ -535,12 +535,15 @@ describe('CLI diff and apply against the cluster, with the agent\'s engine', () 
 });
 
 test('SIGTERM stops the agent promptly and releases the Lease to the standby', () => withLogs(async () => {
+  const holder = get(['lease', 'xrootd-k8s-agent', '-n', AGENT_NS]).spec.holderIdentity;
   const started = Date.now();
   await agent.stop();
   expect(Date.now() - started).toBeLessThan(5000);
   expect(agent.daemon.exited).toBe(true);
-  // Released, not expired: the standby takes over at its next try (every 5 s), well before the 15 s lease would run out.
-  await waitFor('the standby to lead', async () => ((await standby!.metrics()).xrootd_agent_leader === 1 ? true : undefined), 10000, 250);
+  // Released, not expired: right after the stop the Lease names nobody (or already the standby), though it was renewed
+  // less than 2 s before and would be held 15 s more; the standby takes over at its next try (every 2 s).
+  expect(get(['lease', 'xrootd-k8s-agent', '-n', AGENT_NS]).spec.holderIdentity ?? '').not.toBe(holder);
+  await waitFor('the standby to lead', async () => ((await standby!.metrics()).xrootd_agent_leader === 1 ? true : undefined), 15000, 250);
   expect(cp.kubectl(['delete', 'service', 'beta-worker', '-n', NS]).code).toBe(0);
   await waitFor('beta-worker restored by the new leader', () => tryGet(['service/beta-worker', '-n', NS]), 30000, 250);
   expect((await standby!.metrics()).xrootd_agent_reconciles_total).toBeGreaterThan(0);

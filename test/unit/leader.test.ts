@@ -98,3 +98,31 @@ test('timings follow client-go\'s rules: lease > renew deadline > retry period >
   expect(() => checkLeaderTimings({ leaseSeconds: 15, renewDeadlineSeconds: 2, retryPeriodSeconds: 2 })).toThrow('the renew deadline (2 s) must be longer than the retry period (2 s)');
   expect(() => checkLeaderTimings({ leaseSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: Number.NaN })).toThrow('the retry period must be > 0 s, got NaN');
 });
+
+test('stop releases the lease in one compare-and-swap on the lease as last written; a renew in between (409) is read again first', async () => {
+  for (const conflict of [false, true]) {
+    const bodies: Array<{ method: string; body: any }> = [];
+    let version = 1;
+    const client = {
+      request: async (method: string, _path: string, opts: { body?: any } = {}) => {
+        if (method === 'GET') return { ...lease('me', '2026-01-01T00:00:00.000000Z'), metadata: { name: 'l', namespace: 'ns', resourceVersion: String(version) } };
+        bodies.push({ method, body: opts.body });
+        if (opts.body?.spec?.holderIdentity === '' && conflict && bodies.filter((b) => b.body?.spec?.holderIdentity === '').length === 1) throw new ApiError(409, 'Conflict', 'the object has been modified');
+        version++;
+        return { ...opts.body, metadata: { ...opts.body.metadata, resourceVersion: String(version) } };
+      },
+    } as unknown as KubeClient;
+    const e = new LeaderElector(client, { namespace: 'ns', name: 'l', identity: 'me', ...TIMINGS }, () => undefined);
+    e.start();
+    for (const limit = performance.now() + 10_000; !e.isLeader && performance.now() < limit;) await new Promise((r) => setTimeout(r, 10));
+    expect(e.isLeader).toBe(true);
+    const writtenVersion = String(version);
+    const before = bodies.length;
+    await e.stop();
+    const releases = bodies.slice(before);
+    expect(releases.every((r) => r.method === 'PUT' && r.body.spec.holderIdentity === '')).toBe(true);
+    expect(releases[0].body.metadata.resourceVersion).toBe(writtenVersion);
+    // After a conflict: the lease read again, released at the version read.
+    expect(releases.length).toBe(conflict ? 2 : 1);
+  }
+});
