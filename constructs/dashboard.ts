@@ -67,7 +67,7 @@ export function grafanaDashboard(model: ClusterModel): Record<string, unknown> {
         id: id++, type: 'timeseries', title: p.title, datasource,
         gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: y + Math.floor(i / 2) * 8 },
         fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
-        options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } },
+        options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] }, tooltip: { mode: 'multi', sort: 'none' } },
         targets: p.queries.map((q, j) => ({ refId: String.fromCharCode(65 + j), datasource, expr: q.expr, legendFormat: q.legend })),
       });
     });
@@ -82,6 +82,7 @@ export function grafanaDashboard(model: ClusterModel): Record<string, unknown> {
     time: { from: 'now-6h', to: 'now' },
     refresh: '30s',
     templating: { list: [{ name: 'datasource', type: 'datasource', query: 'prometheus', label: 'Prometheus' }] },
+    annotations: { list: [] },
     panels: out,
   };
 }

@@ -108,3 +108,20 @@ test('Prometheus\' rule engine: quiet on the healthy cluster\'s scrape, and each
   const r = run([join(gitopsTools(), 'promtool'), 'test', 'rules', testFile], process.env, 120_000);
   expect({ code: r.code, out: r.code === 0 ? 'SUCCESS' : r.out }).toEqual({ code: 0, out: 'SUCCESS' });
 });
+
+test('the Grafana dashboard passes Grafana\'s own dashboard schema, strictly (its Foundation SDK\'s types): a misspelled field or a wrong type is refused', () => {
+  const cm = synth({ ...props, monitoring: { ...props.monitoring, grafanaDashboard: true } }).get('ConfigMap', 'physics-dashboard');
+  const [json] = Object.values(cm.data as Record<string, string>);
+  const valid = join(dir, 'dashboard.json');
+  writeFileSync(valid, json);
+  const dashboard = JSON.parse(json);
+  const check = (file: string) => run([join(gitopsTools(), 'grafana-dashboard'), file]);
+  expect(check(valid)).toEqual({ code: 0, out: `${valid}: valid (${dashboard.panels.length} panels)\n` });
+  // The checker can fail: the same dashboard with a misspelled panel field, and with a width as text.
+  const typo = join(dir, 'typo.json');
+  writeFileSync(typo, JSON.stringify({ ...dashboard, panels: dashboard.panels.map((p: any, i: number) => (i === 1 ? { ...p, titel: p.title } : p)) }));
+  expect(check(typo)).toMatchObject({ code: 1, out: expect.stringContaining('panels[1].Panel: unexpected field \'titel\'') });
+  const type = join(dir, 'type.json');
+  writeFileSync(type, JSON.stringify({ ...dashboard, panels: dashboard.panels.map((p: any, i: number) => (i === 1 ? { ...p, gridPos: { ...p.gridPos, w: '12' } } : p)) }));
+  expect(check(type)).toMatchObject({ code: 1, out: expect.stringContaining('panels[1].gridPos.w: json: cannot unmarshal string') });
+});

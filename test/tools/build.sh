@@ -4,6 +4,8 @@
 #   health          Argo CD health.lua in gopher-lua, and Flux's kstatus (health/main.go, this module)
 #   operator-verify operator-framework's bundle validator (github.com/operator-framework/api v0.9.1)
 #   promtool        Prometheus' rule engine and rule checker (github.com/prometheus/prometheus v0.316.0)
+#   grafana-dashboard  Grafana's dashboard schema, strict, as the Grafana Foundation SDK types it
+#                   (github.com/grafana/grafana-foundation-sdk/go v0.0.22; grafana-dashboard/main.go, this module)
 #   crds/           the GitOps tools' own CRDs, as their Go modules ship them (data, nothing built):
 #                   Argo CD's Application, Flux's GitRepository and Kustomization, OLM's ClusterServiceVersion,
 #                   cert-manager's Certificate (a Helm template whose template parts are comments and labels),
@@ -24,15 +26,15 @@ CRDS=(
   "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
   "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"
 )
-key=$(cat "$here/go.mod" "$here/go.sum" "$here/health/main.go" "$0" | sha256sum | cut -c1-12)
+key=$(cat "$here/go.mod" "$here/go.sum" "$here/health/main.go" "$here/grafana-dashboard/main.go" "$0" | sha256sum | cut -c1-12)
 cache_root=${XRD_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xrootd-k8s/tools}
 out="$cache_root/tools-$key"
-if [ -x "$out/health" ] && [ -x "$out/operator-verify" ] && [ -x "$out/promtool" ] && [ -d "$out/crds" ]; then echo "$out"; exit 0; fi
+if [ -x "$out/health" ] && [ -x "$out/grafana-dashboard" ] && [ -x "$out/operator-verify" ] && [ -x "$out/promtool" ] && [ -d "$out/crds" ]; then echo "$out"; exit 0; fi
 started=$(date +%s)
 staging="$out.partial.$$"
 rm -rf "$staging" && mkdir -p "$staging"
 export CGO_ENABLED=0 GOFLAGS=-trimpath
-(cd "$here" && go build -ldflags "-s -w" -o "$staging/health" ./health)
+(cd "$here" && go build -ldflags "-s -w" -o "$staging/health" ./health && go build -ldflags "-s -w" -o "$staging/grafana-dashboard" ./grafana-dashboard)
 GOBIN="$staging" go install -ldflags "-s -w" "$OPERATOR_VERIFY"
 GOBIN="$staging" go install -ldflags "-s -w" "$PROMTOOL"
 mkdir -p "$staging/crds"

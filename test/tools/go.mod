@@ -3,6 +3,7 @@ module xrootd-k8s/test/tools
 go 1.26
 
 require (
+	github.com/grafana/grafana-foundation-sdk/go v0.0.22
 	github.com/yuin/gopher-lua v1.1.2
 	k8s.io/apimachinery v0.30.1
 	sigs.k8s.io/cli-utils v0.37.2
