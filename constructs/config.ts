@@ -20,6 +20,8 @@ export const START_SCRIPT = 'run.sh';
 /** The checksum the data servers compute (xrootd.chksum) and copies are compared with. */
 export const CHECKSUM = 'adler32';
 export const PROBE_SCRIPT = 'probe.sh';
+/** In the admin directory: `host:port` of each manager the pod's cmsd subscribes to, one per line (run.sh writes it, the probe reads it). */
+export const MANAGERS_FILE = 'managers';
 /** The SciTokens plugin's configuration, with spec.security.tokens. */
 export const SCITOKENS_FILE = 'scitokens.cfg';
 /** XRootD's authorization database, with spec.security.authorization. */
@@ -303,6 +305,7 @@ export function renderStartScript(model: ClusterModel): string {
     `  (umask ${EXPORT_DIR_UMASK} && mkdir -p ${exportDirs}) || { echo "run.sh: cannot create the export directories under $${ENV.dataDir}" >&2; exit 73; }`,
     'fi',
     `mkdir -p "$${ENV.adminDir}"`,
+    ...subscriptionList(model),
     ...(model.spec.security.tls ? tlsSetup(!!model.spec.security.gsi) : []),
     '# XRootD makes its home directory under the working directory: keep it on a writable volume.',
     `cd "$${ENV.adminDir}"`,
@@ -310,6 +313,23 @@ export function renderStartScript(model: ClusterModel): string {
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * run.sh lines that record the managers a data server's or supervisor's cmsd subscribes to (its
+ * supervisors, else the redirectors), for the readiness probe: in service means connected to one.
+ */
+function subscriptionList(model: ClusterModel): string[] {
+  const { topology } = model;
+  const list = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `"$${prefix}${i}"`).join(' ');
+  const file = `"$${ENV.adminDir}/${MANAGERS_FILE}"`;
+  return [
+    '# The managers this cmsd subscribes to: the readiness probe looks for a connection to one of them.',
+    'if [ "$daemon" = cmsd ] && [ "$role" != redirector ]; then',
+    `  if [ -n "\${${ENV.supervisorPrefix}0:-}" ]; then managers="${list(ENV.supervisorPrefix, Math.max(topology.redundancy, 1)).replaceAll('"', '')}"; else managers="${list(ENV.managerPrefix, topology.redirectors).replaceAll('"', '')}"; fi`,
+    `  printf '%s\\n' $managers > ${file}.new && mv ${file}.new ${file}`,
+    'fi',
+  ];
 }
 
 /**
@@ -390,8 +410,10 @@ export function renderProbeScript(model: ClusterModel): string {
   return [
     '#!/bin/sh',
     `# Health of a pod of cluster ${model.name}, as XRootD reports it: probe.sh ready|cmsd-alive ROLE`,
-    '#   ready:      xrootd answers, and a data server\'s cmsd is active (/a) or a',
-    '#               redirector\'s or supervisor\'s manager link is connected (/c).',
+    '#   ready:      xrootd answers; a data server\'s cmsd is active (/a), a redirector\'s or',
+    '#               supervisor\'s manager link is connected (/c); and a data server\'s or',
+    '#               supervisor\'s cmsd holds a connection to one of the managers it subscribes',
+    `#               to (listed by run.sh in ${MANAGERS_FILE}): in service means subscribed.`,
     '#   cmsd-alive: fails only when xrootd answers and reports its cmsd down (/d).',
     'set -u',
     'check=${1:-}',
@@ -402,15 +424,18 @@ export function renderProbeScript(model: ClusterModel): string {
     // terminal, and a proxy file would also become the TLS client certificate), and asks only its own
     // xrootd, so any server name is fine.
     ...(model.spec.security.gsi ? [`export X509_USER_CERT="$${ENV.adminDir}/${TLS_SUBDIR}/tls.crt" X509_USER_KEY="$${ENV.adminDir}/${TLS_SUBDIR}/tls.key" XrdSecGSICREATEPROXY=0 XrdSecGSISRVNAMES='*'`, 'unset X509_USER_PROXY'] : []),
+    ...subscribedFunction(),
     `links=$(xrdfs ${target} query config cms 2>&1)`,
     'answered=$?',
     'case "$check" in',
     '  ready)',
     '    [ $answered -eq 0 ] || { echo "xrootd does not answer: $links"; exit 1; }',
     '    case "$role" in',
-    '      worker) case "$links" in *"/a"*) exit 0 ;; esac; echo "cmsd not active: $links"; exit 1 ;;',
-    '      *) case "$links" in *"/c"*) exit 0 ;; esac; echo "no manager connected: $links"; exit 1 ;;',
-    '    esac ;;',
+    '      worker) case "$links" in *"/a"*) ;; *) echo "cmsd not active: $links"; exit 1 ;; esac ;;',
+    '      *) case "$links" in *"/c"*) ;; *) echo "no manager connected: $links"; exit 1 ;; esac ;;',
+    '    esac',
+    '    [ "$role" = redirector ] || subscribed || { echo "not subscribed: no connection to any of its managers ($(echo $(cat "$managers" 2>/dev/null)))"; exit 1; }',
+    '    exit 0 ;;',
     '  cmsd-alive)',
     '    [ $answered -eq 0 ] || exit 0',
     '    case "$links" in *"/d"*) echo "xrootd reports its cmsd down: $links"; exit 1 ;; esac',
@@ -419,6 +444,33 @@ export function renderProbeScript(model: ClusterModel): string {
     'esac',
     '',
   ].join('\n');
+}
+
+/**
+ * probe.sh's `subscribed`: an established TCP connection (state 01 in /proc/net/tcp{,6}, the pod's
+ * network namespace) to the port of a manager in the list run.sh wrote; outgoing only, since the
+ * daemons listen on their own ports. Plain sh: the image need not have more than its shell.
+ */
+function subscribedFunction(): string[] {
+  return [
+    `managers="$${ENV.adminDir}/${MANAGERS_FILE}"`,
+    'subscribed() {',
+    '  [ -r "$managers" ] || return 1',
+    '  ports=""',
+    '  while IFS= read -r manager; do',
+    '    port=${manager##*:}',
+    '    case "$port" in ""|*[!0-9]*) ;; *) ports="$ports $(printf \'%04X\' "$port")" ;; esac',
+    '  done < "$managers"',
+    '  for table in /proc/net/tcp /proc/net/tcp6; do',
+    '    [ -r "$table" ] || continue',
+    '    while read -r _ _ remote state _; do',
+    '      [ "$state" = 01 ] || continue',
+    '      for port in $ports; do [ "${remote##*:}" = "$port" ] && return 0; done',
+    '    done < "$table"',
+    '  done',
+    '  return 1',
+    '}',
+  ];
 }
 
 /**

@@ -162,16 +162,26 @@ test('probe commands from the manifests tell ready from not ready', async () => 
     expect(notReady.out).toContain('cmsd not active');
     expect(c.probe(worker, 'cmsd-alive').code).not.toBe(0);
 
+    // And back: a restarted cmsd makes the data server ready again once it has subscribed.
+    c.startPod(worker, ['cmsd']);
+    await waitFor('the data server probe to pass again', () => (c.probe(worker, 'ready').code === 0 ? true : undefined), 30000, 500);
+
+    // Its redirector gone, the data server is out of service: ready means subscribed, not only a live local cmsd.
     await c.stopDaemon(redirector, 'cmsd');
     const noManager = await waitFor('the redirector probe to fail', () => {
       const r = c.probe(redirector, 'ready');
       return r.code !== 0 ? r : undefined;
     }, 30000, 500);
     expect(noManager.out).toContain('no manager connected');
+    const unsubscribed = await waitFor('the data server probe to fail without its manager', () => {
+      const r = c.probe(worker, 'ready');
+      return r.code !== 0 ? r : undefined;
+    }, 30000, 500);
+    expect(unsubscribed.out.trim()).toBe(`not subscribed: no connection to any of its managers (${c.pod('redirector', 0).env.XRD_MANAGER_0})`);
+    expect(c.probe(worker, 'cmsd-alive').code).toBe(0);
+    c.startPod(redirector, ['cmsd']);
+    await waitFor('the data server ready again once its manager is back', () => (c.probe(worker, 'ready').code === 0 ? true : undefined), 60000, 500);
 
-    // And back: a restarted cmsd makes the data server ready again.
-    c.startPod(worker, ['cmsd']);
-    await waitFor('the data server probe to pass again', () => (c.probe(worker, 'ready').code === 0 ? true : undefined), 30000, 500);
     await c.stopDaemon(worker, 'xrootd');
     expect(c.probe(worker, 'ready').out).toContain('xrootd does not answer');
   });

@@ -22,8 +22,16 @@ export class PodRecorder {
   readonly everOn = new Map<string, Set<string>>();
   private handle?: WatchHandle;
 
-  /** `wanted`: the replicas of each role, against which unavailability is counted. */
-  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly wanted: Partial<Record<Role, number>>) {}
+  /** Set once a pod of `managers` is replaced: from then on the other roles' maxima stay as they were (see the constructor). */
+  private managersReplaced = false;
+
+  /**
+   * `wanted`: the replicas of each role, against which unavailability is counted. `managers`: the
+   * role the others are subscribed to; once one of its pods is replaced the others' unavailability
+   * is no longer counted (a data server without its manager is out of service: not ready).
+   */
+  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly wanted: Partial<Record<Role, number>>,
+    private readonly managers?: Role) {}
 
   async start(): Promise<void> {
     const path = `/api/v1/namespaces/${this.namespace}/pods`;
@@ -61,7 +69,12 @@ export class PodRecorder {
   }
 
   private measure(): void {
+    if (this.managers) {
+      const present = [...this.pods.values()].filter((x) => x.role === this.managers && !x.deleting).length;
+      if (present < (this.wanted[this.managers] ?? 0)) this.managersReplaced = true;
+    }
     for (const [r, wanted] of Object.entries(this.wanted)) {
+      if (this.managersReplaced && r !== this.managers) continue;
       const available = [...this.pods.values()].filter((x) => x.role === r && x.ready && !x.deleting).length;
       this.maxUnavailable[r] = Math.max(this.maxUnavailable[r] ?? 0, wanted - available);
       const present = [...this.pods.values()].filter((x) => x.role === r && !x.deleting).length;
@@ -70,6 +83,7 @@ export class PodRecorder {
   }
 
   resetMax(): void {
+    this.managersReplaced = false;
     for (const k of Object.keys(this.maxUnavailable)) this.maxUnavailable[k] = 0;
     for (const k of Object.keys(this.maxReplacing)) this.maxReplacing[k] = 0;
   }

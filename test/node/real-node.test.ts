@@ -3,8 +3,9 @@
  * agent image in real pods, the agent runs an XRootD cluster from the built image, the
  * probes are the real ones, clients read and write through the redirector from a pod,
  * a killed daemon is restarted by the kubelet, a scale-down with Drain copies a data server's
- * files in a real Job first, and a version upgrade rolls pod by pod on real readiness, a
- * broken image rolled back.
+ * files in a real Job first, a data server without its redirector is not ready (ready means
+ * subscribed), the collector names members by pod, and a version upgrade rolls pod by pod on
+ * real readiness, a broken image rolled back.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -32,7 +33,7 @@ const condition = (x: any, type: string): any => x?.status?.conditions?.find((c:
 const isReady = (p: any): boolean => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false;
 const spec = (version: string, extra: Record<string, unknown> = {}) => ({
   version, worker: { replicas: WORKERS, storage: { capacity: '1Gi' } },
-  upgrade: { minReadySeconds: 2, stepDeadlineSeconds: 60 }, ...extra,
+  upgrade: { minReadySeconds: 2, stepDeadlineSeconds: 60 }, monitoring: { enabled: true, reportIntervalSeconds: 5 }, ...extra,
 });
 const apply = (s: Record<string, unknown>) => node.cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: CLUSTER, namespace: NS }, spec: s }));
 
@@ -130,6 +131,13 @@ test('an Xrootd from the built image becomes Ready through real probes, and the 
   apply(spec('5.5.3'));
   const x = await clusterReady(xrootdImage);
   expect(x.status.workers).toMatchObject({ ready: WORKERS });
+  // The collector, a real pod fed by the daemons' reports over the pod network, names the manager's members by pod,
+  // and the agent (in its pods) reads them through the collector's Service.
+  const members = await waitFor('status.members from the collector', () => {
+    const m = cr().status?.members;
+    return m?.length && m[0].subscribed === WORKERS ? m : undefined;
+  }, 120000, 1000);
+  expect(members).toEqual([{ manager: `${CLUSTER}-redirector-0`, role: 'redirector', expected: WORKERS, subscribed: WORKERS, missing: [] }]);
   node.cp.applyYaml(stringify({
     apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', namespace: NS },
     spec: {
@@ -206,6 +214,30 @@ test('a killed data server makes its pod not ready and the cluster Degraded unti
   expect(read.out.trim().split(/\s+/)[0]).toBe(before);
 }), 600000);
 
+test('without their only redirector the data servers turn not ready within a bounded time, and ready again once it is back: ready means subscribed', () => withLogs(async () => {
+  await clusterSettled(xrootdImage);
+  const workers = () => node.cp.getJson(['pods', '-n', NS, '-l', `xrootd.org/cluster=${CLUSTER},app.kubernetes.io/component=worker`]).items as any[];
+  // The redirector goes and cannot come back (the only node cordoned): the data servers' cmsd lose their manager.
+  expect(kubectl(['cordon', 'realnode'])).toMatchObject({ code: 0 });
+  try {
+    const gone = Date.now();
+    expect(kubectl(['delete', 'pod', `${CLUSTER}-redirector-0`, '-n', NS, '--wait=true'], 90000)).toMatchObject({ code: 0 });
+    // Bound: the probe fails from the first look after the connection closed; three failures, 10 s apart.
+    await waitFor('every data server not ready', () => (workers().every((p) => !isReady(p)) ? true : undefined), 60000, 500);
+    const seconds = (Date.now() - gone) / 1000;
+    console.log(`data servers not ready ${seconds.toFixed(1)} s after their redirector was deleted`);
+    expect(seconds).toBeLessThan(60);
+    const message = (node.cp.getJson(['events', '-n', NS, '--field-selector', `involvedObject.name=${CLUSTER}-worker-0,reason=Unhealthy`]).items as any[]).map((e) => e.message).join('\n');
+    expect(message).toContain(`not subscribed: no connection to any of its managers (${CLUSTER}-redirector-0.${CLUSTER}-redirector.${NS}.svc.cluster.local:1213)`);
+    expect(condition(await waitFor('the cluster Degraded', () => (condition(cr(), 'Degraded')?.status === 'True' ? cr() : undefined), 60000, 1000), 'Degraded').reason).toBe('PodsNotReady');
+  } finally {
+    kubectl(['uncordon', 'realnode']);
+  }
+  await clusterSettled(xrootdImage);
+  const read = inClient(`xrdcp --nopbar --force ${REDIRECTOR}//data/e2e.bin /tmp/after-redirector && sha256sum /tmp/after-redirector`);
+  expect(read.out.trim().split(/\s+/)[0]).toBe(sha256(onVolumes('e2e.bin')[0]));
+}), 600000);
+
 test('scaleDown Drain on real pods: the drain Job runs in the XRootD image, the data server goes only once its files are on the other, every file still read through the redirector', () => withLogs(async () => {
   const image = cr().status.image;
   // Files through the redirector, and one straight at the data server to remove, so that it surely holds some.
@@ -252,7 +284,8 @@ test('a version upgrade between two images built here rolls pod by pod on real r
   catalog('5.5.3-r2', r2);
   catalog('5.5.3-broken', broken);
   await clusterSettled(xrootdImage);
-  const recorder = new PodRecorder(client, NS, { redirector: 1, worker: WORKERS });
+  // Data servers counted until the redirector is replaced: without their only manager they are out of service (not ready).
+  const recorder = new PodRecorder(client, NS, { redirector: 1, worker: WORKERS }, 'redirector');
   await recorder.start();
   try {
     apply(spec('5.5.3-r2'));
