@@ -48,7 +48,8 @@ export class PodRecorder {
 
   private record(p: any, deleted: boolean): void {
     const role = p.metadata.labels?.['app.kubernetes.io/component'] as Role;
-    if (!role) return;
+    // Only the roles counted: not the collector's pod, for one.
+    if (!role || !(role in this.wanted)) return;
     const key = `${p.metadata.name}/${p.metadata.uid}`;
     if (p.metadata.deletionTimestamp && !this.deletingSince.has(key)) this.deletingSince.set(key, Date.now());
     if (deleted && this.deletingSince.has(key)) this.terminationMs.set(key, Date.now() - this.deletingSince.get(key)!);

@@ -61,10 +61,17 @@ function removeKubeletChains(): void {
   }
 }
 
+/** containerd's pod network namespaces (`cni-<uuid>`, under /run/netns). */
+function podNetworkNamespaces(): Set<string> {
+  return new Set(run(['ip', 'netns', 'list']).out.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith('cni-')));
+}
+
 export class RealNode {
   private readonly daemons: Daemon[] = [];
   private readonly socket: string;
   private stopped = false;
+  /** The pod network namespaces there were before this node: the ones it leaves behind are removed at stop. */
+  private readonly netnsBefore = podNetworkNamespaces();
 
   private constructor(readonly cp: ControlPlane, readonly bin: string, readonly dir: string) {
     this.socket = join(dir, 'containerd.sock');
@@ -283,6 +290,9 @@ state = "${join(d, 'containerd-state')}"
     if (containerd) await stopDaemon(containerd, 10000);
     this.stopShims();
     this.unmountAll();
+    // A sandbox the kubelet had not torn down when it stopped keeps its namespace (and veth): removed
+    // once no process of this node is left in it.
+    for (const ns of podNetworkNamespaces()) if (!this.netnsBefore.has(ns)) run(['ip', 'netns', 'delete', ns]);
     run(['ip', 'link', 'delete', POD_NETWORK.bridge]);
     await this.cp.stop();
     rmSync(this.dir, { recursive: true, force: true });

@@ -54,7 +54,7 @@ async function withLogs(body: () => Promise<void>): Promise<void> {
 async function clusterReady(image: string, timeoutMs = 300000): Promise<any> {
   return waitFor(`${CLUSTER} Ready with every pod on ${image}`, () => {
     const x = node.cp.tryGetJson(['xrootd', CLUSTER, '-n', NS]);
-    const pods = node.cp.getJson(['pods', '-n', NS, '-l', `xrootd.org/cluster=${CLUSTER}`]).items as any[];
+    const pods = node.cp.getJson(['pods', '-n', NS, '-l', `xrootd.org/cluster=${CLUSTER},app.kubernetes.io/component in (redirector,worker)`]).items as any[];
     return condition(x, 'Ready')?.status === 'True' && x.status.observedGeneration === x.metadata.generation
       && pods.length === 1 + WORKERS && pods.every((p) => isReady(p) && !p.metadata.deletionTimestamp && p.spec.containers[0].image === image) ? x : undefined;
   }, timeoutMs, 1000);
