@@ -18,6 +18,10 @@ export class PodRecorder {
   /** How long each deleted pod took to go, from its deletion to its removal (ms), by pod name and uid. */
   readonly terminationMs = new Map<string, number>();
   private readonly deletingSince = new Map<string, number>();
+  /** When (Date.now()) each pod, as `<name>@<image>`, was first seen, first Ready, and seen deleting. */
+  readonly seenAt = new Map<string, number>();
+  readonly readyAt = new Map<string, number>();
+  readonly deletingAt = new Map<string, number>();
   /** Every pod that ever ran each image, ready or not. */
   readonly everOn = new Map<string, Set<string>>();
   private handle?: WatchHandle;
@@ -59,6 +63,10 @@ export class PodRecorder {
         name: p.metadata.name, role, image: p.spec.containers[0].image, deleting: !!p.metadata.deletionTimestamp,
         ready: p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false,
       };
+      const at = `${pod.name}@${pod.image}`;
+      if (!this.seenAt.has(at)) this.seenAt.set(at, Date.now());
+      if (pod.ready && !this.readyAt.has(at)) this.readyAt.set(at, Date.now());
+      if (pod.deleting && !this.deletingAt.has(at)) this.deletingAt.set(at, Date.now());
       const before = this.pods.get(pod.name);
       this.everOn.set(pod.image, (this.everOn.get(pod.image) ?? new Set()).add(pod.name));
       if (pod.ready && !pod.deleting && !(before?.ready && before.image === pod.image)) {

@@ -274,13 +274,20 @@ test('scaleDown Drain on real pods: the drain Job runs in the XRootD image, the 
   await clusterSettled(xrootdImage);
 }), 600000);
 
-test('a version upgrade between two images built here rolls pod by pod on real readiness; a broken image halts and is rolled back', () => withLogs(async () => {
+test('a version upgrade between two images built here rolls pod by pod on real readiness; a broken image halts and is rolled back; a data server that has not subscribed holds the next step', () => withLogs(async () => {
   const catalog = (version: string, image: string) => node.cp.applyYaml(stringify({
     apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: `v${version}` }, spec: { version, image, features: ['tls', 'tokens'] },
   }));
   const r2 = node.importImage(derivedImage(built, 'ghcr.io/xrootd-k8s/xrootd:5.5.3-r2', { labels: { 'org.opencontainers.image.revision': 'r2' } }));
   // A release whose daemon exits at start.
   const broken = node.importImage(derivedImage(built, 'ghcr.io/xrootd-k8s/xrootd:5.5.3-broken', { files: { '/usr/bin/xrootd': '#!/bin/sh\necho "broken release" >&2\nexit 3\n' } }));
+  // A release whose data servers' cmsd asks a manager that is not there (a closed port) for 40 s before the real one.
+  const late = node.importImage(derivedImage(built, 'ghcr.io/xrootd-k8s/xrootd:5.5.3-late', { files: { '/usr/local/bin/cmsd': [
+    '#!/bin/sh',
+    'case " $* " in *" -n worker "*) XRD_MANAGER_0=127.0.0.1:1 timeout 40 /usr/bin/cmsd "$@" ;; esac',
+    'exec /usr/bin/cmsd "$@"',
+    '',
+  ].join('\n') } }));
   catalog('5.5.3-r2', r2);
   catalog('5.5.3-broken', broken);
   await clusterSettled(xrootdImage);
@@ -322,7 +329,23 @@ test('a version upgrade between two images built here rolls pod by pod on real r
     expect(events.some((e) => e.reason === 'BackOff' && /restarting failed container/.test(e.message))).toBe(true);
     const again = inClient(`xrdcp --nopbar --force ${REDIRECTOR}//data/e2e.bin /tmp/after-rollback && sha256sum /tmp/after-rollback`);
     expect(again.out.trim().split(/\s+/)[0]).toBe(sha256(onVolumes('e2e.bin')[0]));
+
+    // A release whose data servers subscribe only after 40 s (their cmsd first asks a manager that is not there):
+    // each replaced data server runs, its cmsd active, but is not ready until it has subscribed, and the next
+    // data server is replaced only after that.
+    catalog('5.5.3-late', late);
+    recorder.resetMax();
+    apply(spec('5.5.3-late', { upgrade: { minReadySeconds: 2, stepDeadlineSeconds: 240 } }));
+    await clusterReady(late, 600000);
+    const [first, second] = [`${CLUSTER}-worker-1@${late}`, `${CLUSTER}-worker-0@${late}`];
+    const unsubscribedSeconds = (recorder.readyAt.get(first)! - recorder.seenAt.get(first)!) / 1000;
+    console.log(`a replaced data server of the late release became ready ${unsubscribedSeconds.toFixed(1)} s after its pod was made`);
+    expect(unsubscribedSeconds).toBeGreaterThanOrEqual(40);
+    // The second data server went only once the first had subscribed (and been ready minReadySeconds).
+    expect(recorder.deletingAt.get(`${CLUSTER}-worker-0@${r2}`)!).toBeGreaterThan(recorder.readyAt.get(first)!);
+    expect(recorder.readyAt.get(second)! - recorder.seenAt.get(second)!).toBeGreaterThanOrEqual(40_000);
+    expect(recorder.maxReplacing).toEqual({ redirector: 1, worker: 1 });
   } finally {
     recorder.stop();
   }
-}), 900000);
+}), 1500000);
