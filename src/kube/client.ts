@@ -129,7 +129,10 @@ export class KubeClient {
         this.onWrite?.(method, path);
       }
       if (signal?.aborted) throw new CancelledError(`${method} ${path} not sent: ${String(signal.reason ?? 'cancelled')}`);
-      const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload, opts.timeoutMs, signal);
+      // Checked again once the connection is there, just before the bytes go out (a new connection's TLS
+      // handshake is a window a freeze could fall into).
+      const guard = isWrite ? this.writeGuard : undefined;
+      const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload, opts.timeoutMs, signal, undefined, guard);
       const text = await readAll(res);
       const parsed = text ? safeJson(text) : undefined;
       const status = res.statusCode ?? 0;
@@ -154,7 +157,8 @@ export class KubeClient {
   }
 
   /** `idleMs`: how long the connection may stay silent before it is given up. */
-  private send(method: string, url: URL, options: RequestOptions, payload?: string, deadlineMs?: number, signal?: AbortSignal, idleMs = 60_000): Promise<IncomingMessage> {
+  private send(method: string, url: URL, options: RequestOptions, payload?: string, deadlineMs?: number, signal?: AbortSignal, idleMs = 60_000,
+    guard?: () => string | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { ...options, method }, resolve);
       req.on('error', reject);
@@ -169,8 +173,19 @@ export class KubeClient {
         signal.addEventListener('abort', abort, { once: true });
         req.on('close', () => signal.removeEventListener('abort', abort));
       }
-      if (payload !== undefined) req.write(payload);
-      req.end();
+      const go = () => {
+        const refused = guard?.();
+        if (refused) return void req.destroy(new FencedError(`${method} ${url.pathname} not sent: ${refused}`));
+        if (payload !== undefined) req.write(payload);
+        req.end();
+      };
+      if (!guard) return go();
+      // Nothing (not even the headers) is written before a socket is connected and the guard passed.
+      req.once('socket', (socket) => {
+        // A new connection is still connecting (then its TLS handshake); a kept-alive one is ready.
+        if (socket.connecting) socket.once('secureConnect', go);
+        else go();
+      });
     });
   }
 

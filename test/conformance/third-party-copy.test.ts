@@ -106,7 +106,9 @@ test('pull mode: the destination\'s data server fetches the file from the source
   const original = randomBytes(8 << 20);
   const local = join(scratch, 'original.bin');
   writeFileSync(local, original);
-  const put = await curl(['-T', local, ...bearer(issuer.mint({ aud: SOURCE_AUDIENCE, scope: `${READ} ${CREATE}` })), '-o', '/dev/null', url(source, '/data/original.bin')]);
+  // Expect: 100-continue: the redirector answers (307) before reading the body; without it curl may still be sending when
+  // that answer closes the connection, and reports a broken pipe (000) instead of following the redirect.
+  const put = await curl(['-T', local, '-H', 'Expect: 100-continue', '--expect100-timeout', '30', ...bearer(issuer.mint({ aud: SOURCE_AUDIENCE, scope: `${READ} ${CREATE}` })), '-o', '/dev/null', url(source, '/data/original.bin')]);
   expect(put.status).toMatch(/^20[01]$/);
 
   const copy = await pull('/data/original.bin', '/data/copied.bin',
