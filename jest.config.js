@@ -9,6 +9,11 @@ const common = {
 };
 
 export default {
+  testSequencer: '<rootDir>/test/sequencer.mjs',
+  // For hooks and tests that give no timeout of their own (a global option: jest-circus reads it
+  // there): stopping a cluster's daemons in an afterAll took more than jest's 5 s with suites
+  // running side by side on two cores.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.test.ts'] },

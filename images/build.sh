@@ -23,6 +23,10 @@ source "$here/versions.env"
 export SOURCE_DATE_EPOCH
 cache=${XRD_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xrootd-k8s/images}
 mkdir -p "$cache"
+# One build of this cache at a time: a second (the tests asking while CI's early background
+# build runs) waits, then finds the archives cached.
+exec 9>"$cache/.lock"
+flock 9
 registry=ghcr.io/xrootd-k8s
 # podman and buildah on this kind of host: crun fails on hybrid cgroups, runc works.
 export BUILDAH_ISOLATION=chroot
@@ -105,9 +109,10 @@ build_xrootd() {
 agent_context() { # $1 directory
   local ctx=$1
   mkdir -p "$ctx/app"
-  (cd "$root" && npm run -s prepack >/dev/null)
+  # What `npm pack` ships in lib/ (its prepack), compiled into the context rather than the work
+  # tree's lib/, which a test packing the library may be rewriting at the same time.
+  (cd "$root" && node_modules/.bin/tsc -p tsconfig.lib.json --outDir "$ctx/app/lib")
   cp "$root/package.json" "$root/package-lock.json" "$ctx/app/"
-  cp -r "$root/lib" "$ctx/app/lib"
   rm -f "$ctx/app/lib/src/codegen."*
   # Peer dependencies (a cdk8s app brings its own) are the agent's to bring: as dependencies at the
   # locked versions, installed with every other version from the lock.

@@ -18,13 +18,16 @@ complete() {
   id xrootd >/dev/null 2>&1
 }
 
+# CI's early background builds and the tests may both ask: one apt-get at a time.
+exec 9>"${TMPDIR:-/tmp}/xrootd-k8s-prerequisites.lock"
+flock 9
 if ! complete; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "the tests need Debian's ${packages[*]}: run the tests as root on Debian, or install them first" >&2
     exit 1
   fi
   echo "installing ${packages[*]}" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+  apt-get update -qq 9>&-   # not the lock: a service its scripts start must not hold it
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null 9>&-
   complete || { echo "still missing after apt-get install: ${programs[*]} and the xrootd user" >&2; exit 1; }
 fi

@@ -15,3 +15,12 @@ prepare_build() {
   local version_pkg=k8s.io/component-base/version
   ldflags="-s -w -X $version_pkg.gitVersion=$k8s_version -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$minor -X $version_pkg.gitTreeState=clean"
 }
+
+# Holds an exclusive lock on $1/.lock until the calling script exits, so that a second
+# build of the same cache (CI starts them early in the background, the tests ask again)
+# waits for the first and then finds its result instead of building it twice.
+lock_cache() { # $1 cache root
+  mkdir -p "$1"
+  exec 9>"$1/.lock"
+  flock 9
+}

@@ -25,6 +25,11 @@ if has_all "$out"; then
   echo "$out"
   exit 0
 fi
+lock_cache "$cache_root"
+if has_all "$out"; then
+  echo "$out"
+  exit 0
+fi
 
 for tool in go gcc buildah; do
   command -v "$tool" >/dev/null || { echo "build-node.sh needs $tool" >&2; exit 1; }

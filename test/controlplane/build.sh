@@ -34,6 +34,11 @@ if has_all "$out"; then
   echo "$out"
   exit 0
 fi
+lock_cache "$cache_root"
+if has_all "$out"; then
+  echo "$out"
+  exit 0
+fi
 
 started=$(date +%s)
 prepare_build

@@ -141,10 +141,12 @@ test('a commit that adds a cluster creates it; a no-op sync writes nothing', () 
   expect(events(SOURCE).some((e) => e.reason === 'Synced' && e.message.startsWith(`commit ${sha.slice(0, 12)}: 1 created`))).toBe(true);
 
   const before = await agent.metrics();
-  await new Promise((r) => setTimeout(r, 7000));
-  const after = await agent.metrics();
-  // At least one poll ran in between, and found nothing to write.
-  expect(after[`xrootd_agent_git_syncs_total{result="unchanged",source="${NS}/${SOURCE}"}`]).toBeGreaterThan(before[`xrootd_agent_git_syncs_total{result="unchanged",source="${NS}/${SOURCE}"}`] ?? 0);
+  const unchanged = `xrootd_agent_git_syncs_total{result="unchanged",source="${NS}/${SOURCE}"}`;
+  // At least one poll runs (the interval is 5 s), and finds nothing to write.
+  const after = await waitFor('a poll that finds the commit applied', async () => {
+    const now = await agent.metrics();
+    return (now[unchanged] ?? 0) > (before[unchanged] ?? 0) ? now : undefined;
+  }, 30000, 250);
   expect(after.xrootd_agent_api_writes).toBe(before.xrootd_agent_api_writes);
 }), 240000);
 

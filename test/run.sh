@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `npm test`: every suite, with the builds they need overlapped with the suites that do not,
+# and the suites that share nothing run side by side.
+#   1. the system packages (test/install-prerequisites.sh); then the Go chain (control plane,
+#      checkers, node) and the image chain (test/build-all.sh) start in the background at the
+#      lowest priority: most of a cold run's build time passes while tests wait on daemons;
+#   2. unit (pure, on both cores);
+#   3. conformance (real daemons on loopback, one suite at a time; its container suite waits for
+#      the images' lock if they are still being built) starts, and runs beside
+#   4. integration and node (each integration suite has a control plane of its own on free ports;
+#      the real-node suite, one per machine, goes first), two suites at a time, once the builds
+#      are there.
+# Every phase runs even when an earlier one failed; the exit code is 1 when any did. Prints each
+# phase's time, each suite's and the build steps', then one line `tests: N passed, N failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+# The project's Node 24 (the node@24 devDependency), as npm puts it first, also when run directly.
+export PATH=$PWD/node_modules/.bin:$PATH
+started=$(date +%s)
+out=build/test-report
+rm -rf "$out" && mkdir -p "$out"
+export XRD_BUILD_LOG_DIR=${XRD_BUILD_LOG_DIR:-$PWD/$out/builds}
+mkdir -p "$XRD_BUILD_LOG_DIR"
+failed=()
+
+phase() { # $1 name, rest: the command; returns its exit code
+  local name=$1; shift
+  local t0; t0=$(date +%s)
+  echo "=== $name ($(( t0 - started )) s into the run)"
+  "$@"
+  local code=$?
+  printf '%s\t%s\t%s\n' "$name" "$(( $(date +%s) - t0 ))" "$code" >>"$out/phases.tsv"
+  return "$code"
+}
+jest() { # $1 report name, $2 projects (comma-separated), rest: jest options
+  local report=$1 projects=$2; shift 2
+  # shellcheck disable=SC2086
+  node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects ${projects//,/ } \
+    --json --outputFile="$out/$report.json" "$@"
+}
+# Waits for a build the background chain may still be running (the script's lock), or builds it.
+built() { nice -n 19 ionice -c 3 "$@" >/dev/null; }
+
+phase prerequisites bash test/install-prerequisites.sh || failed+=(prerequisites)
+XRD_BUILD_CALLER='npm test' bash test/build-all.sh go & go_chain=$!
+XRD_BUILD_CALLER='npm test' bash test/build-all.sh images & image_chain=$!
+phase typescript npm run -s build || failed+=(typescript)
+phase unit jest unit unit --maxWorkers=2 || failed+=(unit)
+# Its output is kept apart and printed when it ends, so that the two runs' lines do not interleave.
+phase conformance jest conformance conformance --runInBand >"$out/conformance.log" 2>&1 & conformance=$!
+phase wait-for-builds built bash -c 'bash test/controlplane/build.sh && bash test/tools/build.sh && bash test/controlplane/build-node.sh && bash images/build.sh all' \
+  || failed+=(builds)
+phase integration-and-node jest integration-and-node integration,node --maxWorkers=2 || failed+=(integration-and-node)
+wait "$conformance" || failed+=(conformance)
+echo "=== conformance's output"
+cat "$out/conformance.log"
+wait "$go_chain" "$image_chain"
+
+node build/test/suite-times.js "$out" "$XRD_BUILD_LOG_DIR/times.tsv" "$(( $(date +%s) - started ))" >"$out/times.md" || failed+=(report)
+[ "${#failed[@]}" = 0 ] || echo "failed phases: ${failed[*]}" >&2
+cat "$out/times.md"
+[ "${#failed[@]}" = 0 ]
