@@ -223,11 +223,33 @@ export class LoopbackCluster {
     return run(inNetns(this.netns, ['xrdmapc', '--list', 'all', `127.0.0.1:${r.port}`]), env, 90000).out;
   }
 
+  private readonly restarted = new Set<string>();
+
+  /**
+   * Restarts, once each, daemons that exited without the test stopping them, as the kubelet restarts
+   * a pod's crashed container (seen once: a 5.5.3 manager's xrootd exiting silently at start while
+   * suites ran side by side). Each restart is reported with the daemon's exit and log.
+   */
+  private restartCrashed(): void {
+    for (const pod of this.pods) {
+      for (const daemon of ['cmsd', 'xrootd'] as const) {
+        const d = pod.daemons[daemon];
+        if (!d?.exited || d.stopping || this.restarted.has(d.name)) continue;
+        this.restarted.add(d.name);
+        console.warn(`restarting ${d.name}, which exited (${d.exitStatus}) without being stopped:\n${logOf(d, 20)}`);
+        const container = pod.containers[daemon];
+        if (container) removeContainer(container);
+        this.startPod(pod, [daemon]);
+      }
+    }
+  }
+
   /** Waits until a redirector's membership lists `count` data servers (lines `Srv ...`); names the missing ones if not. */
   async waitForMembers(count: number, redirector = 0, timeoutMs = 60000): Promise<string> {
     let last = '';
     try {
       return await waitFor(`${count} data servers subscribed to redirector ${redirector}`, () => {
+        this.restartCrashed();
         last = this.membership(redirector);
         return (last.match(/Srv /g) ?? []).length === count ? last : undefined;
       }, timeoutMs, 500);

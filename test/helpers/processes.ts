@@ -9,6 +9,10 @@ export interface Daemon {
   readonly logFile: string;
   readonly child: ChildProcess;
   exited: boolean;
+  /** How it ended (exit code or signal), once it has. */
+  exitStatus?: string;
+  /** Set by stopDaemon: an exit the test asked for, not a crash. */
+  stopping?: boolean;
 }
 
 /** A command run inside a network namespace (`ip netns exec` enters it and execs the command: same pid). */
@@ -27,12 +31,13 @@ export function startDaemon(name: string, command: string[], env: NodeJS.Process
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${name}: ${argv.join(' ')}`);
   const daemon: Daemon = { name, pid: child.pid, logFile, child, exited: false };
-  child.on('exit', () => { daemon.exited = true; });
+  child.on('exit', (code, signal) => { daemon.exited = true; daemon.exitStatus = signal ?? `code ${code}`; });
   return daemon;
 }
 
 /** Stops a daemon by its pid: SIGTERM, then SIGKILL after `graceMs`. */
 export async function stopDaemon(d: Daemon, graceMs = 3000): Promise<void> {
+  d.stopping = true;
   if (d.exited) return;
   const gone = new Promise<void>((resolve) => d.child.once('exit', () => resolve()));
   try { process.kill(d.pid, 'SIGTERM'); } catch { return; }
@@ -44,7 +49,7 @@ export async function stopDaemon(d: Daemon, graceMs = 3000): Promise<void> {
 export function logOf(d: Daemon, lastLines = 60): string {
   try {
     const lines = readFileSync(d.logFile, 'utf8').split('\n');
-    return `----- ${d.name} (pid ${d.pid}${d.exited ? ', exited' : ''}) -----\n${lines.slice(-lastLines).join('\n')}`;
+    return `----- ${d.name} (pid ${d.pid}${d.exited ? `, exited: ${d.exitStatus}` : ''}) -----\n${lines.slice(-lastLines).join('\n')}`;
   } catch {
     return `----- ${d.name}: no log -----`;
   }
