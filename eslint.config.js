@@ -4,7 +4,7 @@ import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['build/**', 'lib/**', 'dist/**', 'imports/**', 'node_modules/**', 'constructs/spec/types.generated.ts'] },
+  { ignores: ['build/**', 'lib/**', 'dist/**', 'imports/**', 'node_modules/**', 'constructs/api/types.generated.ts'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -34,6 +34,8 @@ export default tseslint.config(
       '@stylistic/comma-spacing': 'error',
       '@stylistic/key-spacing': 'error',
       '@stylistic/member-delimiter-style': 'error',
+      // Code lines fit a side-by-side review; prose (comments, strings, templates) may run on.
+      '@stylistic/max-len': ['error', { code: 140, ignoreComments: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
     },
   },
   {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Agent } from '../src/agent/agent.js';
 import { Logger } from '../src/agent/log.js';
-import type { ReconcileOutcome } from '../src/agent/reconciler.js';
+import type { ReconcileOutcome } from '../src/agent/xrootd/reconcile.js';
 import { inStages } from '../src/apply/stages.js';
 import { KubeClient } from '../src/kube/client.js';
 import type { KubeObject } from '../src/kube/kinds.js';

@@ -49,7 +49,8 @@ export async function faultTrials(rollouts = 20): Promise<void> {
     createNamespace(cp, NS);
     const apply = (http: boolean) => cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: NAME, namespace: NS },
       spec: { redirector: { replicas: REPLICAS.redirector }, worker: { replicas: REPLICAS.worker, storage: { capacity: '1Gi' } }, xrootd: { http },
-        upgrade: { minReadySeconds: 0, stepDeadlineSeconds: 300, maxUnavailable: { redirector: MAX_UNAVAILABLE, worker: MAX_UNAVAILABLE } } } }));
+        upgrade: { minReadySeconds: 0, stepDeadlineSeconds: 300,
+          maxUnavailable: { redirector: MAX_UNAVAILABLE, worker: MAX_UNAVAILABLE } } } }));
 
     // The measuring instruments: pods (unavailability per role, progress) and volumes (deletions).
     const state = new Map<string, PodState>();

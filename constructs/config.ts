@@ -497,7 +497,9 @@ export function renderSciTokensConfig(model: ClusterModel): string | undefined {
 }
 
 /** The configuration names further files of the ConfigMap (the plugin's, the authorization database). */
-const readsConfigFiles = (model: ClusterModel): boolean => !!(model.spec.security.tokens || model.spec.security.authorization || model.spec.security.gsi?.users.length);
+const readsConfigFiles = (model: ClusterModel): boolean => !!(
+  model.spec.security.tokens || model.spec.security.authorization || model.spec.security.gsi?.users.length
+);
 
 /**
  * XRootD's authorization database: one line per identity (XRootD refuses a second rule for the same

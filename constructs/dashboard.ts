@@ -5,7 +5,11 @@
  */
 import type { ClusterModel } from './model.js';
 
-export interface DashboardPanel { readonly title: string; readonly unit: string; readonly queries: readonly { readonly expr: string; readonly legend: string }[] }
+export interface DashboardPanel {
+  readonly title: string;
+  readonly unit: string;
+  readonly queries: readonly { readonly expr: string; readonly legend: string }[];
+}
 
 /** The panels, in rows; `{sel}` is this cluster's selector. */
 function panels(sel: string): [row: string, panels: DashboardPanel[]][] {

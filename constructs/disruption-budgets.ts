@@ -8,7 +8,11 @@ import type { Role } from './names.js';
 
 export function addDisruptionBudget(scope: Construct, model: ClusterModel, role: Role): ApiObject {
   return new KubePodDisruptionBudget(scope, `${role}-pdb`, {
-    metadata: { name: model.names.disruptionBudget(role), namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role) },
+    metadata: {
+      name: model.names.disruptionBudget(role),
+      namespace: model.namespace,
+      labels: roleLabels(model.name, model.release.version, role),
+    },
     spec: {
       maxUnavailable: intOrString(1),
       selector: { matchLabels: roleSelector(model.name, role) },

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { CHECKSUM, hashedCaDir } from './config.js';
 import { clusterLabels } from './labels.js';
+import type { DrainJobDecision } from './decisions.js';
 import type { ClusterModel } from './model.js';
 import { DRAIN_DIGEST_CHARS } from './names.js';
 import { containerSecurity } from './pod-template.js';
@@ -198,19 +199,16 @@ say "$summary"
 if [ -w /dev/termination-log ]; then printf '%s\n' "$summary" > /dev/termination-log; fi
 `;
 
-export interface DrainJobProps {
-  /** The data server to drain. */
-  readonly ordinal: number;
-  /** The data servers that stay and take its files. */
-  readonly targets: readonly number[];
-  readonly generation: number;
-}
-
 /** A batch/v1 Job, as the API takes it (the agent applies it; cdk8s' types would make quantities objects). */
 export interface DrainJob {
   readonly apiVersion: 'batch/v1';
   readonly kind: 'Job';
-  readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Record<string, string>; readonly annotations: Record<string, string> };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels: Record<string, string>;
+    readonly annotations: Record<string, string>;
+  };
   readonly spec: Record<string, unknown>;
 }
 
@@ -218,7 +216,7 @@ export interface DrainJob {
 const address = (model: ClusterModel, ordinal: number): string => `${model.names.podHost('worker', ordinal)}:${model.spec.xrootd.port}`;
 
 /** The Job that drains one data server. Its name carries a digest of what it does, so a changed plan is a new Job. */
-export function drainJob(model: ClusterModel, props: DrainJobProps): DrainJob {
+export function drainJob(model: ClusterModel, props: DrainJobDecision): DrainJob {
   const { spec, space } = model;
   const tls = spec.security.tls;
   const token = spec.worker.drainToken;
@@ -282,7 +280,9 @@ export function drainJob(model: ClusterModel, props: DrainJobProps): DrainJob {
             // XrdCl refuses a token file others may read: only the Job's user reads it.
             ...(token ? [{ name: 'token', secret: { secretName: token.secretName, items: [{ key: token.key, path: 'token', mode: 0o400 }] } }] : []),
           ],
-          nodeSelector: spec.scheduling.nodeSelector && Object.keys(spec.scheduling.nodeSelector).length ? spec.scheduling.nodeSelector : undefined,
+          nodeSelector: spec.scheduling.nodeSelector && Object.keys(spec.scheduling.nodeSelector).length
+            ? spec.scheduling.nodeSelector
+            : undefined,
           tolerations: spec.scheduling.tolerations,
         },
       },

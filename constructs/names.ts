@@ -2,7 +2,7 @@
  * Stable, readable object names derived from the cluster name, and the checks
  * that keep each of them within Kubernetes' length and character rules.
  */
-import { issue, type SpecIssue } from './spec/validate.js';
+import { issue, type SpecIssue } from './api/validate.js';
 
 export type Role = 'redirector' | 'supervisor' | 'worker';
 export const ROLES: readonly Role[] = ['redirector', 'supervisor', 'worker'];
@@ -95,3 +95,6 @@ export class ClusterNames {
     return issues;
   }
 }
+
+/** `namespace/name` of an upstream reference, its namespace defaulting to the referring cluster's. */
+export const upstreamRefKey = (ref: { name: string; namespace?: string }, namespace: string): string => `${ref.namespace ?? namespace}/${ref.name}`;

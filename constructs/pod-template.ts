@@ -11,7 +11,7 @@ import { clusterSelector, roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
 import { scaleQuantity } from './quantity.js';
-import type { ResolvedResourceSpec } from './spec/types.generated.js';
+import type { ResolvedResourceSpec } from './api/types.generated.js';
 import { advertisesExternalAddress } from './services.js';
 
 export const ADMIN_DIR = '/var/run/xrootd';
@@ -99,7 +99,10 @@ function hostNetworkSettings(model: ClusterModel, affinity: k8s.Affinity | undef
     dnsPolicy: 'ClusterFirstWithHostNet',
     affinity: {
       ...affinity,
-      podAntiAffinity: { ...anti, requiredDuringSchedulingIgnoredDuringExecution: [...(anti?.requiredDuringSchedulingIgnoredDuringExecution ?? []), onePerNode] },
+      podAntiAffinity: {
+        ...anti,
+        requiredDuringSchedulingIgnoredDuringExecution: [...(anti?.requiredDuringSchedulingIgnoredDuringExecution ?? []), onePerNode],
+      },
     },
   };
 }
@@ -204,7 +207,9 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
         ...(caBundle ? [{ name: 'issuer-ca', configMap: { name: caBundle.configMapName, defaultMode: 0o444 } }] : []),
         ...spec.mounts.map((m) => ({
           name: extraVolume(m.name),
-          ...(m.secretName ? { secret: { secretName: m.secretName, defaultMode: m.defaultMode } } : { configMap: { name: m.configMapName!, defaultMode: m.defaultMode } }),
+          ...(m.secretName
+            ? { secret: { secretName: m.secretName, defaultMode: m.defaultMode } }
+            : { configMap: { name: m.configMapName!, defaultMode: m.defaultMode } }),
         })),
       ],
       nodeSelector: sched.nodeSelector && Object.keys(sched.nodeSelector).length ? sched.nodeSelector : undefined,

@@ -4,7 +4,7 @@
  */
 import type { ClusterModel } from './model.js';
 import { externalHostname } from './services.js';
-import type { ResolvedXrootdSpec } from './spec/types.generated.js';
+import type { ResolvedXrootdSpec } from './api/types.generated.js';
 
 const CHANGES = new Set(['create', 'write', 'delete', 'rename']);
 

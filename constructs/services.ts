@@ -9,13 +9,8 @@ import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
-import type { ClusterNames, Role } from './names.js';
-import type { Topology } from './topology.js';
-
-/** The pods outside clients are redirected to, each with a Service of its own when exposed: every data server and supervisor. */
-export function podsWithOwnService(names: ClusterNames, t: Topology): { role: 'worker' | 'supervisor'; ordinal: number; pod: string }[] {
-  return (['worker', 'supervisor'] as const).flatMap((role) => Array.from({ length: role === 'worker' ? t.workers : t.supervisors }, (_, ordinal) => ({ role, ordinal, pod: names.pod(role, ordinal) })));
-}
+import type { Role } from './names.js';
+import { exposesPerPodServices, podsWithOwnService } from './topology.js';
 
 function ports(model: ClusterModel, role: Role): k8s.ServicePort[] {
   const x = model.spec.xrootd;
@@ -26,7 +21,11 @@ function ports(model: ClusterModel, role: Role): k8s.ServicePort[] {
 
 export function addHeadlessService(scope: Construct, model: ClusterModel, role: Role): ApiObject {
   return new KubeService(scope, `${role}-headless`, {
-    metadata: { name: model.names.headlessService(role), namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role) },
+    metadata: {
+      name: model.names.headlessService(role),
+      namespace: model.namespace,
+      labels: roleLabels(model.name, model.release.version, role),
+    },
     spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: roleSelector(model.name, role), ports: ports(model, role) },
   });
 }
@@ -44,9 +43,6 @@ export const EXTERNAL_DNS_HOSTNAME = 'external-dns.alpha.kubernetes.io/hostname'
 /** expose.hostnameTemplate with {pod} replaced. */
 export const externalHostname = (model: ClusterModel, pod: string): string => model.spec.expose.hostnameTemplate!.replace('{pod}', pod);
 
-/** Exposure through Services (NodePort, LoadBalancer); None and HostNetwork have none. */
-export const exposesPerPodServices = (type: string): type is 'NodePort' | 'LoadBalancer' => type === 'NodePort' || type === 'LoadBalancer';
-
 /** Redirects send clients to data servers directly, so each data server needs an address of its own outside. */
 export function addExternalServices(scope: Construct, model: ClusterModel): void {
   const { expose } = model.spec;
@@ -55,7 +51,12 @@ export function addExternalServices(scope: Construct, model: ClusterModel): void
   // external-dns names each Service after the pod (or, for the redirectors, the cluster) it exposes.
   const metadata = (name: string, role: Role): k8s.ObjectMeta => {
     const annotations = { ...expose.annotations, ...(expose.hostnameTemplate ? { [EXTERNAL_DNS_HOSTNAME]: externalHostname(model, role === 'redirector' ? model.name : name) } : {}) };
-    return { name, namespace: model.namespace, labels: roleLabels(model.name, model.release.version, role), annotations: Object.keys(annotations).length ? annotations : undefined };
+    return {
+      name,
+      namespace: model.namespace,
+      labels: roleLabels(model.name, model.release.version, role),
+      annotations: Object.keys(annotations).length ? annotations : undefined,
+    };
   };
   new KubeService(scope, 'external', {
     metadata: metadata(model.names.externalRedirectorService(), 'redirector'),

@@ -11,6 +11,7 @@
  * (k = ordinal - (64 - S)) to supervisors k, k + 1, ... k + R - 1 (mod S), so
  * losing one supervisor leaves every data server reachable through another.
  */
+import type { ClusterNames } from './names.js';
 export const SUBSCRIBER_SLOTS = 64;
 /** How many supervisors a data server below them subscribes to, unless the spec says otherwise. */
 export const DEFAULT_SUPERVISOR_REDUNDANCY = 2;
@@ -39,7 +40,12 @@ export function supervisorsNeeded(workers: number, redundancy = DEFAULT_SUPERVIS
   return Math.max(redundancy, Math.ceil((workers - SUBSCRIBER_SLOTS) / perSupervisor));
 }
 
-export function topology(redirectors: number, workers: number, supervisorOverride?: number, redundancy = DEFAULT_SUPERVISOR_REDUNDANCY): Topology {
+export function topology(
+  redirectors: number,
+  workers: number,
+  supervisorOverride?: number,
+  redundancy = DEFAULT_SUPERVISOR_REDUNDANCY,
+): Topology {
   const supervisors = supervisorOverride ?? supervisorsNeeded(workers, redundancy);
   const directWorkers = supervisors === 0 ? workers : Math.min(workers, SUBSCRIBER_SLOTS - supervisors);
   return { redirectors, supervisors, workers, directWorkers, redundancy: Math.min(redundancy, supervisors) };
@@ -50,4 +56,12 @@ export function supervisorsOf(t: Topology, workerOrdinal: number): number[] {
   if (t.supervisors === 0 || workerOrdinal < t.directWorkers) return [];
   const k = workerOrdinal - t.directWorkers;
   return Array.from({ length: t.redundancy }, (_, i) => (k + i) % t.supervisors);
+}
+
+/** Exposure through Services (NodePort, LoadBalancer); None and HostNetwork have none. */
+export const exposesPerPodServices = (type: string): type is 'NodePort' | 'LoadBalancer' => type === 'NodePort' || type === 'LoadBalancer';
+
+/** The pods outside clients are redirected to, each with a Service of its own when exposed: every data server and supervisor. */
+export function podsWithOwnService(names: ClusterNames, t: Topology): { role: 'worker' | 'supervisor'; ordinal: number; pod: string }[] {
+  return (['worker', 'supervisor'] as const).flatMap((role) => Array.from({ length: role === 'worker' ? t.workers : t.supervisors }, (_, ordinal) => ({ role, ordinal, pod: names.pod(role, ordinal) })));
 }

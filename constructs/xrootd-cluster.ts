@@ -2,6 +2,7 @@
  * XrootdCluster: typed props in, every object of a working XRootD cluster out.
  * Pure: no I/O, no clock, no randomness; the same props give the same objects.
  */
+import { ApiObject } from 'cdk8s';
 import { KubeConfigMap } from './kube.js';
 import { Construct } from 'constructs';
 import { addCertificate } from './certificate.js';
@@ -11,12 +12,23 @@ import { configHash, EXTERNAL_ADDRESSES_KEY, MAINTENANCE_KEY, renderConfigFiles 
 import { addDisruptionBudget } from './disruption-budgets.js';
 import { clusterLabels } from './labels.js';
 import { resolveCluster, type ClusterModel, type XrootdClusterProps } from './model.js';
-import { SpecValidationError } from './spec/validate.js';
+import { SpecValidationError } from './api/validate.js';
 import { ROLES, type Role } from './names.js';
 import { addNetworkPolicy } from './network-policy.js';
 import { addClientService, addExternalServices, addHeadlessService, renderExternalAddresses } from './services.js';
 import { addStatefulSet, replicasOf } from './stateful-sets.js';
+import { drainJob } from './drain.js';
 
+/** A model resolved beforehand (resolveCluster, withDecisions): rendered as it is, not resolved again. */
+export interface ResolvedClusterProps {
+  readonly model: ClusterModel;
+}
+
+/**
+ * Every object of one XRootD cluster. The objects it renders are exposed (`apiObjects`,
+ * `statefulSet(role)`, `configMap`, ...) for what the props do not cover: patch them with cdk8s'
+ * `addJsonPatch` or their `metadata` (docs/library.md).
+ */
 export class XrootdCluster extends Construct {
   /** The validated, defaulted model everything is rendered from. */
   readonly model: ClusterModel;
@@ -27,9 +39,21 @@ export class XrootdCluster extends Construct {
   /** The roles this cluster runs (supervisors only when it has any). */
   readonly roles: readonly Role[];
 
-  constructor(scope: Construct, id: string, props: XrootdClusterProps) {
+  /** The immutable ConfigMap of the configuration and scripts, named by its hash. */
+  readonly configMap: ApiObject;
+  /** The data servers' maintenance list (spec.worker.maintenance), read by them at start. */
+  readonly maintenanceConfigMap: ApiObject;
+  /** The Service clients connect to (the redirectors). */
+  readonly clientService: ApiObject;
+  /** The NetworkPolicy, unless spec.networkPolicy turns it off. */
+  readonly networkPolicy?: ApiObject;
+  private readonly statefulSets = new Map<Role, ApiObject>();
+  private readonly headlessServices = new Map<Role, ApiObject>();
+  private readonly disruptionBudgets = new Map<Role, ApiObject>();
+
+  constructor(scope: Construct, id: string, props: XrootdClusterProps | ResolvedClusterProps) {
     super(scope, id);
-    this.model = resolveCluster(props);
+    this.model = 'model' in props ? props.model : resolveCluster(props);
     const model = this.model;
     // Valid on its own, but the configuration needs the meta-managers' addresses.
     if (model.unresolvedUpstreamRefs.length) throw new SpecValidationError([...model.unresolvedUpstreamRefs], `XrootdCluster "${model.name}"`);
@@ -39,30 +63,53 @@ export class XrootdCluster extends Construct {
 
     // Named by its content and immutable: each revision of the pod templates keeps the configuration
     // it was made with, so a pod of the old revision restarting mid-rollout starts as it ran.
-    new KubeConfigMap(this, 'config', {
-      metadata: { name: model.names.configMap(this.configHash), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
+    this.configMap = new KubeConfigMap(this, 'config', {
+      metadata: {
+        name: model.names.configMap(this.configHash),
+        namespace: model.namespace,
+        labels: clusterLabels(model.name, model.release.version),
+      },
       data: { ...this.configFiles },
       immutable: true,
     });
-    new KubeConfigMap(this, 'maintenance', {
-      metadata: { name: model.names.maintenanceConfigMap(), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
+    this.maintenanceConfigMap = new KubeConfigMap(this, 'maintenance', {
+      metadata: {
+        name: model.names.maintenanceConfigMap(),
+        namespace: model.namespace,
+        labels: clusterLabels(model.name, model.release.version),
+      },
       data: { [MAINTENANCE_KEY]: model.spec.worker.maintenance.map((o) => `${o}\n`).join('') },
     });
     if (model.spec.expose.type === 'LoadBalancer') {
       // Not hashed into the configuration: the agent fills it in as the load balancers get their addresses.
       new KubeConfigMap(this, 'external-addresses', {
-        metadata: { name: model.names.externalAddressesConfigMap(), namespace: model.namespace, labels: clusterLabels(model.name, model.release.version) },
+        metadata: {
+          name: model.names.externalAddressesConfigMap(),
+          namespace: model.namespace,
+          labels: clusterLabels(model.name, model.release.version),
+        },
         data: { [EXTERNAL_ADDRESSES_KEY]: renderExternalAddresses(model) },
       });
     }
-    for (const role of this.roles) addHeadlessService(this, model, role);
-    addClientService(this, model);
+    for (const role of this.roles) this.headlessServices.set(role, addHeadlessService(this, model, role));
+    this.clientService = addClientService(this, model);
     addExternalServices(this, model);
-    for (const role of this.roles) addStatefulSet(this, model, role, this.configHash);
-    for (const role of this.roles) addDisruptionBudget(this, model, role);
-    addNetworkPolicy(this, model);
+    for (const role of this.roles) this.statefulSets.set(role, addStatefulSet(this, model, role, this.configHash));
+    for (const role of this.roles) this.disruptionBudgets.set(role, addDisruptionBudget(this, model, role));
+    this.networkPolicy = addNetworkPolicy(this, model);
     addCertificate(this, model, this.roles);
     addCollector(this, model);
     addPrometheusObjects(this, model);
+    // decisions.drain: the copy of a data server's files before a scale-down removes it.
+    if (model.drainJob) new ApiObject(this, 'drain-job', drainJob(model, model.drainJob));
   }
+
+  /** A role's StatefulSet; undefined for a role the cluster does not run (supervisors of a small cluster). */
+  statefulSet(role: Role): ApiObject | undefined { return this.statefulSets.get(role); }
+  /** A role's headless Service (per-pod DNS names). */
+  headlessService(role: Role): ApiObject | undefined { return this.headlessServices.get(role); }
+  /** A role's PodDisruptionBudget. */
+  disruptionBudget(role: Role): ApiObject | undefined { return this.disruptionBudgets.get(role); }
+  /** Every object this cluster renders, in the order they are written. */
+  get apiObjects(): ApiObject[] { return this.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)); }
 }

@@ -318,7 +318,7 @@ export interface XrootdSpecFederation {
   readonly upstream?: string[];
 
   /**
-   * Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.upstreamEndpoints.
+   * Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.decisions.upstreamEndpoints.
    *
    * @schema XrootdSpecFederation#upstreamRefs
    */

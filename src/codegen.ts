@@ -6,10 +6,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { XROOTD_GROUP } from '../constructs/crds.js';
-import { generatedFiles } from '../constructs/spec/generated-files.js';
+import { XROOTD_GROUP } from '../constructs/index.js';
+import { generatedFiles, ALERTS } from '../constructs/internal.js';
 import { alertsReference, metricsReference } from './collector/metrics-doc.js';
-import { ALERTS } from '../constructs/alerts.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CUSTOMIZATIONS = 'examples/argocd/resource_customizations';

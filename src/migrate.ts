@@ -9,11 +9,9 @@
  * "standard"), so they are written out. Pure: texts in, resources and notes out.
  */
 import { BUILT_IN_CATALOG } from '../constructs/index.js';
-import type { ObjectField, StringField } from '../constructs/spec/dsl.js';
-import { xrootdSpecSchema } from '../constructs/spec/schema.js';
-import { isPlainObject as isObject } from '../constructs/spec/validate.js';
+import { type ObjectField, type StringField, xrootdSpecSchema, isPlainObject as isObject } from '../constructs/internal.js';
 import { validateResources, type LoadedResource, type ResourceIssue, type Source, type XrootdResource } from './resources.js';
-import { XROOTD_API_VERSION } from './kube/kinds.js';
+import { XROOTD_API_VERSION } from './kinds.js';
 import { readYamlDocuments } from './yaml-documents.js';
 
 export const MIGRATED_FROM_ANNOTATION = 'xrootd.org/migrated-from';
@@ -41,7 +39,8 @@ interface OldRelease { readonly version?: string; readonly image?: string }
 /** Our defaults, from the schema (the one place they are written). */
 const DEFAULT_VERSION = (xrootdSpecSchema.fields.version as StringField).default as string;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DEFAULT_CAPACITY = (((xrootdSpecSchema.fields.worker as ObjectField).fields.storage as ObjectField).fields.capacity as StringField).default as string;
+const DEFAULT_CAPACITY = (((xrootdSpecSchema.fields.worker as ObjectField).fields.storage as ObjectField).fields.capacity as StringField)
+  .default as string;
 const field = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), o);
 
 /** Every document of the texts, lists (`kubectl get -o yaml`) opened into their items. */

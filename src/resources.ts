@@ -3,9 +3,8 @@
  * kubectl) to construct props, with errors named as the resource names them.
  */
 import { directivePolicyIssues, type DirectivePolicy } from './directive-policy.js';
-import { XROOTD_API_VERSION } from './kube/kinds.js';
-import { xrootdSpecSchema } from '../constructs/spec/schema.js';
-import { isPlainObject } from '../constructs/spec/validate.js';
+import { XROOTD_API_VERSION } from './kinds.js';
+import { xrootdSpecSchema, isPlainObject } from '../constructs/internal.js';
 import { readYamlDocuments } from './yaml-documents.js';
 import { issue, metaManagerEndpoints, resolveCluster, SpecValidationError, upstreamRefKey, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
 
@@ -33,14 +32,18 @@ export function toResourceIssue(i: SpecIssue, source: Source, resource?: string)
 }
 
 export function propsOf(resource: XrootdResource, defaultNamespace = 'default'): XrootdClusterProps {
-  return { ...(resource.spec ?? {}), name: resource.metadata.name, namespace: resource.metadata.namespace ?? defaultNamespace } as XrootdClusterProps;
+  return {
+    ...(resource.spec ?? {}),
+    name: resource.metadata.name,
+    namespace: resource.metadata.namespace ?? defaultNamespace,
+  } as XrootdClusterProps;
 }
 
 export interface LoadedResource {
   readonly resource: XrootdResource;
   readonly source: Source;
   readonly model?: ClusterModel;
-  /** Its federation references resolved (XrootdClusterProps.upstreamEndpoints), where they were. */
+  /** Its federation references resolved (XrootdClusterProps.decisions.upstreamEndpoints), where they were. */
   readonly upstreamEndpoints?: Record<string, string[]>;
 }
 
@@ -121,13 +124,17 @@ export function validateResources(loaded: readonly LoadedResource[], catalog?: r
 }
 
 /**
- * spec.federation.upstreamRefs to XrootdClusterProps.upstreamEndpoints: each referenced Xrootd
+ * spec.federation.upstreamRefs to XrootdClusterProps.decisions.upstreamEndpoints: each referenced Xrootd
  * (found by `lookup`, as `namespace/name`) must be a valid meta-manager. What cannot be resolved
  * is an issue on the reference, naming why.
  */
 export interface ResolvedUpstreamRefs { readonly endpoints: Record<string, string[]>; readonly issues: SpecIssue[] }
 
-export function resolveUpstreamRefs(resource: XrootdResource, lookup: (key: string) => XrootdResource | undefined, catalog?: readonly XrootdRelease[]): ResolvedUpstreamRefs {
+export function resolveUpstreamRefs(
+  resource: XrootdResource,
+  lookup: (key: string) => XrootdResource | undefined,
+  catalog?: readonly XrootdRelease[],
+): ResolvedUpstreamRefs {
   const federation = resource.spec?.federation;
   const refs = isPlainObject(federation) && Array.isArray(federation.upstreamRefs) ? federation.upstreamRefs : [];
   const endpoints: Record<string, string[]> = {};

@@ -8,7 +8,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-interface JestSuite { readonly name: string; readonly startTime: number; readonly endTime: number; readonly assertionResults: readonly unknown[] }
+interface JestSuite {
+  readonly name: string;
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly assertionResults: readonly unknown[];
+}
 interface JestResult {
   readonly numPassedTests: number;
   readonly numFailedTests: number;

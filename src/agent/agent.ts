@@ -7,23 +7,17 @@
  */
 import { DEFAULT_CONCURRENCY } from './defaults.js';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
-import { podEssentials, type PodObject } from './observe.js';
-import { claimEssentials, type ClaimObject } from './volumes.js';
-import { PRUNABLE_KINDS } from '../apply/applier.js';
 import type { DirectivePolicy } from '../directive-policy.js';
 import type { KubeClient } from '../kube/client.js';
-import type { Informer } from '../kube/informer.js';
-import { CATALOG_API_VERSION, controllerOf, objectKey, XROOTD_API_VERSION, type KubeObject } from '../kube/kinds.js';
 import type { LeaderOptions } from '../kube/leader.js';
 import { Manager, type Controller } from '../kube/manager.js';
-import { GitSync, SYNC_REQUEST_ANNOTATION, type GitSourceObject } from './git-sync.js';
-import { CONTROLLER_INDEX, INSTANCE_INDEX, SOURCE_INDEX, UPSTREAM_INDEX, byController, byInstance, bySource, byUpstreamRef } from './indexes.js';
+import { addGitSourceController } from './git-source/controller.js';
+import type { GitSync } from './git-source/sync.js';
 import { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { Reconciler, type ReconcileOutcome, type XrootdObject, type XrootdVersionObject, type MembershipOptions } from './reconciler.js';
+import type { MembershipOptions } from './xrootd/context.js';
+import { addXrootdController } from './xrootd/controller.js';
+import type { ReconcileOutcome, Reconciler } from './xrootd/reconcile.js';
 
 /** Clusters reconciled at once: a reconcile spends most of its time waiting for the API server. */
 export { DEFAULT_CONCURRENCY };
@@ -64,16 +58,14 @@ export class Agent {
   readonly clusters: Controller;
   /** Git sources to sync; each sync schedules the next after the source's interval. */
   readonly sources: Controller;
-  private readonly xrootds: Informer<XrootdObject>;
-  private readonly gitSources: Informer<GitSourceObject>;
-  /** Per source, the generation and sync request last queued for: our own status writes do not trigger fetches. */
-  private readonly sourceSeen = new Map<string, string>();
+  private readonly countClusters: () => number;
+  private readonly countSources: () => number;
+  private readonly stuckRollouts: () => [Record<string, string>, number][];
   private server?: Server;
 
   constructor(private readonly client: KubeClient, private readonly opts: AgentOptions = {}) {
     this.log = opts.log ?? new Logger();
     client.onWrite = (method, path) => this.log.debug('write', { method, path });
-    const namespace = opts.namespace;
     this.manager = new Manager(client, {
       resyncSeconds: opts.resyncSeconds,
       leader: opts.leaseNamespace ? { namespace: opts.leaseNamespace, name: opts.leaseName ?? 'xrootd-k8s-agent', identity: opts.identity, ...opts.leaderTimings } : undefined,
@@ -83,79 +75,22 @@ export class Agent {
         this.log.warn('watch failed, retrying', { resource, error: e });
       },
     });
-    const m = this.manager;
-    this.xrootds = m.informer<XrootdObject>(XROOTD_API_VERSION, 'Xrootd', { namespace }).addIndex(SOURCE_INDEX, bySource).addIndex(UPSTREAM_INDEX, byUpstreamRef);
-    const versions = m.informer<XrootdVersionObject>(CATALOG_API_VERSION, 'XrootdVersion');
-    const children = new Map<string, Informer>(PRUNABLE_KINDS.map((k) => [k.kind,
-      m.informer(k.apiVersion, k.kind, { namespace, labelSelector: INVENTORY_LABEL, optional: !!k.optional }).addIndex(CONTROLLER_INDEX, byController)]));
-    const pods = m.informer<PodObject>('v1', 'Pod', { namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}`, keep: podEssentials })
-      .addIndex(INSTANCE_INDEX, byInstance);
-    const claims = m.informer<ClaimObject>('v1', 'PersistentVolumeClaim', { namespace, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}`, keep: claimEssentials })
-      .addIndex(INSTANCE_INDEX, byInstance);
-    this.gitSources = m.informer<GitSourceObject>(XROOTD_API_VERSION, 'XrootdGitSource', { namespace });
-    this.reconciler = new Reconciler(client, { xrootds: this.xrootds, versions, children, pods, claims }, this.log, this.metrics, opts.extraDirectives, opts.membership);
-    this.gitSync = new GitSync(client, { sources: this.gitSources, xrootds: this.xrootds, catalog: () => this.reconciler.catalog(), directives: opts.extraDirectives ?? 'all' }, this.log, this.metrics,
-      opts.gitCacheDir ?? join(tmpdir(), 'xrootd-k8s-git'));
-
-    const allClusters = () => this.xrootds.list().map(objectKey);
-    this.clusters = m.add({
-      name: 'xrootd',
-      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
-      allKeys: allClusters,
-      watches: [
-        // A meta-manager's change (or its creation, or deletion) reaches the clusters that subscribe to it.
-        { informer: this.xrootds, keys: (x) => [objectKey(x), ...this.xrootds.byIndex(UPSTREAM_INDEX, objectKey(x)).map(objectKey)] },
-        // A catalog change can change any cluster's image or rendering.
-        { informer: versions, keys: () => (m.synced ? allClusters() : []) },
-        // Pod readiness gates rollouts; pods are owned by StatefulSets, so they map by their instance label.
-        { informer: pods, keys: (p) => byInstance(p) },
-        // A claim bound or grown moves an expansion on; claims outlive their StatefulSet, so they map by instance too.
-        { informer: claims, keys: (c) => byInstance(c) },
-        ...[...children.values()].map((informer) => ({ informer, keys: (o: KubeObject) => {
-          const owner = controllerOf(o);
-          return owner?.kind === 'Xrootd' ? [`${o.metadata.namespace}/${owner.name}`] : [];
-        } })),
-      ],
-      reconcile: (key) => this.reconcileKey(key),
-      onError: (key, e, retryIn) => {
-        this.metrics.inc('xrootd_agent_reconcile_errors_total');
-        this.log.error('reconcile failed', { cluster: key, retryInMs: retryIn, error: e });
-      },
-    });
-    this.sources = m.add({
-      name: 'xrootdgitsource',
-      concurrency: 2,
-      baseDelayMs: 2000,
-      allKeys: () => this.gitSources.list().map(objectKey),
-      watches: [
-        { informer: this.gitSources, keys: (g, event) => this.sourceKeys(g, event) },
-        // A Git-sourced cluster deleted by hand comes back at once.
-        { informer: this.xrootds, keys: (x, event) => (event === 'deleted' && controllerOf(x)?.kind === 'XrootdGitSource' ? bySource(x) : []) },
-      ],
-      reconcile: async (key) => {
-        const outcome = await this.gitSync.sync(key);
-        return { requeueAfterMs: outcome?.nextInMs };
-      },
-      onError: (key, e, retryIn) => {
-        this.metrics.inc('xrootd_agent_git_syncs_total', { source: key, result: 'error' });
-        this.log.error('git sync failed', { source: key, retryInMs: retryIn, error: e });
-      },
-    });
+    const xrootd = addXrootdController(this.manager, client, opts, this.log, this.metrics);
+    const git = addGitSourceController(
+      this.manager,
+      client,
+      { ...opts, catalog: () => xrootd.reconciler.catalog() },
+      this.log,
+      this.metrics,
+    );
+    this.reconciler = xrootd.reconciler;
+    this.clusters = xrootd.controller;
+    this.gitSync = git.gitSync;
+    this.sources = git.controller;
+    this.countClusters = () => xrootd.xrootds.size;
+    this.countSources = () => git.sources.size;
+    this.stuckRollouts = () => xrootd.xrootds.list().map((x) => [{ cluster: x.metadata.name, namespace: x.metadata.namespace ?? '' }, Number(x.status?.rollout?.phase === 'Stuck')]);
     this.defineMetrics();
-  }
-
-  /** A new spec or a sync request queues a source; its own status writes do not. */
-  private sourceKeys(g: GitSourceObject, event: string): string[] {
-    const key = objectKey(g);
-    if (event === 'deleted') {
-      this.sourceSeen.delete(key);
-      this.gitSync.forget(g);
-      return [];
-    }
-    const seen = `${g.metadata.generation}|${g.metadata.annotations?.[SYNC_REQUEST_ANNOTATION] ?? ''}`;
-    if (this.sourceSeen.get(key) === seen) return [];
-    this.sourceSeen.set(key, seen);
-    return [key];
   }
 
   private defineMetrics(): void {
@@ -169,7 +104,7 @@ export class Agent {
     m.gauge('xrootd_agent_leader', '1 while this replica holds the leader Lease.', () => Number(this.manager.leading));
     // The cluster's alert XrootdRolloutStuck reads it (labels as the collector's series name a cluster).
     m.gauge('xrootd_agent_rollout_stuck', '1 while a cluster\'s rollout is stopped at a pod that did not become Ready (status.rollout.phase Stuck).',
-      () => this.xrootds.list().map((x) => [{ cluster: x.metadata.name, namespace: x.metadata.namespace ?? '' }, Number(x.status?.rollout?.phase === 'Stuck')]));
+      () => this.stuckRollouts());
     m.counter('xrootd_agent_git_syncs_total', 'Git source syncs by result: applied, unchanged, failed (commit or fetch refused), error (retried).');
     m.gauge('xrootd_agent_git_revision_info', 'The commit each Git source has applied (value 1).', () => [...this.gitSync.states].filter(([, s]) => s.revision).map(([source, s]) => [{ source, revision: s.revision! }, 1]));
     m.gauge('xrootd_agent_git_sync_failing', '1 while the newest commit of a Git source is refused or cannot be fetched.', () => [...this.gitSync.states].map(([source, s]) => [{ source }, Number(s.failing)]));
@@ -187,20 +122,6 @@ export class Agent {
     m.gauge('xrootd_agent_api_throttled', 'Requests the API server asked to retry later (429 from priority and fairness, or 5xx with Retry-After), each retried after the time it asked.', () => this.client.counts.throttled);
   }
 
-  private async reconcileKey(key: string): Promise<{ requeueAfterMs?: number }> {
-    const started = performance.now();
-    this.metrics.inc('xrootd_agent_reconciles_total');
-    let outcome: ReconcileOutcome | undefined;
-    try {
-      outcome = await this.reconciler.reconcile(key);
-      return { requeueAfterMs: outcome?.requeueAfterMs };
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      this.metrics.observe('xrootd_agent_reconcile_duration_seconds', seconds);
-      this.opts.onReconciled?.(key, outcome, seconds);
-    }
-  }
-
   /** Queues every cluster and source, as the periodic resync does. */
   resyncNow(): void {
     this.manager.resyncNow();
@@ -209,7 +130,7 @@ export class Agent {
   async start(): Promise<void> {
     if (this.opts.httpPort !== undefined) await this.serveHttp(this.opts.httpPort, this.opts.httpHost ?? '0.0.0.0');
     await this.manager.start();
-    this.log.info('caches synced', { clusters: this.xrootds.size, gitSources: this.gitSources.size, namespace: this.opts.namespace ?? '(all)' });
+    this.log.info('caches synced', { clusters: this.countClusters(), gitSources: this.countSources(), namespace: this.opts.namespace ?? '(all)' });
   }
 
   private serveHttp(port: number, host: string): Promise<void> {

@@ -25,12 +25,17 @@ export function condition(previous: StatusWithConditions | undefined, at: { gene
 
 /** Conditions compared without their timestamps, and empty values as absent (the server keeps `supervisors: {}`): equal statuses need no write. */
 export function sameStatus<S extends StatusWithConditions>(a: S | undefined, b: S): boolean {
-  const strip = (s: StatusWithConditions | undefined): unknown => s && { ...s, conditions: s.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) };
+  const strip = (s: StatusWithConditions | undefined): unknown =>
+    s && { ...s, conditions: s.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) };
   return isSubset(strip(a), strip(b)) && isSubset(strip(b), strip(a));
 }
 
 /** Writes `after` to the object's status subresource unless it equals the current one; true when written. */
-export async function writeStatus<S extends StatusWithConditions>(client: KubeClient, obj: KubeObject & { status?: S }, after: S): Promise<boolean> {
+export async function writeStatus<S extends StatusWithConditions>(
+  client: KubeClient,
+  obj: KubeObject & { status?: S },
+  after: S,
+): Promise<boolean> {
   if (sameStatus(obj.status, after)) return false;
   await client.request('PATCH', `${objectPath(refOf(obj))}/status`, { body: { status: mergePatch(obj.status, after) }, contentType: 'application/merge-patch+json' });
   return true;

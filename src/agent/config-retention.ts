@@ -9,15 +9,18 @@
  * have, only those still mounted by a pod (a terminating one) stay.
  */
 import type { KubeObject } from '../kube/kinds.js';
-import type { PodObject } from './observe.js';
-import type { RoleView } from './rollout.js';
+import type { PodObject, RoleView } from './views.js';
 
 /** True when the role's StatefulSet runs one revision and is about to get no other. */
 const settled = (r: RoleView): boolean => !r.exists
   || (!r.templateChanging && !r.statusBehind && r.currentRevision !== undefined && r.currentRevision === r.updateRevision);
 
 /** The inventory that may be pruned: without the ConfigMaps that pods may still start with. */
-export function withoutRetainedConfigMaps<T extends KubeObject>(inventory: readonly T[], roles: readonly RoleView[], pods: readonly PodObject[]): T[] {
+export function withoutRetainedConfigMaps<T extends KubeObject>(
+  inventory: readonly T[],
+  roles: readonly RoleView[],
+  pods: readonly PodObject[],
+): T[] {
   const retained = retainedConfigMaps(roles, pods);
   return inventory.filter((o) => !(o.kind === 'ConfigMap' && (retained === 'all' || retained.has(o.metadata.name))));
 }

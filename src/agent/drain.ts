@@ -6,17 +6,12 @@
  * agent restarted mid-drain finds them and carries on. Pure: the decision; the reconciler
  * synthesizes with it, applies the Job and reports.
  */
-import { DRAIN_GENERATION_ANNOTATION, DRAIN_ORDINAL_LABEL, DRAIN_TARGETS_ANNOTATION, parseDrainProgress, type DrainProgress } from '../../constructs/drain.js';
+import { DRAIN_GENERATION_ANNOTATION, DRAIN_ORDINAL_LABEL, DRAIN_TARGETS_ANNOTATION, parseDrainProgress, type DrainProgress } from '../../constructs/internal.js';
 import type { DrainStatus } from '../../constructs/index.js';
-import type { KubeObject } from '../kube/kinds.js';
-import type { PodView } from './rollout.js';
+import type { JobObject, PodView } from './views.js';
 
 /** spec.worker.maintenance's maxItems: what the drain adds to it must fit too. */
 const MAINTENANCE_MAX = 64;
-
-export interface JobObject extends KubeObject {
-  status?: { active?: number; succeeded?: number; failed?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
-}
 
 export interface DrainInput {
   readonly policy: string;
@@ -37,7 +32,7 @@ export interface DrainInput {
   readonly jobLog?: string;
 }
 
-export interface DrainDecision {
+export interface DrainStep {
   /** The data servers to synthesize. */
   readonly replicas: number;
   /** spec.worker.maintenance to synthesize: the spec's and the servers being drained. */
@@ -57,14 +52,15 @@ function finished(job: JobObject, type: 'Complete' | 'Failed'): { reason?: strin
   return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 }
 
-export function decideDrain(input: DrainInput): DrainDecision {
+export function decideDrain(input: DrainInput): DrainStep {
   const { desired, live, specMaintenance } = input;
   if (input.policy !== 'Drain' || live === undefined || live <= desired) return { replicas: desired, maintenance: [...specMaintenance] };
   const ordinal = live - 1;
   const pod = input.podName(ordinal);
   // Highest first, as many as spec.worker.maintenance can take along with the spec's own.
   const draining = range(desired, live).reverse().filter((o) => !specMaintenance.includes(o));
-  const maintenance = [...specMaintenance, ...draining.slice(0, Math.max(1, MAINTENANCE_MAX - specMaintenance.length))].sort((a, b) => a - b);
+  const maintenance = [...specMaintenance, ...draining.slice(0, Math.max(1, MAINTENANCE_MAX - specMaintenance.length))]
+    .sort((a, b) => a - b);
   const targets = range(0, desired).filter((o) => !specMaintenance.includes(o));
   const base = { pod, remaining: range(desired, ordinal).reverse().map(input.podName), targets: targets.map(input.podName) };
   const hold = { replicas: live, maintenance };

@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import type { ClusterModel, ExternalAddressStatus } from '../../constructs/index.js';
-import { podsWithOwnService } from '../../constructs/services.js';
+import { podsWithOwnService } from '../../constructs/internal.js';
 import type { KubeObject } from '../kube/kinds.js';
 
 /** What the decision reads of a pod. */
@@ -20,7 +20,7 @@ export interface ExternalPodView {
 }
 
 export interface ExternalAddressStep {
-  /** For synthesis (XrootdClusterProps.externalAddresses): pod name to address. */
+  /** For synthesis (XrootdClusterProps.decisions.externalAddresses): pod name to address. */
   readonly addresses: Record<string, string>;
   /** status.external: one entry per pod whose Service has an address, with when it was first seen. */
   readonly status: Required<ExternalAddressStatus>[];
@@ -38,7 +38,7 @@ export function loadBalancerAddress(service: KubeObject | undefined): string | u
   return ingress.map((i) => i.ip).find((ip): ip is string => typeof ip === 'string' && isIP(ip) !== 0);
 }
 
-export function externalAddressStep(input: {
+export function decideExternalAddresses(input: {
   model: ClusterModel;
   /** The live Service of a pod, by the Service's name. */
   service: (name: string) => KubeObject | undefined;

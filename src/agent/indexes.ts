@@ -6,7 +6,7 @@
  */
 import { controllerOf, type KubeObject } from '../kube/kinds.js';
 import { GIT_SOURCE_LABEL, upstreamRefKey } from '../../constructs/index.js';
-import { isPlainObject } from '../../constructs/spec/validate.js';
+import { isPlainObject } from '../../constructs/internal.js';
 
 export const CONTROLLER_INDEX = 'controller-uid';
 export const INSTANCE_INDEX = 'instance';

@@ -5,7 +5,7 @@
  * is Ready, so that maintenance never takes more than one server away at once.
  * Pure: the decision; the reconciler deletes the pod and records the step.
  */
-import type { PodView } from './rollout.js';
+import type { PodView } from './views.js';
 
 export interface MaintenanceStep {
   /** The pod to restart now, if any. */
@@ -16,7 +16,13 @@ export interface MaintenanceStep {
   readonly pending: number;
 }
 
-export function maintenanceStep(wanted: readonly number[], applied: readonly number[], replicas: number, pods: readonly PodView[], statefulSet: string): MaintenanceStep {
+export function decideMaintenance(
+  wanted: readonly number[],
+  applied: readonly number[],
+  replicas: number,
+  pods: readonly PodView[],
+  statefulSet: string,
+): MaintenanceStep {
   const want = new Set(wanted.filter((o) => o < replicas));
   const have = new Set(applied.filter((o) => o < replicas));
   const changes = [...new Set([...want, ...have])].filter((o) => want.has(o) !== have.has(o)).sort((a, b) => a - b);

@@ -4,15 +4,17 @@
  * have. A Ready pod missing from its manager's list for longer than the grace period makes the
  * cluster MembersMissing. Pure, except fetchMembership.
  */
-import { expectedMembers, type ClusterModel } from '../../constructs/index.js';
-import type { ManagerMembersStatus } from '../../constructs/index.js';
+import { expectedMembers, type ClusterModel, type ManagerMembersStatus } from '../../constructs/index.js';
 import { MEMBERS_GRACE_SECONDS } from './defaults.js';
-import type { PodObject } from './observe.js';
-import type { RoleView } from './rollout.js';
+import type { RoleView } from './views.js';
 
 /** What the collector's /membership answers. */
 export interface MembershipReport {
-  readonly managers: readonly { readonly pod: string; readonly role: string; readonly members: readonly { readonly pod: string; readonly host?: string; readonly address?: string; readonly active: boolean }[] }[];
+  readonly managers: readonly {
+    readonly pod: string;
+    readonly role: string;
+    readonly members: readonly { readonly pod: string; readonly host?: string; readonly address?: string; readonly active: boolean }[];
+  }[];
 }
 
 /** The collector's /membership; undefined (and why) when it cannot be read or is not one. */
@@ -84,11 +86,6 @@ export function membersStatus(input: MembersInput): ManagerMembersStatus[] {
 export function membersMissing(members: readonly ManagerMembersStatus[], now: string, graceSeconds = MEMBERS_GRACE_SECONDS): string[] {
   const late = (since?: string) => !!since && Date.parse(now) - Date.parse(since) >= graceSeconds * 1000;
   return members.filter((m) => m.missing?.length && late(m.missingSince)).map((m) => `${m.manager} lacks ${m.missing!.join(', ')}`);
-}
-
-/** Ready pods by name, with their addresses (what membersStatus matches members against). */
-export function readyPodsOf(pods: readonly PodObject[]): Map<string, string | undefined> {
-  return new Map(pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => [p.metadata.name, p.status?.podIP]));
 }
 
 /** The roles as the rollout sees them, a Ready pod that a manager lacks counted as not ready. */

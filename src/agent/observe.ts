@@ -3,49 +3,11 @@
  * watch caches: the live StatefulSet, its pods, and whether the desired pod
  * template differs from the live one.
  */
-import { ROLES, type ClusterModel, type ResolvedXrootdSpec, type Role } from '../../constructs/index.js';
-import { isSubset, withoutUndefined } from '../json.js';
+import { replicasOf, ROLES, type ClusterModel, type ResolvedXrootdSpec, type Role } from '../../constructs/index.js';
+import { isSubset } from '../json.js';
 import type { KubeObject } from '../kube/kinds.js';
-import type { PodView, RolloutPolicy, RoleView } from './rollout.js';
-import type { StatefulSetView } from './status.js';
-
-export interface PodObject extends KubeObject {
-  spec?: { volumes?: { name?: string; configMap?: { name?: string } }[] };
-  status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[]; podIP?: string };
-}
-
-/**
- * What the agent keeps of a pod: who it is, its revision, whether it is Ready (and since when),
- * its address and the ConfigMaps it mounts. A pod's spec and container statuses are most of its
- * bytes, and with hundreds of pods they were most of the agent's memory.
- */
-export function podEssentials(p: KubeObject): PodObject {
-  const pod = p as PodObject;
-  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp, ownerReferences, creationTimestamp } = pod.metadata ?? {};
-  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-  const volumes = pod.spec?.volumes?.filter((v) => v.configMap?.name).map((v) => ({ configMap: { name: v.configMap!.name } }));
-  return {
-    apiVersion: pod.apiVersion, kind: pod.kind,
-    metadata: withoutUndefined({ name, namespace, uid, resourceVersion, labels, deletionTimestamp, ownerReferences, creationTimestamp }),
-    spec: volumes?.length ? { volumes } : {},
-    status: withoutUndefined({ conditions: ready && [withoutUndefined({ type: ready.type, status: ready.status, lastTransitionTime: ready.lastTransitionTime })], podIP: pod.status?.podIP }),
-  } as PodObject;
-}
-
-const replicasOf = (m: ClusterModel, role: Role): number =>
-  role === 'redirector' ? m.topology.redirectors : role === 'supervisor' ? m.topology.supervisors : m.topology.workers;
-
-function podView(p: PodObject): PodView {
-  const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
-  return {
-    name: p.metadata.name,
-    ordinal: Number(/-(\d+)$/.exec(p.metadata.name)?.[1] ?? -1),
-    revision: p.metadata.labels?.['controller-revision-hash'],
-    ready: ready?.status === 'True',
-    readySince: ready?.lastTransitionTime,
-    deleting: !!p.metadata.deletionTimestamp,
-  };
-}
+import type { RolloutPolicy } from './rollout.js';
+import { podsOf, type PodObject, type RoleView, type StatefulSetView } from './views.js';
 
 export function observeRoles(model: ClusterModel, desired: readonly KubeObject[], live: (role: Role) => StatefulSetView | undefined,
   pods: readonly PodObject[]): RoleView[] {
@@ -67,12 +29,6 @@ export function observeRoles(model: ClusterModel, desired: readonly KubeObject[]
       pods: podsOf(pods, model.names.statefulSet(role)),
     };
   });
-}
-
-/** The pods of one StatefulSet, by name (`<statefulSet>-<ordinal>`): not a drain Job's pods, which share the labels. */
-export function podsOf(pods: readonly PodObject[], statefulSet: string): PodView[] {
-  const prefix = `${statefulSet}-`;
-  return pods.filter((p) => p.metadata.name.startsWith(prefix) && /^\d+$/.test(p.metadata.name.slice(prefix.length))).map(podView);
 }
 
 export function policyOf(spec: ResolvedXrootdSpec): RolloutPolicy {

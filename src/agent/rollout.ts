@@ -2,7 +2,7 @@
  * Where a rolling change stands and what the next step is, from what the
  * cluster shows: StatefulSet partitions per role, decided one gated step at a
  * time. Pure: observations and the clock in, partitions, pods to delete and a
- * status out. The agent sets the partitions on the synthesized StatefulSets.
+ * status out. The partitions reach the StatefulSets as XrootdCluster's decisions.partitions.
  *
  * A StatefulSet runs its update revision on pods with ordinal >= partition.
  * Roles roll in policy order (data servers, supervisors, redirectors); a role
@@ -12,35 +12,8 @@
  * has been Ready for minReadySeconds. A pod that is not Ready within the
  * deadline stops the rollout (Degraded, the pod named); nothing further moves.
  */
-import { ROLES, type ClusterModel, type Role } from '../../constructs/index.js';
-import type { KubeObject } from '../kube/kinds.js';
-
-export interface PodView {
-  readonly ordinal: number;
-  readonly name: string;
-  /** The controller-revision-hash label. */
-  readonly revision?: string;
-  readonly ready: boolean;
-  /** When the Ready condition last changed (ISO). */
-  readonly readySince?: string;
-  readonly deleting: boolean;
-}
-
-export interface RoleView {
-  readonly role: Role;
-  /** Replicas the spec asks for. */
-  readonly replicas: number;
-  /** Whether the StatefulSet exists yet (a new cluster rolls nothing). */
-  readonly exists: boolean;
-  /** True when the desired pod template differs from the live one (a new revision is about to appear). */
-  readonly templateChanging: boolean;
-  /** The StatefulSet controller has not yet seen the latest spec: its revisions and counts are stale. */
-  readonly statusBehind?: boolean;
-  readonly partition: number;
-  readonly updateRevision?: string;
-  readonly currentRevision?: string;
-  readonly pods: readonly PodView[];
-}
+import type { Role } from '../../constructs/index.js';
+import type { PodView, RoleView } from './views.js';
 
 export interface RolloutPolicy {
   readonly order: readonly Role[];
@@ -87,7 +60,7 @@ function rolling(r: RoleView): boolean {
   return r.updateRevision !== undefined && (r.currentRevision !== r.updateRevision || r.pods.some((p) => !onUpdate(r, p)));
 }
 
-export function planRollout(roles: readonly RoleView[], policy: RolloutPolicy, previous: RolloutState, nowIso: string): RolloutDecision {
+export function decideRollout(roles: readonly RoleView[], policy: RolloutPolicy, previous: RolloutState, nowIso: string): RolloutDecision {
   const upToDate = Object.fromEntries(roles.map((r) => [r.role, r.exists && !r.statusBehind && !rolling(r)]));
   return { ...plan(roles, policy, previous, nowIso), upToDate };
 }
@@ -123,7 +96,13 @@ function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: Rollo
     partitions[active.role] = active.replicas;
     return {
       partitions, deletePods: [], phase: policy.paused ? 'Paused' : 'Rolling', updated,
-      state: { role: active.role, revision: active.templateChanging ? undefined : active.updateRevision, partition: active.replicas, stepStartedAt: nowIso, startedAt },
+      state: {
+        role: active.role,
+        revision: active.templateChanging ? undefined : active.updateRevision,
+        partition: active.replicas,
+        stepStartedAt: nowIso,
+        startedAt,
+      },
       message: `${active.role}s: new template in place, no pod replaced yet`,
     };
   }
@@ -135,7 +114,8 @@ function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: Rollo
   if (policy.paused) return { partitions, deletePods: [], state, phase: 'Paused', message: `paused: ${progress}`, updated };
 
   // Pods at or above the partition must run the update revision and be Ready long enough.
-  const settled = (p: PodView | undefined): boolean => !!p && onUpdate(active, p) && p.ready && !p.deleting && secondsSince(p.readySince, now) >= policy.minReadySeconds;
+  const settled = (p: PodView | undefined): boolean => !!p && onUpdate(active, p) && p.ready && !p.deleting
+    && secondsSince(p.readySince, now) >= policy.minReadySeconds;
   const byOrdinal = new Map(active.pods.map((p) => [p.ordinal, p]));
   // The lowest ordinal from which every pod up to the top is settled: pods already on the
   // update revision (a rollback to what they run) need no replacement and are skipped.
@@ -168,15 +148,4 @@ function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: Rollo
     };
   }
   return { partitions, deletePods: stuckOld, state, phase: 'Rolling', message: `${progress}; waiting for ${waiting.map((p) => p.name).join(', ')}`, updated };
-}
-
-/** The synthesized objects with each role's StatefulSet partition set to the step's (the only field a step changes). */
-export function withPartitions(objects: readonly KubeObject[], model: ClusterModel, partitions: Readonly<Record<Role, number>>): KubeObject[] {
-  const byName = new Map(ROLES.map((role) => [model.names.statefulSet(role), partitions[role]]));
-  return objects.map((o) => {
-    const partition = o.kind === 'StatefulSet' ? byName.get(o.metadata.name) : undefined;
-    if (partition === undefined) return o;
-    const spec = o.spec as { updateStrategy?: { type?: string; rollingUpdate?: Record<string, unknown> } };
-    return { ...o, spec: { ...spec, updateStrategy: { ...spec.updateStrategy, rollingUpdate: { ...spec.updateStrategy?.rollingUpdate, partition } } } };
-  });
 }

@@ -3,17 +3,11 @@
  * conditions (Ready, Progressing, Degraded), ready counts per role, versions.
  * Pure: the clock comes in as an argument.
  */
-import { insecureWritableExports, ROLES, roleSelector, type ClusterModel, type Role } from '../../constructs/index.js';
-import type { DrainStatus, ExternalAddressStatus, ManagerMembersStatus, RollbackStatus, VolumesStatus, XrootdCondition, XrootdStatus } from '../../constructs/index.js';
+import { insecureWritableExports, ROLES, roleSelector, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
 import { membersMissing } from './membership.js';
-import type { KubeObject } from '../kube/kinds.js';
 import { condition as makeCondition } from './conditions.js';
 import type { RolloutDecision } from './rollout.js';
-
-export interface StatefulSetView extends KubeObject {
-  spec?: { replicas?: number; updateStrategy?: { rollingUpdate?: { partition?: number } } };
-  status?: { observedGeneration?: number; replicas?: number; readyReplicas?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string };
-}
+import type { StatefulSetView } from './views.js';
 
 const STATUS_KEY: Record<Role, 'redirectors' | 'supervisors' | 'workers'> = { redirector: 'redirectors', supervisor: 'supervisors', worker: 'workers' };
 
@@ -119,7 +113,11 @@ export function computeStatus(input: StatusInput): XrootdStatus {
   }
   const m = input.model;
   const volumes = input.volumes ?? prev.volumes;
-  const wanted: Record<Role, number> = { redirector: m.topology.redirectors, supervisor: m.topology.supervisors, worker: m.topology.workers };
+  const wanted: Record<Role, number> = {
+    redirector: m.topology.redirectors,
+    supervisor: m.topology.supervisors,
+    worker: m.topology.workers,
+  };
   const roles: { -readonly [K in keyof XrootdStatus]?: XrootdStatus[K] } = {};
   const waiting: string[] = [];
   for (const role of ROLES) {
@@ -131,7 +129,9 @@ export function computeStatus(input: StatusInput): XrootdStatus {
       ready: sts?.status?.readyReplicas ?? 0,
       updated: sts?.status?.updatedReplicas ?? 0,
       // Only fresh observations count: right after a template change the cached StatefulSet still looks settled.
-      version: settled(sts, wanted[role]) && (input.rollout?.upToDate?.[role] ?? true) ? m.spec.version : before?.version ?? prev.currentVersion,
+      version: settled(sts, wanted[role]) && (input.rollout?.upToDate?.[role] ?? true)
+        ? m.spec.version
+        : before?.version ?? prev.currentVersion,
       targetVersion: m.spec.version,
     };
     if (!settled(sts, wanted[role])) waiting.push(`${role}s ${sts?.status?.readyReplicas ?? 0}/${wanted[role]} ready`);

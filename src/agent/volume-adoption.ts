@@ -10,7 +10,7 @@
 import { INVENTORY_LABEL, MANAGED_BY } from '../../constructs/index.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/kinds.js';
-import type { ClaimObject, StatefulSetWithClaims } from './volumes.js';
+import type { ClaimObject, StatefulSetWithClaims } from './views.js';
 
 /** Where the volume came from: a record on the volume, and for the administrator. */
 export const ADOPTED_FROM_ANNOTATION = 'xrootd.org/adopted-from-claim';

@@ -6,11 +6,12 @@
  * stopped half-way finishes at its next reconcile.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { quantityBytes } from '../../constructs/quantity.js';
+import { quantityBytes } from '../../constructs/internal.js';
 import type { Applier } from '../apply/applier.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/kinds.js';
-import { claimsOf, volumeChange, type ClaimObject, type StatefulSetWithClaims, type VolumeChange } from './volumes.js';
+import { claimsOf, volumeChange, type VolumeChange } from './volumes.js';
+import type { ClaimObject, StatefulSetWithClaims } from './views.js';
 
 /** A volume change that cannot be carried out: the reconcile changes nothing and reports it. */
 export class VolumeChangeError extends Error {

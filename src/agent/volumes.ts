@@ -3,42 +3,13 @@
  * change the agent refuses), and what they are now (expanding, kept after a
  * scale-down). Pure: the claims and StatefulSets come in from the watch caches.
  */
-import { DRAINED_AT_ANNOTATION } from '../../constructs/drain.js';
-import { quantityBytes } from '../../constructs/quantity.js';
+import { DRAINED_AT_ANNOTATION, quantityBytes } from '../../constructs/internal.js';
 import type { VolumesStatus } from '../../constructs/index.js';
 import { withoutUndefined } from '../json.js';
-import type { KubeObject } from '../kube/kinds.js';
+import type { ClaimObject, StatefulSetWithClaims } from './views.js';
 
 /** Where a data volume's settings live in the spec (only data servers have volumes). */
 const STORAGE_FIELD = 'spec.worker.storage';
-
-export interface ClaimTemplate {
-  metadata: { name: string };
-  spec: { storageClassName?: string; accessModes?: string[]; resources?: { requests?: { storage?: string } } };
-}
-
-export interface StatefulSetWithClaims extends KubeObject {
-  spec?: { replicas?: number; volumeClaimTemplates?: ClaimTemplate[] };
-}
-
-export interface ClaimObject extends KubeObject {
-  spec?: { storageClassName?: string; volumeName?: string; resources?: { requests?: { storage?: string } } };
-  status?: { phase?: string; capacity?: { storage?: string }; conditions?: { type: string; status: string; message?: string }[] };
-}
-
-/** What the agent keeps of a claim: its identity, its size asked and had, and why a resize waits. */
-export function claimEssentials(o: KubeObject): ClaimObject {
-  const c = o as ClaimObject;
-  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = c.metadata ?? {};
-  const drainedAt = c.metadata?.annotations?.[DRAINED_AT_ANNOTATION];
-  const resizing = c.status?.conditions?.filter((x) => x.status === 'True').map((x) => withoutUndefined({ type: x.type, status: x.status, message: x.message }));
-  return {
-    apiVersion: c.apiVersion, kind: c.kind,
-    metadata: withoutUndefined({ name, namespace, uid, resourceVersion, labels, deletionTimestamp, annotations: drainedAt ? { [DRAINED_AT_ANNOTATION]: drainedAt } : undefined }),
-    spec: withoutUndefined({ storageClassName: c.spec?.storageClassName, volumeName: c.spec?.volumeName, resources: c.spec?.resources?.requests?.storage ? { requests: { storage: c.spec.resources.requests.storage } } : undefined }),
-    status: withoutUndefined({ phase: c.status?.phase, capacity: c.status?.capacity?.storage ? { storage: c.status.capacity.storage } : undefined, conditions: resizing?.length ? resizing : undefined }),
-  };
-}
 
 export type VolumeChange =
   | { readonly kind: 'none' }

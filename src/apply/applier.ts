@@ -6,6 +6,8 @@
  */
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { collectionPath, kindInfo, objectPath, refKey, refOf, type KindInfo, type KubeObject } from '../kube/kinds.js';
+// Registers the other projects' kinds PRUNABLE_KINDS names.
+import '../kinds.js';
 import { isUpToDate, withAppliedHash } from './drift.js';
 import { inStages } from './stages.js';
 
@@ -16,7 +18,11 @@ export const FIELD_MANAGER = 'xrootd-k8s';
  * them, on purpose. Optional kinds come with another project's CRD (cert-manager's): a Kubernetes
  * cluster without it has none of them, and only a spec that asks for one needs it.
  */
-export const PRUNABLE_KINDS: readonly { readonly apiVersion: string; readonly kind: string; readonly optional?: { readonly crd: string; readonly provider: string } }[] = [
+export const PRUNABLE_KINDS: readonly {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly optional?: { readonly crd: string; readonly provider: string };
+}[] = [
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'apps/v1', kind: 'StatefulSet' },
@@ -98,7 +104,9 @@ export class Applier {
       await this.serverSideApply(desired, opts);
     } catch (e) {
       const optional = optionalKind(desired);
-      if (optional && e instanceof ApiError && e.status === 404) throw new MissingKindError(desired.kind, desired.apiVersion, optional.crd, optional.provider);
+      if (optional && e instanceof ApiError && e.status === 404) {
+        throw new MissingKindError(desired.kind, desired.apiVersion, optional.crd, optional.provider);
+      }
       throw e;
     }
     return { key, action: live ? 'configured' : 'created' };

@@ -30,7 +30,12 @@ export function fieldChanges(before: unknown, after: unknown, path = ''): FieldC
   return [{ path, ...(before === undefined ? {} : { from: before }), ...(after === undefined ? {} : { to: after }) }];
 }
 
-export async function diffObjects(applier: Applier, desired: readonly KubeObject[], live: LiveLookup, pruned: readonly KubeObject[]): Promise<ObjectDiff[]> {
+export async function diffObjects(
+  applier: Applier,
+  desired: readonly KubeObject[],
+  live: LiveLookup,
+  pruned: readonly KubeObject[],
+): Promise<ObjectDiff[]> {
   const out: ObjectDiff[] = [];
   for (const d of desired.map(withAppliedHash)) {
     const l = await live(d);

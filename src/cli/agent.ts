@@ -28,7 +28,11 @@ export interface AgentCommandOptions {
 
 export async function agentCommand(opts: AgentCommandOptions): Promise<number> {
   let extraDirectives: DirectivePolicy;
-  const leaderTimings = { leaseSeconds: Number(opts.leaseDuration), renewDeadlineSeconds: Number(opts.renewDeadline), retryPeriodSeconds: Number(opts.retryPeriod) };
+  const leaderTimings = {
+    leaseSeconds: Number(opts.leaseDuration),
+    renewDeadlineSeconds: Number(opts.renewDeadline),
+    retryPeriodSeconds: Number(opts.retryPeriod),
+  };
   try {
     extraDirectives = parseDirectivePolicy(opts.extraDirectives);
     checkLeaderTimings(leaderTimings);

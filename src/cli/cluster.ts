@@ -28,7 +28,7 @@ function plans(files: string[]): ClusterPlan[] | number {
     return CLUSTER_EXIT.invalid;
   }
   return valid.map(({ resource, upstreamEndpoints }) => {
-    const props = { ...propsOf(resource), upstreamEndpoints };
+    const props = { ...propsOf(resource), decisions: { upstreamEndpoints } };
     const { cluster, objects } = synthesizeCluster(props);
     return { name: props.name, namespace: props.namespace!, model: cluster.model, desired: objects };
   });
@@ -56,7 +56,11 @@ async function live(applier: Applier, plan: ClusterPlan): Promise<{ lookup: Live
 }
 
 /** Runs `body` with a client for the cluster; an API failure is reported as `<verb> failed` and exit 3. */
-async function againstCluster(verb: string, kubeconfig: string | undefined, body: (client: KubeClient, applier: Applier) => Promise<number>): Promise<number> {
+async function againstCluster(
+  verb: string,
+  kubeconfig: string | undefined,
+  body: (client: KubeClient, applier: Applier) => Promise<number>,
+): Promise<number> {
   const client = KubeClient.load(kubeconfig);
   try {
     return await body(client, new Applier(client));

@@ -3,7 +3,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { YAML_LIMITS } from '../yaml-documents.js';
 import { readResources, resolveUpstreamRefs, toResourceIssue, validateResources, type LoadedResource, type ResourceIssue } from '../resources.js';
 
-export interface Loaded { readonly valid: LoadedResource[]; readonly issues: ResourceIssue[]; readonly unreadable: string[]; readonly count: number }
+export interface Loaded {
+  readonly valid: LoadedResource[];
+  readonly issues: ResourceIssue[];
+  readonly unreadable: string[];
+  readonly count: number;
+}
 
 /** The files' texts; a file over the size limit is refused by its size, without reading it (its text is empty). */
 export function readFiles(files: readonly string[]): { texts: { text: string; file: string; bytes: number }[]; unreadable: string[] } {

@@ -6,11 +6,16 @@
  */
 import type { XrootdStatus } from '../../constructs/index.js';
 import { KubeClient } from '../kube/client.js';
-import { collectionPath, kindInfo, objectPath, XROOTD_API_VERSION } from '../kube/kinds.js';
+import { collectionPath, kindInfo, objectPath } from '../kube/kinds.js';
+import { XROOTD_API_VERSION } from '../kinds.js';
 
 export const STATUS_EXIT = { ready: 0, degraded: 1, failed: 3, progressing: 4 } as const;
 
-interface XrootdView { metadata: { name: string; namespace: string; generation?: number }; spec?: { version?: string }; status?: XrootdStatus }
+interface XrootdView {
+  metadata: { name: string; namespace: string; generation?: number };
+  spec?: { version?: string };
+  status?: XrootdStatus;
+}
 
 const cond = (x: XrootdView, type: string) => x.status?.conditions?.find((c) => c.type === type);
 
@@ -71,7 +76,10 @@ function verdict(x: XrootdView): number {
   return STATUS_EXIT.progressing;
 }
 
-export async function statusCommand(name: string, opts: { kubeconfig?: string; namespace: string; output: string; watch: boolean; timeout: string }): Promise<number> {
+export async function statusCommand(
+  name: string,
+  opts: { kubeconfig?: string; namespace: string; output: string; watch: boolean; timeout: string },
+): Promise<number> {
   const client = KubeClient.load(opts.kubeconfig);
   const kind = kindInfo(XROOTD_API_VERSION, 'Xrootd');
   const print = (x: XrootdView) => {

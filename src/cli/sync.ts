@@ -4,15 +4,19 @@
  * in status. Exit 0 applied, 1 refused, 3 API failure, 4 no answer in time.
  */
 import type { XrootdGitSourceStatus } from '../../constructs/index.js';
-import { SYNC_REQUEST_ANNOTATION } from '../agent/git-sync.js';
+import { SYNC_REQUEST_ANNOTATION } from '../agent/git-source/resource.js';
 import { ApiError, KubeClient } from '../kube/client.js';
-import { objectPath, XROOTD_API_VERSION } from '../kube/kinds.js';
+import { objectPath } from '../kube/kinds.js';
+import { XROOTD_API_VERSION } from '../kinds.js';
 
 export const SYNC_EXIT = { applied: 0, refused: 1, failed: 3, timeout: 4 } as const;
 
 interface SourceView { metadata: { generation?: number }; status?: XrootdGitSourceStatus }
 
-export async function syncCommand(name: string, opts: { kubeconfig?: string; namespace: string; wait: boolean; timeout: string }): Promise<number> {
+export async function syncCommand(
+  name: string,
+  opts: { kubeconfig?: string; namespace: string; wait: boolean; timeout: string },
+): Promise<number> {
   const client = KubeClient.load(opts.kubeconfig);
   const path = objectPath({ apiVersion: XROOTD_API_VERSION, kind: 'XrootdGitSource', namespace: opts.namespace, name });
   const requested = new Date().toISOString();

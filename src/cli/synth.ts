@@ -17,7 +17,7 @@ export function synthCommand(files: string[], outdir?: string): number {
   }
   for (const { resource, upstreamEndpoints } of valid) {
     const app = new App({ yamlOutputType: YamlOutputType.FILE_PER_CHART });
-    const props = { ...propsOf(resource), upstreamEndpoints };
+    const props = { ...propsOf(resource), decisions: { upstreamEndpoints } };
     new XrootdCluster(new Chart(app, props.name), 'cluster', props);
     const yaml = app.synthYaml();
     if (outdir) {

@@ -6,7 +6,9 @@ export function validateCommand(files: string[], output: string): number {
   if (output === 'json') {
     console.log(JSON.stringify({
       valid: valid.map((v) => ({ name: v.model!.name, namespace: v.model!.namespace, warnings: v.model!.warnings })),
-      issues: issues.map((i) => ({ file: i.source.file, document: i.source.document, resource: i.resource, path: i.path, rule: i.rule, message: i.message })),
+      issues: issues.map((i) => ({
+        file: i.source.file, document: i.source.document, resource: i.resource, path: i.path, rule: i.rule, message: i.message,
+      })),
       unreadable,
     }, null, 2));
   } else {

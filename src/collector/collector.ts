@@ -27,7 +27,12 @@ export interface CollectorOptions {
 export type PacketResult = 'accepted' | 'malformed' | 'foreign' | 'oversized';
 
 /** What a manager or supervisor lists, for status.members. */
-export interface ManagerMembership { readonly pod: string; readonly role: string; readonly members: readonly Member[]; readonly reportedAt: number }
+export interface ManagerMembership {
+  readonly pod: string;
+  readonly role: string;
+  readonly members: readonly Member[];
+  readonly reportedAt: number;
+}
 
 /** Larger than any report XRootD sends (a manager's list of 64 servers is about 8 KiB). */
 const MAX_PACKET_BYTES = 60_000;

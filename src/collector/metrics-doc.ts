@@ -1,5 +1,5 @@
 /** docs/metrics.md and docs/alerts.md: the metrics and alerts references, written by `npm run codegen` from METRICS and ALERTS. */
-import type { AlertDefinition } from '../../constructs/alerts.js';
+import type { AlertDefinition } from '../../constructs/internal.js';
 import { COLLECTOR_METRICS, METRICS, SERIES_LABELS, type MetricDefinition } from './metrics.js';
 
 const row = (m: MetricDefinition): string =>

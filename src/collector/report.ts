@@ -12,7 +12,13 @@ export type Daemon = 'xrootd' | 'cmsd';
  * manager does not look names up (xrd.network nodnr, as the pods run); `pod` is the host name's
  * first label, or the address until the collector knows which pod reports from it.
  */
-export interface Member { readonly pod: string; readonly host: string; readonly address?: string; readonly status: string; readonly active: boolean }
+export interface Member {
+  readonly pod: string;
+  readonly host: string;
+  readonly address?: string;
+  readonly status: string;
+  readonly active: boolean;
+}
 
 export interface Report {
   /** The pod: the first label of the host name the daemon reports (a pod's host name is its name). */

@@ -82,7 +82,10 @@ export class GitRepository {
     this.env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
   }
 
-  private git(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; url?: string; withCredentials?: boolean } = {}): Promise<string> {
+  private git(
+    args: string[],
+    opts: { env?: Record<string, string>; timeoutMs?: number; url?: string; withCredentials?: boolean } = {},
+  ): Promise<string> {
     return new Promise((resolve, reject) => {
       execFile('git', args, { cwd: this.dir, env: { ...this.env, ...opts.env }, timeout: opts.timeoutMs ?? 60000, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
         (error, stdout, stderr) => {

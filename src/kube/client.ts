@@ -11,7 +11,13 @@ import { loadConnection, type Connection } from './kubeconfig.js';
 
 export class ApiError extends Error {
   /** `retryAfterSeconds`: how long the server asked us to wait before trying again. */
-  constructor(readonly status: number, readonly reason: string, message: string, readonly body?: unknown, readonly retryAfterSeconds?: number) {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly body?: unknown,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message);
   }
 }
@@ -132,7 +138,8 @@ export class KubeClient {
       // Checked again once the connection is there, just before the bytes go out (a new connection's TLS
       // handshake is a window a freeze could fall into).
       const guard = isWrite ? this.writeGuard : undefined;
-      const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload, opts.timeoutMs, signal, undefined, guard);
+      const res = await this.send(method, this.url(path, opts.query), { ...base, headers }, payload,
+        opts.timeoutMs, signal, undefined, guard);
       const text = await readAll(res);
       const parsed = text ? safeJson(text) : undefined;
       const status = res.statusCode ?? 0;
@@ -157,8 +164,16 @@ export class KubeClient {
   }
 
   /** `idleMs`: how long the connection may stay silent before it is given up. */
-  private send(method: string, url: URL, options: RequestOptions, payload?: string, deadlineMs?: number, signal?: AbortSignal, idleMs = 60_000,
-    guard?: () => string | undefined): Promise<IncomingMessage> {
+  private send(
+    method: string,
+    url: URL,
+    options: RequestOptions,
+    payload?: string,
+    deadlineMs?: number,
+    signal?: AbortSignal,
+    idleMs = 60_000,
+    guard?: () => string | undefined,
+  ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { ...options, method }, resolve);
       req.on('error', reject);
@@ -190,7 +205,11 @@ export class KubeClient {
   }
 
   /** Streams watch events of a collection until the server ends the watch or `stop()` is called. */
-  async watch<T>(path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
+  async watch<T>(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (e: WatchEvent<T>) => void,
+  ): Promise<WatchHandle> {
     this.counts.watches++;
     const base = await this.requestOptions();
     const url = this.url(path, { ...query, watch: true, allowWatchBookmarks: true });

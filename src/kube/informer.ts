@@ -245,7 +245,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     do {
       this.counts.pages++;
       const page = await this.client.request<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>('GET',
-        collectionPath(this.kind, this.opts.namespace), { query: { labelSelector: this.opts.labelSelector, limit: this.opts.pageSize ?? DEFAULT_PAGE_SIZE, continue: next } });
+        collectionPath(this.kind, this.opts.namespace),
+        { query: { labelSelector: this.opts.labelSelector, limit: this.opts.pageSize ?? DEFAULT_PAGE_SIZE, continue: next } });
       // Lists omit apiVersion and kind on items.
       for (const item of page.items) items.push(this.keep({ ...item, apiVersion: this.kind.apiVersion, kind: this.kind.kind } as T));
       next = page.metadata.continue || undefined;

@@ -1,9 +1,9 @@
 /**
- * The kinds the agent reads and writes, and where they live in the API. A fixed
- * table, not discovery: the agent touches only these, and a missing kind is a
- * programming error, not something to look up at run time.
+ * The kinds a program reads and writes, and where they live in the API: Kubernetes' own kinds,
+ * plus those the program registers (its custom resources, other projects' kinds), as with
+ * controller-runtime's Scheme. A table, not discovery: a kind nobody registered is a programming
+ * error, not something to look up at run time.
  */
-import { API_VERSION, CATALOG_GROUP, XROOTD_GROUP } from '../../constructs/crds.js';
 export interface KindInfo {
   readonly apiVersion: string;
   readonly kind: string;
@@ -11,11 +11,8 @@ export interface KindInfo {
   readonly namespaced: boolean;
 }
 
-/** Our API groups' versions, as the CRDs serve them. */
-export const XROOTD_API_VERSION = `${XROOTD_GROUP}/${API_VERSION}`;
-export const CATALOG_API_VERSION = `${CATALOG_GROUP}/${API_VERSION}`;
-
-const KINDS: readonly KindInfo[] = [
+/** Kubernetes' own kinds that clients here use. */
+const KINDS: KindInfo[] = [
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true },
   { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
@@ -29,23 +26,24 @@ const KINDS: readonly KindInfo[] = [
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true },
   { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true },
-  { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', plural: 'certificates', namespaced: true },
-  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', plural: 'servicemonitors', namespaced: true },
-  { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', plural: 'prometheusrules', namespaced: true },
   { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true },
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false },
-  { apiVersion: XROOTD_API_VERSION, kind: 'Xrootd', plural: 'xrootds', namespaced: true },
-  { apiVersion: XROOTD_API_VERSION, kind: 'XrootdGitSource', plural: 'xrootdgitsources', namespaced: true },
-  { apiVersion: CATALOG_API_VERSION, kind: 'XrootdVersion', plural: 'xrootdversions', namespaced: false },
 ];
+
+/** Adds kinds to the table (a program's custom resources, or other projects' kinds it reads or writes). */
+export function registerKinds(kinds: readonly KindInfo[]): void {
+  for (const k of kinds) {
+    if (!KINDS.some((i) => i.apiVersion === k.apiVersion && i.kind === k.kind)) KINDS.push(k);
+  }
+}
 
 export function kindInfo(apiVersion: string, kind: string): KindInfo {
   const k = KINDS.find((i) => i.apiVersion === apiVersion && i.kind === kind);
-  if (!k) throw new Error(`kind ${kind} (${apiVersion}) is not one the agent handles`);
+  if (!k) throw new Error(`kind ${kind} (${apiVersion}) is not registered`);
   return k;
 }
 
@@ -102,7 +100,12 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export const refOf = (o: KubeObject): ObjectRef => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace });
+export const refOf = (o: KubeObject): ObjectRef => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  name: o.metadata.name,
+  namespace: o.metadata.namespace,
+});
 
 /** The owner reference that controls `o` (at most one has `controller: true`). */
 export function controllerOf(o: KubeObject): OwnerReference | undefined {

@@ -119,7 +119,10 @@ export class LeaderElector {
     // Still inside the deadline: a timer can fire a little early (libuv counts from its cached loop
     // time), and with the renew request hung nothing else would look again. Look when it has passed.
     clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = setTimeout(() => this.checkDeadline(), Math.max(1, Math.ceil(this.renewedAt! + this.renewDeadlineMs - this.now())));
+    this.deadlineTimer = setTimeout(
+      () => this.checkDeadline(),
+      Math.max(1, Math.ceil(this.renewedAt! + this.renewDeadlineMs - this.now())),
+    );
   }
 
   private setLeading(leading: boolean): void {

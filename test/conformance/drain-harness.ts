@@ -11,9 +11,11 @@ import { runAsync, type RunResult } from '../helpers/processes.js';
 import { XROOTD_USER, type LoopbackCluster, type LoopbackPod } from './loopback-cluster.js';
 
 /** The Job's environment for draining `source` into `targets`; `extra` replaces paths the Job mounts (CA file, token). */
-export function drainEnv(props: XrootdClusterProps, c: LoopbackCluster, source: number, targets: number[], extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function drainEnv(props: XrootdClusterProps, c: LoopbackCluster, source: number, targets: number[],
+  extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const job = drainJob(resolveCluster(props), { ordinal: source, targets, generation: 1 });
-  const container = (job.spec as { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }).template.spec.containers[0];
+  const container = (job.spec as { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } })
+    .template.spec.containers[0];
   const at = (o: number) => `${c.pod('worker', o).host}:${c.pod('worker', o).port}`;
   return {
     PATH: process.env.PATH, HOME: '/tmp',

@@ -57,7 +57,7 @@ const redirectsOf = (trace: string): string[] => [...trace.matchAll(/Redirected 
 test('outside clients are redirected to the data servers\' load balancer addresses and read and write through the redirector; in-cluster clients keep the pods\' addresses', async () => {
   const props: XrootdClusterProps = {
     name: 'ext', version: '5.5.3', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 2 },
-    expose: { type: 'LoadBalancer' }, externalAddresses: { 'ext-worker-0': WORKER_LB[0], 'ext-worker-1': WORKER_LB[1] },
+    expose: { type: 'LoadBalancer' }, decisions: { externalAddresses: { 'ext-worker-0': WORKER_LB[0], 'ext-worker-1': WORKER_LB[1] } },
   };
   await withCluster(props, async (c) => {
     await c.waitForMembers(2);

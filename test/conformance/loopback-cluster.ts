@@ -67,8 +67,8 @@ const managerHost = (i: number): string => `127.0.0.${10 + i}`;
 export class LoopbackCluster {
   readonly pods: LoopbackPod[] = [];
   private constructor(readonly dir: string, readonly configDir: string, readonly files: Record<string, string>,
-    private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string, private readonly clientEnv: NodeJS.ProcessEnv = {},
-    readonly netns?: string) {}
+    private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string,
+    private readonly clientEnv: NodeJS.ProcessEnv = {}, readonly netns?: string) {}
 
   /** Synthesizes `props` and starts every pod's xrootd and cmsd. */
   static async start(props: XrootdClusterProps, opts: LoopbackOptions = {}): Promise<LoopbackCluster> {
@@ -126,7 +126,8 @@ export class LoopbackCluster {
           [ENV.port]: String(port),
           [ENV.adminDir]: inPod(join(podDir, 'admin'), ADMIN_DIR),
           ...(role === 'worker'
-            ? { [ENV.dataDir]: inPod(dataDir, DATA_DIR), [ENV.maintenanceFile]: join(inPod(maintenanceDir, MAINTENANCE_DIR), MAINTENANCE_KEY) }
+            ? { [ENV.dataDir]: inPod(dataDir, DATA_DIR),
+              [ENV.maintenanceFile]: join(inPod(maintenanceDir, MAINTENANCE_DIR), MAINTENANCE_KEY) }
             : { [ENV.cmsdPort]: String(cmsdPort) }),
           ...(opts.tlsDir ? { [ENV.tlsDir]: inPod(opts.tlsDir, TLS_SECRET_DIR) } : {}),
           ...Object.fromEntries(managers.map((m, i) => [`${ENV.managerPrefix}${i}`, m])),
@@ -135,7 +136,8 @@ export class LoopbackCluster {
           ...(external && role !== 'redirector' ? { [ENV.externalFile]: join(externalDir, EXTERNAL_ADDRESSES_KEY) } : {}),
           ...opts.daemonEnv,
         };
-        cluster.pods.push({ role, ordinal, name, host, fqdn: model.names.podHost(role, ordinal), port, cmsdPort, dir: podDir, dataDir, env, daemons: {}, containers: {} });
+        cluster.pods.push({ role, ordinal, name, host, fqdn: model.names.podHost(role, ordinal), port, cmsdPort,
+          dir: podDir, dataDir, env, daemons: {}, containers: {} });
       }
     }
     if (process.getuid?.() === 0) {
@@ -272,7 +274,8 @@ export class LoopbackCluster {
 }
 
 /** Starts a cluster, runs `body`, prints the daemons' logs if it fails, and always stops every daemon. */
-export async function withCluster(props: XrootdClusterProps, body: (c: LoopbackCluster) => Promise<void>, opts: LoopbackOptions = {}): Promise<void> {
+export async function withCluster(props: XrootdClusterProps, body: (c: LoopbackCluster) => Promise<void>,
+  opts: LoopbackOptions = {}): Promise<void> {
   const c = await LoopbackCluster.start(props, opts);
   try {
     await body(c);

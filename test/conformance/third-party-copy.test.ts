@@ -85,7 +85,8 @@ let waitsAnswered = 0;
  * first COPY of a new path through a redirector is answered 400 after the redirector's lookup
  * (docs/security.md); the retry, as FTS makes it, is redirected to a data server.
  */
-async function pull(from: string, to: string, destinationToken: string | undefined, sourceToken: string | undefined): Promise<{ status: string; body: string }> {
+async function pull(from: string, to: string, destinationToken: string | undefined,
+  sourceToken: string | undefined): Promise<{ status: string; body: string }> {
   const copy = () => curl([
     '-X', 'COPY', '-H', `Source: ${url(source, from)}`,
     ...(destinationToken ? bearer(destinationToken) : []),

@@ -79,7 +79,8 @@ export function removeContainer(name: string): void {
  * Another tag of a built image, as a release would make it: `labels` added, `files` replaced
  * (path → content, executable). Written to an OCI archive (for a node's containerd); returns its path.
  */
-export function derivedImage(base: ContainerImage, reference: string, change: { labels?: Record<string, string>; files?: Record<string, string> }): string {
+export function derivedImage(base: ContainerImage, reference: string,
+  change: { labels?: Record<string, string>; files?: Record<string, string> }): string {
   const dir = mkdtempSync(join(tmpdir(), 'image-'));
   const env = { ...process.env, BUILDAH_ISOLATION: 'chroot' };
   const must = (args: string[]): string => {

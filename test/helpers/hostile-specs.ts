@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import type { Field, ObjectField } from '../../constructs/spec/dsl.js';
-import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
-import { characters, re2 } from '../../constructs/spec/validate.js';
+import type { Field, ObjectField } from '../../constructs/api/dsl.js';
+import { xrootdSpecSchema } from '../../constructs/api/schema.js';
+import { characters, re2 } from '../../constructs/api/validate.js';
 
 /** Every field of the schema with its path (list items as `[0]`). */
 function fieldsOf(field: Field, path: string): Array<{ path: string; field: Field }> {
@@ -35,7 +35,8 @@ function wrongValue(field: Field): fc.Arbitrary<unknown> {
     case 'string': {
       const bad: Array<fc.Arbitrary<unknown>> = [notA((v) => typeof v === 'string')];
       const breaks = (s: string) => (field.enum && !field.enum.includes(s)) || (field.pattern && !re2(field.pattern.regex).test(s))
-        || (field.notMatching && re2(field.notMatching.regex).test(s)) || (field.maxLength !== undefined && characters(s) > field.maxLength);
+        || (field.notMatching && re2(field.notMatching.regex).test(s))
+        || (field.maxLength !== undefined && characters(s) > field.maxLength);
       const hostile = HOSTILE_STRINGS.filter((s) => breaks(s));
       if (hostile.length) bad.push(fc.constantFrom(...hostile));
       if (field.enum || field.pattern) bad.push(fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !!breaks(s)));
@@ -73,7 +74,8 @@ export function withValue(spec: Record<string, unknown>, path: string, value: un
 }
 
 /** Invalid specs: one field of the schema broken, the rest of a minimal valid spec around it. */
-export const invalidSpec = fc.constantFrom(...FIELDS).chain(({ path, field }) => wrongValue(field).map((value) => ({ path, spec: withValue({}, path, value) })));
+export const invalidSpec = fc.constantFrom(...FIELDS)
+  .chain(({ path, field }) => wrongValue(field).map((value) => ({ path, spec: withValue({}, path, value) })));
 
 /** The issue must name the broken field, or a field on the way to it (a parent that is not the right type). */
 export const names = (issuePaths: string[], path: string, prefix = ''): boolean =>

@@ -34,8 +34,8 @@ export class PodRecorder {
    * role the others are subscribed to; once one of its pods is replaced the others' unavailability
    * is no longer counted (a data server without its manager is out of service: not ready).
    */
-  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly wanted: Partial<Record<Role, number>>,
-    private readonly managers?: Role) {}
+  constructor(private readonly client: KubeClient, private readonly namespace: string,
+    private readonly wanted: Partial<Record<Role, number>>, private readonly managers?: Role) {}
 
   async start(): Promise<void> {
     const path = `/api/v1/namespaces/${this.namespace}/pods`;

@@ -22,7 +22,8 @@ export const inNetns = (netns: string | undefined, command: string[]): string[] 
  * Starts a process with output to a log file; `asUser` drops root (XRootD refuses to run as root),
  * after entering `netns` (a network namespace the test made), if given.
  */
-export function startDaemon(name: string, command: string[], env: NodeJS.ProcessEnv, logFile: string, asUser?: string, netns?: string): Daemon {
+export function startDaemon(name: string, command: string[], env: NodeJS.ProcessEnv, logFile: string,
+  asUser?: string, netns?: string): Daemon {
   const argv = inNetns(netns, asUser && process.getuid?.() === 0
     ? ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--init-groups', '--', ...command]
     : command);
@@ -92,7 +93,8 @@ function ephemeralRangeStart(): number {
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails naming what it waited for. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number,
+  everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -9,7 +9,15 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-export interface TokenClaims { readonly scope?: string; readonly aud?: string; readonly sub?: string; readonly exp?: number; readonly iat?: number; readonly nbf?: number; readonly iss?: string }
+export interface TokenClaims {
+  readonly scope?: string;
+  readonly aud?: string;
+  readonly sub?: string;
+  readonly exp?: number;
+  readonly iat?: number;
+  readonly nbf?: number;
+  readonly iss?: string;
+}
 
 const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
 
@@ -17,7 +25,8 @@ export class TokenIssuer {
   /**
    * @param requests Key discovery requests the issuer answered (the daemons fetch keys themselves).
    */
-  private constructor(private readonly server: Server, readonly url: string, private readonly key: KeyObject, readonly requests: readonly string[]) {}
+  private constructor(private readonly server: Server, readonly url: string, private readonly key: KeyObject,
+    readonly requests: readonly string[]) {}
 
   /** Serves on 127.0.0.1 with the TLS files of `tlsDir` (tls.crt, tls.key). */
   static async start(tlsDir: string): Promise<TokenIssuer> {

@@ -61,11 +61,14 @@ test('Prometheus\' rule engine: quiet on the healthy cluster\'s scrape, and each
   expect(healthy.length).toBeGreaterThan(50);
   const rules = alertRules(model);
   const rule = (name: string): AlertRule => rules.find((r) => r.alert === name)!;
-  const find = (name: string, labels: Record<string, string>) => healthy.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))!;
+  const find = (name: string, labels: Record<string, string>) =>
+    healthy.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))!;
   const without = (drop: (s: Series) => boolean) => healthy.filter((s) => !drop(s)).map((s) => input(s));
-  const replaced = (target: Series, value: number, perMinute = 0) => healthy.map((s) => (s === target ? input({ ...s, value }, perMinute) : input(s)));
+  const replaced = (target: Series, value: number, perMinute = 0) =>
+    healthy.map((s) => (s === target ? input({ ...s, value }, perMinute) : input(s)));
   const startOf = (pod: string) => (s: Series) => s.name === 'xrootd_start_time_seconds' && s.labels.pod === pod && s.labels.daemon === 'xrootd';
-  const firing = (name: string, labels: Record<string, string>) => [{ exp_labels: { ...rule(name).labels, ...labels }, exp_annotations: rule(name).annotations }];
+  const firing = (name: string, labels: Record<string, string>) =>
+    [{ exp_labels: { ...rule(name).labels, ...labels }, exp_annotations: rule(name).annotations }];
   const cluster = { cluster: 'physics', namespace: 'xrootd' };
   const seriesLabels = (s: Series) => s.labels;
 
@@ -119,7 +122,8 @@ test('the Grafana dashboard passes Grafana\'s own dashboard schema, strictly (it
   expect(check(valid)).toEqual({ code: 0, out: `${valid}: valid (${dashboard.panels.length} panels)\n` });
   // The checker can fail: the same dashboard with a misspelled panel field, and with a width as text.
   const typo = join(dir, 'typo.json');
-  writeFileSync(typo, JSON.stringify({ ...dashboard, panels: dashboard.panels.map((p: any, i: number) => (i === 1 ? { ...p, titel: p.title } : p)) }));
+  const typoPanels = dashboard.panels.map((p: any, i: number) => (i === 1 ? { ...p, titel: p.title } : p));
+  writeFileSync(typo, JSON.stringify({ ...dashboard, panels: typoPanels }));
   expect(check(typo)).toMatchObject({ code: 1, out: expect.stringContaining('panels[1].Panel: unexpected field \'titel\'') });
   const type = join(dir, 'type.json');
   writeFileSync(type, JSON.stringify({ ...dashboard, panels: dashboard.panels.map((p: any, i: number) => (i === 1 ? { ...p, gridPos: { ...p.gridPos, w: '12' } } : p)) }));

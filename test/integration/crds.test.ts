@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { BUILT_IN_CATALOG, resolveGitSourceSpec } from '../../constructs/index.js';
-import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
-import { applySchema } from '../../constructs/spec/validate.js';
+import { xrootdSpecSchema } from '../../constructs/api/schema.js';
+import { applySchema } from '../../constructs/api/validate.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { waitFor } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';

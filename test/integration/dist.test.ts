@@ -38,7 +38,8 @@ const statefulSets = (cluster: string): any[] =>
 async function waitReady(cluster: string, timeoutMs = 240000): Promise<any[]> {
   return waitFor(`every StatefulSet of ${cluster} ready`, () => {
     const sets = statefulSets(cluster);
-    return sets.length > 0 && sets.every((s) => s.status.readyReplicas === s.spec.replicas && s.status.updatedReplicas === s.spec.replicas) ? sets : undefined;
+    return sets.length > 0 && sets.every((s) => s.status.readyReplicas === s.spec.replicas && s.status.updatedReplicas === s.spec.replicas)
+      ? sets : undefined;
   }, timeoutMs, 1000);
 }
 

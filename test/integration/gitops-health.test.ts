@@ -31,7 +31,8 @@ const small = (version: string, upgrade: Record<string, unknown> = {}) =>
   ({ version, worker: { replicas: 2, storage: { capacity: '1Gi' } }, upgrade: { minReadySeconds: 0, stepDeadlineSeconds: 15, ...upgrade } });
 
 /** Waits for the live object to satisfy `when`, judges it with both tools and keeps it as testdata. */
-async function capture(kind: Kind, name: string, file: string, when: (x: any) => boolean, timeoutMs = 120_000): Promise<{ argocd: string; kstatus: string; message: string }> {
+async function capture(kind: Kind, name: string, file: string, when: (x: any) => boolean,
+  timeoutMs = 120_000): Promise<{ argocd: string; kstatus: string; message: string }> {
   const x = await waitFor(`${kind} ${name}: ${file}`, () => {
     const o = live(kind, name);
     return o && when(o) ? o : undefined;

@@ -56,7 +56,8 @@ async function clusterReady(image: string, timeoutMs = 300000): Promise<any> {
     const x = node.cp.tryGetJson(['xrootd', CLUSTER, '-n', NS]);
     const pods = node.cp.getJson(['pods', '-n', NS, '-l', `xrootd.org/cluster=${CLUSTER},app.kubernetes.io/component in (redirector,worker)`]).items as any[];
     return condition(x, 'Ready')?.status === 'True' && x.status.observedGeneration === x.metadata.generation
-      && pods.length === 1 + WORKERS && pods.every((p) => isReady(p) && !p.metadata.deletionTimestamp && p.spec.containers[0].image === image) ? x : undefined;
+      && pods.length === 1 + WORKERS
+      && pods.every((p) => isReady(p) && !p.metadata.deletionTimestamp && p.spec.containers[0].image === image) ? x : undefined;
   }, timeoutMs, 1000);
 }
 
@@ -120,7 +121,8 @@ test('the install from dist/ runs the agent image in two real pods under the res
     const l = node.cp.getJson(['lease', lease.metadata.name, '-n', 'xrootd-system']);
     const running = (node.cp.getJson(['pods', '-n', 'xrootd-system', '-l', 'app.kubernetes.io/name=xrootd-k8s-agent']).items as any[])
       .filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name as string);
-    return l.spec.holderIdentity && !l.spec.holderIdentity.startsWith(leader.metadata.name) && running.some((n) => l.spec.holderIdentity.startsWith(n)) ? l : undefined;
+    return l.spec.holderIdentity && !l.spec.holderIdentity.startsWith(leader.metadata.name)
+      && running.some((n) => l.spec.holderIdentity.startsWith(n)) ? l : undefined;
   }, 60000, 250);
   expect(next.spec.leaseTransitions).toBeGreaterThan(lease.spec.leaseTransitions ?? 0);
   expect(kubectl(['rollout', 'status', 'deployment/xrootd-k8s-agent', '-n', 'xrootd-system', '--timeout=120s'], 130000)).toMatchObject({ code: 0 });

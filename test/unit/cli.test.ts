@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { run } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
+import { formatStatus } from '../../src/cli/status.js';
 
 const root = repoRoot();
 const cli = (...args: string[]) => run([process.execPath, join(root, 'build/src/cli/main.js'), ...args], process.env, 60000);
@@ -157,4 +158,23 @@ test('migrate: the 2020 operator\'s samples become Xrootd resources that validat
   expect(refused.stdout).toBe('');
   expect(refused.stderr).toContain('xrootd.org/v1alpha1 Xrootd bad is already an Xrootd of this project');
   expect(migrate(join(dir, 'missing.yaml')).status).toBe(2);
+});
+
+test('status text shows versions, per-role progress and the rollout step', () => {
+  const text = formatStatus({
+    metadata: { name: 'up', namespace: 'physics', generation: 4 },
+    status: {
+      observedGeneration: 4, currentVersion: '5.8.4', targetVersion: '5.9.1',
+      conditions: [{ type: 'Ready', status: 'False' }, { type: 'Degraded', status: 'False' }],
+      redirectors: { replicas: 2, ready: 2, updated: 0, version: '5.8.4', targetVersion: '5.9.1' }, workers: { replicas: 12, ready: 11, updated: 5, version: '5.8.4', targetVersion: '5.9.1' },
+      rollout: { phase: 'Rolling', message: 'workers 5/12 updated; waiting for up-worker-7', startedAt: '2026-11-23T12:00:00Z' },
+    },
+  });
+  expect(text.split('\n')).toEqual([
+    'physics/up  version 5.8.4 -> 5.9.1  Rolling',
+    '  redirectors     2/2 ready     0/2 updated [....................]  5.8.4 -> 5.9.1',
+    '  data servers   11/12 ready     5/12 updated [########............]  5.8.4 -> 5.9.1',
+    '  rollout      Rolling: workers 5/12 updated; waiting for up-worker-7',
+    '  started      2026-11-23T12:00:00Z',
+  ]);
 });

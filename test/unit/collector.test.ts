@@ -26,7 +26,8 @@ async function value(c: Collector, name: string, labels: Record<string, string>)
 test('a data server\'s xrootd report: who sent it, and its bytes, operations and space', () => {
   const r = readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0'));
   expect(r).toMatchObject({ pod: 'physics-worker-0', role: 'worker', daemon: 'xrootd' });
-  const v = (metric: string, labels?: Record<string, string>) => r.values.find((s) => s.metric === metric && JSON.stringify(s.labels ?? {}) === JSON.stringify(labels ?? {}))?.value;
+  const v = (metric: string, labels?: Record<string, string>) => r.values
+    .find((s) => s.metric === metric && JSON.stringify(s.labels ?? {}) === JSON.stringify(labels ?? {}))?.value;
   expect(v('xrootd_received_bytes_total')).toBeGreaterThan(3 << 20);
   expect(v('xrootd_operations_total', { operation: 'open' })).toBe(2);
   expect(v('xrootd_operations_total', { operation: 'write' })).toBe(1);
@@ -88,7 +89,9 @@ test('what is not a report is counted and dropped, never thrown: broken XML, oth
   ];
   // Deeply nested or with too many elements: refused before they cost anything.
   cases.push([`<statistics>${'<a>'.repeat(40)}${'</a>'.repeat(40)}</statistics>`, 'malformed'], [`<statistics>${'<a/>'.repeat(12_000)}</statistics>`, 'malformed']);
-  for (const [packet, result] of cases) expect({ packet: String(packet).slice(0, 40), result: c.receive(packet) }).toEqual({ packet: String(packet).slice(0, 40), result });
+  for (const [packet, result] of cases) {
+    expect({ packet: String(packet).slice(0, 40), result: c.receive(packet) }).toEqual({ packet: String(packet).slice(0, 40), result });
+  }
   for (let i = 0; i < 300; i++) {
     expect(['malformed', 'foreign', 'accepted']).toContain(c.receive(randomBytes(1 + (i * 37) % 2000)));
     expect(['malformed', 'foreign', 'accepted']).toContain(c.receive(good.slice(0, (i * 13) % good.length)));

@@ -1,7 +1,7 @@
 import { type Chart, Testing } from 'cdk8s';
 import { xrootdCrd, xrootdVersionCrd } from '../../constructs/index.js';
-import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
-import { applySchema, type SpecIssue } from '../../constructs/spec/validate.js';
+import { xrootdSpecSchema } from '../../constructs/api/schema.js';
+import { applySchema, type SpecIssue } from '../../constructs/api/validate.js';
 import { Xrootd } from '../../imports/xrootd.org.js';
 
 describe('CRDs', () => {

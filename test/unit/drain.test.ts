@@ -1,7 +1,7 @@
 import { DRAIN_GENERATION_ANNOTATION, DRAIN_ORDINAL_LABEL, DRAIN_TARGETS_ANNOTATION, drainJob, parseDrainProgress } from '../../constructs/drain.js';
 import { resolveCluster } from '../../constructs/index.js';
-import { decideDrain, type DrainInput, type JobObject } from '../../src/agent/drain.js';
-import type { PodView } from '../../src/agent/rollout.js';
+import { decideDrain, type DrainInput } from '../../src/agent/drain.js';
+import type { JobObject, PodView } from '../../src/agent/views.js';
 
 const pods = (n: number): PodView[] => Array.from({ length: n }, (_, i) => ({ name: `c-worker-${i}`, ordinal: i, revision: 'r1', ready: true, deleting: false }));
 const job = (ordinal: number, targets: string, condition?: { type: string; reason?: string }, generation = 1): JobObject => ({
@@ -52,7 +52,8 @@ test('a refused or failed Job holds everything and is made again only once the s
 test('the Job: the cluster\'s image, the servers by their DNS names, a name that changes with its plan', () => {
   const model = resolveCluster({ name: 'c', namespace: 'ns', worker: { replicas: 4, scaleDown: 'Drain', storage: { capacity: '100Gi' } } });
   const a = drainJob(model, { ordinal: 3, targets: [0, 1], generation: 1 });
-  const env = Object.fromEntries((a.spec as { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }).template.spec.containers[0].env.map((e) => [e.name, e.value]));
+  const spec = a.spec as { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } };
+  const env = Object.fromEntries(spec.template.spec.containers[0].env.map((e) => [e.name, e.value]));
   expect(env).toMatchObject({
     XRD_DRAIN_SOURCE: 'c-worker-3.c-worker.ns.svc.cluster.local:1094',
     XRD_DRAIN_TARGETS: 'c-worker-0.c-worker.ns.svc.cluster.local:1094 c-worker-1.c-worker.ns.svc.cluster.local:1094',

@@ -87,7 +87,9 @@ test('a deadline timer that fires before the deadline (as libuv timers can) look
   const changes: boolean[] = [];
   const e = new LeaderElector(client, { namespace: 'ns', name: 'l', identity: 'me', ...TIMINGS, leaseSeconds: 3 }, (leading) => changes.push(leading), slow);
   e.start();
-  for (const limit = performance.now() + 10_000; changes.length < 2 && performance.now() < limit;) await new Promise((r) => setTimeout(r, 20));
+  for (const limit = performance.now() + 10_000; changes.length < 2 && performance.now() < limit;) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   expect(changes).toEqual([true, false]);
   await e.stop();
 }, 20000);

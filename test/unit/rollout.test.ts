@@ -1,5 +1,6 @@
 /** The rollout planner: partitions, gates, deadlines, pause and rollback, from observations alone. */
-import { planRollout, type PodView, type RolloutPolicy, type RoleView } from '../../src/agent/rollout.js';
+import { decideRollout, type RolloutPolicy } from '../../src/agent/rollout.js';
+import type { PodView, RoleView } from '../../src/agent/views.js';
 import { compareVersions, downgradeRefusal, VersionCatalog, type Role } from '../../constructs/index.js';
 
 const policy: RolloutPolicy = {
@@ -17,12 +18,12 @@ function role(r: Role, n: number, o: Partial<RoleView> = {}): RoleView {
 }
 
 test('nothing to roll: every partition 0, Idle', () => {
-  const d = planRollout([role('redirector', 2), role('worker', 3)], policy, {}, T0);
+  const d = decideRollout([role('redirector', 2), role('worker', 3)], policy, {}, T0);
   expect(d).toMatchObject({ phase: 'Idle', partitions: { redirector: 0, worker: 0 }, deletePods: [] });
 });
 
 test('a template change holds every pod first: the rolling role at replicas, the later roles too', () => {
-  const d = planRollout([role('redirector', 2, { templateChanging: true }), role('worker', 3, { templateChanging: true })], policy, {}, T0);
+  const d = decideRollout([role('redirector', 2, { templateChanging: true }), role('worker', 3, { templateChanging: true })], policy, {}, T0);
   expect(d.phase).toBe('Rolling');
   expect(d.partitions).toEqual({ redirector: 2, worker: 3 });
   expect(d.state).toMatchObject({ role: 'worker', partition: 3, startedAt: T0 });
@@ -34,43 +35,43 @@ test('data servers roll first, one pod per step from the top, each after the pre
   const redirectors = role('redirector', 2, { ...old, pods: pods('redirector', 2, () => 'old') });
   const state = { role: 'worker' as Role, revision: 'new', partition: 3, stepStartedAt: T0, startedAt: T0 };
 
-  let d = planRollout([redirectors, workers(3)], policy, state, at(1));
+  let d = decideRollout([redirectors, workers(3)], policy, state, at(1));
   expect(d.partitions).toEqual({ worker: 2, redirector: 2 });
   expect(d.state.partition).toBe(2);
 
   // worker-2 replaced but Ready for only 5 s: wait.
-  d = planRollout([redirectors, workers(2, at(0))], policy, { ...state, partition: 2 }, at(5));
+  d = decideRollout([redirectors, workers(2, at(0))], policy, { ...state, partition: 2 }, at(5));
   expect(d.partitions.worker).toBe(2);
   expect(d.message).toContain('waiting for c-worker-2');
   // Ready long enough: next pod.
-  d = planRollout([redirectors, workers(2, at(0))], policy, { ...state, partition: 2 }, at(11));
+  d = decideRollout([redirectors, workers(2, at(0))], policy, { ...state, partition: 2 }, at(11));
   expect(d.partitions.worker).toBe(1);
   // All data servers done: redirectors are next.
-  d = planRollout([redirectors, workers(0, at(0))], policy, { ...state, partition: 0 }, at(40));
+  d = decideRollout([redirectors, workers(0, at(0))], policy, { ...state, partition: 0 }, at(40));
   expect(d.message).toBe('workers done');
-  const next = planRollout([redirectors, role('worker', 3)], policy, d.state, at(41));
+  const next = decideRollout([redirectors, role('worker', 3)], policy, d.state, at(41));
   expect(next.state).toMatchObject({ role: 'redirector', partition: 2, startedAt: T0 });
   expect(next.partitions).toEqual({ worker: 0, redirector: 2 });
 });
 
 test('maxUnavailable replaces several pods per step', () => {
   const r = role('worker', 6, { currentRevision: 'old', partition: 6, pods: pods('worker', 6, () => 'old') });
-  const d = planRollout([r], { ...policy, maxUnavailable: { ...policy.maxUnavailable, worker: 3 } }, { role: 'worker', revision: 'new', partition: 6, stepStartedAt: T0 }, at(1));
+  const d = decideRollout([r], { ...policy, maxUnavailable: { ...policy.maxUnavailable, worker: 3 } }, { role: 'worker', revision: 'new', partition: 6, stepStartedAt: T0 }, at(1));
   expect(d.partitions.worker).toBe(3);
 });
 
 test('a pod not Ready by the deadline stops the rollout and is named', () => {
   const r = role('worker', 3, { currentRevision: 'old', partition: 2, pods: pods('worker', 3, (i) => (i === 2 ? 'new' : 'old'), (i) => i !== 2) });
   const state = { role: 'worker' as Role, revision: 'new', partition: 2, stepStartedAt: T0 };
-  expect(planRollout([r], policy, state, at(30)).phase).toBe('Rolling');
-  const d = planRollout([r], policy, state, at(61));
+  expect(decideRollout([r], policy, state, at(30)).phase).toBe('Rolling');
+  const d = decideRollout([r], policy, state, at(61));
   expect(d).toMatchObject({ phase: 'Stuck', stuckPod: 'c-worker-2', partitions: { worker: 2 } });
   expect(d.message).toBe('c-worker-2 not Ready within 60 s of its replacement; rollout stopped');
 });
 
 test('paused holds the partition where it is', () => {
   const r = role('worker', 3, { currentRevision: 'old', partition: 2, pods: pods('worker', 3, (i) => (i === 2 ? 'new' : 'old')) });
-  const d = planRollout([r], { ...policy, paused: true }, { role: 'worker', revision: 'new', partition: 2, stepStartedAt: T0 }, at(100));
+  const d = decideRollout([r], { ...policy, paused: true }, { role: 'worker', revision: 'new', partition: 2, stepStartedAt: T0 }, at(100));
   expect(d).toMatchObject({ phase: 'Paused', partitions: { worker: 2 } });
 });
 
@@ -80,31 +81,31 @@ test('rolling back: the pod stuck on the broken revision is deleted, pods alread
     currentRevision: 'good', updateRevision: 'good', partition: 2,
     pods: pods('worker', 3, (i) => (i === 2 ? 'broken' : 'good'), (i) => i !== 2),
   });
-  let d = planRollout([r], policy, { role: 'worker', revision: 'broken', partition: 2, stepStartedAt: T0 }, at(5));
+  let d = decideRollout([r], policy, { role: 'worker', revision: 'broken', partition: 2, stepStartedAt: T0 }, at(5));
   // A new revision to roll: start over from the top.
   expect(d.state).toMatchObject({ revision: 'good', partition: 3 });
-  d = planRollout([r], policy, d.state, at(6));
+  d = decideRollout([r], policy, d.state, at(6));
   expect(d.partitions.worker).toBe(2);
-  d = planRollout([r], policy, d.state, at(7));
+  d = decideRollout([r], policy, d.state, at(7));
   expect(d.deletePods).toEqual(['c-worker-2']);
   // Back on the good revision and Ready for long enough: the other pods already run it, so the role is done at once.
   const healed = role('worker', 3, { currentRevision: 'good', updateRevision: 'good', partition: 2, pods: pods('worker', 3, () => 'good', () => true, at(8)) });
-  d = planRollout([healed], policy, d.state, at(20));
+  d = decideRollout([healed], policy, d.state, at(20));
   expect(d.partitions.worker).toBe(0);
 });
 
 test('a spec change mid-rollout restarts the role from the top: nothing skips the gates', () => {
   const r = role('worker', 3, { currentRevision: 'v1', updateRevision: 'v3', partition: 1, pods: pods('worker', 3, (i) => (i >= 1 ? 'v2' : 'v1')) });
-  const d = planRollout([r], policy, { role: 'worker', revision: 'v2', partition: 1, stepStartedAt: T0 }, at(5));
+  const d = decideRollout([r], policy, { role: 'worker', revision: 'v2', partition: 1, stepStartedAt: T0 }, at(5));
   expect(d.partitions.worker).toBe(3);
 });
 
 test('while a StatefulSet controller lags behind a change that is not a template change (a scale), nothing moves', () => {
   const workers = role('worker', 3, { statusBehind: true, pods: pods('worker', 2, () => 'new') });
-  const d = planRollout([role('redirector', 2), workers], policy, {}, T0);
+  const d = decideRollout([role('redirector', 2), workers], policy, {}, T0);
   expect(d).toMatchObject({ phase: 'Idle', partitions: { redirector: 0, worker: 0 } });
   // A template change at the same time is still held entirely.
-  const both = planRollout([role('redirector', 2, { templateChanging: true }), workers], policy, {}, T0);
+  const both = decideRollout([role('redirector', 2, { templateChanging: true }), workers], policy, {}, T0);
   expect(both.partitions).toEqual({ redirector: 2, worker: 0 });
 });
 

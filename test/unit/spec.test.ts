@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { MANAGED_SPELLINGS, resolveCluster, SpecValidationError, type XrootdClusterProps } from '../../constructs/index.js';
-import { DIRECTIVE_LINE } from '../../constructs/spec/directives.js';
-import { generatedFiles } from '../../constructs/spec/generated-files.js';
-import { toOpenApi } from '../../constructs/spec/openapi.js';
-import { xrootdSpecSchema } from '../../constructs/spec/schema.js';
-import { applySchema, characters, re2, type SpecIssue } from '../../constructs/spec/validate.js';
+import { DIRECTIVE_LINE } from '../../constructs/api/directives.js';
+import { generatedFiles } from '../../constructs/api/generated-files.js';
+import { toOpenApi } from '../../constructs/api/openapi.js';
+import { xrootdSpecSchema } from '../../constructs/api/schema.js';
+import { applySchema, characters, re2, type SpecIssue } from '../../constructs/api/validate.js';
 
 function messagesOf(props: Record<string, unknown>): string[] {
   try {

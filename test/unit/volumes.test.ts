@@ -1,4 +1,5 @@
-import { claimEssentials, claimsOf, volumeChange, volumesStatus, type ClaimObject, type StatefulSetWithClaims } from '../../src/agent/volumes.js';
+import { claimsOf, volumeChange, volumesStatus } from '../../src/agent/volumes.js';
+import { claimEssentials, type ClaimObject, type StatefulSetWithClaims } from '../../src/agent/views.js';
 
 const sts = (size: string, opts: { class?: string; modes?: string[]; replicas?: number } = {}): StatefulSetWithClaims => ({
   apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'c-worker', namespace: 'ns' },

@@ -63,7 +63,7 @@ export function renderTypeScript(roots: readonly ObjectField[]): string {
   const seen = new Set<string>();
   const types = roots.flatMap(objectTypes).filter((t) => !seen.has(t.typeName) && seen.add(t.typeName));
   return [
-    '// Generated from constructs/spec/schema.ts by `npm run codegen`. Do not edit.',
+    '// Generated from constructs/api/schema.ts by `npm run codegen`. Do not edit.',
     "import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';",
     '',
     ...types.flatMap((t) => renderInterface(t, false)),

@@ -7,14 +7,14 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
-import { KubeClusterRole, KubeClusterRoleBinding, KubeDeployment, KubeNamespace, KubeRole, KubeRoleBinding, KubeService, KubeServiceAccount, quantity, intOrString } from './kube.js';
+import { KubeClusterRole, KubeClusterRoleBinding, KubeDeployment, KubeNamespace, KubeRole, KubeRoleBinding, KubeService, KubeServiceAccount, quantity, intOrString } from '../kube.js';
 import { CATALOG_GROUP, XROOTD_GROUP } from './crds.js';
-import { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY } from './labels.js';
-import { PROMETHEUS_OPERATOR_API_VERSION } from './prometheus.js';
-import { isNamespaceName, isObjectName } from './names.js';
-import { DIRECTIVE_NAME } from './spec/directives.js';
-import { SPACE_OR_CONTROL } from './spec/dsl.js';
-import { issue, re2, SpecValidationError, type SpecIssue } from './spec/validate.js';
+import { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY } from '../labels.js';
+import { PROMETHEUS_OPERATOR_API_VERSION } from '../prometheus.js';
+import { isNamespaceName, isObjectName } from '../names.js';
+import { DIRECTIVE_NAME } from '../api/directives.js';
+import { SPACE_OR_CONTROL } from '../api/dsl.js';
+import { issue, re2, SpecValidationError, type SpecIssue } from '../api/validate.js';
 
 export const AGENT_IMAGE_REPOSITORY = 'ghcr.io/xrootd-k8s/agent';
 export const AGENT_HTTP_PORT = 8080;

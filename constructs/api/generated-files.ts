@@ -7,7 +7,7 @@ import { renderTypeScript } from './typescript.js';
 
 export function generatedFiles(): Record<string, string> {
   return {
-    'constructs/spec/types.generated.ts': renderTypeScript([xrootdSpecSchema, xrootdStatusSchema, xrootdVersionSpecSchema, gitSourceSpecSchema, gitSourceStatusSchema]),
+    'constructs/api/types.generated.ts': renderTypeScript([xrootdSpecSchema, xrootdStatusSchema, xrootdVersionSpecSchema, gitSourceSpecSchema, gitSourceStatusSchema]),
     'docs/reference.md': renderReference(xrootdSpecSchema, xrootdStatusSchema, xrootdVersionSpecSchema, gitSourceSpecSchema, gitSourceStatusSchema),
   };
 }

@@ -1,4 +1,4 @@
-// Generated from constructs/spec/schema.ts by `npm run codegen`. Do not edit.
+// Generated from constructs/api/schema.ts by `npm run codegen`. Do not edit.
 import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 
 /** Desired state of an XRootD cluster. */
@@ -643,7 +643,7 @@ export interface FederationSpec {
    */
   readonly upstream?: string[];
   /**
-   * Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.upstreamEndpoints.
+   * Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.decisions.upstreamEndpoints.
    * @default []
    */
   readonly upstreamRefs?: XrootdReference[];

@@ -10,32 +10,24 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_SOURCE_LABEL, resolveGitSourceSpec, SpecValidationError, type ResolvedXrootdGitSourceSpec, type XrootdCondition, type XrootdGitSourceStatus, type XrootdRelease } from '../../constructs/index.js';
-import { Applier, summarize, type ApplyResult } from '../apply/applier.js';
-import { ApiError, type KubeClient } from '../kube/client.js';
-import type { Informer } from '../kube/informer.js';
-import { controllerOf, objectKey, objectPath, refOf, type KubeObject } from '../kube/kinds.js';
-import type { DirectivePolicy } from '../directive-policy.js';
-import { loadCommit } from '../git/load.js';
-import { GitError, GitRepository, type GitCredentials } from '../git/repository.js';
-import type { ResourceIssue } from '../resources.js';
-import { condition, writeStatus } from './conditions.js';
-import { recordEvent } from './events.js';
-import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
-import { SOURCE_INDEX } from './indexes.js';
-import type { XrootdObject } from './reconciler.js';
-
-/** The file in the repository an Xrootd resource comes from. */
-export const FILE_ANNOTATION = 'xrootd.org/git-file';
-/** Changing this annotation on a source (any value, such as a timestamp) asks for a sync now. */
-export const SYNC_REQUEST_ANNOTATION = 'xrootd.org/sync-requested-at';
-export const GIT_FIELD_MANAGER = 'xrootd-k8s-git';
-
-export interface GitSourceObject extends KubeObject {
-  spec: Record<string, unknown>;
-  status?: XrootdGitSourceStatus;
-}
+import { GIT_SOURCE_LABEL, resolveGitSourceSpec, SpecValidationError, type ResolvedXrootdGitSourceSpec, type XrootdGitSourceStatus, type XrootdRelease } from '../../../constructs/index.js';
+import { Applier, summarize, type ApplyResult } from '../../apply/applier.js';
+import { ApiError, type KubeClient } from '../../kube/client.js';
+import type { Informer } from '../../kube/informer.js';
+import { controllerOf, objectKey, refOf, type KubeObject } from '../../kube/kinds.js';
+import type { DirectivePolicy } from '../../directive-policy.js';
+import { loadCommit } from '../../git/load.js';
+import { GitError, GitRepository } from '../../git/repository.js';
+import { writeStatus } from '../conditions.js';
+import { recordEvent } from '../events.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { SOURCE_INDEX } from '../indexes.js';
+import type { XrootdObject } from '../xrootd/context.js';
+import { readCredentials } from './credentials.js';
+import { describe, RefusedCommit, short, type Refusal } from './failures.js';
+import { FILE_ANNOTATION, GIT_FIELD_MANAGER, type GitSourceObject } from './resource.js';
+import { conditions, handled } from './status.js';
 
 export interface GitSyncCaches {
   readonly sources: Informer<GitSourceObject>;
@@ -53,14 +45,6 @@ export interface SyncOutcome {
   /** Sync again after this long (the poll interval). */
   readonly nextInMs?: number;
 }
-
-interface Refusal { readonly reason: string; readonly revision?: string; readonly issues: readonly { file?: string; field?: string; message: string }[] }
-
-class RefusedCommit extends Error {
-  constructor(readonly refusal: Refusal) { super(refusal.issues.map((i) => i.message).join('; ')); }
-}
-
-const short = (sha: string | undefined): string => sha?.slice(0, 12) ?? '(none)';
 
 export class GitSync {
   private readonly applier: Applier;
@@ -100,7 +84,7 @@ export class GitSync {
     let revision: string | undefined;
     try {
       const repo = this.repository(source);
-      const creds = await this.credentials(source, spec);
+      const creds = await readCredentials(this.client, source, spec);
       try {
         revision = await repo.fetch(spec.url, spec.ref, creds, spec.timeoutSeconds * 1000);
       } catch (e) {
@@ -112,7 +96,10 @@ export class GitSync {
       const loaded = loadCommit(files, namespace, this.caches.catalog(), this.caches.directives);
       if (loaded.issues.length) throw new RefusedCommit({ reason: 'ValidationFailed', revision, issues: loaded.issues.map(describe) });
 
-      const owner = { apiVersion: source.apiVersion, kind: source.kind, name, uid: source.metadata.uid!, controller: true, blockOwnerDeletion: true };
+      const owner = {
+        apiVersion: source.apiVersion, kind: source.kind, name, uid: source.metadata.uid!,
+        controller: true, blockOwnerDeletion: true,
+      };
       const desired: KubeObject[] = loaded.valid.map(({ resource, source: at }) => ({
         apiVersion: resource.apiVersion, kind: 'Xrootd',
         metadata: {
@@ -181,7 +168,12 @@ export class GitSync {
       observedGeneration: source.metadata.generation,
       lastAttemptedRevision: r.revision ?? source.status?.lastAttemptedRevision,
       conditions: conditions(source, false, r.reason, message),
-      lastError: { ...(r.revision ? { revision: r.revision } : {}), ...(first.file ? { file: first.file } : {}), ...(first.field ? { field: first.field } : {}), message: text },
+      lastError: {
+        ...(r.revision ? { revision: r.revision } : {}),
+        ...(first.file ? { file: first.file } : {}),
+        ...(first.field ? { field: first.field } : {}),
+        message: text,
+      },
       ...handled(source),
     };
     const written = await writeStatus(this.client, source, status);
@@ -206,28 +198,6 @@ export class GitSync {
     return results;
   }
 
-  private async credentials(source: GitSourceObject, spec: ResolvedXrootdGitSourceSpec): Promise<GitCredentials | undefined> {
-    const secretName = spec.secretRef?.name;
-    if (!secretName) return undefined;
-    let secret: { data?: Record<string, string> };
-    try {
-      secret = await this.client.request('GET', objectPath({ apiVersion: 'v1', kind: 'Secret', namespace: source.metadata.namespace, name: secretName }));
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) throw new RefusedCommit({ reason: 'SecretNotFound', issues: [{ field: 'spec.secretRef.name', message: `Secret ${source.metadata.namespace}/${secretName} does not exist` }] });
-      if (e instanceof ApiError && e.status === 403) {
-        throw new RefusedCommit({ reason: 'SecretForbidden', issues: [{ field: 'spec.secretRef.name',
-          message: `the agent may not read Secret ${source.metadata.namespace}/${secretName}: grant it get on that Secret by name (the install's gitCredentials, or a Role as docs/agent.md shows)` }] });
-      }
-      throw e;
-    }
-    const get = (k: string) => (secret.data?.[k] !== undefined ? Buffer.from(secret.data[k], 'base64').toString('utf8') : undefined);
-    const creds = { username: get('username'), password: get('password') ?? get('token'), identity: get('identity'), knownHosts: get('known_hosts') };
-    if (creds.password === undefined && creds.identity === undefined) {
-      throw new RefusedCommit({ reason: 'InvalidSecret', issues: [{ field: 'spec.secretRef.name', message: `Secret ${source.metadata.namespace}/${secretName} has none of password, token or identity` }] });
-    }
-    return creds;
-  }
-
   private async event(source: GitSourceObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     await recordEvent(this.client, source, type, reason, message).catch((e) => this.log.warn('event not recorded', { source: source.metadata.name, reason, error: e }));
   }
@@ -237,20 +207,4 @@ export class GitSync {
     this.states.delete(`${source.metadata.namespace}/${source.metadata.name}`);
     rmSync(this.repository(source).dir, { recursive: true, force: true });
   }
-}
-
-/** Acknowledges a sync request (the annotation's value) once a sync has run after it. */
-function handled(source: GitSourceObject): Partial<XrootdGitSourceStatus> {
-  const request = source.metadata.annotations?.[SYNC_REQUEST_ANNOTATION];
-  return request ? { lastHandledSyncRequest: request } : {};
-}
-
-function describe(i: ResourceIssue): { file: string; field?: string; message: string } {
-  return { file: i.source.file, ...(i.path ? { field: i.path } : {}), message: `${i.source.document > 0 ? `document ${i.source.document}: ` : ''}${i.message}` };
-}
-
-/** Ready and Stalled (kstatus): Ready while the newest commit is applied, Stalled while it is refused. */
-function conditions(source: GitSourceObject, ok: boolean, reason: string, message: string): XrootdCondition[] {
-  const at = { generation: source.metadata.generation, now: new Date().toISOString() };
-  return [condition(source.status, at, 'Ready', ok, reason, message), condition(source.status, at, 'Stalled', !ok && reason !== 'Suspended', reason, message)];
 }

@@ -8,9 +8,8 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { XrootdAgent, XrootdCluster, XrootdCrds } from '../constructs/index.js';
-import { olmBundle } from '../constructs/olm-bundle.js';
-import { examples, minimal } from './clusters.js';
+import { XrootdAgent, XrootdCluster, XrootdCrds, olmBundle } from '../../constructs/index.js';
+import { examples, minimal } from '../../examples/clusters.js';
 import { version } from './version.js';
 
 const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
@@ -21,7 +20,7 @@ function synthFolder(name: string, build: (chart: Chart) => void): void {
   build(new Chart(app, name));
   app.synth();
   writeFileSync(join(outRoot, name, 'Kustomization'), [
-    '# Written by `npx cdk8s synth` (examples/main.ts): this folder as a kustomize base.',
+    '# Written by `npx cdk8s synth` (src/dist/main.ts): this folder as a kustomize base.',
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',

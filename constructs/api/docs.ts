@@ -66,9 +66,15 @@ const crossFieldRules = (root: ObjectField): string[] => [
   ...Object.values(root.fields).flatMap((f) => (f.kind === 'object' ? (f.rules ?? []).map((r) => `Rule: \`${r.path}\` ${r.rule} (in \`${f.typeName}\`).`) : [])),
 ];
 
-export function renderReference(spec: ObjectField, status: ObjectField, versionSpec: ObjectField, gitSpec: ObjectField, gitStatus: ObjectField): string {
+export function renderReference(
+  spec: ObjectField,
+  status: ObjectField,
+  versionSpec: ObjectField,
+  gitSpec: ObjectField,
+  gitStatus: ObjectField,
+): string {
   return [
-    '<!-- Generated from constructs/spec/schema.ts by `npm run codegen`. Do not edit. -->',
+    '<!-- Generated from constructs/api/schema.ts by `npm run codegen`. Do not edit. -->',
     '# Xrootd spec reference',
     '',
     'The same fields are the `spec` of an `Xrootd` custom resource (`xrootd.org/v1alpha1`) and the props of the `XrootdCluster` construct (which adds `name` and `namespace`).',

@@ -5,12 +5,12 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ARGOCD_SYNC_WAVE, CRD_SYNC_WAVE } from './gitops.js';
-import { MANAGED_BY } from './labels.js';
-import { toOpenApi } from './spec/openapi.js';
-import { gitSourceSpecSchema, gitSourceStatusSchema } from './spec/git-source.js';
-import { xrootdStatusSchema, xrootdVersionSpecSchema } from './spec/resources.js';
-import { xrootdSpecSchema } from './spec/schema.js';
+import { ARGOCD_SYNC_WAVE, CRD_SYNC_WAVE } from '../gitops.js';
+import { MANAGED_BY } from '../labels.js';
+import { toOpenApi } from '../api/openapi.js';
+import { gitSourceSpecSchema, gitSourceStatusSchema } from '../api/git-source.js';
+import { xrootdStatusSchema, xrootdVersionSpecSchema } from '../api/resources.js';
+import { xrootdSpecSchema } from '../api/schema.js';
 
 export const XROOTD_GROUP = 'xrootd.org';
 export const CATALOG_GROUP = 'catalog.xrootd.org';

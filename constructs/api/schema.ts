@@ -245,7 +245,8 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       {
         path: 'authorization.rules', rule: 'may name only users of gsi.users (who: user)',
         cel: '!has(self.authorization) || self.authorization.rules.all(r, !has(r.name) || (has(self.gsi) && has(self.gsi.users) && self.gsi.users.exists(u, u.name == r.name)))',
-        check: (s) => !s.authorization || s.authorization.rules.every((r: { name?: string }) => r.name === undefined || (s.gsi?.users ?? []).some((u: { name: string }) => u.name === r.name)),
+        check: (s) => !s.authorization || s.authorization.rules.every((r: { name?: string }) => r.name === undefined
+          || (s.gsi?.users ?? []).some((u: { name: string }) => u.name === r.name)),
       },
     ],
   }),
@@ -273,7 +274,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     upstream: arr('The meta-managers this cluster\'s redirectors subscribe to (all.manager meta): host:port of each one\'s cmsd, such as a meta-manager cluster\'s per-pod names (<name>-redirector-0.<name>-redirector.<namespace>.svc.cluster.local:1213) or a regional redirector\'s address. The cluster offers the meta-managers the paths it exports (xrootd.exports).', str('host:port of a meta-manager\'s cmsd.', {
       pattern: { regex: HOST_PORT, rule: 'must be host:port (a DNS name or an IPv4 address, and a port)' }, maxLength: 259,
     }), { default: [], maxItems: 8 }),
-    upstreamRefs: arr('Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors\' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.upstreamEndpoints.', obj('XrootdReference', 'An Xrootd resource.', {
+    upstreamRefs: arr('Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors\' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.decisions.upstreamEndpoints.', obj('XrootdReference', 'An Xrootd resource.', {
       name: str('Its name.', { pattern: { regex: '^[a-z]([-a-z0-9]*[a-z0-9])?$', rule: 'must be an Xrootd name (a DNS label)' }, maxLength: 63 }),
       namespace: str('Its namespace. Omitted: this cluster\'s.', { pattern: { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', rule: 'must be a namespace name (a DNS label)' }, maxLength: 63 }),
     }, { required: ['name'] }), { default: [], maxItems: 8 }),
@@ -339,7 +340,8 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     rule: 'is required unless spec.site, expose.hostnameTemplate or a certificate dnsName that is not a wildcard gives the cluster a name to default them to',
     cel: '!has(self.security) || !has(self.security.tokens) || has(self.security.tokens.audiences) || has(self.site) || (has(self.expose) && has(self.expose.hostnameTemplate))'
       + ' || (has(self.security.tls) && has(self.security.tls.certificate) && has(self.security.tls.certificate.dnsNames) && self.security.tls.certificate.dnsNames.exists(n, !n.startsWith(\'*\')))',
-    check: (s) => !s.security.tokens || s.security.tokens.audiences !== undefined || s.site !== undefined || s.expose.hostnameTemplate !== undefined
+    check: (s) => !s.security.tokens || s.security.tokens.audiences !== undefined || s.site !== undefined
+      || s.expose.hostnameTemplate !== undefined
       || (s.security.tls?.certificate?.dnsNames ?? []).some((n: string) => !n.startsWith('*')),
   }, {
     path: 'worker.drainToken',
@@ -350,7 +352,8 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     path: 'supervisor.replicas',
     rule: 'is too small for worker.replicas: the managers take 64 - supervisors data servers, each supervisor 64 / supervisor.redundancy less one (the rest of its slots), and with data servers below them there must be at least supervisor.redundancy supervisors',
     cel: `!has(self.supervisor) || !has(self.supervisor.replicas) || !has(self.worker) || !has(self.worker.replicas) || (self.supervisor.replicas == 0 ? self.worker.replicas <= 64 : (self.supervisor.replicas >= ${REDUNDANCY_CEL} && 64 - self.supervisor.replicas + self.supervisor.replicas * (64 / ${REDUNDANCY_CEL}) >= self.worker.replicas))`,
-    check: (s) => s.supervisor.replicas === undefined || s.worker.replicas <= (s.supervisor.replicas === 0 ? 64 : capacity(s.supervisor.replicas, s.supervisor.redundancy)),
+    check: (s) => s.supervisor.replicas === undefined
+      || s.worker.replicas <= (s.supervisor.replicas === 0 ? 64 : capacity(s.supervisor.replicas, s.supervisor.redundancy)),
   }, {
     path: 'worker.replicas',
     rule: 'is more than one supervisor tier holds with supervisor.redundancy: 64 supervisors of 64 / redundancy data servers each (2048 with redundancy 2; set redundancy 1 for up to 4096)',

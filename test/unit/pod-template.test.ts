@@ -1,0 +1,46 @@
+import { resolveCluster } from '../../constructs/index.js';
+import { RESERVED_MOUNT_PATHS } from '../../constructs/api/schema.js';
+import { minimal } from '../../examples/clusters.js';
+import { synth, type Manifest } from '../helpers/synth.js';
+import { container, containers } from '../helpers/cluster-fixtures.js';
+
+describe('mounts (spec.mounts)', () => {
+  const withMounts = synth({ ...minimal, mounts: [
+    { name: 'grid-ca', mountPath: '/etc/grid-security/certificates', configMapName: 'grid-ca' },
+    { name: 'hostcert', mountPath: '/etc/grid-security/xrootd', secretName: 'hostcert', defaultMode: 0o400 },
+  ] });
+
+  test('each is a read-only volume of both daemons in every role, Secret or ConfigMap', () => {
+    for (const role of ['redirector', 'worker']) {
+      const sts = withMounts.get('StatefulSet', `minimal-${role}`);
+      expect(sts.spec.template.spec.volumes).toEqual(expect.arrayContaining([
+        { name: 'extra-grid-ca', configMap: { name: 'grid-ca', defaultMode: 0o440 } },
+        { name: 'extra-hostcert', secret: { secretName: 'hostcert', defaultMode: 0o400 } },
+      ]));
+      for (const c of ['xrootd', 'cmsd']) {
+        expect(container(sts, c).volumeMounts).toEqual(expect.arrayContaining([
+          { name: 'extra-grid-ca', mountPath: '/etc/grid-security/certificates', readOnly: true },
+          { name: 'extra-hostcert', mountPath: '/etc/grid-security/xrootd', readOnly: true },
+        ]));
+      }
+    }
+  });
+
+  test('every path the pods mount themselves is reserved', () => {
+    const secure = synth({ ...minimal, security: { tls: { secretName: 't' }, tokens: { audiences: ['a'], issuers: [{ name: 'i', url: 'https://i.example.org', basePaths: ['/data'] }], issuerCaBundle: { configMapName: 'c' } } } });
+    const used = containers(secure.get('StatefulSet', 'minimal-worker')).flatMap((c: Manifest) => c.volumeMounts.map((m: Manifest) => m.mountPath as string));
+    for (const path of used) expect(RESERVED_MOUNT_PATHS.some((r) => path === r || path.startsWith(`${r}/`))).toBe(true);
+  });
+
+  test('refused with the field named: a reserved path, both or neither source, overlapping mounts, a relative path', () => {
+    const bad = (mounts: unknown[]) => () => resolveCluster({ ...minimal, mounts: mounts as never });
+    expect(bad([{ name: 'a', mountPath: '/var/run/xrootd/x', secretName: 's' }])).toThrow(/mounts\[0\]\.mountPath must not be, contain or lie under a path the pods use/);
+    expect(bad([{ name: 'a', mountPath: '/etc', secretName: 's' }])).toThrow(/mounts\[0\]\.mountPath must not be, contain or lie under a path the pods use/);
+    expect(bad([{ name: 'a', mountPath: '/etc/a', secretName: 's', configMapName: 'c' }])).toThrow(/mounts\[0\]\.secretName or configMapName must be set, not both/);
+    expect(bad([{ name: 'a', mountPath: '/etc/a' }])).toThrow(/mounts\[0\]\.secretName or configMapName must be set/);
+    expect(bad([{ name: 'a', mountPath: '/etc/a', secretName: 's' }, { name: 'b', mountPath: '/etc/a/b', secretName: 't' }]))
+      .toThrow('mounts[1].mountPath must not be, contain or lie under mounts[0].mountPath (/etc/a), got "/etc/a/b"');
+    expect(bad([{ name: 'a', mountPath: 'etc/a', secretName: 's' }])).toThrow(/mounts\[0\]\.mountPath must be an absolute path/);
+    expect(bad([{ name: 'a', mountPath: '/etc/../root', secretName: 's' }])).toThrow(/mounts\[0\]\.mountPath must be an absolute path/);
+  });
+});

@@ -1,0 +1,65 @@
+import { ALERTS } from '../../constructs/alerts.js';
+import { large } from '../../examples/clusters.js';
+import { METRICS } from '../../src/collector/metrics.js';
+import { synth, type Manifest } from '../helpers/synth.js';
+
+describe('Prometheus Operator objects and the Grafana dashboard (spec.monitoring)', () => {
+  const full = synth({ ...large, monitoring: { enabled: true, prometheusOperator: true, grafanaDashboard: true } });
+  /** Metric names in a PromQL expression (functions and keywords are not metric names of ours). */
+  const metricsIn = (expr: string): string[] => [...expr.matchAll(/\b(xrootd_[a-z_]+)\b/g)].map((m) => m[1]);
+  const known = new Set([...METRICS.map((m) => m.name), 'xrootd_agent_rollout_stuck']);
+
+  test('a ServiceMonitor of the collector that keeps the pods\' labels, and a PrometheusRule of this cluster\'s alerts', () => {
+    const sm = full.get('ServiceMonitor', 'large-collector');
+    expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(sm.spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'xrootd', 'app.kubernetes.io/instance': 'large', 'app.kubernetes.io/component': 'collector' } },
+      endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s', honorLabels: true }],
+    });
+    const rules = full.get('PrometheusRule', 'large').spec.groups[0].rules;
+    expect(rules.map((r: Manifest) => r.alert)).toEqual(ALERTS.map((a) => a.alert));
+    const byName = (n: string) => rules.find((r: Manifest) => r.alert === n);
+    // Written for this cluster: 2 redirectors, each expecting the direct data servers and the 3 supervisors.
+    expect(byName('XrootdRedirectorDown').expr).toBe('(count(xrootd_start_time_seconds{cluster="large",namespace="xrootd",role="redirector",daemon="xrootd"}) < 2) or absent(xrootd_start_time_seconds{cluster="large",namespace="xrootd",role="redirector",daemon="xrootd"})');
+    const t = full.cluster.model.topology;
+    expect(byName('XrootdServerNotSubscribed').expr).toContain(`xrootd_cms_subscribed_servers{cluster="large",namespace="xrootd",pod="large-redirector-1"} < ${t.directWorkers + t.supervisors}`);
+    // cms.space's own rule: 2% of the file system for volumes up to 500 GiB, 10 GiB above.
+    const sel = 'cluster="large",namespace="xrootd",role="worker"';
+    expect(byName('XrootdSpaceLow').expr).toBe(full.cluster.model.space.minFreePercent === 2
+      ? `xrootd_space_free_bytes{${sel}} < 0.02 * xrootd_space_bytes{${sel}}` : `xrootd_space_free_bytes{${sel}} < 10737418240`);
+    for (const r of rules) {
+      expect(r.labels).toMatchObject({ cluster: 'large', namespace: 'xrootd' });
+      expect(['critical', 'warning']).toContain(r.labels.severity);
+      expect(r.annotations.description.length).toBeGreaterThan(40);
+      for (const name of metricsIn(r.expr)) {
+        expect({ alert: r.alert, name, known: known.has(name) }).toEqual({ alert: r.alert, name, known: true });
+      }
+    }
+  });
+
+  test('the dashboard: rows of timeseries panels on Grafana\'s grid, every query over a metric the collector serves, loaded by the sidecar\'s label', () => {
+    const cm = full.get('ConfigMap', 'large-dashboard');
+    expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+    const dashboard = JSON.parse(cm.data['xrootd-large.json']);
+    expect(dashboard).toMatchObject({ title: 'XRootD xrootd/large', schemaVersion: 39, uid: 'xrootd-xrootd-large' });
+    const panels = dashboard.panels as Manifest[];
+    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+    for (const p of panels) {
+      expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+      if (p.type === 'row') continue;
+      expect(p.type).toBe('timeseries');
+      expect(p.targets.length).toBeGreaterThan(0);
+      for (const t of p.targets) {
+        expect(t.expr).toContain('cluster="large",namespace="xrootd"');
+        const names = metricsIn(t.expr);
+        expect(names.length).toBeGreaterThan(0);
+        for (const name of names) {
+          expect({ panel: p.title, name, served: METRICS.some((m) => m.name === name) }).toEqual({ panel: p.title, name, served: true });
+        }
+      }
+    }
+    // Off unless asked for: the CRDs of the Prometheus Operator may not be there.
+    expect(synth(large).all('ServiceMonitor')).toEqual([]);
+    expect(synth(large).all('PrometheusRule')).toEqual([]);
+  });
+});
