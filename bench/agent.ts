@@ -166,12 +166,12 @@ export async function rollout20(workers = 20): Promise<void> {
         const names = [...onImage.keys()];
         return names.length === workers + 1 && names.every((n) => onImage.get(n) === image(v) && ready.has(n)) ? true : undefined;
       }, 20 * 60 * 1000, 50);
-      apply('5.8.4');
-      await done('5.8.4');
-      target = image('5.9.1');
+      apply('5.5.3');
+      await done('5.5.3');
+      target = image('5.8.1');
       const started = performance.now();
-      apply('5.9.1');
-      await done('5.9.1');
+      apply('5.8.1');
+      await done('5.8.1');
       const total = (performance.now() - started) / 1000;
       const own = replaced.reduce((a, b) => a + b, 0) / 1000;
       const steps = replaced.length;
@@ -198,7 +198,7 @@ export async function git50(count = 50): Promise<void> {
       const client = KubeClient.load(cp.kubeconfig);
       const agent = new Agent(client, { log: new Logger('warn'), resyncSeconds: 3600, gitCacheDir: join(cp.dir, 'git') });
       await agent.start();
-      const spec = (version = '5.9.1') => ({ version, worker: { replicas: 1, storage: { capacity: '1Gi' } } });
+      const spec = (version = '5.8.1') => ({ version, worker: { replicas: 1, storage: { capacity: '1Gi' } } });
       for (let i = 0; i < count; i++) repo.write(`clusters/c${i}.yaml`, stringify(cr(`c${i}`, 'bench', spec())));
       const first = repo.commit('50 clusters');
       const t0 = performance.now();
@@ -223,8 +223,8 @@ export async function git50(count = 50): Promise<void> {
       }
       const noopWrites = client.counts.writes - writes;
 
-      repo.write('clusters/c7.yaml', stringify(cr('c7', 'bench', spec('5.8.4'))));
-      const second = repo.commit('c7 to 5.8.4');
+      repo.write('clusters/c7.yaml', stringify(cr('c7', 'bench', spec('5.5.3'))));
+      const second = repo.commit('c7 to 5.5.3');
       const t1 = performance.now();
       const o = await agent.gitSync.sync('bench/src');
       const oneMs = performance.now() - t1;

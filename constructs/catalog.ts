@@ -4,18 +4,33 @@
  * directive. The agent extends it with XrootdVersion resources.
  */
 
-/** Capabilities that change what the library renders. */
+/**
+ * What a release has, each read off its binaries by test/conformance/catalog.test.ts (plugin
+ * files, the directives its daemons accept, what its libraries read) for every image built here.
+ */
 export type XrootdFeature =
-  /** `xrd.maxfd` (absent from 5.5.3, which warns "ignoring unknown xrd directive 'maxfd'"). */
+  /** `xrd.maxfd` (5.6+; 5.5.3 warns "ignoring unknown xrd directive 'maxfd'"). */
   | 'maxfd'
   /** The host identity can be forced through `XRDNET_IDENTITY` (5.7.1+), for pods without reverse DNS. */
   | 'identity-env'
-  /** TLS for the xroot protocol (`xrd.tls`, `xrootd.tls`, roots://) and HTTPS on the same port (5.0+). */
+  /** TLS for the xroot protocol (`xrd.tls`, `xrootd.tls`, roots://) and HTTPS on the same port (libXrdCryptossl). */
   | 'tls'
-  /** Bearer tokens: the SciTokens authorization plugin and the ztn security protocol (5.1+). */
-  | 'tokens';
+  /** Bearer tokens: the SciTokens authorization plugin and the ztn security protocol (libXrdAccSciTokens, libXrdSecztn). */
+  | 'tokens'
+  /** `xrd.network udprefresh`: monitoring destinations follow DNS changes (5.9+). */
+  | 'udprefresh'
+  /** HTTP(S) on the xrootd port (libXrdHttp). */
+  | 'http'
+  /** HTTP third-party copy (libXrdHttpTPC). */
+  | 'http-tpc'
+  /** Macaroons for HTTP (libXrdMacaroons). */
+  | 'macaroons'
+  /** VOMS attributes for GSI and HTTPS (libXrdVoms, libXrdSecgsiVOMS, libXrdHttpVOMS). */
+  | 'voms'
+  /** XCache: the proxy storage and its file cache (libXrdPss, libXrdPfc). */
+  | 'xcache';
 
-export const ALL_FEATURES: readonly XrootdFeature[] = ['maxfd', 'identity-env', 'tls', 'tokens'];
+export const ALL_FEATURES: readonly XrootdFeature[] = ['maxfd', 'identity-env', 'tls', 'tokens', 'udprefresh', 'http', 'http-tpc', 'macaroons', 'voms', 'xcache'];
 
 export interface XrootdRelease {
   /** Version name, as written in `spec.version`. */
@@ -42,13 +57,18 @@ const release = (version: string, features: XrootdFeature[], deprecated?: string
   ...(deprecated ? { deprecated } : {}),
 });
 
-/** The catalog shipped with the library. */
+/** What every release built here has: the server plugins and the client, SciTokens and VOMS packages. */
+const PACKAGED: XrootdFeature[] = ['tls', 'tokens', 'http', 'http-tpc', 'macaroons', 'voms', 'xcache'];
+
+/**
+ * The catalog shipped with the library: the releases whose images images/build.sh builds from
+ * Debian (docs/image.md), each proven by the conformance suites. The default (spec.version) is
+ * the newest from a stable Debian suite; 6.2.0 comes from Debian's development suite.
+ */
 export const BUILT_IN_CATALOG: readonly XrootdRelease[] = [
-  release('5.5.3', ['tls', 'tokens'], 'older than 5.7.1: pods without reverse DNS cannot force their identity'),
-  release('5.7.3', ['maxfd', 'identity-env', 'tls', 'tokens']),
-  release('5.8.4', ['maxfd', 'identity-env', 'tls', 'tokens']),
-  release('5.9.1', ['maxfd', 'identity-env', 'tls', 'tokens']),
-  release('6.0.0', ['maxfd', 'identity-env', 'tls', 'tokens']),
+  release('5.5.3', PACKAGED, 'older than 5.7.1: pods without reverse DNS cannot force their identity'),
+  release('5.8.1', ['maxfd', 'identity-env', ...PACKAGED]),
+  release('6.2.0', ['maxfd', 'identity-env', 'udprefresh', ...PACKAGED]),
 ];
 
 /** A catalog lookup: the built-in entries, overridden or extended by `extra`. */

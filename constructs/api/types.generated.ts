@@ -5,8 +5,8 @@ import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 export interface XrootdSpec {
   /**
    * XRootD version, a name from the version catalog (which maps it to an image and to what that version supports).
-   * Rule: must be a version name such as 5.9.1.
-   * @default "5.9.1"
+   * Rule: must be a version name such as 5.8.1.
+   * @default "5.8.1"
    */
   readonly version?: string;
   /**
@@ -1101,7 +1101,7 @@ export interface RollbackStatus {
 export interface XrootdVersionSpec {
   /**
    * The version name that Xrootd resources use in spec.version.
-   * Rule: must be a version name such as 5.9.1.
+   * Rule: must be a version name such as 5.8.1.
    */
   readonly version: string;
   /**
@@ -1117,7 +1117,7 @@ export interface XrootdVersionSpec {
    * What this version supports, which decides what the library renders.
    * @default []
    */
-  readonly features?: Array<'maxfd' | 'identity-env' | 'tls' | 'tokens'>;
+  readonly features?: Array<'maxfd' | 'identity-env' | 'tls' | 'tokens' | 'udprefresh' | 'http' | 'http-tpc' | 'macaroons' | 'voms' | 'xcache'>;
   /**
    * Versions older than this cannot take over a cluster that has run this one: a downgrade to them is refused unless the Xrootd resource sets spec.upgrade.force.
    */
@@ -1618,7 +1618,7 @@ export interface ResolvedXrootdVersionSpec {
   readonly version: string;
   readonly image: string;
   readonly deprecated?: string;
-  readonly features: Array<'maxfd' | 'identity-env' | 'tls' | 'tokens'>;
+  readonly features: Array<'maxfd' | 'identity-env' | 'tls' | 'tokens' | 'udprefresh' | 'http' | 'http-tpc' | 'macaroons' | 'voms' | 'xcache'>;
   readonly incompatibleBelow?: string;
 }
 

@@ -8,12 +8,11 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../helpers/processes.js';
-import { LoopbackCluster, XROOTD_USER } from './loopback-cluster.js';
+import { daemonIds, LoopbackCluster } from './loopback-cluster.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xrd-authz-files-'));
 let c: LoopbackCluster;
-const uid = Number(run(['id', '-u', XROOTD_USER]).out.trim());
-const gid = Number(run(['id', '-g', XROOTD_USER]).out.trim());
+const { uid, gid } = daemonIds();
 
 /** A file put on the data server's volume directly, as if it had been written earlier. */
 function onVolume(path: string, bytes: Buffer): void {

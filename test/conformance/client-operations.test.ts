@@ -13,7 +13,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePrograms, run, waitFor, type RunResult } from '../helpers/processes.js';
-import { LoopbackCluster, XROOTD_USER } from './loopback-cluster.js';
+import { daemonIds, LoopbackCluster } from './loopback-cluster.js';
 
 const EXPORTS = [{ path: '/data', readOnly: false }, { path: '/store', readOnly: true }];
 // Administrators' extra lines land in their role's block, and only there.
@@ -76,10 +76,10 @@ test('a fresh cluster lists, stats and locates every export through each redirec
     }
   }
   // Made by the start script as the daemons' user, with the mode XRootD gives the directories it makes.
-  const uid = Number(run(['id', '-u', XROOTD_USER]).out.trim());
+  const { uid } = daemonIds();
   for (const w of c.of('worker')) {
     for (const { path } of EXPORTS) {
-      const st = statSync(join(w.env.XRD_DATA_DIR!, path));
+      const st = statSync(join(w.dataDir, path));
       expect({ dir: st.isDirectory(), mode: (st.mode & 0o777).toString(8), uid: st.uid }).toEqual({ dir: true, mode: '775', uid });
     }
   }

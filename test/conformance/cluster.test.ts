@@ -2,41 +2,26 @@
  * The generated configuration, run on real XRootD daemons (Debian's 5.5.3) on
  * loopback: clusters form, files go in and come back out, probes tell the truth.
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { XrootdClusterProps } from '../../constructs/index.js';
-import { requirePrograms, run, runAsync, waitFor } from '../helpers/processes.js';
-import { withCluster, type LoopbackCluster } from './loopback-cluster.js';
+import { requirePrograms, run, waitFor } from '../helpers/processes.js';
+import { copy, Scratch, workerPorts } from './client-files.js';
+import { withCluster } from './loopback-cluster.js';
 
 /** The version Debian ships: the catalog entry whose rendering these daemons run. */
 const DEBIAN_VERSION = '5.5.3';
 const FAST: Partial<XrootdClusterProps> = { version: DEBIAN_VERSION, xrootd: { startupDelaySeconds: 2 } };
-const scratch = mkdtempSync(join(tmpdir(), 'xrd-files-'));
-// The daemons run as the xrootd user and must reach the volumes mounted in here.
-chmodSync(scratch, 0o755);
+const files = new Scratch();
+const scratch = files.dir;
+const randomFile = (name: string, bytes: number): string => files.randomFile(name, bytes);
 
 beforeAll(() => {
   requirePrograms(['xrootd', 'cmsd', 'xrdcp', 'xrdfs', 'xrdmapc', 'curl', 'setpriv'],
     'install Debian\'s xrootd-server, xrootd-client and curl (.ci/run does)');
   expect(run(['xrootd', '-v']).out.trim()).toBe(`v${DEBIAN_VERSION}`);
 });
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function randomFile(name: string, bytes: number): string {
-  const path = join(scratch, name);
-  writeFileSync(path, randomBytes(bytes));
-  return path;
-}
-
-function copy(from: string, to: string): string {
-  const r = run(['xrdcp', '--force', '--nopbar', from, to], process.env, 60000);
-  if (r.code !== 0) throw new Error(`xrdcp ${from} ${to} failed (${r.code}): ${r.out}`);
-  return r.out;
-}
-
-const workerPorts = (c: LoopbackCluster): number[] => c.of('worker').map((p) => p.port);
+afterAll(() => files.remove());
 
 test('minimal cluster: servers subscribe, a file written through the redirector reads back identical and is located', async () => {
   await withCluster({ ...FAST, name: 'minimal', worker: { replicas: 2 } }, async (c) => {
@@ -53,7 +38,7 @@ test('minimal cluster: servers subscribe, a file written through the redirector 
     const holder = c.of('worker').find((w) => located.includes(`:${w.port} Server`));
     expect(holder).toBeDefined();
     // The bytes are really on that data server's volume.
-    expect(readFileSync(join(holder!.env.XRD_DATA_DIR!, 'data', 'minimal.bin')).equals(readFileSync(local))).toBe(true);
+    expect(readFileSync(join(holder!.dataDir, 'data', 'minimal.bin')).equals(readFileSync(local))).toBe(true);
   });
 }, 120000);
 
@@ -79,71 +64,6 @@ test('three redirectors form one cluster, and it keeps serving when one of them 
     }
   });
 }, 180000);
-
-test('beyond 64 data servers the supervisor tier takes the overflow, each data server below it subscribed to two supervisors: with one supervisor stopped every file is still served, and nothing is lost when it returns', async () => {
-  await withCluster({ ...FAST, name: 'wide', worker: { replicas: 140 } }, async (c) => {
-    // 140 data servers: three supervisors; 61 data servers and the supervisors fill the managers' 64 slots,
-    // and each of the other 79 takes a slot in two supervisors (79 x 2 = 158 of their 192).
-    const supervisors = c.of('supervisor');
-    expect(supervisors).toHaveLength(3);
-    const direct = 64 - supervisors.length;
-    const below = c.of('worker').filter((w) => w.ordinal >= direct);
-    expect(below).toHaveLength(79);
-    // xrdmapc lists every subtree: a data server below the supervisors appears under both of its supervisors.
-    const map = await c.waitForMembers(direct + 2 * below.length, 0, 300000);
-    for (const port of workerPorts(c)) expect(map).toContain(`:${port}`);
-    // xrdmapc labels a supervisor "Man" (it manages its subtree).
-    for (const s of supervisors) expect(map).toMatch(new RegExp(`Man \\S+:${s.port}`));
-    expect(c.probe(supervisors[0], 'ready')).toEqual({ code: 0, out: '' });
-    expect(c.probe(c.pod('worker', 100), 'ready')).toEqual({ code: 0, out: '' });
-
-    // One file straight at every data server below the supervisors.
-    const local = randomFile('deep.bin', 16 << 10);
-    for (const w of below) copy(local, `root://127.0.0.1:${w.port}//data/deep-${w.ordinal}.bin`);
-    const readAll = async (label: string): Promise<void> => {
-      const failed: string[] = [];
-      for (let i = 0; i < below.length; i += 20) {
-        const batch = below.slice(i, i + 20);
-        const results = await Promise.all(batch.map((w) => {
-          const back = join(scratch, `deep-${w.ordinal}.${label}`);
-          return runAsync(['xrdcp', '--force', '--nopbar', c.url(0, `/data/deep-${w.ordinal}.bin`), back], process.env, 60000)
-            .then((r) => (r.code === 0 && readFileSync(back).equals(readFileSync(local)) ? undefined : `${w.name}: ${r.out.trim()}`));
-        }));
-        failed.push(...results.filter((f): f is string => f !== undefined));
-      }
-      expect(failed).toEqual([]);
-    };
-    await readAll('before');
-    // The top redirector knows a file through a supervisor, which knows the data server.
-    const located = run(['xrdfs', `127.0.0.1:${c.pod('redirector', 0).port}`, 'locate', '-r', `/data/deep-${below[0].ordinal}.bin`]).out;
-    expect(located).toMatch(new RegExp(`:(${supervisors.map((s) => s.port).join('|')}) Manager`));
-
-    // Supervisor 0 gone: the data servers it held (k and k + 1 mod 3 include 0: 53 of them) are still subscribed through supervisor 1 or 2.
-    const lost = supervisors[0];
-    const heldByLost = below.filter((w) => [0, 1].some((i) => (w.ordinal - direct + i) % supervisors.length === 0)).length;
-    expect(heldByLost).toBe(53);
-    await c.stopDaemon(lost, 'cmsd');
-    await c.stopDaemon(lost, 'xrootd');
-    // The redirector keeps it listed, unreachable ("connect error"), until cmsd drops it; its subtree is gone.
-    const reachable = await waitFor('the redirector to find supervisor 0 unreachable', () => {
-      const m = c.membership(0);
-      return m.includes(`:${lost.port} [connect error]`) ? m : undefined;
-    }, 60000, 1000);
-    expect((reachable.match(/Srv /g) ?? []).length).toBe(direct + 2 * below.length - heldByLost);
-    for (const w of below) expect(reachable).toContain(`:${w.port}`);
-    await readAll('without-supervisor-0');
-    const after = randomFile('after.bin', 32 << 10);
-    copy(after, c.url(0, '/data/written-without-supervisor-0.bin'));
-
-    // Back: every subscription returns and every file is still there.
-    c.startPod(lost);
-    await c.waitForMembers(direct + 2 * below.length, 0, 120000);
-    await readAll('after');
-    const back = join(scratch, 'after.back');
-    copy(c.url(0, '/data/written-without-supervisor-0.bin'), back);
-    expect(readFileSync(back).equals(readFileSync(after))).toBe(true);
-  });
-}, 900000);
 
 test('probe commands from the manifests tell ready from not ready', async () => {
   await withCluster({ ...FAST, name: 'probes', worker: { replicas: 1 } }, async (c) => {

@@ -3,13 +3,13 @@
  * scripts are the ConfigMap's exact bytes; each "pod" gets the environment its
  * pod spec defines, with loopback addresses and free ports as its identity.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PROBE_SCRIPT, START_SCRIPT, type Role, type XrootdClusterProps } from '../../constructs/index.js';
 import { CONFIG_DIR, EXTERNAL_ADDRESSES_KEY, MAINTENANCE_KEY } from '../../constructs/config.js';
 import { ADMIN_DIR, DATA_DIR, MAINTENANCE_DIR, SYSTEM_CA_BUNDLE, TLS_SECRET_DIR } from '../../constructs/pod-template.js';
-import { containerName, podmanRun, removeContainer, type ContainerImage } from '../helpers/containers.js';
+import { containerName, PODMAN, podmanRun, projectImage, releaseUnderTest, removeContainer, type ContainerImage } from '../helpers/containers.js';
 import { synth } from '../helpers/synth.js';
 import { freePorts, inNetns, isPortFree, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from '../helpers/processes.js';
 
@@ -61,6 +61,19 @@ export interface LoopbackOptions {
   readonly netns?: string;
 }
 
+/**
+ * The uid and gid the daemons run with: the image's user for a release under test (its
+ * containers), else Debian's `xrootd` user. Files a test makes for the daemons are theirs.
+ */
+export function daemonIds(): { uid: number; gid: number } {
+  const release = releaseUnderTest();
+  if (release) {
+    const [uid, gid] = projectImage('xrootd', release).user.split(':').map(Number);
+    return { uid, gid };
+  }
+  return { uid: Number(run(['id', '-u', XROOTD_USER]).out.trim()), gid: Number(run(['id', '-g', XROOTD_USER]).out.trim()) };
+}
+
 /** Each manager gets its own loopback address: two managers on one address confuse XRootD's manager list. */
 const managerHost = (i: number): string => `127.0.0.${10 + i}`;
 
@@ -70,8 +83,16 @@ export class LoopbackCluster {
     private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string,
     private readonly clientEnv: NodeJS.ProcessEnv = {}, readonly netns?: string) {}
 
-  /** Synthesizes `props` and starts every pod's xrootd and cmsd. */
-  static async start(props: XrootdClusterProps, opts: LoopbackOptions = {}): Promise<LoopbackCluster> {
+  /**
+   * Synthesizes `props` and starts every pod's xrootd and cmsd. With a release under test
+   * (XRD_RELEASE, `npm run test:versions`), the cluster is rendered for that release and its
+   * daemons run in containers of its image.
+   */
+  static async start(given: XrootdClusterProps, options: LoopbackOptions = {}): Promise<LoopbackCluster> {
+    const release = releaseUnderTest();
+    if (release && options.netns) throw new Error(`a network namespace is for daemons on the host: not for release ${release}`);
+    const props = release ? { ...given, version: release } : given;
+    const opts = release && !options.image ? { ...options, image: projectImage('xrootd', release) } : options;
     const s = synth(props);
     const model = s.cluster.model;
     const configMap = s.get('ConfigMap', model.names.configMap(s.cluster.configHash));
@@ -212,8 +233,10 @@ export class LoopbackCluster {
 
   /** Runs the manifests' probe script for a pod, with that pod's environment (in its xrootd container, if any). */
   probe(pod: LoopbackPod, check: 'ready' | 'cmsd-alive'): RunResult {
-    const container = pod.containers.xrootd;
-    if (container) return run(['podman', 'exec', container, '/bin/sh', join(CONFIG_DIR, PROBE_SCRIPT), check, pod.role], process.env, 20000);
+    // In a container of the pod: xrootd's, or cmsd's once xrootd's is gone (both mount the ConfigMap and the admin directory).
+    const running = (['xrootd', 'cmsd'] as const).find((d) => pod.containers[d] && pod.daemons[d] && !pod.daemons[d]!.exited);
+    if (running) return run([...PODMAN, 'exec', pod.containers[running]!, '/bin/sh', join(CONFIG_DIR, PROBE_SCRIPT), check, pod.role], process.env, 20000);
+    if (this.image) throw new Error(`${pod.name} has no running container to probe in`);
     return run(inNetns(this.netns, ['/bin/sh', join(this.configDir, PROBE_SCRIPT), check, pod.role]), pod.env, 20000);
   }
 
@@ -267,18 +290,53 @@ export class LoopbackCluster {
     return this.pods.flatMap((p) => Object.values(p.daemons).map((d) => logOf(d!, lastLines))).join('\n');
   }
 
+  /**
+   * What the daemons' configuration echo and logs flag (a directive or option ignored, unknown or
+   * deprecated, any config warning), each once, but for what a cluster without security is
+   * expected to hear and what loopback or a container's host name makes XRootD say.
+   */
+  configWarnings(): string[] {
+    const flagged = /Config warning|ignoring|unknown (\w+ )?directive|invalid .* option|deprecat/i;
+    const lines = this.pods.flatMap((p) => (['xrootd', 'cmsd'] as const).flatMap((d) => {
+      const file = join(p.dir, `${d}.log`);
+      return existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+    }));
+    const found = lines.filter((l) => flagged.test(l) && !EXPECTED_WARNINGS.some((w) => w.test(l))).map((l) => l.replace(/^\d{6} [\d:]+ \d+ /, ''));
+    return [...new Set(found)];
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.pods.flatMap((p) => (['xrootd', 'cmsd'] as const).map((d) => this.stopDaemon(p, d))));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
-/** Starts a cluster, runs `body`, prints the daemons' logs if it fails, and always stops every daemon. */
+/** Config warnings that say nothing about the configuration's correctness. */
+const EXPECTED_WARNINGS = [
+  // A cluster without spec.security authenticates no one, on purpose.
+  /'xrootd\.seclib' not specified; strong authentication disabled/,
+  /Security level is set to none; request protection disabled/,
+  // HTTP without spec.security.tls serves plain HTTP, on purpose (6.x says so).
+  /HTTPS functionality was not configured/,
+  // The harness's pod directories on the host live under /tmp; a pod's are /var/run/xrootd (its containers here too).
+  /adminpath resides in \/tmp and may be unstable/,
+  /checkpoints disabled because the checkpoint directory is rooted in '\/tmp'/,
+  // Loopback addresses and a container's short host name, not what a pod has.
+  /is registered without a domain qualification/,
+];
+
+/**
+ * Starts a cluster, runs `body`, prints the daemons' logs if it fails, and always stops every
+ * daemon. The cluster must start clean: nothing in its configuration ignored, unknown or
+ * deprecated on the release it runs (configWarnings).
+ */
 export async function withCluster(props: XrootdClusterProps, body: (c: LoopbackCluster) => Promise<void>,
   opts: LoopbackOptions = {}): Promise<void> {
   const c = await LoopbackCluster.start(props, opts);
   try {
     await body(c);
+    const warnings = c.configWarnings();
+    if (warnings.length) throw new Error(`the configuration of ${props.name} did not start clean:\n${warnings.join('\n')}`);
   } catch (e) {
     console.error(`daemon logs of ${props.name}:\n${c.logs()}`);
     throw e;

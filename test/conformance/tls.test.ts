@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import type { XrootdClusterProps } from '../../constructs/index.js';
 import { run } from '../helpers/processes.js';
 import { TestCa } from '../helpers/test-ca.js';
-import { withCluster, XROOTD_USER, type LoopbackCluster } from './loopback-cluster.js';
+import { daemonIds, withCluster, type LoopbackCluster } from './loopback-cluster.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xrd-tls-files-'));
 const ca = TestCa.create('site');
 const otherCa = TestCa.create('other');
 // Every address the loopback pods use (see LoopbackCluster) and the names a redirect may carry.
 const loopbackIps = ['127.0.0.1', '127.0.0.10', '127.0.0.11', '127.0.0.12', '127.0.2.0', '127.0.2.1'];
-const gid = Number(run(['id', '-g', XROOTD_USER]).out.trim());
+const { gid } = daemonIds();
 // XRootD's clients match a host only against the certificate's DNS names (an IP address too): the
 // loopback addresses stand in for the pods' DNS names, so they are listed as names as well.
 const secret = ca.secretVolume('tls-secret', ['localhost', hostname(), ...loopbackIps], loopbackIps, gid);

@@ -4,7 +4,7 @@
  * by pid like any other daemon of a test.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePrograms, run, startDaemon, type Daemon } from './processes.js';
@@ -26,10 +26,35 @@ export interface ContainerImage {
 export const PODMAN = ['podman', '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
 export const LIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
 
-/** Builds (or takes from the cache) one of the project's images and loads its OCI archive into podman. */
-export function projectImage(which: 'xrootd' | 'agent'): ContainerImage {
+/** The XRootD releases images/build.sh builds (XROOTD_RELEASES in images/versions.env). */
+export function builtReleases(): string[] {
+  return /^XROOTD_RELEASES="([^"]*)"$/m.exec(readFileSync(join(repoRoot(), 'images/versions.env'), 'utf8'))![1].split(' ');
+}
+
+/** The XRootD release this host's Debian packages install: what conformance daemons run on the host. */
+export const HOST_RELEASE = '5.5.3';
+
+/**
+ * The release the conformance suites run (`npm run test:versions` sets XRD_RELEASE): its daemons
+ * run in containers of its image. Without it, the host's own packages (HOST_RELEASE).
+ */
+export function releaseUnderTest(): string | undefined {
+  const release = process.env.XRD_RELEASE;
+  return release || undefined;
+}
+
+const images = new Map<string, ContainerImage>();
+
+/**
+ * Builds (or takes from the cache) one of the project's images and loads its OCI archive into
+ * podman; once per test file. `xrootd` is the release under test (HOST_RELEASE without one).
+ */
+export function projectImage(which: 'xrootd' | 'agent', release = releaseUnderTest() ?? HOST_RELEASE): ContainerImage {
+  const target = which === 'xrootd' ? `xrootd:${release}` : which;
+  const known = images.get(target);
+  if (known) return known;
   requirePrograms(['mmdebstrap', 'buildah', 'podman', 'runc'], 'install Debian\'s mmdebstrap, buildah, podman and runc (test/install-prerequisites.sh does)');
-  const built = run(['bash', join(repoRoot(), 'images/build.sh'), which], process.env, 15 * 60_000);
+  const built = run(['bash', join(repoRoot(), 'images/build.sh'), target], process.env, 15 * 60_000);
   const line = built.out.split('\n').find((l) => l.startsWith('ghcr.io/'));
   if (built.code !== 0 || !line) throw new Error(`images/build.sh ${which} failed (${built.code}):\n${built.out}`);
   const [, reference, archive, size] = line.split(' ');
@@ -38,7 +63,9 @@ export function projectImage(which: 'xrootd' | 'agent'): ContainerImage {
   const loaded = run([...PODMAN, 'load', '--quiet', '--input', archive], process.env, 5 * 60_000);
   if (loaded.code !== 0) throw new Error(`podman load ${archive} failed: ${loaded.out}`);
   const user = run([...PODMAN, 'image', 'inspect', '--format', '{{.Config.User}}', reference]).out.trim();
-  return { reference, archive, sizeBytes: Number(size), user };
+  const image = { reference, archive, sizeBytes: Number(size), user };
+  images.set(target, image);
+  return image;
 }
 
 /** A container name unique to this test run. */

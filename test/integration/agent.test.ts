@@ -106,12 +106,12 @@ test('the agent runs as the install\'s ServiceAccount, which is not allowed what
 });
 
 test('creating an Xrootd resource creates every object, owned by it, and the status reports them ready', () => withLogs(async () => {
-  cp.applyYaml(xrootd('alpha', { version: '5.9.1', worker: { replicas: 2, storage: { capacity: '1Gi' } } }));
+  cp.applyYaml(xrootd('alpha', { version: '5.8.1', worker: { replicas: 2, storage: { capacity: '1Gi' } } }));
   const x = await waitCondition('alpha', 'Ready', 'True', 180000);
   expect(x.metadata.finalizers).toContain('xrootd.org/finalizer');
   expect(x.status).toMatchObject({
     redirectors: { replicas: 1, ready: 1 }, workers: { replicas: 2, ready: 2 },
-    currentVersion: '5.9.1', targetVersion: '5.9.1', image: 'ghcr.io/xrootd-k8s/xrootd:5.9.1',
+    currentVersion: '5.8.1', targetVersion: '5.8.1', image: 'ghcr.io/xrootd-k8s/xrootd:5.8.1',
   });
   expect(condition(x, 'Degraded').status).toBe('False');
   const kinds = [`configmap/${configName('alpha')}`, 'service/alpha-redirector', 'service/alpha-worker', 'statefulset/alpha-redirector',
@@ -131,7 +131,7 @@ test('creating an Xrootd resource creates every object, owned by it, and the sta
     expect(before <= firstStatefulSet).toBe(true);
   }
   // The printer columns read the status.
-  expect(cp.kubectl(['get', 'xrootd', 'alpha', '-n', NS]).out).toMatch(/alpha\s+1\s+2\s+5\.9\.1/);
+  expect(cp.kubectl(['get', 'xrootd', 'alpha', '-n', NS]).out).toMatch(/alpha\s+1\s+2\s+5\.8\.1/);
   const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=alpha']).items.map((e: any) => e.reason);
   expect(events).toEqual(expect.arrayContaining(['Applied', 'Ready', 'InsecureWritableExport']));
   // Allowed, never silent: /data is writable and no token authorization is configured.
@@ -216,7 +216,7 @@ test('what admission cannot check makes the resource Degraded, naming the field,
   expect(events.find((e: any) => e.reason === 'InvalidSpec')?.type).toBe('Warning');
 
   // Fixing the spec recovers.
-  cp.applyYaml(xrootd('beta', { version: '5.9.1', worker: { replicas: 1 } }));
+  cp.applyYaml(xrootd('beta', { version: '5.8.1', worker: { replicas: 1 } }));
   await waitCondition('beta', 'Ready', 'True', 180000);
 }), 300000);
 
@@ -287,8 +287,8 @@ test('a federation reference: refused until the meta-manager exists, then resolv
 }), 300000);
 
 test('an XrootdVersion changing the image of a version makes the pods follow', () => withLogs(async () => {
-  const image = 'registry.example.org/xrootd:5.9.1-site';
-  cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5.9.1' }, spec: { version: '5.9.1', image, features: ['maxfd', 'identity-env'] } }));
+  const image = 'registry.example.org/xrootd:5.8.1-site';
+  cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5.8.1' }, spec: { version: '5.8.1', image, features: ['maxfd', 'identity-env'] } }));
   await waitFor('alpha-worker pods on the new image', () => {
     const pods = get(['pods', '-n', NS, '-l', 'app.kubernetes.io/instance=alpha,app.kubernetes.io/component=worker']).items;
     return pods.length === 3 && pods.every((p: any) => p.spec.containers.every((c: any) => c.image === image)) ? true : undefined;
@@ -303,8 +303,8 @@ test('a renewed TLS Secret rolls the pods through the gates; a Secret the agent 
     data: { 'tls.crt': b64(crt), 'tls.key': b64('key'), 'ca.crt': b64('ca') } });
   const revision = (cluster: string): string | undefined =>
     get([`statefulset/${cluster}-worker`, '-n', NS]).spec.template.metadata.annotations['xrootd.org/tls-secret-revision'];
-  // 5.8.4: an earlier test replaces 5.9.1's catalog entry with one that lists no tls feature.
-  const tls = (cluster: string) => ({ version: '5.8.4', worker: { replicas: 2, storage: { capacity: '1Gi' } }, security: { tls: { secretName: `${cluster}-tls` } }, upgrade: { minReadySeconds: 0 } });
+  // 5.5.3: an earlier test replaces 5.8.1's catalog entry with one that lists no tls feature.
+  const tls = (cluster: string) => ({ version: '5.5.3', worker: { replicas: 2, storage: { capacity: '1Gi' } }, security: { tls: { secretName: `${cluster}-tls` } }, upgrade: { minReadySeconds: 0 } });
   // Granted by name, as the install's tlsSecrets prop would.
   for (const args of [['create', 'role', 'tls-renew', '--verb=get', '--resource=secrets', '--resource-name=renew-tls', '-n', NS],
     ['create', 'rolebinding', 'tls-renew', '--role=tls-renew', `--serviceaccount=${AGENT_NS}:xrootd-k8s-agent`, '-n', NS]]) expect(cp.kubectl(args).code).toBe(0);
@@ -335,7 +335,7 @@ test('a renewed TLS Secret rolls the pods through the gates; a Secret the agent 
 
 test('a certificate from cert-manager: refused, writing nothing, until its CRD is there; then applied, owned, and admitted by cert-manager\'s schema', () => withLogs(async () => {
   const spec = {
-    version: '5.8.4', worker: { replicas: 1, storage: { capacity: '1Gi' } },
+    version: '5.5.3', worker: { replicas: 1, storage: { capacity: '1Gi' } },
     security: { tls: { secretName: 'certified-tls', certificate: { issuerRef: { name: 'site-ca', kind: 'ClusterIssuer' }, dnsNames: ['xrootd.site.example.org'], duration: '2160h', renewBefore: '360h' } } },
   };
   cp.applyYaml(xrootd('certified', spec));
@@ -364,7 +364,7 @@ test('a certificate from cert-manager: refused, writing nothing, until its CRD i
 }), 300000);
 
 test('with monitoring, status.members follows what the collector hears from the manager; a Ready data server missing past the grace period raises MembersMissing; a rollout step waits for the replaced pod\'s subscription', () => withLogs(async () => {
-  cp.applyYaml(xrootd('watched', { version: '5.8.4', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 } }));
+  cp.applyYaml(xrootd('watched', { version: '5.5.3', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 } }));
   await waitCondition('watched', 'Ready', 'True', 120000);
   expect(get(['deployment', 'watched-collector', '-n', NS]).metadata.ownerReferences[0]).toMatchObject({ kind: 'Xrootd', name: 'watched' });
   const socket = dgram.createSocket('udp4');
@@ -396,7 +396,7 @@ test('with monitoring, status.members follows what the collector hears from the 
     // A rollout step waits for the replaced pod to be subscribed, not just Ready.
     await send(['watched-worker-0']);
     const partition = () => get(['statefulset', 'watched-worker', '-n', NS]).spec.updateStrategy.rollingUpdate?.partition ?? 0;
-    cp.applyYaml(xrootd('watched', { version: '5.8.4', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 }, xrootd: { startupDelaySeconds: 5 } }));
+    cp.applyYaml(xrootd('watched', { version: '5.5.3', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 }, xrootd: { startupDelaySeconds: 5 } }));
     const held = await waitFor('the rollout holding at watched-worker-1', () => {
       const x = get(['xrootd', 'watched', '-n', NS]);
       return x.status?.rollout?.phase === 'Rolling' && partition() === 1 ? x : undefined;
@@ -436,7 +436,7 @@ test('after an API server restart the agent picks up where it was: watches resum
   const before = await agent.metrics();
   await cp.restartApiServer();
   // Changes made at once, possibly before the agent's watches are back: the relist must catch them.
-  cp.applyYaml(xrootd('epsilon', { version: '5.9.1', worker: { replicas: 1 } }));
+  cp.applyYaml(xrootd('epsilon', { version: '5.8.1', worker: { replicas: 1 } }));
   const betaConfig = configName('beta');
   expect(cp.kubectl(['delete', 'configmap', betaConfig, '-n', NS]).code).toBe(0);
   await waitFor('beta\'s configuration restored', () => tryGet([`configmap/${betaConfig}`, '-n', NS]), 60000, 250);
@@ -448,7 +448,7 @@ test('after an API server restart the agent picks up where it was: watches resum
 }), 240000);
 
 test('with whenDeleted: Delete, deleting the resource deletes its data volumes too', () => withLogs(async () => {
-  cp.applyYaml(xrootd('zeta', { version: '5.9.1', worker: { replicas: 1, storage: { capacity: '1Gi', retention: { whenDeleted: 'Delete' } } } }));
+  cp.applyYaml(xrootd('zeta', { version: '5.8.1', worker: { replicas: 1, storage: { capacity: '1Gi', retention: { whenDeleted: 'Delete' } } } }));
   await waitCondition('zeta', 'Ready', 'True', 120000);
   expect(get(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=zeta']).items).toHaveLength(1);
   expect(get(['xrootd', 'zeta', '-n', NS]).metadata.finalizers).toEqual(['xrootd.org/finalizer']);
@@ -527,7 +527,7 @@ describe('CLI diff and apply against the cluster, with the agent\'s engine', () 
   });
 
   test('objects the agent controls are refused: one applier per object', () => {
-    const f = file('beta.yaml', xrootd('beta', { version: '5.9.1', worker: { replicas: 1 } }));
+    const f = file('beta.yaml', xrootd('beta', { version: '5.8.1', worker: { replicas: 1 } }));
     const a = cli('apply', f);
     expect(a.code).toBe(3);
     expect(a.out).toMatch(/is controlled by Xrootd beta/);

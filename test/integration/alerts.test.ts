@@ -16,7 +16,7 @@ import { run } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 import { synth } from '../helpers/synth.js';
 
-const props = { name: 'physics', namespace: 'xrootd', version: '5.9.1', worker: { replicas: 2 }, monitoring: { enabled: true, prometheusOperator: true } } as const;
+const props = { name: 'physics', namespace: 'xrootd', version: '5.8.1', worker: { replicas: 2 }, monitoring: { enabled: true, prometheusOperator: true } } as const;
 const model = resolveCluster(props);
 const dir = mkdtempSync(join(tmpdir(), 'alerts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

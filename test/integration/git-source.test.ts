@@ -73,7 +73,7 @@ beforeAll(async () => {
   server = await GitServer.start(AUTH);
   ssh = await SshGitServer.start(server.root);
   repo = new GitRepo(server, 'xrootd-clusters');
-  repo.write('clusters/alpha.yaml', xrootd('alpha', small('5.8.4')));
+  repo.write('clusters/alpha.yaml', xrootd('alpha', small('5.5.3')));
   repo.write('README.md', 'not a cluster\n');
   repo.commit('alpha');
   agent = await AgentProcess.start(cp.serviceAccountKubeconfig('xrootd-system', 'xrootd-k8s-agent'), join(cp.dir, 'agent.log'),
@@ -124,7 +124,7 @@ test('credentials are required when the server asks for them; with the Secret th
   // One applier per object: the Xrootd is the Git sync's, its children the reconciler's.
   const fields = JSON.parse(cp.kubectl(['get', 'xrootd', 'alpha', '-n', NS, '-o', 'json', '--show-managed-fields']).out).metadata.managedFields;
   expect(fields.filter((f: any) => f.operation === 'Apply').map((f: any) => f.manager)).toEqual(['xrootd-k8s-git']);
-  await clusterReady('alpha', '5.8.4');
+  await clusterReady('alpha', '5.5.3');
   const metrics = await agent.metrics();
   expect(metrics[`xrootd_agent_git_revision_info{revision="${head}",source="${NS}/${SOURCE}"}`]).toBe(1);
   expect(metrics[`xrootd_agent_git_sync_failing{source="${NS}/${SOURCE}"}`]).toBe(0);
@@ -132,12 +132,12 @@ test('credentials are required when the server asks for them; with the Secret th
 }), 240000);
 
 test('a commit that adds a cluster creates it; a no-op sync writes nothing', () => withLogs(async () => {
-  const sha = repo.write('clusters/team/beta.yaml', xrootd('beta', small('5.9.1', 1))).commit('beta');
+  const sha = repo.write('clusters/team/beta.yaml', xrootd('beta', small('5.8.1', 1))).commit('beta');
   // No sync request: the poll interval (5 s) finds it.
   const s = await attempted(sha);
   expect(s.status.revision).toBe(sha);
   expect(s.status.clusters).toEqual([`${NS}/alpha`, `${NS}/beta`]);
-  await clusterReady('beta', '5.9.1');
+  await clusterReady('beta', '5.8.1');
   expect(events(SOURCE).some((e) => e.reason === 'Synced' && e.message.startsWith(`commit ${sha.slice(0, 12)}: 1 created`))).toBe(true);
 
   const before = await agent.metrics();
@@ -151,11 +151,11 @@ test('a commit that adds a cluster creates it; a no-op sync writes nothing', () 
 }), 240000);
 
 test('a commit that changes a version rolls the cluster through the gated rollout', () => withLogs(async () => {
-  const sha = repo.write('clusters/alpha.yaml', xrootd('alpha', small('5.9.1'))).commit('alpha to 5.9.1');
+  const sha = repo.write('clusters/alpha.yaml', xrootd('alpha', small('5.8.1'))).commit('alpha to 5.8.1');
   expect((await cli('sync', SOURCE, '-n', NS, '--wait')).code).toBe(0);
   expect(source().status.revision).toBe(sha);
-  const x = await clusterReady('alpha', '5.9.1', 180000);
-  expect(x.status.workers).toMatchObject({ ready: 2, updated: 2, version: '5.9.1' });
+  const x = await clusterReady('alpha', '5.8.1', 180000);
+  expect(x.status.workers).toMatchObject({ ready: 2, updated: 2, version: '5.8.1' });
   // Step by step, as for a hand-made resource: the template held, then each data server, then the redirector.
   const steps = events('alpha').filter((e) => e.reason === 'RollingOut').map((e) => e.message);
   expect(steps).toEqual(expect.arrayContaining(['workers: new template in place, no pod replaced yet', expect.stringMatching(/replacing worker pods 1\.\.1/),
@@ -166,7 +166,7 @@ test('a commit that changes a version rolls the cluster through the gated rollou
 test('a bad commit is refused with the file, the field and the commit named; the cluster stays as it was', () => withLogs(async () => {
   const good = source().status.revision;
   const generation = tryGet(['xrootd', 'alpha', '-n', NS]).metadata.generation;
-  const bad = repo.write('clusters/alpha.yaml', xrootd('alpha', { ...small('5.9.1'), worker: { replicas: 0 } })).commit('broken replicas');
+  const bad = repo.write('clusters/alpha.yaml', xrootd('alpha', { ...small('5.8.1'), worker: { replicas: 0 } })).commit('broken replicas');
   expect((await cli('sync', SOURCE, '-n', NS, '--wait')).code).toBe(1);
   const s = source();
   expect(s.status).toMatchObject({ revision: good, lastAttemptedRevision: bad, lastError: { revision: bad, file: 'clusters/alpha.yaml', field: 'spec.worker.replicas' } });
@@ -182,7 +182,7 @@ test('a bad commit is refused with the file, the field and the commit named; the
   expect(condition(alpha, 'Ready').status).toBe('True');
 
   // Broken YAML in another file refuses the whole commit too, even with alpha fixed.
-  repo.write('clusters/alpha.yaml', xrootd('alpha', small('5.9.1')));
+  repo.write('clusters/alpha.yaml', xrootd('alpha', small('5.8.1')));
   const yaml = repo.write('clusters/gamma.yaml', 'apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: {name: gamma\nspec: {}\n').commit('broken yaml');
   expect((await cli('sync', SOURCE, '-n', NS, '--wait')).code).toBe(1);
   expect(source().status.lastError).toMatchObject({ revision: yaml, file: 'clusters/gamma.yaml' });
@@ -201,13 +201,13 @@ test('a bad commit is refused with the file, the field and the commit named; the
 }), 240000);
 
 test('a cluster someone else applied is never taken over, and a hand-made one is never pruned', () => withLogs(async () => {
-  cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'manual', namespace: NS }, spec: small('5.9.1', 1) }));
-  const clash = repo.write('clusters/manual.yaml', xrootd('manual', small('5.8.4', 1))).commit('claims manual');
+  cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'manual', namespace: NS }, spec: small('5.8.1', 1) }));
+  const clash = repo.write('clusters/manual.yaml', xrootd('manual', small('5.5.3', 1))).commit('claims manual');
   expect((await cli('sync', SOURCE, '-n', NS, '--wait')).code).toBe(1);
   expect(condition(source(), 'Ready')).toMatchObject({ reason: 'OwnershipConflict' });
   expect(source().status.lastError).toMatchObject({ revision: clash, file: 'clusters/manual.yaml', message: expect.stringContaining(`Xrootd ${NS}/manual exists and is not managed by a Git source; not taking it over`) });
   const manual = tryGet(['xrootd', 'manual', '-n', NS]);
-  expect(manual.spec.version).toBe('5.9.1');
+  expect(manual.spec.version).toBe('5.8.1');
   expect(manual.metadata.labels?.['xrootd.org/git-source']).toBeUndefined();
 
   const sha = repo.remove('clusters/manual.yaml').commit('leave manual alone');
@@ -232,7 +232,7 @@ test('a commit that removes a cluster prunes it and keeps its data volumes', () 
 test('an SSH source needs the Secret\'s key and trusts only its known_hosts; two sources never share a cluster', () => withLogs(async () => {
   const sshRepo = new GitRepo(server, 'ssh-clusters');
   try {
-    const sha = sshRepo.write('delta.yaml', xrootd('delta', small('5.9.1', 1))).commit('delta');
+    const sha = sshRepo.write('delta.yaml', xrootd('delta', small('5.8.1', 1))).commit('delta');
     const viaSsh = (secret?: string) => cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'XrootdGitSource', metadata: { name: 'over-ssh', namespace: NS },
       spec: { url: ssh.url('ssh-clusters'), intervalSeconds: 5, ...(secret ? { secretRef: { name: secret } } : {}) } }));
     const sshSource = (): any => tryGet(['xrootdgitsource', 'over-ssh', '-n', NS]);
@@ -252,14 +252,14 @@ test('an SSH source needs the Secret\'s key and trusts only its known_hosts; two
     viaSsh('ssh-auth');
     await waitFor('delta applied over SSH', () => (sshSource()?.status?.revision === sha ? true : undefined), 60000, 250);
     expect(tryGet(['xrootd', 'delta', '-n', NS]).metadata.ownerReferences[0]).toMatchObject({ kind: 'XrootdGitSource', name: 'over-ssh' });
-    await clusterReady('delta', '5.9.1');
+    await clusterReady('delta', '5.8.1');
 
     // alpha belongs to the other source: this one refuses the commit that claims it.
-    const clash = sshRepo.write('alpha.yaml', xrootd('alpha', small('5.8.4'))).commit('claims alpha');
+    const clash = sshRepo.write('alpha.yaml', xrootd('alpha', small('5.5.3'))).commit('claims alpha');
     await waitFor('the claim refused', () => (sshSource()?.status?.lastAttemptedRevision === clash ? true : undefined), 60000, 250);
     expect(condition(sshSource(), 'Ready')).toMatchObject({ status: 'False', reason: 'OwnershipConflict' });
     expect(sshSource().status.lastError.message).toContain(`Xrootd ${NS}/alpha exists and is controlled by XrootdGitSource ${SOURCE}; not taking it over`);
-    expect(tryGet(['xrootd', 'alpha', '-n', NS]).spec.version).toBe('5.9.1');
+    expect(tryGet(['xrootd', 'alpha', '-n', NS]).spec.version).toBe('5.8.1');
   } finally {
     sshRepo.cleanup();
   }
@@ -278,7 +278,7 @@ test('a Git-sourced cluster deleted by hand comes back; one edited by hand is pu
   }, 60000, 250);
   expect(back.metadata.ownerReferences[0]).toMatchObject({ kind: 'XrootdGitSource', name: SOURCE });
   // Its data volumes were kept, and the new cluster takes them up again.
-  await clusterReady('alpha', '5.9.1');
+  await clusterReady('alpha', '5.8.1');
   expect(cp.getJson(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=alpha']).items.map((p: any) => p.metadata.name)).toEqual(expect.arrayContaining(['data-alpha-worker-0', 'data-alpha-worker-1']));
 }), 240000);
 

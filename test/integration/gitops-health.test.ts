@@ -54,7 +54,7 @@ beforeAll(async () => {
   createNamespace(cp, NS, 'restricted');
   server = await GitServer.start(undefined);
   repo = new GitRepo(server, 'sites');
-  repo.write('clusters/from-git.yaml', stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'from-git' }, spec: small('5.9.1') }));
+  repo.write('clusters/from-git.yaml', stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'from-git' }, spec: small('5.8.1') }));
   repo.commit('one cluster');
   cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'broken' },
     spec: { version: '9.0.0-broken', image: BROKEN_IMAGE, features: ['maxfd', 'identity-env'] } }));
@@ -78,16 +78,16 @@ async function withLogs(body: () => Promise<void>): Promise<void> {
 }
 
 test('an Xrootd resource through its life: Argo CD health and kstatus follow the agent\'s status', () => withLogs(async () => {
-  cp.applyYaml(resource('Xrootd', 'life', small('5.9.1')));
+  cp.applyYaml(resource('Xrootd', 'life', small('5.8.1')));
   expect(await capture('Xrootd', 'life', 'creating', (x) => !x.status?.conditions || condition(x, 'Ready')?.status === 'False'))
     .toMatchObject({ argocd: 'Progressing', kstatus: 'InProgress' });
   expect(await capture('Xrootd', 'life', 'ready', (x) => condition(x, 'Ready')?.status === 'True' && x.status.observedGeneration === x.metadata.generation))
     .toMatchObject({ argocd: 'Healthy', kstatus: 'Current', message: 'every pod is ready on the current spec' });
 
-  cp.applyYaml(resource('Xrootd', 'life', small('5.8.4', { minReadySeconds: 5 })));
+  cp.applyYaml(resource('Xrootd', 'life', small('5.5.3', { minReadySeconds: 5 })));
   expect(await capture('Xrootd', 'life', 'rolling-out', (x) => x.status?.rollout?.phase === 'Rolling' && x.status.observedGeneration === x.metadata.generation))
     .toMatchObject({ argocd: 'Progressing', kstatus: 'InProgress' });
-  cp.applyYaml(resource('Xrootd', 'life', small('5.8.4', { paused: true })));
+  cp.applyYaml(resource('Xrootd', 'life', small('5.5.3', { paused: true })));
   const paused = await capture('Xrootd', 'life', 'paused', (x) => condition(x, 'Ready')?.reason === 'Paused' && x.status.observedGeneration === x.metadata.generation);
   expect(paused).toMatchObject({ argocd: 'Suspended', kstatus: 'InProgress' });
   expect(paused.message).toMatch(/^Rollout paused \(spec.upgrade.paused\): /);
@@ -97,7 +97,7 @@ test('an Xrootd resource through its life: Argo CD health and kstatus follow the
   const stuck = await capture('Xrootd', 'life', 'rollout-stuck', (x) => condition(x, 'Degraded')?.reason === 'RolloutStuck');
   expect(stuck).toMatchObject({ argocd: 'Degraded', kstatus: 'Failed' });
   expect(stuck.message).toMatch(/^RolloutStuck: life-worker-1 not Ready within 15 s/);
-  cp.applyYaml(resource('Xrootd', 'life', small('5.9.1')));
+  cp.applyYaml(resource('Xrootd', 'life', small('5.8.1')));
 
   // A version the catalog does not have: refused, nothing applied.
   cp.applyYaml(resource('Xrootd', 'unknown', small('7.7.7')));

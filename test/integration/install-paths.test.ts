@@ -65,7 +65,7 @@ test('the platform base installs the CRDs and the agent; a site overlay moves a 
   }, 180_000, 1000);
   for (const s of sets) {
     const container = s.spec.template.spec.containers[0];
-    expect(container.image).toBe('registry.site-a.example.org/xrootd:5.9.1-site1');
+    expect(container.image).toBe('registry.site-a.example.org/xrootd:5.8.1-site1');
     // Host names come from the pod's own namespace: nothing still names the base's namespace.
     expect(JSON.stringify(container.env)).not.toContain('.xrootd.svc');
     expect(container.env.find((v: any) => v.name === 'XRD_NAMESPACE').valueFrom.fieldRef.fieldPath).toBe('metadata.namespace');
@@ -105,7 +105,7 @@ test('the Prometheus Operator\'s own CRDs admit a monitored cluster\'s ServiceMo
   createNamespace(cp, 'observed');
   const app = new App();
   const chart = new Chart(app, 'monitored');
-  new XrootdCluster(chart, 'cluster', { name: 'watched', namespace: 'observed', version: '5.9.1', worker: { replicas: 70 }, monitoring: { enabled: true, prometheusOperator: true, grafanaDashboard: true } });
+  new XrootdCluster(chart, 'cluster', { name: 'watched', namespace: 'observed', version: '5.8.1', worker: { replicas: 70 }, monitoring: { enabled: true, prometheusOperator: true, grafanaDashboard: true } });
   new XrootdAgent(chart, 'agent', { namespace: 'observed', serviceMonitor: true });
   const objects = Testing.synth(chart);
   const wanted = objects.filter((o: any) => ['ServiceMonitor', 'PrometheusRule'].includes(o.kind) || o.metadata.labels?.grafana_dashboard === '1');

@@ -24,7 +24,7 @@ let agent: AgentProcess;
 let asAgent: string;
 
 const xrootd = (name: string, namespace: string) => stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace },
-  spec: { version: '5.9.1', worker: { replicas: 1, storage: { capacity: '1Gi' } } } });
+  spec: { version: '5.8.1', worker: { replicas: 1, storage: { capacity: '1Gi' } } } });
 const ready = (name: string, namespace: string) => waitFor(`${namespace}/${name} Ready`, () => {
   const x = cp.tryGetJson(['xrootd', name, '-n', namespace]);
   return x?.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True' ? x : undefined;

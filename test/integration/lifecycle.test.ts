@@ -252,7 +252,7 @@ test('after migrate, the 2020 operator\'s claims are adopted: our claims bind th
   const old = join(cp.dir, 'old.yaml');
   writeFileSync(old, [
     { apiVersion: 'xrootd.xrootd.org/v1alpha1', kind: 'XrootdCluster', metadata: { name: 'legacy', namespace: NS }, spec: { version: 'v5', worker: { replicas: 2, storage: { capacity: '1Gi' } } } },
-    { apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5', namespace: NS }, spec: { version: '5.9.1', image: 'qserv/xrootd:5.9.1' } },
+    { apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5', namespace: NS }, spec: { version: '5.8.1', image: 'qserv/xrootd:5.8.1' } },
   ].map((d) => stringify(d)).join('---\n'));
   const migrated = spawnSync(process.execPath, [join(repoRoot(), 'build/src/cli/main.js'), 'migrate', old], { encoding: 'utf8' });
   expect(migrated.status).toBe(0);

@@ -63,8 +63,8 @@ beforeAll(async () => {
   agent = await startAgent('agent.log');
   recorder = new PodRecorder(client, NS, { redirector: REDIRECTORS, worker: WORKERS });
   await recorder.start();
-  apply(spec('5.8.4'));
-  await rolledOut(image('5.8.4'));
+  apply(spec('5.5.3'));
+  await rolledOut(image('5.5.3'));
 }, 20 * 60 * 1000);
 afterAll(async () => {
   recorder?.stop();
@@ -75,20 +75,20 @@ afterAll(async () => {
 
 test('a version upgrade replaces data servers first, then redirectors, one pod at a time, and ends Ready', () => withLogs(async () => {
   recorder.resetMax();
-  apply(spec('5.9.1'));
+  apply(spec('5.8.1'));
   await waitFor('the rollout to show in status', () => (cr().status?.rollout?.phase === 'Rolling' ? true : undefined), 30000, 200);
   expect(cp.kubectl(['get', 'xrootd', 'up', '-n', NS]).out).toMatch(/Rolling/);
-  const x = await rolledOut(image('5.9.1'));
+  const x = await rolledOut(image('5.8.1'));
   expect(x.status).toMatchObject({
-    currentVersion: '5.9.1', targetVersion: '5.9.1',
-    workers: { ready: WORKERS, updated: WORKERS, version: '5.9.1' }, redirectors: { ready: REDIRECTORS, updated: REDIRECTORS, version: '5.9.1' },
+    currentVersion: '5.8.1', targetVersion: '5.8.1',
+    workers: { ready: WORKERS, updated: WORKERS, version: '5.8.1' }, redirectors: { ready: REDIRECTORS, updated: REDIRECTORS, version: '5.8.1' },
   });
   // The CRD defaults an absent rollout to {}.
   expect(x.status.rollout?.phase).toBeUndefined();
   // Never more than one pod of a role down at once, over the whole rollout.
   expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
   // Policy order: every data server before any redirector; within a role from the highest ordinal down.
-  const order = recorder.readyOn.get(image('5.9.1'))!;
+  const order = recorder.readyOn.get(image('5.8.1'))!;
   expect(order).toEqual([
     ...Array.from({ length: WORKERS }, (_, i) => `up-worker-${WORKERS - 1 - i}`),
     ...Array.from({ length: REDIRECTORS }, (_, i) => `up-redirector-${REDIRECTORS - 1 - i}`),
@@ -108,8 +108,8 @@ test('a broken release halts after its first pod with Degraded naming it; rollin
   expect(condition(x, 'Degraded')).toMatchObject({ reason: 'RolloutStuck', message: 'up-worker-11 not Ready within 15 s of its replacement; rollout stopped' });
   expect(x.status.rollout).toMatchObject({ phase: 'Stuck', stuckPod: 'up-worker-11' });
   // Per role: the data servers are mid-way to the broken version, the redirectors have not started.
-  expect(x.status.workers).toMatchObject({ version: '5.9.1', targetVersion: '9.0.0-broken', updated: 1 });
-  expect(x.status.redirectors).toMatchObject({ version: '5.9.1', targetVersion: '9.0.0-broken', updated: 0 });
+  expect(x.status.workers).toMatchObject({ version: '5.8.1', targetVersion: '9.0.0-broken', updated: 1 });
+  expect(x.status.redirectors).toMatchObject({ version: '5.8.1', targetVersion: '9.0.0-broken', updated: 0 });
   // Nothing else was touched.
   await new Promise((r) => setTimeout(r, 3000));
   const onBroken = [...recorder.pods.values()].filter((p) => p.image === BROKEN_IMAGE).map((p) => p.name);
@@ -121,8 +121,8 @@ test('a broken release halts after its first pod with Degraded naming it; rollin
 
   // Reverting: the stuck pod is replaced on the good revision (by the agent's delete, or by the
   // StatefulSet controller itself, which replaces an unready outdated pod under the Parallel policy).
-  apply(spec('5.9.1'));
-  await rolledOut(image('5.9.1'));
+  apply(spec('5.8.1'));
+  await rolledOut(image('5.8.1'));
   expect(condition(cr(), 'Degraded')).toMatchObject({ status: 'False' });
   expect(recorder.maxUnavailable.redirector).toBe(0);
 }), 300000);
@@ -130,15 +130,15 @@ test('a broken release halts after its first pod with Degraded naming it; rollin
 test('with autoRollback a stuck step sends the cluster back to the spec it was last Ready with, until the spec changes', () => withLogs(async () => {
   recorder.resetMax();
   apply(spec('9.0.0-broken', { upgrade: { minReadySeconds: 1, stepDeadlineSeconds: 15, autoRollback: true } }));
-  const x = await waitFor('rolled back with every pod Ready on 5.9.1', () => {
+  const x = await waitFor('rolled back with every pod Ready on 5.8.1', () => {
     const c = cr();
     const pods = [...recorder.pods.values()];
     return c.status?.rolledBack?.generation === c.metadata.generation && condition(c, 'Degraded')?.message?.includes('rolled back to')
-      && pods.length === REDIRECTORS + WORKERS && pods.every((p) => p.image === image('5.9.1') && p.ready && !p.deleting) ? c : undefined;
+      && pods.length === REDIRECTORS + WORKERS && pods.every((p) => p.image === image('5.8.1') && p.ready && !p.deleting) ? c : undefined;
   }, 120000, 500);
-  expect(x.status.rolledBack).toMatchObject({ fromVersion: '9.0.0-broken', toVersion: '5.9.1', stuckPod: 'up-worker-11' });
+  expect(x.status.rolledBack).toMatchObject({ fromVersion: '9.0.0-broken', toVersion: '5.8.1', stuckPod: 'up-worker-11' });
   expect(condition(x, 'Degraded')).toMatchObject({ status: 'True', reason: 'RolledBack' });
-  expect(condition(x, 'Degraded').message).toBe(`rollout of 9.0.0-broken (generation ${x.metadata.generation}) stopped at up-worker-11; rolled back to 5.9.1 until the spec changes`);
+  expect(condition(x, 'Degraded').message).toBe(`rollout of 9.0.0-broken (generation ${x.metadata.generation}) stopped at up-worker-11; rolled back to 5.8.1 until the spec changes`);
   expect(condition(x, 'Ready')).toMatchObject({ status: 'False', reason: 'RolledBack' });
   // Only the first data server ever tried the broken release; the redirectors never moved.
   expect(recorder.maxUnavailable).toEqual({ redirector: 0, worker: 1 });
@@ -146,27 +146,27 @@ test('with autoRollback a stuck step sends the cluster back to the spec it was l
   expect(events.some((e: any) => e.reason === 'RolledBack' && e.type === 'Warning')).toBe(true);
   // It stays rolled back: no second attempt at the broken release.
   await new Promise((r) => setTimeout(r, 3000));
-  expect([...recorder.pods.values()].every((p) => p.image === image('5.9.1'))).toBe(true);
+  expect([...recorder.pods.values()].every((p) => p.image === image('5.8.1'))).toBe(true);
 
   // The next spec change is tried on its own merits and clears the rollback.
-  apply(spec('5.9.1'));
-  const after = await rolledOut(image('5.9.1'));
+  apply(spec('5.8.1'));
+  const after = await rolledOut(image('5.8.1'));
   expect(after.status.rolledBack?.generation).toBeUndefined();
   expect(condition(after, 'Degraded')).toMatchObject({ status: 'False' });
 }), 300000);
 
 test('paused holds every pod where it is; resuming finishes the rollout', () => withLogs(async () => {
   recorder.resetMax();
-  apply(spec('5.8.4'));
-  await waitFor('two data servers replaced', () => ((recorder.readyOn.get(image('5.8.4')) ?? []).filter((n) => n === 'up-worker-11' || n === 'up-worker-10').length === 2 ? true : undefined), 120000, 200);
-  // The first pass through 5.8.4 recorded every pod: count only what is on it now.
-  apply(spec('5.8.4', { upgrade: { minReadySeconds: 1, stepDeadlineSeconds: 15, paused: true } }));
+  apply(spec('5.5.3'));
+  await waitFor('two data servers replaced', () => ((recorder.readyOn.get(image('5.5.3')) ?? []).filter((n) => n === 'up-worker-11' || n === 'up-worker-10').length === 2 ? true : undefined), 120000, 200);
+  // The first pass through 5.5.3 recorded every pod: count only what is on it now.
+  apply(spec('5.5.3', { upgrade: { minReadySeconds: 1, stepDeadlineSeconds: 15, paused: true } }));
   await waitFor('Paused in status', () => (cr().status?.rollout?.phase === 'Paused' ? true : undefined), 30000, 200);
   // A replacement already in flight when the pause arrived completes; nothing starts after it.
   await new Promise((r) => setTimeout(r, 3000));
-  const held = [...recorder.pods.values()].filter((p) => p.image === image('5.8.4')).length;
+  const held = [...recorder.pods.values()].filter((p) => p.image === image('5.5.3')).length;
   await new Promise((r) => setTimeout(r, 6000));
-  expect([...recorder.pods.values()].filter((p) => p.image === image('5.8.4')).length).toBe(held);
+  expect([...recorder.pods.values()].filter((p) => p.image === image('5.5.3')).length).toBe(held);
   expect(held).toBeLessThan(REDIRECTORS + WORKERS);
   expect(condition(cr(), 'Progressing')).toMatchObject({ status: 'False', reason: 'Paused' });
 
@@ -186,8 +186,8 @@ test('paused holds every pod where it is; resuming finishes the rollout', () => 
   expect(back.spec.containers[0].image).toBe(old.spec.containers[0].image);
   expect(cp.getJson(['configmap', oldConfig, '-n', NS]).immutable).toBe(true);
 
-  apply(spec('5.8.4'));
-  await rolledOut(image('5.8.4'));
+  apply(spec('5.5.3'));
+  await rolledOut(image('5.5.3'));
   expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
   // Once every pod runs the new revision, the old configuration goes.
   await waitFor('only the current configuration left', () => {
@@ -199,17 +199,17 @@ test('paused holds every pod where it is; resuming finishes the rollout', () => 
 
 test('the agent killed mid-rollout resumes from what it observes, and the gates still hold', () => withLogs(async () => {
   recorder.resetMax();
-  apply(spec('5.9.1'));
-  await waitFor('a few data servers replaced', () => ([...recorder.pods.values()].filter((p) => p.image === image('5.9.1') && p.ready).length >= 3 ? true : undefined), 120000, 200);
+  apply(spec('5.8.1'));
+  await waitFor('a few data servers replaced', () => ([...recorder.pods.values()].filter((p) => p.image === image('5.8.1') && p.ready).length >= 3 ? true : undefined), 120000, 200);
   // SIGKILL: no graceful shutdown, the Lease is not released.
   process.kill(agent.daemon.pid, 'SIGKILL');
   await waitFor('the agent gone', () => (agent.daemon.exited ? true : undefined), 10000, 100);
-  const frozen = [...recorder.pods.values()].filter((p) => p.image === image('5.9.1')).length;
+  const frozen = [...recorder.pods.values()].filter((p) => p.image === image('5.8.1')).length;
   await new Promise((r) => setTimeout(r, 3000));
   // Without the agent no further step is taken (at most the pod already in flight completes).
-  expect([...recorder.pods.values()].filter((p) => p.image === image('5.9.1')).length).toBeLessThanOrEqual(frozen + 1);
+  expect([...recorder.pods.values()].filter((p) => p.image === image('5.8.1')).length).toBeLessThanOrEqual(frozen + 1);
   agent = await startAgent('agent-restarted.log');
-  await rolledOut(image('5.9.1'));
+  await rolledOut(image('5.8.1'));
   expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
 }), 300000);
 
@@ -227,7 +227,7 @@ test('a config change rolls like a version change, and status --watch follows it
   // Before the change the cluster is Ready: status --watch says so and exits at once.
   expect(await watchStatus(['-o', 'json', '--timeout=30'])).toMatchObject({ code: 0 });
   const before = cp.getJson(['pods', '-n', NS, '-l', 'app.kubernetes.io/instance=up']).items.map((p: any) => `${p.metadata.name}/${p.metadata.uid}`);
-  apply(spec('5.9.1', { xrootd: { http: true } }));
+  apply(spec('5.8.1', { xrootd: { http: true } }));
   // After it the agent has not caught up (observedGeneration behind): it follows the rollout to the end.
   const watched = watchStatus(['-o', 'json', '--timeout=240']);
   await waitFor('every pod replaced', () => {
@@ -235,7 +235,7 @@ test('a config change rolls like a version change, and status --watch follows it
     return now.length === REDIRECTORS + WORKERS && now.every((p: any) => !before.includes(`${p.metadata.name}/${p.metadata.uid}`)
       && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
   }, 240000, 500);
-  await rolledOut(image('5.9.1'));
+  await rolledOut(image('5.8.1'));
   expect(recorder.maxUnavailable).toEqual({ redirector: 1, worker: 1 });
 
   const { code, lines } = await watched;
@@ -249,17 +249,17 @@ test('a config change rolls like a version change, and status --watch follows it
 }), 300000);
 
 test('a downgrade the catalog marks incompatible is refused with nothing touched, and goes through when forced', () => withLogs(async () => {
-  cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5.9.1' },
-    spec: { version: '5.9.1', image: image('5.9.1'), features: ['maxfd', 'identity-env'], incompatibleBelow: '5.9.0' } }));
+  cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5.8.1' },
+    spec: { version: '5.8.1', image: image('5.8.1'), features: ['maxfd', 'identity-env'], incompatibleBelow: '5.8.0' } }));
   const generations = cp.getJson(['statefulsets', '-n', NS]).items.map((s: any) => s.metadata.generation);
-  apply(spec('5.8.4'));
+  apply(spec('5.5.3'));
   const x = await waitFor('DowngradeRefused', () => {
     const c = cr();
     return condition(c, 'Degraded')?.reason === 'DowngradeRefused' ? c : undefined;
   }, 60000, 250);
-  expect(condition(x, 'Degraded').message).toBe('spec.version 5.8.4 is a downgrade from 5.9.1, which the catalog marks incompatible with versions below 5.9.0; set spec.upgrade.force to do it anyway');
+  expect(condition(x, 'Degraded').message).toBe('spec.version 5.5.3 is a downgrade from 5.8.1, which the catalog marks incompatible with versions below 5.8.0; set spec.upgrade.force to do it anyway');
   expect(cp.getJson(['statefulsets', '-n', NS]).items.map((s: any) => s.metadata.generation)).toEqual(generations);
 
-  apply(spec('5.8.4', { upgrade: { minReadySeconds: 1, stepDeadlineSeconds: 15, force: true } }));
-  await rolledOut(image('5.8.4'));
+  apply(spec('5.5.3', { upgrade: { minReadySeconds: 1, stepDeadlineSeconds: 15, force: true } }));
+  await rolledOut(image('5.5.3'));
 }), 300000);

@@ -70,7 +70,7 @@ describe('rendered configuration', () => {
 
   test('an explicit image wins over the catalog; a catalog entry can add a version', () => {
     const img = (props: Parameters<typeof synth>[0]) => container(synth(props).get('StatefulSet', 'minimal-worker'), 'xrootd').image;
-    expect(img(minimal)).toBe('ghcr.io/xrootd-k8s/xrootd:5.9.1');
+    expect(img(minimal)).toBe('ghcr.io/xrootd-k8s/xrootd:5.8.1');
     expect(img({ ...minimal, image: 'registry.example.org/xrootd:custom' })).toBe('registry.example.org/xrootd:custom');
     expect(img({ ...minimal, version: '6.1.0', catalog: [{ version: '6.1.0', image: 'example/xrootd:6.1.0', features: ['maxfd'] }] })).toBe('example/xrootd:6.1.0');
   });

@@ -4,7 +4,7 @@ import { membersMissing, membersStatus, withUnsubscribedUnready, type Membership
 import { computeStatus } from '../../src/agent/status.js';
 import { formatStatus } from '../../src/cli/status.js';
 
-const model = resolveCluster({ name: 'big', namespace: 'ns', version: '5.9.1', redirector: { replicas: 2 }, worker: { replicas: 70 }, monitoring: { enabled: true } });
+const model = resolveCluster({ name: 'big', namespace: 'ns', version: '5.8.1', redirector: { replicas: 2 }, worker: { replicas: 70 }, monitoring: { enabled: true } });
 const pod = (role: string, i: number) => `big-${role}-${i}`;
 const ready = (names: string[], ip = (n: string) => `10.0.0.${names.indexOf(n) + 1}`) => new Map(names.map((n) => [n, ip(n)]));
 
@@ -16,11 +16,11 @@ test('each redirector expects the data servers below the supervisor tier and the
   const below = Array.from({ length: t.workers - t.directWorkers }, (_, i) => pod('worker', t.directWorkers + i));
   expect(shares.flat().sort()).toEqual([...below, ...below].sort());
   for (const share of shares) expect(new Set(share).size).toBe(share.length);
-  expect(expectedMembers(resolveCluster({ name: 'small', version: '5.9.1', worker: { replicas: 3 } })).get('small-redirector-0')?.expected).toEqual(['small-worker-0', 'small-worker-1', 'small-worker-2']);
+  expect(expectedMembers(resolveCluster({ name: 'small', version: '5.8.1', worker: { replicas: 3 } })).get('small-redirector-0')?.expected).toEqual(['small-worker-0', 'small-worker-1', 'small-worker-2']);
 });
 
 test('a meta-manager\'s redirectors expect the redirectors of the clusters that name it, matched by address or by per-pod DNS name, other namespaces named namespace/pod', () => {
-  const meta = resolveCluster({ name: 'global', namespace: 'fed', version: '5.9.1', worker: { replicas: 0 }, federation: { metaManager: true }, monitoring: { enabled: true } });
+  const meta = resolveCluster({ name: 'global', namespace: 'fed', version: '5.8.1', worker: { replicas: 0 }, federation: { metaManager: true }, monitoring: { enabled: true } });
   const federated = {
     expected: ['site-a-redirector-0', 'physics/site-b-redirector-0', 'physics/site-b-redirector-1'],
     readyPods: new Map([['site-a-redirector-0', '10.1.0.1'], ['physics/site-b-redirector-0', '10.2.0.1'], ['physics/site-b-redirector-1', '10.2.0.2']]),
@@ -37,7 +37,7 @@ test('a meta-manager\'s redirectors expect the redirectors of the clusters that 
 });
 
 test('subscribed and missing per manager, members listed by address named by the pods\' addresses; missing since the first report that lacked them', () => {
-  const small = resolveCluster({ name: 'small', namespace: 'ns', version: '5.9.1', worker: { replicas: 3 }, monitoring: { enabled: true } });
+  const small = resolveCluster({ name: 'small', namespace: 'ns', version: '5.8.1', worker: { replicas: 3 }, monitoring: { enabled: true } });
   const pods = ready(['small-redirector-0', 'small-worker-0', 'small-worker-1', 'small-worker-2']);
   const report: MembershipReport = { managers: [{ pod: 'small-redirector-0', role: 'redirector', members: [
     { pod: '10.0.0.2', address: '10.0.0.2', active: true }, { pod: 'small-worker-1', active: true }, { pod: '10.0.0.4', address: '10.0.0.4', active: false },
@@ -57,7 +57,7 @@ test('subscribed and missing per manager, members listed by address named by the
   expect(status.members).toEqual(first);
   expect(status.conditions?.find((c) => c.type === 'MembersMissing')).toMatchObject({ status: 'True', reason: 'NotSubscribed', message: 'Ready servers not subscribed where they should be: small-redirector-0 lacks small-worker-2' });
   expect(formatStatus({ metadata: { name: 'small', namespace: 'ns' }, status })).toContain('  members      small-redirector-0: 2/3 subscribed  missing small-worker-2 since 2026-12-01T10:00:00Z');
-  const without = computeStatus({ generation: 1, model: resolveCluster({ name: 'small', version: '5.9.1', worker: { replicas: 3 } }), statefulSets: new Map(), now: '2026-12-01T10:02:00Z' });
+  const without = computeStatus({ generation: 1, model: resolveCluster({ name: 'small', version: '5.8.1', worker: { replicas: 3 } }), statefulSets: new Map(), now: '2026-12-01T10:02:00Z' });
   expect(without.conditions?.some((c) => c.type === 'MembersMissing')).toBe(false);
   expect(without.members).toBeUndefined();
 });

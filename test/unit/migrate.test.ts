@@ -20,7 +20,7 @@ test('the XrootdCluster sample converts with its XrootdVersion: replicas and vol
     apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd',
     metadata: { name: 'xrootdcluster-sample', annotations: { [MIGRATED_FROM_ANNOTATION]: 'xrootd.xrootd.org/v1alpha1 XrootdCluster' } },
     spec: {
-      version: '5.9.1', redirector: { replicas: 2 },
+      version: '5.8.1', redirector: { replicas: 2 },
       // The old data volumes are taken over by name.
       worker: { replicas: 3, storage: { class: 'standard', capacity: '1Gi', adoptClaims: 'xrootdcluster-sample-data-xrootdcluster-sample-xrootd-worker-{ordinal}' } },
     },
@@ -28,7 +28,7 @@ test('the XrootdCluster sample converts with its XrootdVersion: replicas and vol
   // Validated like any resource: the model exists.
   expect(migrated[0].model?.topology.workers).toBe(3);
   const notes = migrated[0].notes.join('\n');
-  expect(notes).toContain('XrootdVersion xrootdversion-sample ran qserv/xrootd:latest as version "latest", which the catalog does not know: the cluster runs 5.9.1');
+  expect(notes).toContain('XrootdVersion xrootdversion-sample ran qserv/xrootd:latest as version "latest", which the catalog does not know: the cluster runs 5.8.1');
   expect(notes).toContain('xrootdcluster-sample-xrootd-redirector:1094');
 });
 
@@ -37,20 +37,20 @@ test('the first generation (Xrootd in xrootd.org, another schema) and the kustom
   expect(first.issues).toEqual([]);
   expect(first.migrated[0].resource.metadata.annotations).toEqual({ [MIGRATED_FROM_ANNOTATION]: 'xrootd.org/v1alpha1 Xrootd' });
   const name = first.migrated[0].resource.metadata.name;
-  expect(first.migrated[0].resource.spec).toEqual({ version: '5.9.1', redirector: { replicas: 1 }, worker: { replicas: 2, storage: { class: 'standard', capacity: '1Gi', adoptClaims: `${name}-data-${name}-xrootd-worker-{ordinal}` } } });
+  expect(first.migrated[0].resource.spec).toEqual({ version: '5.8.1', redirector: { replicas: 1 }, worker: { replicas: 2, storage: { class: 'standard', capacity: '1Gi', adoptClaims: `${name}-data-${name}-xrootd-worker-{ordinal}` } } });
   const base = migrateTexts([fixture('kustomize-base-xrootdcluster.yaml'), fixture('kustomize-catalog-latest.yaml')]);
   expect(base.issues).toEqual([]);
-  expect(base.migrated[0].resource.spec).toMatchObject({ version: '5.9.1', redirector: { replicas: 1 }, worker: { replicas: 1, storage: { class: 'standard', capacity: '1Gi' } } });
+  expect(base.migrated[0].resource.spec).toMatchObject({ version: '5.8.1', redirector: { replicas: 1 }, worker: { replicas: 1, storage: { class: 'standard', capacity: '1Gi' } } });
 });
 
 test('a kubectl List is opened; an XrootdVersion of a catalog version is kept; labels and user annotations stay, server fields go', () => {
   const list = {
     apiVersion: 'v1', kind: 'List', items: [
-      cluster({ version: 'v591', worker: { replicas: 4, storage: { class: 'fast', capacity: '2Gi' } } }, 'old', {
+      cluster({ version: 'v581', worker: { replicas: 4, storage: { class: 'fast', capacity: '2Gi' } } }, 'old', {
         uid: 'u', resourceVersion: '9', generation: 3, labels: { team: 'physics' },
         annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'example.org/owner': 'alice' },
       }),
-      { apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v591', namespace: 'physics' }, spec: { version: '5.9.1', image: 'example.org/xrootd:5.9.1' } },
+      { apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v581', namespace: 'physics' }, spec: { version: '5.8.1', image: 'example.org/xrootd:5.8.1' } },
     ],
   };
   const { migrated, issues } = migrateTexts([yamlFile([list])]);
@@ -59,17 +59,17 @@ test('a kubectl List is opened; an XrootdVersion of a catalog version is kept; l
     name: 'old', namespace: 'physics', labels: { team: 'physics' },
     annotations: { 'example.org/owner': 'alice', [MIGRATED_FROM_ANNOTATION]: 'xrootd.xrootd.org/v1alpha1 XrootdCluster' },
   });
-  expect(migrated[0].resource.spec).toMatchObject({ version: '5.9.1', worker: { replicas: 4, storage: { class: 'fast', capacity: '2Gi' } } });
-  expect(migrated[0].notes[0]).toContain('XrootdVersion v591 was XRootD 5.9.1');
+  expect(migrated[0].resource.spec).toMatchObject({ version: '5.8.1', worker: { replicas: 4, storage: { class: 'fast', capacity: '2Gi' } } });
+  expect(migrated[0].notes[0]).toContain('XrootdVersion v581 was XRootD 5.8.1');
 });
 
 test('a version not among the files is named, and the cluster gets the default version', () => {
   const { migrated } = migrateTexts([yamlFile([cluster({ version: 'gone' })])]);
-  expect(migrated[0].notes[0]).toBe('spec.version named XrootdVersion gone, which is not among the files: the cluster runs 5.9.1; add it (kubectl get xrootdversions.catalog.xrootd.org -n physics -o yaml) or set spec.version');
+  expect(migrated[0].notes[0]).toBe('spec.version named XrootdVersion gone, which is not among the files: the cluster runs 5.8.1; add it (kubectl get xrootdversions.catalog.xrootd.org -n physics -o yaml) or set spec.version');
 });
 
 test('what is not the old operator\'s, or what our rules refuse, is named, and then nothing is converted', () => {
-  const ours = { apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'new' }, spec: { version: '5.9.1', worker: { replicas: 2 } } };
+  const ours = { apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'new' }, spec: { version: '5.8.1', worker: { replicas: 2 } } };
   const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } };
   const bad = [
     cluster({ version: 'v', worker: { replicas: 0 } }, 'zero'),

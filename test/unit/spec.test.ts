@@ -21,7 +21,7 @@ describe('spec defaults', () => {
     const issues: SpecIssue[] = [];
     const spec = applySchema(xrootdSpecSchema, {}, '', issues) as Record<string, any>;
     expect(issues).toEqual([]);
-    expect(spec.version).toBe('5.9.1');
+    expect(spec.version).toBe('5.8.1');
     expect(spec.redirector.replicas).toBe(1);
     expect(spec.worker.replicas).toBe(2);
     expect(spec.worker.storage).toEqual({ capacity: '10Gi', accessModes: ['ReadWriteOnce'], retention: { whenScaled: 'Retain', whenDeleted: 'Retain' } });
@@ -64,7 +64,7 @@ describe('validation names the field and the rule', () => {
     ['an export without path', { xrootd: { exports: [{ readOnly: true }] } }, 'xrootd.exports[0].path is required'],
     ['no exports', { xrootd: { exports: [] } }, 'xrootd.exports must have at least 1 entries, got 0'],
     ['equal ports', { xrootd: { port: 2000, cmsdPort: 2000 } }, 'xrootd.cmsdPort must differ from xrootd.port'],
-    ['an unknown version', { version: '4.0.0' }, 'version must be a version in the catalog (5.5.3, 5.7.3, 5.8.4, 5.9.1, 6.0.0), got "4.0.0"'],
+    ['an unknown version', { version: '4.0.0' }, 'version must be a version in the catalog (5.5.3, 5.8.1, 6.2.0), got "4.0.0"'],
     ['a site name with a space', { site: 'CERN PROD' }, 'site must be letters, digits, "_" and "-"'],
     ['a site name that would add a directive', { site: 'x\nall.role manager' }, 'site must be letters, digits, "_" and "-"'],
     ['a drain token key of dots', { worker: { drainToken: { secretName: 'drain', key: '..' } }, security: { tls: { secretName: 'tls' }, tokens: { audiences: ['a'], issuers: [{ name: 'i', url: 'https://i.example.org', basePaths: ['/data'] }] } } }, 'worker.drainToken.key must be a Secret key: letters, digits, "-", "_" and ".", not only dots, got ".."'],
