@@ -7,6 +7,7 @@
  */
 import { DEFAULT_CONCURRENCY } from './defaults.js';
 import { createServer, type Server } from 'node:http';
+import { outlastClientKeepAlive } from '../http-keep-alive.js';
 import type { DirectivePolicy } from '../directive-policy.js';
 import type { KubeClient } from '../kube/client.js';
 import type { LeaderOptions } from '../kube/leader.js';
@@ -141,6 +142,7 @@ export class Agent {
       if (req.url === '/metrics') return send(200, this.metrics.render(), 'text/plain; version=0.0.4');
       return send(404, 'not found\n');
     });
+    outlastClientKeepAlive(this.server);
     return new Promise((resolve) => this.server!.listen(port, host, resolve));
   }
 

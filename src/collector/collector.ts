@@ -7,6 +7,7 @@
  */
 import dgram from 'node:dgram';
 import { createServer, type Server } from 'node:http';
+import { outlastClientKeepAlive } from '../http-keep-alive.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { COLLECTOR_METRICS, METRICS, SERIES_LABELS } from './metrics.js';
 import { ForeignReportError, plainAddress, readReport, ReportXmlError, type Member, type Report } from './report.js';
@@ -198,6 +199,7 @@ export class Collector {
         res.writeHead(404).end();
       }
     });
+    outlastClientKeepAlive(this.http);
     await new Promise<void>((resolve) => this.http!.listen(this.opts.httpPort, address, resolve));
     this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.opts.staleSeconds * 250));
     this.sweeper.unref();
