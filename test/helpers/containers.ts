@@ -58,8 +58,8 @@ export function projectImage(which: 'xrootd' | 'agent', release = releaseUnderTe
   const line = built.out.split('\n').find((l) => l.startsWith('ghcr.io/'));
   if (built.code !== 0 || !line) throw new Error(`images/build.sh ${which} failed (${built.code}):\n${built.out}`);
   const [, reference, archive, size] = line.split(' ');
-  // The archive, not the builder's store, is what a release publishes: run what it holds.
-  run([...PODMAN, 'rmi', '--force', reference]);
+  // The archive, not the builder's store, is what a release publishes: run what it holds. Loading it
+  // moves the tag to it; never `rmi --force`, which stops the containers other suites run from the image.
   const loaded = run([...PODMAN, 'load', '--quiet', '--input', archive], process.env, 5 * 60_000);
   if (loaded.code !== 0) throw new Error(`podman load ${archive} failed: ${loaded.out}`);
   const user = run([...PODMAN, 'image', 'inspect', '--format', '{{.Config.User}}', reference]).out.trim();
