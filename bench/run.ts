@@ -12,6 +12,7 @@
  *   collector-200: the metrics collector fed 400 daemons' reports every 10 s: CPU and memory (bench/collector.ts)
  *   vs-operator: side by side with the 2020 Go operator it replaces (bench/vs-operator.ts)
  *   real-node: a 1+3 cluster from apply to Ready on a real kubelet node, and the node's start (bench/real-node.ts)
+ *   upgrade-chain: 5.5.3 -> 5.8.1 -> 6.2.0 -> 5.8.1 on a real node under client load: failures, stalls, order (bench/upgrade-chain.ts)
  * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
  */
 import { App, Chart } from 'cdk8s';
@@ -27,6 +28,7 @@ import { inputBench } from './input.js';
 import { securePathBench } from './secure-path.js';
 import { collectorBench } from './collector.js';
 import { realNodeBench } from './real-node.js';
+import { upgradeChainBench } from './upgrade-chain.js';
 import { vsOperator } from './vs-operator.js';
 
 function median(xs: number[]): number {
@@ -74,6 +76,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   'secure-path': securePathBench,
   'collector-200': () => collectorBench(),
   'real-node': () => realNodeBench(),
+  'upgrade-chain': () => upgradeChainBench(),
   'vs-operator': () => vsOperator(),
 };
 /** Variants that `npm run bench` leaves out: they repeat part of another bench. */

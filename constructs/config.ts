@@ -97,6 +97,15 @@ const LOCATION_CACHE_HOURS = 8;
 /** Mode of the export directories: what XRootD gives the directories it makes (XrdOssCreate: 775). */
 const EXPORT_DIR_UMASK = '002';
 
+/**
+ * A server's cmsd logs in to its managers under its pod's name (a virtual network id), not its
+ * address: a pod back with a new address takes over its old entry at once, with what the managers
+ * know of its files, instead of being a new server while the old entry blocks creates until dropped.
+ */
+const POD_IDENTITY = 'cms.vnid =$(xrdpod)';
+/** How long a client is told to wait while the only servers for its request are gone or suspended (cms.delay service/suspend). */
+export const SERVER_WAIT_SECONDS = 3;
+
 /** `'text'` for sh: safe for any string, whatever the validation upstream let through. */
 const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
@@ -110,9 +119,9 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
   } else if (role === 'supervisor') {
     // Pinned so that the data servers assigned to a supervisor can name it. A supervisor's
     // cmsd takes its port from cms.superport, not xrd.port (XrdCmsConfig::Configure1).
-    lines.push('all.role supervisor', 'cms.superport $(xrdcmsdport)');
+    lines.push('all.role supervisor', 'cms.superport $(xrdcmsdport)', POD_IDENTITY);
   } else {
-    lines.push('all.role server', 'oss.localroot $(xrddata)', cmsSpace(model.space));
+    lines.push('all.role server', 'oss.localroot $(xrddata)', cmsSpace(model.space), POD_IDENTITY);
   }
   lines.push(...spec[role].extraDirectives);
   return lines.map((l) => `  ${l}`);
@@ -128,6 +137,7 @@ export function renderConfig(model: ClusterModel): string {
     '',
     `set xrdport = $${ENV.port}`,
     `set xrdadmin = $${ENV.adminDir}`,
+    `set xrdpod = $${ENV.podName}`,
     ...(readsConfigFiles(model) ? [`set xrdconfigdir = $${ENV.configDir}`] : []),
     'if named redirector supervisor',
     `  set xrdcmsdport = $${ENV.cmsdPort}`,
@@ -156,7 +166,10 @@ export function renderConfig(model: ClusterModel): string {
   // instead of being remembered as missing for the 8 h an existing file's location is kept.
   // A server that went away (a pod restarted, with a new address: a new server to the managers) is
   // dropped after dropDelaySeconds instead of XRootD's 10 minutes: until then no new file can be created.
-  out.push(`cms.delay servers 1 startup ${x.startupDelaySeconds} lookup ${LOOKUP_SECONDS} qdl ${LOOKUP_SECONDS} drop ${x.dropDelaySeconds}`);
+  // A client whose file is on a server that is restarting (a rollout's step) is told to come back
+  // in SERVER_WAIT_SECONDS instead of XRootD's 15 (30 when suspended): the pod is back in seconds.
+  out.push(`cms.delay servers 1 startup ${x.startupDelaySeconds} lookup ${LOOKUP_SECONDS} qdl ${LOOKUP_SECONDS} drop ${x.dropDelaySeconds}`
+    + ` service ${SERVER_WAIT_SECONDS} suspend ${SERVER_WAIT_SECONDS}`);
   out.push(`cms.fxhold noloc ${NEGATIVE_CACHE_SECONDS}s ${LOCATION_CACHE_HOURS}h`);
   out.push('', '# Exports');
   // A data server in maintenance (spec.worker.maintenance; run.sh sets the variable) serves reads and
@@ -204,6 +217,9 @@ export function renderConfig(model: ClusterModel): string {
     }
     if (authdb) out.push(`  acc.authdb $(xrdconfigdir)/${AUTHDB_FILE}`);
     if (x.http) out.push('  xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so');
+    // With TLS, redirects name https:// (XRootD's default is http://): a token handed on in the URL
+    // (authz) never crosses to a data server in clear text. The same port serves both.
+    if (x.http && tls) out.push('  http.desthttps yes');
     if (x.thirdPartyCopy) {
       // With GSI, the copy runs as the client: its delegated proxy (gsi -dlgpxy) is handed to xrdcp.
       out.push(`  ofs.tpc ${spec.security.gsi ? 'fcreds ?gsi =X509_USER_PROXY ' : ''}pgm /usr/bin/xrdcp --server`);

@@ -909,7 +909,7 @@ export interface XrootdSpecXrootd {
   readonly cmsdPort?: number;
 
   /**
-   * How long a manager (or supervisor) keeps a server that went away before dropping it (cms.delay drop; XRootD's default is 10 minutes). While it is kept, new files cannot be created anywhere (it might hold the name) and its files wait for it. A pod that comes back with another address is a new server to the managers, so the old entry only blocks writes: keep this short (docs/topologies.md).
+   * How long a manager (or supervisor) keeps a server that went away before dropping it (cms.delay drop; XRootD's default is 10 minutes). While it is kept, new files cannot be created anywhere (it might hold the name) and its files wait for it. A data server or supervisor pod that comes back, whatever its new address, takes its entry over at once (it logs in under its pod name, cms.vnid), so this only matters for a pod that does not come back: keep it short (docs/topologies.md).
    *
    * @schema XrootdSpecXrootd#dropDelaySeconds
    */

@@ -6,11 +6,13 @@
 #      lowest priority: most of a cold run's build time passes while tests wait on daemons;
 #   2. unit (pure, on both cores);
 #   3. conformance (real daemons on loopback, one suite at a time; its container suite waits for
-#      the images' lock if they are still being built), then the same scenarios' CI subset on the
-#      other XRootD releases built here in containers of their images (test/versions.sh), runs beside
-#   4. integration and node (each integration suite has a control plane of its own on free ports;
+#      the images' lock if they are still being built), beside
+#   4. the same scenarios' CI subset on the other XRootD releases built here, in containers of
+#      their images (test/versions.sh; it waits for the images too), beside
+#   5. integration and node (each integration suite has a control plane of its own on free ports;
 #      the real-node suite, one per machine, goes first), two suites at a time, once the builds
-#      are there.
+#      are there. The three mostly wait on daemons, so side by side they take little longer than
+#      the longest of them alone.
 # Every phase runs even when an earlier one failed; the exit code is 1 when any did. Prints each
 # phase's time, each suite's and the build steps', then one line `tests: N passed, N failed`.
 set -uo pipefail
@@ -47,24 +49,28 @@ XRD_BUILD_CALLER='npm test' bash test/build-all.sh go & go_chain=$!
 XRD_BUILD_CALLER='npm test' bash test/build-all.sh images & image_chain=$!
 phase typescript npm run -s build || failed+=(typescript)
 phase unit jest unit unit --maxWorkers=2 || failed+=(unit)
-# The releases other than the host's own (its packages run the conformance suites above): cluster,
-# client operations, TLS and tokens on each, in containers of its image (npm run test:versions runs all).
+# The releases other than the host's own (its packages run the conformance suites): cluster, client
+# operations, TLS, tokens and the upgrade to it under load on each, in containers of its image
+# (npm run test:versions runs every scenario).
 other_releases=$(source images/versions.env && for r in $XROOTD_RELEASES; do [ "$r" = "$(xrootd -v 2>&1 | sed 's/^v//')" ] || echo "$r"; done)
 versions() {
   [ -n "$other_releases" ] || return 0
   # shellcheck disable=SC2086
-  XRD_SCENARIOS='conformance/(cluster|client-operations|tls|tokens)\.test' \
+  XRD_SCENARIOS='conformance/(cluster|client-operations|tls|tokens|upgrade)\.test' \
     bash test/versions.sh $other_releases
 }
-# Its output is kept apart and printed when it ends, so that the two runs' lines do not interleave.
-{ phase conformance jest conformance conformance --runInBand; c=$?; phase versions versions; v=$?; [ "$c" = 0 ] && [ "$v" = 0 ]; } \
-  >"$out/conformance.log" 2>&1 & conformance=$!
+# Their output is kept apart and printed when they end, so that the runs' lines do not interleave.
+phase conformance jest conformance conformance --runInBand >"$out/conformance.log" 2>&1 & conformance=$!
+phase versions versions >"$out/versions.log" 2>&1 & versions=$!
 phase wait-for-builds built bash -c 'bash test/controlplane/build.sh && bash test/tools/build.sh && bash test/controlplane/build-node.sh && bash images/build.sh all' \
   || failed+=(builds)
 phase integration-and-node jest integration-and-node integration,node --maxWorkers=2 || failed+=(integration-and-node)
 wait "$conformance" || failed+=(conformance)
+wait "$versions" || failed+=(versions)
 echo "=== conformance's output"
 cat "$out/conformance.log"
+echo "=== versions' output"
+cat "$out/versions.log"
 wait "$go_chain" "$image_chain"
 
 node build/test/suite-times.js "$out" "$XRD_BUILD_LOG_DIR/times.tsv" "$(( $(date +%s) - started ))" >"$out/times.md" || failed+=(report)

@@ -72,3 +72,7 @@ test('inside a granted prefix the granted operations work; beyond the privileges
     throw e;
   }
 }, 120_000);
+
+test('the cluster started clean on its release: nothing in its configuration ignored, unknown or deprecated', () => {
+  expect(c.configWarnings()).toEqual([]);
+});

@@ -153,3 +153,7 @@ test('with one redirector stopped, the other still lists, writes, reads and make
   // The read-only export still refuses writes through the remaining redirector.
   expect(run(['xrdcp', '--nopbar', local, `${redirectorUrl(1)}//store/alone.bin`], process.env, 60000).out).toMatch(/No servers have write access/);
 }, 120000);
+
+test('the cluster started clean on its release: nothing in its configuration ignored, unknown or deprecated', () => {
+  expect(c.configWarnings()).toEqual([]);
+});

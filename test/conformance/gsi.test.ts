@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { XrootdClusterProps } from '../../constructs/index.js';
 import { run } from '../helpers/processes.js';
 import { TestCa, type UserCredentials } from '../helpers/test-ca.js';
-import { LoopbackCluster, XROOTD_USER } from './loopback-cluster.js';
+import { daemonIds, LoopbackCluster } from './loopback-cluster.js';
 
 const ALICE = '/DC=org/DC=xrootd-k8s/OU=people/CN=Alice Example';
 const scratch = mkdtempSync(join(tmpdir(), 'xrd-gsi-files-'));
@@ -36,7 +36,8 @@ beforeAll(async () => {
   alice = ca.userCredentials('alice', ALICE);
   bob = ca.userCredentials('bob', '/DC=org/DC=xrootd-k8s/OU=people/CN=Bob Example');
   mallory = stranger.userCredentials('mallory', ALICE);
-  const gid = Number(run(['id', '-g', XROOTD_USER]).out.trim());
+  // The group the daemons run with (the host's xrootd user, or a release's image user): the Secret's files are the group's.
+  const { gid } = daemonIds();
   const ips = ['127.0.0.1', '127.0.0.10'];
   const secret = ca.secretVolume('tls', ['localhost', hostname(), ...ips], ips, gid);
   const props = (name: string, tls: { require?: 'none' }, xrootd: { thirdPartyCopy?: boolean }): XrootdClusterProps => ({
@@ -130,10 +131,16 @@ test('third-party copy with a delegated proxy: the destination fetches the sourc
     { ...process.env, ...clientEnv(), X509_USER_PROXY: alice.proxy }, 60_000);
   expect(tpc(['delegate', 'only'], '/data/alice/copied.bin')).toMatchObject({ code: 0 });
   expect(readFileSync(join(copying.pod('worker', 0).dataDir, 'data/alice/copied.bin')).equals(readFileSync(local))).toBe(true);
-  // The data server's xrdcp logged in to the source as Alice, with the proxy she delegated.
-  expect(copying.logs(400)).toMatch(/xrootd\.\d+:\d+@\S+ pvt IP46 login as alice/);
+  // The data server's xrdcp (the daemons' user: xrootd on the host, the image's user in a container; the test's
+  // clients are root) logged in to the source as Alice, with the proxy she delegated.
+  expect(copying.logs(400)).toMatch(/ (?!root\.)[\w-]+\.\d+:\d+@\S+ pvt IP46 login as alice/);
   // Without a delegated proxy the data server's copy has no credentials: the source lets it in nowhere.
   const undelegated = tpc(['only'], '/data/alice/undelegated.bin');
   expect(undelegated.code).not.toBe(0);
   expect(undelegated.out).toContain('Auth failed');
 }));
+
+test('both clusters started clean on their release: nothing in their configuration ignored, unknown or deprecated', () => {
+  expect(cluster.configWarnings()).toEqual([]);
+  expect(copying.configWarnings()).toEqual([]);
+});

@@ -33,9 +33,13 @@ export interface LoopbackPod {
   daemons: Partial<Record<'xrootd' | 'cmsd', Daemon>>;
   /** Container names of the daemons, when they run from an image. */
   containers: Partial<Record<'xrootd' | 'cmsd', string>>;
+  /** Set once the pod is replaced by another release's (replacePod): its image and the configuration rendered for it. */
+  replacedBy?: { readonly release: string; readonly image: ContainerImage; readonly configDir: string };
 }
 
 export interface LoopbackOptions {
+  /** The release the daemons run, in containers of its image (default: XRD_RELEASE's, else the host's own packages). */
+  readonly release?: string;
   /** Where a data server's volume lives on the host (default: under the cluster's directory). */
   readonly dataDirOf?: (pod: string) => string;
   /**
@@ -79,7 +83,9 @@ const managerHost = (i: number): string => `127.0.0.${10 + i}`;
 
 export class LoopbackCluster {
   readonly pods: LoopbackPod[] = [];
-  private constructor(readonly dir: string, readonly configDir: string, readonly files: Record<string, string>,
+  private readonly containersStarted = new Set<string>();
+  private constructor(private readonly props: XrootdClusterProps,
+    readonly dir: string, readonly configDir: string, readonly files: Record<string, string>,
     private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string,
     private readonly clientEnv: NodeJS.ProcessEnv = {}, readonly netns?: string) {}
 
@@ -89,7 +95,7 @@ export class LoopbackCluster {
    * daemons run in containers of its image.
    */
   static async start(given: XrootdClusterProps, options: LoopbackOptions = {}): Promise<LoopbackCluster> {
-    const release = releaseUnderTest();
+    const release = options.release ?? releaseUnderTest();
     if (release && options.netns) throw new Error(`a network namespace is for daemons on the host: not for release ${release}`);
     const props = release ? { ...given, version: release } : given;
     const opts = release && !options.image ? { ...options, image: projectImage('xrootd', release) } : options;
@@ -114,7 +120,8 @@ export class LoopbackCluster {
       writeFileSync(join(externalDir, EXTERNAL_ADDRESSES_KEY), external.data[EXTERNAL_ADDRESSES_KEY]);
     }
     if (opts.netns && opts.image) throw new Error('a network namespace is for daemons on the host only');
-    const cluster = new LoopbackCluster(dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle, opts.clientEnv, opts.netns);
+    const cluster = new LoopbackCluster(props, dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle,
+      opts.clientEnv, opts.netns);
     // In a container the pod's own paths are the mount points; on the host, the pod's directories.
     const inPod = (hostPath: string, podPath: string): string => opts.image ? podPath : hostPath;
 
@@ -169,23 +176,26 @@ export class LoopbackCluster {
   }
 
   startPod(pod: LoopbackPod, which: Array<'xrootd' | 'cmsd'> = ['cmsd', 'xrootd']): void {
+    const image = pod.replacedBy?.image ?? this.image;
+    const configDir = pod.replacedBy?.configDir ?? this.configDir;
     for (const daemon of which) {
-      const command = (configDir: string): string[] => ['/bin/sh', join(configDir, START_SCRIPT), daemon, pod.role];
+      const command = (dir: string): string[] => ['/bin/sh', join(dir, START_SCRIPT), daemon, pod.role];
       const logFile = join(pod.dir, `${daemon}.log`);
-      if (!this.image) {
+      if (!image) {
         pod.daemons[daemon] = startDaemon(`${pod.name}/${daemon}`, command(this.configDir), pod.env, logFile, XROOTD_USER, this.netns);
         continue;
       }
       const name = containerName(`${pod.name}-${daemon}`);
       pod.containers[daemon] = name;
-      pod.daemons[daemon] = podmanRun(this.image, name, command(CONFIG_DIR), {
+      this.containersStarted.add(name);
+      pod.daemons[daemon] = podmanRun(image, name, command(CONFIG_DIR), {
         env: pod.env,
         logFile,
         // A pod's host name is its name; its /etc/hosts names its address by its per-pod DNS name first.
         hostname: pod.name,
         hosts: { [pod.fqdn]: pod.host, [pod.name]: pod.host },
         mounts: [
-          { host: this.configDir, container: CONFIG_DIR, readOnly: true },
+          { host: configDir, container: CONFIG_DIR, readOnly: true },
           { host: join(pod.dir, 'admin'), container: ADMIN_DIR },
           ...(this.tlsDir ? [{ host: this.tlsDir, container: TLS_SECRET_DIR, readOnly: true }] : []),
           ...(this.caBundle ? [{ host: this.caBundle, container: SYSTEM_CA_BUNDLE, readOnly: true }] : []),
@@ -200,6 +210,25 @@ export class LoopbackCluster {
     if (d) await stopDaemon(d);
     const container = pod.containers[daemon];
     if (container) removeContainer(container);
+  }
+
+  /**
+   * Replaces a pod by one of another release, as a rollout's step does: its daemons stop, and
+   * that release's daemons start in its image with the configuration rendered for it, on the
+   * same volumes and address.
+   */
+  async replacePod(pod: LoopbackPod, release: string): Promise<void> {
+    const configDir = join(this.dir, `config-${release}`);
+    if (!existsSync(configDir)) {
+      const s = synth({ ...this.props, version: release });
+      mkdirSync(configDir);
+      const data = s.get('ConfigMap', s.cluster.model.names.configMap(s.cluster.configHash)).data as Record<string, string>;
+      for (const [file, text] of Object.entries(data)) writeFileSync(join(configDir, file), text);
+    }
+    await this.stopDaemon(pod, 'xrootd');
+    await this.stopDaemon(pod, 'cmsd');
+    pod.replacedBy = { release, image: projectImage('xrootd', release), configDir };
+    this.startPod(pod);
   }
 
   /** Restarts data servers with this maintenance list, as the agent restarts pods after changing the ConfigMap. */
@@ -307,6 +336,9 @@ export class LoopbackCluster {
 
   async stop(): Promise<void> {
     await Promise.all(this.pods.flatMap((p) => (['xrootd', 'cmsd'] as const).map((d) => this.stopDaemon(p, d))));
+    // Once more for every container this cluster ever started: under load a `podman rm` can time out,
+    // and a replaced or restarted daemon's container is no longer its pod's (seen: the 130-server suite).
+    removeContainer(...this.containersStarted);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -120,3 +120,7 @@ test('packets that are not reports are counted and dropped; the collector keeps 
   expect(get('xrootd_collector_packets_total', { result: 'accepted' })).toBeGreaterThan(10);
   expect(collector.exited).toBe(false);
 }), 60_000);
+
+test('the cluster started clean on its release: nothing in its configuration ignored, unknown or deprecated', () => {
+  expect(cluster.configWarnings()).toEqual([]);
+});

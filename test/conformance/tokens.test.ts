@@ -195,3 +195,7 @@ test('a drain logs in with its token (worker.drainToken): a read-only one is ref
     expect([path, createHash('sha256').update(readFileSync(back)).digest('hex')]).toEqual([path, digest]);
   }
 }), 180_000);
+
+test('the cluster started clean on its release: nothing in its configuration ignored, unknown or deprecated', () => {
+  expect(cluster.configWarnings()).toEqual([]);
+});

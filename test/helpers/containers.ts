@@ -97,9 +97,9 @@ export function podmanRun(image: ContainerImage, name: string, command: string[]
   return startDaemon(name, args, process.env, o.logFile);
 }
 
-/** Removes a container whatever state it is in (after its podman process was stopped). */
-export function removeContainer(name: string): void {
-  run([...PODMAN, 'rm', '--force', '--ignore', '--time', '2', name], process.env, 30_000);
+/** Removes containers whatever state they are in (after their podman processes were stopped), in one podman call. */
+export function removeContainer(...names: string[]): void {
+  if (names.length) run([...PODMAN, 'rm', '--force', '--ignore', '--time', '2', ...names], process.env, 120_000);
 }
 
 /**

@@ -95,6 +95,9 @@ describe('tokens (spec.security.tokens)', () => {
       'ofs.authorize 1', 'ofs.authlib libXrdAccSciTokens.so config=$(xrdconfigdir)/scitokens.cfg', 'http.header2cgi Authorization authz']) {
       expect(cfg).toContain(line);
     }
+    // Redirects name https://: a token handed on in the URL never reaches a data server in clear text.
+    expect(cfg).toContain('http.desthttps yes');
+    expect(synth({ ...props, security: { ...props.security, tls: undefined, tokens: undefined } }).cluster.configFiles['xrootd.cfg']).not.toContain('desthttps');
     expect(s.cluster.configFiles['run.sh']).toContain('export XRD_CONFIG_DIR');
     expect(synth(minimal).cluster.configFiles['scitokens.cfg']).toBeUndefined();
   });
