@@ -5,6 +5,8 @@
  * recorded with its outcome and duration (XRootD's client retries and waits included).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { compareVersions } from '../../constructs/catalog.js';
+import { HOST_RELEASE } from '../helpers/containers.js';
 import { runAsync } from '../helpers/processes.js';
 import { copy, type Scratch } from './client-files.js';
 import type { LoopbackCluster } from './loopback-cluster.js';
@@ -19,6 +21,8 @@ export interface ClientOperation {
   readonly error?: string;
   /** The client's debug log, kept for an operation that failed or took SLOW_MS or more. */
   readonly log?: string;
+  /** Why the operation's first try failed, when a known client defect made it try once more. */
+  readonly retriedFor?: string;
 }
 
 export const SLOW_MS = 5000;
@@ -37,6 +41,15 @@ const OPERATION_TIMEOUT_MS = 120_000;
  * set it lower for clients of single-redirector clusters (docs/upgrades.md); so does this load.
  */
 export const CLIENT_ENV = { XRD_CONNECTIONWINDOW: '5', XRD_CONNECTIONRETRY: '24' };
+/**
+ * XrdCl before 5.6.0 may fail a reconnection with "Unable to initialize socket: [ERROR] Invalid
+ * operation": its event handler went on with a socket that a disconnection had already handed
+ * back for reuse (fixed in 5.6.0 by xrootd commit 25f83842d, "Add return codes for error checking
+ * in the network Event handler"). The server side is not at fault, so an operation of such a
+ * client that failed so is tried once more, and counted apart (docs/upgrades.md).
+ */
+const CLIENT_SOCKET_REUSE = /Unable to initialize socket: \[ERROR\] Invalid operation/;
+const clientHasSocketReuseDefect = compareVersions(HOST_RELEASE, '5.6.0') < 0;
 const WRITE_BYTES = 65536;
 const SEED_BYTES = 262144;
 
@@ -105,13 +118,21 @@ export class ClientLoad {
     const at = Date.now();
     // The client's own debug log, kept for a failed operation: what it was told, and what it waited for.
     const log = this.scratch.path(`client-${this.operations.length}.log`);
-    const r = await runAsync(command, { ...process.env, ...CLIENT_ENV, XRD_LOGLEVEL: 'Debug', XRD_LOGFILE: log }, OPERATION_TIMEOUT_MS);
+    const env = { ...process.env, ...CLIENT_ENV, XRD_LOGLEVEL: 'Debug', XRD_LOGFILE: log };
+    let r = await runAsync(command, env, OPERATION_TIMEOUT_MS);
+    let retriedFor: string | undefined;
+    if (r.code !== 0 && clientHasSocketReuseDefect && existsSync(log) && CLIENT_SOCKET_REUSE.test(readFileSync(log, 'utf8'))) {
+      retriedFor = `XrdCl ${HOST_RELEASE}'s socket reuse on reconnection (fixed in 5.6.0)`;
+      r = await runAsync(command, env, OPERATION_TIMEOUT_MS);
+    }
     const ok = r.code === 0 && same();
     const error = ok ? undefined : r.code === 0 ? 'what was read differs from what was written'
       : `exit ${r.code}: ${r.out.trim().slice(-300)}\nclient log (${log}):\n${tail(log, 40)}`;
     const ms = Date.now() - at;
     if (ok && ms < SLOW_MS) rmSync(log, { force: true });
-    this.operations.push({ kind, at, ms, ok, path, ...(error ? { error } : {}), ...(ms >= SLOW_MS ? { log } : {}) });
+    this.operations.push({
+      kind, at, ms, ok, path, ...(error ? { error } : {}), ...(ms >= SLOW_MS ? { log } : {}), ...(retriedFor ? { retriedFor } : {}),
+    });
     return ok;
   }
 }

@@ -10,6 +10,7 @@
  * (a rollback). So the mixed windows are new data servers under an old manager (upgrades) and
  * old data servers under a new manager (the rollback).
  */
+import { readFileSync } from 'node:fs';
 import { HOST_RELEASE, PODMAN, builtReleases, releaseUnderTest } from '../helpers/containers.js';
 import { requirePrograms, run } from '../helpers/processes.js';
 import { Scratch } from './client-files.js';
@@ -62,6 +63,8 @@ test(`${from} -> ${to}: each data server, then the redirector, replaced while a 
     console.log(`${from} -> ${to} under load:\n${windows.map((w) => `  ${w.window} (replaced and subscribed in ${w.replacedMs} ms): ${w.writes} writes, ${w.reads} reads, longest ${w.longestMs} ms${w.slowest.length ? ` (${w.slowest.join(', ')})` : ''}`).join('\n')}`);
     const slowest = load.operations.reduce((a, b) => (b.ms > a.ms ? b : a));
     if (slowest.log) console.log(`the slowest operation (${slowest.kind} ${slowest.path}, ${slowest.ms} ms), as its client logged it:\n${clientStory(slowest.log)}`);
+    const retried = load.operations.filter((o) => o.retriedFor);
+    if (retried.length) console.log(`tried twice for a client defect: ${retried.map((o) => `${o.kind} ${o.path} (${o.retriedFor})`).join(', ')}`);
     // Not one operation failed: a read of a file whose server is being replaced waits for it.
     expect(load.operations.filter((o) => !o.ok)).toEqual([]);
     // Every pod runs the release under test now, each daemon its own binary's version.
@@ -80,5 +83,5 @@ test(`${from} -> ${to}: each data server, then the redirector, replaced while a 
 }, 600000);
 
 function readSame(a: string, b: string): boolean {
-  return run(['cmp', '-s', a, b]).code === 0;
+  return readFileSync(a).equals(readFileSync(b));
 }
