@@ -107,6 +107,16 @@ function hostNetworkSettings(model: ClusterModel, affinity: k8s.Affinity | undef
   };
 }
 
+/**
+ * Where a data server's volume is mounted. DATA_DIR is always its local root (oss.localroot):
+ * with storage.layout ExportRoot the volume is the one export's directory under it, so a file
+ * lies at the volume's top, as the 2020 operator (no local root) put it.
+ */
+export function dataMountPath(model: ClusterModel): string {
+  const { storage } = model.spec.worker;
+  return storage.layout === 'ExportRoot' ? `${DATA_DIR}${model.spec.xrootd.exports[0].path}`.replace(/\/+$/, '') : DATA_DIR;
+}
+
 export function podTemplate(model: ClusterModel, role: Role, configHash: string): k8s.PodTemplateSpec {
   const { spec } = model;
   const x = spec.xrootd;
@@ -117,7 +127,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
     { name: 'admin', mountPath: ADMIN_DIR },
     { name: 'tmp', mountPath: '/tmp' },
-    ...(role === 'worker' ? [{ name: DATA_VOLUME, mountPath: DATA_DIR }, { name: 'maintenance', mountPath: MAINTENANCE_DIR, readOnly: true }] : []),
+    ...(role === 'worker' ? [{ name: DATA_VOLUME, mountPath: dataMountPath(model) }, { name: 'maintenance', mountPath: MAINTENANCE_DIR, readOnly: true }] : []),
     ...(advertisesExternalAddress(model, role) ? [{ name: 'external-addresses', mountPath: EXTERNAL_DIR, readOnly: true }] : []),
     ...spec.mounts.map((m) => ({ name: extraVolume(m.name), mountPath: m.mountPath, readOnly: true })),
   ];

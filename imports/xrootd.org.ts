@@ -1448,6 +1448,13 @@ export interface XrootdSpecWorkerStorage {
   readonly class?: string;
 
   /**
+   * Where an export's files lie on a data volume. LocalRoot: the volume is the data server's local root (oss.localroot), so the file /data/f of the export /data is the volume's data/f, and each export has its directory. ExportRoot: the volume holds the one export's files at its top, so /data/f is the volume's f; the 2020 operator's layout, which `xrootd-k8s migrate` sets so that its volumes serve their files where they were (docs/migration.md). ExportRoot needs exactly one export.
+   *
+   * @schema XrootdSpecWorkerStorage#layout
+   */
+  readonly layout?: XrootdSpecWorkerStorageLayout;
+
+  /**
    * What happens to the data volumes when the data servers are scaled down or the cluster is deleted.
    *
    * @schema XrootdSpecWorkerStorage#retention
@@ -1466,6 +1473,7 @@ export function toJson_XrootdSpecWorkerStorage(obj: XrootdSpecWorkerStorage | un
     'adoptClaims': obj.adoptClaims,
     'capacity': obj.capacity,
     'class': obj.class,
+    'layout': obj.layout,
     'retention': toJson_XrootdSpecWorkerStorageRetention(obj.retention),
   };
   // filter undefined values
@@ -1797,6 +1805,18 @@ export enum XrootdSpecWorkerStorageAccessModes {
   READ_WRITE_ONCE_POD = "ReadWriteOncePod",
   /** ReadWriteMany */
   READ_WRITE_MANY = "ReadWriteMany",
+}
+
+/**
+ * Where an export's files lie on a data volume. LocalRoot: the volume is the data server's local root (oss.localroot), so the file /data/f of the export /data is the volume's data/f, and each export has its directory. ExportRoot: the volume holds the one export's files at its top, so /data/f is the volume's f; the 2020 operator's layout, which `xrootd-k8s migrate` sets so that its volumes serve their files where they were (docs/migration.md). ExportRoot needs exactly one export.
+ *
+ * @schema XrootdSpecWorkerStorageLayout
+ */
+export enum XrootdSpecWorkerStorageLayout {
+  /** LocalRoot */
+  LOCAL_ROOT = "LocalRoot",
+  /** ExportRoot */
+  EXPORT_ROOT = "ExportRoot",
 }
 
 /**

@@ -127,6 +127,7 @@ function convert(doc: Document, releases: ReadonlyMap<string, OldRelease>): { re
   const annotations = Object.fromEntries(Object.entries(isObject(meta.annotations) ? meta.annotations : {})
     .filter(([k, v]) => typeof v === 'string' && !DROPPED_ANNOTATIONS.includes(k)));
   const labels = isObject(meta.labels) ? Object.fromEntries(Object.entries(meta.labels).filter(([, v]) => typeof v === 'string')) : undefined;
+  notes.push('worker.storage.layout: ExportRoot, as the old data servers kept files (/data/f at the volume\'s top); it cannot change later');
   notes.push(`clients: the redirectors were ${name}-xrootd-redirector:1094; they are now ${name}:1094 (the client Service) and ${name}-redirector-N.${name}-redirector:1094 each; the cmsd port between daemons is 1213, not 2131`);
   const resource: XrootdResource = {
     apiVersion: XROOTD_API_VERSION,
@@ -149,6 +150,8 @@ function convert(doc: Document, releases: ReadonlyMap<string, OldRelease>): { re
           // Both generations named the data claims so; the agent binds ours to their volumes.
           // (A name our rules refuse is reported as such, not through the claims' names.)
           ...(DNS_LABEL.test(name) ? { adoptClaims: `${name}-data-${name}-xrootd-worker-{ordinal}` } : {}),
+          // Its data servers exported /data with no local root: /data/f is its volume's f.
+          layout: 'ExportRoot',
         },
       },
     },

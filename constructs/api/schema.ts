@@ -85,6 +85,9 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         pattern: { regex: ADOPT_CLAIMS_REGEX, rule: 'must be a claim name (lower-case letters, digits, - and .) with {ordinal} exactly once' },
         maxLength: 243,
       }),
+      layout: str('Where an export\'s files lie on a data volume. LocalRoot: the volume is the data server\'s local root (oss.localroot), so the file /data/f of the export /data is the volume\'s data/f, and each export has its directory. ExportRoot: the volume holds the one export\'s files at its top, so /data/f is the volume\'s f; the 2020 operator\'s layout, which `xrootd-k8s migrate` sets so that its volumes serve their files where they were (docs/migration.md). ExportRoot needs exactly one export.', {
+        enum: ['LocalRoot', 'ExportRoot'], default: 'LocalRoot', immutable: true,
+      }),
       retention: obj('RetentionSpec', 'What happens to the data volumes when the data servers are scaled down or the cluster is deleted.', {
         whenScaled: str('Keep (Retain) or delete (Delete) the volumes of data servers removed by a scale-down.', { enum: ['Retain', 'Delete'], default: 'Retain' }),
         whenDeleted: str('Keep (Retain) or delete (Delete) the volumes when the cluster is deleted.', { enum: ['Retain', 'Delete'], default: 'Retain' }),

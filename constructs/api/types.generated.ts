@@ -193,6 +193,12 @@ export interface StorageSpec {
    */
   readonly adoptClaims?: string;
   /**
+   * Where an export's files lie on a data volume. LocalRoot: the volume is the data server's local root (oss.localroot), so the file /data/f of the export /data is the volume's data/f, and each export has its directory. ExportRoot: the volume holds the one export's files at its top, so /data/f is the volume's f; the 2020 operator's layout, which `xrootd-k8s migrate` sets so that its volumes serve their files where they were (docs/migration.md). ExportRoot needs exactly one export.
+   * Immutable once set.
+   * @default "LocalRoot"
+   */
+  readonly layout?: 'LocalRoot' | 'ExportRoot';
+  /**
    * What happens to the data volumes when the data servers are scaled down or the cluster is deleted.
    * @default - every field at its default
    */
@@ -1303,6 +1309,7 @@ export interface ResolvedStorageSpec {
   readonly capacity: string;
   readonly accessModes: Array<'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany'>;
   readonly adoptClaims?: string;
+  readonly layout: 'LocalRoot' | 'ExportRoot';
   readonly retention: ResolvedRetentionSpec;
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PROBE_SCRIPT, START_SCRIPT, type Role, type XrootdClusterProps } from '../../constructs/index.js';
 import { CONFIG_DIR, EXTERNAL_ADDRESSES_KEY, MAINTENANCE_KEY } from '../../constructs/config.js';
-import { ADMIN_DIR, DATA_DIR, MAINTENANCE_DIR, SYSTEM_CA_BUNDLE, TLS_SECRET_DIR } from '../../constructs/pod-template.js';
+import { ADMIN_DIR, DATA_DIR, MAINTENANCE_DIR, SYSTEM_CA_BUNDLE, TLS_SECRET_DIR, dataMountPath } from '../../constructs/pod-template.js';
 import { containerName, PODMAN, podmanRun, projectImage, releaseUnderTest, removeContainer, type ContainerImage } from '../helpers/containers.js';
 import { synth } from '../helpers/synth.js';
 import { freePorts, inNetns, isPortFree, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from '../helpers/processes.js';
@@ -87,7 +87,9 @@ export class LoopbackCluster {
   private constructor(private readonly props: XrootdClusterProps,
     readonly dir: string, readonly configDir: string, readonly files: Record<string, string>,
     private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string,
-    private readonly clientEnv: NodeJS.ProcessEnv = {}, readonly netns?: string) {}
+    private readonly clientEnv: NodeJS.ProcessEnv = {}, readonly netns?: string,
+    /** Where the pod mounts its data volume (worker.storage.layout). */
+    private readonly dataMount = DATA_DIR) {}
 
   /**
    * Synthesizes `props` and starts every pod's xrootd and cmsd. With a release under test
@@ -120,8 +122,10 @@ export class LoopbackCluster {
       writeFileSync(join(externalDir, EXTERNAL_ADDRESSES_KEY), external.data[EXTERNAL_ADDRESSES_KEY]);
     }
     if (opts.netns && opts.image) throw new Error('a network namespace is for daemons on the host only');
+    const dataMount = dataMountPath(model);
+    if (dataMount !== DATA_DIR && !opts.image) throw new Error(`the data volume mounts at ${dataMount} (worker.storage.layout): only in containers (options.image)`);
     const cluster = new LoopbackCluster(props, dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle,
-      opts.clientEnv, opts.netns);
+      opts.clientEnv, opts.netns, dataMount);
     // In a container the pod's own paths are the mount points; on the host, the pod's directories.
     const inPod = (hostPath: string, podPath: string): string => opts.image ? podPath : hostPath;
 
@@ -199,7 +203,7 @@ export class LoopbackCluster {
           { host: join(pod.dir, 'admin'), container: ADMIN_DIR },
           ...(this.tlsDir ? [{ host: this.tlsDir, container: TLS_SECRET_DIR, readOnly: true }] : []),
           ...(this.caBundle ? [{ host: this.caBundle, container: SYSTEM_CA_BUNDLE, readOnly: true }] : []),
-          ...(pod.role === 'worker' ? [{ host: pod.dataDir, container: DATA_DIR }, { host: join(this.dir, 'maintenance'), container: MAINTENANCE_DIR, readOnly: true }] : []),
+          ...(pod.role === 'worker' ? [{ host: pod.dataDir, container: this.dataMount }, { host: join(this.dir, 'maintenance'), container: MAINTENANCE_DIR, readOnly: true }] : []),
         ],
       });
     }

@@ -22,7 +22,7 @@ test('the XrootdCluster sample converts with its XrootdVersion: replicas and vol
     spec: {
       version: '5.8.1', redirector: { replicas: 2 },
       // The old data volumes are taken over by name.
-      worker: { replicas: 3, storage: { class: 'standard', capacity: '1Gi', adoptClaims: 'xrootdcluster-sample-data-xrootdcluster-sample-xrootd-worker-{ordinal}' } },
+      worker: { replicas: 3, storage: { class: 'standard', capacity: '1Gi', adoptClaims: 'xrootdcluster-sample-data-xrootdcluster-sample-xrootd-worker-{ordinal}', layout: 'ExportRoot' } },
     },
   }]);
   // Validated like any resource: the model exists.
@@ -37,7 +37,7 @@ test('the first generation (Xrootd in xrootd.org, another schema) and the kustom
   expect(first.issues).toEqual([]);
   expect(first.migrated[0].resource.metadata.annotations).toEqual({ [MIGRATED_FROM_ANNOTATION]: 'xrootd.org/v1alpha1 Xrootd' });
   const name = first.migrated[0].resource.metadata.name;
-  expect(first.migrated[0].resource.spec).toEqual({ version: '5.8.1', redirector: { replicas: 1 }, worker: { replicas: 2, storage: { class: 'standard', capacity: '1Gi', adoptClaims: `${name}-data-${name}-xrootd-worker-{ordinal}` } } });
+  expect(first.migrated[0].resource.spec).toEqual({ version: '5.8.1', redirector: { replicas: 1 }, worker: { replicas: 2, storage: { class: 'standard', capacity: '1Gi', adoptClaims: `${name}-data-${name}-xrootd-worker-{ordinal}`, layout: 'ExportRoot' } } });
   const base = migrateTexts([fixture('kustomize-base-xrootdcluster.yaml'), fixture('kustomize-catalog-latest.yaml')]);
   expect(base.issues).toEqual([]);
   expect(base.migrated[0].resource.spec).toMatchObject({ version: '5.8.1', redirector: { replicas: 1 }, worker: { replicas: 1, storage: { class: 'standard', capacity: '1Gi' } } });

@@ -44,3 +44,23 @@ describe('mounts (spec.mounts)', () => {
     expect(bad([{ name: 'a', mountPath: '/etc/../root', secretName: 's' }])).toThrow(/mounts\[0\]\.mountPath must be an absolute path/);
   });
 });
+
+describe('data volume layout (worker.storage.layout)', () => {
+  const dataMount = (props: object) => container(synth({ ...minimal, ...props }).get('StatefulSet', 'minimal-worker'), 'xrootd')
+    .volumeMounts.find((m: Manifest) => m.name === 'data').mountPath;
+  const storage = (layout: string) => ({ worker: { ...minimal.worker, storage: { ...minimal.worker?.storage, layout: layout as never } } });
+
+  test('LocalRoot (default): the volume is the local root; ExportRoot: it is the one export\'s directory under it', () => {
+    expect(dataMount({})).toBe('/data');
+    expect(dataMount(storage('ExportRoot'))).toBe('/data/data');
+    expect(dataMount({ ...storage('ExportRoot'), xrootd: { exports: [{ path: '/store/' }] } })).toBe('/data/store');
+    // The local root stays where it was: the config names it, whatever the layout.
+    expect(synth({ ...minimal, ...storage('ExportRoot') }).cluster.model.spec.worker.storage.layout).toBe('ExportRoot');
+  });
+
+  test('ExportRoot with other than one export is refused, naming the field', () => {
+    expect(() => resolveCluster({ ...minimal, ...storage('ExportRoot'), xrootd: { exports: [{ path: '/a' }, { path: '/b' }] } }))
+      .toThrow(/worker\.storage\.layout ExportRoot holds one export's files at the volume's top: xrootd\.exports must have exactly one entry, not 2/);
+    expect(() => resolveCluster({ ...minimal, ...storage('Flat') })).toThrow(/worker\.storage\.layout must be one of LocalRoot, ExportRoot/);
+  });
+});

@@ -24,7 +24,7 @@ describe('spec defaults', () => {
     expect(spec.version).toBe('5.8.1');
     expect(spec.redirector.replicas).toBe(1);
     expect(spec.worker.replicas).toBe(2);
-    expect(spec.worker.storage).toEqual({ capacity: '10Gi', accessModes: ['ReadWriteOnce'], retention: { whenScaled: 'Retain', whenDeleted: 'Retain' } });
+    expect(spec.worker.storage).toEqual({ capacity: '10Gi', accessModes: ['ReadWriteOnce'], layout: 'LocalRoot', retention: { whenScaled: 'Retain', whenDeleted: 'Retain' } });
     expect(spec.xrootd).toMatchObject({ port: 1094, cmsdPort: 1213, exports: [{ path: '/data', readOnly: false }], http: false });
     expect(spec.supervisor.replicas).toBeUndefined();
   });
