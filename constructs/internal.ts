@@ -7,6 +7,8 @@ export { ALERTS, type AlertDefinition } from './alerts.js';
 export type { ObjectField, StringField } from './api/dsl.js';
 export { generatedFiles } from './api/generated-files.js';
 export { xrootdSpecSchema } from './api/schema.js';
+export { xrootdVersionSpecSchema } from './api/resources.js';
+export { gitSourceSpecSchema } from './api/git-source.js';
 export { applySchema, isPlainObject } from './api/validate.js';
 export { DRAIN_GENERATION_ANNOTATION, DRAIN_ORDINAL_LABEL, DRAIN_TARGETS_ANNOTATION, DRAINED_AT_ANNOTATION, parseDrainProgress, type DrainProgress } from './drain.js';
 export { DATA_VOLUME } from './pod-template.js';

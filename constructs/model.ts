@@ -5,6 +5,7 @@
  */
 import { VersionCatalog, type XrootdFeature, type XrootdRelease } from './catalog.js';
 import { ClusterNames } from './names.js';
+import { checkKubernetesValues } from './kube-values.js';
 import { quantityBytes } from './quantity.js';
 import { MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './space.js';
 import { checkExternalAddresses, checkPartitions, resolveDecisions, specWithDrain, type ClusterDecisions, type ResolvedDecisions } from './decisions.js';
@@ -58,7 +59,12 @@ export function specOf(props: XrootdClusterProps): Record<string, unknown> {
   return Object.fromEntries(Object.entries(props).filter(([k]) => SPEC_KEYS.includes(k)));
 }
 
-export function resolveCluster(props: XrootdClusterProps): ClusterModel {
+/**
+ * Validates and defaults the props into the model everything is rendered from. `kubernetesRules:
+ * false` skips Kubernetes' own rules for values of child objects (kube-values.ts): only for a test
+ * that asks the API server what it makes of the objects such a spec gives.
+ */
+export function resolveCluster(props: XrootdClusterProps, options: { kubernetesRules?: boolean } = {}): ClusterModel {
   const issues: SpecIssue[] = [];
   const unknown = Object.keys(props).filter((k) => !SPEC_KEYS.includes(k) && !CONSTRUCT_KEYS.includes(k));
   unknown.forEach((k) => issues.push(issue(k, `is not a known field (known: ${CONSTRUCT_KEYS.join(', ')}, ${SPEC_KEYS.join(', ')})`)));
@@ -92,6 +98,7 @@ export function resolveCluster(props: XrootdClusterProps): ClusterModel {
   checkPathsInExports(spec, issues);
   checkMountOverlaps(spec, issues);
   checkStorageLayout(spec, issues);
+  if (options.kubernetesRules !== false) checkKubernetesValues(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
 
   const warnings = release.deprecated ? [`version ${release.version} is deprecated: ${release.deprecated}`] : [];

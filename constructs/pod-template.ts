@@ -10,7 +10,7 @@ import { COLLECTOR_REPORT_PORT } from './monitoring.js';
 import { clusterSelector, roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
-import { scaleQuantity } from './quantity.js';
+import { quantityValue, scaleQuantity } from './quantity.js';
 import type { ResolvedResourceSpec } from './api/types.generated.js';
 import { advertisesExternalAddress } from './services.js';
 
@@ -38,7 +38,14 @@ function quantities(map: Record<string, string> | undefined, factor = 1): Record
 }
 
 function resources(r: ResolvedResourceSpec, requestShare = 1): k8s.ResourceRequirements {
-  return { requests: quantities(r.requests, requestShare), limits: quantities(r.limits) };
+  // A share is rounded up (to 1m, 1Mi): never past the limit, which the API server would refuse.
+  const requests = r.requests && Object.fromEntries(Object.entries(r.requests).map(([k, v]) => {
+    const share = requestShare === 1 ? v : scaleQuantity(k, v, requestShare);
+    const limit = r.limits?.[k];
+    const pastLimit = requestShare !== 1 && limit !== undefined && (quantityValue(share) ?? 0) > (quantityValue(limit) ?? Infinity);
+    return [k, pastLimit ? limit : share];
+  }));
+  return { requests: quantities(requests), limits: quantities(r.limits) };
 }
 
 /**

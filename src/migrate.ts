@@ -44,7 +44,7 @@ const DEFAULT_CAPACITY = (((xrootdSpecSchema.fields.worker as ObjectField).field
 const field = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), o);
 
 /** Every document of the texts, lists (`kubectl get -o yaml`) opened into their items. */
-function documentsOf(files: readonly { text: string; file: string; bytes?: number }[], issues: ResourceIssue[]): Document[] {
+function documentsOf(files: readonly { text: string | Uint8Array; file: string; bytes?: number }[], issues: ResourceIssue[]): Document[] {
   const docs: Document[] = [];
   for (const { text, file, bytes } of files) {
     readYamlDocuments(text, bytes).forEach((doc, document) => {
@@ -163,7 +163,7 @@ function convert(doc: Document, releases: ReadonlyMap<string, OldRelease>): { re
  * Converts the old operator's clusters among the texts. Anything that is not one of its
  * resources is an issue; so is a converted resource our rules refuse (then nothing is converted).
  */
-export function migrateTexts(files: readonly { text: string; file: string; bytes?: number }[]): Migration {
+export function migrateTexts(files: readonly { text: string | Uint8Array; file: string; bytes?: number }[]): Migration {
   const issues: ResourceIssue[] = [];
   const docs = documentsOf(files, issues);
   const releases = oldReleases(docs);

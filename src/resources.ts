@@ -3,8 +3,8 @@
  * kubectl) to construct props, with errors named as the resource names them.
  */
 import { directivePolicyIssues, type DirectivePolicy } from './directive-policy.js';
-import { XROOTD_API_VERSION } from './kinds.js';
-import { xrootdSpecSchema, isPlainObject } from '../constructs/internal.js';
+import { CATALOG_API_VERSION, XROOTD_API_VERSION } from './kinds.js';
+import { applySchema, gitSourceSpecSchema, isPlainObject, xrootdSpecSchema, xrootdVersionSpecSchema, type ObjectField } from '../constructs/internal.js';
 import { readYamlDocuments } from './yaml-documents.js';
 import { issue, metaManagerEndpoints, resolveCluster, SpecValidationError, upstreamRefKey, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
 
@@ -59,7 +59,8 @@ const SPEC_FIELDS = Object.keys(xrootdSpecSchema.fields);
  * spelled differently, fields the CRD does not have (a file may not choose its
  * own catalog or rollout partitions), a spec that is not a mapping.
  */
-export function readResources(text: string, file: string, bytes?: number): { resources: LoadedResource[]; issues: ResourceIssue[] } {
+export function readResources(text: string | Uint8Array, file: string, bytes?: number):
+{ resources: LoadedResource[]; issues: ResourceIssue[] } {
   const resources: LoadedResource[] = [];
   const issues: ResourceIssue[] = [];
   readYamlDocuments(text, bytes).forEach((doc, document) => {
@@ -77,6 +78,8 @@ export function readResources(text: string, file: string, bytes?: number): { res
     const nearKind = OUR_KINDS.find((k) => k.toLowerCase() === kind.toLowerCase());
     if (nearKind !== undefined && nearKind !== kind) return fail('kind', `must be spelled ${nearKind}`, obj.kind);
     if (OUR_GROUPS.includes(group) && !OUR_KINDS.includes(kind)) return fail('kind', `must be one of ${OUR_KINDS.join(', ')} in ${obj.apiVersion}`, obj.kind);
+    const other = OTHER_KINDS[kind];
+    if (other) return checkOtherKind(obj, other, fail);
     if (kind !== 'Xrootd') return;
     if (obj.apiVersion !== XROOTD_API_VERSION) return fail('apiVersion', `must be ${XROOTD_API_VERSION}`, obj.apiVersion);
     const unknown = Object.keys(obj).filter((k) => !RESOURCE_FIELDS.includes(k));
@@ -92,6 +95,29 @@ export function readResources(text: string, file: string, bytes?: number): { res
     resources.push({ resource: obj as unknown as XrootdResource, source });
   });
   return { resources, issues };
+}
+
+/**
+ * Our other kinds, checked by their CRDs' schemas though only Xrootd resources are rendered: a file
+ * whose XrootdVersion the API server would refuse must not pass while its Xrootd goes through.
+ */
+const OTHER_KINDS: Record<string, { apiVersion: string; schema: ObjectField }> = {
+  XrootdVersion: { apiVersion: CATALOG_API_VERSION, schema: xrootdVersionSpecSchema },
+  XrootdGitSource: { apiVersion: XROOTD_API_VERSION, schema: gitSourceSpecSchema },
+};
+
+type Fail = (path: string, rule: string, value?: unknown) => void;
+
+function checkOtherKind(obj: Record<string, unknown>, kind: { apiVersion: string; schema: ObjectField }, fail: Fail): void {
+  if (obj.apiVersion !== kind.apiVersion) return fail('apiVersion', `must be ${kind.apiVersion}`, obj.apiVersion);
+  const unknown = Object.keys(obj).filter((k) => !RESOURCE_FIELDS.includes(k));
+  if (unknown.length) return unknown.forEach((k) => fail(k, `is not a known field (known here: ${RESOURCE_FIELDS.join(', ')})`));
+  const meta = obj.metadata;
+  if (!isPlainObject(meta) || typeof meta.name !== 'string' || !meta.name) return fail('metadata.name', 'is required');
+  const issues: SpecIssue[] = [];
+  applySchema(kind.schema, obj.spec, 'spec', issues);
+  if (obj.spec === undefined || obj.spec === null) fail('spec', 'is required');
+  for (const i of issues) fail(i.path, i.rule, undefined);
 }
 
 /** Normalizes and validates each resource with the library's one function; a name given twice is an issue too. */

@@ -20,10 +20,52 @@ export const YAML_LIMITS = {
 
 export type YamlDocument = { readonly value: unknown } | { readonly error: string };
 
-/** `bytes`: the size of a file that was not read because of it (the text is then empty). */
-export function readYamlDocuments(text: string, fileBytes?: number): YamlDocument[] {
-  const bytes = Math.max(fileBytes ?? 0, Buffer.byteLength(text, 'utf8'));
+/**
+ * The offset of the first byte that is not well-formed UTF-8 (a 0xFE, a sequence cut short or
+ * overlong, an encoded surrogate), or undefined. Kubernetes' YAML reader refuses such a file;
+ * decoding it would turn the bytes into U+FFFD and let them through.
+ */
+export function malformedUtf8At(bytes: Uint8Array): number | undefined {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    const [length, min, max] = b < 0x80 ? [1, 0, 0] : b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf]
+      : b === 0xe0 ? [3, 0xa0, 0xbf] : b === 0xed ? [3, 0x80, 0x9f] : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf]
+      : b === 0xf0 ? [4, 0x90, 0xbf] : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf] : b === 0xf4 ? [4, 0x80, 0x8f] : [0, 0, 0];
+    if (length === 0 || i + length > bytes.length) return i;
+    // The second byte's range excludes overlong forms and surrogates; the rest are continuation bytes.
+    if (length > 1 && (bytes[i + 1] < min || bytes[i + 1] > max)) return i;
+    for (let k = 2; k < length; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return undefined;
+}
+
+/** A lone UTF-16 surrogate (from an escape such as "\ud800"): no character, which Kubernetes' reader refuses. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function loneSurrogateIn(value: unknown): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? value : undefined;
+  if (Array.isArray(value)) {
+    for (const v of value) { const found = loneSurrogateIn(v); if (found !== undefined) return found; }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = loneSurrogateIn(k) ?? loneSurrogateIn(v);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `text`: the file's bytes (checked to be UTF-8) or its text. `fileBytes`: the size of a file
+ * that was not read because of it (the text is then empty).
+ */
+export function readYamlDocuments(input: string | Uint8Array, fileBytes?: number): YamlDocument[] {
+  const bytes = Math.max(fileBytes ?? 0, typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.length);
   if (bytes > YAML_LIMITS.bytes) return [{ error: `the file has ${bytes} bytes, more than the ${YAML_LIMITS.bytes} allowed` }];
+  const malformed = typeof input === 'string' ? undefined : malformedUtf8At(input);
+  if (malformed !== undefined) return [{ error: `the file is not UTF-8: a malformed byte sequence at byte ${malformed}` }];
+  const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
   const docs = parseAllDocuments(text, { uniqueKeys: false });
   // A text the parser cannot split into documents at all comes back as one empty stream.
   const list = Array.isArray(docs) ? docs : [];
@@ -36,7 +78,10 @@ export function readYamlDocuments(text: string, fileBytes?: number): YamlDocumen
     const duplicate = firstDuplicateKey(doc);
     if (duplicate) return { error: duplicate };
     try {
-      return { value: doc.toJS({ maxAliasCount: YAML_LIMITS.aliases }) };
+      const value: unknown = doc.toJS({ maxAliasCount: YAML_LIMITS.aliases });
+      const lone = loneSurrogateIn(value);
+      if (lone !== undefined) return { error: `${JSON.stringify(lone)} holds a lone UTF-16 surrogate, which is no character` };
+      return { value };
     } catch (e) {
       return { error: (e as Error).message.split('\n')[0] };
     }

@@ -24,7 +24,8 @@ export const DIRECTIVE_NAME = /^[a-z]+\.[a-z0-9_]+$/;
 /** Each directive the library renders, with every prefix under which some XRootD reader takes it. */
 export const MANAGED_DIRECTIVE_SPELLINGS: Readonly<Record<string, readonly string[]>> = {
   adminpath: ['all', 'xrd', 'cms', 'olb', 'odc'],
-  pidpath: ['all', 'xrd'],
+  // cms.pidpath and xrootd.pidpath: older spellings that 5.x readers warn about and ignore.
+  pidpath: ['all', 'xrd', 'cms', 'olb', 'xrootd'],
   sitename: ['all', 'xrd', 'macaroons'],
   export: ['all', 'cms', 'olb', 'oss', 'xrootd', 'pss'],
   manager: ['all', 'cms', 'olb', 'odc'],
@@ -65,8 +66,8 @@ const CONTROL_WORDS = ['if', 'else', 'fi', 'set', 'setenv', 'continue'];
  * RE2 and JavaScript read it alike: it is the CRD's pattern too.
  */
 export const DIRECTIVE_LINE = {
-  regex: '^[a-z]+\\.[a-z0-9_]+([ \\t]+[^\\x00-\\x08\\x0a-\\x1f\\x7f]*[^\\x00-\\x20\\x7f\\\\])?[ \\t]*$',
-  rule: 'must be one directive on one line (component.name followed by its arguments, no control characters, not ending in a backslash)',
+  regex: '^[a-z]+\\.[a-z0-9_]+([ \\t]+[^\\x00-\\x08\\x0a-\\x1f\\x7f\\x{85}\\x{2028}\\x{2029}]*[^\\x00-\\x20\\x7f\\x{85}\\x{2028}\\x{2029}\\\\])?[ \\t]*$',
+  rule: 'must be one directive on one line (component.name followed by its arguments, no control characters or line separators, not ending in a backslash)',
 } as const;
 
 const escape = (s: string): string => s.replace(/\./g, '\\.');

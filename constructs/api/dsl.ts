@@ -74,6 +74,8 @@ export interface ArrayField extends Described {
   readonly maxItems?: number;
   /** Item field whose value must be unique across the list. */
   readonly uniqueBy?: string;
+  /** Paths: unique also with a trailing slash added or taken away (/data and /data/ are one). */
+  readonly uniqueIgnoringTrailingSlash?: boolean;
 }
 
 export interface MapField extends Described {

@@ -40,7 +40,11 @@ export function toOpenApi(field: Field): JsonSchema {
       if (field.minItems !== undefined) out.minItems = field.minItems;
       if (field.maxItems !== undefined) out.maxItems = field.maxItems;
       if (field.uniqueBy) {
-        validations.push({ rule: `self.all(a, self.exists_one(b, b.${field.uniqueBy} == a.${field.uniqueBy}))`, message: `${field.uniqueBy} must be unique in the list` });
+        const key = (v: string) => (field.uniqueIgnoringTrailingSlash ? `${v}.${field.uniqueBy} + (${v}.${field.uniqueBy}.endsWith('/') ? '' : '/')` : `${v}.${field.uniqueBy}`);
+        validations.push({
+          rule: `self.all(a, self.exists_one(b, ${key('b')} == ${key('a')}))`,
+          message: `${field.uniqueBy} must be unique in the list${field.uniqueIgnoringTrailingSlash ? ' (a trailing slash makes no difference)' : ''}`,
+        });
       }
       break;
     case 'map':

@@ -17,7 +17,24 @@ const DNS_NAME_OR_WILDCARD = '^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a
 /** Durations as cert-manager (Go's time.ParseDuration) reads them, in whole units. */
 const GO_DURATION = '^([0-9]{1,7}(h|m|s))+$';
 
-/** Kubernetes resource quantities as the API server accepts them (a safe subset). */
+/** A DNS-1123 subdomain (Kubernetes' IsDNS1123Subdomain): the names of Secrets, ConfigMaps and StorageClasses. */
+const SUBDOMAIN = { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 };
+/** A port number, 1 to 65535. */
+const PORT = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+/** A DNS domain: labels of at most 63 characters (a host name's rule, RFC 1123), lower case. */
+const DOMAIN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
+/**
+ * An image reference by the grammar of the container tools (distribution/reference): an optional
+ * registry host and port, a repository of lower-case path components, an optional tag and digest.
+ * The API server takes any string without spaces; a reference outside this grammar would fail
+ * only when the kubelet pulls it.
+ */
+const DOMAIN_COMPONENT = '([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const PATH_COMPONENT = '[a-z0-9]+(([._]|__|[-]+)[a-z0-9]+)*';
+const IMAGE_REFERENCE = {
+  regex: `^(${DOMAIN_COMPONENT}(\\.${DOMAIN_COMPONENT})*(:[0-9]+)?/)?${PATH_COMPONENT}(/${PATH_COMPONENT})*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
+  rule: 'must be an image reference: [registry[:port]/]repository[:tag][@digest], the repository in lower case',
+};
 /** A claim name with `{ordinal}` once: lower-case letters, digits, '-' and '.', starting and ending alphanumeric. */
 const ADOPT_CLAIMS_REGEX = '^([a-z0-9][-a-z0-9.]*)?\\{ordinal\\}([-a-z0-9.]*[a-z0-9])?$';
 /** A key of a Secret or ConfigMap as Kubernetes takes it (not `.` or `..`: it names the file a volume makes). */
@@ -25,7 +42,7 @@ const SECRET_KEY = '^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$';
 /** spec.supervisor.redundancy in a CEL rule of the spec, before defaulting too. */
 const REDUNDANCY_CEL = `(has(self.supervisor) && has(self.supervisor.redundancy) ? self.supervisor.redundancy : ${DEFAULT_SUPERVISOR_REDUNDANCY})`;
 /** A cmsd's address in all.manager: a DNS name or an IPv4 address, and a port. */
-export const HOST_PORT = '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:[0-9]{1,5}$';
+export const HOST_PORT = `^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:${PORT}$`;
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
 const extraDirectives = (role: string) => arr(
@@ -53,13 +70,13 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     pattern: { regex: '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,62}$', rule: 'must be a version name such as 5.8.1' },
   }),
   image: str('Container image to run instead of the catalog\'s image for `version`. The version still decides which directives are rendered.', {
-    pattern: { regex: `^[^${SPACE_OR_CONTROL}]+$`, rule: 'must be an image reference without spaces or control characters' },
+    pattern: IMAGE_REFERENCE, maxLength: 512,
   }),
   imagePullPolicy: str('When the kubelet pulls the image.', { enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent' }),
-  imagePullSecrets: arr('Names of Secrets in the cluster\'s namespace used to pull the image.', str('A Secret name.'), { default: [] }),
+  imagePullSecrets: arr('Names of Secrets in the cluster\'s namespace used to pull the image.', str('A Secret name.', { pattern: { regex: SUBDOMAIN.regex, rule: 'must be a Secret name (a DNS subdomain: lower-case letters, digits, "-" and ".")' }, maxLength: SUBDOMAIN.maxLength }), { default: [], maxItems: 16 }),
   clusterDomain: str('DNS domain of the Kubernetes cluster, used in the per-pod host names the configuration lists.', {
     default: 'cluster.local',
-    pattern: { regex: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$', rule: 'must be a DNS domain such as cluster.local' },
+    pattern: { regex: DOMAIN, rule: 'must be a DNS domain such as cluster.local (labels of lower-case letters, digits and "-", at most 63 characters each)' }, maxLength: 253,
   }),
   site: str('The site\'s name as the grid knows it (such as CERN-PROD or T2_US_Nebraska), rendered as all.sitename: every daemon puts it in its monitoring reports (the collector\'s xrootd_site_info) and a federation\'s meta-manager shows it. Omitted: no site name.', {
     pattern: { regex: '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$', rule: 'must be letters, digits, "_" and "-" (at most 63, XRootD\'s limit), starting with a letter or digit' }, maxLength: 63,
@@ -73,6 +90,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     replicas: int('Number of data servers: at least 1, except in a meta-manager (federation.metaManager), which has none.', { default: 2, minimum: 0, maximum: 4096 }),
     storage: obj('StorageSpec', 'The data volume of each data server (a PersistentVolumeClaim from the StatefulSet\'s volumeClaimTemplates).', {
       class: str('StorageClass of the data volumes; the cluster default when omitted.', {
+        pattern: { regex: SUBDOMAIN.regex, rule: 'must be a StorageClass name (a DNS subdomain: lower-case letters, digits, "-" and ".")' }, maxLength: SUBDOMAIN.maxLength,
         transition: { cel: 'self == oldSelf', rule: 'cannot change: a volume keeps its StorageClass (docs/storage.md: moving data servers to another class)' },
       }),
       capacity: quantity('Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes. Raising it expands every data volume in place when the StorageClass allows expansion; it never shrinks (docs/storage.md).', {
@@ -119,14 +137,14 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         maxLength: 255,
       }),
       readOnly: bool('Refuse writes under this path.', { default: false }),
-    }, { required: ['path'] }), { default: [{ path: '/data', readOnly: false }], minItems: 1, maxItems: 32, uniqueBy: 'path' }),
+    }, { required: ['path'] }), { default: [{ path: '/data', readOnly: false }], minItems: 1, maxItems: 32, uniqueBy: 'path', uniqueIgnoringTrailingSlash: true }),
     maxFileDescriptors: int('Open file limit of each daemon (xrd.maxfd strict). Memory grows with the limit.', { default: 8192, minimum: 1024, maximum: 1048576 }),
     startupDelaySeconds: int('How long a manager waits for data servers after it starts before it redirects (cms.delay startup).', { default: 10, minimum: 0, maximum: 600 }),
     dropDelaySeconds: int('How long a manager (or supervisor) keeps a server that went away before dropping it (cms.delay drop; XRootD\'s default is 10 minutes). While it is kept, new files cannot be created anywhere (it might hold the name) and its files wait for it. A data server or supervisor pod that comes back, whatever its new address, takes its entry over at once (it logs in under its pod name, cms.vnid), so this only matters for a pod that does not come back: keep it short (docs/topologies.md).', { default: 30, minimum: 10, maximum: 3600 }),
     thirdPartyCopy: bool('Enable third-party copy (ofs.tpc, and HTTP TPC when HTTP is on).', { default: false }),
     http: bool('Serve HTTP/WebDAV on the xrootd port.', { default: false }),
     summaryMonitoring: str('Destination host:port of XRootD summary monitoring packets (xrd.report), sent every 60 s.', {
-      pattern: { regex: '^[A-Za-z0-9.-]+:[0-9]{1,5}$', rule: 'must be host:port' },
+      pattern: { regex: `^[A-Za-z0-9.-]+:${PORT}$`, rule: 'must be host:port, the port from 1 to 65535' }, maxLength: 259,
     }),
   }, {
     rules: [{ path: 'cmsdPort', rule: 'must differ from xrootd.port', // has(): the API server also checks the CRD's `default: {}` against the rule, before nested defaults.
@@ -192,7 +210,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       issuers: arr('The token issuers this cluster trusts.', obj('TokenIssuerSpec', 'A token issuer.', {
         name: str('A name for the issuer (its section of the plugin\'s configuration).', { pattern: { regex: '^[A-Za-z0-9_-]{1,63}$', rule: 'must be letters, digits, "_" and "-"' }, maxLength: 63 }),
         url: str('The issuer (iss) as tokens name it: an https:// URL; its /.well-known/openid-configuration gives the keys.', {
-          pattern: { regex: '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$', rule: 'must be an https:// URL (host, optional port and path)' }, maxLength: 255,
+          pattern: { regex: `^https://[A-Za-z0-9.-]+(:${PORT})?(/[A-Za-z0-9._~%/-]*)?$`, rule: 'must be an https:// URL (host, optional port from 1 to 65535, and path)' }, maxLength: 255,
         }),
         basePaths: arr('Paths the token\'s scopes are relative to: storage.read:/x allows reading <basePath>/x.', str('An exported path.', {
           pattern: { regex: '^(/\\.*[A-Za-z0-9_-][A-Za-z0-9._-]*)+/?$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component' }, maxLength: 255,
@@ -275,7 +293,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
   }), { default: [], maxItems: 16, uniqueBy: 'name' }),
   federation: obj('FederationSpec', 'Federation with other XRootD clusters through meta-managers (regional or global redirectors, as in the AAA federations): a member cluster\'s redirectors subscribe to the meta-managers with the cluster\'s exports, and a meta-manager redirects clients to the member cluster that has the file (docs/topologies.md).', {
     upstream: arr('The meta-managers this cluster\'s redirectors subscribe to (all.manager meta): host:port of each one\'s cmsd, such as a meta-manager cluster\'s per-pod names (<name>-redirector-0.<name>-redirector.<namespace>.svc.cluster.local:1213) or a regional redirector\'s address. The cluster offers the meta-managers the paths it exports (xrootd.exports).', str('host:port of a meta-manager\'s cmsd.', {
-      pattern: { regex: HOST_PORT, rule: 'must be host:port (a DNS name or an IPv4 address, and a port)' }, maxLength: 259,
+      pattern: { regex: HOST_PORT, rule: 'must be host:port (a DNS name or an IPv4 address, and a port from 1 to 65535)' }, maxLength: 259,
     }), { default: [], maxItems: 8 }),
     upstreamRefs: arr('Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors\' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.decisions.upstreamEndpoints.', obj('XrootdReference', 'An Xrootd resource.', {
       name: str('Its name.', { pattern: { regex: '^[a-z]([-a-z0-9]*[a-z0-9])?$', rule: 'must be an Xrootd name (a DNS label)' }, maxLength: 63 }),
@@ -294,7 +312,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     prometheusOperator: bool('Also synthesize a ServiceMonitor for the collector and a PrometheusRule with the cluster\'s alerts (docs/alerts.md): needs the Prometheus Operator\'s CRDs.', { default: false }),
     grafanaDashboard: bool('Also synthesize a Grafana dashboard, in a ConfigMap labelled grafana_dashboard: "1" (what the Grafana Helm chart\'s sidecar loads).', { default: false }),
     collectorImage: str('The collector\'s image: the agent\'s (it holds the collector command).', {
-      default: 'ghcr.io/xrootd-k8s/agent:0.1.0', pattern: { regex: `^[^${SPACE_OR_CONTROL}]+$`, rule: 'must be an image reference without spaces or control characters' }, maxLength: 255,
+      default: 'ghcr.io/xrootd-k8s/agent:0.1.0', pattern: IMAGE_REFERENCE, maxLength: 512,
     }),
   }),
   upgrade: obj('UpgradeSpec', 'How the agent rolls a changed pod template (a new version, a config change) through the cluster: one role at a time, pod by pod, each step gated on readiness.', {
@@ -303,9 +321,9 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       default: ['worker', 'supervisor', 'redirector'], minItems: 3, maxItems: 3,
     }),
     maxUnavailable: obj('MaxUnavailableSpec', 'Pods of each role replaced at once.', {
-      redirector: int('Redirectors replaced at once.', { default: 1, minimum: 1 }),
-      supervisor: int('Supervisors replaced at once.', { default: 1, minimum: 1 }),
-      worker: int('Data servers replaced at once.', { default: 1, minimum: 1 }),
+      redirector: int('Redirectors replaced at once.', { default: 1, minimum: 1, maximum: 4096 }),
+      supervisor: int('Supervisors replaced at once.', { default: 1, minimum: 1, maximum: 4096 }),
+      worker: int('Data servers replaced at once.', { default: 1, minimum: 1, maximum: 4096 }),
     }),
     minReadySeconds: int('How long a replaced pod must stay Ready before the next one is replaced.', { default: 10, minimum: 0, maximum: 3600 }),
     stepDeadlineSeconds: int('How long a replaced pod may take to become Ready before the rollout stops (Degraded).', { default: 600, minimum: 10, maximum: 86400 }),

@@ -11,7 +11,7 @@ export interface XrootdSpec {
   readonly version?: string;
   /**
    * Container image to run instead of the catalog's image for `version`. The version still decides which directives are rendered.
-   * Rule: must be an image reference without spaces or control characters.
+   * Rule: must be an image reference: [registry[:port]/]repository[:tag][@digest], the repository in lower case.
    */
   readonly image?: string;
   /**
@@ -26,7 +26,7 @@ export interface XrootdSpec {
   readonly imagePullSecrets?: string[];
   /**
    * DNS domain of the Kubernetes cluster, used in the per-pod host names the configuration lists.
-   * Rule: must be a DNS domain such as cluster.local.
+   * Rule: must be a DNS domain such as cluster.local (labels of lower-case letters, digits and "-", at most 63 characters each).
    * @default "cluster.local"
    */
   readonly clusterDomain?: string;
@@ -172,6 +172,7 @@ export interface WorkerSpec {
 export interface StorageSpec {
   /**
    * StorageClass of the data volumes; the cluster default when omitted.
+   * Rule: must be a StorageClass name (a DNS subdomain: lower-case letters, digits, "-" and ".").
    * On change: cannot change: a volume keeps its StorageClass (docs/storage.md: moving data servers to another class).
    */
   readonly class?: string;
@@ -308,7 +309,7 @@ export interface XrootdSettings {
   readonly http?: boolean;
   /**
    * Destination host:port of XRootD summary monitoring packets (xrd.report), sent every 60 s.
-   * Rule: must be host:port.
+   * Rule: must be host:port, the port from 1 to 65535.
    */
   readonly summaryMonitoring?: string;
 }
@@ -508,7 +509,7 @@ export interface TokenIssuerSpec {
   readonly name: string;
   /**
    * The issuer (iss) as tokens name it: an https:// URL; its /.well-known/openid-configuration gives the keys.
-   * Rule: must be an https:// URL (host, optional port and path).
+   * Rule: must be an https:// URL (host, optional port from 1 to 65535, and path).
    */
   readonly url: string;
   /**
@@ -699,7 +700,7 @@ export interface MonitoringSpec {
   readonly grafanaDashboard?: boolean;
   /**
    * The collector's image: the agent's (it holds the collector command).
-   * Rule: must be an image reference without spaces or control characters.
+   * Rule: must be an image reference: [registry[:port]/]repository[:tag][@digest], the repository in lower case.
    * @default "ghcr.io/xrootd-k8s/agent:0.1.0"
    */
   readonly collectorImage?: string;
@@ -750,19 +751,19 @@ export interface UpgradeSpec {
 export interface MaxUnavailableSpec {
   /**
    * Redirectors replaced at once.
-   * Range: 1 to -.
+   * Range: 1 to 4096.
    * @default 1
    */
   readonly redirector?: number;
   /**
    * Supervisors replaced at once.
-   * Range: 1 to -.
+   * Range: 1 to 4096.
    * @default 1
    */
   readonly supervisor?: number;
   /**
    * Data servers replaced at once.
-   * Range: 1 to -.
+   * Range: 1 to 4096.
    * @default 1
    */
   readonly worker?: number;

@@ -128,12 +128,12 @@ export function applySchema(field: Field, value: unknown, path: string, issues: 
       const items = value.map((v, i) => (v === null || v === undefined
         ? void issues.push(issue(`${path}[${i}]`, 'must not be null'))
         : applySchema(field.items, v, `${path}[${i}]`, issues)));
-      if (field.uniqueBy) checkUnique(items, field.uniqueBy, path, issues);
+      if (field.uniqueBy) checkUnique(items, field.uniqueBy, path, issues, field.uniqueIgnoringTrailingSlash);
       return items;
     }
     case 'map': {
       if (!isPlainObject(value)) return void issues.push(issue(path, 'must be a map of names to strings', value));
-      // A null value is dropped, as the API server prunes it.
+      // A null value is dropped, as the API server takes and drops it (test/integration/input-differential.test.ts).
       return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)
         .map(([k, v]) => [k, applySchema(field.values, v, join(path, k), issues)]));
     }
@@ -175,12 +175,13 @@ function applyObject(field: ObjectField, value: unknown, path: string, issues: S
   return out;
 }
 
-function checkUnique(items: unknown[], key: string, path: string, issues: SpecIssue[]): void {
+function checkUnique(items: unknown[], key: string, path: string, issues: SpecIssue[], ignoringTrailingSlash = false): void {
   const seen = new Set<unknown>();
   items.forEach((item, i) => {
     const v = isPlainObject(item) ? item[key] : undefined;
     if (v === undefined) return;
-    if (seen.has(v)) issues.push(issue(`${path}[${i}].${key}`, 'must be unique in the list', v));
-    seen.add(v);
+    const k = ignoringTrailingSlash && typeof v === 'string' ? v.replace(/\/?$/, '/') : v;
+    if (seen.has(k)) issues.push(issue(`${path}[${i}].${key}`, `must be unique in the list${ignoringTrailingSlash ? ' (a trailing slash makes no difference)' : ''}`, v));
+    seen.add(k);
   });
 }

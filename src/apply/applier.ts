@@ -52,6 +52,17 @@ export const optionalKind = (o: Pick<KubeObject, 'apiVersion' | 'kind'>) =>
 /** A 404 on listing a collection: the kind itself is not served (its CRD is missing). */
 const kindNotServed = (e: unknown): boolean => e instanceof ApiError && e.status === 404;
 
+/**
+ * Objects the API server refuses (a dry run of each, before any is written): the rules the
+ * library does not know of (another project's admission policy, a quota, a field of a Kubernetes
+ * structure passed through) then stop the apply with nothing written, never half-way.
+ */
+export class RefusedObjectsError extends Error {
+  constructor(readonly refusals: readonly { readonly key: string; readonly message: string }[]) {
+    super(`nothing was written: the API server refuses ${refusals.map((r) => `${r.key} (${r.message})`).join('; ')}`);
+  }
+}
+
 export type Action = 'created' | 'configured' | 'unchanged' | 'pruned';
 
 export interface ApplyResult { readonly key: string; readonly action: Action }
@@ -86,14 +97,38 @@ export class Applier {
     }
   }
 
-  /** Server-side applies `objects` stage by stage; within a stage, in parallel. Stops at the first failing stage. */
+  /**
+   * Server-side applies `objects` stage by stage; within a stage, in parallel. Every object that
+   * would change is first applied as a dry run: one the API server refuses stops the apply before
+   * anything is written (RefusedObjectsError).
+   */
   async apply(objects: readonly KubeObject[], opts: ApplyOptions): Promise<ApplyResult[]> {
     const results: ApplyResult[] = [];
+    if (!opts.dryRun) await this.preflight(objects.map(withAppliedHash), opts);
     for (const stage of inStages(objects.map(withAppliedHash))) {
       if (opts.beforeWorkloads && stage.some((o) => WORKLOAD_KINDS.has(o.kind))) await opts.beforeWorkloads;
       results.push(...await Promise.all(stage.map((o) => this.applyOne(o, opts))));
     }
     return results;
+  }
+
+  private async preflight(objects: readonly KubeObject[], opts: ApplyOptions): Promise<void> {
+    const refusals: { key: string; message: string }[] = [];
+    await Promise.all(objects.map(async (desired) => {
+      if (isUpToDate(desired, await opts.live(desired))) return;
+      try {
+        await this.serverSideApply(desired, { ...opts, dryRun: true });
+      } catch (e) {
+        const optional = optionalKind(desired);
+        if (optional && e instanceof ApiError && e.status === 404) {
+          throw new MissingKindError(desired.kind, desired.apiVersion, optional.crd, optional.provider);
+        }
+        // Invalid (422) or malformed (400): the object's own fault, which writing it would meet too.
+        if (!(e instanceof ApiError && (e.status === 422 || e.status === 400))) throw e;
+        refusals.push({ key: refKey(refOf(desired)), message: e.message });
+      }
+    }));
+    if (refusals.length) throw new RefusedObjectsError(refusals.sort((a, b) => a.key.localeCompare(b.key)));
   }
 
   private async applyOne(desired: KubeObject, opts: ApplyOptions): Promise<ApplyResult> {

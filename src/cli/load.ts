@@ -11,13 +11,13 @@ export interface Loaded {
 }
 
 /** The files' texts; a file over the size limit is refused by its size, without reading it (its text is empty). */
-export function readFiles(files: readonly string[]): { texts: { text: string; file: string; bytes: number }[]; unreadable: string[] } {
+export function readFiles(files: readonly string[]): { texts: { text: Uint8Array; file: string; bytes: number }[]; unreadable: string[] } {
   const unreadable: string[] = [];
-  const texts: { text: string; file: string; bytes: number }[] = [];
+  const texts: { text: Uint8Array; file: string; bytes: number }[] = [];
   for (const file of files) {
     try {
       const bytes = statSync(file).size;
-      texts.push({ file, bytes, text: bytes > YAML_LIMITS.bytes ? '' : readFileSync(file, 'utf8') });
+      texts.push({ file, bytes, text: bytes > YAML_LIMITS.bytes ? new Uint8Array() : readFileSync(file) });
     } catch (e) {
       unreadable.push(`${file}: ${(e as Error).message}`);
     }

@@ -22,7 +22,8 @@ export interface GitCredentials {
 }
 
 /** A file of a commit; one larger than the input limit is not read (`text` empty, `bytes` its size). */
-export interface RepositoryFile { readonly file: string; readonly text: string; readonly bytes?: number }
+/** A file's bytes (checked to be UTF-8 when read) or text. */
+export interface RepositoryFile { readonly file: string; readonly text: string | Uint8Array; readonly bytes?: number }
 
 /** A failure of git itself (network, credentials, missing ref); `message` is what a person reads. */
 export class GitError extends Error {}
@@ -133,11 +134,11 @@ export class GitRepository {
     const readable = wanted.filter((e) => e.bytes <= YAML_LIMITS.bytes);
     const texts = await this.blobs(readable.map((e) => e.object));
     const textOf = new Map(readable.map((e, i) => [e, texts[i]]));
-    return wanted.map((e) => ({ file: e.file, text: textOf.get(e) ?? '', bytes: e.bytes }));
+    return wanted.map((e) => ({ file: e.file, text: textOf.get(e) ?? new Uint8Array(), bytes: e.bytes }));
   }
 
   /** Blob contents in one `git cat-file --batch` (one process, however many files). */
-  private blobs(objects: readonly string[]): Promise<string[]> {
+  private blobs(objects: readonly string[]): Promise<Buffer[]> {
     if (!objects.length) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       const git = spawn('git', ['cat-file', '--batch'], { cwd: this.dir, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -150,13 +151,13 @@ export class GitRepository {
         if (code !== 0) return reject(new GitError(`git cat-file failed: ${stderr.trim()}`));
         // Each answer: "<object> blob <size>\n<size bytes>\n".
         const out = Buffer.concat(chunks);
-        const texts: string[] = [];
+        const texts: Buffer[] = [];
         let at = 0;
         for (const object of objects) {
           const eol = out.indexOf(0x0a, at);
           const [id, type, size] = out.subarray(at, eol).toString().split(' ');
           if (id !== object || type !== 'blob') return reject(new GitError(`git cat-file: unexpected answer for ${object}`));
-          texts.push(out.subarray(eol + 1, eol + 1 + Number(size)).toString('utf8'));
+          texts.push(out.subarray(eol + 1, eol + 1 + Number(size)));
           at = eol + 1 + Number(size) + 1;
         }
         resolve(texts);

@@ -21,7 +21,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'xrd-container-files-'));
 beforeAll(() => {
   image = projectImage('xrootd');
   console.log(`image ${image.reference}: OCI archive ${(image.sizeBytes / 2 ** 20).toFixed(1)} MiB (${image.archive})`);
-}, 20 * 60_000);
+}, 30 * 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const inspect = (format: string): string => run([...PODMAN, 'image', 'inspect', '--format', format, image.reference]).out.trim();

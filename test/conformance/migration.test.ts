@@ -25,7 +25,7 @@ let image: ContainerImage;
 
 beforeAll(() => {
   image = projectImage('xrootd', RELEASE);
-}, 20 * 60_000);
+}, 30 * 60_000);
 afterAll(() => scratch.remove());
 
 /** The old operator's config with its template's fields filled in, as its controller rendered them. */

@@ -29,7 +29,7 @@ beforeAll(async () => {
     name: 'mon', version: '5.5.3', site: 'T2_XK_Loopback', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 2 }, monitoring: { enabled: true, reportIntervalSeconds: 2 },
   }, { image, collector: `127.0.0.1:${udpPort}` });
   await cluster.waitForMembers(2);
-}, 10 * 60_000);
+}, 30 * 60_000);
 afterAll(async () => {
   await cluster?.stop();
   if (collector) await stopDaemon(collector);

@@ -58,7 +58,7 @@ beforeAll(async () => {
     LoopbackCluster.start(props('destination', DESTINATION_AUDIENCE), { image, tlsDir: secret, caBundle: bundle }),
   ]);
   await Promise.all([source.waitForMembers(1), destination.waitForMembers(1)]);
-}, 20 * 60_000);
+}, 30 * 60_000);
 afterAll(async () => {
   await Promise.all([source?.stop(), destination?.stop()]);
   await issuer?.stop();

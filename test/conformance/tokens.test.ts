@@ -54,7 +54,7 @@ beforeAll(async () => {
   cluster = await LoopbackCluster.start(props, { image, tlsDir: secret, caBundle: bundle });
   await cluster.waitForMembers(2);
   redirector = cluster.pod('redirector', 0).port;
-}, 20 * 60_000);
+}, 30 * 60_000);
 afterAll(async () => {
   await cluster?.stop();
   await issuer?.stop();

@@ -11,7 +11,7 @@
  * old data servers under a new manager (the rollback).
  */
 import { readFileSync } from 'node:fs';
-import { HOST_RELEASE, PODMAN, builtReleases, releaseUnderTest } from '../helpers/containers.js';
+import { HOST_RELEASE, PODMAN, builtReleases, projectImage, releaseUnderTest } from '../helpers/containers.js';
 import { requirePrograms, run } from '../helpers/processes.js';
 import { Scratch } from './client-files.js';
 import { ClientLoad, clientStory, SLOW_MS } from './client-load.js';
@@ -26,7 +26,9 @@ const scratch = new Scratch();
 beforeAll(() => {
   requirePrograms(['xrdcp', 'xrdfs', 'xrdmapc'], 'install Debian\'s xrootd-client (.ci/run does)');
   if (!releases.includes(to)) throw new Error(`release ${to} is not built here (images/versions.env: ${releases.join(' ')})`);
-});
+  // Both releases' images, built here if the background build has not made them yet (a cold run): not on the test's clock.
+  for (const release of [from, to]) projectImage('xrootd', release);
+}, 30 * 60_000);
 afterAll(() => scratch.remove());
 
 test(`${from} -> ${to}: each data server, then the redirector, replaced while a client writes and reads through the redirector; nothing fails, every file reads back`, async () => {

@@ -333,6 +333,19 @@ test('a renewed TLS Secret rolls the pods through the gates; a Secret the agent 
   expect(agent.logs(200)).toContain('the agent may not read Secret physics/locked-tls');
 }), 300000);
 
+test('a spec whose objects the API server refuses: nothing written, each refusal named in status', () => withLogs(async () => {
+  // A toleration Kubernetes refuses (a value with operator Exists): the library passes Kubernetes' own structures through.
+  const spec = { version: '5.5.3', worker: { replicas: 1, storage: { capacity: '1Gi' } }, scheduling: { tolerations: [{ key: 'dedicated', operator: 'Exists', value: 'xrootd' }] } };
+  cp.applyYaml(xrootd('refused', spec));
+  const stalled = await waitCondition('refused', 'Stalled', 'True', 60000);
+  expect(condition(stalled, 'Stalled')).toMatchObject({ reason: 'ApplyRejected' });
+  const message: string = condition(stalled, 'Stalled').message;
+  expect(message).toMatch(/^nothing was written: the API server refuses StatefulSet\/physics\/refused-redirector \(.*tolerations\[0\]\.operator/);
+  expect(message).toContain('StatefulSet/physics/refused-worker (');
+  expect(get(['statefulsets,services,configmaps,networkpolicies,poddisruptionbudgets', '-n', NS, '-l', 'xrootd.org/cluster=refused']).items).toEqual([]);
+  cp.kubectl(['delete', 'xrootd', 'refused', '-n', NS, '--wait=true', '--timeout=60s']);
+}), 120000);
+
 test('a certificate from cert-manager: refused, writing nothing, until its CRD is there; then applied, owned, and admitted by cert-manager\'s schema', () => withLogs(async () => {
   const spec = {
     version: '5.5.3', worker: { replicas: 1, storage: { capacity: '1Gi' } },

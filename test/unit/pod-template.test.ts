@@ -64,3 +64,11 @@ describe('data volume layout (worker.storage.layout)', () => {
     expect(() => resolveCluster({ ...minimal, ...storage('Flat') })).toThrow(/worker\.storage\.layout must be one of LocalRoot, ExportRoot/);
   });
 });
+
+test('cmsd\'s share of the requests, rounded up, never passes the limit (the API server would refuse the pod template)', () => {
+  const sts = synth({ ...minimal, worker: { ...minimal.worker, resources: { requests: { memory: '1000', cpu: '1m' }, limits: { memory: '1000', cpu: '1m' } } } }).get('StatefulSet', 'minimal-worker');
+  expect(container(sts, 'cmsd').resources).toEqual({ requests: { memory: '1000', cpu: '1m' }, limits: { memory: '1000', cpu: '1m' } });
+  expect(container(sts, 'xrootd').resources).toEqual({ requests: { memory: '1000', cpu: '1m' }, limits: { memory: '1000', cpu: '1m' } });
+  const roomy = synth({ ...minimal, worker: { ...minimal.worker, resources: { requests: { memory: '4Gi' }, limits: { memory: '8Gi' } } } }).get('StatefulSet', 'minimal-worker');
+  expect(container(roomy, 'cmsd').resources.requests).toEqual({ memory: '1024Mi' });
+});

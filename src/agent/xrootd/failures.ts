@@ -3,7 +3,7 @@
  * a message in status (and are not retried until something changes); any other error is retried.
  */
 import { SpecValidationError } from '../../../constructs/index.js';
-import { MissingKindError } from '../../apply/applier.js';
+import { MissingKindError, RefusedObjectsError } from '../../apply/applier.js';
 import { ApiError } from '../../kube/client.js';
 import { toResourceIssue } from '../../resources.js';
 import type { Failure } from '../status.js';
@@ -27,6 +27,7 @@ export function failureOf(e: unknown, key: string): Failure | undefined {
   if (e instanceof DowngradeRefusedError) return { reason: 'DowngradeRefused', message: e.message };
   if (e instanceof OwnershipError) return { reason: 'OwnershipConflict', message: e.message };
   if (e instanceof MissingKindError) return { reason: MISSING_CRD, message: e.message };
+  if (e instanceof RefusedObjectsError) return { reason: 'ApplyRejected', message: e.message };
   if (e instanceof VolumeChangeError) return { reason: e.reason, message: e.message };
   if (e instanceof VolumeAdoptionError) return { reason: ADOPTION_FAILED, message: e.message };
   // Not granted what adoption needs (an install without it, or the admission policy's refusal): say so, do not retry blindly.
