@@ -65,7 +65,7 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
       drainedAt: str('When its files were copied to the data servers that stay (worker.scaleDown: Drain, RFC 3339): it holds copies only.'),
     })),
   }),
-  drain: obj('DrainStatus', 'A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first.', {
+  drain: obj('DrainStatus', 'A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first.', {
     phase: str('Preparing (entering maintenance), Copying, Refused (the copy cannot be done: nothing removed) or Failed (the Job gave up: nothing removed).'),
     pod: str('The data server being drained.'),
     remaining: arr('The data servers still to drain after it.', str('A pod.')),
@@ -76,7 +76,8 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
     bytes: int('Bytes done.'),
     totalBytes: int('Bytes it holds.'),
     message: str('What the drain waits for, or why it stopped.'),
-  }),
+    // No default: the API server would turn a drain the agent cleared into `{}`.
+  }, { presenceMeansOn: true }),
   external: arr('spec.expose.type LoadBalancer: the address outside clients reach each data server and supervisor at, as its Service\'s load balancer reports it; announced to the managers, which redirect clients from public addresses there (docs/topologies.md). A pod made before its address was known is restarted to announce it.', obj('ExternalAddressStatus', 'A pod\'s outside address.', {
     pod: str('The pod.'),
     address: str('The IP address of its load balancer.'),

@@ -825,8 +825,7 @@ export interface XrootdStatus {
    */
   readonly volumes?: VolumesStatus;
   /**
-   * A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first.
-   * @default - every field at its default
+   * A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first.
    */
   readonly drain?: DrainStatus;
   /**
@@ -1020,7 +1019,7 @@ export interface RetainedVolumeStatus {
   readonly drainedAt?: string;
 }
 
-/** A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first. */
+/** A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first. */
 export interface DrainStatus {
   /**
    * Preparing (entering maintenance), Copying, Refused (the copy cannot be done: nothing removed) or Failed (the Job gave up: nothing removed).
@@ -1520,7 +1519,7 @@ export interface ResolvedXrootdStatus {
   readonly members?: ResolvedManagerMembersStatus[];
   readonly rollout: ResolvedRolloutStatus;
   readonly volumes: ResolvedVolumesStatus;
-  readonly drain: ResolvedDrainStatus;
+  readonly drain?: ResolvedDrainStatus;
   readonly external?: ResolvedExternalAddressStatus[];
   readonly maintenance?: number[];
   readonly lastReadySpec?: Record<string, unknown>;
@@ -1591,7 +1590,7 @@ export interface ResolvedRetainedVolumeStatus {
   readonly drainedAt?: string;
 }
 
-/** A scale-down with spec.worker.scaleDown Drain in progress (empty when none runs): the data server being drained, highest ordinal first. (defaults applied) */
+/** A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first. (defaults applied) */
 export interface ResolvedDrainStatus {
   readonly phase?: string;
   readonly pod?: string;

@@ -188,6 +188,8 @@ test('scaleDown Drain: the data servers are held until each one\'s drain Job has
     throw new Error(`Ready ${condition(x, 'Ready')?.status}, ${replicas()} replicas, drain ${JSON.stringify(x.status.drain)}`);
   }, 120000, 300);
   expect(done.status.maintenance).toEqual([]);
+  // Cleared, not turned into {} by a default of the status schema.
+  expect(done.status.drain).toBeUndefined();
   expect(get(['jobs', '-l', 'app.kubernetes.io/instance=drained']).items).toEqual([]);
   // Highest first, one Event each; every claim kept (the drained ones hold copies).
   const drained = eventsOf('drained').filter((e) => e.reason === 'DataServerDrained').sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || a.metadata.name.localeCompare(b.metadata.name));

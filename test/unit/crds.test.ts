@@ -28,6 +28,12 @@ describe('CRDs', () => {
     expect(spec.properties.worker.properties.storage.properties.capacity.type).toBe('string');
   });
 
+  test('status.drain has no default: a drain the agent cleared stays absent, not `{}`', () => {
+    const status = version.schema.openAPIV3Schema.properties.status;
+    expect(status.properties.drain.type).toBe('object');
+    expect(status.properties.drain.default).toBeUndefined();
+  });
+
   test('XrootdVersion is cluster-scoped', () => {
     expect((xrootdVersionCrd() as any).spec.scope).toBe('Cluster');
   });
