@@ -7,7 +7,7 @@
  */
 import type { ResolvedXrootdSpec } from './api/types.generated.js';
 import { issue, type SpecIssue } from './api/validate.js';
-import { quantityValue } from './quantity.js';
+import { compareQuantities } from './quantity.js';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -65,8 +65,7 @@ function checkRequestsWithinLimits(spec: ResolvedXrootdSpec, issues: SpecIssue[]
     for (const [resource, limit] of Object.entries(limits)) {
       const request = requests[resource];
       if (request === undefined) continue;
-      const [r, l] = [quantityValue(request), quantityValue(limit)];
-      if (r !== undefined && l !== undefined && r > l) {
+      if ((compareQuantities(request, limit) ?? 0) > 0) {
         issues.push(issue(`${role}.resources.requests.${resource}`, `must be at most the limit (${role}.resources.limits.${resource}: ${limit})`, request));
       }
     }

@@ -97,7 +97,6 @@ export function resolveCluster(props: XrootdClusterProps, options: { kubernetesR
   const decisions = resolveDecisions(props.decisions, spec, names, t, issues);
   checkPathsInExports(spec, issues);
   checkMountOverlaps(spec, issues);
-  checkStorageLayout(spec, issues);
   if (options.kubernetesRules !== false) checkKubernetesValues(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);
 
@@ -153,14 +152,6 @@ function checkMountOverlaps(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void
     const other = spec.mounts.findIndex((o, j) => j < i && (isUnder(m.mountPath, o.mountPath) || isUnder(o.mountPath, m.mountPath)));
     if (other >= 0) issues.push(issue(`mounts[${i}].mountPath`, `must not be, contain or lie under mounts[${other}].mountPath (${spec.mounts[other].mountPath})`, m.mountPath));
   });
-}
-
-/** A volume that holds one export's files at its top can hold only one export. */
-function checkStorageLayout(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {
-  const exports = spec.xrootd.exports.length;
-  if (spec.worker.storage.layout === 'ExportRoot' && exports !== 1) {
-    issues.push(issue('worker.storage.layout', `ExportRoot holds one export's files at the volume's top: xrootd.exports must have exactly one entry, not ${exports}`, spec.worker.storage.layout));
-  }
 }
 
 function checkQuantities(spec: ResolvedXrootdSpec, issues: SpecIssue[]): void {

@@ -10,7 +10,7 @@ import { COLLECTOR_REPORT_PORT } from './monitoring.js';
 import { clusterSelector, roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
-import { quantityValue, scaleQuantity } from './quantity.js';
+import { compareQuantities, scaleQuantity } from './quantity.js';
 import type { ResolvedResourceSpec } from './api/types.generated.js';
 import { advertisesExternalAddress } from './services.js';
 
@@ -42,7 +42,7 @@ function resources(r: ResolvedResourceSpec, requestShare = 1): k8s.ResourceRequi
   const requests = r.requests && Object.fromEntries(Object.entries(r.requests).map(([k, v]) => {
     const share = requestShare === 1 ? v : scaleQuantity(k, v, requestShare);
     const limit = r.limits?.[k];
-    const pastLimit = requestShare !== 1 && limit !== undefined && (quantityValue(share) ?? 0) > (quantityValue(limit) ?? Infinity);
+    const pastLimit = requestShare !== 1 && limit !== undefined && (compareQuantities(share, limit) ?? 0) > 0;
     return [k, pastLimit ? limit : share];
   }));
   return { requests: quantities(requests), limits: quantities(r.limits) };

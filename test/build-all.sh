@@ -2,9 +2,10 @@
 # Builds (or takes from their caches) what the tests run that npm does not install, at the
 # lowest CPU and I/O priority so that whatever runs meanwhile (apt, npm, lint, the suites that
 # need none of it) keeps the cores. Two chains, meant to run side by side:
-#   go      the control plane, the ecosystem's checkers, then the real node's binaries
-#           (test/controlplane/build.sh, test/tools/build.sh, test/controlplane/build-node.sh);
-#           the node's pause image needs gcc and buildah, so the system packages come first
+#   go      the control plane, the real node's binaries, then the ecosystem's checkers
+#           (test/controlplane/build.sh, test/controlplane/build-node.sh, test/tools/build.sh):
+#           the checkers last, since only four short suites need them and they run after the
+#           others; the node's pause image needs gcc and buildah, so the system packages come first
 #   images  the XRootD and agent images (images/build.sh; needs the system packages and node_modules)
 # Each build script locks its cache, so a second caller (the tests asking while CI's early
 # chain runs) waits for the first and then finds the result.
@@ -37,9 +38,9 @@ step() { # $1 name, rest: the command
 case "${1:-}" in
   go)
     step controlplane bash "$here/controlplane/build.sh"
-    step checkers bash "$here/tools/build.sh"
     step prerequisites-for-node bash "$here/install-prerequisites.sh"
     step node bash "$here/controlplane/build-node.sh"
+    step checkers bash "$here/tools/build.sh"
     ;;
   images)
     step prerequisites-for-images bash "$here/install-prerequisites.sh"

@@ -12,7 +12,8 @@
 #   5. integration and node (each integration suite has a control plane of its own on free ports;
 #      the real-node suite, one per machine, goes first), two suites at a time, once the builds
 #      are there. The three mostly wait on daemons, so side by side they take little longer than
-#      the longest of them alone.
+#      the longest of them alone. Last, the four short suites that run the ecosystem's checkers,
+#      whose build (the Go chain's last step) overlaps everything before.
 # Every phase runs even when an earlier one failed; the exit code is 1 when any did. Prints each
 # phase's time, each suite's and the build steps', then one line `tests: N passed, N failed`.
 set -uo pipefail
@@ -62,9 +63,15 @@ versions() {
 # Their output is kept apart and printed when they end, so that the runs' lines do not interleave.
 phase conformance jest conformance conformance --runInBand >"$out/conformance.log" 2>&1 & conformance=$!
 phase versions versions >"$out/versions.log" 2>&1 & versions=$!
-phase wait-for-builds built bash -c 'bash test/controlplane/build.sh && bash test/tools/build.sh && bash test/controlplane/build-node.sh && bash images/build.sh all' \
+# The suites that run the ecosystem's checkers (promtool, Argo CD's health code, kstatus, the OLM
+# validator) go last: their build (the Go chain's last step) then overlaps the other suites.
+checker_suites='integration/(alerts|gitops-health|install-paths|olm)\.test'
+phase wait-for-builds built bash -c 'bash test/controlplane/build.sh && bash test/controlplane/build-node.sh && bash images/build.sh all' \
   || failed+=(builds)
-phase integration-and-node jest integration-and-node integration,node --maxWorkers=2 || failed+=(integration-and-node)
+phase integration-and-node jest integration-and-node integration,node --maxWorkers=2 --testPathIgnorePatterns "$checker_suites" \
+  || failed+=(integration-and-node)
+phase wait-for-checkers built bash test/tools/build.sh || failed+=(builds)
+phase checker-suites jest checker-suites integration --maxWorkers=2 --testPathPatterns "$checker_suites" || failed+=(checker-suites)
 wait "$conformance" || failed+=(conformance)
 wait "$versions" || failed+=(versions)
 echo "=== conformance's output"

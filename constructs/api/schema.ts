@@ -25,14 +25,15 @@ const PORT = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[
 const DOMAIN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
 /**
  * An image reference by the grammar of the container tools (distribution/reference): an optional
- * registry host and port, a repository of lower-case path components, an optional tag and digest.
+ * registry host (a name, or an IPv6 address in brackets) and port, a repository of lower-case path
+ * components, an optional tag and digest.
  * The API server takes any string without spaces; a reference outside this grammar would fail
  * only when the kubelet pulls it.
  */
 const DOMAIN_COMPONENT = '([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const PATH_COMPONENT = '[a-z0-9]+(([._]|__|[-]+)[a-z0-9]+)*';
 const IMAGE_REFERENCE = {
-  regex: `^(${DOMAIN_COMPONENT}(\\.${DOMAIN_COMPONENT})*(:[0-9]+)?/)?${PATH_COMPONENT}(/${PATH_COMPONENT})*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
+  regex: `^((${DOMAIN_COMPONENT}(\\.${DOMAIN_COMPONENT})*|\\[[0-9A-Fa-f:]+\\])(:[0-9]+)?/)?${PATH_COMPONENT}(/${PATH_COMPONENT})*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
   rule: 'must be an image reference: [registry[:port]/]repository[:tag][@digest], the repository in lower case',
 };
 /** A claim name with `{ordinal}` once: lower-case letters, digits, '-' and '.', starting and ending alphanumeric. */
@@ -364,6 +365,12 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     check: (s) => !s.security.tokens || s.security.tokens.audiences !== undefined || s.site !== undefined
       || s.expose.hostnameTemplate !== undefined
       || (s.security.tls?.certificate?.dnsNames ?? []).some((n: string) => !n.startsWith('*')),
+  }, {
+    path: 'worker.storage.layout',
+    rule: 'ExportRoot holds one export\'s files at the volume\'s top: xrootd.exports must have exactly one entry',
+    // Without xrootd.exports the default is one export.
+    cel: '!has(self.worker) || !has(self.worker.storage) || !has(self.worker.storage.layout) || self.worker.storage.layout != \'ExportRoot\' || !has(self.xrootd) || !has(self.xrootd.exports) || size(self.xrootd.exports) == 1',
+    check: (s) => s.worker.storage.layout !== 'ExportRoot' || s.xrootd.exports.length === 1,
   }, {
     path: 'worker.drainToken',
     rule: 'needs security.tokens: without them the drain Job logs in as every client does',

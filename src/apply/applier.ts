@@ -82,6 +82,8 @@ export interface ApplyOptions {
   readonly beforeWorkloads?: Promise<unknown>;
   readonly dryRun?: boolean;
   readonly fieldManager?: string;
+  /** The caller ran `preflight` on these objects already (before changes of its own that must not follow a refusal). */
+  readonly checked?: boolean;
 }
 
 export class Applier {
@@ -104,7 +106,7 @@ export class Applier {
    */
   async apply(objects: readonly KubeObject[], opts: ApplyOptions): Promise<ApplyResult[]> {
     const results: ApplyResult[] = [];
-    if (!opts.dryRun) await this.preflight(objects.map(withAppliedHash), opts);
+    if (!opts.dryRun && !opts.checked) await this.preflight(objects, opts.live);
     for (const stage of inStages(objects.map(withAppliedHash))) {
       if (opts.beforeWorkloads && stage.some((o) => WORKLOAD_KINDS.has(o.kind))) await opts.beforeWorkloads;
       results.push(...await Promise.all(stage.map((o) => this.applyOne(o, opts))));
@@ -112,12 +114,20 @@ export class Applier {
     return results;
   }
 
-  private async preflight(objects: readonly KubeObject[], opts: ApplyOptions): Promise<void> {
+  /**
+   * Dry-runs every object that would change; throws RefusedObjectsError naming each one the API
+   * server refuses. A StatefulSet is tried with its live claim templates: those cannot change in
+   * place, and a growth of the volumes recreates the StatefulSet (volume-expansion.ts) once this passed.
+   */
+  async preflight(objects: readonly KubeObject[], live: LiveLookup): Promise<void> {
     const refusals: { key: string; message: string }[] = [];
-    await Promise.all(objects.map(async (desired) => {
-      if (isUpToDate(desired, await opts.live(desired))) return;
+    await Promise.all(objects.map(withAppliedHash).map(async (desired) => {
+      const current = await live(desired);
+      if (isUpToDate(desired, current)) return;
+      const templates = (current?.spec as { volumeClaimTemplates?: unknown } | undefined)?.volumeClaimTemplates;
+      const tried = desired.kind === 'StatefulSet' && templates ? { ...desired, spec: { ...desired.spec as object, volumeClaimTemplates: templates } } : desired;
       try {
-        await this.serverSideApply(desired, { ...opts, dryRun: true });
+        await this.serverSideApply(tried, { dryRun: true });
       } catch (e) {
         const optional = optionalKind(desired);
         if (optional && e instanceof ApiError && e.status === 404) {

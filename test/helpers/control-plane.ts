@@ -35,6 +35,8 @@ export interface AuditEvent {
   readonly user: { readonly username: string };
   readonly objectRef?: { readonly resource?: string; readonly subresource?: string; readonly namespace?: string; readonly name?: string };
   readonly responseStatus?: { readonly code?: number };
+  /** The path and query: `dryRun=All` marks a dry run, which changes nothing. */
+  readonly requestURI?: string;
   readonly requestReceivedTimestamp: string;
   readonly stageTimestamp: string;
 }

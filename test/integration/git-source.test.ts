@@ -261,6 +261,8 @@ test('an SSH source needs the Secret\'s key and trusts only its known_hosts; two
     expect(sshSource().status.lastError.message).toContain(`Xrootd ${NS}/alpha exists and is controlled by XrootdGitSource ${SOURCE}; not taking it over`);
     expect(tryGet(['xrootd', 'alpha', '-n', NS]).spec.version).toBe('5.8.1');
   } finally {
+    // Gone with its test: a source that still claims alpha would race the next test's source to re-create it.
+    cp.kubectl(['delete', 'xrootdgitsource', 'over-ssh', '-n', NS, '--ignore-not-found', '--wait=true', '--timeout=60s']);
     sshRepo.cleanup();
   }
 }), 240000);

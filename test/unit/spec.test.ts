@@ -118,6 +118,15 @@ describe('validation names the field and the rule', () => {
     }
   });
 
+  test('at Kubernetes\' edges, what it takes is taken: a request equal to its limit however written, image references of every form', () => {
+    expect(() => resolveCluster({ name: 'c', worker: { resources: { requests: { cpu: '700m', memory: '1.5Gi' }, limits: { cpu: '0.7', memory: '1536Mi' } } } })).not.toThrow();
+    for (const image of ['xrootd', 'library/xrootd:latest', 'ghcr.io/xrootd-k8s/xrootd:5.8.1', 'registry.example.org:5000/a/b:1.0', '[fd00::1]:5000/xrootd:5.8.1',
+      `ghcr.io/xrootd-k8s/xrootd:5.8.1@sha256:${'a'.repeat(64)}`, 'a__b/c---d']) {
+      expect(() => resolveCluster({ name: 'c', image })).not.toThrow();
+    }
+    for (const key of ['disk', 'example.com/disk', 'Disk_1.x']) expect(() => resolveCluster({ name: 'c', scheduling: { nodeSelector: { [key]: '' } } })).not.toThrow();
+  });
+
   test('a managed directive is refused under every spelling XRootD accepts for it', () => {
     expect(MANAGED_SPELLINGS).toEqual(expect.arrayContaining(['cms.manager', 'olb.manager', 'odc.manager', 'ofs.role', 'xrd.adminpath', 'xrootd.export', 'cms.localroot', 'pss.export', 'macaroons.sitename', 'ssi.role']));
     for (const directive of MANAGED_SPELLINGS) {

@@ -127,7 +127,7 @@ export class GitSync {
         if (e instanceof ApiError && (e.status === 422 || e.status === 400)) throw new RefusedCommit({ reason: 'ApplyRejected', revision, issues: [{ message: e.message }] });
         throw e;
       }
-      const results = await this.applier.apply(desired, { live, fieldManager: GIT_FIELD_MANAGER });
+      const results = await this.applier.apply(desired, { live, fieldManager: GIT_FIELD_MANAGER, checked: true });
       if (spec.prune) results.push(...await this.prune(source, desired));
       const changed = results.filter((r) => r.action !== 'unchanged');
       const clusters = desired.map((d) => `${namespace}/${d.metadata.name}`).sort();

@@ -22,6 +22,15 @@ export async function recheckOptionalKinds(ctx: ClusterContext, plan: Plan): Pro
   await Promise.all([...absent].map((kind) => children.get(kind)!.recheck()));
 }
 
+/**
+ * Every object the API server would refuse stops the reconcile before anything changes: a dry run
+ * of each, before the phases that grow, adopt or mark volumes (one of which deletes a StatefulSet
+ * to recreate it) and before the apply, which then does not check again.
+ */
+export async function dryRunPlan(ctx: ClusterContext, plan: Plan): Promise<void> {
+  await ctx.applier.preflight(desiredObjects(ctx, plan), (o) => ctx.live(o));
+}
+
 /** The objects as they should be, owned by the resource; refuses objects another controller holds. */
 export function desiredObjects(ctx: ClusterContext, plan: Plan): KubeObject[] {
   const owner = ownerOf(ctx.cr);
@@ -52,7 +61,8 @@ export async function applyPlan(
   desired: KubeObject[],
   beforeWorkloads: Promise<void> | undefined,
 ): Promise<ApplyResult[]> {
-  const results = await ctx.applier.apply(desired, { live: (o) => ctx.live(o), beforeWorkloads });
+  // Checked before the phases that change volumes and claims (reconcile.ts): not again.
+  const results = await ctx.applier.apply(desired, { live: (o) => ctx.live(o), beforeWorkloads, checked: true });
   results.push(...await ctx.applier.prune(desired, withoutRetainedConfigMaps(ctx.inventory(), plan.roles, ctx.pods())));
   // A StatefulSet never replaces an unready pod itself: one stuck on a revision being replaced waits forever.
   for (const pod of plan.rollout.deletePods) {

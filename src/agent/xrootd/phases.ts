@@ -2,7 +2,7 @@
  * The phases of an Xrootd reconcile, in order. Each automatic behaviour is a pure decision taken in
  * the plan (plan.ts) and one carry-out listed here; adding one means its file and one line below.
  */
-import { recheckOptionalKinds } from './apply.js';
+import { dryRunPlan, recheckOptionalKinds } from './apply.js';
 import type { ClusterContext } from './context.js';
 import { markDrained, reportDrained } from './drain.js';
 import { announceExternalAddress } from './external-addresses.js';
@@ -20,6 +20,7 @@ export interface Phase {
 /** Before the objects are applied. */
 export const BEFORE_APPLY: readonly Phase[] = [
   { name: 'optional kinds', run: recheckOptionalKinds },
+  { name: 'dry run', run: dryRunPlan },
   { name: 'volumes', run: prepareVolumes },
   { name: 'drained volume', run: markDrained },
 ];
