@@ -482,14 +482,14 @@ export function toJson_XrootdSpecMounts(obj: XrootdSpecMounts | undefined): Reco
  */
 export interface XrootdSpecNetworkPolicy {
   /**
-   * Who may reach the xrootd port (NetworkPolicyPeer objects). Omitted: anyone.
+   * Who may reach the xrootd port (NetworkPolicyPeer objects), and on a meta-manager its cmsd port too (regional redirectors outside Kubernetes). Omitted: anyone.
    *
    * @schema XrootdSpecNetworkPolicy#clients
    */
   readonly clients?: any[];
 
   /**
-   * Render a NetworkPolicy: the manager cmsd port only from cluster members, the xrootd port from the clients below.
+   * Render a NetworkPolicy: the manager cmsd port only from cluster members (on a meta-manager, also from any namespace's redirectors and the clients below: its subscribers), the xrootd port from the clients below.
    *
    * @schema XrootdSpecNetworkPolicy#enabled
    */

@@ -171,8 +171,8 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     ],
   }),
   networkPolicy: obj('NetworkPolicySpec', 'Network policy of the cluster\'s pods.', {
-    enabled: bool('Render a NetworkPolicy: the manager cmsd port only from cluster members, the xrootd port from the clients below.', { default: true }),
-    clients: opaque('k8s.NetworkPolicyPeer[]', 'Who may reach the xrootd port (NetworkPolicyPeer objects). Omitted: anyone.'),
+    enabled: bool('Render a NetworkPolicy: the manager cmsd port only from cluster members (on a meta-manager, also from any namespace\'s redirectors and the clients below: its subscribers), the xrootd port from the clients below.', { default: true }),
+    clients: opaque('k8s.NetworkPolicyPeer[]', 'Who may reach the xrootd port (NetworkPolicyPeer objects), and on a meta-manager its cmsd port too (regional redirectors outside Kubernetes). Omitted: anyone.'),
   }),
   security: obj('SecuritySpec', 'Identity the daemons run as (XRootD refuses to run as root), and TLS.', {
     runAsUser: int('User id of the daemons.', { default: 10940, minimum: 1, maximum: 2147483647 }),

@@ -375,12 +375,12 @@ export interface ExposeSpec {
 /** Network policy of the cluster's pods. */
 export interface NetworkPolicySpec {
   /**
-   * Render a NetworkPolicy: the manager cmsd port only from cluster members, the xrootd port from the clients below.
+   * Render a NetworkPolicy: the manager cmsd port only from cluster members (on a meta-manager, also from any namespace's redirectors and the clients below: its subscribers), the xrootd port from the clients below.
    * @default true
    */
   readonly enabled?: boolean;
   /**
-   * Who may reach the xrootd port (NetworkPolicyPeer objects). Omitted: anyone.
+   * Who may reach the xrootd port (NetworkPolicyPeer objects), and on a meta-manager its cmsd port too (regional redirectors outside Kubernetes). Omitted: anyone.
    */
   readonly clients?: k8s.NetworkPolicyPeer[];
 }

@@ -142,6 +142,16 @@ describe('objects of a cluster', () => {
     expect(synth({ ...minimal, networkPolicy: { enabled: false } }).all('NetworkPolicy')).toHaveLength(0);
   });
 
+  test('a meta-manager\'s cmsd port admits the redirectors of member clusters in any namespace, and the configured clients', () => {
+    const meta = { name: 'global', federation: { metaManager: true }, worker: { replicas: 0 } };
+    const cmsd = (props: object) => synth(props as never).get('NetworkPolicy', 'global').spec.ingress[0];
+    const members = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'xrootd', 'app.kubernetes.io/instance': 'global' } } };
+    const redirectors = { namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'xrootd', 'app.kubernetes.io/component': 'redirector' } } };
+    expect(cmsd(meta)).toEqual({ from: [members, redirectors], ports: [{ port: 1213, protocol: 'TCP' }] });
+    const outside = { ipBlock: { cidr: '192.0.2.0/24' } };
+    expect(cmsd({ ...meta, networkPolicy: { clients: [outside] } }).from).toEqual([members, redirectors, outside]);
+  });
+
   test('scheduling: spread across hosts and zones by default, selectors and tolerations pass through', () => {
     const pod = synth({ ...minimal, scheduling: { nodeSelector: { disk: 'ssd' }, tolerations: [{ key: 'xrootd', operator: 'Exists', effect: 'NoSchedule' }] } })
       .get('StatefulSet', 'minimal-worker').spec.template.spec;
