@@ -60,7 +60,11 @@ export const operatorVerify = (bundleDir: string): RunResult =>
  * are dropped here (their values are Helm expressions, not label values). The schema is untouched.
  */
 export function certManagerCertificateCrd(): string {
-  const crd = parse(readFileSync(join(gitopsTools(), 'crds/crd-certificates.yaml'), 'utf8'));
+  // From its module alone (test/tools/build.sh --crd): not waiting for the checkers' build.
+  const r = run(['bash', join(repoRoot(), 'test/tools/build.sh'), '--crd', 'crd-certificates.yaml'], process.env, 10 * 60_000);
+  const file = r.out.trim().split('\n').pop() ?? '';
+  if (r.code !== 0 || !file.startsWith('/')) throw new Error(`test/tools/build.sh --crd crd-certificates.yaml failed (${r.code}): ${r.out}`);
+  const crd = parse(readFileSync(file, 'utf8'));
   delete crd.metadata.labels;
   delete crd.metadata.annotations;
   return stringify(crd);
