@@ -6,10 +6,10 @@
  * an apply. The CRD cannot say these (map keys, comparisons of quantities), so the library does.
  */
 import type { ResolvedXrootdSpec } from './api/types.generated.js';
-import { issue, type SpecIssue } from './api/validate.js';
+import { SUBDOMAIN } from './api/schema.js';
+import { issue, re2, type SpecIssue } from './api/validate.js';
 import { compareQuantities } from './quantity.js';
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** ValidateAnnotations: keys and values together, in bytes. */
@@ -23,7 +23,7 @@ export function qualifiedNameRule(key: string): string | undefined {
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
   if (prefix !== undefined) {
     if (!prefix) return 'must be a qualified name ([prefix/]name): the prefix before "/" must not be empty';
-    if (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)) return 'must be a qualified name ([prefix/]name): the prefix must be a DNS subdomain of at most 253 characters (lower-case letters, digits, "-" and ".")';
+    if (prefix.length > SUBDOMAIN.maxLength || !re2(SUBDOMAIN.regex).test(prefix)) return 'must be a qualified name ([prefix/]name): the prefix must be a DNS subdomain of at most 253 characters (lower-case letters, digits, "-" and ".")';
   }
   if (!name) return 'must be a qualified name ([prefix/]name): the name must not be empty';
   if (name.length > 63) return 'must be a qualified name ([prefix/]name): the name must be at most 63 characters';
@@ -41,7 +41,7 @@ export function labelValueRule(value: string): string | undefined {
 function checkLabels(labels: Readonly<Record<string, string>>, path: string, issues: SpecIssue[]): void {
   for (const [key, value] of Object.entries(labels)) {
     const keyRule = qualifiedNameRule(key);
-    if (keyRule) issues.push(issue(`${path}`, `keys ${keyRule}`, key));
+    if (keyRule) issues.push(issue(path, `keys ${keyRule}`, key));
     const valueRule = labelValueRule(value);
     if (valueRule) issues.push(issue(`${path}.${key}`, valueRule, value));
   }

@@ -18,7 +18,7 @@ const DNS_NAME_OR_WILDCARD = '^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a
 const GO_DURATION = '^([0-9]{1,7}(h|m|s))+$';
 
 /** A DNS-1123 subdomain (Kubernetes' IsDNS1123Subdomain): the names of Secrets, ConfigMaps and StorageClasses. */
-const SUBDOMAIN = { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 };
+export const SUBDOMAIN = { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 };
 /** A port number, 1 to 65535. */
 const PORT = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
 /** A DNS domain: labels of at most 63 characters (a host name's rule, RFC 1123), lower case. */

@@ -21,8 +21,7 @@ export interface GitCredentials {
   readonly knownHosts?: string;
 }
 
-/** A file of a commit; one larger than the input limit is not read (`text` empty, `bytes` its size). */
-/** A file's bytes (checked to be UTF-8 when read) or text. */
+/** A file of a commit, its bytes (checked to be UTF-8 when read); one larger than the input limit is not read (`text` empty, `bytes` its size). */
 export interface RepositoryFile { readonly file: string; readonly text: string | Uint8Array; readonly bytes?: number }
 
 /** A failure of git itself (network, credentials, missing ref); `message` is what a person reads. */
