@@ -8,6 +8,7 @@
  * and the start script checks, so the same bytes run in a pod and on loopback.
  */
 import { createHash } from 'node:crypto';
+import type { ResolvedVomsSpec } from './api/types.generated.js';
 import { supports, type ClusterModel } from './model.js';
 import type { SpaceThresholds } from './space.js';
 import type { Role } from './names.js';
@@ -28,6 +29,10 @@ export const SCITOKENS_FILE = 'scitokens.cfg';
 export const AUTHDB_FILE = 'authdb';
 /** Certificate subjects and their user names, with spec.security.gsi.users. */
 export const GRID_MAPFILE = 'grid-mapfile';
+/** With spec.security.gsi.voms.vos servers: `<ConfigMap key> <vo>/<host>.lsc` per line, the vomsdir run.sh lays out. */
+const VOMS_SERVERS_FILE = 'voms-servers';
+/** XRootD's VOMS plugin, for GSI logins and HTTPS (one library: Debian links libXrdSecgsiVOMS and libXrdHttpVOMS to it). */
+const VOMS_PLUGIN = 'libXrdVoms.so';
 /**
  * XRootD's privilege letters (XrdAccConfig::PrivsConvert) for the spec's privilege names. XRootD opens
  * a file it creates or changes read-write (XrdAccPrivs: Create = insert + read + write, Update = read +
@@ -217,6 +222,9 @@ export function renderConfig(model: ClusterModel): string {
     }
     if (authdb) out.push(`  acc.authdb $(xrdconfigdir)/${AUTHDB_FILE}`);
     if (x.http) out.push('  xrd.protocol XrdHttp:$(xrdport) libXrdHttp.so');
+    // HTTPS client certificates (proxies) carry the same attributes: the same plugin reads them for XrdHttp.
+    const voms = spec.security.gsi?.voms;
+    if (x.http && voms) out.push(`  http.secxtractor ${voms.require ? 'required ' : ''}${VOMS_PLUGIN} ${vomsParameters(voms)}`);
     // With TLS, redirects name https:// (XRootD's default is http://): a token handed on in the URL
     // (authz) never crosses to a data server in clear text. The same port serves both.
     if (x.http && tls) out.push('  http.desthttps yes');
@@ -323,6 +331,7 @@ export function renderStartScript(model: ClusterModel): string {
     `mkdir -p "$${ENV.adminDir}"`,
     ...subscriptionList(model),
     ...(model.spec.security.tls ? tlsSetup(!!model.spec.security.gsi) : []),
+    ...vomsSetup(model),
     '# XRootD makes its home directory under the working directory: keep it on a writable volume.',
     `cd "$${ENV.adminDir}"`,
     'exec "$daemon" -n "$role" -c "$config"',
@@ -370,7 +379,58 @@ function gsiParameters(model: ClusterModel): string {
     '-ca:2', `-crl:${GSI_CRL_LEVEL[gsi.crl]}`, ...(mapped ? [`-gridmap:$(xrdconfigdir)/${GRID_MAPFILE}`, '-gmapopt:1'] : ['-gmapopt:0']),
     // Third-party copy: ask clients for a delegated proxy, kept with the login for ofs.tpc fcreds.
     ...(model.spec.xrootd.thirdPartyCopy ? ['-dlgpxy:request', '-exppxy:=creds'] : []),
+    // VOMS: the plugin named (5.5 loads none from -vomsat alone), attributes of the listed VOs only.
+    ...(gsi.voms ? [`-vomsfun:${VOMS_PLUGIN}`, `-vomsat:${gsi.voms.require ? 'require' : 'extract'}`, `-vomsfunparms:${vomsParameters(gsi.voms)}`] : []),
   ].join(' ');
+}
+
+/** The VOMS plugin's parameters: the VOs whose attributes count (every group and role of a proxy is kept: grpopt's default). */
+function vomsParameters(voms: ResolvedVomsSpec): string {
+  return `vos=${voms.vos.map((v) => v.name).join(',')}`;
+}
+
+/** The vomsdir's files: `<vo>/<host>.lsc` of each listed server, its subject then its issuer (the chain the attributes carry). */
+export function vomsLscFiles(model: ClusterModel): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const vo of model.spec.security.gsi?.voms?.vos ?? []) {
+    for (const server of vo.servers) files[`${vo.name}/${server.host}.lsc`] = `${server.subject}\n${server.issuer}\n`;
+  }
+  return files;
+}
+
+/** The ConfigMap key of the i-th .lsc file: keys hold no "/", so VOMS_SERVERS_FILE maps them to their vomsdir paths. */
+const lscKey = (index: number): string => `voms-${index}.lsc`;
+
+function renderVomsServers(model: ClusterModel): string | undefined {
+  const paths = Object.keys(vomsLscFiles(model));
+  return paths.length ? paths.map((p, i) => `${lscKey(i)} ${p}\n`).join('') : undefined;
+}
+
+/**
+ * run.sh lines for xrootd with VOMS: the vomsdir (the listed servers' .lsc files laid out from the
+ * ConfigMap's flat keys, or the mounted directory) and the CA directory libvomsapi verifies the
+ * servers' certificates with, both through the environment the plugin reads. VO and host names
+ * come from patterns without spaces or shell characters.
+ */
+function vomsSetup(model: ClusterModel): string[] {
+  const gsi = model.spec.security.gsi;
+  if (!gsi?.voms) return [];
+  const vomsdir = `"$${ENV.adminDir}/vomsdir"`;
+  const copy = `mkdir -p "$(dirname "$vomsdir/$path")" && cp "$${ENV.configDir}/$key" "$vomsdir/$path"`;
+  return [
+    '# VOMS: attributes count when signed by a server of the vomsdir (<vo>/<host>.lsc) that the CA directory verifies.',
+    'if [ "$daemon" = xrootd ]; then',
+    ...(gsi.voms.directory
+      ? [`  export X509_VOMS_DIR=${shellQuote(gsi.voms.directory)}`]
+      : [
+        `  vomsdir=${vomsdir}`,
+        '  rm -rf "$vomsdir" && mkdir -p "$vomsdir"',
+        `  while read -r key path; do ${copy} || exit 78; done < "$${ENV.configDir}/${VOMS_SERVERS_FILE}"`,
+        '  export X509_VOMS_DIR="$vomsdir"',
+      ]),
+    ...(gsi.caDirectory ? [`  export X509_CERT_DIR=${shellQuote(gsi.caDirectory)}`] : []),
+    'fi',
+  ];
 }
 
 /** The grid-mapfile of spec.security.gsi.users: `"<DN>" <name>`; the DN's pattern keeps quotes and line breaks out. */
@@ -514,21 +574,24 @@ export function renderSciTokensConfig(model: ClusterModel): string | undefined {
 
 /** The configuration names further files of the ConfigMap (the plugin's, the authorization database). */
 const readsConfigFiles = (model: ClusterModel): boolean => !!(
-  model.spec.security.tokens || model.spec.security.authorization || model.spec.security.gsi?.users.length
+  model.spec.security.tokens || model.spec.security.authorization || model.spec.security.gsi?.users.length || model.spec.security.gsi?.voms
 );
 
 /**
  * XRootD's authorization database: one line per identity (XRootD refuses a second rule for the same
- * one), `u *` (any user) followed by path-privileges pairs; rules naming the same path add up.
- * Paths come from a pattern without spaces.
+ * one), `u *` (any user) and `u <name>` followed by path-privileges pairs; rules naming the same path
+ * add up. A VO rule's identity is a compound one (`= <id> o: <vo> g: <group> r: <role>`), granted
+ * with an inclusive `s` line, so its privileges add to the others too. Paths, names, VOs, groups and
+ * roles come from patterns without spaces.
  */
 export function renderAuthDb(model: ClusterModel): string | undefined {
   const rules = model.spec.security.authorization?.rules;
   if (!rules) return undefined;
-  // identity (`*` for anybody, else a user name) → path → privilege letters; anybody first, then users as they appear.
-  const byIdentity = new Map<string, Map<string, Set<string>>>([['*', new Map()]]);
+  // identity line prefix (`u *` for anybody first, then as they appear) → path → privilege letters.
+  const byIdentity = new Map<string, Map<string, Set<string>>>([['u *', new Map()]]);
+  const voIdentities = new Map<string, string>();
   for (const r of rules) {
-    const identity = r.who === 'user' ? r.name! : '*';
+    const identity = r.who === 'user' ? `u ${r.name!}` : r.who === 'vo' ? `s ${voIdentity(voIdentities, r)}` : 'u *';
     const paths = byIdentity.get(identity) ?? new Map<string, Set<string>>();
     const letters = paths.get(r.path) ?? new Set<string>();
     for (const p of r.privileges) for (const l of PRIVILEGE_LETTERS[p]) letters.add(l);
@@ -536,18 +599,30 @@ export function renderAuthDb(model: ClusterModel): string | undefined {
     byIdentity.set(identity, paths);
   }
   const lines = [...byIdentity].filter(([, paths]) => paths.size > 0).map(([identity, paths]) =>
-    `u ${identity} ${[...paths].map(([path, letters]) => `${path} ${[...LETTER_ORDER].filter((l) => letters.has(l)).join('')}`).join(' ')}`);
+    `${identity} ${[...paths].map(([path, letters]) => `${path} ${[...LETTER_ORDER].filter((l) => letters.has(l)).join('')}`).join(' ')}`);
   return [
-    `# Authorization rules of cluster ${model.name}, rendered by xrootd-k8s: one line per identity (u * is anybody), then paths and privileges.`,
+    `# Authorization rules of cluster ${model.name}, rendered by xrootd-k8s: VO identities (= id o: vo g: group r: role), then one line per identity`,
+    '# (u * is anybody, u a user, s a VO identity) with paths and privileges.',
+    ...[...voIdentities].map(([selectors, id]) => `= ${id} ${selectors}`),
     ...lines,
     '',
   ].join('\n');
+}
+
+/** The id of a VO rule's compound identity (vo1, vo2, ... by first appearance), recorded with its selectors. */
+function voIdentity(known: Map<string, string>, rule: { vo?: string; group?: string; role?: string }): string {
+  const selectors = [`o: ${rule.vo!}`, ...(rule.group ? [`g: ${rule.group}`] : []), ...(rule.role ? [`r: ${rule.role}`] : [])].join(' ');
+  const id = known.get(selectors) ?? `vo${known.size + 1}`;
+  known.set(selectors, id);
+  return id;
 }
 
 export function renderConfigFiles(model: ClusterModel): Record<string, string> {
   const scitokens = renderSciTokensConfig(model);
   const authdb = renderAuthDb(model);
   const gridMapfile = renderGridMapfile(model);
+  const vomsServers = renderVomsServers(model);
+  const lsc = Object.values(vomsLscFiles(model));
   return {
     [CONFIG_FILE]: renderConfig(model),
     [PROBE_SCRIPT]: renderProbeScript(model),
@@ -555,6 +630,7 @@ export function renderConfigFiles(model: ClusterModel): Record<string, string> {
     ...(scitokens ? { [SCITOKENS_FILE]: scitokens } : {}),
     ...(authdb ? { [AUTHDB_FILE]: authdb } : {}),
     ...(gridMapfile ? { [GRID_MAPFILE]: gridMapfile } : {}),
+    ...(vomsServers ? { [VOMS_SERVERS_FILE]: vomsServers, ...Object.fromEntries(lsc.map((content, i) => [lscKey(i), content])) } : {}),
   };
 }
 

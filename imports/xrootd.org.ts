@@ -1129,6 +1129,13 @@ export interface XrootdSpecSecurityGsi {
    * @schema XrootdSpecSecurityGsi#users
    */
   readonly users?: XrootdSpecSecurityGsiUsers[];
+
+  /**
+   * VOMS attributes (a VO, its groups and roles: the FQANs) of clients' proxies, read by XRootD's VOMS plugin (libXrdVoms, in the image) at the GSI login and, with xrootd.http, from HTTPS client certificates, so that authorization rules can name them (who: vo). Attributes count only when a VOMS server listed here (or in directory) signed them, a CA of the CA directory vouches for that server, and they are still valid.
+   *
+   * @schema XrootdSpecSecurityGsi#voms
+   */
+  readonly voms?: XrootdSpecSecurityGsiVoms;
 }
 
 /**
@@ -1141,6 +1148,7 @@ export function toJson_XrootdSpecSecurityGsi(obj: XrootdSpecSecurityGsi | undefi
     'caDirectory': obj.caDirectory,
     'crl': obj.crl,
     'users': obj.users?.map(y => toJson_XrootdSpecSecurityGsiUsers(y)),
+    'voms': toJson_XrootdSpecSecurityGsiVoms(obj.voms),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1524,6 +1532,13 @@ export function toJson_XrootdSpecXrootdExports(obj: XrootdSpecXrootdExports | un
  */
 export interface XrootdSpecSecurityAuthorizationRules {
   /**
+   * Only members of this group of the VO (who: vo), as FQANs name it: /<vo> or below it, such as /cms/uscms. Matched exactly: /cms/uscms is not /cms. Omitted: any group.
+   *
+   * @schema XrootdSpecSecurityAuthorizationRules#group
+   */
+  readonly group?: string;
+
+  /**
    * The user the rule is for (who: user): a name of security.gsi.users.
    *
    * @schema XrootdSpecSecurityAuthorizationRules#name
@@ -1545,7 +1560,21 @@ export interface XrootdSpecSecurityAuthorizationRules {
   readonly privileges: XrootdSpecSecurityAuthorizationRulesPrivileges[];
 
   /**
-   * Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name. Tokens are authorized by their scopes, not by these rules.
+   * Only with this role in the group (who: vo), such as production; NULL is a member without a role. Omitted: any role.
+   *
+   * @schema XrootdSpecSecurityAuthorizationRules#role
+   */
+  readonly role?: string;
+
+  /**
+   * The VO the rule is for (who: vo): a name of security.gsi.voms.vos.
+   *
+   * @schema XrootdSpecSecurityAuthorizationRules#vo
+   */
+  readonly vo?: string;
+
+  /**
+   * Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name; vo: a client whose proxy carries valid VOMS attributes of vo (security.gsi.voms), narrowed by group and role. Tokens are authorized by their scopes, not by these rules.
    *
    * @schema XrootdSpecSecurityAuthorizationRules#who
    */
@@ -1559,9 +1588,12 @@ export interface XrootdSpecSecurityAuthorizationRules {
 export function toJson_XrootdSpecSecurityAuthorizationRules(obj: XrootdSpecSecurityAuthorizationRules | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'group': obj.group,
     'name': obj.name,
     'path': obj.path,
     'privileges': obj.privileges?.map(y => y),
+    'role': obj.role,
+    'vo': obj.vo,
     'who': obj.who,
   };
   // filter undefined values
@@ -1615,6 +1647,50 @@ export function toJson_XrootdSpecSecurityGsiUsers(obj: XrootdSpecSecurityGsiUser
   const result = {
     'dn': obj.dn,
     'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * VOMS attributes (a VO, its groups and roles: the FQANs) of clients' proxies, read by XRootD's VOMS plugin (libXrdVoms, in the image) at the GSI login and, with xrootd.http, from HTTPS client certificates, so that authorization rules can name them (who: vo). Attributes count only when a VOMS server listed here (or in directory) signed them, a CA of the CA directory vouches for that server, and they are still valid.
+ *
+ * @schema XrootdSpecSecurityGsiVoms
+ */
+export interface XrootdSpecSecurityGsiVoms {
+  /**
+   * A vomsdir to trust instead of the listed servers (<vo>/<host>.lsc files, as the wlcg-voms-* packages install them under /etc/grid-security/vomsdir): the mountPath of one of spec.mounts.
+   *
+   * @schema XrootdSpecSecurityGsiVoms#directory
+   */
+  readonly directory?: string;
+
+  /**
+   * Refuse the login of a client whose proxy has no valid attributes of these VOs (none, another VO's, expired, or signed by an unknown server). Off: such a client logs in by its certificate alone and gets what the rules give anybody and its user name.
+   *
+   * @schema XrootdSpecSecurityGsiVoms#require
+   */
+  readonly require?: boolean;
+
+  /**
+   * The VOs whose attributes are read; those of any other VO are ignored.
+   *
+   * @schema XrootdSpecSecurityGsiVoms#vos
+   */
+  readonly vos: XrootdSpecSecurityGsiVomsVos[];
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityGsiVoms' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityGsiVoms(obj: XrootdSpecSecurityGsiVoms | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'directory': obj.directory,
+    'require': obj.require,
+    'vos': obj.vos?.map(y => toJson_XrootdSpecSecurityGsiVomsVos(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1876,7 +1952,7 @@ export enum XrootdSpecSecurityAuthorizationRulesPrivileges {
 }
 
 /**
- * Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name. Tokens are authorized by their scopes, not by these rules.
+ * Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name; vo: a client whose proxy carries valid VOMS attributes of vo (security.gsi.voms), narrowed by group and role. Tokens are authorized by their scopes, not by these rules.
  *
  * @schema XrootdSpecSecurityAuthorizationRulesWho
  */
@@ -1885,7 +1961,45 @@ export enum XrootdSpecSecurityAuthorizationRulesWho {
   ANYBODY = "anybody",
   /** user */
   USER = "user",
+  /** vo */
+  VO = "vo",
 }
+
+/**
+ * A VO and the VOMS servers that sign its attributes.
+ *
+ * @schema XrootdSpecSecurityGsiVomsVos
+ */
+export interface XrootdSpecSecurityGsiVomsVos {
+  /**
+   * The VO's name, as its FQANs begin (/cms/...): letters, digits, ".", "_" and "-".
+   *
+   * @schema XrootdSpecSecurityGsiVomsVos#name
+   */
+  readonly name: string;
+
+  /**
+   * The VOMS servers that sign this VO's attributes, rendered as the vomsdir's <vo>/<host>.lsc files. Omitted: directory holds them.
+   *
+   * @schema XrootdSpecSecurityGsiVomsVos#servers
+   */
+  readonly servers?: XrootdSpecSecurityGsiVomsVosServers[];
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityGsiVomsVos' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityGsiVomsVos(obj: XrootdSpecSecurityGsiVomsVos | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'servers': obj.servers?.map(y => toJson_XrootdSpecSecurityGsiVomsVosServers(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * The cert-manager issuer that signs the certificate.
@@ -1954,6 +2068,50 @@ export enum XrootdSpecWorkerStorageRetentionWhenScaled {
   /** Delete */
   DELETE = "Delete",
 }
+
+/**
+ * A VOMS server: its host name and its certificate's subject and issuer.
+ *
+ * @schema XrootdSpecSecurityGsiVomsVosServers
+ */
+export interface XrootdSpecSecurityGsiVomsVosServers {
+  /**
+   * The host name of the server, as its attributes name it (vo://host:port).
+   *
+   * @schema XrootdSpecSecurityGsiVomsVosServers#host
+   */
+  readonly host: string;
+
+  /**
+   * The subject of the CA that issued it, in the slash form.
+   *
+   * @schema XrootdSpecSecurityGsiVomsVosServers#issuer
+   */
+  readonly issuer: string;
+
+  /**
+   * The subject of the server's certificate in the slash form (/DC=org/CN=voms.example.org).
+   *
+   * @schema XrootdSpecSecurityGsiVomsVosServers#subject
+   */
+  readonly subject: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecSecurityGsiVomsVosServers' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecSecurityGsiVomsVosServers(obj: XrootdSpecSecurityGsiVomsVosServers | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'issuer': obj.issuer,
+    'subject': obj.subject,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * Issuer (in the cluster's namespace) or ClusterIssuer.

@@ -39,6 +39,11 @@ const IMAGE_REFERENCE = {
 /** A claim name with `{ordinal}` once: lower-case letters, digits, '-' and '.', starting and ending alphanumeric. */
 const ADOPT_CLAIMS_REGEX = '^([a-z0-9][-a-z0-9.]*)?\\{ordinal\\}([-a-z0-9.]*[a-z0-9])?$';
 /** A key of a Secret or ConfigMap as Kubernetes takes it (not `.` or `..`: it names the file a volume makes). */
+/** A certificate subject in OpenSSL's slash form, kept free of what would break a quoted line of the files it is rendered into. */
+const SLASH_DN = '^/[A-Za-z][A-Za-z0-9.]*=[^"\\\\\\x00-\\x1f\\x7f]+$';
+const SLASH_DN_RULE = 'must be a distinguished name in the slash form (/DC=org/CN=Name) without quotes, backslashes or control characters';
+/** A VO name (VOMS allows letters, digits, ".", "_" and "-"). */
+const VO_NAME = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 const SECRET_KEY = '^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$';
 /** spec.supervisor.redundancy in a CEL rule of the spec, before defaulting too. */
 const REDUNDANCY_CEL = `(has(self.supervisor) && has(self.supervisor.redundancy) ? self.supervisor.redundancy : ${DEFAULT_SUPERVISOR_REDUNDANCY})`;
@@ -233,7 +238,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       }),
       users: arr('Subjects that get a user name (the grid-mapfile): a client whose certificate subject is dn logs in as name. Other subjects log in under a hash of their DN, which no rule can name.', obj('GsiUser', 'A certificate subject and its user name.', {
         dn: str('The subject as OpenSSL prints it in the slash form: /DC=org/DC=example/CN=Alice Example.', {
-          pattern: { regex: '^/[A-Za-z][A-Za-z0-9.]*=[^"\\\\\\x00-\\x1f\\x7f]+$', rule: 'must be a distinguished name in the slash form (/DC=org/CN=Name) without quotes, backslashes or control characters' }, maxLength: 512,
+          pattern: { regex: SLASH_DN, rule: SLASH_DN_RULE }, maxLength: 512,
         }),
         name: str('The user name (letters, digits, "_" and "-"; no ".", so it never equals a DN hash).', {
           pattern: { regex: '^[a-z_][a-z0-9_-]{0,31}$', rule: 'must be a user name (lower-case letters, digits, "_" and "-", at most 32)' }, maxLength: 32,
@@ -242,22 +247,59 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       crl: str('What XRootD does with certificate revocation lists in the CA directory: ignore, ifPresent (use a CA\'s CRL when there is one), require (refuse clients of a CA without one), requireCurrent (and refuse when it has expired).', {
         enum: ['ignore', 'ifPresent', 'require', 'requireCurrent'], default: 'ifPresent',
       }),
+      voms: obj('VomsSpec', 'VOMS attributes (a VO, its groups and roles: the FQANs) of clients\' proxies, read by XRootD\'s VOMS plugin (libXrdVoms, in the image) at the GSI login and, with xrootd.http, from HTTPS client certificates, so that authorization rules can name them (who: vo). Attributes count only when a VOMS server listed here (or in directory) signed them, a CA of the CA directory vouches for that server, and they are still valid.', {
+        vos: arr('The VOs whose attributes are read; those of any other VO are ignored.', obj('VomsOrganization', 'A VO and the VOMS servers that sign its attributes.', {
+          name: str('The VO\'s name, as its FQANs begin (/cms/...): letters, digits, ".", "_" and "-".', {
+            pattern: { regex: VO_NAME, rule: 'must be a VO name: letters, digits, ".", "_" and "-", starting with a letter or digit' }, maxLength: 64,
+          }),
+          servers: arr('The VOMS servers that sign this VO\'s attributes, rendered as the vomsdir\'s <vo>/<host>.lsc files. Omitted: directory holds them.', obj('VomsServer', 'A VOMS server: its host name and its certificate\'s subject and issuer.', {
+            host: str('The host name of the server, as its attributes name it (vo://host:port).', { pattern: { regex: DOMAIN, rule: 'must be a DNS name (lower-case labels of at most 63 characters)' }, maxLength: 253 }),
+            subject: str('The subject of the server\'s certificate in the slash form (/DC=org/CN=voms.example.org).', { pattern: { regex: SLASH_DN, rule: SLASH_DN_RULE }, maxLength: 512 }),
+            issuer: str('The subject of the CA that issued it, in the slash form.', { pattern: { regex: SLASH_DN, rule: SLASH_DN_RULE }, maxLength: 512 }),
+          }, { required: ['host', 'subject', 'issuer'] }), { default: [], maxItems: 8, uniqueBy: 'host' }),
+        }, { required: ['name'] }), { minItems: 1, maxItems: 32, uniqueBy: 'name' }),
+        directory: str('A vomsdir to trust instead of the listed servers (<vo>/<host>.lsc files, as the wlcg-voms-* packages install them under /etc/grid-security/vomsdir): the mountPath of one of spec.mounts.', {
+          pattern: { regex: '^(/[A-Za-z0-9_][A-Za-z0-9._-]*)+$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" (no "." or ".." component, no trailing "/")' }, maxLength: 255,
+        }),
+        require: bool('Refuse the login of a client whose proxy has no valid attributes of these VOs (none, another VO\'s, expired, or signed by an unknown server). Off: such a client logs in by its certificate alone and gets what the rules give anybody and its user name.', { default: false }),
+      }, {
+        required: ['vos'],
+        rules: [{
+          path: 'vos', rule: 'every VO needs servers unless directory is set',
+          cel: 'has(self.directory) || self.vos.all(v, has(v.servers) && size(v.servers) > 0)',
+          check: (v) => v.directory !== undefined || (v.vos ?? []).every((o: { servers?: unknown[] }) => (o.servers ?? []).length > 0),
+        }],
+      }),
     }, { presenceMeansOn: true }),
     authorization: obj('AuthorizationSpec', 'Rules for requests that no token authorizes, rendered to XRootD\'s authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused.', {
       rules: arr('The rules; privileges add up across the rules that match a path.', obj('AuthorizationRule', 'What a kind of client may do under a path.', {
         path: str('An exported path or one below it.', {
           pattern: { regex: '^(/\\.*[A-Za-z0-9_-][A-Za-z0-9._-]*)+/?$', rule: 'must be an absolute path of letters, digits, ".", "_" and "-" with no "." or ".." component' }, maxLength: 255,
         }),
-        who: str('Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name. Tokens are authorized by their scopes, not by these rules.', { enum: ['anybody', 'user'], default: 'anybody' }),
+        who: str('Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name; vo: a client whose proxy carries valid VOMS attributes of vo (security.gsi.voms), narrowed by group and role. Tokens are authorized by their scopes, not by these rules.', { enum: ['anybody', 'user', 'vo'], default: 'anybody' }),
         name: str('The user the rule is for (who: user): a name of security.gsi.users.', {
           pattern: { regex: '^[a-z_][a-z0-9_-]{0,31}$', rule: 'must be a user name (lower-case letters, digits, "_" and "-", at most 32)' }, maxLength: 32,
+        }),
+        vo: str('The VO the rule is for (who: vo): a name of security.gsi.voms.vos.', {
+          pattern: { regex: VO_NAME, rule: 'must be a VO name: letters, digits, ".", "_" and "-", starting with a letter or digit' }, maxLength: 64,
+        }),
+        group: str('Only members of this group of the VO (who: vo), as FQANs name it: /<vo> or below it, such as /cms/uscms. Matched exactly: /cms/uscms is not /cms. Omitted: any group.', {
+          pattern: { regex: '^(/[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*)+$', rule: 'must be a VOMS group: /-separated names of letters, digits, ".", "_" and "-"' }, maxLength: 255,
+        }),
+        role: str('Only with this role in the group (who: vo), such as production; NULL is a member without a role. Omitted: any role.', {
+          pattern: { regex: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$', rule: 'must be a VOMS role: letters, digits, ".", "_" and "-"' }, maxLength: 64,
         }),
         privileges: arr('What they may do: read, list (stat, ls, locate), create (new files and directories), write (change existing files), delete, rename. XRootD opens the files it creates or changes read-write, so create and write grant read too.', str('A privilege.', {
           enum: ['read', 'list', 'create', 'write', 'delete', 'rename'],
         }), { minItems: 1, maxItems: 6 }),
       }, {
         required: ['path', 'privileges'],
-        rules: [{ path: 'name', rule: 'is set exactly when who is user', cel: 'has(self.name) == (has(self.who) && self.who == \'user\')', check: (r) => (r.name !== undefined) === (r.who === 'user') }],
+        rules: [
+          { path: 'name', rule: 'is set exactly when who is user', cel: 'has(self.name) == (has(self.who) && self.who == \'user\')', check: (r) => (r.name !== undefined) === (r.who === 'user') },
+          { path: 'vo', rule: 'is set exactly when who is vo', cel: 'has(self.vo) == (has(self.who) && self.who == \'vo\')', check: (r) => (r.vo !== undefined) === (r.who === 'vo') },
+          { path: 'group', rule: 'needs who vo, and must be the VO\'s group or one below it (/<vo> or /<vo>/...)', cel: '!has(self.group) || (has(self.vo) && (self.group == \'/\' + self.vo || self.group.startsWith(\'/\' + self.vo + \'/\')))', check: (r) => r.group === undefined || (r.vo !== undefined && (r.group === `/${r.vo}` || r.group.startsWith(`/${r.vo}/`))) },
+          { path: 'role', rule: 'needs who vo', cel: '!has(self.role) || has(self.vo)', check: (r) => r.role === undefined || r.vo !== undefined },
+        ],
       }), { minItems: 1, maxItems: 64 }),
     }, { required: ['rules'] }),
   }, {
@@ -269,6 +311,12 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         cel: '!has(self.authorization) || self.authorization.rules.all(r, !has(r.name) || (has(self.gsi) && has(self.gsi.users) && self.gsi.users.exists(u, u.name == r.name)))',
         check: (s) => !s.authorization || s.authorization.rules.every((r: { name?: string }) => r.name === undefined
           || (s.gsi?.users ?? []).some((u: { name: string }) => u.name === r.name)),
+      },
+      {
+        path: 'authorization.rules', rule: 'may name only VOs of gsi.voms.vos (who: vo)',
+        cel: '!has(self.authorization) || self.authorization.rules.all(r, !has(r.vo) || (has(self.gsi) && has(self.gsi.voms) && self.gsi.voms.vos.exists(v, v.name == r.vo)))',
+        check: (s) => !s.authorization || s.authorization.rules.every((r: { vo?: string }) => r.vo === undefined
+          || (s.gsi?.voms?.vos ?? []).some((v: { name: string }) => v.name === r.vo)),
       },
     ],
   }),
@@ -337,6 +385,13 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     rule: 'must be the mountPath of one of mounts',
     cel: '!has(self.security) || !has(self.security.gsi) || !has(self.security.gsi.caDirectory) || (has(self.mounts) && self.mounts.exists(m, m.mountPath == self.security.gsi.caDirectory))',
     check: (s) => !s.security.gsi?.caDirectory || s.mounts.some((m: { mountPath: string }) => m.mountPath === s.security.gsi.caDirectory),
+  },
+  {
+    path: 'security.gsi.voms.directory',
+    rule: 'must be the mountPath of one of mounts',
+    cel: '!has(self.security) || !has(self.security.gsi) || !has(self.security.gsi.voms) || !has(self.security.gsi.voms.directory) || (has(self.mounts) && self.mounts.exists(m, m.mountPath == self.security.gsi.voms.directory))',
+    check: (s) => !s.security.gsi?.voms?.directory
+      || s.mounts.some((m: { mountPath: string }) => m.mountPath === s.security.gsi.voms.directory),
   }, {
     path: 'upgrade.order',
     rule: 'must name each of worker, supervisor and redirector once',

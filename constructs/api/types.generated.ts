@@ -565,6 +565,10 @@ export interface GsiSpec {
    * @default "ifPresent"
    */
   readonly crl?: 'ignore' | 'ifPresent' | 'require' | 'requireCurrent';
+  /**
+   * VOMS attributes (a VO, its groups and roles: the FQANs) of clients' proxies, read by XRootD's VOMS plugin (libXrdVoms, in the image) at the GSI login and, with xrootd.http, from HTTPS client certificates, so that authorization rules can name them (who: vo). Attributes count only when a VOMS server listed here (or in directory) signed them, a CA of the CA directory vouches for that server, and they are still valid.
+   */
+  readonly voms?: VomsSpec;
 }
 
 /** A certificate subject and its user name. */
@@ -579,6 +583,57 @@ export interface GsiUser {
    * Rule: must be a user name (lower-case letters, digits, "_" and "-", at most 32).
    */
   readonly name: string;
+}
+
+/** VOMS attributes (a VO, its groups and roles: the FQANs) of clients' proxies, read by XRootD's VOMS plugin (libXrdVoms, in the image) at the GSI login and, with xrootd.http, from HTTPS client certificates, so that authorization rules can name them (who: vo). Attributes count only when a VOMS server listed here (or in directory) signed them, a CA of the CA directory vouches for that server, and they are still valid. */
+export interface VomsSpec {
+  /**
+   * The VOs whose attributes are read; those of any other VO are ignored.
+   */
+  readonly vos: VomsOrganization[];
+  /**
+   * A vomsdir to trust instead of the listed servers (<vo>/<host>.lsc files, as the wlcg-voms-* packages install them under /etc/grid-security/vomsdir): the mountPath of one of spec.mounts.
+   * Rule: must be an absolute path of letters, digits, ".", "_" and "-" (no "." or ".." component, no trailing "/").
+   */
+  readonly directory?: string;
+  /**
+   * Refuse the login of a client whose proxy has no valid attributes of these VOs (none, another VO's, expired, or signed by an unknown server). Off: such a client logs in by its certificate alone and gets what the rules give anybody and its user name.
+   * @default false
+   */
+  readonly require?: boolean;
+}
+
+/** A VO and the VOMS servers that sign its attributes. */
+export interface VomsOrganization {
+  /**
+   * The VO's name, as its FQANs begin (/cms/...): letters, digits, ".", "_" and "-".
+   * Rule: must be a VO name: letters, digits, ".", "_" and "-", starting with a letter or digit.
+   */
+  readonly name: string;
+  /**
+   * The VOMS servers that sign this VO's attributes, rendered as the vomsdir's <vo>/<host>.lsc files. Omitted: directory holds them.
+   * @default []
+   */
+  readonly servers?: VomsServer[];
+}
+
+/** A VOMS server: its host name and its certificate's subject and issuer. */
+export interface VomsServer {
+  /**
+   * The host name of the server, as its attributes name it (vo://host:port).
+   * Rule: must be a DNS name (lower-case labels of at most 63 characters).
+   */
+  readonly host: string;
+  /**
+   * The subject of the server's certificate in the slash form (/DC=org/CN=voms.example.org).
+   * Rule: must be a distinguished name in the slash form (/DC=org/CN=Name) without quotes, backslashes or control characters.
+   */
+  readonly subject: string;
+  /**
+   * The subject of the CA that issued it, in the slash form.
+   * Rule: must be a distinguished name in the slash form (/DC=org/CN=Name) without quotes, backslashes or control characters.
+   */
+  readonly issuer: string;
 }
 
 /** Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused. */
@@ -597,15 +652,30 @@ export interface AuthorizationRule {
    */
   readonly path: string;
   /**
-   * Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name. Tokens are authorized by their scopes, not by these rules.
+   * Whom the rule is for. anybody: every client that logged in; user: the client whose certificate security.gsi.users maps to name; vo: a client whose proxy carries valid VOMS attributes of vo (security.gsi.voms), narrowed by group and role. Tokens are authorized by their scopes, not by these rules.
    * @default "anybody"
    */
-  readonly who?: 'anybody' | 'user';
+  readonly who?: 'anybody' | 'user' | 'vo';
   /**
    * The user the rule is for (who: user): a name of security.gsi.users.
    * Rule: must be a user name (lower-case letters, digits, "_" and "-", at most 32).
    */
   readonly name?: string;
+  /**
+   * The VO the rule is for (who: vo): a name of security.gsi.voms.vos.
+   * Rule: must be a VO name: letters, digits, ".", "_" and "-", starting with a letter or digit.
+   */
+  readonly vo?: string;
+  /**
+   * Only members of this group of the VO (who: vo), as FQANs name it: /<vo> or below it, such as /cms/uscms. Matched exactly: /cms/uscms is not /cms. Omitted: any group.
+   * Rule: must be a VOMS group: /-separated names of letters, digits, ".", "_" and "-".
+   */
+  readonly group?: string;
+  /**
+   * Only with this role in the group (who: vo), such as production; NULL is a member without a role. Omitted: any role.
+   * Rule: must be a VOMS role: letters, digits, ".", "_" and "-".
+   */
+  readonly role?: string;
   /**
    * What they may do: read, list (stat, ls, locate), create (new files and directories), write (change existing files), delete, rename. XRootD opens the files it creates or changes read-write, so create and write grant read too.
    */
@@ -1435,12 +1505,33 @@ export interface ResolvedGsiSpec {
   readonly caDirectory?: string;
   readonly users: ResolvedGsiUser[];
   readonly crl: 'ignore' | 'ifPresent' | 'require' | 'requireCurrent';
+  readonly voms?: ResolvedVomsSpec;
 }
 
 /** A certificate subject and its user name. (defaults applied) */
 export interface ResolvedGsiUser {
   readonly dn: string;
   readonly name: string;
+}
+
+/** VOMS attributes (a VO, its groups and roles: the FQANs) of clients' proxies, read by XRootD's VOMS plugin (libXrdVoms, in the image) at the GSI login and, with xrootd.http, from HTTPS client certificates, so that authorization rules can name them (who: vo). Attributes count only when a VOMS server listed here (or in directory) signed them, a CA of the CA directory vouches for that server, and they are still valid. (defaults applied) */
+export interface ResolvedVomsSpec {
+  readonly vos: ResolvedVomsOrganization[];
+  readonly directory?: string;
+  readonly require: boolean;
+}
+
+/** A VO and the VOMS servers that sign its attributes. (defaults applied) */
+export interface ResolvedVomsOrganization {
+  readonly name: string;
+  readonly servers: ResolvedVomsServer[];
+}
+
+/** A VOMS server: its host name and its certificate's subject and issuer. (defaults applied) */
+export interface ResolvedVomsServer {
+  readonly host: string;
+  readonly subject: string;
+  readonly issuer: string;
 }
 
 /** Rules for requests that no token authorizes, rendered to XRootD's authorization database (acc.authdb). With tokens, a request without a valid token for its path falls through to these rules; without tokens, these rules are all there is: whatever no rule grants is refused. (defaults applied) */
@@ -1451,8 +1542,11 @@ export interface ResolvedAuthorizationSpec {
 /** What a kind of client may do under a path. (defaults applied) */
 export interface ResolvedAuthorizationRule {
   readonly path: string;
-  readonly who: 'anybody' | 'user';
+  readonly who: 'anybody' | 'user' | 'vo';
   readonly name?: string;
+  readonly vo?: string;
+  readonly group?: string;
+  readonly role?: string;
   readonly privileges: Array<'read' | 'list' | 'create' | 'write' | 'delete' | 'rename'>;
 }
 

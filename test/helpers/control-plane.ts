@@ -263,3 +263,11 @@ export function createNamespace(cp: ControlPlane, name: string, enforce?: 'restr
   const labels = enforce ? { 'pod-security.kubernetes.io/enforce': enforce, 'pod-security.kubernetes.io/enforce-version': 'latest' } : {};
   cp.applyYaml(stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }));
 }
+
+/** Waits until the Xrootd `name` is Ready with at least `readyWorkers` data servers ready; returns it. */
+export function xrootdReady(cp: ControlPlane, namespace: string, name: string, readyWorkers: number, timeoutMs = 300000): Promise<any> {
+  return waitFor(`${namespace}/${name} Ready`, () => {
+    const x = cp.tryGetJson(['xrootd', name, '-n', namespace]);
+    return x?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && (x.status.workers?.ready ?? 0) >= readyWorkers ? x : undefined;
+  }, timeoutMs, 1000);
+}

@@ -4,7 +4,8 @@
  * cluster DNS and kube-proxy for Services, joined to a ControlPlane that listens on the
  * bridge's gateway. Images come from OCI archives imported into containerd (no registry).
  * Volumes are local PersistentVolumes in directories of the node (the real PV controller
- * binds them, the kubelet mounts them). Every process is stopped by pid; pods are deleted
+ * binds them, the kubelet mounts them). NetworkPolicies are enforced by SIG Network's
+ * kube-network-policies (nftables and NFQUEUE on the host), as a kind cluster's are. Every process is stopped by pid; pods are deleted
  * first so that the kubelet tears their sandboxes and network down.
  *
  * The bridge has one fixed name and subnet: one real node at a time on a machine
@@ -15,14 +16,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ControlPlane } from './control-plane.js';
+import { HostNetworkNode } from './host-network-node.js';
+import { cniConflist, containerdToml, ctrAt, importImageAt, killShimsOf, kubeletYaml, POD_NETWORK, unmountUnder } from './node-parts.js';
 import { freePorts, logOf, requirePrograms, run, startDaemon, stopDaemon, waitFor, type Daemon } from './processes.js';
 import { repoRoot } from './repo.js';
 
 export const NODE_NAME = 'realnode';
-/** The pod network: a bridge on the host, its gateway (where the API server, CoreDNS and the kubelet listen) and the pods' subnet. */
-export const POD_NETWORK = { bridge: 'xk8s0', gateway: '10.244.0.1', subnet: '10.244.0.0/24', prefixLength: 24 } as const;
+export { POD_NETWORK };
 /** The StorageClass of the node's local volumes (the name the examples use). */
 export const LOCAL_STORAGE_CLASS = 'standard';
+/**
+ * A network namespace outside the cluster, joined to the node by a veth pair: it routes to the
+ * node's address and the pod network (as a site's network routes to pods where NodePorts are
+ * used), and resolves names with the cluster DNS (a site's resolver forwarding cluster.local).
+ */
+export const OUTSIDE = { netns: 'xk8s-outside', hostSide: 'xk8s-out0', outsideSide: 'xk8s-out1', hostAddress: '10.245.0.1', address: '10.245.0.2', prefixLength: 30 } as const;
+
+/** kube-network-policies' nftables table (family inet) and the NFQUEUE it hands new connections to. */
+const POLICY_TABLE = 'kube-network-policies';
+const POLICY_QUEUE = 98;
 
 /** Builds or finds kubelet, kube-proxy, CoreDNS and the pause image (test/controlplane/build-node.sh). */
 function nodeBinaries(): string {
@@ -61,6 +73,15 @@ function removeKubeletChains(): void {
   }
 }
 
+const outsideResolvDir = (): string => join('/etc/netns', OUTSIDE.netns);
+
+/** The OUTSIDE namespace, its veth pair (deleted with it) and its resolver file, if any. */
+function removeOutside(): void {
+  if (run(['ip', 'netns', 'list']).out.split('\n').some((l) => l.split(' ')[0] === OUTSIDE.netns)) run(['ip', 'netns', 'delete', OUTSIDE.netns]);
+  if (run(['ip', 'link', 'show', OUTSIDE.hostSide]).code === 0) run(['ip', 'link', 'delete', OUTSIDE.hostSide]);
+  rmSync(outsideResolvDir(), { recursive: true, force: true });
+}
+
 /** containerd's pod network namespaces (`cni-<uuid>`, under /run/netns). */
 function podNetworkNamespaces(): Set<string> {
   return new Set(run(['ip', 'netns', 'list']).out.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith('cni-')));
@@ -70,6 +91,7 @@ export class RealNode {
   private readonly daemons: Daemon[] = [];
   private readonly socket: string;
   private stopped = false;
+  private second?: HostNetworkNode;
   /** The pod network namespaces there were before this node: the ones it leaves behind are removed at stop. */
   private readonly netnsBefore = podNetworkNamespaces();
 
@@ -82,8 +104,8 @@ export class RealNode {
    * a default StorageClass of local volumes. Throws with the logs when anything fails to start.
    */
   static async startCluster(): Promise<RealNode> {
-    requirePrograms(['containerd', 'ctr', 'runc', 'ip', 'iptables', 'conntrack', 'gcc', 'buildah'],
-      'install Debian\'s containerd, runc, iproute2, iptables, conntrack, gcc and buildah (test/install-prerequisites.sh does)');
+    requirePrograms(['containerd', 'ctr', 'runc', 'ip', 'iptables', 'nft', 'unshare', 'conntrack', 'gcc', 'buildah'],
+      'install Debian\'s containerd, runc, iproute2, iptables, nftables, conntrack, gcc and buildah (test/install-prerequisites.sh does)');
     for (const plugin of ['bridge', 'host-local', 'portmap']) {
       if (!existsSync(join('/usr/lib/cni', plugin))) throw new Error(`CNI plugin /usr/lib/cni/${plugin} is missing: install Debian's containernetworking-plugins`);
     }
@@ -117,36 +139,9 @@ export class RealNode {
     const pauseReference = readFileSync(join(this.bin, 'pause.reference'), 'utf8').trim();
     const cni = join(d, 'cni');
     mkdirSync(cni);
-    writeFileSync(join(cni, '10-pods.conflist'), JSON.stringify({
-      cniVersion: '1.0.0', name: 'pods',
-      plugins: [
-        {
-          type: 'bridge', bridge: POD_NETWORK.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
-          ipam: { type: 'host-local', ranges: [[{ subnet: POD_NETWORK.subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(d, 'ipam') },
-        },
-        { type: 'portmap', capabilities: { portMappings: true } },
-      ],
-    }, null, 2));
-    // restrict_oom_score_adj: root here lacks CAP_SYS_RESOURCE, and runc cannot lower a sandbox's OOM score without it.
-    writeFileSync(join(d, 'containerd.toml'), `version = 2
-root = "${join(d, 'containerd')}"
-state = "${join(d, 'containerd-state')}"
-[grpc]
-  address = "${this.socket}"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "${pauseReference}"
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "${cni}"
-`);
+    // Addresses above the range are for a second node's own address (host-network-node.ts).
+    writeFileSync(join(cni, '10-pods.conflist'), cniConflist(d, POD_NETWORK.bridge, POD_NETWORK.subnet, POD_NETWORK.rangeEnd));
+    writeFileSync(join(d, 'containerd.toml'), containerdToml(d, this.socket, cni, pauseReference));
     this.spawn('containerd', ['containerd', '--config', join(d, 'containerd.toml')]);
     await waitFor('containerd to serve', () => (this.ctr(['version']).code === 0 ? true : undefined), 30000, 200);
     this.importImage(join(this.bin, 'pause.oci.tar'));
@@ -165,19 +160,8 @@ state = "${join(d, 'containerd-state')}"
 
     // The pods' resolv.conf names only the cluster DNS: nothing in a test resolves names outside.
     writeFileSync(join(d, 'resolv.conf'), 'search cluster.local\n');
-    writeFileSync(join(d, 'kubelet.yaml'), stringify({
-      apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration',
-      // This host mounts cgroup v1 only; Kubernetes 1.35 refuses it unless told otherwise.
-      failCgroupV1: false, cgroupDriver: 'cgroupfs',
-      containerRuntimeEndpoint: `unix://${this.socket}`,
-      address: POD_NETWORK.gateway, port: kubeletPort, readOnlyPort: 0, healthzPort: 0,
-      // Only the API server talks to the kubelet here, over the pod network's gateway.
-      authentication: { anonymous: { enabled: true }, webhook: { enabled: false } }, authorization: { mode: 'AlwaysAllow' },
-      clusterDNS: [POD_NETWORK.gateway], clusterDomain: 'cluster.local', resolvConf: join(d, 'resolv.conf'),
-      failSwapOn: false, podLogsDir: join(d, 'pod-logs'),
-      // Images cannot be pulled again (no registry): never collect them, and evict only when the disk is truly full.
-      imageGCHighThresholdPercent: 100,
-      evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '1%', 'imagefs.available': '1%' },
+    writeFileSync(join(d, 'kubelet.yaml'), kubeletYaml({
+      dir: d, socket: this.socket, address: POD_NETWORK.gateway, port: kubeletPort, dns: POD_NETWORK.gateway, resolvConf: join(d, 'resolv.conf'),
     }));
     this.spawn('kubelet', [join(this.bin, 'kubelet'), `--config=${join(d, 'kubelet.yaml')}`, `--kubeconfig=${this.cp.kubeconfig}`,
       `--hostname-override=${NODE_NAME}`, `--node-ip=${POD_NETWORK.gateway}`, `--root-dir=${join(d, 'kubelet')}`,
@@ -193,6 +177,7 @@ state = "${join(d, 'containerd-state')}"
       iptables: { localhostNodePorts: false },
     }));
     this.spawn('kube-proxy', [join(this.bin, 'kube-proxy'), `--config=${join(d, 'kube-proxy.yaml')}`, '--v=1']);
+    const policyAgentMetrics = await this.startPolicyAgent();
 
     await waitFor('the real node to be Ready', () => {
       const r = this.cp.kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
@@ -208,26 +193,61 @@ state = "${join(d, 'containerd-state')}"
     }));
     // kube-proxy has programmed the `kubernetes` Service once its healthz answers.
     await waitFor('kube-proxy to be healthy', async () => ((await fetch(`http://127.0.0.1:${proxyHealthz}/healthz`).catch(() => undefined))?.ok ? true : undefined), 60000, 250);
+    await waitFor('kube-network-policies to program its nftables table', async () => {
+      const serving = (await fetch(`http://127.0.0.1:${policyAgentMetrics}/metrics`).catch(() => undefined))?.ok;
+      return serving && run(['nft', 'list', 'table', 'inet', POLICY_TABLE]).code === 0 ? true : undefined;
+    }, 60000, 250);
+  }
+
+  /**
+   * kube-network-policies as its DaemonSet runs it (hostNetwork, its ServiceAccount, in-cluster
+   * configuration), but as a process of the host: it reads its token and CA from the fixed
+   * in-cluster path, so it runs in a private mount namespace whose /var is a tmpfs holding
+   * only that path. NRI is off (containerd here has none): pods' addresses come from the API.
+   * Returns its metrics port.
+   */
+  private async startPolicyAgent(): Promise<number> {
+    this.cp.applyYaml(readFileSync(join(this.bin, 'kube-network-policies-rbac.yaml'), 'utf8'));
+    const token = this.cp.kubectl(['create', 'token', 'kube-network-policies', '-n', 'kube-system', '--duration=24h']);
+    if (token.code !== 0) throw new Error(`no token for kube-network-policies: ${token.out}`);
+    const account = join(this.dir, 'policy-agent-account');
+    mkdirSync(account);
+    writeFileSync(join(account, 'token'), token.out.trim());
+    writeFileSync(join(account, 'ca.crt'), readFileSync(join(this.cp.dir, 'certs', 'apiserver.crt')));
+    writeFileSync(join(account, 'namespace'), 'kube-system');
+    const [metrics] = await freePorts(1);
+    const api = new URL(this.cp.server);
+    const script = 'mount -t tmpfs -o size=1m tmpfs /var && mkdir -p /var/run/secrets/kubernetes.io/serviceaccount'
+      + ' && cp "$1"/* /var/run/secrets/kubernetes.io/serviceaccount/ && shift && exec "$@"';
+    this.daemons.push(startDaemon('kube-network-policies', [
+      'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'policy-agent', account,
+      join(this.bin, 'kube-network-policies'), `--hostname-override=${NODE_NAME}`, '--disable-nri',
+      `--metrics-bind-address=127.0.0.1:${metrics}`, `--nfqueue-id=${POLICY_QUEUE}`, '--v=2',
+    ], { PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: api.hostname, KUBERNETES_SERVICE_PORT: api.port }, join(this.dir, 'kube-network-policies.log')));
+    return metrics;
   }
 
   /** ctr against this node's containerd, in the namespace the kubelet uses. */
   ctr(args: string[], timeoutMs = 60000): ReturnType<typeof run> {
-    return run(['ctr', '--address', this.socket, '--namespace', 'k8s.io', ...args], process.env, timeoutMs);
+    return ctrAt(this.socket, args, timeoutMs);
   }
 
   /** Imports an OCI archive into containerd (its reference is the archive's ref.name); returns the reference. */
   importImage(archive: string): string {
-    const r = this.ctr(['images', 'import', '--all-platforms', archive], 5 * 60_000);
-    const name = /unpacking (\S+) \(sha256/.exec(r.out)?.[1];
-    if (r.code !== 0 || !name) throw new Error(`ctr images import ${archive} failed: ${r.out}`);
-    return name;
+    return importImageAt(this.socket, archive);
+  }
+
+  /** A second node whose host network is a namespace of its own (for expose.type HostNetwork); stopped with this one. */
+  async addHostNetworkNode(): Promise<HostNetworkNode> {
+    this.second ??= await HostNetworkNode.start(this);
+    return this.second;
   }
 
   /**
    * `count` local PersistentVolumes of the default StorageClass, each a directory of this node
    * (kept with Retain, as a site's local disks are). Returns their directories by PV name.
    */
-  addLocalVolumes(count: number, capacity = '1Gi'): Record<string, string> {
+  addLocalVolumes(count: number, capacity = '1Gi', nodeName: string = NODE_NAME): Record<string, string> {
     const dirs: Record<string, string> = {};
     const existing = readdirSync(this.dir).filter((f) => f.startsWith('volume-')).length;
     const docs = Array.from({ length: count }, (_, i) => {
@@ -240,7 +260,7 @@ state = "${join(d, 'containerd-state')}"
         spec: {
           capacity: { storage: capacity }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain',
           storageClassName: LOCAL_STORAGE_CLASS, local: { path },
-          nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [NODE_NAME] }] }] } },
+          nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [nodeName] }] }] } },
         },
       });
     });
@@ -263,7 +283,24 @@ state = "${join(d, 'containerd-state')}"
   }
 
   logs(lastLines = 40): string {
-    return [...this.daemons.map((d) => logOf(d, lastLines)), this.cp.logs(lastLines)].join('\n');
+    return [...this.daemons.map((d) => logOf(d, lastLines)), this.second?.logs(lastLines) ?? '', this.cp.logs(lastLines)].join('\n');
+  }
+
+  /** Creates the OUTSIDE namespace (replacing a stale one); removed again at stop. Returns how to run a command there. */
+  outside(): (command: string[], timeoutMs?: number) => ReturnType<typeof run> {
+    removeOutside();
+    ip(['netns', 'add', OUTSIDE.netns]);
+    ip(['-n', OUTSIDE.netns, 'link', 'set', 'lo', 'up']);
+    ip(['link', 'add', OUTSIDE.hostSide, 'type', 'veth', 'peer', 'name', OUTSIDE.outsideSide, 'netns', OUTSIDE.netns]);
+    ip(['addr', 'add', `${OUTSIDE.hostAddress}/${OUTSIDE.prefixLength}`, 'dev', OUTSIDE.hostSide]);
+    ip(['link', 'set', OUTSIDE.hostSide, 'up']);
+    ip(['-n', OUTSIDE.netns, 'addr', 'add', `${OUTSIDE.address}/${OUTSIDE.prefixLength}`, 'dev', OUTSIDE.outsideSide]);
+    ip(['-n', OUTSIDE.netns, 'link', 'set', OUTSIDE.outsideSide, 'up']);
+    ip(['-n', OUTSIDE.netns, 'route', 'add', POD_NETWORK.subnet, 'via', OUTSIDE.hostAddress]);
+    // `ip netns exec` mounts /etc/netns/<name>/resolv.conf over /etc/resolv.conf.
+    mkdirSync(outsideResolvDir(), { recursive: true });
+    writeFileSync(join(outsideResolvDir(), 'resolv.conf'), `nameserver ${POD_NETWORK.gateway}\n`);
+    return (command, timeoutMs = 60000) => run(['ip', 'netns', 'exec', OUTSIDE.netns, ...command], process.env, timeoutMs);
   }
 
   /** Deletes every pod (the kubelet stops them and tears their network down), then stops everything by pid. */
@@ -275,11 +312,14 @@ state = "${join(d, 'containerd-state')}"
       // Cordoned, controllers' replacement pods stay Pending instead of starting again.
       this.cp.kubectl(['cordon', NODE_NAME]);
       this.cp.kubectl(['delete', 'pods', '--all', '--all-namespaces', '--grace-period=2', '--wait=false']);
-      await waitFor('the node\'s containers to stop', () => (this.runningTasks().size === 0 ? true : undefined), 90000, 500)
+      await waitFor('the node\'s containers to stop', () => (this.runningTasks().size === 0 && !this.second?.runningTasks() ? true : undefined), 90000, 500)
         .catch((e: Error) => console.error(`${e.message}; killing them`));
     }
+    await this.second?.stop();
     for (const d of [...this.daemons].reverse().filter((x) => x.name !== 'containerd')) await stopDaemon(d, 10000);
     run([join(this.bin, 'kube-proxy'), '--cleanup']);
+    // It deletes its table when it stops; a killed one leaves it, and NFQUEUE without a reader drops.
+    if (run(['nft', 'list', 'table', 'inet', POLICY_TABLE]).code === 0) run(['nft', 'delete', 'table', 'inet', POLICY_TABLE]);
     removeKubeletChains();
     for (const pid of this.runningTasks().values()) {
       try {
@@ -288,36 +328,14 @@ state = "${join(d, 'containerd-state')}"
     }
     const containerd = this.daemons.find((d) => d.name === 'containerd');
     if (containerd) await stopDaemon(containerd, 10000);
-    this.stopShims();
-    this.unmountAll();
+    killShimsOf(this.socket);
+    unmountUnder(this.dir);
     // A sandbox the kubelet had not torn down when it stopped keeps its namespace (and veth): removed
     // once no process of this node is left in it.
     for (const ns of podNetworkNamespaces()) if (!this.netnsBefore.has(ns)) run(['ip', 'netns', 'delete', ns]);
     run(['ip', 'link', 'delete', POD_NETWORK.bridge]);
+    removeOutside();
     await this.cp.stop();
     rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  /** containerd's shims outlive it by design; those of this node's socket are stopped by pid. */
-  private stopShims(): void {
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      let cmdline = '';
-      try {
-        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      if (cmdline.includes('containerd-shim') && cmdline.includes(this.socket)) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch { /* already gone */ }
-      }
-    }
-  }
-
-  /** The kubelet bind-mounts its root and the pods' volumes, containerd its overlays: undone, deepest first. */
-  private unmountAll(): void {
-    const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(this.dir));
-    for (const m of mounts.sort((a, b) => b.length - a.length)) run(['umount', '-l', m]);
   }
 }

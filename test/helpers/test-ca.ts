@@ -49,7 +49,8 @@ export class TestCa {
     const key = join(this.dir, `${name}.key`);
     const csr = join(this.dir, `${name}.csr`);
     const ext = join(this.dir, `${name}.ext`);
-    writeFileSync(ext, 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
+    // Key identifiers: voms-proxy-fake names its signer's (authorityKeyIdentifier keyid:always).
+    writeFileSync(ext, 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
     openssl(['req', ...newKey(this.keyType), '-nodes', '-keyout', key, '-out', csr, '-subj', subject]);
     openssl(['x509', '-req', '-in', csr, '-CA', this.cert, '-CAkey', this.key, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
     chmodSync(key, 0o600);

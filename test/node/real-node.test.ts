@@ -5,7 +5,11 @@
  * a killed daemon is restarted by the kubelet, a scale-down with Drain copies a data server's
  * files in a real Job first, a data server without its redirector is not ready (ready means
  * subscribed), the collector names members by pod, and a version upgrade rolls pod by pod on
- * real readiness, a broken image rolled back.
+ * real readiness, a broken image rolled back. All of it with the NetworkPolicies enforced; then
+ * the policies' own allowed and refused flows (./network-policies.ts), a client outside the
+ * cluster through NodePorts (./node-port.ts) and, with a second node, HostNetwork
+ * (./host-network.ts), and the 2020 operator's volume adopted with its files (./adoption.ts):
+ * one node per machine, so they share this suite's.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -18,6 +22,10 @@ import { distYaml, installCrds } from '../helpers/install.js';
 import { PodRecorder } from '../helpers/pod-recorder.js';
 import { waitFor } from '../helpers/processes.js';
 import { RealNode } from '../helpers/real-node.js';
+import { adoptionScenario } from './adoption.js';
+import { hostNetworkScenario } from './host-network.js';
+import { networkPolicyScenarios } from './network-policies.js';
+import { nodePortScenario } from './node-port.js';
 
 const NS = 'xrootd';
 const CLUSTER = 'e2e';
@@ -351,3 +359,8 @@ test('a version upgrade between two images built here rolls pod by pod on real r
     recorder.stop();
   }
 }), 1500000);
+
+networkPolicyScenarios(() => node, () => xrootdImage);
+nodePortScenario(() => node);
+hostNetworkScenario(() => node, () => built.archive);
+adoptionScenario(() => node, () => xrootdImage);

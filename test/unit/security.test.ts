@@ -175,8 +175,7 @@ describe('authorization rules (spec.security.authorization)', () => {
   const alone = synth({ ...minimal, security: { authorization: { rules: [...rules] as never } } });
 
   test('one line for anybody in XRootD\'s authorization database, rules on one path adding up; create brings read and write', () => {
-    expect(alone.cluster.configFiles.authdb).toBe('# Authorization rules of cluster minimal, rendered by xrootd-k8s: one line per identity (u * is anybody), then paths and privileges.\n'
-      + 'u * /data/public lrn /data/drop rwi\n');
+    expect(alone.cluster.configFiles.authdb.split('\n').filter((l) => !l.startsWith('#'))).toEqual(['u * /data/public lrn /data/drop rwi', '']);
     const cfg = linesOf(alone.cluster.configFiles['xrootd.cfg']);
     expect(cfg).toEqual(expect.arrayContaining(['set xrdconfigdir = $XRD_CONFIG_DIR', 'ofs.authorize 1', 'acc.authdb $(xrdconfigdir)/authdb']));
     expect(cfg.some((l) => l.startsWith('sec.') || l.startsWith('ofs.authlib'))).toBe(false);
@@ -237,7 +236,7 @@ describe('GSI (spec.security.gsi) and rules for users', () => {
   });
 
   test('one authdb line per identity: anybody first, then each user with its paths adding up', () => {
-    expect(secure.cluster.configFiles.authdb.split('\n').slice(1)).toEqual(['u * /data lr', 'u alice /data/alice rwid /data/shared rw', 'u robot /data/robot rw', '']);
+    expect(secure.cluster.configFiles.authdb.split('\n').filter((l) => !l.startsWith('#'))).toEqual(['u * /data lr', 'u alice /data/alice rwid /data/shared rw', 'u robot /data/robot rw', '']);
   });
 
   test('a CA directory from spec.mounts, the CRL level, an RSA key checked by run.sh, the probe logging in with the host certificate', () => {
@@ -267,5 +266,77 @@ describe('GSI (spec.security.gsi) and rules for users', () => {
     }
     expect(() => resolveCluster({ ...minimal, security: { tls, gsi: { users: [{ dn: ALICE, name: 'a.b' }] } } })).toThrow(/security\.gsi\.users\[0\]\.name must be a user name/);
     expect(() => resolveCluster({ ...minimal, security: { tls, gsi: { caDirectory: '/etc/grid-security/certificates' } } })).toThrow('security.gsi.caDirectory must be the mountPath of one of mounts');
+  });
+});
+
+describe('VOMS (spec.security.gsi.voms) and rules by VO, group and role', () => {
+  const tls = { secretName: 't' };
+  const server = { host: 'voms.cern.ch', subject: '/DC=ch/DC=cern/OU=computers/CN=voms.cern.ch', issuer: '/DC=ch/DC=cern/CN=CERN Grid Certification Authority' };
+  const voms = { vos: [{ name: 'cms', servers: [server, { ...server, host: 'lcg-voms2.cern.ch' }] }, { name: 'dteam', servers: [{ ...server, host: 'voms.hellasgrid.gr' }] }] };
+  const rules = [
+    { path: '/data', privileges: ['read', 'list'] },
+    { who: 'vo', vo: 'cms', group: '/cms/uscms', path: '/data/uscms', privileges: ['create'] },
+    { who: 'vo', vo: 'cms', group: '/cms/uscms', role: 'production', path: '/data/production', privileges: ['create', 'delete'] },
+    { who: 'vo', vo: 'dteam', path: '/data/dteam', privileges: ['write'] },
+    { who: 'vo', vo: 'cms', group: '/cms/uscms', path: '/data/shared', privileges: ['write'] },
+  ];
+  const security = { tls, gsi: { voms }, authorization: { rules: rules as never } };
+  const cluster = synth({ ...minimal, xrootd: { http: true }, security }).cluster;
+  const cfg = linesOf(cluster.configFiles['xrootd.cfg']);
+
+  test('the VOMS plugin for GSI logins (named, as 5.5 needs) and for HTTPS, reading only the listed VOs', () => {
+    expect(cfg.find((l) => l.startsWith('sec.protocol gsi'))).toMatch(/ -vomsfun:libXrdVoms\.so -vomsat:extract -vomsfunparms:vos=cms,dteam$/);
+    expect(cfg).toContain('http.secxtractor libXrdVoms.so vos=cms,dteam');
+    const requiring = linesOf(synth({ ...minimal, xrootd: { http: true }, security: { tls, gsi: { voms: { ...voms, require: true } } } }).cluster.configFiles['xrootd.cfg']);
+    expect(requiring.find((l) => l.startsWith('sec.protocol gsi'))).toContain(' -vomsat:require ');
+    expect(requiring).toContain('http.secxtractor required libXrdVoms.so vos=cms,dteam');
+    expect(linesOf(synth({ ...minimal, security: { tls, gsi: { voms } } }).cluster.configFiles['xrootd.cfg']).some((l) => l.startsWith('http.secxtractor'))).toBe(false);
+  });
+
+  test('compound identities per VO, group and role, granted with inclusive lines so that privileges add up with anybody\'s', () => {
+    expect(cluster.configFiles.authdb.split('\n').filter((l) => !l.startsWith('#'))).toEqual([
+      '= vo1 o: cms g: /cms/uscms',
+      '= vo2 o: cms g: /cms/uscms r: production',
+      '= vo3 o: dteam',
+      'u * /data lr',
+      's vo1 /data/uscms rwi /data/shared rw',
+      's vo2 /data/production rwid',
+      's vo3 /data/dteam rw',
+      '',
+    ]);
+  });
+
+  test('the listed servers\' .lsc files (subject, then issuer) laid out by run.sh as the vomsdir the plugin reads; a mounted vomsdir instead', () => {
+    expect(cluster.configFiles['voms-servers']).toBe('voms-0.lsc cms/voms.cern.ch.lsc\nvoms-1.lsc cms/lcg-voms2.cern.ch.lsc\nvoms-2.lsc dteam/voms.hellasgrid.gr.lsc\n');
+    expect(cluster.configFiles['voms-2.lsc']).toBe(`${server.subject}\n${server.issuer}\n`);
+    const run = cluster.configFiles['run.sh'];
+    expect(run).toContain('< "$XRD_CONFIG_DIR/voms-servers"');
+    expect(run).toContain('export X509_VOMS_DIR="$vomsdir"');
+    const mounted = synth({
+      ...minimal, mounts: [{ name: 'vomsdir', configMapName: 'wlcg-vomsdir', mountPath: '/etc/grid-security/vomsdir' }, { name: 'igtf', secretName: 'igtf', mountPath: '/etc/grid-security/certificates' }],
+      security: { tls, gsi: { caDirectory: '/etc/grid-security/certificates', voms: { directory: '/etc/grid-security/vomsdir', vos: [{ name: 'atlas' }] } } },
+    }).cluster;
+    expect(Object.keys(mounted.configFiles).filter((k) => k.startsWith('voms'))).toEqual([]);
+    expect(mounted.configFiles['run.sh']).toContain("  export X509_VOMS_DIR='/etc/grid-security/vomsdir'\n  export X509_CERT_DIR='/etc/grid-security/certificates'\n");
+  });
+
+  test('refused with the field named: a rule for a VO not listed, a group outside its VO, a role or group without who: vo, a VO without servers or directory, names that could break the files', () => {
+    const withRules = (r: unknown[], v: unknown = voms) => () => resolveCluster({
+      ...minimal, security: { tls, gsi: { voms: v as never }, ...(r.length ? { authorization: { rules: r as never } } : {}) },
+    });
+    expect(withRules([{ who: 'vo', vo: 'atlas', path: '/data', privileges: ['read'] }])).toThrow('security.authorization.rules may name only VOs of gsi.voms.vos (who: vo)');
+    expect(withRules([{ who: 'vo', vo: 'cms', group: '/atlas/x', path: '/data', privileges: ['read'] }])).toThrow('security.authorization.rules[0].group needs who vo, and must be the VO\'s group or one below it (/<vo> or /<vo>/...)');
+    expect(withRules([{ who: 'vo', vo: 'cms', group: '/cmsx', path: '/data', privileges: ['read'] }])).toThrow('rules[0].group needs who vo');
+    expect(withRules([{ role: 'production', path: '/data', privileges: ['read'] }])).toThrow('security.authorization.rules[0].role needs who vo');
+    expect(withRules([{ who: 'vo', path: '/data', privileges: ['read'] }])).toThrow('security.authorization.rules[0].vo is set exactly when who is vo');
+    expect(withRules([], { vos: [{ name: 'cms' }] })).toThrow('security.gsi.voms.vos every VO needs servers unless directory is set');
+    expect(withRules([], { directory: '/etc/grid-security/vomsdir', vos: [{ name: 'cms' }] })).toThrow('security.gsi.voms.directory must be the mountPath of one of mounts');
+    for (const group of ['/cms/us cms', '/cms/\n= x o: cms', '/cms/..', 'cms']) {
+      expect(withRules([{ who: 'vo', vo: 'cms', group, path: '/data', privileges: ['read'] }])).toThrow(/security\.authorization\.rules\[0\]\.group must be a VOMS group/);
+    }
+    expect(withRules([{ who: 'vo', vo: 'cms', role: 'prod r: x', path: '/data', privileges: ['read'] }])).toThrow(/rules\[0\]\.role must be a VOMS role/);
+    expect(withRules([], { vos: [{ name: 'cms', servers: [{ ...server, subject: '/CN=a\n/CN=b' }] }] })).toThrow(/security\.gsi\.voms\.vos\[0\]\.servers\[0\]\.subject must be a distinguished name/);
+    expect(withRules([], { vos: [{ name: '../etc', servers: [server] }] })).toThrow(/security\.gsi\.voms\.vos\[0\]\.name must be a VO name/);
+    expect(withRules([], { vos: [{ name: 'cms', servers: [{ ...server, host: 'a/b' }] }] })).toThrow(/servers\[0\]\.host must be a DNS name/);
   });
 });
