@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedVomsSpec } from './api/types.generated.js';
+import { cacheDataDisks, cacheMetaPath, cacheProxyDirectives, cacheStorageDirectives } from './cache.js';
 import { supports, type ClusterModel } from './model.js';
 import type { SpaceThresholds } from './space.js';
 import type { Role } from './names.js';
@@ -119,17 +120,53 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
   const lines: string[] = [];
   if (role === 'redirector') {
     lines.push(spec.federation.metaManager ? 'all.role meta manager' : 'all.role manager', `xrd.port $(xrdcmsdport) if exec cmsd`);
+    // A cache cluster's managers as sites tune them (opensciencegrid/xcache's xcache-redir): one cache server
+    // per file (no retries elsewhere, no copies from several), chosen by free space with some leeway.
+    if (spec.cache) lines.push('cms.sched maxretries 0 nomultisrc space 100 fuzz 5');
     // Subscribe to the federation's meta-managers, offering the cluster's exports.
     lines.push(...model.upstream.map((m) => `all.manager meta ${m}`));
   } else if (role === 'supervisor') {
     // Pinned so that the data servers assigned to a supervisor can name it. A supervisor's
     // cmsd takes its port from cms.superport, not xrd.port (XrdCmsConfig::Configure1).
     lines.push('all.role supervisor', 'cms.superport $(xrdcmsdport)', POD_IDENTITY);
+  } else if (spec.cache) {
+    // A cache server purges (pfc.diskusage) rather than fill: its managers may always pick it to fetch a file.
+    lines.push('all.role server', 'oss.localroot $(xrddata)', ...cacheStorageDirectives(model), 'cms.space min 0 0', POD_IDENTITY);
   } else {
     lines.push('all.role server', 'oss.localroot $(xrddata)', cmsSpace(model.space), POD_IDENTITY);
   }
   lines.push(...spec[role].extraDirectives);
   return lines.map((l) => `  ${l}`);
+}
+
+/**
+ * A data cluster's exports. A data server in maintenance (spec.worker.maintenance; run.sh sets the
+ * variable) serves reads and announces every export read-only: the managers place no new file on it.
+ */
+function dataExports(model: ClusterModel): string[] {
+  const { exports } = model.spec.xrootd;
+  return [
+    `if defined ?~${ENV.inMaintenance}`,
+    ...exports.map((e) => `  all.export ${e.path} r/o`),
+    'else',
+    ...exports.map((e) => `  all.export ${e.path}${e.readOnly ? ' r/o' : ''}`),
+    'fi',
+  ];
+}
+
+/**
+ * A cache cluster's exports: reads only. A cache server's cmsd exports them with `stage`, so that
+ * its managers may send it a file it does not hold yet (a miss), which its xrootd fetches.
+ */
+function cacheExports(model: ClusterModel): string[] {
+  const { exports } = model.spec.xrootd;
+  return [
+    'if exec cmsd && named worker',
+    ...exports.map((e) => `  all.export ${e.path} stage r/o`),
+    'else',
+    ...exports.map((e) => `  all.export ${e.path} r/o`),
+    'fi',
+  ];
 }
 
 export function renderConfig(model: ClusterModel): string {
@@ -176,14 +213,7 @@ export function renderConfig(model: ClusterModel): string {
   out.push(`cms.delay servers 1 startup ${x.startupDelaySeconds} lookup ${LOOKUP_SECONDS} qdl ${LOOKUP_SECONDS} drop ${x.dropDelaySeconds}`
     + ` service ${SERVER_WAIT_SECONDS} suspend ${SERVER_WAIT_SECONDS}`);
   out.push(`cms.fxhold noloc ${NEGATIVE_CACHE_SECONDS}s ${LOCATION_CACHE_HOURS}h`);
-  out.push('', '# Exports');
-  // A data server in maintenance (spec.worker.maintenance; run.sh sets the variable) serves reads and
-  // announces every export read-only: the managers place no new file on it.
-  out.push(`if defined ?~${ENV.inMaintenance}`);
-  for (const e of x.exports) out.push(`  all.export ${e.path} r/o`);
-  out.push('else');
-  for (const e of x.exports) out.push(`  all.export ${e.path}${e.readOnly ? ' r/o' : ''}`);
-  out.push('fi');
+  out.push('', '# Exports', ...(spec.cache ? cacheExports(model) : dataExports(model)));
 
   out.push('', '# Managers: every redirector, by its per-pod DNS name. Data servers beyond');
   out.push(`# the managers' 64 subscriber slots subscribe to ${topology.supervisors ? `${topology.redundancy} supervisor(s)` : 'supervisors (none here)'} instead.`);
@@ -199,6 +229,10 @@ export function renderConfig(model: ClusterModel): string {
   }
   out.push('fi');
 
+  if (spec.cache) {
+    // Only xrootd proxies: a cmsd that loaded the proxy would report no space and refuse to stage (XrdOss::StatVS).
+    out.push('', '# Cache servers: the origin, through the file cache', 'if exec xrootd && named worker', ...cacheProxyDirectives(spec.cache).map((l) => `  ${l}`), 'fi');
+  }
   const tls = spec.security.tls;
   if (x.http || x.thirdPartyCopy || tls || spec.security.authorization || spec.security.gsi) {
     // Only xrootd may read these: cmsd would try to bind the protocol's port too.
@@ -321,7 +355,9 @@ export function renderStartScript(model: ClusterModel): string {
   if (supports(model, 'identity-env')) {
     lines.push('# Pods often lack reverse DNS: tell XRootD its name.', `export XRDNET_IDENTITY="$${ENV.host}"`);
   }
-  const exportDirs = model.spec.xrootd.exports.map((e) => `"$${ENV.dataDir}"${shellQuote(e.path)}`).join(' ');
+  // A cache server's spaces too (spec.cache): the data disks' mount points, and the metadata's directory.
+  const cacheDirs = model.spec.cache ? [cacheMetaPath(), ...cacheDataDisks(model).map((d) => d.below)] : [];
+  const exportDirs = [...model.spec.xrootd.exports.map((e) => shellQuote(e.path)), ...cacheDirs.map((d) => `/${d}`)].map((p) => `"$${ENV.dataDir}"${p}`).join(' ');
   lines.push(
     '# Every export exists on every data server before the daemons start (read-only ones too), so a new',
     '# cluster lists, stats and locates its exports at once: a manager only finds a path some server has.',

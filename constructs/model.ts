@@ -5,6 +5,7 @@
  */
 import { VersionCatalog, type XrootdFeature, type XrootdRelease } from './catalog.js';
 import { ClusterNames } from './names.js';
+import { checkCacheMemory } from './cache-rules.js';
 import { checkKubernetesValues } from './kube-values.js';
 import { quantityBytes } from './quantity.js';
 import { MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './space.js';
@@ -96,6 +97,7 @@ export function resolveCluster(props: XrootdClusterProps, options: { kubernetesR
   }
   const decisions = resolveDecisions(props.decisions, spec, names, t, issues);
   checkPathsInExports(spec, issues);
+  checkCacheMemory(spec, issues);
   checkMountOverlaps(spec, issues);
   if (options.kubernetesRules !== false) checkKubernetesValues(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);

@@ -13,6 +13,7 @@ import type { Role } from './names.js';
 import { compareQuantities, scaleQuantity } from './quantity.js';
 import type { ResolvedResourceSpec } from './api/types.generated.js';
 import { advertisesExternalAddress } from './services.js';
+import { cacheDataDisks } from './cache.js';
 
 export const ADMIN_DIR = '/var/run/xrootd';
 export const DATA_DIR = '/data';
@@ -135,6 +136,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
     { name: 'admin', mountPath: ADMIN_DIR },
     { name: 'tmp', mountPath: '/tmp' },
     ...(role === 'worker' ? [{ name: DATA_VOLUME, mountPath: dataMountPath(model) }, { name: 'maintenance', mountPath: MAINTENANCE_DIR, readOnly: true }] : []),
+    ...(role === 'worker' ? cacheDataDisks(model).map((disk) => ({ name: disk.claim, mountPath: `${DATA_DIR}/${disk.below}` })) : []),
     ...(advertisesExternalAddress(model, role) ? [{ name: 'external-addresses', mountPath: EXTERNAL_DIR, readOnly: true }] : []),
     ...spec.mounts.map((m) => ({ name: extraVolume(m.name), mountPath: m.mountPath, readOnly: true })),
   ];

@@ -6,6 +6,7 @@ import { ARGOCD_SYNC_WAVE, roleSyncWave } from './gitops.js';
 import { claimLabels, roleLabels, roleSelector } from './labels.js';
 import type { ClusterModel } from './model.js';
 import type { Role } from './names.js';
+import { cacheDataDisks } from './cache.js';
 import { DATA_VOLUME, podTemplate } from './pod-template.js';
 
 export function replicasOf(model: ClusterModel, role: Role): number {
@@ -39,7 +40,15 @@ export function addStatefulSet(scope: Construct, model: ClusterModel, role: Role
               storageClassName: storage.class,
               resources: { requests: { storage: quantity(storage.capacity) } },
             },
-          }],
+          }, ...cacheDataDisks(model).map((disk) => ({
+            // A cache cluster's data disks (spec.cache.dataDisks), one claim each.
+            metadata: { name: disk.claim, labels: claimLabels(model.name, role) },
+            spec: {
+              accessModes: storage.accessModes,
+              storageClassName: model.spec.cache!.dataDisks.class,
+              resources: { requests: { storage: quantity(model.spec.cache!.dataDisks.capacity) } },
+            },
+          }))],
         }
         : {}),
     },

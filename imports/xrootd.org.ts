@@ -96,6 +96,13 @@ export function toJson_XrootdProps(obj: XrootdProps | undefined): Record<string,
  */
 export interface XrootdSpec {
   /**
+   * Makes this a cache cluster (XCache, XRootD's caching proxy): its data servers are cache servers that hold no files of their own but copies of what clients read, fetched from the origin block by block, kept on their data disks and purged when the disks fill (pss and pfc). A cluster without it is a data cluster. Clients read a cache cluster as any cluster, through its redirectors, which send a file's readers to the cache server that holds it or, on a miss, to one that fetches it. Cached files are copies: a cache server needs no drain and its disks no backup (docs/xcache.md).
+   *
+   * @schema XrootdSpec#cache
+   */
+  readonly cache?: XrootdSpecCache;
+
+  /**
    * DNS domain of the Kubernetes cluster, used in the per-pod host names the configuration lists.
    *
    * @schema XrootdSpec#clusterDomain
@@ -229,6 +236,7 @@ export interface XrootdSpec {
 export function toJson_XrootdSpec(obj: XrootdSpec | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'cache': toJson_XrootdSpecCache(obj.cache),
     'clusterDomain': obj.clusterDomain,
     'expose': toJson_XrootdSpecExpose(obj.expose),
     'federation': toJson_XrootdSpecFederation(obj.federation),
@@ -247,6 +255,74 @@ export function toJson_XrootdSpec(obj: XrootdSpec | undefined): Record<string, a
     'version': obj.version,
     'worker': toJson_XrootdSpecWorker(obj.worker),
     'xrootd': toJson_XrootdSpecXrootd(obj.xrootd),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Makes this a cache cluster (XCache, XRootD's caching proxy): its data servers are cache servers that hold no files of their own but copies of what clients read, fetched from the origin block by block, kept on their data disks and purged when the disks fill (pss and pfc). A cluster without it is a data cluster. Clients read a cache cluster as any cluster, through its redirectors, which send a file's readers to the cache server that holds it or, on a miss, to one that fetches it. Cached files are copies: a cache server needs no drain and its disks no backup (docs/xcache.md).
+ *
+ * @schema XrootdSpecCache
+ */
+export interface XrootdSpecCache {
+  /**
+   * The block a cache server fetches and stores at a time (pfc.blocksize), from 4Ki to 512Mi, rounded up to a multiple of 4Ki. Sites use 128Ki (XRootD's default) to 1Mi; larger blocks suit long sequential reads.
+   *
+   * @schema XrootdSpecCache#blockSize
+   */
+  readonly blockSize?: string;
+
+  /**
+   * Each cache server's data disks: claims of their own (separate disks, as sites run them: no RAID), mounted under the server's first volume (worker.storage, which holds the cache's namespace and metadata).
+   *
+   * @schema XrootdSpecCache#dataDisks
+   */
+  readonly dataDisks?: XrootdSpecCacheDataDisks;
+
+  /**
+   * When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent.
+   *
+   * @schema XrootdSpecCache#diskUsage
+   */
+  readonly diskUsage?: XrootdSpecCacheDiskUsage;
+
+  /**
+   * Where the cache servers fetch files from: exactly one of address and clientNamed.
+   *
+   * @schema XrootdSpecCache#origin
+   */
+  readonly origin: XrootdSpecCacheOrigin;
+
+  /**
+   * Blocks a cache server reads ahead of a client (pfc.prefetch): 0 turns read-ahead off, as sites with sparse reads (ATLAS) do.
+   *
+   * @schema XrootdSpecCache#prefetch
+   */
+  readonly prefetch?: number;
+
+  /**
+   * Memory each cache server keeps blocks in (pfc.ram): at least 1Gi (XRootD's floor) and at most 256Gi. Keep worker.resources' memory above it: a cache server uses about this much besides its own needs.
+   *
+   * @schema XrootdSpecCache#ram
+   */
+  readonly ram?: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecCache' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecCache(obj: XrootdSpecCache | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'blockSize': obj.blockSize,
+    'dataDisks': toJson_XrootdSpecCacheDataDisks(obj.dataDisks),
+    'diskUsage': toJson_XrootdSpecCacheDiskUsage(obj.diskUsage),
+    'origin': toJson_XrootdSpecCacheOrigin(obj.origin),
+    'prefetch': obj.prefetch,
+    'ram': obj.ram,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -981,6 +1057,130 @@ export function toJson_XrootdSpecXrootd(obj: XrootdSpecXrootd | undefined): Reco
     'startupDelaySeconds': obj.startupDelaySeconds,
     'summaryMonitoring': obj.summaryMonitoring,
     'thirdPartyCopy': obj.thirdPartyCopy,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Each cache server's data disks: claims of their own (separate disks, as sites run them: no RAID), mounted under the server's first volume (worker.storage, which holds the cache's namespace and metadata).
+ *
+ * @schema XrootdSpecCacheDataDisks
+ */
+export interface XrootdSpecCacheDataDisks {
+  /**
+   * Size of each data disk.
+   *
+   * @schema XrootdSpecCacheDataDisks#capacity
+   */
+  readonly capacity?: string;
+
+  /**
+   * StorageClass of the data disks; the cluster default when omitted.
+   *
+   * @schema XrootdSpecCacheDataDisks#class
+   */
+  readonly class?: string;
+
+  /**
+   * Data disks per cache server.
+   *
+   * @schema XrootdSpecCacheDataDisks#count
+   */
+  readonly count?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecCacheDataDisks' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecCacheDataDisks(obj: XrootdSpecCacheDataDisks | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'capacity': obj.capacity,
+    'class': obj.class,
+    'count': obj.count,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent.
+ *
+ * @schema XrootdSpecCacheDiskUsage
+ */
+export interface XrootdSpecCacheDiskUsage {
+  /**
+   * The fill level that starts a purge.
+   *
+   * @schema XrootdSpecCacheDiskUsage#highPercent
+   */
+  readonly highPercent?: number;
+
+  /**
+   * The fill level a purge brings the data disks down to.
+   *
+   * @schema XrootdSpecCacheDiskUsage#lowPercent
+   */
+  readonly lowPercent?: number;
+
+  /**
+   * How often a cache server checks its fill level.
+   *
+   * @schema XrootdSpecCacheDiskUsage#purgeIntervalSeconds
+   */
+  readonly purgeIntervalSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecCacheDiskUsage' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecCacheDiskUsage(obj: XrootdSpecCacheDiskUsage | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'highPercent': obj.highPercent,
+    'lowPercent': obj.lowPercent,
+    'purgeIntervalSeconds': obj.purgeIntervalSeconds,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Where the cache servers fetch files from: exactly one of address and clientNamed.
+ *
+ * @schema XrootdSpecCacheOrigin
+ */
+export interface XrootdSpecCacheOrigin {
+  /**
+   * host:port of the origin: a redirector or a data server (pss.origin), such as another cluster's <name>.<namespace>.svc.cluster.local:1094.
+   *
+   * @schema XrootdSpecCacheOrigin#address
+   */
+  readonly address?: string;
+
+  /**
+   * The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS's caches are used.
+   *
+   * @schema XrootdSpecCacheOrigin#clientNamed
+   */
+  readonly clientNamed?: boolean;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecCacheOrigin' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecCacheOrigin(obj: XrootdSpecCacheOrigin | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'address': obj.address,
+    'clientNamed': obj.clientNamed,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

@@ -13,7 +13,7 @@
  * all.manager/adminpath, olb.adminpath), XrdOfs/XrdOfsConfig.cc (`ofs.`, all.role),
  * XrdOss/XrdOssConfig.cc (`oss.`, all.export), XrdXrootd/XrdXrootdConfig.cc
  * (`xrootd.`, all.export), XrdHttp/XrdHttpProtocol.cc (`http.`), and the plugins an
- * extra directive could load: XrdPss/XrdPssConfig.cc (`pss.`, all.export),
+ * extra directive could load: XrdPss/XrdPssConfig.cc (`pss.`, all.export), XrdPfc/XrdPfcConfiguration.cc (`pfc.`),
  * XrdMacaroons/XrdMacaroonsConfigure.cc (`macaroons.`, all.sitename) and
  * XrdSsi/XrdSsiSfsConfig.cc (`ssi.`, all.role). (XrdFrm's daemons never run in these pods.)
  */
@@ -42,6 +42,15 @@ export const MANAGED_DIRECTIVE_SPELLINGS: Readonly<Record<string, readonly strin
   protocol: ['xrd'],
   report: ['xrd'],
   exthandler: ['http'],
+  // A cache cluster's proxy and file cache (spec.cache).
+  osslib: ['ofs'],
+  cachelib: ['pss'],
+  origin: ['pss'],
+  ram: ['pfc'],
+  blocksize: ['pfc'],
+  prefetch: ['pfc'],
+  diskusage: ['pfc'],
+  spaces: ['pfc'],
 };
 
 /** The spelling the library itself renders for each managed directive. */

@@ -6,6 +6,7 @@
  * `worker.storage.capacity`).
  */
 import { DIRECTIVE_LINE, NOT_MANAGED } from './directives.js';
+import { compareQuantities } from '../quantity.js';
 import { capacity, DEFAULT_SUPERVISOR_REDUNDANCY } from '../topology.js';
 import { arr, bool, int, map, obj, opaque, SPACE_OR_CONTROL, str, type ObjectField, type StringField } from './dsl.js';
 
@@ -355,6 +356,52 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       { path: 'upstreamRefs', rule: 'cannot be set on a meta-manager: XRootD\'s meta-managers subscribe to no one', cel: '!has(self.metaManager) || !self.metaManager || !has(self.upstreamRefs) || size(self.upstreamRefs) == 0', check: (f) => !f.metaManager || f.upstreamRefs.length === 0 },
     ],
   }),
+  cache: obj('CacheSpec', 'Makes this a cache cluster (XCache, XRootD\'s caching proxy): its data servers are cache servers that hold no files of their own but copies of what clients read, fetched from the origin block by block, kept on their data disks and purged when the disks fill (pss and pfc). A cluster without it is a data cluster. Clients read a cache cluster as any cluster, through its redirectors, which send a file\'s readers to the cache server that holds it or, on a miss, to one that fetches it. Cached files are copies: a cache server needs no drain and its disks no backup (docs/xcache.md).', {
+    origin: obj('CacheOriginSpec', 'Where the cache servers fetch files from: exactly one of address and clientNamed.', {
+      address: str('host:port of the origin: a redirector or a data server (pss.origin), such as another cluster\'s <name>.<namespace>.svc.cluster.local:1094.', {
+        pattern: { regex: HOST_PORT, rule: 'must be host:port (a DNS name or an IPv4 address, and a port from 1 to 65535)' }, maxLength: 259,
+      }),
+      clientNamed: bool('The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS\'s caches are used.', {}),
+    }),
+    ram: quantity('Memory each cache server keeps blocks in (pfc.ram): at least 1Gi (XRootD\'s floor) and at most 256Gi. Keep worker.resources\' memory above it: a cache server uses about this much besides its own needs.', { default: '1Gi' }),
+    blockSize: quantity('The block a cache server fetches and stores at a time (pfc.blocksize), from 4Ki to 512Mi, rounded up to a multiple of 4Ki. Sites use 128Ki (XRootD\'s default) to 1Mi; larger blocks suit long sequential reads.', { default: '128Ki' }),
+    prefetch: int('Blocks a cache server reads ahead of a client (pfc.prefetch): 0 turns read-ahead off, as sites with sparse reads (ATLAS) do.', { default: 10, minimum: 0, maximum: 128 }),
+    diskUsage: obj('CacheDiskUsageSpec', 'When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent.', {
+      lowPercent: int('The fill level a purge brings the data disks down to.', { default: 90, minimum: 1, maximum: 99 }),
+      highPercent: int('The fill level that starts a purge.', { default: 95, minimum: 2, maximum: 100 }),
+      purgeIntervalSeconds: int('How often a cache server checks its fill level.', { default: 300, minimum: 60, maximum: 3600 }),
+    }, {
+      rules: [{ path: 'lowPercent', rule: 'must be below highPercent', cel: '(has(self.lowPercent) ? self.lowPercent : 90) < (has(self.highPercent) ? self.highPercent : 95)', check: (d) => d.lowPercent < d.highPercent }],
+    }),
+    dataDisks: obj('CacheDataDisksSpec', 'Each cache server\'s data disks: claims of their own (separate disks, as sites run them: no RAID), mounted under the server\'s first volume (worker.storage, which holds the cache\'s namespace and metadata).', {
+      count: int('Data disks per cache server.', { default: 1, minimum: 1, maximum: 16, immutable: true }),
+      capacity: quantity('Size of each data disk.', { default: '100Gi' }),
+      class: str('StorageClass of the data disks; the cluster default when omitted.', {
+        pattern: { regex: SUBDOMAIN.regex, rule: 'must be a StorageClass name (a DNS subdomain: lower-case letters, digits, "-" and ".")' }, maxLength: SUBDOMAIN.maxLength,
+        transition: { cel: 'self == oldSelf', rule: 'cannot change: a volume keeps its StorageClass' },
+      }),
+    }),
+  }, {
+    required: ['origin'],
+    rules: [
+      {
+        path: 'origin', rule: 'must set exactly one of address and clientNamed (true)',
+        cel: '!has(self.origin) || has(self.origin.address) != (has(self.origin.clientNamed) && self.origin.clientNamed)',
+        check: (c) => (c.origin?.address !== undefined) !== (c.origin?.clientNamed === true),
+      },
+      {
+        path: 'ram', rule: 'must be at least 1Gi and at most 256Gi (XRootD\'s limits for pfc.ram)',
+        cel: '!has(self.ram) || (quantity(self.ram).compareTo(quantity(\'1Gi\')) >= 0 && quantity(self.ram).compareTo(quantity(\'256Gi\')) <= 0)',
+        check: (c) => (compareQuantities(c.ram, '1Gi') ?? 0) >= 0 && (compareQuantities(c.ram, '256Gi') ?? 0) <= 0,
+      },
+      {
+        path: 'blockSize', rule: 'must be at least 4Ki and at most 512Mi (XRootD\'s limits for pfc.blocksize)',
+        cel: '!has(self.blockSize) || (quantity(self.blockSize).compareTo(quantity(\'4Ki\')) >= 0 && quantity(self.blockSize).compareTo(quantity(\'512Mi\')) <= 0)',
+        check: (c) => (compareQuantities(c.blockSize, '4Ki') ?? 0) >= 0 && (compareQuantities(c.blockSize, '512Mi') ?? 0) <= 0,
+      },
+    ],
+    presenceMeansOn: true,
+  }),
   monitoring: obj('MonitoringSpec', 'XRootD\'s own metrics and the cluster\'s membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image\'s `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).', {
     enabled: bool('Run the collector and point the daemons\' reports at it.', { default: false }),
     reportIntervalSeconds: int('How often each daemon reports.', { default: 10, minimum: 1, maximum: 600 }),
@@ -431,6 +478,15 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     rule: 'needs security.tokens: without them the drain Job logs in as every client does',
     cel: '!has(self.worker) || !has(self.worker.drainToken) || (has(self.security) && has(self.security.tokens))',
     check: (s) => !s.worker.drainToken || !!s.security.tokens,
+  }, {
+    path: 'cache',
+    rule: 'cannot be a meta-manager, hold its files at the volume\'s top (layout ExportRoot), drain (cached files are copies: scaleDown Immediate), put cache servers in maintenance or have more than 64 of them (supervisors)',
+    cel: '!has(self.cache) || ((!has(self.federation) || !has(self.federation.metaManager) || !self.federation.metaManager)'
+      + ' && (!has(self.worker) || ((!has(self.worker.storage) || !has(self.worker.storage.layout) || self.worker.storage.layout == \'LocalRoot\')'
+      + ' && (!has(self.worker.scaleDown) || self.worker.scaleDown == \'Immediate\') && (!has(self.worker.maintenance) || size(self.worker.maintenance) == 0)'
+      + ' && (!has(self.worker.replicas) || self.worker.replicas <= 64))))',
+    check: (s) => !s.cache || (!s.federation.metaManager && s.worker.storage.layout === 'LocalRoot' && s.worker.scaleDown === 'Immediate'
+      && s.worker.maintenance.length === 0 && s.worker.replicas <= 64),
   }, {
     path: 'supervisor.replicas',
     rule: 'is too small for worker.replicas: the managers take 64 - supervisors data servers, each supervisor 64 / supervisor.redundancy less one (the rest of its slots), and with data servers below them there must be at least supervisor.redundancy supervisors',

@@ -86,6 +86,10 @@ export interface XrootdSpec {
    */
   readonly federation?: FederationSpec;
   /**
+   * Makes this a cache cluster (XCache, XRootD's caching proxy): its data servers are cache servers that hold no files of their own but copies of what clients read, fetched from the origin block by block, kept on their data disks and purged when the disks fill (pss and pfc). A cluster without it is a data cluster. Clients read a cache cluster as any cluster, through its redirectors, which send a file's readers to the cache server that holds it or, on a miss, to one that fetches it. Cached files are copies: a cache server needs no drain and its disks no backup (docs/xcache.md).
+   */
+  readonly cache?: CacheSpec;
+  /**
    * XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md).
    * @default - every field at its default
    */
@@ -745,6 +749,101 @@ export interface XrootdReference {
   readonly namespace?: string;
 }
 
+/** Makes this a cache cluster (XCache, XRootD's caching proxy): its data servers are cache servers that hold no files of their own but copies of what clients read, fetched from the origin block by block, kept on their data disks and purged when the disks fill (pss and pfc). A cluster without it is a data cluster. Clients read a cache cluster as any cluster, through its redirectors, which send a file's readers to the cache server that holds it or, on a miss, to one that fetches it. Cached files are copies: a cache server needs no drain and its disks no backup (docs/xcache.md). */
+export interface CacheSpec {
+  /**
+   * Where the cache servers fetch files from: exactly one of address and clientNamed.
+   * @default - every field at its default
+   */
+  readonly origin: CacheOriginSpec;
+  /**
+   * Memory each cache server keeps blocks in (pfc.ram): at least 1Gi (XRootD's floor) and at most 256Gi. Keep worker.resources' memory above it: a cache server uses about this much besides its own needs.
+   * Rule: must be a Kubernetes quantity such as 500m, 2Gi or 10G.
+   * @default "1Gi"
+   */
+  readonly ram?: string;
+  /**
+   * The block a cache server fetches and stores at a time (pfc.blocksize), from 4Ki to 512Mi, rounded up to a multiple of 4Ki. Sites use 128Ki (XRootD's default) to 1Mi; larger blocks suit long sequential reads.
+   * Rule: must be a Kubernetes quantity such as 500m, 2Gi or 10G.
+   * @default "128Ki"
+   */
+  readonly blockSize?: string;
+  /**
+   * Blocks a cache server reads ahead of a client (pfc.prefetch): 0 turns read-ahead off, as sites with sparse reads (ATLAS) do.
+   * Range: 0 to 128.
+   * @default 10
+   */
+  readonly prefetch?: number;
+  /**
+   * When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent.
+   * @default - every field at its default
+   */
+  readonly diskUsage?: CacheDiskUsageSpec;
+  /**
+   * Each cache server's data disks: claims of their own (separate disks, as sites run them: no RAID), mounted under the server's first volume (worker.storage, which holds the cache's namespace and metadata).
+   * @default - every field at its default
+   */
+  readonly dataDisks?: CacheDataDisksSpec;
+}
+
+/** Where the cache servers fetch files from: exactly one of address and clientNamed. */
+export interface CacheOriginSpec {
+  /**
+   * host:port of the origin: a redirector or a data server (pss.origin), such as another cluster's <name>.<namespace>.svc.cluster.local:1094.
+   * Rule: must be host:port (a DNS name or an IPv4 address, and a port from 1 to 65535).
+   */
+  readonly address?: string;
+  /**
+   * The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS's caches are used.
+   */
+  readonly clientNamed?: boolean;
+}
+
+/** When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent. */
+export interface CacheDiskUsageSpec {
+  /**
+   * The fill level a purge brings the data disks down to.
+   * Range: 1 to 99.
+   * @default 90
+   */
+  readonly lowPercent?: number;
+  /**
+   * The fill level that starts a purge.
+   * Range: 2 to 100.
+   * @default 95
+   */
+  readonly highPercent?: number;
+  /**
+   * How often a cache server checks its fill level.
+   * Range: 60 to 3600.
+   * @default 300
+   */
+  readonly purgeIntervalSeconds?: number;
+}
+
+/** Each cache server's data disks: claims of their own (separate disks, as sites run them: no RAID), mounted under the server's first volume (worker.storage, which holds the cache's namespace and metadata). */
+export interface CacheDataDisksSpec {
+  /**
+   * Data disks per cache server.
+   * Range: 1 to 16.
+   * Immutable once set.
+   * @default 1
+   */
+  readonly count?: number;
+  /**
+   * Size of each data disk.
+   * Rule: must be a Kubernetes quantity such as 500m, 2Gi or 10G.
+   * @default "100Gi"
+   */
+  readonly capacity?: string;
+  /**
+   * StorageClass of the data disks; the cluster default when omitted.
+   * Rule: must be a StorageClass name (a DNS subdomain: lower-case letters, digits, "-" and ".").
+   * On change: cannot change: a volume keeps its StorageClass.
+   */
+  readonly class?: string;
+}
+
 /** XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md). */
 export interface MonitoringSpec {
   /**
@@ -1345,6 +1444,7 @@ export interface ResolvedXrootdSpec {
   readonly security: ResolvedSecuritySpec;
   readonly mounts: ResolvedMountSpec[];
   readonly federation: ResolvedFederationSpec;
+  readonly cache?: ResolvedCacheSpec;
   readonly monitoring: ResolvedMonitoringSpec;
   readonly upgrade: ResolvedUpgradeSpec;
 }
@@ -1570,6 +1670,36 @@ export interface ResolvedFederationSpec {
 export interface ResolvedXrootdReference {
   readonly name: string;
   readonly namespace?: string;
+}
+
+/** Makes this a cache cluster (XCache, XRootD's caching proxy): its data servers are cache servers that hold no files of their own but copies of what clients read, fetched from the origin block by block, kept on their data disks and purged when the disks fill (pss and pfc). A cluster without it is a data cluster. Clients read a cache cluster as any cluster, through its redirectors, which send a file's readers to the cache server that holds it or, on a miss, to one that fetches it. Cached files are copies: a cache server needs no drain and its disks no backup (docs/xcache.md). (defaults applied) */
+export interface ResolvedCacheSpec {
+  readonly origin: ResolvedCacheOriginSpec;
+  readonly ram: string;
+  readonly blockSize: string;
+  readonly prefetch: number;
+  readonly diskUsage: ResolvedCacheDiskUsageSpec;
+  readonly dataDisks: ResolvedCacheDataDisksSpec;
+}
+
+/** Where the cache servers fetch files from: exactly one of address and clientNamed. (defaults applied) */
+export interface ResolvedCacheOriginSpec {
+  readonly address?: string;
+  readonly clientNamed?: boolean;
+}
+
+/** When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent. (defaults applied) */
+export interface ResolvedCacheDiskUsageSpec {
+  readonly lowPercent: number;
+  readonly highPercent: number;
+  readonly purgeIntervalSeconds: number;
+}
+
+/** Each cache server's data disks: claims of their own (separate disks, as sites run them: no RAID), mounted under the server's first volume (worker.storage, which holds the cache's namespace and metadata). (defaults applied) */
+export interface ResolvedCacheDataDisksSpec {
+  readonly count: number;
+  readonly capacity: string;
+  readonly class?: string;
 }
 
 /** XRootD's own metrics and the cluster's membership: every xrootd and cmsd sends its summary report (xrd.report) to a collector synthesized with the cluster (a Deployment running the agent image's `collector`), which serves Prometheus metrics and tells the agent which data servers each manager has subscribed (docs/monitoring.md). (defaults applied) */

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileS
 import { join } from 'node:path';
 import { cniConflist, containerdToml, ctrAt, importImageAt, killShimsOf, kubeletYaml, POD_NETWORK, unmountUnder } from './node-parts.js';
 import { freePorts, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon } from './processes.js';
-import type { RealNode } from './real-node.js';
+import type { ControlPlane } from './control-plane.js';
 
 export const HOST_NETWORK_NODE = {
   name: 'realnode2', netns: 'xk8s-node2', hostSide: 'xk8s-n2', address: '10.244.0.250',
@@ -23,15 +23,18 @@ export const HOST_NETWORK_NODE = {
 
 const CGROUP_V1 = '/sys/fs/cgroup';
 
+/** What the second node takes from the first: the control plane, the node binaries, a directory of its own below. */
+export interface FirstNode { readonly cp: ControlPlane; readonly bin: string; readonly dir: string }
+
 export class HostNetworkNode {
   private readonly daemons: Daemon[] = [];
   private readonly socket: string;
 
-  private constructor(private readonly first: RealNode, readonly dir: string) {
+  private constructor(private readonly first: FirstNode, readonly dir: string) {
     this.socket = join(dir, 'containerd.sock');
   }
 
-  static async start(first: RealNode): Promise<HostNetworkNode> {
+  static async start(first: FirstNode): Promise<HostNetworkNode> {
     const node = new HostNetworkNode(first, join(first.dir, 'node2'));
     mkdirSync(node.dir);
     try {

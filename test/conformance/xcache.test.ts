@@ -1,0 +1,106 @@
+/**
+ * spec.cache on real XRootD daemons on loopback: a generated cache cluster (a redirector in front
+ * of two cache servers, each with two data disks) in front of a generated origin cluster. A
+ * first read through the cache's redirector is a miss: the redirector sends the client to a cache
+ * server, which fetches the file from the origin block by block; the copy lies in that server's
+ * data space, linked from its namespace, its metadata in the metadata space. The next reads are
+ * hits, and still are with the origin stopped, while a file never read is then unreachable.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { XrootdClusterProps } from '../../constructs/index.js';
+import { DATA_DIR } from '../../constructs/pod-template.js';
+import { requirePrograms, run } from '../helpers/processes.js';
+import { LoopbackCluster } from './loopback-cluster.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'xrd-xcache-'));
+chmodSync(scratch, 0o755);
+const FILES = ['a.bin', 'b.bin', 'never-read.bin'];
+let origin: LoopbackCluster;
+let cache: LoopbackCluster;
+const sums = new Map<string, string>();
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const env = { ...process.env, XRD_CONNECTIONRETRY: '1', XRD_REQUESTTIMEOUT: '30' };
+
+beforeAll(async () => {
+  requirePrograms(['xrootd', 'cmsd', 'xrdcp'], 'install Debian\'s xrootd-server and xrootd-client (.ci/run does)');
+  origin = await LoopbackCluster.start({ name: 'origin', version: '5.5.3', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 1 } });
+  await origin.waitForMembers(1);
+  for (const [i, name] of FILES.entries()) {
+    const local = join(scratch, name);
+    writeFileSync(local, randomBytes((1 + i) * (700 << 10)));
+    sums.set(name, sha256(readFileSync(local)));
+    const r = run(['xrdcp', '--nopbar', local, origin.url(0, `/data/${name}`)], env, 60_000);
+    if (r.code !== 0) throw new Error(`seeding ${name} on the origin failed: ${r.out}`);
+  }
+  const top = origin.pod('redirector', 0);
+  const props: XrootdClusterProps = {
+    name: 'cache', version: '5.5.3', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 2 },
+    cache: { origin: { address: `${top.host}:${top.port}` }, blockSize: '64Ki', prefetch: 4, dataDisks: { count: 2, capacity: '1Gi' } },
+  };
+  cache = await LoopbackCluster.start(props);
+  await cache.waitForMembers(2).catch((e: Error) => {
+    throw new Error(`${e.message}\n\ncache logs:\n${cache.logs(40)}`);
+  });
+}, 5 * 60_000);
+afterAll(async () => {
+  await Promise.all([cache?.stop(), origin?.stop()]);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function withLogs(body: () => void): void {
+  try {
+    body();
+  } catch (e) {
+    console.error(`cache logs:\n${cache.logs(60)}\n\norigin logs:\n${origin.logs(30)}`);
+    throw e;
+  }
+}
+
+/** Reads a file through the cache's redirector; its bytes' sha256, or the client's error. */
+function readThroughCache(name: string): string {
+  const back = join(scratch, `${name}.${Date.now()}.back`);
+  const r = run(['xrdcp', '--force', '--nopbar', cache.url(0, `/data/${name}`), back], env, 90_000);
+  return r.code === 0 ? sha256(readFileSync(back)) : `failed: ${r.out.trim().split('\n').pop()}`;
+}
+
+/**
+ * The cache servers holding a copy of /data/<name>: its namespace entry links into a data space.
+ * Link targets are the daemons' paths: in a container, below the pod's mount point of the volume.
+ */
+function holders(name: string): Array<{ server: string; data: string; meta: string }> {
+  return cache.of('worker').flatMap((p) => {
+    const entry = join(p.dataDir, 'data', name);
+    const onHost = (target: string): string => (target.startsWith(`${DATA_DIR}/`) ? join(p.dataDir, relative(DATA_DIR, target)) : target);
+    if (!lstatSync(entry, { throwIfNoEntry: false })?.isSymbolicLink()) return [];
+    return [{ server: p.name, data: onHost(readlinkSync(entry)), meta: onHost(readlinkSync(`${entry}.cinfo`)) }];
+  });
+}
+
+test('a miss is fetched from the origin by one cache server, the copy on one of its data disks and its metadata in the metadata space', () => withLogs(() => {
+  for (const name of ['a.bin', 'b.bin']) expect({ name, sum: readThroughCache(name) }).toEqual({ name, sum: sums.get(name) });
+  for (const name of ['a.bin', 'b.bin']) {
+    const found = holders(name);
+    expect(found).toHaveLength(1);
+    const server = cache.of('worker').find((p) => p.name === found[0].server)!;
+    expect(found[0].data).toMatch(new RegExp(`^${server.dataDir}/\\.xcache/data-[01]/`));
+    expect(found[0].meta).toMatch(new RegExp(`^${server.dataDir}/\\.xcache/meta/`));
+    // The copy is whole once read through: the bytes on the cache's disk are the origin's.
+    expect(sha256(readFileSync(found[0].data))).toBe(sums.get(name));
+  }
+  expect(holders('never-read.bin')).toEqual([]);
+}));
+
+test('hits are served by the cache alone: with the origin stopped, cached files read back identical and a file never read cannot be had', async () => {
+  await origin.stop();
+  withLogs(() => {
+    for (const name of ['a.bin', 'b.bin']) expect({ name, sum: readThroughCache(name) }).toEqual({ name, sum: sums.get(name) });
+    expect(readThroughCache('never-read.bin')).toMatch(/^failed/);
+  });
+}, 180_000);
+
+test('the cache cluster started clean on its release: nothing in its configuration ignored, unknown or deprecated', () => {
+  expect(cache.configWarnings()).toEqual([]);
+});

@@ -1,0 +1,74 @@
+import { resolveCluster } from '../../constructs/index.js';
+import { xrootdSize } from '../../constructs/cache.js';
+import { minimal } from '../../examples/clusters.js';
+import { linesOf, synth } from '../helpers/synth.js';
+
+describe('cache clusters (spec.cache)', () => {
+  const cache = { origin: { address: 'origin.physics.svc.cluster.local:1094' }, ram: '2Gi', blockSize: '1Mi', prefetch: 0, dataDisks: { count: 2, capacity: '500Gi', class: 'local-nvme' } };
+  const s = synth({ ...minimal, worker: { replicas: 3, storage: { capacity: '20Gi' } }, cache });
+  const cfg = linesOf(s.cluster.configFiles['xrootd.cfg']);
+  const block = (start: string): string[] => cfg.slice(cfg.indexOf(start) + 1, cfg.indexOf('fi', cfg.indexOf(start)));
+
+  test('xrootd on the cache servers proxies the origin through the file cache; cmsd keeps the default storage', () => {
+    expect(block('if exec xrootd && named worker')).toEqual([
+      'ofs.osslib libXrdPss.so', 'pss.cachelib libXrdPfc.so', 'pss.origin origin.physics.svc.cluster.local:1094', 'pfc.spaces data meta',
+      'pfc.ram 2097152k', 'pfc.blocksize 1024k', 'pfc.prefetch 0', 'pfc.diskusage 0.90 0.95 purgeinterval 300s',
+    ]);
+    expect(cfg.filter((l) => l.startsWith('ofs.osslib'))).toHaveLength(1);
+  });
+
+  test('cache servers\' cmsd exports with stage (a miss goes to one of them), everything else reads only; the managers tuned as sites do', () => {
+    expect(cfg.slice(cfg.indexOf('if exec cmsd && named worker'), cfg.indexOf('if exec cmsd && named worker') + 5)).toEqual([
+      'if exec cmsd && named worker', 'all.export /data stage r/o', 'else', 'all.export /data r/o', 'fi',
+    ]);
+    expect(block('if named redirector')).toContain('cms.sched maxretries 0 nomultisrc space 100 fuzz 5');
+  });
+
+  test('the first volume holds the namespace and the metadata space; each data disk is a claim of its own mounted below it as a data space', () => {
+    const worker = cfg.slice(cfg.indexOf('all.role server'));
+    expect(worker.slice(0, 7)).toEqual([
+      'all.role server', 'oss.localroot $(xrddata)', 'oss.space meta $(xrddata)/.xcache/meta',
+      'oss.space data $(xrddata)/.xcache/data-0', 'oss.space data $(xrddata)/.xcache/data-1', 'cms.space min 0 0', 'cms.vnid =$(xrdpod)',
+    ]);
+    const sts = s.get('StatefulSet', 'minimal-worker');
+    expect(sts.spec.volumeClaimTemplates.map((t: any) => [t.metadata.name, t.spec.storageClassName, t.spec.resources.requests.storage]))
+      .toEqual([['data', undefined, '20Gi'], ['cache-data-0', 'local-nvme', '500Gi'], ['cache-data-1', 'local-nvme', '500Gi']]);
+    for (const c of sts.spec.template.spec.containers) {
+      expect(c.volumeMounts.filter((m: any) => m.name.startsWith('cache-data') || m.name === 'data').map((m: any) => [m.name, m.mountPath]))
+        .toEqual([['data', '/data'], ['cache-data-0', '/data/.xcache/data-0'], ['cache-data-1', '/data/.xcache/data-1']]);
+    }
+    expect(s.cluster.configFiles['run.sh']).toContain('mkdir -p "$XRD_DATA_DIR"\'/data\' "$XRD_DATA_DIR"/.xcache/meta "$XRD_DATA_DIR"/.xcache/data-0 "$XRD_DATA_DIR"/.xcache/data-1');
+    // A data cluster has none of it.
+    const data = linesOf(synth(minimal).cluster.configFiles['xrootd.cfg']);
+    expect(data.filter((l) => /^(ofs\.osslib|pss\.|pfc\.|oss\.space)|stage/.test(l))).toEqual([]);
+  });
+
+  test('the client names the origin (pss.origin =); sizes as XRootD reads them', () => {
+    const named = linesOf(synth({ ...minimal, cache: { origin: { clientNamed: true } } }).cluster.configFiles['xrootd.cfg']);
+    expect(named).toContain('pss.origin =');
+    expect(named).toContain('pfc.ram 1048576k');
+    expect(named).toContain('pfc.blocksize 128k');
+    expect([xrootdSize('1Gi'), xrootdSize('1G'), xrootdSize('64Ki'), xrootdSize('1500')]).toEqual(['1048576k', '1000000000', '64k', '1500']);
+  });
+
+  test('refused with the field named: no origin or both, pfc limits, pfc.ram at or above the memory limit, what a cache cluster cannot be, the proxy in extraDirectives', () => {
+    const refused = (spec: Record<string, unknown>) => () => resolveCluster({ ...minimal, ...spec });
+    expect(refused({ cache: { origin: {} } })).toThrow('cache.origin must set exactly one of address and clientNamed (true)');
+    expect(refused({ cache: { origin: { address: 'o:1094', clientNamed: true } } })).toThrow('cache.origin must set exactly one of address and clientNamed (true)');
+    expect(refused({ cache: {} })).toThrow(/cache\.origin/);
+    expect(refused({ cache: { origin: { address: 'o:99999' } } })).toThrow(/cache\.origin\.address must be host:port/);
+    expect(refused({ cache: { origin: { address: 'o:1094' }, ram: '512Mi' } })).toThrow('cache.ram must be at least 1Gi and at most 256Gi');
+    expect(refused({ cache: { origin: { address: 'o:1094' }, blockSize: '1Gi' } })).toThrow('cache.blockSize must be at least 4Ki and at most 512Mi');
+    expect(refused({ cache: { origin: { address: 'o:1094' }, prefetch: 129 } })).toThrow(/cache\.prefetch/);
+    expect(refused({ cache: { origin: { address: 'o:1094' }, diskUsage: { lowPercent: 95, highPercent: 90 } } })).toThrow('cache.diskUsage.lowPercent must be below highPercent');
+    expect(refused({ cache: { origin: { address: 'o:1094' }, ram: '4Gi' } })).toThrow('cache.ram must be below worker.resources.limits.memory');
+    expect(refused({ cache: { origin: { address: 'o:1094' } }, worker: { replicas: 2, scaleDown: 'Drain' } })).toThrow(/- cache cannot be a meta-manager/);
+    expect(refused({ cache: { origin: { address: 'o:1094' } }, worker: { replicas: 65 } })).toThrow(/- cache cannot be/);
+    expect(refused({ cache: { origin: { address: 'o:1094' } }, worker: { replicas: 1, maintenance: [0] } })).toThrow(/- cache cannot be/);
+    for (const directive of ['pss.origin other:1094', 'ofs.osslib libXrdPss.so', 'pfc.ram 64g', 'pss.cachelib libXrdPfc.so']) {
+      expect(refused({ worker: { replicas: 1, extraDirectives: [directive] } })).toThrow(/worker\.extraDirectives\[0\] must not set a directive the library manages/);
+    }
+    // Within the limit: fine.
+    expect(() => resolveCluster({ ...minimal, cache: { origin: { address: 'o:1094' }, ram: '3Gi' } })).not.toThrow();
+  });
+});
