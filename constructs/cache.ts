@@ -6,15 +6,18 @@
  * pfc); cmsd keeps the default storage and exports the paths with `stage`, so that the managers
  * pick a cache server for a file none holds (XrdCmsConfig: only stage/cache paths are staged).
  */
-import type { ResolvedCacheSpec } from './api/types.generated.js';
 import type { ClusterModel } from './model.js';
 import { quantityBytes } from './quantity.js';
 
 /** Below the local root, where neither an export nor the namespace reaches (exports are absolute paths of their own). */
 const CACHE_SUBDIR = '.xcache';
 
-/** A cache server's spaces, relative to its first volume's mount point. */
-export const cacheMetaPath = (): string => `${CACHE_SUBDIR}/meta`;
+/**
+ * A cache server's spaces, relative to its first volume's mount point. The metadata space sits at
+ * the volume's top, which the pod's group owns: the data disks' mount points below CACHE_SUBDIR are
+ * made by the runtime, as root (seen on the real node: the metadata directory could not be made there).
+ */
+export const cacheMetaPath = (): string => `${CACHE_SUBDIR}-meta`;
 export const cacheDataPath = (disk: number): string => `${CACHE_SUBDIR}/data-${disk}`;
 
 /** The claims of a cache server's data disks and where below its first volume each is mounted (none for a data cluster). */
@@ -40,13 +43,15 @@ export function cacheStorageDirectives(model: ClusterModel): string[] {
   ];
 }
 
-/** xrootd's proxy and file cache toward the origin. */
-export function cacheProxyDirectives(cache: ResolvedCacheSpec): string[] {
+/** xrootd's proxy and file cache toward the origin (the model's: its address, or its reference's resolved). */
+export function cacheProxyDirectives(model: ClusterModel): string[] {
+  const cache = model.spec.cache;
+  if (!cache) return [];
   const d = cache.diskUsage;
   return [
     'ofs.osslib libXrdPss.so',
     'pss.cachelib libXrdPfc.so',
-    `pss.origin ${cache.origin.clientNamed ? '=' : cache.origin.address}`,
+    `pss.origin ${cache.origin.clientNamed ? '=' : model.originAddress}`,
     'pfc.spaces data meta',
     `pfc.ram ${xrootdSize(cache.ram)}`,
     `pfc.blocksize ${xrootdSize(cache.blockSize)}`,

@@ -231,7 +231,7 @@ export function renderConfig(model: ClusterModel): string {
 
   if (spec.cache) {
     // Only xrootd proxies: a cmsd that loaded the proxy would report no space and refuse to stage (XrdOss::StatVS).
-    out.push('', '# Cache servers: the origin, through the file cache', 'if exec xrootd && named worker', ...cacheProxyDirectives(spec.cache).map((l) => `  ${l}`), 'fi');
+    out.push('', '# Cache servers: the origin, through the file cache', 'if exec xrootd && named worker', ...cacheProxyDirectives(model).map((l) => `  ${l}`), 'fi');
   }
   const tls = spec.security.tls;
   if (x.http || x.thirdPartyCopy || tls || spec.security.authorization || spec.security.gsi) {

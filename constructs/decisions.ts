@@ -61,6 +61,12 @@ export interface ClusterDecisions {
    */
   readonly upstreamEndpoints?: Readonly<Record<string, readonly string[]>>;
   /**
+   * spec.cache.origin.ref resolved: host:port of the referenced cluster's client Service
+   * (clientEndpoint of its model). The agent resolves it from the Xrootd resources.
+   * @default - none: synthesis refuses a cache with origin.ref
+   */
+  readonly originAddress?: string;
+  /**
    * A scale-down in progress (spec.worker.scaleDown Drain): the data servers' number and
    * maintenance list while it lasts, and the copy Job.
    * @default - none: the spec's replicas and maintenance
@@ -77,12 +83,14 @@ export interface ResolvedDecisions {
   readonly externalAddresses: Readonly<Record<string, string>>;
   /** Every meta-manager cmsd the redirectors subscribe to: federation.upstream, then the resolved upstreamRefs. */
   readonly upstream: readonly string[];
-  /** federation.upstreamRefs without endpoints in upstreamEndpoints: validation passes, synthesis refuses. */
-  readonly unresolvedUpstreamRefs: readonly SpecIssue[];
+  /** A cache's origin: cache.origin.address, or the resolved cache.origin.ref (only for cache clusters that name one). */
+  readonly originAddress?: string;
+  /** federation.upstreamRefs and cache.origin.ref without their decisions: validation passes, synthesis refuses. */
+  readonly unresolvedRefs: readonly SpecIssue[];
   readonly drainJob?: DrainJobDecision;
 }
 
-export const DECISION_KEYS = ['partitions', 'tlsSecretRevision', 'externalAddresses', 'upstreamEndpoints', 'drain'] as const;
+export const DECISION_KEYS = ['partitions', 'tlsSecretRevision', 'externalAddresses', 'upstreamEndpoints', 'originAddress', 'drain'] as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
@@ -120,8 +128,12 @@ export function resolveDecisions(
     && drainJob.targets.every((o) => Number.isInteger(o) && o >= 0 && o !== drainJob.ordinal))) {
     issues.push(issue('decisions.drain.job', 'must drain one data server (a whole number) to others', drainJob));
   }
+  const federation = federationUpstream(spec, names.namespace, decisions.upstreamEndpoints, issues);
+  const origin = cacheOrigin(spec, names.namespace, decisions.originAddress, issues);
   return {
-    partitions, externalAddresses, ...federationUpstream(spec, names.namespace, decisions.upstreamEndpoints, issues),
+    partitions, externalAddresses, upstream: federation.upstream,
+    unresolvedRefs: [...federation.unresolvedRefs, ...origin.unresolvedRefs],
+    ...(origin.address ? { originAddress: origin.address } : {}),
     ...(spec.security.tls && revision ? { tlsSecretRevision: revision } : {}),
     ...(drainJob ? { drainJob } : {}),
   };
@@ -167,12 +179,12 @@ function federationUpstream(spec: ResolvedXrootdSpec, namespace: string, given: 
   if (given !== undefined && !isRecord(given)) issues.push(issue('decisions.upstreamEndpoints', 'must be an object of namespace/name and host:port lists'));
   const endpoints = (isRecord(given) ? given : {}) as Record<string, unknown>;
   const upstream = [...spec.federation.upstream];
-  const unresolvedUpstreamRefs: SpecIssue[] = [];
+  const unresolvedRefs: SpecIssue[] = [];
   spec.federation.upstreamRefs.forEach((ref, i) => {
     const key = upstreamRefKey(ref, namespace);
     const list = endpoints[key];
     if (list === undefined) {
-      unresolvedUpstreamRefs.push(issue(`federation.upstreamRefs[${i}]`, `must name a meta-manager whose addresses are known: ${key} is not resolved `
+      unresolvedRefs.push(issue(`federation.upstreamRefs[${i}]`, `must name a meta-manager whose addresses are known: ${key} is not resolved `
         + `(the agent resolves it from the Xrootd resources; an app passes decisions.upstreamEndpoints["${key}"])`));
     } else if (!Array.isArray(list) || !list.length || !list.every((e) => typeof e === 'string' && e.length <= 259 && new RegExp(HOST_PORT).test(e))) {
       issues.push(issue(`decisions.upstreamEndpoints.${key}`, 'must be a non-empty list of host:port (a DNS name or an IPv4 address, and a port)', list));
@@ -180,5 +192,24 @@ function federationUpstream(spec: ResolvedXrootdSpec, namespace: string, given: 
       upstream.push(...(list as string[]));
     }
   });
-  return { upstream: [...new Set(upstream)], unresolvedUpstreamRefs };
+  return { upstream: [...new Set(upstream)], unresolvedRefs };
+}
+
+/** A cache's origin: its address, or its reference's from `given` (it reaches the configuration: checked as the spec's is). */
+function cacheOrigin(spec: ResolvedXrootdSpec, namespace: string, given: unknown,
+  issues: SpecIssue[]): { address?: string; unresolvedRefs: SpecIssue[] } {
+  const origin = spec.cache?.origin;
+  if (!origin?.ref) {
+    if (given !== undefined) issues.push(issue('decisions.originAddress', 'is only for a cache cluster whose origin is a reference (cache.origin.ref)'));
+    return { address: origin?.address, unresolvedRefs: [] };
+  }
+  const key = upstreamRefKey(origin.ref, namespace);
+  if (given === undefined) {
+    return { unresolvedRefs: [issue('cache.origin.ref', `must name a cluster whose address is known: ${key} is not resolved (the agent resolves it from the Xrootd resources; an app passes decisions.originAddress)`)] };
+  }
+  if (typeof given !== 'string' || given.length > 259 || !new RegExp(HOST_PORT).test(given)) {
+    issues.push(issue('decisions.originAddress', 'must be host:port (a DNS name or an IPv4 address, and a port)', given));
+    return { unresolvedRefs: [] };
+  }
+  return { address: given, unresolvedRefs: [] };
 }

@@ -1,4 +1,7 @@
-/** Federation by reference: where a meta-manager cluster's redirectors take subscriptions. */
+/**
+ * References between clusters: where a meta-manager cluster's redirectors take subscriptions
+ * (federation.upstreamRefs), and where a cluster's clients reach it (a cache's cache.origin.ref).
+ */
 import type { ClusterModel } from './model.js';
 
 /**
@@ -9,4 +12,9 @@ import type { ClusterModel } from './model.js';
 export function metaManagerEndpoints(model: ClusterModel): string[] | undefined {
   if (!model.spec.federation.metaManager) return undefined;
   return Array.from({ length: model.topology.redirectors }, (_, i) => `${model.names.podHost('redirector', i)}:${model.spec.xrootd.cmsdPort}`);
+}
+
+/** host:port of a cluster's client Service (its redirectors): what a cache's cache.origin.ref resolves to (decisions.originAddress). */
+export function clientEndpoint(model: ClusterModel): string {
+  return `${model.names.clientServiceHosts()[0]}:${model.spec.xrootd.port}`;
 }

@@ -5,7 +5,7 @@ export { ARGOCD_SYNC_WAVE, roleSyncWave } from './gitops.js';
 export { insecureWritableExports } from './security.js';
 export { CERT_MANAGER_API_VERSION, certificateDnsNames } from './certificate.js';
 export { expectedMembers } from './members.js';
-export { metaManagerEndpoints } from './federation.js';
+export { clientEndpoint, metaManagerEndpoints } from './federation.js';
 export { CONFIG_HASH_ANNOTATION, TLS_REVISION_ANNOTATION } from './pod-template.js';
 export { XrootdCrds, xrootdCrd, xrootdGitSourceCrd, xrootdVersionCrd, XROOTD_GROUP, CATALOG_GROUP, API_VERSION } from './install/crds.js';
 export { resolveCluster, withDecisions, type ClusterModel, type XrootdClusterProps } from './model.js';

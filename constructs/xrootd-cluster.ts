@@ -56,7 +56,7 @@ export class XrootdCluster extends Construct {
     this.model = 'model' in props ? props.model : resolveCluster(props);
     const model = this.model;
     // Valid on its own, but the configuration needs the meta-managers' addresses.
-    if (model.unresolvedUpstreamRefs.length) throw new SpecValidationError([...model.unresolvedUpstreamRefs], `XrootdCluster "${model.name}"`);
+    if (model.unresolvedRefs.length) throw new SpecValidationError([...model.unresolvedRefs], `XrootdCluster "${model.name}"`);
     this.configFiles = renderConfigFiles(model);
     this.configHash = configHash(this.configFiles);
     this.roles = ROLES.filter((r) => replicasOf(model, r) > 0);

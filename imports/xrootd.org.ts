@@ -289,7 +289,7 @@ export interface XrootdSpecCache {
   readonly diskUsage?: XrootdSpecCacheDiskUsage;
 
   /**
-   * Where the cache servers fetch files from: exactly one of address and clientNamed.
+   * Where the cache servers fetch files from: exactly one of address, clientNamed and ref.
    *
    * @schema XrootdSpecCache#origin
    */
@@ -1152,7 +1152,7 @@ export function toJson_XrootdSpecCacheDiskUsage(obj: XrootdSpecCacheDiskUsage | 
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * Where the cache servers fetch files from: exactly one of address and clientNamed.
+ * Where the cache servers fetch files from: exactly one of address, clientNamed and ref.
  *
  * @schema XrootdSpecCacheOrigin
  */
@@ -1170,6 +1170,13 @@ export interface XrootdSpecCacheOrigin {
    * @schema XrootdSpecCacheOrigin#clientNamed
    */
   readonly clientNamed?: boolean;
+
+  /**
+   * Another Xrootd of this Kubernetes cluster, the common cache in front of a site's own storage: its client Service (<name>.<namespace>.svc.<clusterDomain>:<xrootd.port>). The agent follows it when the origin's port changes. Synthesized outside the agent (`xrootd-k8s synth`), it must be resolved by a resource in the same files, or XrootdClusterProps.decisions.originAddress.
+   *
+   * @schema XrootdSpecCacheOrigin#ref
+   */
+  readonly ref?: XrootdSpecCacheOriginRef;
 }
 
 /**
@@ -1181,6 +1188,7 @@ export function toJson_XrootdSpecCacheOrigin(obj: XrootdSpecCacheOrigin | undefi
   const result = {
     'address': obj.address,
     'clientNamed': obj.clientNamed,
+    'ref': toJson_XrootdSpecCacheOriginRef(obj.ref),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1719,6 +1727,42 @@ export function toJson_XrootdSpecXrootdExports(obj: XrootdSpecXrootdExports | un
   const result = {
     'path': obj.path,
     'readOnly': obj.readOnly,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Another Xrootd of this Kubernetes cluster, the common cache in front of a site's own storage: its client Service (<name>.<namespace>.svc.<clusterDomain>:<xrootd.port>). The agent follows it when the origin's port changes. Synthesized outside the agent (`xrootd-k8s synth`), it must be resolved by a resource in the same files, or XrootdClusterProps.decisions.originAddress.
+ *
+ * @schema XrootdSpecCacheOriginRef
+ */
+export interface XrootdSpecCacheOriginRef {
+  /**
+   * Its name.
+   *
+   * @schema XrootdSpecCacheOriginRef#name
+   */
+  readonly name: string;
+
+  /**
+   * Its namespace. Omitted: this cluster's.
+   *
+   * @schema XrootdSpecCacheOriginRef#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecCacheOriginRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecCacheOriginRef(obj: XrootdSpecCacheOriginRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

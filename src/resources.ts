@@ -6,7 +6,7 @@ import { directivePolicyIssues, type DirectivePolicy } from './directive-policy.
 import { CATALOG_API_VERSION, XROOTD_API_VERSION } from './kinds.js';
 import { applySchema, gitSourceSpecSchema, isPlainObject, xrootdSpecSchema, xrootdVersionSpecSchema, type ObjectField } from '../constructs/internal.js';
 import { readYamlDocuments } from './yaml-documents.js';
-import { issue, metaManagerEndpoints, resolveCluster, SpecValidationError, upstreamRefKey, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
+import { clientEndpoint, issue, metaManagerEndpoints, resolveCluster, SpecValidationError, upstreamRefKey, type ClusterModel, type SpecIssue, type XrootdClusterProps, type XrootdRelease } from '../constructs/index.js';
 
 export interface XrootdResource {
   readonly apiVersion: string;
@@ -45,6 +45,8 @@ export interface LoadedResource {
   readonly model?: ClusterModel;
   /** Its federation references resolved (XrootdClusterProps.decisions.upstreamEndpoints), where they were. */
   readonly upstreamEndpoints?: Record<string, string[]>;
+  /** Its cache's origin reference resolved (XrootdClusterProps.decisions.originAddress), where it was. */
+  readonly originAddress?: string;
 }
 
 /** Kinds of this project's API groups: anything else claiming one of the groups, or a near spelling, is a typo. */
@@ -150,17 +152,64 @@ export function validateResources(loaded: readonly LoadedResource[], catalog?: r
 }
 
 /**
- * spec.federation.upstreamRefs to XrootdClusterProps.decisions.upstreamEndpoints: each referenced Xrootd
- * (found by `lookup`, as `namespace/name`) must be a valid meta-manager. What cannot be resolved
- * is an issue on the reference, naming why.
+ * A resource's references to other clusters, as XrootdClusterProps.decisions take them:
+ * spec.federation.upstreamRefs to upstreamEndpoints (each referenced Xrootd, found by `lookup` as
+ * `namespace/name`, must be a valid meta-manager) and spec.cache.origin.ref to originAddress (a
+ * valid cluster's client Service). What cannot be resolved is an issue on the reference, naming why.
  */
-export interface ResolvedUpstreamRefs { readonly endpoints: Record<string, string[]>; readonly issues: SpecIssue[] }
+export interface ResolvedReferences {
+  readonly endpoints: Record<string, string[]>;
+  readonly originAddress?: string;
+  readonly issues: SpecIssue[];
+}
 
-export function resolveUpstreamRefs(
+type Lookup = (key: string) => XrootdResource | undefined;
+
+export function resolveReferences(
   resource: XrootdResource,
   lookup: (key: string) => XrootdResource | undefined,
   catalog?: readonly XrootdRelease[],
-): ResolvedUpstreamRefs {
+): ResolvedReferences {
+  const upstream = resolveUpstreamRefs(resource, lookup, catalog);
+  const origin = resolveOriginRef(resource, lookup, catalog);
+  const issues = [...upstream.issues, ...origin.issues];
+  return { endpoints: upstream.endpoints, ...(origin.address ? { originAddress: origin.address } : {}), issues };
+}
+
+/** The valid cluster `key` names, or the issue at `path` saying why there is none. */
+function referencedModel(key: string, path: string, lookup: Lookup, catalog?: readonly XrootdRelease[]): ClusterModel | SpecIssue {
+  const target = lookup(key);
+  if (!target) return issue(path, `must name an existing Xrootd: ${key} was not found`);
+  try {
+    return resolveCluster({ ...propsOf(target), ...(catalog ? { catalog: [...catalog] } : {}) });
+  } catch (e) {
+    if (!(e instanceof SpecValidationError)) throw e;
+    return issue(path, `must name a valid Xrootd: ${key} is invalid (${e.issues[0]?.message})`);
+  }
+}
+
+const isIssue = (m: ClusterModel | SpecIssue): m is SpecIssue => 'rule' in m;
+
+function resolveOriginRef(resource: XrootdResource, lookup: Lookup, catalog?: readonly XrootdRelease[]):
+  { address?: string; issues: SpecIssue[] } {
+  const cache = resource.spec?.cache;
+  const origin = isPlainObject(cache) && isPlainObject(cache.origin) ? cache.origin : undefined;
+  const ref = origin?.ref;
+  // A malformed reference is the schema's to report.
+  if (!isPlainObject(ref) || typeof ref.name !== 'string' || (ref.namespace !== undefined && typeof ref.namespace !== 'string')) return { issues: [] };
+  const key = upstreamRefKey(ref as { name: string; namespace?: string }, resource.metadata.namespace ?? 'default');
+  if (key === `${resource.metadata.namespace ?? 'default'}/${resource.metadata.name}`) {
+    return { issues: [issue('cache.origin.ref', `must name another cluster: ${key} is this one`)] };
+  }
+  const model = referencedModel(key, 'cache.origin.ref', lookup, catalog);
+  return isIssue(model) ? { issues: [model] } : { address: clientEndpoint(model), issues: [] };
+}
+
+function resolveUpstreamRefs(
+  resource: XrootdResource,
+  lookup: (key: string) => XrootdResource | undefined,
+  catalog?: readonly XrootdRelease[],
+): { endpoints: Record<string, string[]>; issues: SpecIssue[] } {
   const federation = resource.spec?.federation;
   const refs = isPlainObject(federation) && Array.isArray(federation.upstreamRefs) ? federation.upstreamRefs : [];
   const endpoints: Record<string, string[]> = {};
@@ -171,15 +220,8 @@ export function resolveUpstreamRefs(
     if (!isPlainObject(ref) || typeof ref.name !== 'string' || (ref.namespace !== undefined && typeof ref.namespace !== 'string')) return;
     const key = upstreamRefKey(ref as { name: string; namespace?: string }, namespace);
     const path = `federation.upstreamRefs[${i}]`;
-    const target = lookup(key);
-    if (!target) return void issues.push(issue(path, `must name an existing Xrootd: ${key} was not found`));
-    let model: ClusterModel;
-    try {
-      model = resolveCluster({ ...propsOf(target), ...(catalog ? { catalog: [...catalog] } : {}) });
-    } catch (e) {
-      if (!(e instanceof SpecValidationError)) throw e;
-      return void issues.push(issue(path, `must name a valid Xrootd: ${key} is invalid (${e.issues[0]?.message})`));
-    }
+    const model = referencedModel(key, path, lookup, catalog);
+    if (isIssue(model)) return void issues.push(model);
     const list = metaManagerEndpoints(model);
     if (!list) return void issues.push(issue(path, `must name a meta-manager: ${key} has no spec.federation.metaManager`));
     endpoints[key] = list;

@@ -40,6 +40,12 @@ const IMAGE_REFERENCE = {
 /** A claim name with `{ordinal}` once: lower-case letters, digits, '-' and '.', starting and ending alphanumeric. */
 const ADOPT_CLAIMS_REGEX = '^([a-z0-9][-a-z0-9.]*)?\\{ordinal\\}([-a-z0-9.]*[a-z0-9])?$';
 /** A key of a Secret or ConfigMap as Kubernetes takes it (not `.` or `..`: it names the file a volume makes). */
+/** Another Xrootd of the same Kubernetes cluster (federation.upstreamRefs, cache.origin.ref). */
+const XROOTD_REFERENCE = obj('XrootdReference', 'An Xrootd resource.', {
+  name: str('Its name.', { pattern: { regex: '^[a-z]([-a-z0-9]*[a-z0-9])?$', rule: 'must be an Xrootd name (a DNS label)' }, maxLength: 63 }),
+  namespace: str('Its namespace. Omitted: this cluster\'s.', { pattern: { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', rule: 'must be a namespace name (a DNS label)' }, maxLength: 63 }),
+}, { required: ['name'] });
+
 /** A certificate subject in OpenSSL's slash form, kept free of what would break a quoted line of the files it is rendered into. */
 const SLASH_DN = '^/[A-Za-z][A-Za-z0-9.]*=[^"\\\\\\x00-\\x1f\\x7f]+$';
 const SLASH_DN_RULE = 'must be a distinguished name in the slash form (/DC=org/CN=Name) without quotes, backslashes or control characters';
@@ -345,10 +351,7 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     upstream: arr('The meta-managers this cluster\'s redirectors subscribe to (all.manager meta): host:port of each one\'s cmsd, such as a meta-manager cluster\'s per-pod names (<name>-redirector-0.<name>-redirector.<namespace>.svc.cluster.local:1213) or a regional redirector\'s address. The cluster offers the meta-managers the paths it exports (xrootd.exports).', str('host:port of a meta-manager\'s cmsd.', {
       pattern: { regex: HOST_PORT, rule: 'must be host:port (a DNS name or an IPv4 address, and a port from 1 to 65535)' }, maxLength: 259,
     }), { default: [], maxItems: 8 }),
-    upstreamRefs: arr('Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors\' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.decisions.upstreamEndpoints.', obj('XrootdReference', 'An Xrootd resource.', {
-      name: str('Its name.', { pattern: { regex: '^[a-z]([-a-z0-9]*[a-z0-9])?$', rule: 'must be an Xrootd name (a DNS label)' }, maxLength: 63 }),
-      namespace: str('Its namespace. Omitted: this cluster\'s.', { pattern: { regex: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', rule: 'must be a namespace name (a DNS label)' }, maxLength: 63 }),
-    }, { required: ['name'] }), { default: [], maxItems: 8 }),
+    upstreamRefs: arr('Meta-manager clusters of this Kubernetes cluster to subscribe to, by their Xrootd resource (one with federation.metaManager): the agent subscribes the redirectors to each of its redirectors\' cmsd, and follows it when its redirectors or cmsdPort change. Synthesized outside the agent (an app, `xrootd-k8s synth`), each reference must be resolved: by a resource in the same files, or XrootdClusterProps.decisions.upstreamEndpoints.', XROOTD_REFERENCE, { default: [], maxItems: 8 }),
     metaManager: bool('This cluster is a meta-manager: its redirectors (all.role meta manager) take other clusters\' redirectors as subscribers and send clients to them. It holds no files: worker.replicas must be 0. Its exports are the paths it federates.', { default: false }),
   }, {
     rules: [
@@ -357,11 +360,12 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     ],
   }),
   cache: obj('CacheSpec', 'Makes this a cache cluster (XCache, XRootD\'s caching proxy): its data servers are cache servers that hold no files of their own but copies of what clients read, fetched from the origin block by block, kept on their data disks and purged when the disks fill (pss and pfc). A cluster without it is a data cluster. Clients read a cache cluster as any cluster, through its redirectors, which send a file\'s readers to the cache server that holds it or, on a miss, to one that fetches it. Cached files are copies: a cache server needs no drain and its disks no backup (docs/xcache.md).', {
-    origin: obj('CacheOriginSpec', 'Where the cache servers fetch files from: exactly one of address and clientNamed.', {
+    origin: obj('CacheOriginSpec', 'Where the cache servers fetch files from: exactly one of address, clientNamed and ref.', {
       address: str('host:port of the origin: a redirector or a data server (pss.origin), such as another cluster\'s <name>.<namespace>.svc.cluster.local:1094.', {
         pattern: { regex: HOST_PORT, rule: 'must be host:port (a DNS name or an IPv4 address, and a port from 1 to 65535)' }, maxLength: 259,
       }),
       clientNamed: bool('The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS\'s caches are used.', {}),
+      ref: { ...XROOTD_REFERENCE, description: 'Another Xrootd of this Kubernetes cluster, the common cache in front of a site\'s own storage: its client Service (<name>.<namespace>.svc.<clusterDomain>:<xrootd.port>). The agent follows it when the origin\'s port changes. Synthesized outside the agent (`xrootd-k8s synth`), it must be resolved by a resource in the same files, or XrootdClusterProps.decisions.originAddress.' },
     }),
     ram: quantity('Memory each cache server keeps blocks in (pfc.ram): at least 1Gi (XRootD\'s floor) and at most 256Gi. Keep worker.resources\' memory above it: a cache server uses about this much besides its own needs.', { default: '1Gi' }),
     blockSize: quantity('The block a cache server fetches and stores at a time (pfc.blocksize), from 4Ki to 512Mi, rounded up to a multiple of 4Ki. Sites use 128Ki (XRootD\'s default) to 1Mi; larger blocks suit long sequential reads.', { default: '128Ki' }),
@@ -385,9 +389,10 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     required: ['origin'],
     rules: [
       {
-        path: 'origin', rule: 'must set exactly one of address and clientNamed (true)',
-        cel: '!has(self.origin) || has(self.origin.address) != (has(self.origin.clientNamed) && self.origin.clientNamed)',
-        check: (c) => (c.origin?.address !== undefined) !== (c.origin?.clientNamed === true),
+        path: 'origin', rule: 'must set exactly one of address, clientNamed (true) and ref',
+        cel: '!has(self.origin) || (has(self.origin.address) ? 1 : 0) + (has(self.origin.clientNamed) && self.origin.clientNamed ? 1 : 0) + (has(self.origin.ref) ? 1 : 0) == 1',
+        check: (c) => [c.origin?.address !== undefined, c.origin?.clientNamed === true, c.origin?.ref !== undefined]
+          .filter(Boolean).length === 1,
       },
       {
         path: 'ram', rule: 'must be at least 1Gi and at most 256Gi (XRootD\'s limits for pfc.ram)',

@@ -752,7 +752,7 @@ export interface XrootdReference {
 /** Makes this a cache cluster (XCache, XRootD's caching proxy): its data servers are cache servers that hold no files of their own but copies of what clients read, fetched from the origin block by block, kept on their data disks and purged when the disks fill (pss and pfc). A cluster without it is a data cluster. Clients read a cache cluster as any cluster, through its redirectors, which send a file's readers to the cache server that holds it or, on a miss, to one that fetches it. Cached files are copies: a cache server needs no drain and its disks no backup (docs/xcache.md). */
 export interface CacheSpec {
   /**
-   * Where the cache servers fetch files from: exactly one of address and clientNamed.
+   * Where the cache servers fetch files from: exactly one of address, clientNamed and ref.
    * @default - every field at its default
    */
   readonly origin: CacheOriginSpec;
@@ -786,7 +786,7 @@ export interface CacheSpec {
   readonly dataDisks?: CacheDataDisksSpec;
 }
 
-/** Where the cache servers fetch files from: exactly one of address and clientNamed. */
+/** Where the cache servers fetch files from: exactly one of address, clientNamed and ref. */
 export interface CacheOriginSpec {
   /**
    * host:port of the origin: a redirector or a data server (pss.origin), such as another cluster's <name>.<namespace>.svc.cluster.local:1094.
@@ -797,6 +797,10 @@ export interface CacheOriginSpec {
    * The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS's caches are used.
    */
   readonly clientNamed?: boolean;
+  /**
+   * Another Xrootd of this Kubernetes cluster, the common cache in front of a site's own storage: its client Service (<name>.<namespace>.svc.<clusterDomain>:<xrootd.port>). The agent follows it when the origin's port changes. Synthesized outside the agent (`xrootd-k8s synth`), it must be resolved by a resource in the same files, or XrootdClusterProps.decisions.originAddress.
+   */
+  readonly ref?: XrootdReference;
 }
 
 /** When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent. */
@@ -1682,10 +1686,11 @@ export interface ResolvedCacheSpec {
   readonly dataDisks: ResolvedCacheDataDisksSpec;
 }
 
-/** Where the cache servers fetch files from: exactly one of address and clientNamed. (defaults applied) */
+/** Where the cache servers fetch files from: exactly one of address, clientNamed and ref. (defaults applied) */
 export interface ResolvedCacheOriginSpec {
   readonly address?: string;
   readonly clientNamed?: boolean;
+  readonly ref?: ResolvedXrootdReference;
 }
 
 /** When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent. (defaults applied) */

@@ -27,8 +27,8 @@ function plans(files: string[]): ClusterPlan[] | number {
     if (count === 0) console.error('no Xrootd resources found');
     return CLUSTER_EXIT.invalid;
   }
-  return valid.map(({ resource, upstreamEndpoints }) => {
-    const props = { ...propsOf(resource), decisions: { upstreamEndpoints } };
+  return valid.map(({ resource, upstreamEndpoints, originAddress }) => {
+    const props = { ...propsOf(resource), decisions: { upstreamEndpoints, originAddress } };
     const { cluster, objects } = synthesizeCluster(props);
     return { name: props.name, namespace: props.namespace!, model: cluster.model, desired: objects };
   });

@@ -1,7 +1,7 @@
 /** Reads resource files for the CLI; unreadable files are usage errors. */
 import { readFileSync, statSync } from 'node:fs';
 import { YAML_LIMITS } from '../yaml-documents.js';
-import { readResources, resolveUpstreamRefs, toResourceIssue, validateResources, type LoadedResource, type ResourceIssue } from '../resources.js';
+import { readResources, resolveReferences as referencesOf, toResourceIssue, validateResources, type LoadedResource, type ResourceIssue } from '../resources.js';
 
 export interface Loaded {
   readonly valid: LoadedResource[];
@@ -27,8 +27,8 @@ export function readFiles(files: readonly string[]): { texts: { text: Uint8Array
 
 /**
  * With `resolveReferences` (synth, diff, apply: they render the configuration), each federation
- * reference must name a meta-manager among the same files: its addresses become the resource's
- * upstreamEndpoints.
+ * reference must name a meta-manager among the same files (its addresses become the resource's
+ * upstreamEndpoints), and a cache's origin reference a cluster among them (originAddress).
  */
 export function loadFiles(files: readonly string[], { resolveReferences = false } = {}): Loaded {
   const { texts, unreadable } = readFiles(files);
@@ -43,9 +43,9 @@ export function loadFiles(files: readonly string[], { resolveReferences = false 
   if (!resolveReferences) return { valid: checked.valid, issues: [...issues, ...checked.issues], unreadable, count: all.length };
   const byKey = new Map(checked.valid.map((l) => [`${l.resource.metadata.namespace ?? 'default'}/${l.resource.metadata.name}`, l.resource]));
   const valid = checked.valid.map((l) => {
-    const resolved = resolveUpstreamRefs(l.resource, (key) => byKey.get(key));
+    const resolved = referencesOf(l.resource, (key) => byKey.get(key));
     issues.push(...resolved.issues.map((i) => toResourceIssue(i, l.source, `${l.resource.metadata.namespace ?? 'default'}/${l.resource.metadata.name}`)));
-    return { ...l, upstreamEndpoints: resolved.endpoints };
+    return { ...l, upstreamEndpoints: resolved.endpoints, ...(resolved.originAddress ? { originAddress: resolved.originAddress } : {}) };
   });
   return { valid, issues: [...issues, ...checked.issues], unreadable, count: all.length };
 }

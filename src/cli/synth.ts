@@ -15,9 +15,9 @@ export function synthCommand(files: string[], outdir?: string): number {
     if (count === 0) console.error('no Xrootd resources found');
     return 1;
   }
-  for (const { resource, upstreamEndpoints } of valid) {
+  for (const { resource, upstreamEndpoints, originAddress } of valid) {
     const app = new App({ yamlOutputType: YamlOutputType.FILE_PER_CHART });
-    const props = { ...propsOf(resource), decisions: { upstreamEndpoints } };
+    const props = { ...propsOf(resource), decisions: { upstreamEndpoints, originAddress } };
     new XrootdCluster(new Chart(app, props.name), 'cluster', props);
     const yaml = app.synthYaml();
     if (outdir) {

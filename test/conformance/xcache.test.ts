@@ -86,7 +86,7 @@ test('a miss is fetched from the origin by one cache server, the copy on one of 
     expect(found).toHaveLength(1);
     const server = cache.of('worker').find((p) => p.name === found[0].server)!;
     expect(found[0].data).toMatch(new RegExp(`^${server.dataDir}/\\.xcache/data-[01]/`));
-    expect(found[0].meta).toMatch(new RegExp(`^${server.dataDir}/\\.xcache/meta/`));
+    expect(found[0].meta).toMatch(new RegExp(`^${server.dataDir}/\\.xcache-meta/`));
     // The copy is whole once read through: the bytes on the cache's disk are the origin's.
     expect(sha256(readFileSync(found[0].data))).toBe(sums.get(name));
   }

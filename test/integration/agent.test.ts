@@ -288,6 +288,28 @@ test('a federation reference: refused until the meta-manager exists, then resolv
   expect(cp.kubectl(['delete', 'xrootd', 'fedmeta', '-n', FED, '--wait=true']).code).toBe(0);
 }), 300000);
 
+test('a cache\'s origin by reference: refused until the origin exists, then its client Service, following the origin\'s port', () => withLogs(async () => {
+  cp.applyYaml(xrootd('edge', { worker: { replicas: 1 }, cache: { origin: { ref: { name: 'store' } } } }));
+  const x = await waitCondition('edge', 'Degraded', 'True', 60000);
+  expect(condition(x, 'Degraded')).toMatchObject({ reason: 'InvalidSpec', message: `spec.cache.origin.ref must name an existing Xrootd: ${NS}/store was not found` });
+  expect(get(['statefulsets,services,configmaps', '-n', NS, '-l', 'xrootd.org/cluster=edge']).items).toEqual([]);
+  // The origin appearing is what reconciles the cache; its port changing follows.
+  const store = (port: number) => xrootd('store', { worker: { replicas: 1 }, xrootd: { port } });
+  const origin = () => {
+    const sts = tryGet(['statefulset/edge-worker', '-n', NS]);
+    if (!sts) return undefined;
+    const config = sts.spec.template.spec.volumes.find((v: any) => v.name === 'config').configMap.name;
+    return (get(['configmap', config, '-n', NS]).data['xrootd.cfg'] as string).split('\n').map((l) => l.trim()).find((l) => l.startsWith('pss.origin'));
+  };
+  cp.applyYaml(store(1094));
+  await waitFor('edge in front of store:1094', () => (origin() === `pss.origin store.${NS}.svc.cluster.local:1094` ? true : undefined), 60000, 250);
+  cp.applyYaml(store(2094));
+  await waitFor('edge following store to 2094', () => (origin() === `pss.origin store.${NS}.svc.cluster.local:2094` ? true : undefined), 60000, 250);
+  // The cache's claims: its first volume and a data disk of its own.
+  expect(get(['statefulset/edge-worker', '-n', NS]).spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['data', 'cache-data-0']);
+  expect(cp.kubectl(['delete', 'xrootd', 'edge', 'store', '-n', NS, '--wait=true']).code).toBe(0);
+}), 180000);
+
 test('an XrootdVersion changing the image of a version makes the pods follow', () => withLogs(async () => {
   const image = 'registry.example.org/xrootd:5.8.1-site';
   cp.applyYaml(stringify({ apiVersion: 'catalog.xrootd.org/v1alpha1', kind: 'XrootdVersion', metadata: { name: 'v5.8.1' }, spec: { version: '5.8.1', image, features: ['maxfd', 'identity-env'] } }));

@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { createNamespace, xrootdReady } from '../helpers/control-plane.js';
 import { waitFor } from '../helpers/processes.js';
 import type { RealNode } from '../helpers/real-node.js';
+import { SMALL } from './network-policies.js';
 
 const NS = 'legacy';
 const OLD_CLAIM = 'legacy-data-legacy-xrootd-worker-0';
@@ -43,7 +44,10 @@ export function adoptionScenario(nodeOf: () => RealNode, xrootdImage: () => stri
       // What `xrootd-k8s migrate` writes for it (test/integration/lifecycle.test.ts runs the command).
       node().cp.applyYaml(stringify({
         apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: 'legacy', namespace: NS },
-        spec: { version: '5.5.3', worker: { replicas: 1, storage: { capacity: '1Gi', layout: 'ExportRoot', adoptClaims: 'legacy-data-legacy-xrootd-worker-{ordinal}' } } },
+        spec: {
+          version: '5.5.3', redirector: SMALL,
+          worker: { replicas: 1, ...SMALL, storage: { capacity: '1Gi', layout: 'ExportRoot', adoptClaims: 'legacy-data-legacy-xrootd-worker-{ordinal}' } },
+        },
       }));
       node().cp.applyYaml(stringify({
         apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', namespace: NS },

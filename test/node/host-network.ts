@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { createNamespace, xrootdReady } from '../helpers/control-plane.js';
 import { HOST_NETWORK_NODE } from '../helpers/host-network-node.js';
 import { NODE_NAME, POD_NETWORK, type RealNode } from '../helpers/real-node.js';
+import { SMALL } from './network-policies.js';
 
 const NS = 'bare-metal';
 const NAME = 'hn';
@@ -36,7 +37,7 @@ export function hostNetworkScenario(nodeOf: () => RealNode, xrootdArchive: () =>
       node().cp.applyYaml(stringify({
         apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: NAME, namespace: NS },
         spec: {
-          version: '5.5.3', xrootd: { port: PORT, cmsdPort: CMSD_PORT }, worker: { replicas: 1, storage: { capacity: '1Gi' } },
+          version: '5.5.3', xrootd: { port: PORT, cmsdPort: CMSD_PORT }, worker: { replicas: 1, storage: { capacity: '1Gi' }, ...SMALL }, redirector: SMALL,
           expose: { type: 'HostNetwork' },
           scheduling: {
             tolerations: [{ ...HOST_NETWORK_NODE.taint, operator: 'Equal' }],
@@ -48,7 +49,10 @@ export function hostNetworkScenario(nodeOf: () => RealNode, xrootdArchive: () =>
       await xrootdReady(node().cp, NS, NAME, 1);
       outside = node().outside();
     }, 500000);
-    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+    afterAll(() => {
+      node().cp.kubectl(['delete', 'namespace', NS, '--wait=false']);
+      rmSync(scratch, { recursive: true, force: true });
+    });
 
     test('the redirector and the data server run on their nodes\' networks, one per node; a client outside writes and reads through the redirector at the first node\'s address, redirected to the second node', () => {
       const [redirector, worker] = [podOf('redirector'), podOf('worker')];

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { COLLECTOR_HTTP_PORT, COLLECTOR_REPORT_PORT } from '../../constructs/monitoring.js';
 import { createNamespace, xrootdReady } from '../helpers/control-plane.js';
-import { waitFor } from '../helpers/processes.js';
+import { runAsync, waitFor } from '../helpers/processes.js';
 import type { RealNode } from '../helpers/real-node.js';
 import { repoRoot } from '../helpers/repo.js';
 
@@ -22,6 +22,8 @@ const ELSEWHERE = 'elsewhere';
 const READER_LABEL = { 'xrootd.test/role': 'reader' };
 const XROOTD_PORT = 1094;
 const CMSD_PORT = 1213;
+/** Requests small enough for the node's 2 cores to hold every scenario's clusters (XRootD idles here). */
+export const SMALL = { resources: { requests: { cpu: '50m', memory: '128Mi' } } };
 
 interface Flow { from: string; to: string; port: string; expected: 'allowed' | 'refused'; observed?: string; why: string }
 
@@ -45,14 +47,17 @@ export function networkPolicyScenarios(nodeOf: () => RealNode, xrootdImage: () =
     }));
 
     /** A TCP connection from a pod: `connected`, `timed out` (the policy agent dropped the SYN) or `reset`. */
-    const connect = (ns: string, pod: string, ip: string, port: number): string => {
-      const r = inPod(ns, pod, `timeout 4 bash -c 'exec 3<>/dev/tcp/${ip}/${port}'; echo "exit=$?"`);
+    const connect = async (ns: string, pod: string, ip: string, port: number): Promise<string> => {
+      const r = await runAsync([join(node().cp.bin, 'kubectl'), `--kubeconfig=${node().cp.kubeconfig}`, 'exec', '-n', ns, pod, '--', 'bash', '-c',
+        `timeout 4 bash -c 'exec 3<>/dev/tcp/${ip}/${port}'; echo "exit=$?"`], process.env, 60000);
       const code = /exit=(\d+)/.exec(r.out)?.[1];
       if (code === undefined) throw new Error(`kubectl exec in ${ns}/${pod} failed: ${r.out}`);
       return code === '0' ? 'connected' : code === '124' ? 'timed out' : 'reset';
     };
-    const tcpFlow = (f: Omit<Flow, 'observed'>, ns: string, pod: string, ip: string, port: number): void => {
-      flows.push({ ...f, observed: connect(ns, pod, ip, port) });
+    /** Probes the flows side by side (a refused one waits out its 4 s), recording them in order. */
+    const tcpFlows = async (probes: Array<[Omit<Flow, 'observed'>, string, string, string, number]>): Promise<void> => {
+      const observed = await Promise.all(probes.map(([, ns, pod, ip, port]) => connect(ns, pod, ip, port)));
+      probes.forEach(([f], i) => flows.push({ ...f, observed: observed[i] }));
     };
 
     /** The collector's count of packets it could not read: every junk datagram that reached it. */
@@ -70,9 +75,9 @@ export function networkPolicyScenarios(nodeOf: () => RealNode, xrootdImage: () =
       createNamespace(node().cp, FED, 'restricted');
       createNamespace(node().cp, ELSEWHERE, 'restricted');
       // The meta-manager, in its own namespace; the site subscribes to it by reference.
-      xrootd(FED, 'global', { version: '5.5.3', worker: { replicas: 0 }, federation: { metaManager: true } });
+      xrootd(FED, 'global', { version: '5.5.3', worker: { replicas: 0 }, federation: { metaManager: true }, redirector: SMALL });
       xrootd(SITE, 'alpha', {
-        version: '5.5.3', worker: { replicas: 1, storage: { capacity: '1Gi' } },
+        version: '5.5.3', worker: { replicas: 1, storage: { capacity: '1Gi' }, ...SMALL }, redirector: SMALL,
         monitoring: { enabled: true, reportIntervalSeconds: 5 },
         networkPolicy: { clients: [{ podSelector: { matchLabels: READER_LABEL } }] },
         federation: { upstreamRefs: [{ name: 'global', namespace: FED }] },
@@ -93,6 +98,8 @@ export function networkPolicyScenarios(nodeOf: () => RealNode, xrootdImage: () =
     }, 600000);
 
     afterAll(() => {
+      // Its clusters go: the node's 2 cores are for the scenarios after it.
+      kubectl(['delete', 'namespace', SITE, FED, ELSEWHERE, '--wait=false']);
       const table = ['| from | to | port | expected | observed | why |', '|---|---|---|---|---|---|',
         ...flows.map((f) => `| ${f.from} | ${f.to} | ${f.port} | ${f.expected} | ${f.observed ?? 'not run'} | ${f.why} |`)].join('\n');
       const dir = join(repoRoot(), 'build/test-report');
@@ -117,12 +124,14 @@ export function networkPolicyScenarios(nodeOf: () => RealNode, xrootdImage: () =
       flows.push({ from: 'site/alpha data server (cmsd)', to: 'alpha redirector', port: `${CMSD_PORT}/TCP`, expected: 'allowed', observed: 'connected (subscribed)', why: 'members' });
       flows.push({ from: 'site/alpha daemons (xrd.report)', to: 'alpha collector', port: `${COLLECTOR_REPORT_PORT}/UDP`, expected: 'allowed', observed: 'received (status.members)', why: 'members' });
       flows.push({ from: 'site/reader (labelled reader)', to: 'alpha redirector, then data server', port: `${XROOTD_PORT}/TCP`, expected: 'allowed', observed: 'wrote and read 1 MiB', why: 'networkPolicy.clients' });
-      tcpFlow({ from: 'site/reader', to: 'alpha data server', port: `${XROOTD_PORT}/TCP`, expected: 'allowed', why: 'networkPolicy.clients' }, SITE, 'reader', workerIp, XROOTD_PORT);
       // The agent (xrootd-system) reads the collector's HTTP port; a scraper anywhere may too.
-      tcpFlow({ from: 'elsewhere/look-alike', to: 'alpha collector', port: `${COLLECTOR_HTTP_PORT}/TCP`, expected: 'allowed', why: 'metrics: anyone' }, ELSEWHERE, 'look-alike', collectorIp, COLLECTOR_HTTP_PORT);
+      await tcpFlows([
+        [{ from: 'site/reader', to: 'alpha data server', port: `${XROOTD_PORT}/TCP`, expected: 'allowed', why: 'networkPolicy.clients' }, SITE, 'reader', workerIp, XROOTD_PORT],
+        [{ from: 'elsewhere/look-alike', to: 'alpha collector', port: `${COLLECTOR_HTTP_PORT}/TCP`, expected: 'allowed', why: 'metrics: anyone' }, ELSEWHERE, 'look-alike', collectorIp, COLLECTOR_HTTP_PORT],
+      ]);
       const scrape = inPod(ELSEWHERE, 'look-alike', `exec 3<>/dev/tcp/${collectorIp}/${COLLECTOR_HTTP_PORT}; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`);
       expect(scrape.out).toContain('xrootd_collector_packets_total');
-      expect(connect(SITE, 'member-label', redirectorIp, CMSD_PORT)).toBe('connected');
+      expect(await connect(SITE, 'member-label', redirectorIp, CMSD_PORT)).toBe('connected');
       flows.push({ from: 'site/member-label (alpha\'s labels)', to: 'alpha redirector', port: `${CMSD_PORT}/TCP`, expected: 'allowed', observed: 'connected', why: 'members are pods with the cluster\'s labels in its namespace' });
       for (const f of flows) expect([f.from, f.to, f.port, f.observed]).toEqual([f.from, f.to, f.port, expect.stringMatching(/^(connected|received|wrote)/)]);
     }, 300000);
@@ -138,9 +147,9 @@ export function networkPolicyScenarios(nodeOf: () => RealNode, xrootdImage: () =
       refused.push([SITE, 'stranger', 'alpha data server', 'xrootd', XROOTD_PORT, 'not in networkPolicy.clients: no write from outside']);
       refused.push([SITE, 'other-cluster', 'alpha data server', 'xrootd', XROOTD_PORT, 'not in networkPolicy.clients']);
       refused.push([ELSEWHERE, 'look-alike', 'alpha data server', 'xrootd', XROOTD_PORT, 'clients\' podSelector is of alpha\'s namespace only']);
-      for (const [ns, pod, to, what, port, why] of refused) {
-        tcpFlow({ from: `${ns}/${pod}`, to, port: `${port}/TCP (${what})`, expected: 'refused', why }, ns, pod, to.includes('redirector') ? redirectorIp : workerIp, port);
-      }
+      await tcpFlows(refused.map(([ns, pod, to, what, port, why]) => [
+        { from: `${ns}/${pod}`, to, port: `${port}/TCP (${what})`, expected: 'refused', why }, ns, pod, to.includes('redirector') ? redirectorIp : workerIp, port,
+      ]));
       const write = inPod(SITE, 'stranger', 'head -c 1024 /dev/urandom > /tmp/f && XRD_CONNECTIONRETRY=1 XRD_CONNECTIONWINDOW=5 timeout 30 xrdcp --nopbar /tmp/f root://alpha-redirector-0.alpha-redirector.site.svc.cluster.local:1094//data/policy/stranger');
       expect(write.code).not.toBe(0);
       flows.push({ from: 'site/stranger', to: 'alpha (xrdcp write)', port: `${XROOTD_PORT}/TCP`, expected: 'refused', observed: write.code === 0 ? 'written' : 'failed', why: 'not in networkPolicy.clients' });
@@ -176,8 +185,11 @@ export function networkPolicyScenarios(nodeOf: () => RealNode, xrootdImage: () =
       expect(read.out.trim().split('\n').pop()).toBe('same');
       flows.push({ from: 'site/alpha redirector (cmsd, meta subscriber)', to: 'fed/global redirector', port: `${CMSD_PORT}/TCP`, expected: 'allowed', observed: 'connected (the meta-manager located the file)', why: 'any namespace\'s redirectors' });
       flows.push({ from: 'site/reader', to: 'fed/global, then alpha', port: `${XROOTD_PORT}/TCP`, expected: 'allowed', observed: 'read 1 MiB through the meta-manager', why: 'global admits anyone; alpha admits readers' });
-      tcpFlow({ from: 'site/stranger', to: 'fed/global redirector', port: `${CMSD_PORT}/TCP (cmsd)`, expected: 'refused', why: 'not a redirector' }, SITE, 'stranger', metaIp, CMSD_PORT);
-      tcpFlow({ from: 'elsewhere/look-alike (a data server\'s labels)', to: 'fed/global redirector', port: `${CMSD_PORT}/TCP (cmsd)`, expected: 'refused', why: 'not a redirector' }, ELSEWHERE, 'look-alike', metaIp, CMSD_PORT);
+      await tcpFlows([
+        [{ from: 'site/stranger', to: 'fed/global redirector', port: `${CMSD_PORT}/TCP (cmsd)`, expected: 'refused', why: 'not a redirector' }, SITE, 'stranger', metaIp, CMSD_PORT],
+        [{ from: 'elsewhere/look-alike (a data server\'s labels)', to: 'fed/global redirector', port: `${CMSD_PORT}/TCP (cmsd)`, expected: 'refused', why: 'not a redirector' },
+          ELSEWHERE, 'look-alike', metaIp, CMSD_PORT],
+      ]);
       expect(flows.slice(-2).map((f) => f.observed)).toEqual(['timed out', 'timed out']);
     }, 300000);
   });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createNamespace, xrootdReady } from '../helpers/control-plane.js';
 import { POD_NETWORK, type RealNode } from '../helpers/real-node.js';
+import { SMALL } from './network-policies.js';
 
 const NS = 'exposed';
 const NAME = 'np';
@@ -28,12 +29,15 @@ export function nodePortScenario(nodeOf: () => RealNode): void {
       createNamespace(node().cp, NS, 'restricted');
       node().cp.applyYaml(stringify({
         apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: NAME, namespace: NS },
-        spec: { version: '5.5.3', worker: { replicas: 1, storage: { capacity: '1Gi' } }, expose: { type: 'NodePort' } },
+        spec: { version: '5.5.3', worker: { replicas: 1, storage: { capacity: '1Gi' }, ...SMALL }, redirector: SMALL, expose: { type: 'NodePort' } },
       }));
       await xrootdReady(node().cp, NS, NAME, 1);
       outside = node().outside();
     }, 400000);
-    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+    afterAll(() => {
+      node().cp.kubectl(['delete', 'namespace', NS, '--wait=false']);
+      rmSync(scratch, { recursive: true, force: true });
+    });
 
     test('a client outside reaches the redirector at the node\'s address and its node port, writes and reads through it, redirected to the data server; the data server\'s node port serves it too', async () => {
       const redirector = `root://${POD_NETWORK.gateway}:${nodePort(`${NAME}-external`)}`;

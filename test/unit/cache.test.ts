@@ -27,7 +27,7 @@ describe('cache clusters (spec.cache)', () => {
   test('the first volume holds the namespace and the metadata space; each data disk is a claim of its own mounted below it as a data space', () => {
     const worker = cfg.slice(cfg.indexOf('all.role server'));
     expect(worker.slice(0, 7)).toEqual([
-      'all.role server', 'oss.localroot $(xrddata)', 'oss.space meta $(xrddata)/.xcache/meta',
+      'all.role server', 'oss.localroot $(xrddata)', 'oss.space meta $(xrddata)/.xcache-meta',
       'oss.space data $(xrddata)/.xcache/data-0', 'oss.space data $(xrddata)/.xcache/data-1', 'cms.space min 0 0', 'cms.vnid =$(xrdpod)',
     ]);
     const sts = s.get('StatefulSet', 'minimal-worker');
@@ -37,7 +37,7 @@ describe('cache clusters (spec.cache)', () => {
       expect(c.volumeMounts.filter((m: any) => m.name.startsWith('cache-data') || m.name === 'data').map((m: any) => [m.name, m.mountPath]))
         .toEqual([['data', '/data'], ['cache-data-0', '/data/.xcache/data-0'], ['cache-data-1', '/data/.xcache/data-1']]);
     }
-    expect(s.cluster.configFiles['run.sh']).toContain('mkdir -p "$XRD_DATA_DIR"\'/data\' "$XRD_DATA_DIR"/.xcache/meta "$XRD_DATA_DIR"/.xcache/data-0 "$XRD_DATA_DIR"/.xcache/data-1');
+    expect(s.cluster.configFiles['run.sh']).toContain('mkdir -p "$XRD_DATA_DIR"\'/data\' "$XRD_DATA_DIR"/.xcache-meta "$XRD_DATA_DIR"/.xcache/data-0 "$XRD_DATA_DIR"/.xcache/data-1');
     // A data cluster has none of it.
     const data = linesOf(synth(minimal).cluster.configFiles['xrootd.cfg']);
     expect(data.filter((l) => /^(ofs\.osslib|pss\.|pfc\.|oss\.space)|stage/.test(l))).toEqual([]);
@@ -51,10 +51,20 @@ describe('cache clusters (spec.cache)', () => {
     expect([xrootdSize('1Gi'), xrootdSize('1G'), xrootdSize('64Ki'), xrootdSize('1500')]).toEqual(['1048576k', '1000000000', '64k', '1500']);
   });
 
+  test('an origin by reference: the resolved address (decisions.originAddress), checked as an address is; unresolved, synthesis refuses', () => {
+    const byRef = { ...minimal, namespace: 'site', cache: { origin: { ref: { name: 'store' } } } };
+    const resolved = synth({ ...byRef, decisions: { originAddress: 'store.site.svc.cluster.local:1094' } });
+    expect(linesOf(resolved.cluster.configFiles['xrootd.cfg'])).toContain('pss.origin store.site.svc.cluster.local:1094');
+    expect(() => synth(byRef)).toThrow('cache.origin.ref must name a cluster whose address is known: site/store is not resolved (the agent resolves it from the Xrootd resources; an app passes decisions.originAddress)');
+    expect(() => resolveCluster({ ...byRef, decisions: { originAddress: 'evil:1094\npss.origin x:1' } })).toThrow(/decisions\.originAddress must be host:port/);
+    expect(() => resolveCluster({ ...minimal, cache: { origin: { address: 'o:1094' } }, decisions: { originAddress: 'o:1094' } }))
+      .toThrow('decisions.originAddress is only for a cache cluster whose origin is a reference (cache.origin.ref)');
+  });
+
   test('refused with the field named: no origin or both, pfc limits, pfc.ram at or above the memory limit, what a cache cluster cannot be, the proxy in extraDirectives', () => {
     const refused = (spec: Record<string, unknown>) => () => resolveCluster({ ...minimal, ...spec });
-    expect(refused({ cache: { origin: {} } })).toThrow('cache.origin must set exactly one of address and clientNamed (true)');
-    expect(refused({ cache: { origin: { address: 'o:1094', clientNamed: true } } })).toThrow('cache.origin must set exactly one of address and clientNamed (true)');
+    expect(refused({ cache: { origin: {} } })).toThrow('cache.origin must set exactly one of address, clientNamed (true) and ref');
+    expect(refused({ cache: { origin: { address: 'o:1094', clientNamed: true } } })).toThrow('cache.origin must set exactly one of address, clientNamed (true) and ref');
     expect(refused({ cache: {} })).toThrow(/cache\.origin/);
     expect(refused({ cache: { origin: { address: 'o:99999' } } })).toThrow(/cache\.origin\.address must be host:port/);
     expect(refused({ cache: { origin: { address: 'o:1094' }, ram: '512Mi' } })).toThrow('cache.ram must be at least 1Gi and at most 256Gi');

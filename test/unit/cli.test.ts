@@ -100,6 +100,21 @@ test('synth resolves a federation reference among the files; a member without it
   expect(cli('synth', notMeta).out).toContain('spec.federation.upstreamRefs[0] must name a meta-manager: federation/global has no spec.federation.metaManager');
 });
 
+test('synth resolves a cache\'s origin reference among the files to the origin\'s client Service; a cache without its origin is refused by name', () => {
+  const example = join(root, 'examples/resources/xcache.yaml');
+  expect(cli('validate', example)).toEqual({ code: 0, out: '2 Xrootd resources valid\n' });
+  const r = cli('synth', example);
+  expect(r.code).toBe(0);
+  expect(r.out).toContain('pss.origin store.physics.svc.cluster.local:1094');
+  const cache = file('cache.yaml', readFileSync(example, 'utf8').split('---\n')[1]);
+  expect(cli('validate', cache).code).toBe(0);
+  const alone = cli('synth', cache);
+  expect(alone.code).toBe(1);
+  expect(alone.out).toContain('physics/edge: spec.cache.origin.ref must name an existing Xrootd: physics/store was not found');
+  const itself = file('itself.yaml', readFileSync(cache, 'utf8').replace('ref: { name: store }', 'ref: { name: edge }'));
+  expect(cli('synth', itself).out).toContain('spec.cache.origin.ref must name another cluster: physics/edge is this one');
+});
+
 test('synth: one invalid resource means no output at all', () => {
   const mixed = file('mixed.yaml', `${readFileSync(join(root, 'examples/resources/minimal.yaml'), 'utf8')}---\n${bad}`);
   const r = cli('synth', mixed);

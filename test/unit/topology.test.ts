@@ -105,7 +105,7 @@ describe('supervisor tier in the manifests', () => {
 
   test('a reference without endpoints validates but does not synthesize; endpoints that would inject a directive are refused', () => {
     const props = { name: 'a', federation: { upstreamRefs: [{ name: 'global' }] } };
-    expect(resolveCluster(props).unresolvedUpstreamRefs.map((i) => i.message)).toEqual([
+    expect(resolveCluster(props).unresolvedRefs.map((i) => i.message)).toEqual([
       'federation.upstreamRefs[0] must name a meta-manager whose addresses are known: default/global is not resolved (the agent resolves it from the Xrootd resources; an app passes decisions.upstreamEndpoints["default/global"])',
     ]);
     expect(() => synth(props)).toThrow('federation.upstreamRefs[0] must name a meta-manager whose addresses are known');

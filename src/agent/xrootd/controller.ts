@@ -12,7 +12,7 @@ import { controllerOf, objectKey, type KubeObject } from '../../kube/kinds.js';
 import { CATALOG_API_VERSION, XROOTD_API_VERSION } from '../../kinds.js';
 import type { Controller, Manager } from '../../kube/manager.js';
 import { DEFAULT_CONCURRENCY } from '../defaults.js';
-import { CONTROLLER_INDEX, INSTANCE_INDEX, UPSTREAM_INDEX, byController, byInstance, byUpstreamRef } from '../indexes.js';
+import { CONTROLLER_INDEX, INSTANCE_INDEX, ORIGIN_INDEX, UPSTREAM_INDEX, byController, byInstance, byOriginRef, byUpstreamRef } from '../indexes.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { claimEssentials, podEssentials, type ClaimObject, type PodObject } from '../views.js';
@@ -45,7 +45,7 @@ export function addXrootdController(
 ): XrootdController {
   const { namespace } = opts;
   const managed = `app.kubernetes.io/managed-by=${MANAGED_BY},${INVENTORY_LABEL}`;
-  const xrootds = m.informer<XrootdObject>(XROOTD_API_VERSION, 'Xrootd', { namespace }).addIndex(UPSTREAM_INDEX, byUpstreamRef);
+  const xrootds = m.informer<XrootdObject>(XROOTD_API_VERSION, 'Xrootd', { namespace }).addIndex(UPSTREAM_INDEX, byUpstreamRef).addIndex(ORIGIN_INDEX, byOriginRef);
   const versions = m.informer<XrootdVersionObject>(CATALOG_API_VERSION, 'XrootdVersion');
   const children = new Map<string, Informer>(PRUNABLE_KINDS.map((k) => [k.kind,
     m.informer(k.apiVersion, k.kind, { namespace, labelSelector: INVENTORY_LABEL, optional: !!k.optional })
@@ -69,7 +69,11 @@ export function addXrootdController(
     allKeys: allClusters,
     watches: [
       // A meta-manager's change (or its creation, or deletion) reaches the clusters that subscribe to it.
-      { informer: xrootds, keys: (x) => [objectKey(x), ...xrootds.byIndex(UPSTREAM_INDEX, objectKey(x)).map(objectKey)] },
+      // A cluster, and those that name it: its federation's members, the caches in front of it.
+      {
+        informer: xrootds,
+        keys: (x) => [objectKey(x), ...[UPSTREAM_INDEX, ORIGIN_INDEX].flatMap((i) => xrootds.byIndex(i, objectKey(x)).map(objectKey))],
+      },
       // A catalog change can change any cluster's image or rendering.
       { informer: versions, keys: () => (m.synced ? allClusters() : []) },
       // Pod readiness gates rollouts; pods are owned by StatefulSets, so they map by their instance label.

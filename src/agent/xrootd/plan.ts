@@ -9,7 +9,7 @@ import {
 } from '../../../constructs/index.js';
 import { directivePolicyIssues } from '../../directive-policy.js';
 import { objectKey, type KubeObject } from '../../kube/kinds.js';
-import { propsOf, resolveUpstreamRefs } from '../../resources.js';
+import { propsOf, resolveReferences } from '../../resources.js';
 import { synthesizeCluster } from '../../synthesize.js';
 import type { DrainStep } from '../drain.js';
 import { decideExternalAddresses, type ExternalAddressStep } from '../external-addresses.js';
@@ -72,7 +72,7 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   const { drain } = inputs;
   const decisions: ClusterDecisions = {
     tlsSecretRevision: inputs.tlsSecretRevision,
-    upstreamEndpoints: upstreamEndpoints(ctx, resource, catalog),
+    ...references(ctx, resource, catalog),
     ...(drain ? {
       drain: {
         replicas: drain.replicas,
@@ -113,14 +113,17 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   return { model, rollout, roles, members, external, maintenance, drain, objects };
 }
 
-/** spec.federation.upstreamRefs, resolved from the Xrootd resources the agent sees (a change to them reconciles this one again). */
-function upstreamEndpoints(ctx: ClusterContext, resource: XrootdObject, catalog: readonly XrootdRelease[]): Record<string, string[]> {
-  const { endpoints, issues } = resolveUpstreamRefs(resource, (key) => {
+/**
+ * spec.federation.upstreamRefs and spec.cache.origin.ref, resolved from the Xrootd resources the
+ * agent sees (a change to them reconciles this one again).
+ */
+function references(ctx: ClusterContext, resource: XrootdObject, catalog: readonly XrootdRelease[]): Pick<ClusterDecisions, 'upstreamEndpoints' | 'originAddress'> {
+  const { endpoints, originAddress, issues } = resolveReferences(resource, (key) => {
     const [namespace, name] = key.split('/');
     return ctx.caches.xrootds.get(namespace, name);
   }, catalog);
   if (issues.length) throw new SpecValidationError(issues);
-  return endpoints;
+  return { upstreamEndpoints: endpoints, ...(originAddress ? { originAddress } : {}) };
 }
 
 /** A meta-manager's expected subscribers: the redirectors of the valid clusters that name it (federation.upstreamRefs). */
