@@ -190,8 +190,9 @@ function referencedModel(key: string, path: string, lookup: Lookup, catalog?: re
 
 const isIssue = (m: ClusterModel | SpecIssue): m is SpecIssue => 'rule' in m;
 
-function resolveOriginRef(resource: XrootdResource, lookup: Lookup, catalog?: readonly XrootdRelease[]):
-  { address?: string; issues: SpecIssue[] } {
+interface OriginResolution { readonly address?: string; readonly issues: SpecIssue[] }
+
+function resolveOriginRef(resource: XrootdResource, lookup: Lookup, catalog?: readonly XrootdRelease[]): OriginResolution {
   const cache = resource.spec?.cache;
   const origin = isPlainObject(cache) && isPlainObject(cache.origin) ? cache.origin : undefined;
   const ref = origin?.ref;
