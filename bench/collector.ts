@@ -3,6 +3,8 @@
  * a 200-pod cluster (a redirector pair, three supervisors, 195 data servers; xrootd and cmsd each)
  * every 10 s, made from packets XRootD 5.5.3 sent (test/fixtures/xrd-report) with their figures
  * moving. Prints its CPU share (from /proc) and resident memory, and a scrape's time and size.
+ * collector-200-cache: the same with the data servers cache servers (spec.cache), each also
+ * sending the file cache's records and its disk report every round.
  * Target: under 50 MB RSS and under 5% of a core.
  */
 import dgram from 'node:dgram';
@@ -22,8 +24,20 @@ function procStat(pid: number): { cpuSeconds: number; rssBytes: number } {
   return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND, rssBytes: rssPages * 4096 };
 }
 
-/** The reports of one round: every daemon of every pod, its figures grown since the last. */
-function reports(round: number): string[] {
+/**
+ * A cache server's packets besides its summary in one round (spec.cache): the file cache's records
+ * of the files closed in it (20, from a 5.8.1 packet) and its disks' report.
+ */
+function cachePackets(pod: string, round: number): string[] {
+  const gstream = readFileSync(join(root, 'test/fixtures/xrd-report/cache-gstream-5.8.1.json'), 'utf8').replace('"host":"vm"', `"host":"${pod}.big-worker.ns.svc.cluster.local"`);
+  const [header, ...records] = gstream.split('\n');
+  const closes = Array.from({ length: 10 }, () => records).flat();
+  const disks = { code: 'xrootd-k8s.cache-disks', host: pod, ins: 'worker', tod: 1796155147 + round * 10, disks: [0, 1].map((disk) => ({ disk, kib: 1 << 30, usedKib: (round * 1000) % (1 << 30) })) };
+  return [[header, ...closes].join('\n'), JSON.stringify(disks)];
+}
+
+/** The reports of one round: every daemon of every pod, its figures grown since the last (with `caches`, data servers are cache servers). */
+function reports(round: number, caches = false): string[] {
   const pods: [string, string][] = [
     ...[0, 1].map((i): [string, string] => [`big-redirector-${i}`, 'redirector']),
     ...[0, 1, 2].map((i): [string, string] => [`big-supervisor-${i}`, 'supervisor']),
@@ -34,13 +48,14 @@ function reports(round: number): string[] {
   return pods.flatMap(([pod, role]) => {
     const as = (packet: string) => packet.replace(/src="vm:/, `src="${pod}.big-${role}.ns.svc.cluster.local:`).replace(/ins="\w+"/, `ins="${role}"`)
       .replace(/tod="\d+"/, `tod="${1796155147 + round * 10}"`).replace(/<in>\d+<\/in>/, `<in>${round * 1_000_000}</in>`).replace(/<out>\d+<\/out>/, `<out>${round * 2_000_000}</out>`);
-    const xrootd = as(fixture(role === 'worker' ? 'worker-xrootd' : 'redirector-xrootd'));
+    const xrootd = as(fixture(role !== 'worker' ? 'redirector-xrootd' : caches ? 'cache-worker-xrootd' : 'worker-xrootd'));
     const cmsd = role === 'worker' ? as(fixture('worker-cmsd')) : as(manager.replace(/<node>.*<\/node>/, nodes(role === 'redirector' ? 64 : 44)));
-    return [xrootd, cmsd];
+    return [xrootd, cmsd, ...(caches && role === 'worker' ? cachePackets(pod, round) : [])];
   });
 }
 
-export async function collectorBench(seconds = 120): Promise<void> {
+export async function collectorBench(seconds = 120, caches = false): Promise<void> {
+  const label = caches ? 'collector-200-cache' : 'collector-200';
   const [udpPort, httpPort] = [29931, 29100];
   const child = spawn(process.execPath, [join(root, 'build/src/cli/main.js'), 'collector', '--cluster=big', '--namespace=ns', `--udp-port=${udpPort}`,
     `--http-port=${httpPort}`, '--address=127.0.0.1', '--stale-seconds=35'], { stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1 --max-old-space-size=64' } });
@@ -52,13 +67,13 @@ export async function collectorBench(seconds = 120): Promise<void> {
     }
     const send = (p: string) => new Promise<void>((resolve) => socket.send(p, udpPort, '127.0.0.1', () => resolve()));
     // Warm-up round, then measure: reports spread over each 10 s, as 400 daemons' timers are.
-    for (const p of reports(0)) await send(p);
+    for (const p of reports(0, caches)) await send(p);
     const start = procStat(child.pid!);
     const t0 = Date.now();
     let peakRss = start.rssBytes;
     let sent = 0;
     for (let round = 1; round <= seconds / 10; round++) {
-      const batch = reports(round);
+      const batch = reports(round, caches);
       const roundStart = Date.now();
       for (let i = 0; i < batch.length; i++) {
         await send(batch[i]);
@@ -76,7 +91,8 @@ export async function collectorBench(seconds = 120): Promise<void> {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     const scrapeMs = performance.now() - scrapeStart;
     const series = text.split('\n').filter((l) => l && !l.startsWith('#')).length;
-    console.log(`collector-200: ${sent} reports of 400 daemons over ${wall.toFixed(0)} s: CPU ${(100 * (end.cpuSeconds - start.cpuSeconds) / wall).toFixed(2)}% of a core, `
+    const accepted = /xrootd_collector_packets_total\{result="accepted"\} (\d+)/.exec(text)?.[1];
+    console.log(`${label}: ${sent} packets of 400 daemons${caches ? ' (195 cache servers: summaries, the file cache\'s records of 20 closed files and a disk report each per round)' : ''}, ${accepted} accepted, over ${wall.toFixed(0)} s: CPU ${(100 * (end.cpuSeconds - start.cpuSeconds) / wall).toFixed(2)}% of a core, `
       + `RSS ${(end.rssBytes / 2 ** 20).toFixed(1)} MiB at the end, ${(peakRss / 2 ** 20).toFixed(1)} MiB at most (target < 50 MB and < 5%); `
       + `a scrape: ${series} series, ${(text.length / 1024).toFixed(0)} KiB in ${scrapeMs.toFixed(0)} ms`);
   } finally {

@@ -10,6 +10,8 @@
  *   images: both images built twice from an empty cache: time, OCI archive size, same digest (bench/images.ts)
  *   secure-path: open latency and read rate with TLS and tokens vs without, same run (bench/secure-path.ts)
  *   collector-200: the metrics collector fed 400 daemons' reports every 10 s: CPU and memory (bench/collector.ts)
+ *   collector-200-cache: the same with 195 cache servers, their file cache records and disk reports too (bench/collector.ts)
+ *   cache: time to first byte and read rate straight from an origin, through a cache (miss) and again (hit), real daemons (bench/cache.ts)
  *   vs-operator: side by side with the 2020 Go operator it replaces (bench/vs-operator.ts)
  *   real-node: a 1+3 cluster from apply to Ready on a real kubelet node, and the node's start (bench/real-node.ts)
  *   upgrade-chain: 5.5.3 -> 5.8.1 -> 6.2.0 -> 5.8.1 on a real node under client load: failures, stalls, order (bench/upgrade-chain.ts)
@@ -26,6 +28,7 @@ import { clientOps } from './client-ops.js';
 import { imagesBench } from './images.js';
 import { inputBench } from './input.js';
 import { securePathBench } from './secure-path.js';
+import { cacheBench } from './cache.js';
 import { collectorBench } from './collector.js';
 import { realNodeBench } from './real-node.js';
 import { upgradeChainBench } from './upgrade-chain.js';
@@ -75,6 +78,8 @@ const benches: Record<string, () => void | Promise<void>> = {
   images: imagesBench,
   'secure-path': securePathBench,
   'collector-200': () => collectorBench(),
+  'collector-200-cache': () => collectorBench(120, true),
+  cache: () => cacheBench(),
   'real-node': () => realNodeBench(),
   'upgrade-chain': () => upgradeChainBench(),
   'vs-operator': () => vsOperator(),

@@ -54,6 +54,18 @@ export const ALERTS: readonly AlertDefinition[] = [
     alert: 'XrootdRolloutStuck', severity: 'warning', summary: 'A rollout stopped at a pod that did not become Ready',
     runbook: 'The agent stops a rollout when a replaced pod is not Ready within spec.upgrade.stepDeadlineSeconds. `xrootd-k8s status` names the pod; fix the cause (image, configuration) or roll back by reverting the spec.',
   },
+  {
+    alert: 'XrootdCacheDiskAboveHighWatermark', severity: 'warning', summary: 'A cache server\'s data disk stays above the purge threshold',
+    runbook: 'A cache server purges its least recently read files once its data disks pass spec.cache.diskUsage.highPercent, every purgeIntervalSeconds. A disk that stays above it means the purge cannot keep up (files being written faster than it runs, or files held open) or fails: read the cache server\'s xrootd log for XrdPfc_Purge lines. Lower highPercent, shorten purgeIntervalSeconds, or grow the disks (spec.cache.dataDisks.capacity). When a disk fills up, new files are read from the origin without being kept.',
+  },
+  {
+    alert: 'XrootdCacheOriginUnreachable', severity: 'critical', summary: 'Nearly every open a cache server tries at its origin fails',
+    runbook: 'Files not in the cache cannot be had: the origin is down, unreachable (network policy, DNS), or refuses the cache (its credentials: spec.cache.origin). The cache server\'s xrootd log has the reason of each failed open (`Unable to open`); try `xrdfs <origin> stat <path>` from a pod in the cache\'s namespace. Clients asking for files the origin lacks fail too and count here.',
+  },
+  {
+    alert: 'XrootdCacheHitRatioCollapsing', severity: 'warning', summary: 'A cache cluster\'s hit ratio fell to less than half of its daily mean',
+    runbook: 'Over the last hour the share of bytes served from copies (sent to clients less fetched from the origin; from XRootD 5.7.2, whose file cache counts what it fetched) fell below half of the last day\'s. A new workload reading files never read before does this, and so do purges removing files still in use (disks too small for the working set: see the fill level in `xrootd-k8s status` and xrootd_cache_disk_used_bytes) and cache servers replaced with empty disks.',
+  },
 ];
 
 const definition = (name: string): AlertDefinition => ALERTS.find((a) => a.alert === name)!;
@@ -84,5 +96,25 @@ export function alertRules(model: ClusterModel): AlertRule[] {
     rule('XrootdErrorRate', `sum by (pod) (rate(xrootd_errors_total{${sel}}[5m])) / sum by (pod) (rate(xrootd_operations_total{${sel}}[5m])) > 0.05`, '10m'),
     rule('XrootdAuthenticationFailures', `sum by (pod) (rate(xrootd_authentication_failures_total{${sel}}[5m])) > 0.5`, '10m'),
     rule('XrootdRolloutStuck', `xrootd_agent_rollout_stuck{${sel}} == 1`, '1m'),
+    ...cacheRules(model, sel, rule),
+  ];
+}
+
+/** A cache cluster's (spec.cache): its disks against the purge threshold, its origin, its hit ratio. */
+function cacheRules(model: ClusterModel, sel: string, rule: (alert: string, expr: string, forDuration: string) => AlertRule): AlertRule[] {
+  const cache = model.spec.cache;
+  if (!cache) return [];
+  const rate = (metric: string, range: string) => `sum(rate(${metric}{${sel}}[${range}]))`;
+  // Served from copies: sent to clients less fetched from the origin (5.7.2 on: b_todisk).
+  const sent = (range: string) => `sum(rate(xrootd_sent_bytes_total{${sel},role="worker",daemon="xrootd"}[${range}]))`;
+  const hitRatio = (range: string) => `1 - ${rate('xrootd_cache_fetched_bytes_total', range)} / ${sent(range)}`;
+  const byPod = (metric: string) => `sum by (pod) (rate(${metric}{${sel}}[10m]))`;
+  // Purges run every purgeIntervalSeconds: above the threshold for two intervals (and 30 minutes at least) is not a purge on its way.
+  const stay = Math.max(30, Math.ceil((2 * cache.diskUsage.purgeIntervalSeconds) / 60));
+  return [
+    rule('XrootdCacheDiskAboveHighWatermark', `xrootd_cache_disk_used_bytes{${sel}} > ${cache.diskUsage.highPercent / 100} * xrootd_cache_disk_bytes{${sel}}`, `${stay}m`),
+    rule('XrootdCacheOriginUnreachable', `${byPod('xrootd_cache_origin_open_errors_total')} > 0.9 * ${byPod('xrootd_cache_origin_opens_total')}`
+      + ` and ${byPod('xrootd_cache_origin_opens_total')} > 0`, '10m'),
+    rule('XrootdCacheHitRatioCollapsing', `(${hitRatio('1h')}) < 0.5 * (${hitRatio('1d')}) and ${sent('1h')} > 0`, '30m'),
   ];
 }

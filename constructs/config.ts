@@ -9,11 +9,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedVomsSpec } from './api/types.generated.js';
-import { cacheDataDisks, cacheMetaPath, cacheProxyDirectives, cacheStorageDirectives } from './cache.js';
+import { cacheDataDisks, cacheDiskReporter, cacheMetaPath, cacheMonitoringDirectives, cacheProxyDirectives, cacheStorageDirectives, originCredentialsSetup } from './cache.js';
 import { supports, type ClusterModel } from './model.js';
 import type { SpaceThresholds } from './space.js';
 import type { Role } from './names.js';
 import { tokenAudiences } from './security.js';
+import { ENV } from './environment.js';
 
 /** Where the ConfigMap is mounted in the containers. */
 export const CONFIG_DIR = '/etc/xrootd/cluster';
@@ -43,35 +44,7 @@ const PRIVILEGE_LETTERS: Record<string, string> = { read: 'r', list: 'l', create
 /** The order XRootD's own examples write them in. */
 const LETTER_ORDER = 'lrwidn';
 
-/** The environment contract between the pod spec (or a test) and the start script. */
-export const ENV = {
-  podName: 'XRD_POD_NAME',
-  /** The pod's namespace (downward API): host names are built from it. */
-  namespace: 'XRD_NAMESPACE',
-  host: 'XRD_HOST',
-  port: 'XRD_PORT',
-  cmsdPort: 'XRD_CMSD_PORT',
-  adminDir: 'XRD_ADMIN_DIR',
-  dataDir: 'XRD_DATA_DIR',
-  /** `XRD_MANAGER_0` ... : `host:port` of every manager's cmsd. */
-  managerPrefix: 'XRD_MANAGER_',
-  /** Per-pod `host:port` of a supervisor's cmsd with `{ordinal}` for its ordinal. */
-  supervisorAddress: 'XRD_SUPERVISOR_ADDRESS',
-  /** Set by the start script for data servers that subscribe to supervisors: `XRD_SUPERVISOR_0` ... (spec.supervisor.redundancy of them). */
-  supervisorPrefix: 'XRD_SUPERVISOR_',
-  /** Where the TLS Secret (tls.crt, tls.key, ca.crt) is mounted, when the cluster has TLS. */
-  tlsDir: 'XRD_TLS_DIR',
-  /** `host:port` of the cluster's metrics collector (spec.monitoring). */
-  collector: 'XRD_COLLECTOR',
-  /** Set by the start script: the directory of the configuration it runs (the ConfigMap's files). */
-  configDir: 'XRD_CONFIG_DIR',
-  /** Data servers: the file listing the ordinals in maintenance (the maintenance ConfigMap's, not hashed into the config). */
-  maintenanceFile: 'XRD_MAINTENANCE_FILE',
-  /** expose.type LoadBalancer, data servers and supervisors: the file of `<pod> <address>` lines (the external-addresses ConfigMap). */
-  externalFile: 'XRD_EXTERNAL_FILE',
-  /** Set by the start script for a data server in maintenance: the configuration announces its exports read-only. */
-  inMaintenance: 'XRD_MAINTENANCE',
-} as const;
+export { ENV };
 
 /** The external-addresses ConfigMap's key: `<pod> <address>` per line. */
 export const EXTERNAL_ADDRESSES_KEY = 'addresses';
@@ -159,15 +132,21 @@ function dataExports(model: ClusterModel): string[] {
  * its managers may send it a file it does not hold yet (a miss), which its xrootd fetches.
  */
 function cacheExports(model: ClusterModel): string[] {
-  const { exports } = model.spec.xrootd;
+  const paths = model.spec.cache!.origin.clientNamed ? CLIENT_NAMED_ORIGIN_PREFIXES : model.spec.xrootd.exports.map((e) => e.path);
   return [
     'if exec cmsd && named worker',
-    ...exports.map((e) => `  all.export ${e.path} stage r/o`),
+    ...paths.map((p) => `  all.export ${p} stage r/o`),
     'else',
-    ...exports.map((e) => `  all.export ${e.path} r/o`),
+    ...paths.map((p) => `  all.export ${p} r/o`),
     'fi',
   ];
 }
+
+/**
+ * With the origin named by the client (pss.origin =), a path is the origin's URL and the file's path
+ * (/root://origin:1094//data/f): the exports are the URL schemes the proxy forwards (XrdPss).
+ */
+const CLIENT_NAMED_ORIGIN_PREFIXES = ['/root:/', '/xroot:/', '/roots:/', '/xroots:/'];
 
 export function renderConfig(model: ClusterModel): string {
   const { spec, topology } = model;
@@ -273,7 +252,8 @@ export function renderConfig(model: ClusterModel): string {
   if (monitoring.enabled) {
     // Every daemon, xrootd and cmsd, reports to the collector (and to summaryMonitoring as well, if set).
     out.push('', '# Summary monitoring: the cluster\'s collector', `set xrdcollector = $${ENV.collector}`,
-      `xrd.report $(xrdcollector)${x.summaryMonitoring ? `,${x.summaryMonitoring}` : ''} every ${monitoring.reportIntervalSeconds}s all`);
+      `xrd.report $(xrdcollector)${x.summaryMonitoring ? `,${x.summaryMonitoring}` : ''} every ${monitoring.reportIntervalSeconds}s all`,
+      ...cacheMonitoringDirectives(model));
   } else if (x.summaryMonitoring) {
     out.push('', '# Summary monitoring', `xrd.report ${x.summaryMonitoring} every 60s all`);
   }
@@ -368,6 +348,8 @@ export function renderStartScript(model: ClusterModel): string {
     ...subscriptionList(model),
     ...(model.spec.security.tls ? tlsSetup(!!model.spec.security.gsi) : []),
     ...vomsSetup(model),
+    ...cacheDiskReporter(model),
+    ...originCredentialsSetup(model),
     '# XRootD makes its home directory under the working directory: keep it on a writable volume.',
     `cd "$${ENV.adminDir}"`,
     'exec "$daemon" -n "$role" -c "$config"',

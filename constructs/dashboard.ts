@@ -1,6 +1,6 @@
 /**
  * The Grafana dashboard of a monitored cluster: a row per concern (clients, data, cluster
- * membership, space, daemons), panels split by role or pod, every query over the collector's
+ * membership, space, a cache cluster's cache, daemons), panels split by role or pod, every query over the collector's
  * metrics for this cluster. A Prometheus data source is chosen when the dashboard is opened.
  */
 import type { ClusterModel } from './model.js';
@@ -12,7 +12,9 @@ export interface DashboardPanel {
 }
 
 /** The panels, in rows; `{sel}` is this cluster's selector. */
-function panels(sel: string): [row: string, panels: DashboardPanel[]][] {
+function panels(model: ClusterModel): [row: string, panels: DashboardPanel[]][] {
+  const sel = `cluster="${model.name}",namespace="${model.namespace}"`;
+  const cache = model.spec.cache;
   return [
     ['Clients', [
       { title: 'Connections by pod', unit: 'short', queries: [{ expr: `sum by (pod) (xrootd_connections{${sel},daemon="xrootd"})`, legend: '{{pod}}' }] },
@@ -44,6 +46,26 @@ function panels(sel: string): [row: string, panels: DashboardPanel[]][] {
       { title: 'Free space by data server', unit: 'bytes', queries: [{ expr: `xrootd_space_free_bytes{${sel},role="worker"}`, legend: '{{pod}} {{path}}' }] },
       { title: 'Space used', unit: 'percentunit', queries: [{ expr: `1 - sum(xrootd_space_free_bytes{${sel},role="worker"}) / sum(xrootd_space_bytes{${sel},role="worker"})`, legend: 'used' }] },
     ]],
+    ...(cache ? [['Cache', [
+      { title: 'Hit ratio (bytes served from copies, of bytes sent)', unit: 'percentunit', queries: [{
+        expr: `1 - sum(rate(xrootd_cache_fetched_bytes_total{${sel}}[15m])) / sum(rate(xrootd_sent_bytes_total{${sel},role="worker",daemon="xrootd"}[15m]))`,
+        legend: 'hit ratio',
+      }] },
+      { title: 'Bytes sent to clients and fetched from the origin', unit: 'Bps', queries: [
+        { expr: `sum(rate(xrootd_sent_bytes_total{${sel},role="worker",daemon="xrootd"}[5m]))`, legend: 'sent to clients' },
+        { expr: `sum(rate(xrootd_cache_fetched_bytes_total{${sel}}[5m]))`, legend: 'fetched from the origin' },
+      ] },
+      { title: 'Data disks used, against the purge thresholds', unit: 'percentunit', queries: [
+        { expr: `xrootd_cache_disk_used_bytes{${sel}} / xrootd_cache_disk_bytes{${sel}}`, legend: '{{pod}} disk {{disk}}' },
+        // The thresholds as flat lines, over the cluster's disks (there while they report).
+        { expr: `max(0 * xrootd_cache_disk_bytes{${sel}}) + ${cache.diskUsage.highPercent / 100}`, legend: 'purge above (highPercent)' },
+        { expr: `max(0 * xrootd_cache_disk_bytes{${sel}}) + ${cache.diskUsage.lowPercent / 100}`, legend: 'purge down to (lowPercent)' },
+      ] },
+      { title: 'Opens at the origin and their failures', unit: 'reqps', queries: [
+        { expr: `sum by (pod) (rate(xrootd_cache_origin_opens_total{${sel}}[5m]))`, legend: 'opens {{pod}}' },
+        { expr: `sum by (pod) (rate(xrootd_cache_origin_open_errors_total{${sel}}[5m]))`, legend: 'failed {{pod}}' },
+      ] },
+    ]] as [string, DashboardPanel[]]] : []),
     ['Daemons', [
       { title: 'CPU by pod', unit: 'percentunit', queries: [{ expr: `sum by (pod, daemon) (rate(xrootd_cpu_seconds_total{${sel}}[5m]))`, legend: '{{pod}} {{daemon}}' }] },
       { title: 'Scheduler threads and queue by role', unit: 'short', queries: [
@@ -55,8 +77,7 @@ function panels(sel: string): [row: string, panels: DashboardPanel[]][] {
   ];
 }
 
-export const dashboardPanels = (model: ClusterModel): DashboardPanel[] =>
-  panels(`cluster="${model.name}",namespace="${model.namespace}"`).flatMap(([, p]) => p);
+export const dashboardPanels = (model: ClusterModel): DashboardPanel[] => panels(model).flatMap(([, p]) => p);
 
 /** Grafana's dashboard JSON (schemaVersion 39): rows and timeseries panels on a 24-column grid. */
 export function grafanaDashboard(model: ClusterModel): Record<string, unknown> {
@@ -64,7 +85,7 @@ export function grafanaDashboard(model: ClusterModel): Record<string, unknown> {
   const out: Record<string, unknown>[] = [];
   let id = 1;
   let y = 0;
-  for (const [row, list] of panels(`cluster="${model.name}",namespace="${model.namespace}"`)) {
+  for (const [row, list] of panels(model)) {
     out.push({ id: id++, type: 'row', title: row, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y: y++ }, panels: [] });
     list.forEach((p, i) => {
       out.push({

@@ -15,6 +15,7 @@ export { BUILT_IN_CATALOG, VersionCatalog, compareVersions, downgradeRefusal, ty
 export { ClusterNames, ROLES, upstreamRefKey, type Role } from './names.js';
 export { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY, claimLabels, clusterLabels, clusterSelector, roleSelector } from './labels.js';
 export { CONFIG_FILE, ENV, PROBE_SCRIPT, START_SCRIPT, renderConfigFiles } from './config.js';
+export { CACHE_DISKS_CODE } from './cache.js';
 export { capacity, supervisorsNeeded, topology, supervisorsOf, SUBSCRIBER_SLOTS, DEFAULT_SUPERVISOR_REDUNDANCY, type Topology } from './topology.js';
 export type { SpaceThresholds } from './space.js';
 export { olmBundle, OLM_CHANNEL, OLM_PACKAGE, type OlmBundleProps } from './install/olm-bundle.js';

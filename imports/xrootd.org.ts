@@ -308,6 +308,13 @@ export interface XrootdSpecCache {
    * @schema XrootdSpecCache#ram
    */
   readonly ram?: string;
+
+  /**
+   * How a cache server writes fetched blocks to its data disks (pfc.writequeue): blocks written per pass and the threads writing. More threads for many disks or slow ones.
+   *
+   * @schema XrootdSpecCache#writeQueue
+   */
+  readonly writeQueue?: XrootdSpecCacheWriteQueue;
 }
 
 /**
@@ -323,6 +330,7 @@ export function toJson_XrootdSpecCache(obj: XrootdSpecCache | undefined): Record
     'origin': toJson_XrootdSpecCacheOrigin(obj.origin),
     'prefetch': obj.prefetch,
     'ram': obj.ram,
+    'writeQueue': toJson_XrootdSpecCacheWriteQueue(obj.writeQueue),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1165,11 +1173,18 @@ export interface XrootdSpecCacheOrigin {
   readonly address?: string;
 
   /**
-   * The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS's caches are used.
+   * The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS's caches are used. The cluster then exports the origin URLs' schemes (/root:/, /xroot:/, /roots:/, /xroots:/) instead of xrootd.exports, and fetches from any origin a client names: restrict who reaches it (networkPolicy.clients, security).
    *
    * @schema XrootdSpecCacheOrigin#clientNamed
    */
   readonly clientNamed?: boolean;
+
+  /**
+   * The cache servers' own identity at the origin, from Secrets in the cluster's namespace: a bearer token (ztn), an X.509 proxy (gsi), or both (the origin picks by the protocols it offers). Each needs security.tls: ztn sends tokens over TLS only, and the cache servers verify the origin with the TLS Secret's ca.crt. A renewed Secret reaches the running cache servers within a minute, for their next login at the origin: no restart (docs/xcache.md).
+   *
+   * @schema XrootdSpecCacheOrigin#credentials
+   */
+  readonly credentials?: XrootdSpecCacheOriginCredentials;
 
   /**
    * Another Xrootd of this Kubernetes cluster, the common cache in front of a site's own storage: its client Service (<name>.<namespace>.svc.<clusterDomain>:<xrootd.port>). The agent follows it when the origin's port changes. Synthesized outside the agent (`xrootd-k8s synth`), it must be resolved by a resource in the same files, or XrootdClusterProps.decisions.originAddress.
@@ -1188,7 +1203,44 @@ export function toJson_XrootdSpecCacheOrigin(obj: XrootdSpecCacheOrigin | undefi
   const result = {
     'address': obj.address,
     'clientNamed': obj.clientNamed,
+    'credentials': toJson_XrootdSpecCacheOriginCredentials(obj.credentials),
     'ref': toJson_XrootdSpecCacheOriginRef(obj.ref),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * How a cache server writes fetched blocks to its data disks (pfc.writequeue): blocks written per pass and the threads writing. More threads for many disks or slow ones.
+ *
+ * @schema XrootdSpecCacheWriteQueue
+ */
+export interface XrootdSpecCacheWriteQueue {
+  /**
+   * Blocks a writing thread takes from the queue at a time.
+   *
+   * @schema XrootdSpecCacheWriteQueue#blocks
+   */
+  readonly blocks?: number;
+
+  /**
+   * Threads writing blocks to disk.
+   *
+   * @schema XrootdSpecCacheWriteQueue#threads
+   */
+  readonly threads?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecCacheWriteQueue' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecCacheWriteQueue(obj: XrootdSpecCacheWriteQueue | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'blocks': obj.blocks,
+    'threads': obj.threads,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1734,6 +1786,42 @@ export function toJson_XrootdSpecXrootdExports(obj: XrootdSpecXrootdExports | un
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * The cache servers' own identity at the origin, from Secrets in the cluster's namespace: a bearer token (ztn), an X.509 proxy (gsi), or both (the origin picks by the protocols it offers). Each needs security.tls: ztn sends tokens over TLS only, and the cache servers verify the origin with the TLS Secret's ca.crt. A renewed Secret reaches the running cache servers within a minute, for their next login at the origin: no restart (docs/xcache.md).
+ *
+ * @schema XrootdSpecCacheOriginCredentials
+ */
+export interface XrootdSpecCacheOriginCredentials {
+  /**
+   * A WLCG bearer token the cache servers log in to the origin with (BEARER_TOKEN_FILE): one of the origin's issuers', with storage.read on what clients read through the cache. Renew it in the Secret before it expires.
+   *
+   * @schema XrootdSpecCacheOriginCredentials#token
+   */
+  readonly token?: XrootdSpecCacheOriginCredentialsToken;
+
+  /**
+   * An X.509 proxy (certificate, key and chain in one PEM file) the cache servers log in to the origin with (X509_USER_PROXY). XRootD reads a renewed proxy once the one it holds expires.
+   *
+   * @schema XrootdSpecCacheOriginCredentials#x509Proxy
+   */
+  readonly x509Proxy?: XrootdSpecCacheOriginCredentialsX509Proxy;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecCacheOriginCredentials' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecCacheOriginCredentials(obj: XrootdSpecCacheOriginCredentials | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'token': toJson_XrootdSpecCacheOriginCredentialsToken(obj.token),
+    'x509Proxy': toJson_XrootdSpecCacheOriginCredentialsX509Proxy(obj.x509Proxy),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Another Xrootd of this Kubernetes cluster, the common cache in front of a site's own storage: its client Service (<name>.<namespace>.svc.<clusterDomain>:<xrootd.port>). The agent follows it when the origin's port changes. Synthesized outside the agent (`xrootd-k8s synth`), it must be resolved by a resource in the same files, or XrootdClusterProps.decisions.originAddress.
  *
  * @schema XrootdSpecCacheOriginRef
@@ -2169,6 +2257,78 @@ export function toJson_XrootdSpecWorkerStorageRetention(obj: XrootdSpecWorkerSto
   const result = {
     'whenDeleted': obj.whenDeleted,
     'whenScaled': obj.whenScaled,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A WLCG bearer token the cache servers log in to the origin with (BEARER_TOKEN_FILE): one of the origin's issuers', with storage.read on what clients read through the cache. Renew it in the Secret before it expires.
+ *
+ * @schema XrootdSpecCacheOriginCredentialsToken
+ */
+export interface XrootdSpecCacheOriginCredentialsToken {
+  /**
+   * The Secret's key holding the token.
+   *
+   * @schema XrootdSpecCacheOriginCredentialsToken#key
+   */
+  readonly key?: string;
+
+  /**
+   * The Secret.
+   *
+   * @schema XrootdSpecCacheOriginCredentialsToken#secretName
+   */
+  readonly secretName: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecCacheOriginCredentialsToken' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecCacheOriginCredentialsToken(obj: XrootdSpecCacheOriginCredentialsToken | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'secretName': obj.secretName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * An X.509 proxy (certificate, key and chain in one PEM file) the cache servers log in to the origin with (X509_USER_PROXY). XRootD reads a renewed proxy once the one it holds expires.
+ *
+ * @schema XrootdSpecCacheOriginCredentialsX509Proxy
+ */
+export interface XrootdSpecCacheOriginCredentialsX509Proxy {
+  /**
+   * The Secret's key holding the proxy.
+   *
+   * @schema XrootdSpecCacheOriginCredentialsX509Proxy#key
+   */
+  readonly key?: string;
+
+  /**
+   * The Secret.
+   *
+   * @schema XrootdSpecCacheOriginCredentialsX509Proxy#secretName
+   */
+  readonly secretName: string;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecCacheOriginCredentialsX509Proxy' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecCacheOriginCredentialsX509Proxy(obj: XrootdSpecCacheOriginCredentialsX509Proxy | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'secretName': obj.secretName,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

@@ -5,8 +5,9 @@
 #      checkers, node) and the image chain (test/build-all.sh) start in the background at the
 #      lowest priority: most of a cold run's build time passes while tests wait on daemons;
 #   2. unit (pure, on both cores);
-#   3. conformance (real daemons on loopback, one suite at a time; its container suite waits for
-#      the images' lock if they are still being built), beside
+#   3. conformance (real daemons on loopback, one suite at a time, the cache suites that mostly wait
+#      on XRootD's timers beside the others; its container suite waits for the images' lock if they
+#      are still being built), beside
 #   4. the same scenarios' CI subset on the other XRootD releases built here, in containers of
 #      their images (test/versions.sh; it waits for the images too), beside
 #   5. integration and node (each integration suite has a control plane of its own on free ports;
@@ -61,7 +62,11 @@ versions() {
     bash test/versions.sh $other_releases
 }
 # Their output is kept apart and printed when they end, so that the runs' lines do not interleave.
-phase conformance jest conformance conformance --runInBand >"$out/conformance.log" 2>&1 & conformance=$!
+# The cache suites spend most of their time waiting on XRootD's own timers (a purge's interval, an
+# idle connection's lifetime): they run beside the other conformance suites rather than after them.
+timer_suites='conformance/xcache-(fill|credentials|proxy)\.test'
+phase conformance jest conformance conformance --runInBand --testPathIgnorePatterns "$timer_suites" >"$out/conformance.log" 2>&1 & conformance=$!
+phase conformance-timers jest conformance-timers conformance --runInBand --testPathPatterns "$timer_suites" >"$out/conformance-timers.log" 2>&1 & conformance_timers=$!
 phase versions versions >"$out/versions.log" 2>&1 & versions=$!
 # The suites that run the ecosystem's checkers (promtool, Argo CD's health code, kstatus, the OLM
 # validator) go last: their build (the Go chain's last step) then overlaps the other suites.
@@ -73,9 +78,10 @@ phase integration-and-node jest integration-and-node integration,node --maxWorke
 phase wait-for-checkers built bash test/tools/build.sh || failed+=(builds)
 phase checker-suites jest checker-suites integration --maxWorkers=2 --testPathPatterns "$checker_suites" || failed+=(checker-suites)
 wait "$conformance" || failed+=(conformance)
+wait "$conformance_timers" || failed+=(conformance-timers)
 wait "$versions" || failed+=(versions)
 echo "=== conformance's output"
-cat "$out/conformance.log"
+cat "$out/conformance.log" "$out/conformance-timers.log"
 echo "=== versions' output"
 cat "$out/versions.log"
 wait "$go_chain" "$image_chain"

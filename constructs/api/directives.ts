@@ -49,6 +49,7 @@ export const MANAGED_DIRECTIVE_SPELLINGS: Readonly<Record<string, readonly strin
   ram: ['pfc'],
   blocksize: ['pfc'],
   prefetch: ['pfc'],
+  writequeue: ['pfc'],
   diskusage: ['pfc'],
   spaces: ['pfc'],
 };

@@ -83,6 +83,15 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
     address: str('The IP address of its load balancer.'),
     since: str('When the agent first saw this address (RFC 3339).'),
   })),
+  cache: obj('CacheStatus', 'A cache cluster\'s (spec.cache) fill level and hit ratio, from the collector\'s figures (spec.monitoring); absent without them.', {
+    servers: int('Cache servers the collector has figures of.'),
+    fillPercent: int('Data disks used, in percent of their size, over every cache server (a purge starts past spec.cache.diskUsage.highPercent of a server\'s disks).'),
+    fullestPercent: int('The fullest cache server\'s data disks, in percent.'),
+    hitPercent: int('Bytes served from copies, in percent of the bytes sent to clients, since the collector started: 100 less what was fetched from the origin. Absent on releases before 5.7.2, whose file cache does not say what it fetched.'),
+    sentBytes: int('Bytes the cache servers sent to clients since the collector started.'),
+    fetchedBytes: int('Bytes they fetched from the origin (kept or passed through) since the collector started.'),
+    disposable: str('Why a cache server needs no drain: it holds copies only.'),
+  }),
   maintenance: arr('The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.', int('An ordinal.')),
   lastReadySpec: opaque('Record<string, unknown>', 'The spec the cluster last reached Ready with: what an automatic rollback returns to.'),
   rolledBack: obj('RollbackStatus', 'Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change.', {

@@ -364,12 +364,26 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       address: str('host:port of the origin: a redirector or a data server (pss.origin), such as another cluster\'s <name>.<namespace>.svc.cluster.local:1094.', {
         pattern: { regex: HOST_PORT, rule: 'must be host:port (a DNS name or an IPv4 address, and a port from 1 to 65535)' }, maxLength: 259,
       }),
-      clientNamed: bool('The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS\'s caches are used.', {}),
+      clientNamed: bool('The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS\'s caches are used. The cluster then exports the origin URLs\' schemes (/root:/, /xroot:/, /roots:/, /xroots:/) instead of xrootd.exports, and fetches from any origin a client names: restrict who reaches it (networkPolicy.clients, security).', {}),
+      credentials: obj('CacheOriginCredentialsSpec', 'The cache servers\' own identity at the origin, from Secrets in the cluster\'s namespace: a bearer token (ztn), an X.509 proxy (gsi), or both (the origin picks by the protocols it offers). Each needs security.tls: ztn sends tokens over TLS only, and the cache servers verify the origin with the TLS Secret\'s ca.crt. A renewed Secret reaches the running cache servers within a minute, for their next login at the origin: no restart (docs/xcache.md).', {
+        token: obj('CacheOriginTokenSpec', 'A WLCG bearer token the cache servers log in to the origin with (BEARER_TOKEN_FILE): one of the origin\'s issuers\', with storage.read on what clients read through the cache. Renew it in the Secret before it expires.', {
+          secretName: str('The Secret.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a Secret name' }, maxLength: 253 }),
+          key: str('The Secret\'s key holding the token.', { default: 'token', pattern: { regex: SECRET_KEY, rule: 'must be a Secret key: letters, digits, "-", "_" and ".", not only dots' }, maxLength: 253 }),
+        }, { required: ['secretName'] }),
+        x509Proxy: obj('CacheOriginProxySpec', 'An X.509 proxy (certificate, key and chain in one PEM file) the cache servers log in to the origin with (X509_USER_PROXY). XRootD reads a renewed proxy once the one it holds expires.', {
+          secretName: str('The Secret.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a Secret name' }, maxLength: 253 }),
+          key: str('The Secret\'s key holding the proxy.', { default: 'x509up', pattern: { regex: SECRET_KEY, rule: 'must be a Secret key: letters, digits, "-", "_" and ".", not only dots' }, maxLength: 253 }),
+        }, { required: ['secretName'] }),
+      }),
       ref: { ...XROOTD_REFERENCE, description: 'Another Xrootd of this Kubernetes cluster, the common cache in front of a site\'s own storage: its client Service (<name>.<namespace>.svc.<clusterDomain>:<xrootd.port>). The agent follows it when the origin\'s port changes. Synthesized outside the agent (`xrootd-k8s synth`), it must be resolved by a resource in the same files, or XrootdClusterProps.decisions.originAddress.' },
     }),
     ram: quantity('Memory each cache server keeps blocks in (pfc.ram): at least 1Gi (XRootD\'s floor) and at most 256Gi. Keep worker.resources\' memory above it: a cache server uses about this much besides its own needs.', { default: '1Gi' }),
     blockSize: quantity('The block a cache server fetches and stores at a time (pfc.blocksize), from 4Ki to 512Mi, rounded up to a multiple of 4Ki. Sites use 128Ki (XRootD\'s default) to 1Mi; larger blocks suit long sequential reads.', { default: '128Ki' }),
     prefetch: int('Blocks a cache server reads ahead of a client (pfc.prefetch): 0 turns read-ahead off, as sites with sparse reads (ATLAS) do.', { default: 10, minimum: 0, maximum: 128 }),
+    writeQueue: obj('CacheWriteQueueSpec', 'How a cache server writes fetched blocks to its data disks (pfc.writequeue): blocks written per pass and the threads writing. More threads for many disks or slow ones.', {
+      blocks: int('Blocks a writing thread takes from the queue at a time.', { default: 16, minimum: 1, maximum: 1024 }),
+      threads: int('Threads writing blocks to disk.', { default: 4, minimum: 1, maximum: 64 }),
+    }),
     diskUsage: obj('CacheDiskUsageSpec', 'When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent.', {
       lowPercent: int('The fill level a purge brings the data disks down to.', { default: 90, minimum: 1, maximum: 99 }),
       highPercent: int('The fill level that starts a purge.', { default: 95, minimum: 2, maximum: 100 }),
@@ -483,6 +497,11 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     rule: 'needs security.tokens: without them the drain Job logs in as every client does',
     cel: '!has(self.worker) || !has(self.worker.drainToken) || (has(self.security) && has(self.security.tokens))',
     check: (s) => !s.worker.drainToken || !!s.security.tokens,
+  }, {
+    path: 'cache.origin.credentials',
+    rule: 'needs security.tls: ztn sends tokens over TLS only, and the cache servers verify the origin with the TLS Secret\'s ca.crt',
+    cel: '!has(self.cache) || !has(self.cache.origin) || !has(self.cache.origin.credentials) || (!has(self.cache.origin.credentials.token) && !has(self.cache.origin.credentials.x509Proxy)) || (has(self.security) && has(self.security.tls))',
+    check: (s) => !s.cache?.origin.credentials?.token && !s.cache?.origin.credentials?.x509Proxy || !!s.security.tls,
   }, {
     path: 'cache',
     rule: 'cannot be a meta-manager, hold its files at the volume\'s top (layout ExportRoot), drain (cached files are copies: scaleDown Immediate), put cache servers in maintenance or have more than 64 of them (supervisors)',

@@ -775,6 +775,11 @@ export interface CacheSpec {
    */
   readonly prefetch?: number;
   /**
+   * How a cache server writes fetched blocks to its data disks (pfc.writequeue): blocks written per pass and the threads writing. More threads for many disks or slow ones.
+   * @default - every field at its default
+   */
+  readonly writeQueue?: CacheWriteQueueSpec;
+  /**
    * When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent.
    * @default - every field at its default
    */
@@ -794,13 +799,76 @@ export interface CacheOriginSpec {
    */
   readonly address?: string;
   /**
-   * The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS's caches are used.
+   * The client names the origin in the path it asks for (root://cache//root://origin:1094//path; pss.origin =), as ATLAS's caches are used. The cluster then exports the origin URLs' schemes (/root:/, /xroot:/, /roots:/, /xroots:/) instead of xrootd.exports, and fetches from any origin a client names: restrict who reaches it (networkPolicy.clients, security).
    */
   readonly clientNamed?: boolean;
+  /**
+   * The cache servers' own identity at the origin, from Secrets in the cluster's namespace: a bearer token (ztn), an X.509 proxy (gsi), or both (the origin picks by the protocols it offers). Each needs security.tls: ztn sends tokens over TLS only, and the cache servers verify the origin with the TLS Secret's ca.crt. A renewed Secret reaches the running cache servers within a minute, for their next login at the origin: no restart (docs/xcache.md).
+   * @default - every field at its default
+   */
+  readonly credentials?: CacheOriginCredentialsSpec;
   /**
    * Another Xrootd of this Kubernetes cluster, the common cache in front of a site's own storage: its client Service (<name>.<namespace>.svc.<clusterDomain>:<xrootd.port>). The agent follows it when the origin's port changes. Synthesized outside the agent (`xrootd-k8s synth`), it must be resolved by a resource in the same files, or XrootdClusterProps.decisions.originAddress.
    */
   readonly ref?: XrootdReference;
+}
+
+/** The cache servers' own identity at the origin, from Secrets in the cluster's namespace: a bearer token (ztn), an X.509 proxy (gsi), or both (the origin picks by the protocols it offers). Each needs security.tls: ztn sends tokens over TLS only, and the cache servers verify the origin with the TLS Secret's ca.crt. A renewed Secret reaches the running cache servers within a minute, for their next login at the origin: no restart (docs/xcache.md). */
+export interface CacheOriginCredentialsSpec {
+  /**
+   * A WLCG bearer token the cache servers log in to the origin with (BEARER_TOKEN_FILE): one of the origin's issuers', with storage.read on what clients read through the cache. Renew it in the Secret before it expires.
+   */
+  readonly token?: CacheOriginTokenSpec;
+  /**
+   * An X.509 proxy (certificate, key and chain in one PEM file) the cache servers log in to the origin with (X509_USER_PROXY). XRootD reads a renewed proxy once the one it holds expires.
+   */
+  readonly x509Proxy?: CacheOriginProxySpec;
+}
+
+/** A WLCG bearer token the cache servers log in to the origin with (BEARER_TOKEN_FILE): one of the origin's issuers', with storage.read on what clients read through the cache. Renew it in the Secret before it expires. */
+export interface CacheOriginTokenSpec {
+  /**
+   * The Secret.
+   * Rule: must be a Secret name.
+   */
+  readonly secretName: string;
+  /**
+   * The Secret's key holding the token.
+   * Rule: must be a Secret key: letters, digits, "-", "_" and ".", not only dots.
+   * @default "token"
+   */
+  readonly key?: string;
+}
+
+/** An X.509 proxy (certificate, key and chain in one PEM file) the cache servers log in to the origin with (X509_USER_PROXY). XRootD reads a renewed proxy once the one it holds expires. */
+export interface CacheOriginProxySpec {
+  /**
+   * The Secret.
+   * Rule: must be a Secret name.
+   */
+  readonly secretName: string;
+  /**
+   * The Secret's key holding the proxy.
+   * Rule: must be a Secret key: letters, digits, "-", "_" and ".", not only dots.
+   * @default "x509up"
+   */
+  readonly key?: string;
+}
+
+/** How a cache server writes fetched blocks to its data disks (pfc.writequeue): blocks written per pass and the threads writing. More threads for many disks or slow ones. */
+export interface CacheWriteQueueSpec {
+  /**
+   * Blocks a writing thread takes from the queue at a time.
+   * Range: 1 to 1024.
+   * @default 16
+   */
+  readonly blocks?: number;
+  /**
+   * Threads writing blocks to disk.
+   * Range: 1 to 64.
+   * @default 4
+   */
+  readonly threads?: number;
 }
 
 /** When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent. */
@@ -1005,6 +1073,11 @@ export interface XrootdStatus {
    * spec.expose.type LoadBalancer: the address outside clients reach each data server and supervisor at, as its Service's load balancer reports it; announced to the managers, which redirect clients from public addresses there (docs/topologies.md). A pod made before its address was known is restarted to announce it.
    */
   readonly external?: ExternalAddressStatus[];
+  /**
+   * A cache cluster's (spec.cache) fill level and hit ratio, from the collector's figures (spec.monitoring); absent without them.
+   * @default - every field at its default
+   */
+  readonly cache?: CacheStatus;
   /**
    * The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.
    */
@@ -1250,6 +1323,38 @@ export interface ExternalAddressStatus {
    * When the agent first saw this address (RFC 3339).
    */
   readonly since?: string;
+}
+
+/** A cache cluster's (spec.cache) fill level and hit ratio, from the collector's figures (spec.monitoring); absent without them. */
+export interface CacheStatus {
+  /**
+   * Cache servers the collector has figures of.
+   */
+  readonly servers?: number;
+  /**
+   * Data disks used, in percent of their size, over every cache server (a purge starts past spec.cache.diskUsage.highPercent of a server's disks).
+   */
+  readonly fillPercent?: number;
+  /**
+   * The fullest cache server's data disks, in percent.
+   */
+  readonly fullestPercent?: number;
+  /**
+   * Bytes served from copies, in percent of the bytes sent to clients, since the collector started: 100 less what was fetched from the origin. Absent on releases before 5.7.2, whose file cache does not say what it fetched.
+   */
+  readonly hitPercent?: number;
+  /**
+   * Bytes the cache servers sent to clients since the collector started.
+   */
+  readonly sentBytes?: number;
+  /**
+   * Bytes they fetched from the origin (kept or passed through) since the collector started.
+   */
+  readonly fetchedBytes?: number;
+  /**
+   * Why a cache server needs no drain: it holds copies only.
+   */
+  readonly disposable?: string;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. */
@@ -1682,6 +1787,7 @@ export interface ResolvedCacheSpec {
   readonly ram: string;
   readonly blockSize: string;
   readonly prefetch: number;
+  readonly writeQueue: ResolvedCacheWriteQueueSpec;
   readonly diskUsage: ResolvedCacheDiskUsageSpec;
   readonly dataDisks: ResolvedCacheDataDisksSpec;
 }
@@ -1690,7 +1796,32 @@ export interface ResolvedCacheSpec {
 export interface ResolvedCacheOriginSpec {
   readonly address?: string;
   readonly clientNamed?: boolean;
+  readonly credentials: ResolvedCacheOriginCredentialsSpec;
   readonly ref?: ResolvedXrootdReference;
+}
+
+/** The cache servers' own identity at the origin, from Secrets in the cluster's namespace: a bearer token (ztn), an X.509 proxy (gsi), or both (the origin picks by the protocols it offers). Each needs security.tls: ztn sends tokens over TLS only, and the cache servers verify the origin with the TLS Secret's ca.crt. A renewed Secret reaches the running cache servers within a minute, for their next login at the origin: no restart (docs/xcache.md). (defaults applied) */
+export interface ResolvedCacheOriginCredentialsSpec {
+  readonly token?: ResolvedCacheOriginTokenSpec;
+  readonly x509Proxy?: ResolvedCacheOriginProxySpec;
+}
+
+/** A WLCG bearer token the cache servers log in to the origin with (BEARER_TOKEN_FILE): one of the origin's issuers', with storage.read on what clients read through the cache. Renew it in the Secret before it expires. (defaults applied) */
+export interface ResolvedCacheOriginTokenSpec {
+  readonly secretName: string;
+  readonly key: string;
+}
+
+/** An X.509 proxy (certificate, key and chain in one PEM file) the cache servers log in to the origin with (X509_USER_PROXY). XRootD reads a renewed proxy once the one it holds expires. (defaults applied) */
+export interface ResolvedCacheOriginProxySpec {
+  readonly secretName: string;
+  readonly key: string;
+}
+
+/** How a cache server writes fetched blocks to its data disks (pfc.writequeue): blocks written per pass and the threads writing. More threads for many disks or slow ones. (defaults applied) */
+export interface ResolvedCacheWriteQueueSpec {
+  readonly blocks: number;
+  readonly threads: number;
 }
 
 /** When a cache server purges (pfc.diskusage): past highPercent of its data disks used it removes the least recently read files until lowPercent. (defaults applied) */
@@ -1750,6 +1881,7 @@ export interface ResolvedXrootdStatus {
   readonly volumes: ResolvedVolumesStatus;
   readonly drain?: ResolvedDrainStatus;
   readonly external?: ResolvedExternalAddressStatus[];
+  readonly cache: ResolvedCacheStatus;
   readonly maintenance?: number[];
   readonly lastReadySpec?: Record<string, unknown>;
   readonly rolledBack: ResolvedRollbackStatus;
@@ -1838,6 +1970,17 @@ export interface ResolvedExternalAddressStatus {
   readonly pod?: string;
   readonly address?: string;
   readonly since?: string;
+}
+
+/** A cache cluster's (spec.cache) fill level and hit ratio, from the collector's figures (spec.monitoring); absent without them. (defaults applied) */
+export interface ResolvedCacheStatus {
+  readonly servers?: number;
+  readonly fillPercent?: number;
+  readonly fullestPercent?: number;
+  readonly hitPercent?: number;
+  readonly sentBytes?: number;
+  readonly fetchedBytes?: number;
+  readonly disposable?: string;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. (defaults applied) */

@@ -6,6 +6,7 @@
  */
 import { expectedMembers, type ClusterModel, type ManagerMembersStatus } from '../../constructs/index.js';
 import { MEMBERS_GRACE_SECONDS } from './defaults.js';
+import type { CacheServerFigures } from '../collector/collector.js';
 import type { RoleView } from './views.js';
 
 /** What the collector's /membership answers. */
@@ -15,6 +16,8 @@ export interface MembershipReport {
     readonly role: string;
     readonly members: readonly { readonly pod: string; readonly host?: string; readonly address?: string; readonly active: boolean }[];
   }[];
+  /** A cache cluster's servers: bytes since the collector started, and their data disks now. */
+  readonly caches?: readonly CacheServerFigures[];
 }
 
 /** The collector's /membership; undefined (and why) when it cannot be read or is not one. */
@@ -25,7 +28,12 @@ export async function fetchMembership(url: string, timeoutMs = 3000): Promise<{ 
     const body = await res.json() as MembershipReport;
     const ok = Array.isArray(body?.managers) && body.managers.every((m) => typeof m?.pod === 'string' && Array.isArray(m.members)
       && m.members.every((x: { pod?: unknown; active?: unknown }) => typeof x?.pod === 'string' && typeof x.active === 'boolean'));
-    return ok ? { report: body } : { error: `${url} did not answer a membership report` };
+    const number = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+    const diskOk = (d: { bytes?: unknown; usedBytes?: unknown }) => number(d?.bytes) && number(d?.usedBytes);
+    const cachesOk = body?.caches === undefined || (Array.isArray(body.caches) && body.caches.every((c) => typeof c?.pod === 'string'
+      && [c.sentBytes, c.hitBytes, c.missBytes, c.bypassBytes].every(number) && (c.fetchedBytes === undefined || number(c.fetchedBytes))
+      && Array.isArray(c.disks) && c.disks.every(diskOk)));
+    return ok && cachesOk ? { report: body } : { error: `${url} did not answer a membership report` };
   } catch (e) {
     return { error: `${url}: ${(e as Error).message}` };
   }

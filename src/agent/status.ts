@@ -3,7 +3,7 @@
  * conditions (Ready, Progressing, Degraded), ready counts per role, versions.
  * Pure: the clock comes in as an argument.
  */
-import { insecureWritableExports, ROLES, roleSelector, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
+import { insecureWritableExports, ROLES, roleSelector, type CacheStatus, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
 import { membersMissing } from './membership.js';
 import { condition as makeCondition } from './conditions.js';
 import type { RolloutDecision } from './rollout.js';
@@ -27,6 +27,8 @@ export interface StatusInput {
   readonly rolledBack?: RollbackStatus;
   /** With spec.monitoring: what each manager has subscribed (undefined: not known this time, keep what was). */
   readonly members?: readonly ManagerMembersStatus[];
+  /** A cache cluster's fill level and hit ratio (undefined: not known this time, keep what was). */
+  readonly cache?: CacheStatus;
   /** How long a Ready server may be missing from its manager's list before MembersMissing. */
   readonly membersGraceSeconds?: number;
   /** The data servers restarted into maintenance so far (undefined: keep what status had). */
@@ -181,6 +183,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     image: m.image,
     workerSelector: selector,
     ...(m.spec.monitoring.enabled && (input.members ?? prev.members) ? { members: [...(input.members ?? prev.members)!] } : {}),
+    ...(m.spec.cache && m.spec.monitoring.enabled && (input.cache ?? prev.cache) ? { cache: input.cache ?? prev.cache } : {}),
     ...(volumes ? { volumes } : {}),
     ...(drain ? { drain } : {}),
     ...(input.maintenance ?? prev.maintenance ? { maintenance: [...(input.maintenance ?? prev.maintenance)!] } : {}),

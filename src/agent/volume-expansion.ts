@@ -10,7 +10,7 @@ import { quantityBytes } from '../../constructs/internal.js';
 import type { Applier } from '../apply/applier.js';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/kinds.js';
-import { claimsOf, volumeChange, type VolumeChange } from './volumes.js';
+import { claimsOf, storageField, volumeChange, type VolumeChange } from './volumes.js';
 import type { ClaimObject, StatefulSetWithClaims } from './views.js';
 
 /** A volume change that cannot be carried out: the reconcile changes nothing and reports it. */
@@ -72,7 +72,7 @@ export class VolumeExpander {
 
   /** Refuses a growth the StorageClass does not allow, before any claim is touched. */
   private async checkExpandable(change: Extract<VolumeChange, { kind: 'expand' }>): Promise<void> {
-    const field = 'spec.worker.storage.capacity';
+    const field = `${storageField(change.template)}.capacity`;
     let name = change.storageClass;
     try {
       if (!name) {

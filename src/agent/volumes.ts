@@ -8,8 +8,11 @@ import type { VolumesStatus } from '../../constructs/index.js';
 import { withoutUndefined } from '../json.js';
 import type { ClaimObject, StatefulSetWithClaims } from './views.js';
 
-/** Where a data volume's settings live in the spec (only data servers have volumes). */
-const STORAGE_FIELD = 'spec.worker.storage';
+/**
+ * Where a claim template's settings live in the spec (only data servers have volumes): the first
+ * volume's in worker.storage, a cache server's data disks' (cache-data-<n>) in cache.dataDisks.
+ */
+export const storageField = (template: string): string => (template.startsWith('cache-data-') ? 'spec.cache.dataDisks' : 'spec.worker.storage');
 
 export type VolumeChange =
   | { readonly kind: 'none' }
@@ -28,18 +31,19 @@ export function volumeChange(desired: StatefulSetWithClaims, live: StatefulSetWi
   for (const want of desired.spec?.volumeClaimTemplates ?? []) {
     const have = live?.spec?.volumeClaimTemplates?.find((t) => t.metadata.name === want.metadata.name);
     if (!have) continue;
+    const field = storageField(want.metadata.name);
     const [wantClass, haveClass] = [want.spec.storageClassName, have.spec.storageClassName];
     if (wantClass !== haveClass) {
-      return { kind: 'refused', message: `${STORAGE_FIELD}.class cannot change (from ${haveClass ?? 'the cluster default'} to ${wantClass ?? 'the cluster default'}): a volume keeps its StorageClass; docs/storage.md describes moving data servers to another class` };
+      return { kind: 'refused', message: `${field}.class cannot change (from ${haveClass ?? 'the cluster default'} to ${wantClass ?? 'the cluster default'}): a volume keeps its StorageClass; docs/storage.md describes moving data servers to another class` };
     }
     if (JSON.stringify(want.spec.accessModes ?? []) !== JSON.stringify(have.spec.accessModes ?? [])) {
-      return { kind: 'refused', message: `${STORAGE_FIELD}.accessModes cannot change (from ${(have.spec.accessModes ?? []).join(', ')} to ${(want.spec.accessModes ?? []).join(', ')}): volumes keep their access modes` };
+      return { kind: 'refused', message: `${field}.accessModes cannot change (from ${(have.spec.accessModes ?? []).join(', ')} to ${(want.spec.accessModes ?? []).join(', ')}): volumes keep their access modes` };
     }
     const [to, from] = [want.spec.resources?.requests?.storage, have.spec.resources?.requests?.storage];
     const [toBytes, fromBytes] = [bytes(to), bytes(from)];
     if (toBytes === undefined || fromBytes === undefined || toBytes === fromBytes) continue;
     if (toBytes < fromBytes) {
-      return { kind: 'refused', message: `${STORAGE_FIELD}.capacity may grow but never shrink (from ${from} to ${to}): Kubernetes cannot shrink a volume; docs/storage.md describes moving data to smaller volumes` };
+      return { kind: 'refused', message: `${field}.capacity may grow but never shrink (from ${from} to ${to}): Kubernetes cannot shrink a volume; docs/storage.md describes moving data to smaller volumes` };
     }
     return { kind: 'expand', statefulSet: desired.metadata.name, template: want.metadata.name, from: from!, to: to!, storageClass: wantClass };
   }

@@ -48,6 +48,13 @@ export function formatStatus(x: XrootdView): string {
     const missing = m.missing?.length ? `  missing ${m.missing.join(', ')}${m.missingSince ? ` since ${m.missingSince}` : ''}` : '';
     lines.push(`  members      ${m.manager}: ${m.subscribed ?? 0}/${m.expected ?? 0} subscribed${missing}`);
   }
+  // A cache cluster's fill level and hit ratio (spec.cache with spec.monitoring).
+  const c = s.cache;
+  if (c?.servers) {
+    const fill = c.fillPercent !== undefined ? `disks ${c.fillPercent}% used (fullest server ${c.fullestPercent ?? c.fillPercent}%)` : 'disks not reported yet';
+    const hits = c.hitPercent !== undefined ? `, ${c.hitPercent}% of bytes sent served from copies` : '';
+    lines.push(`  cache        ${c.servers} server${c.servers === 1 ? '' : 's'}: ${fill}${hits}; ${c.disposable ?? ''}`);
+  }
   const v = s.volumes;
   if (v?.capacity && (v.expanding?.length || v.retained?.length)) {
     lines.push(`  volumes      ${v.atCapacity ?? 0}/${v.claims ?? 0} at ${v.capacity} ${bar(v.atCapacity ?? 0, v.claims ?? 0)}`);

@@ -1,6 +1,7 @@
 /**
  * The metrics collector of one cluster: receives every daemon's summary reports (xrd.report, XML
- * over UDP), keeps the latest figures per daemon, and serves them to Prometheus (prom-client) and
+ * over UDP) and a cache server's file cache records and disk reports (JSON: ./cache-report.ts),
+ * keeps the latest figures per daemon, and serves them to Prometheus (prom-client) and
  * the cluster's membership (which servers each manager lists) as JSON for the agent. Packets
  * come from the network: whatever is not a report is counted and dropped; daemons that stop
  * reporting disappear after the stale period.
@@ -10,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { outlastClientKeepAlive } from '../http-keep-alive.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { COLLECTOR_METRICS, METRICS, SERIES_LABELS } from './metrics.js';
+import { readCachePacket, type CachePacket } from './cache-report.js';
 import { ForeignReportError, plainAddress, readReport, ReportXmlError, type Member, type Report } from './report.js';
 
 export interface CollectorOptions {
@@ -35,6 +37,20 @@ export interface ManagerMembership {
   readonly reportedAt: number;
 }
 
+/** A cache server's figures, for status.cache: bytes since the collector started, and its data disks now. */
+export interface CacheServerFigures {
+  readonly pod: string;
+  /** Bytes its xrootd sent to clients. */
+  readonly sentBytes: number;
+  /** Bytes it fetched from the origin; undefined when its release does not say (before 5.7.2). */
+  readonly fetchedBytes?: number;
+  readonly hitBytes: number;
+  readonly missBytes: number;
+  readonly bypassBytes: number;
+  readonly disks: readonly { readonly disk: number; readonly bytes: number; readonly usedBytes: number }[];
+  readonly reportedAt: number;
+}
+
 /** Larger than any report XRootD sends (a manager's list of 64 servers is about 8 KiB). */
 const MAX_PACKET_BYTES = 60_000;
 
@@ -48,6 +64,11 @@ interface DaemonState {
   readonly series: Map<string, { metric: string; labels: Record<string, string> }>;
   members?: readonly Member[];
   sentAt: number;
+  /** Series fed by a cache server's other packets (not its summary): a summary that lacks them keeps them. */
+  readonly cacheSeries: Set<string>;
+  cache?: { hitBytes: number; missBytes: number; bypassBytes: number; fetchedBytes?: number; disks: CacheServerFigures['disks']; disksAt: number };
+  /** Bytes its xrootd sent since the collector first heard of it (a cache server's served bytes, against what it fetched). */
+  sentSinceSeen: number;
 }
 
 export class Collector {
@@ -86,9 +107,11 @@ export class Collector {
 
   private read(packet: Buffer | string, source?: string): PacketResult {
     if (packet.length > MAX_PACKET_BYTES) return 'oversized';
+    const text = typeof packet === 'string' ? packet : packet.toString('utf8');
+    if (text.startsWith('{')) return this.readCache(text, source);
     let report: Report;
     try {
-      report = readReport(typeof packet === 'string' ? packet : packet.toString('utf8'));
+      report = readReport(text);
     } catch (e) {
       if (e instanceof ReportXmlError) return 'malformed';
       if (e instanceof ForeignReportError) return 'foreign';
@@ -109,10 +132,14 @@ export class Collector {
     let d = this.daemons.get(key);
     if (d && r.sentAt < d.sentAt && r.startedAt === d.startedAt) return; // a late packet of an earlier report
     if (!d) {
-      d = { labels, startedAt: r.startedAt, receivedAt: 0, sentAt: 0, counters: new Map(), series: new Map() };
+      d = { labels, startedAt: r.startedAt, receivedAt: 0, sentAt: 0, counters: new Map(), series: new Map(), cacheSeries: new Set(),
+        sentSinceSeen: 0 };
       this.daemons.set(key, d);
     }
     const restarted = d.startedAt !== r.startedAt;
+    const sent = r.values.find((v) => v.metric === 'xrootd_sent_bytes_total')?.value;
+    const lastSent = d.counters.get('xrootd_sent_bytes_total{}');
+    if (sent !== undefined && lastSent !== undefined) d.sentSinceSeen += restarted || sent < lastSent ? sent : sent - lastSent;
     d.startedAt = r.startedAt;
     d.receivedAt = this.now();
     d.sentAt = r.sentAt;
@@ -140,11 +167,73 @@ export class Collector {
     set('xrootd_report_timestamp_seconds', undefined, r.sentAt);
     set('xrootd_start_time_seconds', undefined, r.startedAt);
     for (const [id, s] of d.series) {
-      if (seen.has(id)) continue;
+      if (seen.has(id) || d.cacheSeries.has(id)) continue;
       this.metrics.get(s.metric)!.remove(s.labels);
       d.series.delete(id);
       d.counters.delete(id);
     }
+  }
+
+  /**
+   * A cache server's g-stream or disk report: accepted only from a pod whose xrootd reports its
+   * summary, and from that pod's address, so that a pod cannot report as another.
+   */
+  private readCache(text: string, source?: string): PacketResult {
+    let p: CachePacket;
+    try {
+      p = readCachePacket(text);
+    } catch {
+      return 'foreign';
+    }
+    const pod = p.host.split('.')[0];
+    const d = this.daemons.get(`${pod}/${p.role}/xrootd`);
+    if (!d || (source && !this.podsAt.get(plainAddress(source))?.has(pod))) return 'foreign';
+    const cache = d.cache ??= { hitBytes: 0, missBytes: 0, bypassBytes: 0, disks: [], disksAt: 0 };
+    const series = (metric: string, extra?: Record<string, string>) => {
+      const labels = { ...d.labels, ...extra };
+      const id = `${metric}${JSON.stringify(extra ?? {})}`;
+      d.series.set(id, { metric, labels });
+      d.cacheSeries.add(id);
+      return { m: this.metrics.get(metric)!, labels };
+    };
+    if (p.kind === 'events') {
+      cache.hitBytes += p.hitBytes;
+      cache.missBytes += p.missBytes;
+      cache.bypassBytes += p.bypassBytes;
+      if (p.fetchedBytes !== undefined) {
+        cache.fetchedBytes = (cache.fetchedBytes ?? 0) + p.fetchedBytes;
+        const { m, labels } = series('xrootd_cache_fetched_bytes_total');
+        (m as Counter<string>).inc(labels, p.fetchedBytes);
+      }
+      for (const [metric, value] of [['xrootd_cache_hit_bytes_total', p.hitBytes], ['xrootd_cache_miss_bytes_total', p.missBytes],
+        ['xrootd_cache_bypass_bytes_total', p.bypassBytes], ['xrootd_cache_closed_files_total', p.closedFiles]] as const) {
+        const { m, labels } = series(metric);
+        (m as Counter<string>).inc(labels, value);
+      }
+    } else {
+      if (p.sentAt < cache.disksAt) return 'accepted'; // a late packet of an earlier report
+      cache.disks = p.disks;
+      cache.disksAt = p.sentAt;
+      for (const disk of p.disks) {
+        const at = { disk: String(disk.disk) };
+        const total = series('xrootd_cache_disk_bytes', at);
+        (total.m as Gauge<string>).set(total.labels, disk.bytes);
+        const used = series('xrootd_cache_disk_used_bytes', at);
+        (used.m as Gauge<string>).set(used.labels, disk.usedBytes);
+      }
+    }
+    return 'accepted';
+  }
+
+  /** What each cache server has reported, for status.cache. */
+  caches(): CacheServerFigures[] {
+    this.sweep();
+    return [...this.daemons.values()].filter((d) => d.cache).map((d) => ({
+      pod: d.labels.pod, sentBytes: d.sentSinceSeen,
+      ...(d.cache!.fetchedBytes === undefined ? {} : { fetchedBytes: d.cache!.fetchedBytes }),
+      hitBytes: d.cache!.hitBytes, missBytes: d.cache!.missBytes, bypassBytes: d.cache!.bypassBytes,
+      disks: d.cache!.disks, reportedAt: d.receivedAt,
+    })).sort((a, b) => a.pod.localeCompare(b.pod));
   }
 
   /** A member listed by address, named by the one pod that reports from that address (if just one does). */
@@ -192,7 +281,7 @@ export class Collector {
         void this.registry.metrics().then((text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
           () => res.writeHead(500).end());
       } else if (path === '/membership') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ cluster: this.opts.cluster, namespace: this.opts.namespace, managers: this.membership() }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ cluster: this.opts.cluster, namespace: this.opts.namespace, managers: this.membership(), caches: this.caches() }));
       } else if (path === '/healthz') {
         res.writeHead(200).end('ok\n');
       } else {

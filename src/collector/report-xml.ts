@@ -32,7 +32,8 @@ export function parseReportXml(text: string): XmlElement {
     const chunk = (lt < 0 ? text.slice(i) : text.slice(i, lt)).trim();
     if (chunk) {
       if (!stack.length) fail('text outside the document');
-      if (/[<>&]/.test(chunk)) fail('markup in text');
+      // `>` may stand in text (XML allows it), as in the `<hits>0></hits>` of a cache server's report before 5.7.0.
+      if (/[<&]/.test(chunk)) fail('markup in text');
       const top = stack[stack.length - 1];
       top.text = top.text ? `${top.text} ${chunk}` : chunk;
     }

@@ -107,6 +107,10 @@ export function readReport(packet: string): Report {
       add('xrootd_third_party_copies_total', num(ofs, 'tpc', result), { result: TPC_RESULT[result] });
     }
   }
+  // A cache server's proxy toward its origin (spec.cache): files it opened there, and the opens that failed.
+  const pss = stats.get('pss');
+  add('xrootd_cache_origin_opens_total', num(pss, 'open'));
+  add('xrootd_cache_origin_open_errors_total', num(pss, 'open', 'errs'));
   for (const p of child(stats.get('oss'), 'paths')?.children ?? []) {
     const path = unquote(child(p, 'lp')?.text);
     if (!path) continue;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, PROBE_SCRIPT, START_SCRIPT, type Role, type XrootdClusterProps } from '../../constructs/index.js';
 import { CONFIG_DIR, EXTERNAL_ADDRESSES_KEY, MAINTENANCE_KEY } from '../../constructs/config.js';
-import { ADMIN_DIR, DATA_DIR, MAINTENANCE_DIR, SYSTEM_CA_BUNDLE, TLS_SECRET_DIR, dataMountPath } from '../../constructs/pod-template.js';
+import { ADMIN_DIR, DATA_DIR, MAINTENANCE_DIR, ORIGIN_CREDENTIALS_DIR, SYSTEM_CA_BUNDLE, TLS_SECRET_DIR, dataMountPath } from '../../constructs/pod-template.js';
 import { containerName, PODMAN, podmanRun, projectImage, releaseUnderTest, removeContainer, type ContainerImage } from '../helpers/containers.js';
 import { synth } from '../helpers/synth.js';
 import { freePorts, inNetns, isPortFree, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from '../helpers/processes.js';
@@ -61,6 +61,8 @@ export interface LoopbackOptions {
   readonly daemonEnv?: NodeJS.ProcessEnv;
   /** `host:port` of the metrics collector, for clusters with spec.monitoring (the pods get the Service's name). */
   readonly collector?: string;
+  /** A cache cluster's credentials toward its origin (spec.cache.origin.credentials): a directory with `token` and/or `x509up`, as the pod mounts the Secrets. */
+  readonly originCredentialsDir?: string;
   /** A network namespace (made by the test) the daemons and the harness's own clients run in; host daemons only. */
   readonly netns?: string;
 }
@@ -89,7 +91,7 @@ export class LoopbackCluster {
     private readonly image?: ContainerImage, private readonly tlsDir?: string, private readonly caBundle?: string,
     private readonly clientEnv: NodeJS.ProcessEnv = {}, readonly netns?: string,
     /** Where the pod mounts its data volume (worker.storage.layout). */
-    private readonly dataMount = DATA_DIR) {}
+    private readonly dataMount = DATA_DIR, private readonly originCredentialsDir?: string) {}
 
   /**
    * Synthesizes `props` and starts every pod's xrootd and cmsd. With a release under test
@@ -125,7 +127,7 @@ export class LoopbackCluster {
     const dataMount = dataMountPath(model);
     if (dataMount !== DATA_DIR && !opts.image) throw new Error(`the data volume mounts at ${dataMount} (worker.storage.layout): only in containers (options.image)`);
     const cluster = new LoopbackCluster(props, dir, configDir, configMap.data, opts.image, opts.tlsDir, opts.caBundle,
-      opts.clientEnv, opts.netns, dataMount);
+      opts.clientEnv, opts.netns, dataMount, opts.originCredentialsDir);
     // In a container the pod's own paths are the mount points; on the host, the pod's directories.
     const inPod = (hostPath: string, podPath: string): string => opts.image ? podPath : hostPath;
 
@@ -162,6 +164,7 @@ export class LoopbackCluster {
               [ENV.maintenanceFile]: join(inPod(maintenanceDir, MAINTENANCE_DIR), MAINTENANCE_KEY) }
             : { [ENV.cmsdPort]: String(cmsdPort) }),
           ...(opts.tlsDir ? { [ENV.tlsDir]: inPod(opts.tlsDir, TLS_SECRET_DIR) } : {}),
+          ...(opts.originCredentialsDir && role === 'worker' ? { [ENV.originCredentialsDir]: inPod(opts.originCredentialsDir, ORIGIN_CREDENTIALS_DIR) } : {}),
           ...Object.fromEntries(managers.map((m, i) => [`${ENV.managerPrefix}${i}`, m])),
           ...(role === 'worker' && t.supervisors > 0 ? { [ENV.supervisorAddress]: supervisorAddress } : {}),
           ...(opts.collector ? { [ENV.collector]: opts.collector } : {}),
@@ -202,6 +205,7 @@ export class LoopbackCluster {
           { host: configDir, container: CONFIG_DIR, readOnly: true },
           { host: join(pod.dir, 'admin'), container: ADMIN_DIR },
           ...(this.tlsDir ? [{ host: this.tlsDir, container: TLS_SECRET_DIR, readOnly: true }] : []),
+          ...(this.originCredentialsDir && pod.role === 'worker' ? [{ host: this.originCredentialsDir, container: ORIGIN_CREDENTIALS_DIR, readOnly: true }] : []),
           ...(this.caBundle ? [{ host: this.caBundle, container: SYSTEM_CA_BUNDLE, readOnly: true }] : []),
           ...(pod.role === 'worker' ? [{ host: pod.dataDir, container: this.dataMount }, { host: join(this.dir, 'maintenance'), container: MAINTENANCE_DIR, readOnly: true }] : []),
         ],

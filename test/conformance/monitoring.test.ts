@@ -9,22 +9,20 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectImage } from '../helpers/containers.js';
-import { freePorts, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon } from '../helpers/processes.js';
-import { repoRoot } from '../helpers/repo.js';
+import { startCollector, type RunningCollector, type Scrape } from '../helpers/collector.js';
+import { logOf, run, waitFor } from '../helpers/processes.js';
 import { LoopbackCluster } from './loopback-cluster.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xrd-monitoring-'));
-let collector: Daemon;
+let collector: RunningCollector;
 let cluster: LoopbackCluster;
 let udpPort: number;
 let httpPort: number;
 
 beforeAll(async () => {
   const image = projectImage('xrootd');
-  [udpPort, httpPort] = await freePorts(2);
-  collector = startDaemon('collector', [process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'collector', '--cluster=mon', '--namespace=physics',
-    `--udp-port=${udpPort}`, `--http-port=${httpPort}`, '--address=127.0.0.1', '--stale-seconds=8'], process.env, join(scratch, 'collector.log'));
-  await waitFor('the collector', async () => ((await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => undefined))?.ok ? true : undefined), 20_000);
+  collector = await startCollector({ cluster: 'mon', namespace: 'physics', dir: scratch, staleSeconds: 8 });
+  [udpPort, httpPort] = [Number(collector.address.split(':')[1]), collector.httpPort];
   cluster = await LoopbackCluster.start({
     name: 'mon', version: '5.5.3', site: 'T2_XK_Loopback', xrootd: { startupDelaySeconds: 2 }, worker: { replicas: 2 }, monitoring: { enabled: true, reportIntervalSeconds: 2 },
   }, { image, collector: `127.0.0.1:${udpPort}` });
@@ -32,7 +30,7 @@ beforeAll(async () => {
 }, 30 * 60_000);
 afterAll(async () => {
   await cluster?.stop();
-  if (collector) await stopDaemon(collector);
+  await collector?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -40,25 +38,16 @@ async function withLogs(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    console.error(`collector log:\n${logOf(collector, 30)}\n\ndaemon logs:\n${cluster.logs(20)}`);
+    console.error(`collector log:\n${logOf(collector.daemon, 30)}\n\ndaemon logs:\n${cluster.logs(20)}`);
     throw e;
   }
 }
 
 /** The scraped series, by name and labels. */
-async function scrape(): Promise<(name: string, labels?: Record<string, string>) => number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  const series = text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(l);
-    if (!m) throw new Error(`not a series: ${l}`);
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    return { name: m[1], labels, value: Number(m[3]) };
-  });
-  return (name, labels = {}) => series.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-}
+const scrape = (): Promise<Scrape> => collector.scrape();
 
 /** Waits for the next reports to carry what `check` wants. */
-const until = <T>(what: string, check: (get: Awaited<ReturnType<typeof scrape>>) => T | undefined, timeoutMs = 30_000) =>
+const until = <T>(what: string, check: (get: Scrape) => T | undefined, timeoutMs = 30_000) =>
   waitFor(what, async () => check(await scrape()), timeoutMs, 500);
 
 test('every daemon of every pod reports, named by its pod, role and daemon', () => withLogs(async () => {
@@ -85,7 +74,7 @@ test('a write and a read of known sizes move the bytes and opens of the data ser
   const served = cluster.of('worker').find((w) => readdirSync(join(w.dataDir, 'data')).includes('known.bin'))!;
   const other = cluster.of('worker').find((w) => w !== served)!;
   const at = (pod: string) => ({ pod, daemon: 'xrootd' });
-  const moved = (get: Awaited<ReturnType<typeof scrape>>, name: string, pod: string, labels: Record<string, string> = {}) =>
+  const moved = (get: Scrape, name: string, pod: string, labels: Record<string, string> = {}) =>
     (get(name, { ...at(pod), ...labels }) ?? 0) - (before(name, { ...at(pod), ...labels }) ?? 0);
   // Each daemon reports on its own clock: wait for the redirector's report too.
   const after = await until('the served pod\'s and the redirector\'s reports after both copies', (get) =>
@@ -118,7 +107,7 @@ test('packets that are not reports are counted and dropped; the collector keeps 
   expect(get('xrootd_collector_packets_total', { result: 'malformed' })).toBeGreaterThanOrEqual(2);
   expect(get('xrootd_collector_packets_total', { result: 'foreign' })).toBeGreaterThanOrEqual(1);
   expect(get('xrootd_collector_packets_total', { result: 'accepted' })).toBeGreaterThan(10);
-  expect(collector.exited).toBe(false);
+  expect(collector.daemon.exited).toBe(false);
 }), 60_000);
 
 test('the cluster started clean on its release: nothing in its configuration ignored, unknown or deprecated', () => {

@@ -400,6 +400,35 @@ test('a certificate from cert-manager: refused, writing nothing, until its CRD i
   expect(cp.kubectl(['delete', 'xrootd', 'certified', '-n', NS, '--wait=true', '--timeout=60s']).code).toBe(0);
 }), 300000);
 
+test('a cache cluster with monitoring: status.cache and `xrootd-k8s status` show its fill level and hit ratio, from what its servers send the collector', () => withLogs(async () => {
+  cp.applyYaml(xrootd('edge', { version: '5.8.1', worker: { replicas: 1, storage: { capacity: '1Gi' } }, monitoring: { enabled: true },
+    cache: { origin: { address: 'origin.physics.svc.cluster.local:1094' }, dataDisks: { count: 2, capacity: '1Gi' } } }));
+  const fixture = (n: string) => readFileSync(join(repoRoot(), 'test/fixtures/xrd-report', n), 'utf8');
+  const summary = (out: number, tod: number) => fixture('cache-worker-xrootd.xml').replace(/src="vm:/, `src="${fqdn('edge-worker-0')}:`)
+    .replace(/<out>\d+<\/out>/, `<out>${out}</out>`).replace(/tod="\d+"/, `tod="${tod}"`);
+  const socket = dgram.createSocket('udp4');
+  const send = (packet: string) => new Promise<void>((resolve) => socket.send(packet, collectorUdp, '127.0.0.1', () => resolve()));
+  try {
+    // Its cache server's summary, twice (10 MB sent in between), the file cache's records (3 MB fetched), its disks (30% and 10% used).
+    await send(summary(1_000_000, 1796548430));
+    await send(fixture('cache-gstream-5.8.1.json').replace('"host":"vm"', `"host":"${fqdn('edge-worker-0')}"`));
+    await send(summary(11_000_000, 1796548440));
+    await send(JSON.stringify({ code: 'xrootd-k8s.cache-disks', host: 'edge-worker-0', ins: 'worker', tod: 1796548440, disks: [{ disk: 0, kib: 1000, usedKib: 300 }, { disk: 1, kib: 1000, usedKib: 100 }] }));
+    const x = await waitFor('status.cache', () => {
+      const got = get(['xrootd', 'edge', '-n', NS]);
+      return got.status?.cache?.fillPercent !== undefined && got.status.cache.hitPercent !== undefined ? got : undefined;
+    }, 90000, 500);
+    expect(x.status.cache).toEqual({
+      servers: 1, fillPercent: 20, fullestPercent: 20, sentBytes: 10_000_000, fetchedBytes: 3_000_000, hitPercent: 70,
+      disposable: 'cache servers hold copies only: a scale-down removes them without a drain, and their disks need no backup' });
+    const text = run([process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'status', 'edge', '-n', NS, `--kubeconfig=${cp.kubeconfig}`]);
+    expect(text.out).toContain('cache        1 server: disks 20% used (fullest server 20%), 70% of bytes sent served from copies; cache servers hold copies only');
+  } finally {
+    socket.close();
+    cp.kubectl(['delete', 'xrootd', 'edge', '-n', NS, '--wait=true', '--timeout=60s']);
+  }
+}), 180000);
+
 test('with monitoring, status.members follows what the collector hears from the manager; a Ready data server missing past the grace period raises MembersMissing; a rollout step waits for the replaced pod\'s subscription', () => withLogs(async () => {
   cp.applyYaml(xrootd('watched', { version: '5.5.3', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 } }));
   await waitCondition('watched', 'Ready', 'True', 120000);

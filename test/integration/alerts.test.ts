@@ -53,7 +53,7 @@ test('the rules pass promtool check rules', () => {
   writeFileSync(file, stringify({ groups: rules.spec.groups }));
   const r = run([join(gitopsTools(), 'promtool'), 'check', 'rules', file]);
   expect(r).toMatchObject({ code: 0 });
-  expect(r.out).toContain(`SUCCESS: ${ALERTS.length} rules found`);
+  expect(r.out).toContain(`SUCCESS: ${alertRules(model).length} rules found`);
 });
 
 test('Prometheus\' rule engine: quiet on the healthy cluster\'s scrape, and each alert fires on its condition with the cluster\'s labels and runbook', async () => {
@@ -103,14 +103,80 @@ test('Prometheus\' rule engine: quiet on the healthy cluster\'s scrape, and each
   // Every alert in every case: the one made to fire fires, every other stays quiet.
   const tests = cases.map((c) => ({
     name: c.what, interval: '1m', input_series: c.series,
-    alert_rule_test: ALERTS.map((a) => ({ eval_time: '25m', alertname: a.alert, exp_alerts: c.fires[a.alert] ?? [] })),
+    alert_rule_test: rules.map((a) => ({ eval_time: '25m', alertname: a.alert, exp_alerts: c.fires[a.alert] ?? [] })),
   }));
-  expect(Object.keys(Object.assign({}, ...cases.map((c) => c.fires))).sort()).toEqual(ALERTS.map((a) => a.alert).sort());
+  expect(Object.keys(Object.assign({}, ...cases.map((c) => c.fires))).sort()).toEqual(rules.map((a) => a.alert).sort());
   const testFile = join(dir, 'tests.yaml');
   writeFileSync(testFile, stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests }));
   const r = run([join(gitopsTools(), 'promtool'), 'test', 'rules', testFile], process.env, 120_000);
   expect({ code: r.code, out: r.code === 0 ? 'SUCCESS' : r.out }).toEqual({ code: 0, out: 'SUCCESS' });
 });
+
+test('a cache cluster\'s alerts, by Prometheus\' rule engine over the real collector fed a cache server\'s packets: quiet when healthy, each firing on its condition', async () => {
+  const cacheProps = { ...props, name: 'edge', cache: { origin: { address: 'origin:1094' }, diskUsage: { highPercent: 90, lowPercent: 80 } } } as const;
+  const cacheModel = resolveCluster(cacheProps);
+  const fixture = (n: string) => readFileSync(join(repoRoot(), 'test/fixtures/xrd-report', n), 'utf8');
+  const pod = 'edge-worker-0';
+  const fqdn = `${pod}.edge-worker.xrootd.svc.cluster.local`;
+  const collector = new Collector({ cluster: 'edge', namespace: 'xrootd', udpPort: 0, httpPort: 0, staleSeconds: 60 });
+  const manager = fixture('redirector-cmsd.xml').replace(/src="vm:/, 'src="edge-redirector-0.edge-redirector.xrootd.svc.cluster.local:').replace(/<host>vm<\/host>/, `<host>${fqdn}</host>`);
+  for (const packet of [fixture('redirector-xrootd.xml').replace(/src="vm:/, 'src="edge-redirector-0.edge-redirector.xrootd.svc.cluster.local:'), manager,
+    fixture('cache-worker-xrootd.xml').replace(/src="vm:/, `src="${fqdn}:`), fixture('worker-cmsd.xml').replace(/src="vm:/, `src="${fqdn}:`),
+    fixture('cache-gstream-5.8.1.json').replace('"host":"vm"', `"host":"${fqdn}"`),
+    JSON.stringify({ code: 'xrootd-k8s.cache-disks', host: pod, ins: 'worker', tod: 1796548500, disks: [{ disk: 0, kib: 1000, usedKib: 500 }] })]) {
+    expect(collector.receive(packet, '10.0.0.5')).toBe('accepted');
+  }
+  const text = await collector.registry.metrics();
+  const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+  const scrape: Series[] = text.split('\n').filter((l) => l.startsWith('xrootd_') && !l.startsWith('xrootd_collector_')).map((l) => {
+    const m = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(l)!;
+    return { name: m[1], labels: Object.fromEntries([...m[2].matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]])), value: Number(m[3]), counter: types.get(m[1]) === 'counter' };
+  });
+  for (const name of ['xrootd_cache_fetched_bytes_total', 'xrootd_cache_origin_opens_total', 'xrootd_cache_disk_used_bytes', 'xrootd_sent_bytes_total']) {
+    expect(scrape.some((s) => s.name === name && s.labels.pod === pod)).toBe(true);
+  }
+  // A day and an hour of minutes: the hit ratio's alert compares the last hour with the last day.
+  const minutes = 1500;
+  const flat = (s: Series) => ({ series: selector(s), values: s.counter ? `${s.value}+0x${minutes}` : `${s.value}x${minutes}` });
+  const is = (s: Series, name: string) => s.name === name && s.labels.pod === pod;
+  const withSeries = (values: Record<string, string>) => scrape.map((s) => {
+    const name = Object.keys(values).find((n) => is(s, n));
+    return name ? { series: selector(s), values: values[name] } : flat(s);
+  });
+  const traffic = { xrootd_sent_bytes_total: `0+1000x${minutes}`, xrootd_cache_fetched_bytes_total: `0+100x${minutes}` };
+  const rules = alertRules(cacheModel);
+  const rule = (name: string): AlertRule => rules.find((r) => r.alert === name)!;
+  const firing = (name: string, labels: Record<string, string>) =>
+    [{ exp_labels: { ...rule(name).labels, ...labels }, exp_annotations: rule(name).annotations }];
+  const diskLabels = scrape.find((s) => is(s, 'xrootd_cache_disk_used_bytes'))!.labels;
+  const cases: { what: string; series: { series: string; values: string }[]; fires: Record<string, unknown[]> }[] = [
+    { what: 'healthy, with steady traffic', series: withSeries(traffic), fires: {} },
+    { what: 'a data disk staying above highPercent', series: withSeries({ ...traffic, xrootd_cache_disk_used_bytes: `${0.95 * 1024000}x${minutes}` }), fires: {
+      XrootdCacheDiskAboveHighWatermark: firing('XrootdCacheDiskAboveHighWatermark', diskLabels),
+    } },
+    { what: 'every open at the origin failing', series: withSeries({ ...traffic, xrootd_cache_origin_opens_total: `0+10x${minutes}`, xrootd_cache_origin_open_errors_total: `0+10x${minutes}` }), fires: {
+      XrootdCacheOriginUnreachable: firing('XrootdCacheOriginUnreachable', { pod }),
+    } },
+    { what: 'the last hour fetching all it sends, the day before a tenth', series: withSeries({ ...traffic, xrootd_cache_fetched_bytes_total: `0+100x1380 138000+1000x120` }), fires: {
+      XrootdCacheHitRatioCollapsing: firing('XrootdCacheHitRatioCollapsing', {}),
+    } },
+  ];
+  const rulesFile = join(dir, 'cache-rules.yaml');
+  writeFileSync(rulesFile, stringify({ groups: [{ name: 'xrootd-edge', rules: rules.map((r) => ({ ...r })) }] }));
+  const cacheAlerts = rules.filter((r) => r.alert.startsWith('XrootdCache'));
+  expect(Object.keys(Object.assign({}, ...cases.map((c) => c.fires))).sort()).toEqual(cacheAlerts.map((a) => a.alert).sort());
+  const tests = cases.map((c) => ({
+    name: c.what, interval: '1m', input_series: c.series,
+    alert_rule_test: cacheAlerts.map((a) => ({ eval_time: `${minutes - 1}m`, alertname: a.alert, exp_alerts: c.fires[a.alert] ?? [] })),
+  }));
+  const testFile = join(dir, 'cache-tests.yaml');
+  writeFileSync(testFile, stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests }));
+  const r = run([join(gitopsTools(), 'promtool'), 'test', 'rules', testFile], process.env, 300_000);
+  expect({ code: r.code, out: r.code === 0 ? 'SUCCESS' : r.out }).toEqual({ code: 0, out: 'SUCCESS' });
+  // Every alert of the library is in one of the two clusters' tests.
+  const tested = [...alertRules(model), ...cacheAlerts].map((r) => r.alert);
+  expect(ALERTS.every((a) => tested.includes(a.alert))).toBe(true);
+}, 300_000);
 
 test('the Grafana dashboard passes Grafana\'s own dashboard schema, strictly (its Foundation SDK\'s types): a misspelled field or a wrong type is refused', () => {
   const cm = synth({ ...props, monitoring: { ...props.monitoring, grafanaDashboard: true } }).get('ConfigMap', 'physics-dashboard');

@@ -17,13 +17,22 @@ import { SMALL } from './network-policies.js';
 const NS = 'legacy';
 const OLD_CLAIM = 'legacy-data-legacy-xrootd-worker-0';
 
-export function adoptionScenario(nodeOf: () => RealNode, xrootdImage: () => string): void {
+/** The adopted cluster, as the cache scenario after it uses it for an origin (./cache.ts): a file of it and where it lies. */
+export interface AdoptedOrigin {
+  readonly name: string;
+  readonly namespace: string;
+  /** A file under /data, and the volume's directory on the host that holds it at its top. */
+  readonly file: string;
+  readonly volumeDir: string;
+}
+
+export function adoptionScenario(nodeOf: () => RealNode, xrootdImage: () => string): () => AdoptedOrigin {
+  let volumeDir = '';
   describe('adopting the 2020 operator\'s volume', () => {
     const node = () => nodeOf();
     const inClient = (script: string) => node().cp.kubectl(['exec', '-n', NS, 'client', '--', 'sh', '-c', script], { timeoutMs: 120000 });
     const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
     const written = new Map<string, string>();
-    let volumeDir = '';
 
     beforeAll(async () => {
       const [[pv, dir]] = Object.entries(node().addLocalVolumes(1));
@@ -80,4 +89,5 @@ export function adoptionScenario(nodeOf: () => RealNode, xrootdImage: () => stri
       console.log(`adopted volume: ${written.size} old files read back identical, 1 new file written beside them`);
     }, 180000);
   });
+  return () => ({ name: 'legacy', namespace: NS, file: 'run2/events.root', volumeDir });
 }

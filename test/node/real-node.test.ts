@@ -23,6 +23,7 @@ import { PodRecorder } from '../helpers/pod-recorder.js';
 import { waitFor } from '../helpers/processes.js';
 import { RealNode } from '../helpers/real-node.js';
 import { adoptionScenario } from './adoption.js';
+import { cacheScenario } from './cache.js';
 import { hostNetworkScenario } from './host-network.js';
 import { networkPolicyScenarios } from './network-policies.js';
 import { nodePortScenario } from './node-port.js';
@@ -363,4 +364,5 @@ test('a version upgrade between two images built here rolls pod by pod on real r
 networkPolicyScenarios(() => node, () => xrootdImage);
 nodePortScenario(() => node);
 hostNetworkScenario(() => node, () => built.archive);
-adoptionScenario(() => node, () => xrootdImage);
+const adopted = adoptionScenario(() => node, () => xrootdImage);
+cacheScenario(() => node, () => xrootdImage, adopted);

@@ -12,7 +12,7 @@ describe('cache clusters (spec.cache)', () => {
   test('xrootd on the cache servers proxies the origin through the file cache; cmsd keeps the default storage', () => {
     expect(block('if exec xrootd && named worker')).toEqual([
       'ofs.osslib libXrdPss.so', 'pss.cachelib libXrdPfc.so', 'pss.origin origin.physics.svc.cluster.local:1094', 'pfc.spaces data meta',
-      'pfc.ram 2097152k', 'pfc.blocksize 1024k', 'pfc.prefetch 0', 'pfc.diskusage 0.90 0.95 purgeinterval 300s',
+      'pfc.ram 2097152k', 'pfc.blocksize 1024k', 'pfc.prefetch 0', 'pfc.writequeue 16 4', 'pfc.diskusage 0.90 0.95 purgeinterval 300s',
     ]);
     expect(cfg.filter((l) => l.startsWith('ofs.osslib'))).toHaveLength(1);
   });
@@ -43,12 +43,54 @@ describe('cache clusters (spec.cache)', () => {
     expect(data.filter((l) => /^(ofs\.osslib|pss\.|pfc\.|oss\.space)|stage/.test(l))).toEqual([]);
   });
 
-  test('the client names the origin (pss.origin =); sizes as XRootD reads them', () => {
+  test('the client names the origin (pss.origin =), which the exports follow: the URL schemes it forwards; sizes as XRootD reads them', () => {
     const named = linesOf(synth({ ...minimal, cache: { origin: { clientNamed: true } } }).cluster.configFiles['xrootd.cfg']);
     expect(named).toContain('pss.origin =');
+    expect(named.slice(named.indexOf('if exec cmsd && named worker'), named.indexOf('if exec cmsd && named worker') + 10)).toEqual([
+      'if exec cmsd && named worker', 'all.export /root:/ stage r/o', 'all.export /xroot:/ stage r/o', 'all.export /roots:/ stage r/o', 'all.export /xroots:/ stage r/o',
+      'else', 'all.export /root:/ r/o', 'all.export /xroot:/ r/o', 'all.export /roots:/ r/o', 'all.export /xroots:/ r/o',
+    ]);
     expect(named).toContain('pfc.ram 1048576k');
     expect(named).toContain('pfc.blocksize 128k');
     expect([xrootdSize('1Gi'), xrootdSize('1G'), xrootdSize('64Ki'), xrootdSize('1500')]).toEqual(['1048576k', '1000000000', '64k', '1500']);
+  });
+
+  test('with monitoring, cache servers send the file cache\'s records and their disks\' fill level to the collector; without, neither', () => {
+    const monitored = synth({ ...minimal, monitoring: { enabled: true, reportIntervalSeconds: 15 }, cache });
+    const lines = linesOf(monitored.cluster.configFiles['xrootd.cfg']);
+    const at = lines.indexOf('xrootd.mongstream pfc use flush 15s send json fullhdr noident $(xrdcollector)');
+    expect(lines.slice(at - 1, at + 2)).toEqual(['if exec xrootd && named worker', 'xrootd.mongstream pfc use flush 15s send json fullhdr noident $(xrdcollector)', 'fi']);
+    const runSh = monitored.cluster.configFiles['run.sh'];
+    expect(runSh).toContain('df -P -k .xcache/data-0 .xcache/data-1');
+    expect(runSh).toContain('while kill -0 $$ 2>/dev/null; do');
+    expect(runSh).toContain('"$XRD_POD_NAME" "$(date +%s)" "$disks"');
+    expect(s.cluster.configFiles['run.sh']).not.toContain('cache-disks');
+    expect(cfg.join('\n')).not.toContain('mongstream');
+  });
+
+  test('credentials toward the origin: the Secrets as one projected volume of the xrootd container, private copies kept fresh by run.sh, shorter idle connections', () => {
+    const secured = synth({ ...minimal, security: { tls: { secretName: 'minimal-tls' } },
+      cache: { ...cache, origin: { ...cache.origin, credentials: { token: { secretName: 'cache-token' }, x509Proxy: { secretName: 'cache-proxy', key: 'proxy.pem' } } } } });
+    const pod = secured.get('StatefulSet', 'minimal-worker').spec.template.spec;
+    expect(pod.volumes.find((v: any) => v.name === 'origin-credentials')).toEqual({ name: 'origin-credentials', projected: { defaultMode: 0o440, sources: [
+      { secret: { name: 'cache-token', items: [{ key: 'token', path: 'token' }] } }, { secret: { name: 'cache-proxy', items: [{ key: 'proxy.pem', path: 'x509up' }] } },
+    ] } });
+    const [xrootd, cmsd] = pod.containers;
+    expect(xrootd.volumeMounts).toContainEqual({ name: 'origin-credentials', mountPath: '/etc/xrootd/origin', readOnly: true });
+    expect(cmsd.volumeMounts.some((m: any) => m.name === 'origin-credentials')).toBe(false);
+    expect(xrootd.env).toContainEqual({ name: 'XRD_ORIGIN_CREDENTIALS_DIR', value: '/etc/xrootd/origin' });
+    const runSh = secured.cluster.configFiles['run.sh'];
+    expect(runSh).toContain('export BEARER_TOKEN_FILE="$XRD_ADMIN_DIR/origin-credentials"/token');
+    expect(runSh).toContain('export X509_USER_PROXY="$XRD_ADMIN_DIR/origin-credentials"/x509up');
+    expect(runSh).toContain('(umask 077 && cp');
+    expect(linesOf(secured.cluster.configFiles['xrootd.cfg'])).toEqual(expect.arrayContaining(['pss.setopt DataServerTTL 60', 'pss.setopt LoadBalancerTTL 60']));
+    // Redirectors have none of it; nor has a cache without credentials.
+    expect(secured.get('StatefulSet', 'minimal-redirector').spec.template.spec.volumes.some((v: any) => v.name === 'origin-credentials')).toBe(false);
+    expect(s.cluster.configFiles['run.sh']).not.toContain('BEARER_TOKEN_FILE');
+    expect(() => resolveCluster({ ...minimal, cache: { ...cache, origin: { ...cache.origin, credentials: { token: { secretName: 'cache-token' } } } } }))
+      .toThrow('cache.origin.credentials needs security.tls: ztn sends tokens over TLS only');
+    expect(() => resolveCluster({ ...minimal, security: { tls: { secretName: 't' } }, cache: { ...cache, origin: { ...cache.origin, credentials: { token: { secretName: 'Bad_Name' } } } } }))
+      .toThrow(/cache\.origin\.credentials\.token\.secretName must be a Secret name/);
   });
 
   test('an origin by reference: the resolved address (decisions.originAddress), checked as an address is; unresolved, synthesis refuses', () => {

@@ -41,7 +41,7 @@ test('validate: every broken rule, named by file, document, resource and field; 
   const path = join(dir, 'bad.yaml');
   expect(r.out.trim().split('\n')).toEqual([
     `${path}[0] physics/bad: spec.redirector.replicas must be <= 16, got 20`,
-    `${path}[0] physics/bad: spec.redirector.extraDirectives[0] must not set a directive the library manages (all.adminpath, all.pidpath, all.sitename, all.export, all.manager, all.role, oss.localroot, cms.delay, cms.fxhold, cms.space, cms.superport, ofs.tpc, xrd.maxfd, xrd.network, xrd.port, xrd.protocol, xrd.report, http.exthandler, ofs.osslib, pss.cachelib, pss.origin, pfc.ram, pfc.blocksize, pfc.prefetch, pfc.diskusage, pfc.spaces), under any spelling XRootD accepts for it (such as cms.manager, olb.role or xrd.adminpath), got "all.role server"`,
+    `${path}[0] physics/bad: spec.redirector.extraDirectives[0] must not set a directive the library manages (all.adminpath, all.pidpath, all.sitename, all.export, all.manager, all.role, oss.localroot, cms.delay, cms.fxhold, cms.space, cms.superport, ofs.tpc, xrd.maxfd, xrd.network, xrd.port, xrd.protocol, xrd.report, http.exthandler, ofs.osslib, pss.cachelib, pss.origin, pfc.ram, pfc.blocksize, pfc.prefetch, pfc.writequeue, pfc.diskusage, pfc.spaces), under any spelling XRootD accepts for it (such as cms.manager, olb.role or xrd.adminpath), got "all.role server"`,
     `${path}[0] physics/bad: spec.worker.replicas must be >= 0, got -1`,
   ]);
 });

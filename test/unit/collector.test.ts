@@ -116,3 +116,84 @@ test('servers a manager lists by address are named by the pod that reports from 
     { pod: '10.0.0.7', host: '[::ffff:10.0.0.7]', address: '10.0.0.7', status: 'sw', active: false },
   ]);
 });
+
+describe('a cache server (spec.cache): its summary, the file cache\'s records (g-stream) and its disk reports', () => {
+  const json = (name: string): string => readFileSync(join(repoRoot(), 'test/fixtures/xrd-report', `${name}.json`), 'utf8');
+  const pod = 'cache-worker-0';
+  const gstream = (release: string): string => json(`cache-gstream-${release}`).replace('"host":"vm"', `"host":"${pod}.cache-worker.ns.svc.cluster.local"`);
+  const disks = (name = pod, used = 300) => JSON.stringify({ code: 'xrootd-k8s.cache-disks', host: name, ins: 'worker', tod: 1796548500, disks: [{ disk: 0, kib: 1000, usedKib: used }, { disk: 1, kib: 3000, usedKib: 100 }] });
+  const at = { pod, role: 'worker', daemon: 'xrootd' };
+  const summary = (): string => asPod(fixture('cache-worker-xrootd'), pod);
+
+  test('5.5.3\'s summary, with its `<hits>0></hits>`, is read; the proxy\'s opens at the origin are counted', async () => {
+    const c = collector();
+    expect(c.receive(summary(), '10.0.0.5')).toBe('accepted');
+    expect(await value(c, 'xrootd_cache_origin_opens_total', at)).toBe(1);
+    expect(await value(c, 'xrootd_cache_origin_open_errors_total', at)).toBe(0);
+  });
+
+  test('the file cache\'s records add up per pod; from 5.7.2 what was fetched too', async () => {
+    const c = collector();
+    c.receive(summary(), '10.0.0.5');
+    expect(c.receive(gstream('5.8.1'), '10.0.0.5')).toBe('accepted');
+    expect(await value(c, 'xrootd_cache_fetched_bytes_total', at)).toBe(3000000);
+    expect(await value(c, 'xrootd_cache_hit_bytes_total', at)).toBe(4245184 + 3000000);
+    expect(await value(c, 'xrootd_cache_closed_files_total', at)).toBe(2);
+    expect(c.receive(gstream('5.8.1'), '10.0.0.5')).toBe('accepted');
+    expect(await value(c, 'xrootd_cache_closed_files_total', at)).toBe(4);
+    // 5.5.3 says nothing of what it fetched: no such series rather than a wrong one.
+    const old = collector();
+    old.receive(summary(), '10.0.0.5');
+    expect(old.receive(gstream('5.5.3'), '10.0.0.5')).toBe('accepted');
+    expect(await value(old, 'xrootd_cache_fetched_bytes_total', at)).toBeUndefined();
+    expect(await value(old, 'xrootd_cache_hit_bytes_total', at)).toBe(6000000);
+    // The summary that follows keeps the records' series (they are not in it).
+    old.receive(summary().replace(/tod="\d+"/, 'tod="1796548430"'), '10.0.0.5');
+    expect(await value(old, 'xrootd_cache_hit_bytes_total', at)).toBe(6000000);
+  });
+
+  test('disk reports set each disk\'s size and use; /membership\'s caches carry them with the bytes sent and fetched', async () => {
+    const c = collector();
+    c.receive(summary(), '10.0.0.5');
+    expect(c.receive(disks(), '10.0.0.5')).toBe('accepted');
+    expect(await value(c, 'xrootd_cache_disk_bytes', { ...at, disk: '1' })).toBe(3000 * 1024);
+    expect(await value(c, 'xrootd_cache_disk_used_bytes', { ...at, disk: '0' })).toBe(300 * 1024);
+    c.receive(gstream('5.8.1'), '10.0.0.5');
+    c.receive(withValue(summary().replace(/tod="\d+"/, 'tod="1796548430"'), 'out', 9_000_000), '10.0.0.5');
+    const [figures] = c.caches();
+    expect(figures).toMatchObject({
+      pod, fetchedBytes: 3000000, disks: [{ disk: 0, bytes: 1024000, usedBytes: 307200 }, { disk: 1, bytes: 3072000, usedBytes: 102400 }],
+    });
+    // Bytes sent count from when the collector first heard of the pod.
+    expect(figures.sentBytes).toBe(9_000_000 - Number(/<out>(\d+)<\/out>/.exec(summary())![1]));
+  });
+
+  test('a pod reports only as itself: records and disk reports of a pod not reporting its summary, or from another pod\'s address, are refused', async () => {
+    const c = collector();
+    expect(c.receive(disks(), '10.0.0.5')).toBe('foreign');
+    expect(c.receive(gstream('5.8.1'), '10.0.0.5')).toBe('foreign');
+    c.receive(summary(), '10.0.0.5');
+    c.receive(asPod(fixture('worker-xrootd'), 'cache-worker-1'), '10.0.0.6');
+    expect(c.receive(disks(pod), '10.0.0.6')).toBe('foreign');
+    expect(c.receive(gstream('5.8.1'), '10.0.0.6')).toBe('foreign');
+    expect(await value(c, 'xrootd_cache_disk_bytes', { ...at, disk: '0' })).toBeUndefined();
+  });
+
+  test('a file named to look like counts does not change them: the record\'s own counts, after its name, are read', async () => {
+    const c = collector();
+    c.receive(summary(), '10.0.0.5');
+    const forged = gstream('5.8.1').replace('"lfn":"/f.bin"', '"lfn":"/x","b_hit":1,"b_miss":1,"b_bypass":1,"b_todisk":999999999999,"y":"');
+    expect(c.receive(forged, '10.0.0.5')).toBe('accepted');
+    expect(await value(c, 'xrootd_cache_fetched_bytes_total', at)).toBe(3000000);
+  });
+
+  test('what is not a cache packet is refused, never thrown: other JSON, broken JSON, bad disks, other g-streams', () => {
+    const c = collector();
+    c.receive(summary(), '10.0.0.5');
+    for (const packet of ['{', '{"code":"x"}', '{"code":"g","gs":{"type":"T"},"src":{"host":"cache-worker-0","inst":"worker","pgm":"xrootd"}}',
+      disks().replace('"usedKib":300', '"usedKib":3000'), disks().replace('"disk":0', '"disk":-1'), disks().replace('"ins":"worker"', '"ins":"Worker!"'),
+      disks().replace(/"disks":\[.*\]/, '"disks":[]'), `{"code":"xrootd-k8s.cache-disks","host":"${'a'.repeat(300)}"}`, `{${randomBytes(200).toString('latin1')}`]) {
+      expect({ packet: packet.slice(0, 60), result: c.receive(packet, '10.0.0.5') }).toEqual({ packet: packet.slice(0, 60), result: 'foreign' });
+    }
+  });
+});

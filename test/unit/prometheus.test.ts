@@ -17,7 +17,8 @@ describe('Prometheus Operator objects and the Grafana dashboard (spec.monitoring
       endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s', honorLabels: true }],
     });
     const rules = full.get('PrometheusRule', 'large').spec.groups[0].rules;
-    expect(rules.map((r: Manifest) => r.alert)).toEqual(ALERTS.map((a) => a.alert));
+    // A data cluster's: every alert but a cache cluster's.
+    expect(rules.map((r: Manifest) => r.alert)).toEqual(ALERTS.map((a) => a.alert).filter((a) => !a.startsWith('XrootdCache')));
     const byName = (n: string) => rules.find((r: Manifest) => r.alert === n);
     // Written for this cluster: 2 redirectors, each expecting the direct data servers and the 3 supervisors.
     expect(byName('XrootdRedirectorDown').expr).toBe('(count(xrootd_start_time_seconds{cluster="large",namespace="xrootd",role="redirector",daemon="xrootd"}) < 2) or absent(xrootd_start_time_seconds{cluster="large",namespace="xrootd",role="redirector",daemon="xrootd"})');
@@ -37,12 +38,8 @@ describe('Prometheus Operator objects and the Grafana dashboard (spec.monitoring
     }
   });
 
-  test('the dashboard: rows of timeseries panels on Grafana\'s grid, every query over a metric the collector serves, loaded by the sidecar\'s label', () => {
-    const cm = full.get('ConfigMap', 'large-dashboard');
-    expect(cm.metadata.labels.grafana_dashboard).toBe('1');
-    const dashboard = JSON.parse(cm.data['xrootd-large.json']);
-    expect(dashboard).toMatchObject({ title: 'XRootD xrootd/large', schemaVersion: 39, uid: 'xrootd-xrootd-large' });
-    const panels = dashboard.panels as Manifest[];
+  /** Every panel on Grafana's grid, every query over a metric the collector serves, for this cluster. */
+  const checkPanels = (panels: Manifest[], selector: string) => {
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
     for (const p of panels) {
       expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
@@ -50,7 +47,7 @@ describe('Prometheus Operator objects and the Grafana dashboard (spec.monitoring
       expect(p.type).toBe('timeseries');
       expect(p.targets.length).toBeGreaterThan(0);
       for (const t of p.targets) {
-        expect(t.expr).toContain('cluster="large",namespace="xrootd"');
+        expect(t.expr).toContain(selector);
         const names = metricsIn(t.expr);
         expect(names.length).toBeGreaterThan(0);
         for (const name of names) {
@@ -58,6 +55,23 @@ describe('Prometheus Operator objects and the Grafana dashboard (spec.monitoring
         }
       }
     }
+  };
+
+  test('the dashboard: rows of timeseries panels on Grafana\'s grid, every query over a metric the collector serves, loaded by the sidecar\'s label', () => {
+    const cm = full.get('ConfigMap', 'large-dashboard');
+    expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+    const dashboard = JSON.parse(cm.data['xrootd-large.json']);
+    expect(dashboard).toMatchObject({ title: 'XRootD xrootd/large', schemaVersion: 39, uid: 'xrootd-xrootd-large' });
+    checkPanels(dashboard.panels, 'cluster="large",namespace="xrootd"');
+    expect(dashboard.panels.some((p: Manifest) => p.title === 'Cache')).toBe(false);
+    // A cache cluster's has a Cache row: hit ratio, bytes sent and fetched, disks against its purge thresholds, the origin.
+    const edge = synth({ name: 'edge', version: '5.8.1', monitoring: { enabled: true, grafanaDashboard: true }, cache: { origin: { address: 'origin:1094' }, diskUsage: { lowPercent: 70, highPercent: 85 } } });
+    const cachePanels = JSON.parse(Object.values(edge.get('ConfigMap', 'edge-dashboard').data as Record<string, string>)[0]).panels as Manifest[];
+    checkPanels(cachePanels, 'cluster="edge",namespace="default"');
+    const row = cachePanels.findIndex((p) => p.type === 'row' && p.title === 'Cache');
+    expect(cachePanels.slice(row + 1, row + 5).map((p) => p.title)).toEqual(['Hit ratio (bytes served from copies, of bytes sent)',
+      'Bytes sent to clients and fetched from the origin', 'Data disks used, against the purge thresholds', 'Opens at the origin and their failures']);
+    expect(JSON.stringify(cachePanels[row + 3].targets)).toContain('+ 0.85');
     // Off unless asked for: the CRDs of the Prometheus Operator may not be there.
     expect(synth(large).all('ServiceMonitor')).toEqual([]);
     expect(synth(large).all('PrometheusRule')).toEqual([]);

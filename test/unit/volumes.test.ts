@@ -35,6 +35,16 @@ describe('volumeChange', () => {
   });
 });
 
+test('a cache server\'s data disks (cache-data-<n>) grow as the first volume does; their refusals name spec.cache.dataDisks', () => {
+  const cache = (size: string): StatefulSetWithClaims => {
+    const base = sts('1Gi');
+    return { ...base, spec: { ...base.spec, volumeClaimTemplates: [...base.spec!.volumeClaimTemplates!,
+      { metadata: { name: 'cache-data-0' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } }] } };
+  };
+  expect(volumeChange(cache('200Gi'), cache('100Gi'))).toEqual({ kind: 'expand', statefulSet: 'c-worker', template: 'cache-data-0', from: '100Gi', to: '200Gi', storageClass: undefined });
+  expect(volumeChange(cache('50Gi'), cache('100Gi'))).toEqual({ kind: 'refused', message: expect.stringMatching(/^spec\.cache\.dataDisks\.capacity may grow but never shrink \(from 100Gi to 50Gi\)/) });
+});
+
 describe('claimsOf', () => {
   test('only the claims the StatefulSet made from the template, by ordinal, not those being deleted', () => {
     const found = claimsOf([

@@ -5,7 +5,7 @@
  */
 import {
   ClusterNames, downgradeRefusal, resolveCluster, SpecValidationError, VersionCatalog, withDecisions,
-  type ClusterDecisions, type ClusterModel, type ManagerMembersStatus, type RollbackStatus, type XrootdRelease,
+  type ClusterDecisions, type ClusterModel, type CacheStatus, type ManagerMembersStatus, type RollbackStatus, type XrootdRelease,
 } from '../../../constructs/index.js';
 import { directivePolicyIssues } from '../../directive-policy.js';
 import { objectKey, type KubeObject } from '../../kube/kinds.js';
@@ -14,6 +14,7 @@ import { synthesizeCluster } from '../../synthesize.js';
 import type { DrainStep } from '../drain.js';
 import { decideExternalAddresses, type ExternalAddressStep } from '../external-addresses.js';
 import { decideMaintenance, type MaintenanceStep } from '../maintenance.js';
+import { cacheStatus } from '../cache-status.js';
 import { membersStatus, withUnsubscribedUnready, type MembersInput } from '../membership.js';
 import { observeRoles, policyOf } from '../observe.js';
 import { decideRollout, type RolloutDecision, type RolloutState } from '../rollout.js';
@@ -33,6 +34,8 @@ export interface Plan {
   readonly rolledBack?: RollbackStatus;
   /** With spec.monitoring and a collector that answered: each manager's members. */
   readonly members?: ManagerMembersStatus[];
+  /** A cache cluster with spec.monitoring and a collector that answered: fill level and hit ratio. */
+  readonly cache?: CacheStatus;
   /** expose.type LoadBalancer: the pods' outside addresses, and a pod to restart to announce its own. */
   readonly external: ExternalAddressStep;
   /** spec.worker.maintenance: the data server to restart into or out of maintenance next. */
@@ -110,7 +113,8 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   const { objects } = synthesizeCluster({
     model: withDecisions(model, { externalAddresses: external.addresses, partitions: rollout.partitions }),
   });
-  return { model, rollout, roles, members, external, maintenance, drain, objects };
+  const cache = model.spec.monitoring.enabled ? cacheStatus(model, inputs.membership) : undefined;
+  return { model, rollout, roles, members, cache, external, maintenance, drain, objects };
 }
 
 /**

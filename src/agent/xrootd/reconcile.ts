@@ -121,7 +121,7 @@ export class Reconciler {
     const ok = plan && !failure ? plan : undefined;
     return computeStatus({
       generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model: plan?.model, statefulSets: observe(ctx, plan?.model),
-      rollout: plan?.rollout, now: new Date().toISOString(), spec: cr.spec, members: ok?.members,
+      rollout: plan?.rollout, now: new Date().toISOString(), spec: cr.spec, members: ok?.members, cache: ok?.cache,
       membersGraceSeconds: this.deps.membership.graceSeconds,
       rolledBack: plan ? plan.rolledBack : rollbackInForce(cr),
       maintenance: carriedOut ? plan?.maintenance?.applied : undefined,
