@@ -70,7 +70,7 @@ test('beyond 64 data servers the supervisor tier takes the overflow, each data s
 
     // Back: every subscription returns and every file is still there.
     c.startPod(lost);
-    await c.waitForMembers(direct + 2 * below.length, 0, 120000);
+    await c.waitForMembers(direct + 2 * below.length, 0, 300000);
     await readAll('after');
     const back = scratch.path('after.back');
     copy(c.url(0, '/data/written-without-supervisor-0.bin'), back);
