@@ -15,6 +15,9 @@ import type { ResolvedResourceSpec } from './api/types.generated.js';
 import { advertisesExternalAddress } from './services.js';
 import { cacheDataDisks, originCredentials, originCredentialsVolume } from './cache.js';
 
+/** A cache server's pod with Secrets toward its origin (spec.cache.origin.credentials). */
+const hasOriginCredentials = (model: ClusterModel, role: Role): boolean => role === 'worker' && originCredentials(model).length > 0;
+
 export const ADMIN_DIR = '/var/run/xrootd';
 export const DATA_DIR = '/data';
 export const DATA_VOLUME = 'data';
@@ -68,7 +71,7 @@ export function roleEnv(model: ClusterModel, role: Role): k8s.EnvVar[] {
   if (role === 'worker') env.push({ name: ENV.dataDir, value: DATA_DIR }, { name: ENV.maintenanceFile, value: `${MAINTENANCE_DIR}/${MAINTENANCE_KEY}` });
   else env.push({ name: ENV.cmsdPort, value: String(spec.xrootd.cmsdPort) });
   if (spec.security.tls) env.push({ name: ENV.tlsDir, value: TLS_SECRET_DIR });
-  if (role === 'worker' && originCredentials(model).length > 0) env.push({ name: ENV.originCredentialsDir, value: ORIGIN_CREDENTIALS_DIR });
+  if (hasOriginCredentials(model, role)) env.push({ name: ENV.originCredentialsDir, value: ORIGIN_CREDENTIALS_DIR });
   if (advertisesExternalAddress(model, role)) env.push({ name: ENV.externalFile, value: `${EXTERNAL_DIR}/${EXTERNAL_ADDRESSES_KEY}` });
   for (let i = 0; i < topology.redirectors; i++) {
     env.push({ name: `${ENV.managerPrefix}${i}`, value: `${names.podHost('redirector', i, namespace)}:${spec.xrootd.cmsdPort}` });
@@ -159,7 +162,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
       ...mounts,
       ...(tls ? [{ name: 'tls', mountPath: TLS_SECRET_DIR, readOnly: true }] : []),
       ...(caBundle ? [{ name: 'issuer-ca', mountPath: SYSTEM_CA_BUNDLE, subPath: caBundle.key, readOnly: true }] : []),
-      ...(role === 'worker' && originCredentials(model).length > 0 ? [{ name: 'origin-credentials', mountPath: ORIGIN_CREDENTIALS_DIR, readOnly: true }] : []),
+      ...(hasOriginCredentials(model, role) ? [{ name: 'origin-credentials', mountPath: ORIGIN_CREDENTIALS_DIR, readOnly: true }] : []),
     ],
     resources: resources(spec[role].resources),
     securityContext: containerSecurity,
@@ -228,7 +231,7 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
         // Readable by the pod's group (fsGroup); run.sh copies the key to a file only the daemon's user reads.
         ...(tls ? [{ name: 'tls', secret: { secretName: tls.secretName, defaultMode: 0o440 } }] : []),
         ...(caBundle ? [{ name: 'issuer-ca', configMap: { name: caBundle.configMapName, defaultMode: 0o444 } }] : []),
-        ...(role === 'worker' && originCredentials(model).length > 0 ? [originCredentialsVolume(model)] : []),
+        ...(hasOriginCredentials(model, role) ? [originCredentialsVolume(model)] : []),
         ...spec.mounts.map((m) => ({
           name: extraVolume(m.name),
           ...(m.secretName

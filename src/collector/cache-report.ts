@@ -77,8 +77,10 @@ function disksOf(report: Record<string, unknown>): CacheDisks {
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_DISKS) throw new ForeignReportError(`disks must list 1 to ${MAX_DISKS} disks`);
   const disks = list.map((d: Record<string, unknown>) => {
     const { disk, kib, usedKib } = d ?? {};
-    if (![disk, kib, usedKib].every((n) => Number.isSafeInteger(n) && (n as number) >= 0) || (usedKib as number) > (kib as number)) {
-      throw new ForeignReportError('a disk is {disk, kib, usedKib}, counts with usedKib at most kib');
+    // The disk number becomes a label: bounded, so that no sender can grow the series without end.
+    if (![disk, kib, usedKib].every((n) => Number.isSafeInteger(n) && (n as number) >= 0) || (usedKib as number) > (kib as number)
+      || (disk as number) >= MAX_DISKS) {
+      throw new ForeignReportError(`a disk is {disk, kib, usedKib}: disk below ${MAX_DISKS}, usedKib at most kib`);
     }
     return { disk: disk as number, bytes: (kib as number) * 1024, usedBytes: (usedKib as number) * 1024 };
   });

@@ -191,7 +191,7 @@ describe('a cache server (spec.cache): its summary, the file cache\'s records (g
     const c = collector();
     c.receive(summary(), '10.0.0.5');
     for (const packet of ['{', '{"code":"x"}', '{"code":"g","gs":{"type":"T"},"src":{"host":"cache-worker-0","inst":"worker","pgm":"xrootd"}}',
-      disks().replace('"usedKib":300', '"usedKib":3000'), disks().replace('"disk":0', '"disk":-1'), disks().replace('"ins":"worker"', '"ins":"Worker!"'),
+      disks().replace('"usedKib":300', '"usedKib":3000'), disks().replace('"disk":0', '"disk":-1'), disks().replace('"disk":0', '"disk":64'), disks().replace('"ins":"worker"', '"ins":"Worker!"'),
       disks().replace(/"disks":\[.*\]/, '"disks":[]'), `{"code":"xrootd-k8s.cache-disks","host":"${'a'.repeat(300)}"}`, `{${randomBytes(200).toString('latin1')}`]) {
       expect({ packet: packet.slice(0, 60), result: c.receive(packet, '10.0.0.5') }).toEqual({ packet: packet.slice(0, 60), result: 'foreign' });
     }
