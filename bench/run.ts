@@ -14,6 +14,8 @@
  *   cache: time to first byte and read rate straight from an origin, through a cache (miss) and again (hit), real daemons (bench/cache.ts)
  *   vs-operator: side by side with the 2020 Go operator it replaces (bench/vs-operator.ts)
  *   real-node: a 1+3 cluster from apply to Ready on a real kubelet node, and the node's start (bench/real-node.ts)
+ *   auto-expand: a filling data server's report to its claim grown, the agent and a real collector on the control plane (bench/auto-expand.ts)
+ *   healing: a hung xrootd and a hung cmsd (SIGSTOP) on a real node, from the fault to Ready and listed again (bench/healing.ts)
  *   upgrade-chain: 5.5.3 -> 5.8.1 -> 6.2.0 -> 5.8.1 on a real node under client load: failures, stalls, order (bench/upgrade-chain.ts)
  * `npm run bench` runs them; `node build/bench/run.js synth-1000` runs one.
  */
@@ -31,6 +33,8 @@ import { securePathBench } from './secure-path.js';
 import { cacheBench } from './cache.js';
 import { collectorBench } from './collector.js';
 import { realNodeBench } from './real-node.js';
+import { healingBench } from './healing.js';
+import { autoExpandBench } from './auto-expand.js';
 import { upgradeChainBench } from './upgrade-chain.js';
 import { vsOperator } from './vs-operator.js';
 
@@ -81,6 +85,8 @@ const benches: Record<string, () => void | Promise<void>> = {
   'collector-200-cache': () => collectorBench(120, true),
   cache: () => cacheBench(),
   'real-node': () => realNodeBench(),
+  healing: () => healingBench(),
+  'auto-expand': () => autoExpandBench(),
   'upgrade-chain': () => upgradeChainBench(),
   'vs-operator': () => vsOperator(),
 };

@@ -88,6 +88,13 @@ export const SERVER_WAIT_SECONDS = 3;
 /** `'text'` for sh: safe for any string, whatever the validation upstream let through. */
 const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * A manager learns a data server's free space only when it asks for its load: every ping x usage
+ * seconds, 10 minutes by XRootD's defaults (XrdCmsCluster::MonPerf). With worker.storage.autoExpand,
+ * every minute, so that a grown volume takes new files (and a full one none) within a minute.
+ */
+const FREE_SPACE_EVERY_MINUTE = 'cms.ping 60 usage 1';
+
 function roleBlock(model: ClusterModel, role: Role): string[] {
   const { spec } = model;
   const lines: string[] = [];
@@ -96,12 +103,14 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
     // A cache cluster's managers as sites tune them (opensciencegrid/xcache's xcache-redir): one cache server
     // per file (no retries elsewhere, no copies from several), chosen by free space with some leeway.
     if (spec.cache) lines.push('cms.sched maxretries 0 nomultisrc space 100 fuzz 5');
+    if (spec.worker.storage.autoExpand) lines.push(FREE_SPACE_EVERY_MINUTE);
     // Subscribe to the federation's meta-managers, offering the cluster's exports.
     lines.push(...model.upstream.map((m) => `all.manager meta ${m}`));
   } else if (role === 'supervisor') {
     // Pinned so that the data servers assigned to a supervisor can name it. A supervisor's
     // cmsd takes its port from cms.superport, not xrd.port (XrdCmsConfig::Configure1).
     lines.push('all.role supervisor', 'cms.superport $(xrdcmsdport)', POD_IDENTITY);
+    if (spec.worker.storage.autoExpand) lines.push(FREE_SPACE_EVERY_MINUTE);
   } else if (spec.cache) {
     // A cache server purges (pfc.diskusage) rather than fill: its managers may always pick it to fetch a file.
     lines.push('all.role server', 'oss.localroot $(xrddata)', ...cacheStorageDirectives(model), 'cms.space min 0 0', POD_IDENTITY);
@@ -498,16 +507,24 @@ export function hashedCaDir(bundle: string, cadir: string, orElse: string): stri
  * The probe script: asks the pod's xrootd how it sees its cluster links
  * (`query config cms`: `/a` active local cmsd, `/c` connected manager, `/d` down).
  */
+/**
+ * How long the probes wait for xrootd's answer: a hung xrootd (stopped, deadlocked) still accepts
+ * connections, and XrdCl would wait out its 15 s handshake timeout; the probes' own timeout is 8 s.
+ */
+const QUESTION_DEADLINE_SECONDS = 6;
+
 export function renderProbeScript(model: ClusterModel): string {
   // With TLS, ask by the pod's own name (the one its certificate holds) and verify with run.sh's CA files.
   const target = model.spec.security.tls ? `"$${ENV.host}:$${ENV.port}"` : `"localhost:$${ENV.port}"`;
   return [
     '#!/bin/sh',
-    `# Health of a pod of cluster ${model.name}, as XRootD reports it: probe.sh ready|cmsd-alive ROLE`,
+    `# Health of a pod of cluster ${model.name}, as XRootD reports it: probe.sh ready|alive|cmsd-alive ROLE`,
     '#   ready:      xrootd answers; a data server\'s cmsd is active (/a), a redirector\'s or',
     '#               supervisor\'s manager link is connected (/c); and a data server\'s or',
     '#               supervisor\'s cmsd holds a connection to one of the managers it subscribes',
-    `#               to (listed by run.sh in ${MANAGERS_FILE}): in service means subscribed.`,
+    `#               to (listed by run.sh in ${MANAGERS_FILE}; address and port): in service means subscribed.`,
+    `#   alive:      fails only when xrootd does not answer within ${QUESTION_DEADLINE_SECONDS} s (hung: a port still open`,
+    '#               is not an answer); an error it answers with is an answer.',
     '#   cmsd-alive: fails only when xrootd answers and reports its cmsd down (/d).',
     'set -u',
     'check=${1:-}',
@@ -519,7 +536,7 @@ export function renderProbeScript(model: ClusterModel): string {
     // xrootd, so any server name is fine.
     ...(model.spec.security.gsi ? [`export X509_USER_CERT="$${ENV.adminDir}/${TLS_SUBDIR}/tls.crt" X509_USER_KEY="$${ENV.adminDir}/${TLS_SUBDIR}/tls.key" XrdSecGSICREATEPROXY=0 XrdSecGSISRVNAMES='*'`, 'unset X509_USER_PROXY'] : []),
     ...subscribedFunction(),
-    `links=$(xrdfs ${target} query config cms 2>&1)`,
+    `links=$(timeout ${QUESTION_DEADLINE_SECONDS} xrdfs ${target} query config cms 2>&1)`,
     'answered=$?',
     'case "$check" in',
     '  ready)',
@@ -530,11 +547,16 @@ export function renderProbeScript(model: ClusterModel): string {
     '    esac',
     '    [ "$role" = redirector ] || subscribed || { echo "not subscribed: no connection to any of its managers ($(echo $(cat "$managers" 2>/dev/null)))"; exit 1; }',
     '    exit 0 ;;',
+    '  alive)',
+    '    [ $answered -eq 0 ] && exit 0',
+    `    [ $answered -eq 124 ] && { echo "xrootd did not answer within ${QUESTION_DEADLINE_SECONDS} s"; exit 1; }`,
+    '    case "$links" in *expired*|*[Tt]imeout*|*"Connection error"*|*refused*) echo "xrootd does not answer: $links"; exit 1 ;; esac',
+    '    exit 0 ;;',
     '  cmsd-alive)',
     '    [ $answered -eq 0 ] || exit 0',
     '    case "$links" in *"/d"*) echo "xrootd reports its cmsd down: $links"; exit 1 ;; esac',
     '    exit 0 ;;',
-    '  *) echo "probe.sh: first argument must be ready or cmsd-alive, got \'$check\'" >&2; exit 64 ;;',
+    '  *) echo "probe.sh: first argument must be ready, alive or cmsd-alive, got \'$check\'" >&2; exit 64 ;;',
     'esac',
     '',
   ].join('\n');
@@ -542,24 +564,52 @@ export function renderProbeScript(model: ClusterModel): string {
 
 /**
  * probe.sh's `subscribed`: an established TCP connection (state 01 in /proc/net/tcp{,6}, the pod's
- * network namespace) to the port of a manager in the list run.sh wrote; outgoing only, since the
- * daemons listen on their own ports. Plain sh: the image need not have more than its shell.
+ * network namespace) to one of the managers in the list run.sh wrote: its address (as the name
+ * resolves now) and its port. A name that does not resolve (DNS unreachable for a moment) is
+ * matched by its port alone rather than turning every server unready. The kernel prints each
+ * 32-bit word of an address in host order: both byte orders are accepted. Plain sh, sed and
+ * getent: the image need not have more than its essential packages.
  */
 function subscribedFunction(): string[] {
   return [
     `managers="$${ENV.adminDir}/${MANAGERS_FILE}"`,
+    '# An address as /proc/net/tcp6 prints it (IPv4 as IPv4-mapped), in network order: 32 hex digits.',
+    'hex6() {',
+    '  case "$1" in',
+    `    *.*) (IFS=.; set -- $1; printf '00000000000000000000FFFF%02X%02X%02X%02X' "$1" "$2" "$3" "$4") ;;`,
+    '    *::*) head=${1%%::*}; tail=${1#*::}',
+    '      n=$( (IFS=:; set -- $head $tail; echo $#) ); zeros=""; i=$n',
+    '      while [ "$i" -lt 8 ]; do zeros="${zeros}0000"; i=$((i + 1)); done',
+    `      (IFS=:; set -- $head; for g; do printf '%04X' "0x$g"; done; printf %s "$zeros"; set -- $tail; for g; do printf '%04X' "0x$g"; done) ;;`,
+    `    *) (IFS=:; set -- $1; for g; do printf '%04X' "0x$g"; done) ;;`,
+    '  esac',
+    '}',
+    '# A remote address and port as the kernel prints them: both byte orders of each word.',
+    'remotes() {',
+    `  port=$(printf '%04X' "$2")`,
+    '  for ip in $(getent ahosts "$1" 2>/dev/null | while read -r a _; do echo "$a"; done | sort -u); do',
+    '    net=$(hex6 "$ip")',
+    `    swapped=$(echo "$net" | sed 's/\\(..\\)\\(..\\)\\(..\\)\\(..\\)/\\4\\3\\2\\1/g')`,
+    '    case "$ip" in *.*) echo "${net#????????????????????????}:$port ${swapped#????????????????????????}:$port" ;; esac',
+    '    echo "$net:$port $swapped:$port"',
+    '  done',
+    '}',
     'subscribed() {',
     '  [ -r "$managers" ] || return 1',
-    '  ports=""',
+    '  wanted=""',
     '  while IFS= read -r manager; do',
-    '    port=${manager##*:}',
-    '    case "$port" in ""|*[!0-9]*) ;; *) ports="$ports $(printf \'%04X\' "$port")" ;; esac',
+    '    host=${manager%:*}; port=${manager##*:}',
+    '    case "$port" in ""|*[!0-9]*) continue ;; esac',
+    '    found=$(remotes "$host" "$port")',
+    `    wanted="$wanted \${found:-any:$(printf '%04X' "$port")}"`,
     '  done < "$managers"',
     '  for table in /proc/net/tcp /proc/net/tcp6; do',
     '    [ -r "$table" ] || continue',
     '    while read -r _ _ remote state _; do',
     '      [ "$state" = 01 ] || continue',
-    '      for port in $ports; do [ "${remote##*:}" = "$port" ] && return 0; done',
+    '      for want in $wanted; do',
+    '        case "$want" in any:*) [ "${remote##*:}" = "${want#any:}" ] && return 0 ;; *) [ "$remote" = "$want" ] && return 0 ;; esac',
+    '      done',
     '    done < "$table"',
     '  done',
     '  return 1',

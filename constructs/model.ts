@@ -8,7 +8,7 @@ import { ClusterNames } from './names.js';
 import { checkCacheMemory } from './cache-rules.js';
 import { checkKubernetesValues } from './kube-values.js';
 import { quantityBytes } from './quantity.js';
-import { MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './space.js';
+import { checkAutoExpand, MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './space.js';
 import { checkExternalAddresses, checkPartitions, resolveDecisions, specWithDrain, type ClusterDecisions, type ResolvedDecisions } from './decisions.js';
 import { xrootdSpecSchema } from './api/schema.js';
 import type { ResolvedXrootdSpec, XrootdSpec } from './api/types.generated.js';
@@ -98,6 +98,7 @@ export function resolveCluster(props: XrootdClusterProps, options: { kubernetesR
   const decisions = resolveDecisions(props.decisions, spec, names, t, issues);
   checkPathsInExports(spec, issues);
   checkCacheMemory(spec, issues);
+  checkAutoExpand(spec, issues);
   checkMountOverlaps(spec, issues);
   if (options.kubernetesRules !== false) checkKubernetesValues(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);

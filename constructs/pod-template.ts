@@ -168,7 +168,9 @@ export function podTemplate(model: ClusterModel, role: Role, configHash: string)
     securityContext: containerSecurity,
     startupProbe: tcpProbe(x.port, startup),
     readinessProbe: execProbe(['ready', role], { periodSeconds: 10, timeoutSeconds: 8, failureThreshold: 3 }),
-    livenessProbe: tcpProbe(x.port, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
+    // A real question with a deadline: a hung xrootd keeps its port open. Restarted after about a minute without an answer.
+    // A hung xrootd ignores SIGTERM: 10 s, not the pod's 30, before the kubelet kills it.
+    livenessProbe: execProbe(['alive', role], { periodSeconds: 10, timeoutSeconds: 8, failureThreshold: 6, terminationGracePeriodSeconds: 10 }),
   };
   const cmsd: k8s.Container = {
     name: 'cmsd',

@@ -1,3 +1,7 @@
+import type { ResolvedXrootdSpec } from './api/types.generated.js';
+import { issue, type SpecIssue } from './api/validate.js';
+import { quantityBytes } from './quantity.js';
+
 /**
  * Free-space thresholds (cms.space) derived from the data volume's capacity.
  * cmsd's default minimum is 10 GB free, so a data server with a smaller volume
@@ -34,4 +38,25 @@ export function spaceThresholds(capacityBytes: number): SpaceThresholds {
     return { minFreePercent: MIN_FREE_PERCENT, highWaterPercent: 2 * MIN_FREE_PERCENT, minFreeKiB: 256, highWaterKiB: 512 };
   }
   return { minFreeKiB: MAX_MIN_FREE_KIB, highWaterKiB: 2 * MAX_MIN_FREE_KIB };
+}
+
+/**
+ * worker.storage.autoExpand needs what the agent reads each data server's free space from (the
+ * collector), a ceiling no lower than the size asked, and a data cluster: a cache server's disks
+ * are kept below cache.diskUsage by its purges, not grown.
+ */
+export function checkAutoExpand(spec: Pick<ResolvedXrootdSpec, 'worker' | 'monitoring' | 'cache'>, issues: SpecIssue[]): void {
+  const auto = spec.worker.storage.autoExpand;
+  if (!auto) return;
+  const max = quantityBytes(auto.maxCapacity);
+  const capacity = quantityBytes(spec.worker.storage.capacity);
+  if (max === undefined || (capacity !== undefined && max < capacity)) {
+    issues.push(issue('worker.storage.autoExpand.maxCapacity', `must be a size of at least worker.storage.capacity (${spec.worker.storage.capacity})`, auto.maxCapacity));
+  }
+  if (!spec.monitoring.enabled) {
+    issues.push(issue('worker.storage.autoExpand', 'needs monitoring.enabled: the agent reads each data server\'s free space from the cluster\'s collector'));
+  }
+  if (spec.cache) {
+    issues.push(issue('worker.storage.autoExpand', 'is for data clusters: a cache server\'s disks are kept below cache.diskUsage by its purges'));
+  }
 }

@@ -124,6 +124,13 @@ export interface XrootdSpec {
   readonly federation?: XrootdSpecFederation;
 
   /**
+   * What the agent restarts on its own (docs/autopilot.md). A daemon that stops answering is restarted by its liveness probe (it asks xrootd a question with a deadline); what no probe sees is healed here.
+   *
+   * @schema XrootdSpec#healing
+   */
+  readonly healing?: XrootdSpecHealing;
+
+  /**
    * Container image to run instead of the catalog's image for `version`. The version still decides which directives are rendered.
    *
    * @schema XrootdSpec#image
@@ -240,6 +247,7 @@ export function toJson_XrootdSpec(obj: XrootdSpec | undefined): Record<string, a
     'clusterDomain': obj.clusterDomain,
     'expose': toJson_XrootdSpecExpose(obj.expose),
     'federation': toJson_XrootdSpecFederation(obj.federation),
+    'healing': toJson_XrootdSpecHealing(obj.healing),
     'image': obj.image,
     'imagePullPolicy': obj.imagePullPolicy,
     'imagePullSecrets': obj.imagePullSecrets?.map(y => y),
@@ -419,6 +427,50 @@ export function toJson_XrootdSpecFederation(obj: XrootdSpecFederation | undefine
     'metaManager': obj.metaManager,
     'upstream': obj.upstream?.map(y => y),
     'upstreamRefs': obj.upstreamRefs?.map(y => toJson_XrootdSpecFederationUpstreamRefs(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * What the agent restarts on its own (docs/autopilot.md). A daemon that stops answering is restarted by its liveness probe (it asks xrootd a question with a deadline); what no probe sees is healed here.
+ *
+ * @schema XrootdSpecHealing
+ */
+export interface XrootdSpecHealing {
+  /**
+   * After restarting a pod, how long before the agent may restart the same pod again; doubled at each further restart of it within a day (at most a day).
+   *
+   * @schema XrootdSpecHealing#backoffSeconds
+   */
+  readonly backoffSeconds?: number;
+
+  /**
+   * Restart a data server or supervisor that is Ready but that one of its managers has not listed for unsubscribedSeconds (spec.monitoring tells the agent who is listed): one pod at a time per cluster, never during a rollout, a drain or maintenance, and only while every other pod is Ready. Its volume is kept.
+   *
+   * @schema XrootdSpecHealing#restartUnsubscribed
+   */
+  readonly restartUnsubscribed?: boolean;
+
+  /**
+   * How long a Ready server may be missing from a manager's list before it is restarted.
+   *
+   * @schema XrootdSpecHealing#unsubscribedSeconds
+   */
+  readonly unsubscribedSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecHealing' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecHealing(obj: XrootdSpecHealing | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'backoffSeconds': obj.backoffSeconds,
+    'restartUnsubscribed': obj.restartUnsubscribed,
+    'unsubscribedSeconds': obj.unsubscribedSeconds,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1702,6 +1754,13 @@ export interface XrootdSpecWorkerStorage {
   readonly adoptClaims?: string;
 
   /**
+   * Grow each data server's volume on its own as it fills (with the agent and spec.monitoring, whose collector reports each data server's free space): when a data server's free space falls below freePercent, its claim alone is grown by stepPercent, up to maxCapacity, before XRootD stops placing files on it (cms.space keeps 2% free). The StorageClass must allow expansion. A data server that cannot grow is reported (status.autoExpand, the StorageFull condition). Absent: volumes grow only with capacity (docs/autopilot.md).
+   *
+   * @schema XrootdSpecWorkerStorage#autoExpand
+   */
+  readonly autoExpand?: XrootdSpecWorkerStorageAutoExpand;
+
+  /**
    * Size of each data volume. Also sets the free-space thresholds (cms.space) so that small volumes still receive writes. Raising it expands every data volume in place when the StorageClass allows expansion; it never shrinks (docs/storage.md).
    *
    * @schema XrootdSpecWorkerStorage#capacity
@@ -1739,6 +1798,7 @@ export function toJson_XrootdSpecWorkerStorage(obj: XrootdSpecWorkerStorage | un
   const result = {
     'accessModes': obj.accessModes?.map(y => y),
     'adoptClaims': obj.adoptClaims,
+    'autoExpand': toJson_XrootdSpecWorkerStorageAutoExpand(obj.autoExpand),
     'capacity': obj.capacity,
     'class': obj.class,
     'layout': obj.layout,
@@ -2214,6 +2274,50 @@ export enum XrootdSpecWorkerStorageAccessModes {
   /** ReadWriteMany */
   READ_WRITE_MANY = "ReadWriteMany",
 }
+
+/**
+ * Grow each data server's volume on its own as it fills (with the agent and spec.monitoring, whose collector reports each data server's free space): when a data server's free space falls below freePercent, its claim alone is grown by stepPercent, up to maxCapacity, before XRootD stops placing files on it (cms.space keeps 2% free). The StorageClass must allow expansion. A data server that cannot grow is reported (status.autoExpand, the StorageFull condition). Absent: volumes grow only with capacity (docs/autopilot.md).
+ *
+ * @schema XrootdSpecWorkerStorageAutoExpand
+ */
+export interface XrootdSpecWorkerStorageAutoExpand {
+  /**
+   * Grow a data server's volume when less than this share of it is free.
+   *
+   * @schema XrootdSpecWorkerStorageAutoExpand#freePercent
+   */
+  readonly freePercent?: number;
+
+  /**
+   * The most a data volume grows to; at least capacity.
+   *
+   * @schema XrootdSpecWorkerStorageAutoExpand#maxCapacity
+   */
+  readonly maxCapacity: string;
+
+  /**
+   * Each growth, in percent of the volume's size (rounded up to whole Gi).
+   *
+   * @schema XrootdSpecWorkerStorageAutoExpand#stepPercent
+   */
+  readonly stepPercent?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecWorkerStorageAutoExpand' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecWorkerStorageAutoExpand(obj: XrootdSpecWorkerStorageAutoExpand | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'freePercent': obj.freePercent,
+    'maxCapacity': obj.maxCapacity,
+    'stepPercent': obj.stepPercent,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * Where an export's files lie on a data volume. LocalRoot: the volume is the data server's local root (oss.localroot), so the file /data/f of the export /data is the volume's data/f, and each export has its directory. ExportRoot: the volume holds the one export's files at its top, so /data/f is the volume's f; the 2020 operator's layout, which `xrootd-k8s migrate` sets so that its volumes serve their files where they were (docs/migration.md). ExportRoot needs exactly one export.

@@ -2,14 +2,15 @@
 # Installs the system programs the tests run when any is missing (Debian): the XRootD
 # daemons and clients (conformance) with the VOMS plugin and voms-proxy-fake (voms-clients),
 # curl (WebDAV), git and the OpenSSH client (Git sources), mmdebstrap, buildah, podman and runc (the images, built and run without a registry),
+# xfsprogs (a data volume grown while the daemons run: xfs_growfs needs no more than the mount),
 # containerd, the CNI plugins, iproute2, iptables, nftables, conntrack and gcc (the real test node: its
 # runtime, pod network, kube-proxy and the pause binary),
 # and the `xrootd` user Debian's package creates (the daemons refuse root).
 # Run by `npm test` (pretest) and by .ci/run; a no-op when everything is there.
 # The control plane is built (or taken from its cache) by the tests themselves.
 set -euo pipefail
-programs=(xrootd cmsd xrdcp xrdfs xrdmapc voms-proxy-fake curl git ssh ssh-keygen setpriv openssl mmdebstrap buildah podman runc containerd ctr ip iptables nft conntrack gcc)
-packages=(xrootd-server xrootd-client xrootd-voms-plugins voms-clients curl git openssh-client openssl mmdebstrap buildah podman runc containerd containernetworking-plugins iproute2 iptables nftables conntrack gcc libc6-dev)
+programs=(xrootd cmsd xrdcp xrdfs xrdmapc voms-proxy-fake curl git ssh ssh-keygen setpriv openssl mkfs.xfs xfs_growfs losetup mmdebstrap buildah podman runc containerd ctr ip iptables nft conntrack gcc)
+packages=(xrootd-server xrootd-client xrootd-voms-plugins voms-clients curl git openssh-client openssl xfsprogs mount mmdebstrap buildah podman runc containerd containernetworking-plugins iproute2 iptables nftables conntrack gcc libc6-dev)
 
 complete() {
   local p

@@ -24,7 +24,7 @@ export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible cond
 
 export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRootD cluster, written by the agent.', {
   observedGeneration: int('The spec generation this status describes.'),
-  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).', conditionSchema),
+  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).', conditionSchema),
   redirectors: roleStatus,
   supervisors: roleStatus,
   workers: roleStatus,
@@ -65,6 +65,21 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
       drainedAt: str('When its files were copied to the data servers that stay (worker.scaleDown: Drain, RFC 3339): it holds copies only.'),
     })),
   }),
+  autoExpand: obj('AutoExpandStatus', 'spec.worker.storage.autoExpand: the volumes the agent grew as they filled, and the data servers below the free share that cannot grow.', {
+    grown: arr('The last automatic growth of each volume.', obj('AutoExpandedVolumeStatus', 'A volume the agent grew.', {
+      claim: str('The PersistentVolumeClaim.'),
+      from: str('Its size before.'),
+      to: str('The size asked.'),
+      at: str('When (RFC 3339).'),
+      freePercent: int('Its free share then, as its data server reported it.'),
+    })),
+    full: arr('Data servers below the free share whose volume cannot grow.', obj('FullVolumeStatus', 'A data server that cannot grow.', {
+      pod: str('The data server.'),
+      claim: str('Its PersistentVolumeClaim.'),
+      freePercent: int('Its free share, as it reported it.'),
+      reason: str('Why it cannot grow.'),
+    })),
+  }, { presenceMeansOn: true }),
   drain: obj('DrainStatus', 'A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first.', {
     phase: str('Preparing (entering maintenance), Copying, Refused (the copy cannot be done: nothing removed) or Failed (the Job gave up: nothing removed).'),
     pod: str('The data server being drained.'),
@@ -91,7 +106,20 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
     sentBytes: int('Bytes the cache servers sent to clients since the collector started.'),
     fetchedBytes: int('Bytes they fetched from the origin (kept or passed through) since the collector started.'),
     disposable: str('Why a cache server needs no drain: it holds copies only.'),
-  }),
+  }, { presenceMeansOn: true }),
+  healing: obj('HealingStatus', 'What spec.healing watches and has done: the Ready servers some manager does not list, and the agent\'s restarts within the last day (its backoff).', {
+    unsubscribed: arr('Ready servers a manager does not list, since when.', obj('HealingUnsubscribedStatus', 'A Ready server a manager does not list.', {
+      pod: str('The pod.'),
+      since: str('Since when (RFC 3339).'),
+    })),
+    restarts: arr('The agent\'s restarts within the last day, one entry per pod.', obj('HealingRestartStatus', 'A pod the agent restarted.', {
+      pod: str('The pod.'),
+      reason: str('Why: Unsubscribed.'),
+      at: str('When it was last restarted (RFC 3339).'),
+      count: int('Restarts of it within the last day: each doubles the wait before the next.'),
+    })),
+    message: str('The last restart, or why a server due for one is not restarted now.'),
+  }, { presenceMeansOn: true }),
   maintenance: arr('The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.', int('An ordinal.')),
   lastReadySpec: opaque('Record<string, unknown>', 'The spec the cluster last reached Ready with: what an automatic rollback returns to.'),
   rolledBack: obj('RollbackStatus', 'Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change.', {

@@ -119,6 +119,11 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       layout: str('Where an export\'s files lie on a data volume. LocalRoot: the volume is the data server\'s local root (oss.localroot), so the file /data/f of the export /data is the volume\'s data/f, and each export has its directory. ExportRoot: the volume holds the one export\'s files at its top, so /data/f is the volume\'s f; the 2020 operator\'s layout, which `xrootd-k8s migrate` sets so that its volumes serve their files where they were (docs/migration.md). ExportRoot needs exactly one export.', {
         enum: ['LocalRoot', 'ExportRoot'], default: 'LocalRoot', immutable: true,
       }),
+      autoExpand: obj('AutoExpandSpec', 'Grow each data server\'s volume on its own as it fills (with the agent and spec.monitoring, whose collector reports each data server\'s free space): when a data server\'s free space falls below freePercent, its claim alone is grown by stepPercent, up to maxCapacity, before XRootD stops placing files on it (cms.space keeps 2% free). The StorageClass must allow expansion. A data server that cannot grow is reported (status.autoExpand, the StorageFull condition). Absent: volumes grow only with capacity (docs/autopilot.md).', {
+        freePercent: int('Grow a data server\'s volume when less than this share of it is free.', { default: 20, minimum: 5, maximum: 90 }),
+        stepPercent: int('Each growth, in percent of the volume\'s size (rounded up to whole Gi).', { default: 50, minimum: 10, maximum: 1000 }),
+        maxCapacity: quantity('The most a data volume grows to; at least capacity.'),
+      }, { required: ['maxCapacity'], presenceMeansOn: true }),
       retention: obj('RetentionSpec', 'What happens to the data volumes when the data servers are scaled down or the cluster is deleted.', {
         whenScaled: str('Keep (Retain) or delete (Delete) the volumes of data servers removed by a scale-down.', { enum: ['Retain', 'Delete'], default: 'Retain' }),
         whenDeleted: str('Keep (Retain) or delete (Delete) the volumes when the cluster is deleted.', { enum: ['Retain', 'Delete'], default: 'Retain' }),
@@ -444,6 +449,11 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
     stepDeadlineSeconds: int('How long a replaced pod may take to become Ready before the rollout stops (Degraded).', { default: 600, minimum: 10, maximum: 86400 }),
     force: bool('Allow a downgrade the version catalog marks incompatible (incompatibleBelow).', { default: false }),
     autoRollback: bool('When a step gets stuck, roll the cluster back to the spec it last reached Ready with (status.lastReadySpec) and keep it there until the spec changes again.', { default: false }),
+  }),
+  healing: obj('HealingSpec', 'What the agent restarts on its own (docs/autopilot.md). A daemon that stops answering is restarted by its liveness probe (it asks xrootd a question with a deadline); what no probe sees is healed here.', {
+    restartUnsubscribed: bool('Restart a data server or supervisor that is Ready but that one of its managers has not listed for unsubscribedSeconds (spec.monitoring tells the agent who is listed): one pod at a time per cluster, never during a rollout, a drain or maintenance, and only while every other pod is Ready. Its volume is kept.', { default: true }),
+    unsubscribedSeconds: int('How long a Ready server may be missing from a manager\'s list before it is restarted.', { default: 300, minimum: 30, maximum: 86400 }),
+    backoffSeconds: int('After restarting a pod, how long before the agent may restart the same pod again; doubled at each further restart of it within a day (at most a day).', { default: 600, minimum: 30, maximum: 86400 }),
   }),
 }, {
   rules: [{

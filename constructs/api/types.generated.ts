@@ -99,6 +99,11 @@ export interface XrootdSpec {
    * @default - every field at its default
    */
   readonly upgrade?: UpgradeSpec;
+  /**
+   * What the agent restarts on its own (docs/autopilot.md). A daemon that stops answering is restarted by its liveness probe (it asks xrootd a question with a deadline); what no probe sees is healed here.
+   * @default - every field at its default
+   */
+  readonly healing?: HealingSpec;
 }
 
 /** The redirectors (XRootD managers): clients connect here and are redirected to data servers. */
@@ -204,10 +209,35 @@ export interface StorageSpec {
    */
   readonly layout?: 'LocalRoot' | 'ExportRoot';
   /**
+   * Grow each data server's volume on its own as it fills (with the agent and spec.monitoring, whose collector reports each data server's free space): when a data server's free space falls below freePercent, its claim alone is grown by stepPercent, up to maxCapacity, before XRootD stops placing files on it (cms.space keeps 2% free). The StorageClass must allow expansion. A data server that cannot grow is reported (status.autoExpand, the StorageFull condition). Absent: volumes grow only with capacity (docs/autopilot.md).
+   */
+  readonly autoExpand?: AutoExpandSpec;
+  /**
    * What happens to the data volumes when the data servers are scaled down or the cluster is deleted.
    * @default - every field at its default
    */
   readonly retention?: RetentionSpec;
+}
+
+/** Grow each data server's volume on its own as it fills (with the agent and spec.monitoring, whose collector reports each data server's free space): when a data server's free space falls below freePercent, its claim alone is grown by stepPercent, up to maxCapacity, before XRootD stops placing files on it (cms.space keeps 2% free). The StorageClass must allow expansion. A data server that cannot grow is reported (status.autoExpand, the StorageFull condition). Absent: volumes grow only with capacity (docs/autopilot.md). */
+export interface AutoExpandSpec {
+  /**
+   * Grow a data server's volume when less than this share of it is free.
+   * Range: 5 to 90.
+   * @default 20
+   */
+  readonly freePercent?: number;
+  /**
+   * Each growth, in percent of the volume's size (rounded up to whole Gi).
+   * Range: 10 to 1000.
+   * @default 50
+   */
+  readonly stepPercent?: number;
+  /**
+   * The most a data volume grows to; at least capacity.
+   * Rule: must be a Kubernetes quantity such as 500m, 2Gi or 10G.
+   */
+  readonly maxCapacity: string;
 }
 
 /** What happens to the data volumes when the data servers are scaled down or the cluster is deleted. */
@@ -1010,6 +1040,27 @@ export interface MaxUnavailableSpec {
   readonly worker?: number;
 }
 
+/** What the agent restarts on its own (docs/autopilot.md). A daemon that stops answering is restarted by its liveness probe (it asks xrootd a question with a deadline); what no probe sees is healed here. */
+export interface HealingSpec {
+  /**
+   * Restart a data server or supervisor that is Ready but that one of its managers has not listed for unsubscribedSeconds (spec.monitoring tells the agent who is listed): one pod at a time per cluster, never during a rollout, a drain or maintenance, and only while every other pod is Ready. Its volume is kept.
+   * @default true
+   */
+  readonly restartUnsubscribed?: boolean;
+  /**
+   * How long a Ready server may be missing from a manager's list before it is restarted.
+   * Range: 30 to 86400.
+   * @default 300
+   */
+  readonly unsubscribedSeconds?: number;
+  /**
+   * After restarting a pod, how long before the agent may restart the same pod again; doubled at each further restart of it within a day (at most a day).
+   * Range: 30 to 86400.
+   * @default 600
+   */
+  readonly backoffSeconds?: number;
+}
+
 /** Observed state of an XRootD cluster, written by the agent. */
 export interface XrootdStatus {
   /**
@@ -1017,7 +1068,7 @@ export interface XrootdStatus {
    */
   readonly observedGeneration?: number;
   /**
-   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).
+   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).
    */
   readonly conditions?: XrootdCondition[];
   /**
@@ -1066,6 +1117,10 @@ export interface XrootdStatus {
    */
   readonly volumes?: VolumesStatus;
   /**
+   * spec.worker.storage.autoExpand: the volumes the agent grew as they filled, and the data servers below the free share that cannot grow.
+   */
+  readonly autoExpand?: AutoExpandStatus;
+  /**
    * A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first.
    */
   readonly drain?: DrainStatus;
@@ -1075,9 +1130,12 @@ export interface XrootdStatus {
   readonly external?: ExternalAddressStatus[];
   /**
    * A cache cluster's (spec.cache) fill level and hit ratio, from the collector's figures (spec.monitoring); absent without them.
-   * @default - every field at its default
    */
   readonly cache?: CacheStatus;
+  /**
+   * What spec.healing watches and has done: the Ready servers some manager does not list, and the agent's restarts within the last day (its backoff).
+   */
+  readonly healing?: HealingStatus;
   /**
    * The data servers (ordinals) the agent has restarted into maintenance: spec.worker.maintenance once every change is carried out.
    */
@@ -1265,6 +1323,62 @@ export interface RetainedVolumeStatus {
   readonly drainedAt?: string;
 }
 
+/** spec.worker.storage.autoExpand: the volumes the agent grew as they filled, and the data servers below the free share that cannot grow. */
+export interface AutoExpandStatus {
+  /**
+   * The last automatic growth of each volume.
+   */
+  readonly grown?: AutoExpandedVolumeStatus[];
+  /**
+   * Data servers below the free share whose volume cannot grow.
+   */
+  readonly full?: FullVolumeStatus[];
+}
+
+/** A volume the agent grew. */
+export interface AutoExpandedVolumeStatus {
+  /**
+   * The PersistentVolumeClaim.
+   */
+  readonly claim?: string;
+  /**
+   * Its size before.
+   */
+  readonly from?: string;
+  /**
+   * The size asked.
+   */
+  readonly to?: string;
+  /**
+   * When (RFC 3339).
+   */
+  readonly at?: string;
+  /**
+   * Its free share then, as its data server reported it.
+   */
+  readonly freePercent?: number;
+}
+
+/** A data server that cannot grow. */
+export interface FullVolumeStatus {
+  /**
+   * The data server.
+   */
+  readonly pod?: string;
+  /**
+   * Its PersistentVolumeClaim.
+   */
+  readonly claim?: string;
+  /**
+   * Its free share, as it reported it.
+   */
+  readonly freePercent?: number;
+  /**
+   * Why it cannot grow.
+   */
+  readonly reason?: string;
+}
+
 /** A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first. */
 export interface DrainStatus {
   /**
@@ -1355,6 +1469,54 @@ export interface CacheStatus {
    * Why a cache server needs no drain: it holds copies only.
    */
   readonly disposable?: string;
+}
+
+/** What spec.healing watches and has done: the Ready servers some manager does not list, and the agent's restarts within the last day (its backoff). */
+export interface HealingStatus {
+  /**
+   * Ready servers a manager does not list, since when.
+   */
+  readonly unsubscribed?: HealingUnsubscribedStatus[];
+  /**
+   * The agent's restarts within the last day, one entry per pod.
+   */
+  readonly restarts?: HealingRestartStatus[];
+  /**
+   * The last restart, or why a server due for one is not restarted now.
+   */
+  readonly message?: string;
+}
+
+/** A Ready server a manager does not list. */
+export interface HealingUnsubscribedStatus {
+  /**
+   * The pod.
+   */
+  readonly pod?: string;
+  /**
+   * Since when (RFC 3339).
+   */
+  readonly since?: string;
+}
+
+/** A pod the agent restarted. */
+export interface HealingRestartStatus {
+  /**
+   * The pod.
+   */
+  readonly pod?: string;
+  /**
+   * Why: Unsubscribed.
+   */
+  readonly reason?: string;
+  /**
+   * When it was last restarted (RFC 3339).
+   */
+  readonly at?: string;
+  /**
+   * Restarts of it within the last day: each doubles the wait before the next.
+   */
+  readonly count?: number;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. */
@@ -1556,6 +1718,7 @@ export interface ResolvedXrootdSpec {
   readonly cache?: ResolvedCacheSpec;
   readonly monitoring: ResolvedMonitoringSpec;
   readonly upgrade: ResolvedUpgradeSpec;
+  readonly healing: ResolvedHealingSpec;
 }
 
 /** The redirectors (XRootD managers): clients connect here and are redirected to data servers. (defaults applied) */
@@ -1589,7 +1752,15 @@ export interface ResolvedStorageSpec {
   readonly accessModes: Array<'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany'>;
   readonly adoptClaims?: string;
   readonly layout: 'LocalRoot' | 'ExportRoot';
+  readonly autoExpand?: ResolvedAutoExpandSpec;
   readonly retention: ResolvedRetentionSpec;
+}
+
+/** Grow each data server's volume on its own as it fills (with the agent and spec.monitoring, whose collector reports each data server's free space): when a data server's free space falls below freePercent, its claim alone is grown by stepPercent, up to maxCapacity, before XRootD stops placing files on it (cms.space keeps 2% free). The StorageClass must allow expansion. A data server that cannot grow is reported (status.autoExpand, the StorageFull condition). Absent: volumes grow only with capacity (docs/autopilot.md). (defaults applied) */
+export interface ResolvedAutoExpandSpec {
+  readonly freePercent: number;
+  readonly stepPercent: number;
+  readonly maxCapacity: string;
 }
 
 /** What happens to the data volumes when the data servers are scaled down or the cluster is deleted. (defaults applied) */
@@ -1865,6 +2036,13 @@ export interface ResolvedMaxUnavailableSpec {
   readonly worker: number;
 }
 
+/** What the agent restarts on its own (docs/autopilot.md). A daemon that stops answering is restarted by its liveness probe (it asks xrootd a question with a deadline); what no probe sees is healed here. (defaults applied) */
+export interface ResolvedHealingSpec {
+  readonly restartUnsubscribed: boolean;
+  readonly unsubscribedSeconds: number;
+  readonly backoffSeconds: number;
+}
+
 /** Observed state of an XRootD cluster, written by the agent. (defaults applied) */
 export interface ResolvedXrootdStatus {
   readonly observedGeneration?: number;
@@ -1879,9 +2057,11 @@ export interface ResolvedXrootdStatus {
   readonly members?: ResolvedManagerMembersStatus[];
   readonly rollout: ResolvedRolloutStatus;
   readonly volumes: ResolvedVolumesStatus;
+  readonly autoExpand?: ResolvedAutoExpandStatus;
   readonly drain?: ResolvedDrainStatus;
   readonly external?: ResolvedExternalAddressStatus[];
-  readonly cache: ResolvedCacheStatus;
+  readonly cache?: ResolvedCacheStatus;
+  readonly healing?: ResolvedHealingStatus;
   readonly maintenance?: number[];
   readonly lastReadySpec?: Record<string, unknown>;
   readonly rolledBack: ResolvedRollbackStatus;
@@ -1951,6 +2131,29 @@ export interface ResolvedRetainedVolumeStatus {
   readonly drainedAt?: string;
 }
 
+/** spec.worker.storage.autoExpand: the volumes the agent grew as they filled, and the data servers below the free share that cannot grow. (defaults applied) */
+export interface ResolvedAutoExpandStatus {
+  readonly grown?: ResolvedAutoExpandedVolumeStatus[];
+  readonly full?: ResolvedFullVolumeStatus[];
+}
+
+/** A volume the agent grew. (defaults applied) */
+export interface ResolvedAutoExpandedVolumeStatus {
+  readonly claim?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly at?: string;
+  readonly freePercent?: number;
+}
+
+/** A data server that cannot grow. (defaults applied) */
+export interface ResolvedFullVolumeStatus {
+  readonly pod?: string;
+  readonly claim?: string;
+  readonly freePercent?: number;
+  readonly reason?: string;
+}
+
 /** A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first. (defaults applied) */
 export interface ResolvedDrainStatus {
   readonly phase?: string;
@@ -1981,6 +2184,27 @@ export interface ResolvedCacheStatus {
   readonly sentBytes?: number;
   readonly fetchedBytes?: number;
   readonly disposable?: string;
+}
+
+/** What spec.healing watches and has done: the Ready servers some manager does not list, and the agent's restarts within the last day (its backoff). (defaults applied) */
+export interface ResolvedHealingStatus {
+  readonly unsubscribed?: ResolvedHealingUnsubscribedStatus[];
+  readonly restarts?: ResolvedHealingRestartStatus[];
+  readonly message?: string;
+}
+
+/** A Ready server a manager does not list. (defaults applied) */
+export interface ResolvedHealingUnsubscribedStatus {
+  readonly pod?: string;
+  readonly since?: string;
+}
+
+/** A pod the agent restarted. (defaults applied) */
+export interface ResolvedHealingRestartStatus {
+  readonly pod?: string;
+  readonly reason?: string;
+  readonly at?: string;
+  readonly count?: number;
 }
 
 /** Set while the cluster runs lastReadySpec because a rollout of the current spec got stuck (spec.upgrade.autoRollback); cleared by the next spec change. (defaults applied) */

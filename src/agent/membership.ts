@@ -6,7 +6,7 @@
  */
 import { expectedMembers, type ClusterModel, type ManagerMembersStatus } from '../../constructs/index.js';
 import { MEMBERS_GRACE_SECONDS } from './defaults.js';
-import type { CacheServerFigures } from '../collector/collector.js';
+import type { CacheServerFigures, DataServerSpace } from '../collector/collector.js';
 import type { RoleView } from './views.js';
 
 /** What the collector's /membership answers. */
@@ -18,6 +18,8 @@ export interface MembershipReport {
   }[];
   /** A cache cluster's servers: bytes since the collector started, and their data disks now. */
   readonly caches?: readonly CacheServerFigures[];
+  /** Each data server's free space (worker.storage.autoExpand). */
+  readonly spaces?: readonly DataServerSpace[];
 }
 
 /** The collector's /membership; undefined (and why) when it cannot be read or is not one. */
@@ -33,7 +35,9 @@ export async function fetchMembership(url: string, timeoutMs = 3000): Promise<{ 
     const cachesOk = body?.caches === undefined || (Array.isArray(body.caches) && body.caches.every((c) => typeof c?.pod === 'string'
       && [c.sentBytes, c.hitBytes, c.missBytes, c.bypassBytes].every(number) && (c.fetchedBytes === undefined || number(c.fetchedBytes))
       && Array.isArray(c.disks) && c.disks.every(diskOk)));
-    return ok && cachesOk ? { report: body } : { error: `${url} did not answer a membership report` };
+    const spacesOk = body?.spaces === undefined || (Array.isArray(body.spaces) && body.spaces.every((s) => typeof s?.pod === 'string'
+      && number(s.bytes) && number(s.freeBytes) && s.freeBytes <= s.bytes && number(s.reportedAt)));
+    return ok && cachesOk && spacesOk ? { report: body } : { error: `${url} did not answer a membership report` };
   } catch (e) {
     return { error: `${url}: ${(e as Error).message}` };
   }
@@ -52,6 +56,8 @@ export interface MembersInput {
    * with addresses in `readyPods`).
    */
   readonly federated?: { readonly expected: readonly string[]; readonly readyPods: ReadonlyMap<string, string | undefined> };
+  /** The pods reported missing when a manager does not list them (default: the Ready ones), with their addresses. */
+  readonly candidates?: ReadonlyMap<string, string | undefined>;
 }
 
 /**
@@ -72,8 +78,8 @@ function namesOf(member: MembershipReport['managers'][number]['members'][number]
  */
 export function membersStatus(input: MembersInput): ManagerMembersStatus[] {
   if (!input.report) return [];
-  const readyPods = new Map([...input.readyPods, ...(input.federated?.readyPods ?? [])]);
-  const byAddress = new Map([...readyPods].filter(([, ip]) => ip).map(([pod, ip]) => [ip!, pod]));
+  const readyPods = new Map([...(input.candidates ?? input.readyPods), ...(input.federated?.readyPods ?? [])]);
+  const byAddress = new Map([...input.readyPods, ...readyPods].filter(([, ip]) => ip).map(([pod, ip]) => [ip!, pod]));
   const out: ManagerMembersStatus[] = [];
   for (const [manager, { role, expected: own }] of expectedMembers(input.model)) {
     const listed = input.report.managers.find((m) => m.pod === manager);

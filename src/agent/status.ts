@@ -3,7 +3,8 @@
  * conditions (Ready, Progressing, Degraded), ready counts per role, versions.
  * Pure: the clock comes in as an argument.
  */
-import { insecureWritableExports, ROLES, roleSelector, type CacheStatus, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
+import { insecureWritableExports, ROLES, roleSelector, type AutoExpandStatus, type CacheStatus, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
+import type { HealingStep } from './healing.js';
 import { membersMissing } from './membership.js';
 import { condition as makeCondition } from './conditions.js';
 import type { RolloutDecision } from './rollout.js';
@@ -31,6 +32,10 @@ export interface StatusInput {
   readonly cache?: CacheStatus;
   /** How long a Ready server may be missing from its manager's list before MembersMissing. */
   readonly membersGraceSeconds?: number;
+  /** spec.worker.storage.autoExpand this time (undefined: not decided, keep what status had). */
+  readonly autoExpand?: AutoExpandStatus;
+  /** spec.healing's step this time (undefined: not decided, keep what status had). */
+  readonly healing?: HealingStep;
   /** The data servers restarted into maintenance so far (undefined: keep what status had). */
   readonly maintenance?: readonly number[];
   /** The data volumes (undefined: a cluster without them, or not known this time). */
@@ -79,6 +84,21 @@ function membersCondition(members: readonly ManagerMembersStatus[], input: Statu
     : condition('MembersMissing', false, 'AllSubscribed', 'every Ready server is subscribed to its managers', input);
 }
 
+/** True while a Ready server a manager does not list is due for a restart (spec.healing), or was just restarted. */
+function healingCondition(step: HealingStep, input: StatusInput): XrootdCondition {
+  if (step.restart) return condition('Healing', true, 'Restarted', step.restart.message, input);
+  if (step.held) return condition('Healing', true, 'Held', step.held, input);
+  return condition('Healing', false, 'NothingToHeal', 'every Ready server is listed by its managers', input);
+}
+
+/** spec.worker.storage.autoExpand: True while a data server below the free share cannot grow. */
+function storageFullCondition(s: AutoExpandStatus, input: StatusInput): XrootdCondition {
+  const full = s.full ?? [];
+  return full.length
+    ? condition('StorageFull', true, 'CannotGrow', `${full.map((f) => `${f.pod} has ${f.freePercent}% free and cannot grow: ${f.reason}`).join('; ')}`, input)
+    : condition('StorageFull', false, 'Room', 'every data server has room or can grow (spec.worker.storage.autoExpand)', input);
+}
+
 /** Volumes below the size asked, and volumes kept after a scale-down whose files no pod serves. */
 function volumeConditions(v: VolumesStatus, input: StatusInput): XrootdCondition[] {
   const expanding = v.expanding ?? [];
@@ -95,6 +115,12 @@ function volumeConditions(v: VolumesStatus, input: StatusInput): XrootdCondition
         ? condition('VolumesRetained', false, 'Drained', `${drained.map((r) => `${r.claim} (was ${r.pod})`).join(', ')} kept after a drain: they hold copies of files the other data servers serve; delete them when no longer wanted (docs/storage.md)`, input)
         : condition('VolumesRetained', false, 'NoneRetained', 'every kept data volume belongs to a running data server', input),
   ];
+}
+
+/** A condition of the previous status, kept while it still applies and nothing new is known. */
+function keep(prev: XrootdStatus, type: string, applies: boolean): XrootdCondition[] {
+  const c = applies ? prev.conditions?.find((x) => x.type === type) : undefined;
+  return c ? [c] : [];
 }
 
 export function computeStatus(input: StatusInput): XrootdStatus {
@@ -115,6 +141,8 @@ export function computeStatus(input: StatusInput): XrootdStatus {
   }
   const m = input.model;
   const volumes = input.volumes ?? prev.volumes;
+  const healing = input.healing?.status ?? prev.healing;
+  const autoExpand = m.spec.worker.storage.autoExpand ? input.autoExpand ?? prev.autoExpand : undefined;
   const wanted: Record<Role, number> = {
     redirector: m.topology.redirectors,
     supervisor: m.topology.supervisors,
@@ -175,7 +203,9 @@ export function computeStatus(input: StatusInput): XrootdStatus {
       condition('Deprecated', m.warnings.length > 0, m.warnings.length ? 'DeprecatedVersion' : 'Supported', m.warnings.length ? m.warnings.join('; ') : `version ${m.spec.version} is supported`, input),
       insecureCondition(m, input),
       ...(m.spec.monitoring.enabled ? [membersCondition(input.members ?? input.previous?.members ?? [], input)] : []),
+      ...(m.spec.monitoring.enabled && input.healing ? [healingCondition(input.healing, input)] : keep(prev, 'Healing', m.spec.monitoring.enabled)),
       ...(volumes ? volumeConditions(volumes, input) : []),
+      ...(autoExpand ? [storageFullCondition(autoExpand, input)] : []),
     ],
     ...roles,
     currentVersion: settledAll ? m.spec.version : prev.currentVersion,
@@ -185,6 +215,8 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     ...(m.spec.monitoring.enabled && (input.members ?? prev.members) ? { members: [...(input.members ?? prev.members)!] } : {}),
     ...(m.spec.cache && m.spec.monitoring.enabled && (input.cache ?? prev.cache) ? { cache: input.cache ?? prev.cache } : {}),
     ...(volumes ? { volumes } : {}),
+    ...(m.spec.monitoring.enabled && healing && Object.keys(healing).length ? { healing } : {}),
+    ...(autoExpand && Object.keys(autoExpand).length ? { autoExpand } : {}),
     ...(drain ? { drain } : {}),
     ...(input.maintenance ?? prev.maintenance ? { maintenance: [...(input.maintenance ?? prev.maintenance)!] } : {}),
     ...((input.external ?? prev.external)?.length ? { external: [...(input.external ?? prev.external)!] } : {}),

@@ -72,26 +72,35 @@ export class VolumeExpander {
 
   /** Refuses a growth the StorageClass does not allow, before any claim is touched. */
   private async checkExpandable(change: Extract<VolumeChange, { kind: 'expand' }>): Promise<void> {
-    const field = `${storageField(change.template)}.capacity`;
-    let name = change.storageClass;
+    const refusal = await this.expansionRefusal(change.storageClass);
+    if (refusal) {
+      throw new VolumeChangeError('VolumeExpansionNotSupported', `${storageField(change.template)}.capacity cannot grow from ${change.from} to ${change.to}: ${refusal}; nothing was changed. Ask for it to be allowed, or see docs/storage.md`);
+    }
+  }
+
+  /**
+   * Why claims of a StorageClass (undefined: the cluster's default) cannot grow; undefined when
+   * they can, or when StorageClasses cannot be read (the API server's own check on the claim decides).
+   */
+  async expansionRefusal(storageClass: string | undefined): Promise<string | undefined> {
+    let name = storageClass;
     try {
       if (!name) {
         const all = await this.client.request<{ items: StorageClassObject[] }>('GET', '/apis/storage.k8s.io/v1/storageclasses');
         name = all.items.find((c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true')?.metadata.name;
-        if (!name) throw new VolumeChangeError('VolumeExpansionNotSupported', `${field} cannot grow from ${change.from} to ${change.to}: the volumes have no StorageClass and the cluster has no default one to allow expansion`);
+        if (!name) return 'the volumes have no StorageClass and the cluster has no default one to allow expansion';
       }
-      const storageClass = await this.client.request<StorageClassObject>('GET', `/apis/storage.k8s.io/v1/storageclasses/${encodeURIComponent(name)}`);
-      if (storageClass.allowVolumeExpansion !== true) {
-        throw new VolumeChangeError('VolumeExpansionNotSupported', `${field} cannot grow from ${change.from} to ${change.to}: StorageClass ${name} does not allow volume expansion (allowVolumeExpansion is not true); nothing was changed. Ask for it to be allowed, or see docs/storage.md`);
-      }
+      const found = await this.client.request<StorageClassObject>('GET', `/apis/storage.k8s.io/v1/storageclasses/${encodeURIComponent(name)}`);
+      return found.allowVolumeExpansion === true ? undefined : `StorageClass ${name} does not allow volume expansion (allowVolumeExpansion is not true)`;
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) throw new VolumeChangeError('VolumeExpansionNotSupported', `${field} cannot grow from ${change.from} to ${change.to}: StorageClass ${name} does not exist`);
-      // Not allowed to read StorageClasses: the API server's own check on the first claim decides.
-      if (!(e instanceof ApiError && e.status === 403)) throw e;
+      if (e instanceof ApiError && e.status === 404) return `StorageClass ${name} does not exist`;
+      if (e instanceof ApiError && e.status === 403) return undefined;
+      throw e;
     }
   }
 
-  private async grow(claim: ClaimObject, size: string): Promise<void> {
+  /** Asks for a larger claim (the storage driver and the kubelet grow the volume and its file system). */
+  async grow(claim: ClaimObject, size: string, field = 'spec.worker.storage.capacity'): Promise<void> {
     try {
       await this.client.request('PATCH', `/api/v1/namespaces/${claim.metadata.namespace}/persistentvolumeclaims/${claim.metadata.name}`, {
         contentType: 'application/merge-patch+json',
@@ -100,7 +109,7 @@ export class VolumeExpander {
     } catch (e) {
       // The API server's admission refuses claims whose class does not allow expansion.
       if (e instanceof ApiError && (e.status === 403 || e.status === 422)) {
-        throw new VolumeChangeError('VolumeExpansionNotSupported', `spec.worker.storage.capacity: the API server refused to grow ${claim.metadata.name} to ${size}: ${e.message}`);
+        throw new VolumeChangeError('VolumeExpansionNotSupported', `${field}: the API server refused to grow ${claim.metadata.name} to ${size}: ${e.message}`);
       }
       throw e;
     }

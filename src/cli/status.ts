@@ -61,6 +61,10 @@ export function formatStatus(x: XrootdView): string {
     for (const e of v.expanding ?? []) lines.push(`               ${e.claim} has ${e.capacity}, waiting for ${e.waitingFor}`);
     for (const r of v.retained ?? []) lines.push(`  kept         ${r.claim} (was ${r.pod}): its files are not served`);
   }
+  // What the agent does on its own (docs/autopilot.md): a server it is about to restart, volumes that cannot grow.
+  const healing = cond(x, 'Healing');
+  if (healing?.status === 'True') lines.push(`  healing      ${healing.message ?? ''}`);
+  for (const f of s.autoExpand?.full ?? []) lines.push(`  full         ${f.pod} (${f.claim}): ${f.freePercent}% free, cannot grow: ${f.reason}`);
   const d = s.drain;
   if (d?.phase) {
     const files = d.totalFiles !== undefined ? ` ${d.files ?? 0}/${d.totalFiles} files ${bar(d.bytes ?? 0, d.totalBytes ?? 0)} ${d.bytes ?? 0}/${d.totalBytes ?? 0} bytes` : '';

@@ -51,6 +51,14 @@ export interface CacheServerFigures {
   readonly reportedAt: number;
 }
 
+/** A data server's file system under its exports, from its latest summary (for worker.storage.autoExpand). */
+export interface DataServerSpace {
+  readonly pod: string;
+  readonly bytes: number;
+  readonly freeBytes: number;
+  readonly reportedAt: number;
+}
+
 /** Larger than any report XRootD sends (a manager's list of 64 servers is about 8 KiB). */
 const MAX_PACKET_BYTES = 60_000;
 
@@ -63,6 +71,7 @@ interface DaemonState {
   /** Every series this daemon has, to remove the ones a report no longer names and all of them when it goes stale. */
   readonly series: Map<string, { metric: string; labels: Record<string, string> }>;
   members?: readonly Member[];
+  space?: Report['space'];
   sentAt: number;
   /** Series fed by a cache server's other packets (not its summary): a summary that lacks them keeps them. */
   readonly cacheSeries: Set<string>;
@@ -144,6 +153,7 @@ export class Collector {
     d.receivedAt = this.now();
     d.sentAt = r.sentAt;
     d.members = r.members?.map((m) => this.named(m));
+    d.space = r.space;
     const seen = new Set<string>();
     const set = (metric: string, extra: Record<string, string> | undefined, value: number) => {
       const all = { ...labels, ...extra };
@@ -236,6 +246,13 @@ export class Collector {
     })).sort((a, b) => a.pod.localeCompare(b.pod));
   }
 
+  /** Each data server's free space, from its xrootd's latest fresh summary. */
+  spaces(): DataServerSpace[] {
+    this.sweep();
+    return [...this.daemons.values()].filter((d) => d.space && d.labels.daemon === 'xrootd' && d.labels.role === 'worker')
+      .map((d) => ({ pod: d.labels.pod, ...d.space!, reportedAt: d.receivedAt })).sort((a, b) => a.pod.localeCompare(b.pod));
+  }
+
   /** A member listed by address, named by the one pod that reports from that address (if just one does). */
   private named(m: Member): Member {
     if (!m.address) return m;
@@ -281,7 +298,7 @@ export class Collector {
         void this.registry.metrics().then((text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
           () => res.writeHead(500).end());
       } else if (path === '/membership') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ cluster: this.opts.cluster, namespace: this.opts.namespace, managers: this.membership(), caches: this.caches() }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ cluster: this.opts.cluster, namespace: this.opts.namespace, managers: this.membership(), caches: this.caches(), spaces: this.spaces() }));
       } else if (path === '/healthz') {
         res.writeHead(200).end('ok\n');
       } else {

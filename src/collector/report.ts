@@ -34,6 +34,8 @@ export interface Report {
   readonly values: readonly Sample[];
   /** For a manager's or supervisor's cmsd: the servers subscribed to it. */
   readonly members?: readonly Member[];
+  /** For a data server's xrootd: the fullest of its exported paths' file systems (they usually share one volume). */
+  readonly space?: { readonly bytes: number; readonly freeBytes: number };
 }
 
 export interface Sample { readonly metric: string; readonly labels?: Readonly<Record<string, string>>; readonly value: number }
@@ -111,12 +113,16 @@ export function readReport(packet: string): Report {
   const pss = stats.get('pss');
   add('xrootd_cache_origin_opens_total', num(pss, 'open'));
   add('xrootd_cache_origin_open_errors_total', num(pss, 'open', 'errs'));
+  let space: Report['space'];
   for (const p of child(stats.get('oss'), 'paths')?.children ?? []) {
     const path = unquote(child(p, 'lp')?.text);
     if (!path) continue;
     const kib = (tag: string) => { const v = num(p, tag); return v === undefined ? undefined : v * 1024; };
-    add('xrootd_space_bytes', kib('tot'), { path });
-    add('xrootd_space_free_bytes', kib('free'), { path });
+    const [bytes, freeBytes] = [kib('tot'), kib('free')];
+    add('xrootd_space_bytes', bytes, { path });
+    add('xrootd_space_free_bytes', freeBytes, { path });
+    if (bytes !== undefined && freeBytes !== undefined && bytes > 0 && freeBytes <= bytes
+      && (!space || freeBytes / bytes < space.freeBytes / space.bytes)) space = { bytes, freeBytes };
   }
   // all.sitename: XRootD writes it with letters, digits, "_", "-" and ":" (others become ".").
   const site = doc.attrs.site ?? '';
@@ -129,7 +135,10 @@ export function readReport(packet: string): Report {
     add('xrootd_cms_subscribed_servers', members.filter((m) => m.active).length);
   }
   const name = host.split('.')[0];
-  return { pod: name, host, role: ins, daemon: pgm as Daemon, startedAt, sentAt, values, ...(members ? { members } : {}) };
+  return {
+    pod: name, host, role: ins, daemon: pgm as Daemon, startedAt, sentAt, values,
+    ...(members ? { members } : {}), ...(space ? { space } : {}),
+  };
 }
 
 /** xrootd <ops> tags and the operation label they get. */

@@ -2,9 +2,10 @@
  * The generated configuration, run on real XRootD daemons (Debian's 5.5.3) on
  * loopback: clusters form, files go in and come back out, probes tell the truth.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { XrootdClusterProps } from '../../constructs/index.js';
+import { MANAGERS_FILE } from '../../constructs/config.js';
 import { requirePrograms, run, waitFor } from '../helpers/processes.js';
 import { copy, Scratch, workerPorts } from './client-files.js';
 import { withCluster } from './loopback-cluster.js';
@@ -73,6 +74,28 @@ test('probe commands from the manifests tell ready from not ready', async () => 
     expect(c.probe(worker, 'ready')).toEqual({ code: 0, out: '' });
     expect(c.probe(redirector, 'ready')).toEqual({ code: 0, out: '' });
     expect(c.probe(worker, 'cmsd-alive').code).toBe(0);
+    expect(c.probe(worker, 'alive')).toEqual({ code: 0, out: '' });
+
+    // A hung xrootd keeps its port open: liveness asks it a question, and a deadline passes without an answer.
+    c.freeze(worker, 'xrootd', true);
+    try {
+      expect(c.probe(worker, 'alive')).toEqual({ code: 1, out: 'xrootd did not answer within 6 s\n' });
+      expect(c.probe(worker, 'ready').code).toBe(1);
+    } finally {
+      c.freeze(worker, 'xrootd', false);
+    }
+    expect(c.probe(worker, 'alive')).toEqual({ code: 0, out: '' });
+    // Subscribed means connected to a manager's address, not any connection to its port.
+    const managersFile = join(worker.dir, 'admin', MANAGERS_FILE);
+    const managers = readFileSync(managersFile, 'utf8');
+    const [, port] = managers.trim().split('\n')[0].match(/:(\d+)$/)!;
+    writeFileSync(managersFile, `127.0.0.99:${port}\n`);
+    try {
+      expect(c.probe(worker, 'ready').out.trim()).toBe(`not subscribed: no connection to any of its managers (127.0.0.99:${port})`);
+    } finally {
+      writeFileSync(managersFile, managers);
+    }
+    expect(c.probe(worker, 'ready')).toEqual({ code: 0, out: '' });
 
     await c.stopDaemon(worker, 'cmsd');
     const notReady = await waitFor('the data server probe to fail', () => {
@@ -104,6 +127,7 @@ test('probe commands from the manifests tell ready from not ready', async () => 
 
     await c.stopDaemon(worker, 'xrootd');
     expect(c.probe(worker, 'ready').out).toContain('xrootd does not answer');
+    expect(c.probe(worker, 'alive').code).toBe(1);
   });
 }, 120000);
 
@@ -166,6 +190,48 @@ describe('small volumes', () => {
       copy(randomFile('grown.bin', 1 << 20), c.url(0, '/data/grown.bin'));
     }, { dataDirOf });
   }, 120000);
+
+  test('a loop-mounted XFS volume filled until XRootD places no more files on it, grown with xfs_growfs while the daemons run: the next write lands on it, nothing restarted', async () => {
+    // XFS's smallest file system is 300 MiB (a sparse file here); ext4 cannot grow online without CAP_SYS_RESOURCE.
+    const image = join(scratch, 'grow.img');
+    const dir = mkdtempSync(join(scratch, 'vol-grow-'));
+    const sh = (script: string) => run(['sh', '-ec', script], process.env, 60000);
+    const made = sh(`truncate -s 300M ${image}; mkfs.xfs -q -f ${image}; losetup -f --show ${image}`);
+    expect(made.code).toBe(0);
+    const device = made.out.trim().split('\n').at(-1)!;
+    try {
+      expect(sh(`mount ${device} ${dir}`).code).toBe(0);
+      // The manager asks for free space every 3 s (ping x usage) instead of every 10 minutes: placement follows the volume quickly.
+      await withCluster({ ...FAST, name: 'growfs', redirector: { extraDirectives: ['cms.ping 3 usage 1'] }, worker: { replicas: 1, storage: { capacity: '300Mi' } } }, async (c) => {
+        await c.waitForMembers(1);
+        const [worker] = c.of('worker');
+        const pids = [worker.daemons.xrootd!.pid, worker.daemons.cmsd!.pid];
+        const chunk = randomFile('chunk.bin', 24 << 20);
+        // Fill: writes land until the data server is below cms.space's minimum and the manager knows it (until
+        // then a write may reach the server and fail there for want of space).
+        let landed = 0;
+        const write = (name: string) => run(['xrdcp', '--force', '--nopbar', chunk, c.url(0, `/data/${name}`)], process.env, 60000);
+        const refusal = await waitFor('the manager to refuse a write for lack of space', () => {
+          const r = write(`fill-${landed}.bin`);
+          if (r.code === 0) landed++;
+          return r.code !== 0 && /No servers (are available|have enough space)/.test(r.out) ? r : undefined;
+        }, 120000, 1000);
+        console.log(`xfs_growfs: the manager's refusal: ${refusal.out.trim().split('\n').at(-1)}`);
+        expect(landed).toBeGreaterThanOrEqual(8);
+        // Grown while xrootd and cmsd run, as a storage driver and the kubelet grow a volume.
+        expect(sh(`truncate -s 600M ${image}; losetup -c ${device}; xfs_growfs ${dir} >/dev/null`).code).toBe(0);
+        const grownAt = Date.now();
+        await waitFor('a write to land again', () => (write('after-growth.bin').code === 0 ? true : undefined), 90000, 1000);
+        console.log(`xfs_growfs: writes placed on the grown data server again ${((Date.now() - grownAt) / 1000).toFixed(1)} s later (${landed} x 24 MiB before)`);
+        expect(existsSync(join(dir, 'data', 'after-growth.bin'))).toBe(true);
+        expect([worker.daemons.xrootd!.pid, worker.daemons.cmsd!.pid]).toEqual(pids);
+        expect([worker.daemons.xrootd!.exited, worker.daemons.cmsd!.exited]).toEqual([false, false]);
+      }, { dataDirOf: () => dir });
+    } finally {
+      run(['umount', dir]);
+      run(['losetup', '-d', device]);
+    }
+  }, 300000);
 
   test('with a capacity above 500 GiB (cmsd\'s absolute 10 GiB minimum) the same write is refused for lack of space', async () => {
     await withCluster({ ...FAST, name: 'small', worker: { replicas: 1, storage: { capacity: '1Ti' } } }, async (c) => {

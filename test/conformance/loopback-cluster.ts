@@ -268,8 +268,21 @@ export class LoopbackCluster {
     return `root://127.0.0.1:${this.pod('redirector', ordinal).port}/${path}`;
   }
 
+  /**
+   * Stops (SIGSTOP) or resumes (SIGCONT) a daemon, as a hang would: its port stays open, nothing
+   * answers. In a container, the daemon's process as the host sees it; the container stays up.
+   */
+  freeze(pod: LoopbackPod, daemon: 'xrootd' | 'cmsd', frozen: boolean): void {
+    const container = pod.containers[daemon];
+    // In a container the daemon is a child of the image's init (tini), named as the daemon.
+    const init = container ? run([...PODMAN, 'inspect', '--format', '{{.State.Pid}}', container]).out.trim() : undefined;
+    const pid = init ? Number(run(['pgrep', '-x', '-P', init, daemon]).out.trim()) : pod.daemons[daemon]?.pid;
+    if (!pid || !Number.isSafeInteger(pid) || pid <= 1) throw new Error(`${pod.name}: no ${daemon} process to ${frozen ? 'stop' : 'resume'}`);
+    process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** Runs the manifests' probe script for a pod, with that pod's environment (in its xrootd container, if any). */
-  probe(pod: LoopbackPod, check: 'ready' | 'cmsd-alive'): RunResult {
+  probe(pod: LoopbackPod, check: 'ready' | 'alive' | 'cmsd-alive'): RunResult {
     // In a container of the pod: xrootd's, or cmsd's once xrootd's is gone (both mount the ConfigMap and the admin directory).
     const running = (['xrootd', 'cmsd'] as const).find((d) => pod.containers[d] && pod.daemons[d] && !pod.daemons[d]!.exited);
     if (running) return run([...PODMAN, 'exec', pod.containers[running]!, '/bin/sh', join(CONFIG_DIR, PROBE_SCRIPT), check, pod.role], process.env, 20000);

@@ -429,12 +429,68 @@ test('a cache cluster with monitoring: status.cache and `xrootd-k8s status` show
   }
 }), 180000);
 
+test('worker.storage.autoExpand: a data server reporting little free space gets its claim grown, step by step up to maxCapacity, never on a figure from before the last growth; then StorageFull', () => withLogs(async () => {
+  cp.applyYaml(xrootd('fill', { version: '5.8.1', worker: { replicas: 1, storage: { capacity: '1Gi', autoExpand: { freePercent: 20, stepPercent: 100, maxCapacity: '3Gi' } } }, monitoring: { enabled: true } }));
+  await waitCondition('fill', 'Ready', 'True', 120000);
+  const socket = dgram.createSocket('udp4');
+  let tod = Math.floor(Date.now() / 1000);
+  // The data server's summary as XRootD 5.5.3 writes it, its file system `gib` large with `freePercent` free.
+  const report = (gib: number, freePercent: number) => {
+    const kib = Math.floor(gib * 2 ** 20 * 0.98);
+    const packet = readFileSync(join(repoRoot(), 'test/fixtures/xrd-report/worker-xrootd.xml'), 'utf8')
+      .replace(/src="vm:/, `src="${fqdn('fill-worker-0')}:`).replace(/tod="\d+"/, `tod="${++tod}"`)
+      .replace(/<tot>\d+<\/tot><free>\d+<\/free>/, `<tot>${kib}</tot><free>${Math.ceil((kib * freePercent) / 100)}</free>`);
+    return new Promise<void>((resolve) => socket.send(packet, collectorUdp, '127.0.0.1', () => resolve()));
+  };
+  const claim = () => get(['pvc', 'data-fill-worker-0', '-n', NS]);
+  const grownTo = (size: string) => waitFor(`data-fill-worker-0 at ${size}`, () => {
+    const c = claim();
+    return c.spec.resources.requests.storage === size && c.status?.capacity?.storage === size ? c : undefined;
+  }, 90000, 250);
+  try {
+    const uid = claim().metadata.uid;
+    let sent = Date.now();
+    await report(1, 10);
+    await grownTo('2Gi');
+    console.log(`autoExpand: 10% free reported to data-fill-worker-0 asked for 2Gi and grown (kwok's resizer) in ${((Date.now() - sent) / 1000).toFixed(1)} s`);
+    const x = get(['xrootd', 'fill', '-n', NS]);
+    expect(x.status.autoExpand).toEqual({ grown: [{ claim: 'data-fill-worker-0', from: '1Gi', to: '2Gi', at: expect.any(String), freePercent: 10 }] });
+    // The same file system, still 1 GiB (not grown yet as far as the report says): nothing more, over several reconciles.
+    await report(1, 5);
+    await new Promise((r) => setTimeout(r, 20000));
+    expect(claim().spec.resources.requests.storage).toBe('2Gi');
+    // Grown and filling again: the next step stops at maxCapacity.
+    sent = Date.now();
+    await report(2, 5);
+    await grownTo('3Gi');
+    console.log(`autoExpand: the second step, to maxCapacity, in ${((Date.now() - sent) / 1000).toFixed(1)} s`);
+    await report(3, 5);
+    const full = await waitCondition('fill', 'StorageFull', 'True', 60000);
+    expect(condition(full, 'StorageFull').message).toBe('fill-worker-0 has 5% free and cannot grow: at spec.worker.storage.autoExpand.maxCapacity (3Gi)');
+    expect(full.status.autoExpand.full).toEqual([{ pod: 'fill-worker-0', claim: 'data-fill-worker-0', freePercent: 5, reason: 'at spec.worker.storage.autoExpand.maxCapacity (3Gi)' }]);
+    const text = run([process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'status', 'fill', '-n', NS, `--kubeconfig=${cp.kubeconfig}`]);
+    expect(text.out).toContain('  full         fill-worker-0 (data-fill-worker-0): 5% free, cannot grow: at spec.worker.storage.autoExpand.maxCapacity (3Gi)');
+    expect(claim().metadata.uid).toBe(uid);
+    const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=fill']).items as any[];
+    expect(events.filter((e) => e.reason === 'VolumeAutoExpanded').map((e) => e.message).sort()).toEqual([
+      'data-fill-worker-0 (fill-worker-0) grows from 1Gi to 2Gi: 10% free, below spec.worker.storage.autoExpand.freePercent (20%)',
+      'data-fill-worker-0 (fill-worker-0) grows from 2Gi to 3Gi: 5% free, below spec.worker.storage.autoExpand.freePercent (20%)',
+    ]);
+    expect(events.find((e) => e.reason === 'StorageFull')?.type).toBe('Warning');
+    expect((await agent.metrics()).xrootd_agent_volume_auto_expansions_total).toBe(2);
+  } finally {
+    socket.close();
+    cp.kubectl(['delete', 'xrootd', 'fill', '-n', NS, '--wait=true', '--timeout=60s']);
+  }
+}), 300000);
+
 test('with monitoring, status.members follows what the collector hears from the manager; a Ready data server missing past the grace period raises MembersMissing; a rollout step waits for the replaced pod\'s subscription', () => withLogs(async () => {
   cp.applyYaml(xrootd('watched', { version: '5.5.3', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 } }));
   await waitCondition('watched', 'Ready', 'True', 120000);
   expect(get(['deployment', 'watched-collector', '-n', NS]).metadata.ownerReferences[0]).toMatchObject({ kind: 'Xrootd', name: 'watched' });
   const socket = dgram.createSocket('udp4');
   const send = (members: string[]) => sendManagerReport(socket, 'watched-redirector-0', members);
+  let resend: NodeJS.Timeout | undefined;
   try {
     await send(['watched-worker-0', 'watched-worker-1']);
     const both = await waitFor('status.members with both data servers', () => {
@@ -456,8 +512,38 @@ test('with monitoring, status.members follows what the collector hears from the 
     const text = run([process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'status', 'watched', '-n', NS, `--kubeconfig=${cp.kubeconfig}`]);
     expect(text.out).toContain('members      watched-redirector-0: 1/2 subscribed  missing watched-worker-1 since ');
 
+    // spec.healing: Ready but unlisted for unsubscribedSeconds, watched-worker-1 is restarted (on its volume), once;
+    // still unlisted after that, it waits out the backoff.
+    // The manager's report again every 5 s, as a manager sends it: the collector forgets one older than its stale period.
+    resend = setInterval(() => void send(['watched-worker-0']).catch(() => undefined), 5000);
+    const worker1 = get(['pod', 'watched-worker-1', '-n', NS]).metadata.uid;
+    const claim = get(['pvc', 'data-watched-worker-1', '-n', NS]).metadata.uid;
+    cp.applyYaml(xrootd('watched', { version: '5.5.3', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 }, healing: { unsubscribedSeconds: 30 } }));
+    const healed = await waitFor('watched-worker-1 restarted by the agent', () => {
+      const x = get(['xrootd', 'watched', '-n', NS]);
+      return x.status?.healing?.restarts?.length ? x : undefined;
+    }, 90000, 500);
+    expect(healed.status.healing.restarts).toEqual([{ pod: 'watched-worker-1', reason: 'Unsubscribed', at: expect.any(String), count: 1 }]);
+    await waitFor('a new watched-worker-1, Ready', () => {
+      const p = tryGet(['pod', 'watched-worker-1', '-n', NS]);
+      return p && p.metadata.uid !== worker1 && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+    }, 60000, 500);
+    expect(get(['pvc', 'data-watched-worker-1', '-n', NS]).metadata.uid).toBe(claim);
+    const restartEvent = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=watched,reason=RestartedUnsubscribed']).items;
+    expect(restartEvent.map((e: any) => [e.type, e.message])).toEqual([['Warning', expect.stringMatching(/^watched-worker-1 restarted: not listed by watched-redirector-0 since .* \(spec\.healing\.unsubscribedSeconds 30\); its volume is kept$/)]]);
+    expect((await agent.metrics())['xrootd_agent_healing_restarts_total{reason="Unsubscribed"}']).toBe(1);
+    const backingOff = await waitFor('the next restart held by the backoff', () => {
+      const c = condition(get(['xrootd', 'watched', '-n', NS]), 'Healing');
+      return c?.reason === 'Held' ? c : undefined;
+    }, 90000, 500);
+    expect(backingOff.message).toMatch(/^unsubscribed, restarted again after a backoff: watched-worker-1 in \d+ s \(restarted 1 time today\)$/);
+    const shown = run([process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'status', 'watched', '-n', NS, `--kubeconfig=${cp.kubeconfig}`]);
+    expect(shown.out).toMatch(/^ {2}healing {6}unsubscribed, restarted again after a backoff: watched-worker-1 in \d+ s/m);
+    clearInterval(resend);
+
     await send(['watched-worker-0', 'watched-worker-1']);
     await waitCondition('watched', 'MembersMissing', 'False', 60000);
+    expect(condition(await waitCondition('watched', 'Healing', 'False', 60000), 'Healing').reason).toBe('NothingToHeal');
 
     // A rollout step waits for the replaced pod to be subscribed, not just Ready.
     await send(['watched-worker-0']);
@@ -483,9 +569,10 @@ test('with monitoring, status.members follows what the collector hears from the 
     expect(metrics.process_resident_memory_bytes).toBeGreaterThan(10 << 20);
     expect(metrics.process_cpu_seconds_total).toBeGreaterThan(0);
   } finally {
+    clearInterval(resend);
     socket.close();
   }
-}), 300000);
+}), 420000);
 
 test('deleting the resource removes its objects and keeps its data volumes', () => withLogs(async () => {
   const pvcs = get(['pvc', '-n', NS, '-l', 'xrootd.org/cluster=alpha']).items.map((p: any) => p.metadata.name).sort();

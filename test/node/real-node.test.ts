@@ -40,9 +40,13 @@ const kubectl = (args: string[], timeoutMs?: number) => node.cp.kubectl(args, { 
 const cr = (): any => node.cp.getJson(['xrootd', CLUSTER, '-n', NS]);
 const condition = (x: any, type: string): any => x?.status?.conditions?.find((c: any) => c.type === type);
 const isReady = (p: any): boolean => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false;
+/** A manager notices a hung cmsd after three pings without an answer: 15 s, not XRootD's default 180 (same on every role). */
+const PING = ['cms.ping 5'];
+const WORKER = { replicas: WORKERS, storage: { capacity: '1Gi' }, extraDirectives: PING };
 const spec = (version: string, extra: Record<string, unknown> = {}) => ({
-  version, worker: { replicas: WORKERS, storage: { capacity: '1Gi' } },
-  upgrade: { minReadySeconds: 2, stepDeadlineSeconds: 60 }, monitoring: { enabled: true, reportIntervalSeconds: 5 }, ...extra,
+  version, redirector: { extraDirectives: PING }, worker: WORKER,
+  upgrade: { minReadySeconds: 2, stepDeadlineSeconds: 60 }, monitoring: { enabled: true, reportIntervalSeconds: 5 },
+  healing: { unsubscribedSeconds: 30 }, ...extra,
 });
 const apply = (s: Record<string, unknown>) => node.cp.applyYaml(stringify({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name: CLUSTER, namespace: NS }, spec: s }));
 
@@ -176,13 +180,18 @@ test('an Xrootd from the built image becomes Ready through real probes, and the 
   expect(sha256(copies[0])).toBe(written);
 }), 600000);
 
+/** The data server whose volume holds a file, found through the PV its claim is bound to. */
+function holderOf(copy: string): any {
+  return node.cp.getJson(['pods', '-n', NS, '-l', `xrootd.org/cluster=${CLUSTER},app.kubernetes.io/component=worker`]).items
+    .find((p: any) => node.cp.getJson(['pv']).items.some((pv: any) => copy.startsWith(pv.spec.local.path + '/')
+      && pv.spec.claimRef?.name && p.spec.volumes.some((v: any) => v.persistentVolumeClaim?.claimName === pv.spec.claimRef.name)));
+}
+
 test('a killed data server makes its pod not ready and the cluster Degraded until the kubelet restarts it; its file is still there', () => withLogs(async () => {
   const [copy] = onVolumes('e2e.bin');
   const before = sha256(copy);
   // The data server holding the file: its volume's PVC names the pod.
-  const holder = node.cp.getJson(['pods', '-n', NS, '-l', `xrootd.org/cluster=${CLUSTER},app.kubernetes.io/component=worker`]).items
-    .find((p: any) => node.cp.getJson(['pv']).items.some((pv: any) => copy.startsWith(pv.spec.local.path + '/')
-      && pv.spec.claimRef?.name && p.spec.volumes.some((v: any) => v.persistentVolumeClaim?.claimName === pv.spec.claimRef.name)));
+  const holder = holderOf(copy);
   expect(holder).toBeDefined();
   const name = holder.metadata.name;
   const restarts = holder.status.containerStatuses.find((c: any) => c.name === 'xrootd').restartCount;
@@ -225,6 +234,83 @@ test('a killed data server makes its pod not ready and the cluster Degraded unti
   expect(read.out.trim().split(/\s+/)[0]).toBe(before);
 }), 600000);
 
+/**
+ * Reads a file through the redirector again and again until `healed` says the fault is repaired
+ * and a read has succeeded after that: the failed reads, the longest time without a successful
+ * read (from the fault on) and the time from the fault to the first good read after the repair.
+ */
+interface FaultFigures { readonly failed: number; readonly reads: number; readonly longestStallS: number; readonly faultToServedS: number }
+
+async function readThroughFault(sha: string, faultAt: number, healed: () => boolean, timeoutMs: number): Promise<FaultFigures> {
+  let failed = 0;
+  let reads = 0;
+  let lastGood = faultAt;
+  let longest = 0;
+  for (;;) {
+    const repaired = healed();
+    const r = inClient(`export XRD_REQUESTTIMEOUT=10 XRD_STREAMTIMEOUT=10 XRD_CONNECTIONRETRY=1; timeout 20 xrdcp --nopbar --force ${REDIRECTOR}//data/e2e.bin /tmp/healing && sha256sum /tmp/healing`);
+    reads++;
+    const ok = r.code === 0 && r.out.trim().split(/\s+/)[0] === sha;
+    const now = Date.now();
+    if (ok) {
+      longest = Math.max(longest, now - lastGood);
+      lastGood = now;
+      if (repaired) return { failed, reads, longestStallS: longest / 1000, faultToServedS: (now - faultAt) / 1000 };
+    } else {
+      failed++;
+    }
+    if (now - faultAt > timeoutMs) throw new Error(`reads not served again within ${timeoutMs} ms (${failed} of ${reads} failed)`);
+    await new Promise((r2) => setTimeout(r2, 1000));
+  }
+}
+
+test('a hung xrootd (SIGSTOP, its port still open) fails its liveness question and is restarted by the kubelet; reads through the redirector resume', () => withLogs(async () => {
+  await clusterSettled(xrootdImage);
+  const [copy] = onVolumes('e2e.bin');
+  const sha = sha256(copy);
+  const holder = holderOf(copy);
+  const name = holder.metadata.name;
+  const restarts = () => node.cp.getJson(['pod', name, '-n', NS]).status.containerStatuses.find((c: any) => c.name === 'xrootd').restartCount as number;
+  const before = restarts();
+  const pid = node.containerPid(name, 'xrootd');
+  expect(pid).toBeGreaterThan(1);
+  const faultAt = Date.now();
+  process.kill(pid!, 'SIGSTOP');
+  const figures = await readThroughFault(sha, faultAt, () => restarts() > before, 240000);
+  console.log(`hung xrootd: reads served again ${figures.faultToServedS.toFixed(1)} s after SIGSTOP; ${figures.failed} of ${figures.reads} reads failed, longest stall ${figures.longestStallS.toFixed(1)} s`);
+  expect(restarts()).toBe(before + 1);
+  const unhealthy = (node.cp.getJson(['events', '-n', NS, '--field-selector', `involvedObject.name=${name},reason=Unhealthy`]).items as any[]).map((e) => e.message).join('\n');
+  expect(unhealthy).toContain('Liveness probe failed: xrootd did not answer within 6 s');
+  // Six failed questions 10 s apart, the 10 s grace, the restart and readiness: well within three minutes.
+  expect(figures.faultToServedS).toBeLessThan(180);
+  await clusterSettled(xrootdImage);
+}), 600000);
+
+test('a data server whose cmsd hangs (SIGSTOP) passes its liveness probes but its manager drops it: the agent restarts it after spec.healing.unsubscribedSeconds, once, on its volume', () => withLogs(async () => {
+  await clusterSettled(xrootdImage);
+  const [copy] = onVolumes('e2e.bin');
+  const sha = sha256(copy);
+  const holder = holderOf(copy);
+  const name = holder.metadata.name;
+  const uid = holder.metadata.uid;
+  const claims = node.cp.getJson(['pvc', '-n', NS]).items.map((c: any) => c.metadata.uid).sort();
+  const pid = node.containerPid(name, 'cmsd');
+  expect(pid).toBeGreaterThan(1);
+  const faultAt = Date.now();
+  process.kill(pid!, 'SIGSTOP');
+  const replaced = () => node.cp.tryGetJson(['pod', name, '-n', NS])?.metadata.uid !== uid;
+  const figures = await readThroughFault(sha, faultAt, () => replaced() && isReady(node.cp.getJson(['pod', name, '-n', NS])), 300000);
+  console.log(`hung cmsd: reads served again ${figures.faultToServedS.toFixed(1)} s after SIGSTOP (manager's ping 5 s, unsubscribedSeconds 30); ${figures.failed} of ${figures.reads} reads failed, longest stall ${figures.longestStallS.toFixed(1)} s`);
+  const x = cr();
+  expect(x.status.healing.restarts).toEqual([{ pod: name, reason: 'Unsubscribed', at: expect.any(String), count: 1 }]);
+  const events = (node.cp.getJson(['events', '-n', NS, '--field-selector', `involvedObject.name=${CLUSTER},reason=RestartedUnsubscribed`]).items as any[]);
+  expect(events.map((e) => e.message)).toEqual([expect.stringMatching(new RegExp(`^${name} restarted: not listed by ${CLUSTER}-redirector-0 since `))]);
+  expect(node.cp.getJson(['pvc', '-n', NS]).items.map((c: any) => c.metadata.uid).sort()).toEqual(claims);
+  expect(sha256(copy)).toBe(sha);
+  await clusterSettled(xrootdImage);
+  expect(condition(cr(), 'Healing')).toMatchObject({ status: 'False', reason: 'NothingToHeal' });
+}), 600000);
+
 test('without their only redirector the data servers turn not ready within a bounded time, and ready again once it is back: ready means subscribed', () => withLogs(async () => {
   await clusterSettled(xrootdImage);
   const workers = () => node.cp.getJson(['pods', '-n', NS, '-l', `xrootd.org/cluster=${CLUSTER},app.kubernetes.io/component=worker`]).items as any[];
@@ -263,7 +349,7 @@ test('scaleDown Drain on real pods: the drain Job runs in the XRootD image, the 
   const sums = Object.fromEntries(write.out.trim().split('\n').map((l) => l.trim().split(/\s+/).reverse()));
   expect(Object.keys(sums)).toHaveLength(7);
 
-  apply(spec('5.5.3', { worker: { replicas: 1, scaleDown: 'Drain', storage: { capacity: '1Gi' } } }));
+  apply(spec('5.5.3', { worker: { ...WORKER, replicas: 1, scaleDown: 'Drain' } }));
   const done = await waitFor(`${CLUSTER} drained to one data server`, () => {
     const x = cr();
     const sts = node.cp.getJson(['statefulset', `${CLUSTER}-worker`, '-n', NS]);

@@ -33,6 +33,16 @@ test('a data server\'s xrootd report: who sent it, and its bytes, operations and
   expect(v('xrootd_operations_total', { operation: 'write' })).toBe(1);
   expect(v('xrootd_space_bytes', { path: '/data' })).toBe(264212084 * 1024);
   expect(v('xrootd_space_free_bytes', { path: '/data' })).toBeGreaterThan(0);
+  expect(r.space).toEqual({ bytes: 264212084 * 1024, freeBytes: 70151316 * 1024 });
+  // Several exported paths: the fullest file system is the one that counts; nonsense (free above the size) is not one.
+  const two = readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace('<paths>1<stats id="0">', '<paths>2<stats id="1"><lp>"/store"</lp><tot>1000</tot><free>100</free></stats><stats id="0">'));
+  expect(two.space).toEqual({ bytes: 1000 * 1024, freeBytes: 100 * 1024 });
+  expect(readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace(/<free>\d+<\/free>/, '<free>364212084</free>')).space).toBeUndefined();
+  // The collector serves each data server's latest figure to the agent (worker.storage.autoExpand), a manager's none.
+  const c = collector();
+  c.receive(Buffer.from(asPod(fixture('worker-xrootd'), 'physics-worker-0')), '10.0.0.1');
+  c.receive(Buffer.from(asPod(fixture('redirector-xrootd'), 'physics-redirector-0')), '10.0.0.2');
+  expect(c.spaces()).toEqual([{ pod: 'physics-worker-0', bytes: 264212084 * 1024, freeBytes: 70151316 * 1024, reportedAt: clock }]);
   // Every figure is one the collector defines (and docs/monitoring.md lists).
   expect(r.values.every((s) => METRICS.some((m) => m.name === s.metric))).toBe(true);
 });

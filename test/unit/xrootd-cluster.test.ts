@@ -75,10 +75,13 @@ describe('objects of a cluster', () => {
     }
   });
 
-  test('probes ask XRootD: data servers by their cmsd link, redirectors by their manager links and port', () => {
+  test('probes ask XRootD: data servers by their cmsd link, redirectors by their manager links and port, liveness with a deadline', () => {
     const worker = s.get('StatefulSet', 'minimal-worker');
     expect(container(worker, 'xrootd').readinessProbe.exec.command).toEqual(['/bin/sh', '/etc/xrootd/cluster/probe.sh', 'ready', 'worker']);
-    expect(container(worker, 'xrootd').livenessProbe.tcpSocket.port).toBe(1094);
+    // Liveness asks a question with a deadline (a hung xrootd keeps its port open), and a hung one gets 10 s, not 30, after SIGTERM.
+    expect(container(worker, 'xrootd').livenessProbe).toMatchObject({
+      exec: { command: ['/bin/sh', '/etc/xrootd/cluster/probe.sh', 'alive', 'worker'] }, timeoutSeconds: 8, terminationGracePeriodSeconds: 10,
+    });
     expect(container(worker, 'xrootd').startupProbe.tcpSocket.port).toBe(1094);
     expect(container(worker, 'cmsd').livenessProbe.exec.command).toEqual(['/bin/sh', '/etc/xrootd/cluster/probe.sh', 'cmsd-alive', 'worker']);
     expect(container(worker, 'cmsd').ports).toBeUndefined();

@@ -101,11 +101,11 @@ export class ClusterContext {
       .filter((o) => o.metadata.labels?.[INVENTORY_LABEL] === this.cr.metadata.name) ?? []);
   }
 
-  /** A pod of the cluster deleted (its StatefulSet makes it again), logged and announced with a Normal Event. */
-  async restartPod(pod: string, logged: string, reason: string, message: string, fields: Record<string, unknown> = {}): Promise<void> {
+  /** A pod of the cluster deleted (its StatefulSet makes it again), logged and announced with an Event (Normal unless a fault caused it). */
+  async restartPod(pod: string, logged: string, reason: string, message: string, fields: Record<string, unknown> = {}, type: EventType = 'Normal'): Promise<void> {
     await this.applier.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: this.namespace } });
     this.log.info(logged, { cluster: this.key, pod, ...fields });
-    await this.event('Normal', reason, message);
+    await this.event(type, reason, message);
   }
 
   /** An Event on the resource; one that cannot be recorded is logged, never a reason to fail the reconcile. */

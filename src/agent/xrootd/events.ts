@@ -22,7 +22,7 @@ export function eventsOf(before: XrootdStatus | undefined, after: XrootdStatus, 
   if (degraded) add('Warning', degraded.reason ?? 'Degraded', degraded.message ?? '');
   const deprecated = raised('Deprecated');
   if (deprecated) add('Warning', 'DeprecatedVersion', deprecated.message ?? '');
-  for (const type of ['InsecureWritableExport', 'MembersMissing']) {
+  for (const type of ['InsecureWritableExport', 'MembersMissing', 'StorageFull']) {
     const c = raised(type);
     if (c) add('Warning', type, c.message ?? '');
   }

@@ -3,9 +3,11 @@
  * the plan (plan.ts) and one carry-out listed here; adding one means its file and one line below.
  */
 import { dryRunPlan, recheckOptionalKinds } from './apply.js';
+import { autoExpandVolume } from './auto-expand.js';
 import type { ClusterContext } from './context.js';
 import { markDrained, reportDrained } from './drain.js';
 import { announceExternalAddress } from './external-addresses.js';
+import { healUnsubscribed } from './healing.js';
 import { carryOutMaintenance } from './maintenance.js';
 import type { Plan } from './plan.js';
 import { prepareVolumes } from './volumes.js';
@@ -29,6 +31,8 @@ export const BEFORE_APPLY: readonly Phase[] = [
 export const AFTER_APPLY: readonly Phase[] = [
   { name: 'maintenance', restartsPods: true, run: carryOutMaintenance },
   { name: 'external addresses', restartsPods: true, run: announceExternalAddress },
+  { name: 'healing', restartsPods: true, run: healUnsubscribed },
+  { name: 'auto expand', run: autoExpandVolume },
   { name: 'drain report', run: reportDrained },
 ];
 

@@ -7,18 +7,22 @@ import {
   ClusterNames, downgradeRefusal, resolveCluster, SpecValidationError, VersionCatalog, withDecisions,
   type ClusterDecisions, type ClusterModel, type CacheStatus, type ManagerMembersStatus, type RollbackStatus, type XrootdRelease,
 } from '../../../constructs/index.js';
+import { DATA_VOLUME } from '../../../constructs/internal.js';
 import { directivePolicyIssues } from '../../directive-policy.js';
 import { objectKey, type KubeObject } from '../../kube/kinds.js';
 import { propsOf, resolveReferences } from '../../resources.js';
 import { synthesizeCluster } from '../../synthesize.js';
 import type { DrainStep } from '../drain.js';
 import { decideExternalAddresses, type ExternalAddressStep } from '../external-addresses.js';
+import { decideAutoExpand, type AutoExpandStep } from '../auto-expand.js';
+import { decideHealing, type HealingStep } from '../healing.js';
 import { decideMaintenance, type MaintenanceStep } from '../maintenance.js';
 import { cacheStatus } from '../cache-status.js';
 import { membersStatus, withUnsubscribedUnready, type MembersInput } from '../membership.js';
 import { observeRoles, policyOf } from '../observe.js';
 import { decideRollout, type RolloutDecision, type RolloutState } from '../rollout.js';
-import { isReady, readyPodsOf, type RoleView } from '../views.js';
+import { isReady, readyPodsOf, type ClaimObject, type RoleView } from '../views.js';
+import { claimsOf } from '../volumes.js';
 import type { ClusterContext, XrootdObject } from './context.js';
 import { DowngradeRefusedError } from './failures.js';
 import type { PlanInputs } from './inputs.js';
@@ -42,6 +46,10 @@ export interface Plan {
   readonly maintenance?: MaintenanceStep;
   /** spec.worker.scaleDown Drain: where the scale-down stands. */
   readonly drain?: DrainStep;
+  /** spec.healing, with spec.monitoring and a collector that answered: a Ready server its managers lack to restart. */
+  readonly healing?: HealingStep;
+  /** spec.worker.storage.autoExpand: a filling data server's claim to grow. */
+  readonly autoExpand: AutoExpandStep;
 }
 
 /** The rollback recorded for this generation, if the cluster runs its last Ready spec instead of its spec. */
@@ -96,10 +104,8 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   // The rollout compares the templates to render with the live ones; partitions do not change templates.
   const templates = synthesizeCluster({ model: withDecisions(model, { externalAddresses: external.addresses }) }).objects;
   // In service means subscribed: a Ready pod its managers do not list holds the rollout like an unready one.
-  const roles = withUnsubscribedUnready(
-    observeRoles(model, templates, (role) => ctx.liveStatefulSet(model.names.statefulSet(role)), pods),
-    members,
-  );
+  const observed = observeRoles(model, templates, (role) => ctx.liveStatefulSet(model.names.statefulSet(role)), pods);
+  const roles = withUnsubscribedUnready(observed, members);
   // Only what the planner remembers; phase and message are recomputed every time.
   const { role, revision, partition, stepStartedAt, startedAt } = (cr.status?.rollout ?? {}) as RolloutState;
   const rollout = decideRollout(
@@ -114,7 +120,40 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
     model: withDecisions(model, { externalAddresses: external.addresses, partitions: rollout.partitions }),
   });
   const cache = model.spec.monitoring.enabled ? cacheStatus(model, inputs.membership) : undefined;
-  return { model, rollout, roles, members, cache, external, maintenance, drain, objects };
+  // A server that fell out of its managers' lists may have turned unready too (its connection closed): every pod counts.
+  const unlisted = members && membersStatus({
+    model, report: inputs.membership, readyPods: readyPodsOf(pods), now: new Date().toISOString(), federated: federatedMembers(ctx, model),
+    candidates: new Map(pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => [p.metadata.name, p.status?.podIP])),
+  });
+  const healing = unlisted && decideHealing({
+    policy: model.spec.healing, members: unlisted, now: new Date().toISOString(), previous: cr.status?.healing,
+    pods: observed.filter((r) => r.role !== 'redirector').flatMap((r) => r.pods),
+    otherPods: observed.filter((r) => r.role === 'redirector').flatMap((r) => r.pods),
+    busy: busyWith(rollout, maintenance, external, drain),
+  });
+  const autoExpand = decideAutoExpand({
+    policy: model.spec.worker.storage.autoExpand, spaces: model.spec.monitoring.enabled ? inputs.membership?.spaces : undefined,
+    claims: dataClaims(ctx, model), refusal: inputs.storageRefusal, previous: cr.status?.autoExpand, now: new Date().toISOString(),
+  });
+  return { model, rollout, roles, members, cache, external, maintenance, drain, objects, healing, autoExpand };
+}
+
+/** The running data servers' data volumes, by pod. */
+function dataClaims(ctx: ClusterContext, model: ClusterModel): Map<string, ClaimObject> {
+  const statefulSet = model.names.statefulSet('worker');
+  const byOrdinal = claimsOf(ctx.claims(), DATA_VOLUME, statefulSet);
+  return new Map([...byOrdinal].filter(([o]) => o < model.topology.workers).map(([o, c]) => [model.names.pod('worker', o), c]));
+}
+
+/** What else is changing the cluster now, if anything: healing waits for it. */
+function busyWith(
+  rollout: RolloutDecision, maintenance: MaintenanceStep | undefined, external: ExternalAddressStep, drain: DrainStep | undefined,
+): string | undefined {
+  if (rollout.phase !== 'Idle') return `the rollout (${rollout.phase})`;
+  if (drain?.status?.phase) return `the drain of ${drain.status.pod}`;
+  if (maintenance?.restart || maintenance?.pending) return 'the maintenance restarts';
+  if (external.restart || external.pending) return 'the restarts announcing outside addresses';
+  return undefined;
 }
 
 /**

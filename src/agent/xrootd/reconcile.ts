@@ -125,6 +125,8 @@ export class Reconciler {
       membersGraceSeconds: this.deps.membership.graceSeconds,
       rolledBack: plan ? plan.rolledBack : rollbackInForce(cr),
       maintenance: carriedOut ? plan?.maintenance?.applied : undefined,
+      healing: carriedOut ? ok?.healing : undefined,
+      autoExpand: carriedOut ? ok?.autoExpand.status : undefined,
       external: ok?.external.status,
       drain: failure ? cr.status?.drain : drain?.status,
       volumes: ok ? volumesStatus({ desired: statefulSetsWithClaims(ok.objects)[0], claims: ctx.claims() }) : undefined,
