@@ -72,6 +72,7 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
       to: str('The size asked.'),
       at: str('When (RFC 3339).'),
       freePercent: int('Its free share then, as its data server reported it.'),
+      fileSystemBytes: int('The size of its file system then, as its data server reported it: the next growth waits for a larger one.'),
     })),
     full: arr('Data servers below the free share whose volume cannot grow.', obj('FullVolumeStatus', 'A data server that cannot grow.', {
       pod: str('The data server.'),
@@ -108,8 +109,9 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
     disposable: str('Why a cache server needs no drain: it holds copies only.'),
   }, { presenceMeansOn: true }),
   healing: obj('HealingStatus', 'What spec.healing watches and has done: the Ready servers some manager does not list, and the agent\'s restarts within the last day (its backoff).', {
-    unsubscribed: arr('Ready servers a manager does not list, since when.', obj('HealingUnsubscribedStatus', 'A Ready server a manager does not list.', {
+    unsubscribed: arr('Servers a manager does not list, watched from the first look at one missing while Ready, since when.', obj('HealingUnsubscribedStatus', 'A server a manager does not list.', {
       pod: str('The pod.'),
+      uid: str('The pod\'s uid: a pod made again is watched afresh.'),
       since: str('Since when (RFC 3339).'),
     })),
     restarts: arr('The agent\'s restarts within the last day, one entry per pod.', obj('HealingRestartStatus', 'A pod the agent restarted.', {

@@ -1357,6 +1357,10 @@ export interface AutoExpandedVolumeStatus {
    * Its free share then, as its data server reported it.
    */
   readonly freePercent?: number;
+  /**
+   * The size of its file system then, as its data server reported it: the next growth waits for a larger one.
+   */
+  readonly fileSystemBytes?: number;
 }
 
 /** A data server that cannot grow. */
@@ -1474,7 +1478,7 @@ export interface CacheStatus {
 /** What spec.healing watches and has done: the Ready servers some manager does not list, and the agent's restarts within the last day (its backoff). */
 export interface HealingStatus {
   /**
-   * Ready servers a manager does not list, since when.
+   * Servers a manager does not list, watched from the first look at one missing while Ready, since when.
    */
   readonly unsubscribed?: HealingUnsubscribedStatus[];
   /**
@@ -1487,12 +1491,16 @@ export interface HealingStatus {
   readonly message?: string;
 }
 
-/** A Ready server a manager does not list. */
+/** A server a manager does not list. */
 export interface HealingUnsubscribedStatus {
   /**
    * The pod.
    */
   readonly pod?: string;
+  /**
+   * The pod's uid: a pod made again is watched afresh.
+   */
+  readonly uid?: string;
   /**
    * Since when (RFC 3339).
    */
@@ -2144,6 +2152,7 @@ export interface ResolvedAutoExpandedVolumeStatus {
   readonly to?: string;
   readonly at?: string;
   readonly freePercent?: number;
+  readonly fileSystemBytes?: number;
 }
 
 /** A data server that cannot grow. (defaults applied) */
@@ -2193,9 +2202,10 @@ export interface ResolvedHealingStatus {
   readonly message?: string;
 }
 
-/** A Ready server a manager does not list. (defaults applied) */
+/** A server a manager does not list. (defaults applied) */
 export interface ResolvedHealingUnsubscribedStatus {
   readonly pod?: string;
+  readonly uid?: string;
   readonly since?: string;
 }
 

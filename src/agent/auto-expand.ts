@@ -10,9 +10,14 @@ import { quantityBytes } from '../../constructs/internal.js';
 import type { DataServerSpace } from '../collector/collector.js';
 import type { ClaimObject } from './views.js';
 
-/** A file system reported below this share of its claim's size has not been grown yet (or is not that claim's). */
+/** A file system reported below this share of its claim's size has not been grown yet; above the next, it is not that claim's. */
 const GROWN_FILE_SYSTEM_SHARE = 0.85;
+const OTHER_FILE_SYSTEM_SHARE = 1.15;
+/** A growth whose file system has not grown after this long is reported (the driver or the kubelet did not finish it). */
+const GROWTH_DEADLINE_SECONDS = 600;
 const GiB = 2 ** 30;
+/** How long a growth the API server refused is reported before it is asked again. */
+export const REFUSED_GROWTH_RETRY_MS = 10 * 60_000;
 
 export interface AutoExpandInput {
   readonly policy?: ResolvedAutoExpandSpec;
@@ -22,6 +27,8 @@ export interface AutoExpandInput {
   readonly claims: ReadonlyMap<string, ClaimObject>;
   /** Why the data volumes' StorageClass does not let them grow; undefined: it does. */
   readonly refusal?: string;
+  /** Claims whose last growth the API server refused lately, with why: reported, not asked again meanwhile. */
+  readonly refused?: ReadonlyMap<string, string>;
   readonly previous?: AutoExpandStatus;
   readonly now: string;
 }
@@ -30,11 +37,13 @@ export interface AutoExpandStep {
   /** The claim to grow now. */
   readonly grow?: {
     readonly claim: ClaimObject; readonly pod: string; readonly from: string; readonly to: string; readonly freePercent: number;
+    readonly fileSystemBytes: number;
   };
   /** undefined: no policy, nothing to report. */
   readonly status?: AutoExpandStatus;
 }
 
+const seconds = (from: string, to: string): number => (Date.parse(to) - Date.parse(from)) / 1000;
 const bytes = (q: string | undefined): number | undefined => (q === undefined ? undefined : quantityBytes(q));
 
 /** The next size: a step up, in whole Gi, never past the ceiling (said as the spec says it). */
@@ -56,21 +65,36 @@ export function decideAutoExpand(input: AutoExpandInput): AutoExpandStep {
     const space = spaces.find((s) => s.pod === pod);
     const [asked, capacity] = [bytes(claim.spec?.resources?.requests?.storage), bytes(claim.status?.capacity?.storage)];
     if (!space || claim.status?.phase !== 'Bound' || asked === undefined || capacity === undefined) continue;
-    // Growing (the driver or the kubelet is at it), or a figure from before the last growth: wait.
-    const last = grown.find((g) => g.claim === claim.metadata.name);
-    if (asked > capacity || space.bytes < capacity * GROWN_FILE_SYSTEM_SHARE || (last && space.reportedAt < Date.parse(last.at))) continue;
-    const freePercent = Math.floor((space.freeBytes / space.bytes) * 100);
-    if (freePercent >= policy.freePercent) continue;
     const name = claim.metadata.name;
+    const freePercent = Math.floor((space.freeBytes / space.bytes) * 100);
+    // Growing (the driver or the kubelet is at it), a figure from before the last growth (its file system no
+    // larger than then), or a file system that is not this claim's: wait, and say so once a growth is overdue.
+    const last = grown.find((g) => g.claim === name);
+    const sinceLast = last !== undefined
+      && (space.reportedAt < Date.parse(last.at) || (last.fileSystemBytes !== undefined && space.bytes <= last.fileSystemBytes));
+    const notGrownYet = asked > capacity || space.bytes < capacity * GROWN_FILE_SYSTEM_SHARE || sinceLast;
+    if (notGrownYet || space.bytes > capacity * OTHER_FILE_SYSTEM_SHARE) {
+      if (notGrownYet && last && seconds(last.at, now) > GROWTH_DEADLINE_SECONDS && freePercent < policy.freePercent) {
+        const reason = `its file system has not grown since the claim was asked for ${last.to} at ${last.at}`;
+        full.push({ pod, claim: name, freePercent, reason });
+      }
+      continue;
+    }
+    if (freePercent >= policy.freePercent) continue;
+    const refused = input.refused?.get(name);
     if (capacity >= max) {
       full.push({ pod, claim: name, freePercent, reason: `at spec.worker.storage.autoExpand.maxCapacity (${policy.maxCapacity})` });
-    } else if (input.refusal) {
-      full.push({ pod, claim: name, freePercent, reason: input.refusal });
+    } else if (input.refusal || refused) {
+      full.push({ pod, claim: name, freePercent, reason: (input.refusal ?? refused)! });
     } else if (!grow) {
-      grow = { claim, pod, from: claim.status!.capacity!.storage!, to: nextSize(capacity, policy, max), freePercent };
+      const to = nextSize(capacity, policy, max);
+      grow = { claim, pod, from: claim.status!.capacity!.storage!, to, freePercent, fileSystemBytes: space.bytes };
     }
   }
-  const entry = grow && { claim: grow.claim.metadata.name, from: grow.from, to: grow.to, at: now, freePercent: grow.freePercent };
+  const entry = grow && {
+    claim: grow.claim.metadata.name, from: grow.from, to: grow.to, at: now,
+    freePercent: grow.freePercent, fileSystemBytes: grow.fileSystemBytes,
+  };
   const entries = entry ? [...grown.filter((g) => g.claim !== entry.claim), entry] : grown;
   return {
     grow,

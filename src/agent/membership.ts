@@ -79,7 +79,8 @@ function namesOf(member: MembershipReport['managers'][number]['members'][number]
 export function membersStatus(input: MembersInput): ManagerMembersStatus[] {
   if (!input.report) return [];
   const readyPods = new Map([...(input.candidates ?? input.readyPods), ...(input.federated?.readyPods ?? [])]);
-  const byAddress = new Map([...input.readyPods, ...readyPods].filter(([, ip]) => ip).map(([pod, ip]) => [ip!, pod]));
+  // A Ready pod's address names it, before any other pod that had that address.
+  const byAddress = new Map([...readyPods, ...input.readyPods].filter(([, ip]) => ip).map(([pod, ip]) => [ip!, pod]));
   const out: ManagerMembersStatus[] = [];
   for (const [manager, { role, expected: own }] of expectedMembers(input.model)) {
     const listed = input.report.managers.find((m) => m.pod === manager);

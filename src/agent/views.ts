@@ -42,6 +42,7 @@ function podView(p: PodObject): PodView {
   const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
   return {
     name: p.metadata.name,
+    uid: p.metadata.uid,
     ordinal: Number(/-(\d+)$/.exec(p.metadata.name)?.[1] ?? -1),
     revision: p.metadata.labels?.['controller-revision-hash'],
     ready: isReady(p),
@@ -124,6 +125,7 @@ export interface JobObject extends KubeObject {
 export interface PodView {
   readonly ordinal: number;
   readonly name: string;
+  readonly uid?: string;
   /** The controller-revision-hash label. */
   readonly revision?: string;
   readonly ready: boolean;

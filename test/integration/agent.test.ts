@@ -454,7 +454,7 @@ test('worker.storage.autoExpand: a data server reporting little free space gets 
     await grownTo('2Gi');
     console.log(`autoExpand: 10% free reported to data-fill-worker-0 asked for 2Gi and grown (kwok's resizer) in ${((Date.now() - sent) / 1000).toFixed(1)} s`);
     const x = get(['xrootd', 'fill', '-n', NS]);
-    expect(x.status.autoExpand).toEqual({ grown: [{ claim: 'data-fill-worker-0', from: '1Gi', to: '2Gi', at: expect.any(String), freePercent: 10 }] });
+    expect(x.status.autoExpand).toEqual({ grown: [{ claim: 'data-fill-worker-0', from: '1Gi', to: '2Gi', at: expect.any(String), freePercent: 10, fileSystemBytes: Math.floor(2 ** 20 * 0.98) * 1024 }] });
     // The same file system, still 1 GiB (not grown yet as far as the report says): nothing more, over several reconciles.
     await report(1, 5);
     await new Promise((r) => setTimeout(r, 20000));

@@ -11,7 +11,7 @@ const claim = (pod: string, asked: string, capacity = asked, phase = 'Bound'): C
   spec: { resources: { requests: { storage: asked } } }, status: { phase, capacity: { storage: capacity } },
 } as ClaimObject);
 const space = (pod: string, gib: number, freePercent: number, reportedAt = ms) => ({
-  pod, bytes: gib * GiB * 0.98, freeBytes: (gib * GiB * 0.98 * freePercent) / 100, reportedAt,
+  pod, bytes: Math.floor(gib * GiB * 0.98), freeBytes: Math.ceil((gib * GiB * 0.98 * freePercent) / 100), reportedAt,
 });
 const claims = (...cs: ClaimObject[]) => new Map(cs.map((c) => [c.metadata.name.replace(/^data-/, ''), c]));
 const input = (o: Partial<AutoExpandInput>): AutoExpandInput => ({ policy, spaces: [], claims: claims(claim('c-worker-0', '1Gi')), now: T0, ...o });
@@ -20,7 +20,7 @@ test('a data server below freePercent: its claim alone grows by stepPercent, in 
   const step = decideAutoExpand(input({ claims: claims(claim('c-worker-0', '2Gi'), claim('c-worker-1', '2Gi')), spaces: [space('c-worker-0', 2, 50), space('c-worker-1', 2, 12)] }));
   expect(step.grow).toMatchObject({ pod: 'c-worker-1', from: '2Gi', to: '3Gi', freePercent: 12 });
   expect(step.grow!.claim.metadata.name).toBe('data-c-worker-1');
-  expect(step.status).toEqual({ grown: [{ claim: 'data-c-worker-1', from: '2Gi', to: '3Gi', at: T0, freePercent: 12 }] });
+  expect(step.status).toEqual({ grown: [{ claim: 'data-c-worker-1', from: '2Gi', to: '3Gi', at: T0, freePercent: 12, fileSystemBytes: Math.floor(2 * GiB * 0.98) }] });
   // Enough room: nothing.
   expect(decideAutoExpand(input({ spaces: [space('c-worker-0', 1, 20)] }))).toEqual({ status: {} });
 });
@@ -44,6 +44,16 @@ test('nothing is decided on figures that may predate the last growth, or without
   const previous = { grown: [{ claim: 'data-c-worker-0', from: '1Gi', to: '2Gi', at: new Date(ms + 1000).toISOString(), freePercent: 5 }] };
   expect(decideAutoExpand(input({ claims: claims(claim('c-worker-0', '2Gi')), spaces: [space('c-worker-0', 2, 5, ms)], previous })).grow).toBeUndefined();
   expect(decideAutoExpand(input({ claims: claims(claim('c-worker-0', '2Gi')), spaces: [space('c-worker-0', 2, 5, ms + 2000)], previous })).grow?.to).toBe('3Gi');
+  // A report after the growth whose file system is no larger than at the growth (not resized, or not this claim's): nothing,
+  // and once the growth is overdue it is reported; a file system far larger than the claim is not its own.
+  const sized = { grown: [{ ...previous.grown[0], fileSystemBytes: Math.floor(2 * GiB * 0.98) }] };
+  expect(decideAutoExpand(input({ claims: claims(claim('c-worker-0', '2Gi')), spaces: [space('c-worker-0', 2, 5, ms + 2000)], previous: sized })).grow).toBeUndefined();
+  const overdue = decideAutoExpand(input({ claims: claims(claim('c-worker-0', '2Gi')), spaces: [space('c-worker-0', 2, 5, ms + 2000)], previous: sized, now: new Date(ms + 700_000).toISOString() }));
+  expect(overdue.status?.full?.[0].reason).toMatch(/^its file system has not grown since the claim was asked for 2Gi at /);
+  expect(decideAutoExpand(input({ claims: claims(claim('c-worker-0', '1Gi')), spaces: [space('c-worker-0', 100, 5)] })).grow).toBeUndefined();
+  // A growth the API server refused: reported, not asked again meanwhile.
+  const refused = decideAutoExpand(input({ spaces: [space('c-worker-0', 1, 5)], refused: new Map([['data-c-worker-0', 'exceeded quota']]) }));
+  expect([refused.grow, refused.status?.full?.[0].reason]).toEqual([undefined, 'exceeded quota']);
   // An unbound claim, no report for the pod, the collector not answering: nothing, and status kept.
   expect(decideAutoExpand(input({ claims: claims(claim('c-worker-0', '1Gi', '1Gi', 'Pending')), spaces: [space('c-worker-0', 1, 5)] })).grow).toBeUndefined();
   expect(decideAutoExpand(input({ spaces: [space('c-worker-9', 1, 5)] })).grow).toBeUndefined();

@@ -19,7 +19,10 @@ test('a Ready server missing from a manager\'s list is remembered from the first
   expect(early.restart).toBeUndefined();
   expect(early.status.unsubscribed).toEqual([{ pod: 'c-worker-1', since: T0 }]);
   const due = decideHealing(input({ members: lacking('c-worker-1'), previous: early.status, now: at(300) }));
-  expect(due.restart).toEqual({ pod: 'c-worker-1', message: `c-worker-1 restarted: not listed by c-redirector-0 since ${T0} (spec.healing.unsubscribedSeconds 300); its volume is kept` });
+  expect(due.restart).toEqual({
+    pod: 'c-worker-1', message: `c-worker-1 restarted: not listed by c-redirector-0 since ${T0} (spec.healing.unsubscribedSeconds 300); its volume is kept`,
+    entry: { pod: 'c-worker-1', reason: 'Unsubscribed', at: at(300), count: 1 },
+  });
   expect(due.status.restarts).toEqual([{ pod: 'c-worker-1', reason: 'Unsubscribed', at: at(300), count: 1 }]);
   expect(due.status.unsubscribed).toBeUndefined();
   // Listed again: nothing to heal; the restart is remembered for the backoff.
@@ -67,4 +70,34 @@ test('without a fresh list nothing is decided or forgotten; other clusters\' mem
   expect(decideHealing(input({ members: undefined, previous, now: at(9999) }))).toEqual({ status: previous });
   const foreign = decideHealing(input({ members: [{ manager: 'c-redirector-0', role: 'redirector', expected: 3, subscribed: 2, missing: ['site/other-redirector-0', 'nobody-1'] }], now: at(9999) }));
   expect(foreign).toEqual({ status: {} });
+});
+
+test('only a pod seen missing while Ready is watched, and only that pod: one starting (never Ready) or made again starts afresh', () => {
+  const starting = [workers[0], { ...pod('c-worker-1', false), uid: 'new' }, workers[2]];
+  expect(decideHealing(input({ members: lacking('c-worker-1'), pods: starting, now: at(9999) }))).toEqual({ status: {} });
+  // Watched while Ready, then unready (its manager dropped it): still watched, restarted when due.
+  const watched = decideHealing(input({ members: lacking('c-worker-1'), pods: [workers[0], { ...pod('c-worker-1'), uid: 'a' }, workers[2]] }));
+  expect(watched.status.unsubscribed).toEqual([{ pod: 'c-worker-1', uid: 'a', since: T0 }]);
+  const fallen = decideHealing(input({ members: lacking('c-worker-1'), pods: [workers[0], { ...pod('c-worker-1', false), uid: 'a' }, workers[2]], previous: watched.status, now: at(300) }));
+  expect(fallen.restart?.pod).toBe('c-worker-1');
+  // Seen Ready earlier by the agent, unready by the time it is seen missing: watched.
+  const seen = decideHealing(input({ members: lacking('c-worker-1'), pods: [workers[0], { ...pod('c-worker-1', false), uid: 'a' }, workers[2]], wasReady: new Set(['a']) }));
+  expect(seen.status.unsubscribed).toEqual([{ pod: 'c-worker-1', uid: 'a', since: T0 }]);
+  // The pod made again (another uid), not Ready: not watched, whatever its name's past.
+  const again = decideHealing(input({ members: lacking('c-worker-1'), pods: [workers[0], { ...pod('c-worker-1', false), uid: 'b' }, workers[2]], previous: watched.status, now: at(600) }));
+  expect(again).toEqual({ status: {} });
+});
+
+test('a restart status did not record is remembered by the agent: the backoff holds; and a second pod waits unsubscribedSeconds after any restart', () => {
+  const previous = { unsubscribed: [{ pod: 'c-worker-1', since: T0 }, { pod: 'c-worker-2', since: T0 }] };
+  const remembered = [{ pod: 'c-worker-1', reason: 'Unsubscribed', at: at(300), count: 1 }];
+  const soon = decideHealing(input({ members: lacking('c-worker-1', 'c-worker-2'), previous, remembered, now: at(400) }));
+  expect(soon.restart).toBeUndefined();
+  expect(soon.held).toBe('c-worker-1, c-worker-2 unsubscribed for over 300 s: restarted once c-worker-1, restarted at most 300 s ago, has had time to come back');
+  expect(soon.status.restarts).toEqual(remembered);
+  const later = decideHealing(input({ members: lacking('c-worker-1', 'c-worker-2'), previous, remembered, now: at(601) }));
+  expect(later.restart?.pod).toBe('c-worker-2');
+  // The other pods must be Ready, the one restarted aside: a due pod in its backoff does not let another go while it is down.
+  const down = decideHealing(input({ members: lacking('c-worker-1', 'c-worker-2'), previous, remembered, now: at(601), pods: [workers[0], pod('c-worker-1', false), workers[2]] }));
+  expect(down.held).toBe('c-worker-1, c-worker-2 unsubscribed for over 300 s: restarted once c-worker-1 is Ready');
 });

@@ -1,8 +1,11 @@
 /**
  * spec.worker.storage.autoExpand, carried out (the decision is ../auto-expand.ts): the filling data
  * server's claim asks for more; the storage driver and the kubelet grow the volume and its file
- * system while the pod runs, and cmsd sees the new space at its next look (no restart).
+ * system while the pod runs, and cmsd sees the new space at its next look (no restart). A growth
+ * the API server refuses (a quota, admission) is reported and asked again later, never a reason to
+ * stop the rest of the reconcile.
  */
+import { VolumeChangeError } from '../volume-expansion.js';
 import type { ClusterContext } from './context.js';
 import type { Plan } from './plan.js';
 
@@ -10,9 +13,19 @@ export async function autoExpandVolume(ctx: ClusterContext, plan: Plan): Promise
   const grow = plan.autoExpand.grow;
   if (!grow) return;
   const { claim, pod, from, to, freePercent } = grow;
-  await ctx.deps.expander.grow(claim, to, 'spec.worker.storage.autoExpand');
+  const name = claim.metadata.name;
+  try {
+    await ctx.deps.expander.grow(claim, to, 'spec.worker.storage.autoExpand');
+  } catch (e) {
+    if (!(e instanceof VolumeChangeError)) throw e;
+    ctx.deps.autoExpandRefused.set(`${ctx.namespace}/${name}`, { reason: e.message, at: Date.now() });
+    ctx.log.warn('a filling data volume could not grow', { cluster: ctx.key, claim: name, pod, to, error: e.message });
+    await ctx.event('Warning', 'VolumeAutoExpandRefused', `${name} (${pod}) has ${freePercent}% free and could not grow to ${to}: ${e.message}`);
+    return;
+  }
+  ctx.deps.autoExpandRefused.delete(`${ctx.namespace}/${name}`);
   ctx.deps.metrics.inc('xrootd_agent_volume_auto_expansions_total');
-  ctx.log.info('growing a filling data volume', { cluster: ctx.key, claim: claim.metadata.name, pod, from, to, freePercent });
-  await ctx.event('Normal', 'VolumeAutoExpanded', `${claim.metadata.name} (${pod}) grows from ${from} to ${to}: ${freePercent}% free, `
+  ctx.log.info('growing a filling data volume', { cluster: ctx.key, claim: name, pod, from, to, freePercent });
+  await ctx.event('Normal', 'VolumeAutoExpanded', `${name} (${pod}) grows from ${from} to ${to}: ${freePercent}% free, `
     + `below spec.worker.storage.autoExpand.freePercent (${plan.model.spec.worker.storage.autoExpand!.freePercent}%)`);
 }

@@ -2,7 +2,7 @@
  * What every part of one Xrootd reconcile shares: the API client, the watch caches, the log, and
  * the resource being reconciled, with the lookups the phases make in the caches.
  */
-import { type XrootdRelease, type XrootdStatus, INVENTORY_LABEL } from '../../../constructs/index.js';
+import { type HealingRestartStatus, type XrootdRelease, type XrootdStatus, INVENTORY_LABEL } from '../../../constructs/index.js';
 import { PRUNABLE_KINDS, type Applier } from '../../apply/applier.js';
 import type { DirectivePolicy } from '../../directive-policy.js';
 import type { KubeClient } from '../../kube/client.js';
@@ -51,6 +51,12 @@ export interface ReconcilerDeps {
   readonly membership: MembershipOptions;
   /** When each pod's outside address was first seen, by namespace/pod: a status write that fails must not restart pods again. */
   readonly externalSeen: Map<string, { address: string; since: string }>;
+  /** spec.healing's restarts by `namespace/pod`, kept here too: a status write that fails must not lose one (its backoff). */
+  readonly healingRestarts: Map<string, HealingRestartStatus>;
+  /** Uids of the pods seen Ready, by cluster (`namespace/name`): spec.healing watches a server that fell unready. */
+  readonly seenReady: Map<string, Set<string>>;
+  /** worker.storage.autoExpand growths refused by the API server, by `namespace/claim`: reported, retried after a while. */
+  readonly autoExpandRefused: Map<string, { readonly reason: string; readonly at: number }>;
 }
 
 export type EventType = 'Normal' | 'Warning';

@@ -10,6 +10,7 @@ export async function healUnsubscribed(ctx: ClusterContext, plan: Plan): Promise
   const restart = plan.healing?.restart;
   if (!restart) return false;
   ctx.deps.metrics.inc('xrootd_agent_healing_restarts_total', { reason: 'Unsubscribed' });
+  ctx.deps.healingRestarts.set(`${ctx.namespace}/${restart.pod}`, restart.entry);
   await ctx.restartPod(restart.pod, 'restarting a Ready server its managers do not list', 'RestartedUnsubscribed', restart.message, {}, 'Warning');
   return true;
 }

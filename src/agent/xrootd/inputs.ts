@@ -32,7 +32,13 @@ export async function readInputs(ctx: ClusterContext): Promise<PlanInputs> {
 async function storageRefusalOf(ctx: ClusterContext): Promise<string | undefined> {
   const storage = (ctx.cr.spec as { worker?: { storage?: { class?: string; autoExpand?: unknown } } } | undefined)?.worker?.storage;
   if (!storage?.autoExpand) return undefined;
-  return ctx.deps.expander.expansionRefusal(typeof storage.class === 'string' ? storage.class : undefined);
+  try {
+    return await ctx.deps.expander.expansionRefusal(typeof storage.class === 'string' ? storage.class : undefined);
+  } catch (e) {
+    // Not known this time: the API server's own check on the claim decides.
+    ctx.log.debug('StorageClass not read', { cluster: ctx.key, error: e });
+    return undefined;
+  }
 }
 
 /**

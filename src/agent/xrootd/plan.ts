@@ -4,8 +4,9 @@
  * rollout sent back to the spec the cluster was last Ready with (automatic rollback).
  */
 import {
-  ClusterNames, downgradeRefusal, resolveCluster, SpecValidationError, VersionCatalog, withDecisions,
-  type ClusterDecisions, type ClusterModel, type CacheStatus, type ManagerMembersStatus, type RollbackStatus, type XrootdRelease,
+  ClusterNames, downgradeRefusal, resolveCluster, ROLES, SpecValidationError, VersionCatalog, withDecisions,
+  type ClusterDecisions, type ClusterModel, type CacheStatus, type HealingRestartStatus, type ManagerMembersStatus, type RollbackStatus,
+  type XrootdRelease,
 } from '../../../constructs/index.js';
 import { DATA_VOLUME } from '../../../constructs/internal.js';
 import { directivePolicyIssues } from '../../directive-policy.js';
@@ -14,7 +15,7 @@ import { propsOf, resolveReferences } from '../../resources.js';
 import { synthesizeCluster } from '../../synthesize.js';
 import type { DrainStep } from '../drain.js';
 import { decideExternalAddresses, type ExternalAddressStep } from '../external-addresses.js';
-import { decideAutoExpand, type AutoExpandStep } from '../auto-expand.js';
+import { decideAutoExpand, REFUSED_GROWTH_RETRY_MS, type AutoExpandStep } from '../auto-expand.js';
 import { decideHealing, type HealingStep } from '../healing.js';
 import { decideMaintenance, type MaintenanceStep } from '../maintenance.js';
 import { cacheStatus } from '../cache-status.js';
@@ -123,19 +124,32 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   // A server that fell out of its managers' lists may have turned unready too (its connection closed): every pod counts.
   const unlisted = members && membersStatus({
     model, report: inputs.membership, readyPods: readyPodsOf(pods), now: new Date().toISOString(), federated: federatedMembers(ctx, model),
-    candidates: new Map(pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => [p.metadata.name, p.status?.podIP])),
+    candidates: new Map(observed.filter((r) => r.role !== 'redirector').flatMap((r) => r.pods).filter((p) => !p.deleting)
+      .map((p) => [p.name, pods.find((o) => o.metadata.name === p.name)?.status?.podIP])),
   });
   const healing = unlisted && decideHealing({
     policy: model.spec.healing, members: unlisted, now: new Date().toISOString(), previous: cr.status?.healing,
     pods: observed.filter((r) => r.role !== 'redirector').flatMap((r) => r.pods),
     otherPods: observed.filter((r) => r.role === 'redirector').flatMap((r) => r.pods),
     busy: busyWith(rollout, maintenance, external, drain),
+    remembered: rememberedRestarts(ctx, model), wasReady: seenReady(ctx, observed),
   });
   const autoExpand = decideAutoExpand({
     policy: model.spec.worker.storage.autoExpand, spaces: model.spec.monitoring.enabled ? inputs.membership?.spaces : undefined,
-    claims: dataClaims(ctx, model), refusal: inputs.storageRefusal, previous: cr.status?.autoExpand, now: new Date().toISOString(),
+    claims: dataClaims(ctx, model), refusal: inputs.storageRefusal, refused: refusedGrowths(ctx),
+    previous: cr.status?.autoExpand, now: new Date().toISOString(),
   });
   return { model, rollout, roles, members, cache, external, maintenance, drain, objects, healing, autoExpand };
+}
+
+/** Growths of this namespace's claims the API server refused lately, by claim (forgotten after a while: asked again). */
+function refusedGrowths(ctx: ClusterContext): Map<string, string> {
+  const refused = new Map<string, string>();
+  for (const [key, { reason, at }] of ctx.deps.autoExpandRefused) {
+    if (Date.now() - at > REFUSED_GROWTH_RETRY_MS) ctx.deps.autoExpandRefused.delete(key);
+    else if (key.startsWith(`${ctx.namespace}/`)) refused.set(key.slice(ctx.namespace.length + 1), reason);
+  }
+  return refused;
 }
 
 /** The running data servers' data volumes, by pod. */
@@ -143,6 +157,21 @@ function dataClaims(ctx: ClusterContext, model: ClusterModel): Map<string, Claim
   const statefulSet = model.names.statefulSet('worker');
   const byOrdinal = claimsOf(ctx.claims(), DATA_VOLUME, statefulSet);
   return new Map([...byOrdinal].filter(([o]) => o < model.topology.workers).map(([o, c]) => [model.names.pod('worker', o), c]));
+}
+
+/** The agent's memory of its healing restarts of this cluster's pods (by StatefulSet name: cluster names may share a prefix). */
+function rememberedRestarts(ctx: ClusterContext, model: ClusterModel): HealingRestartStatus[] {
+  const ours = new RegExp(`^(${ROLES.map((r) => model.names.statefulSet(r)).join('|')})-\\d+$`);
+  return [...ctx.deps.healingRestarts].filter(([k]) => k.startsWith(`${ctx.namespace}/`) && ours.test(k.slice(ctx.namespace.length + 1))).map(([, r]) => r);
+}
+
+/** The pods of the cluster the agent has seen Ready, now included; only pods that still exist are kept. */
+function seenReady(ctx: ClusterContext, observed: readonly RoleView[]): Set<string> {
+  const pods = observed.flatMap((r) => r.pods).filter((p) => p.uid);
+  const before = ctx.deps.seenReady.get(ctx.key) ?? new Set<string>();
+  const seen = new Set(pods.filter((p) => p.ready || before.has(p.uid!)).map((p) => p.uid!));
+  ctx.deps.seenReady.set(ctx.key, seen);
+  return seen;
 }
 
 /** What else is changing the cluster now, if anything: healing waits for it. */

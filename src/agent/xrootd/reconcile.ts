@@ -56,6 +56,7 @@ export class Reconciler {
     this.deps = {
       client, caches, log, metrics, applier, directives, membership,
       expander: new VolumeExpander(client, applier), adopter: new VolumeAdopter(client), externalSeen: new Map(),
+      healingRestarts: new Map(), autoExpandRefused: new Map(), seenReady: new Map(),
     };
   }
 
