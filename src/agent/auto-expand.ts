@@ -25,9 +25,7 @@ export interface AutoExpandInput {
   readonly spaces?: readonly DataServerSpace[];
   /** The running data servers' claims, by pod. */
   readonly claims: ReadonlyMap<string, ClaimObject>;
-  /** Why the data volumes' StorageClass does not let them grow; undefined: it does. */
-  readonly refusal?: string;
-  /** Claims whose last growth the API server refused lately, with why: reported, not asked again meanwhile. */
+  /** Claims whose last growth was refused lately (their StorageClass, the API server), with why: reported, not asked again meanwhile. */
   readonly refused?: ReadonlyMap<string, string>;
   readonly previous?: AutoExpandStatus;
   readonly now: string;
@@ -84,8 +82,8 @@ export function decideAutoExpand(input: AutoExpandInput): AutoExpandStep {
     const refused = input.refused?.get(name);
     if (capacity >= max) {
       full.push({ pod, claim: name, freePercent, reason: `at spec.worker.storage.autoExpand.maxCapacity (${policy.maxCapacity})` });
-    } else if (input.refusal || refused) {
-      full.push({ pod, claim: name, freePercent, reason: (input.refusal ?? refused)! });
+    } else if (refused) {
+      full.push({ pod, claim: name, freePercent, reason: refused });
     } else if (!grow) {
       const to = nextSize(capacity, policy, max);
       grow = { claim, pod, from: claim.status!.capacity!.storage!, to, freePercent, fileSystemBytes: space.bytes };

@@ -264,18 +264,27 @@ async function readThroughFault(sha: string, faultAt: number, healed: () => bool
   }
 }
 
-test('a hung xrootd (SIGSTOP, its port still open) fails its liveness question and is restarted by the kubelet; reads through the redirector resume', () => withLogs(async () => {
+/** The cluster settled, and the data server holding e2e.bin: its copy on the node, its sha256, its pod. */
+async function settledHolder(): Promise<{ copy: string; sha: string; holder: any; name: string }> {
   await clusterSettled(xrootdImage);
   const [copy] = onVolumes('e2e.bin');
-  const sha = sha256(copy);
   const holder = holderOf(copy);
-  const name = holder.metadata.name;
+  return { copy, sha: sha256(copy), holder, name: holder.metadata.name };
+}
+
+/** Stops (SIGSTOP) a daemon of a pod, as a hang would leave it; when. */
+function stop(pod: string, daemon: 'xrootd' | 'cmsd'): number {
+  const pid = node.containerPid(pod, daemon);
+  expect(pid).toBeGreaterThan(1);
+  process.kill(pid!, 'SIGSTOP');
+  return Date.now();
+}
+
+test('a hung xrootd (SIGSTOP, its port still open) fails its liveness question and is restarted by the kubelet; reads through the redirector resume', () => withLogs(async () => {
+  const { sha, name } = await settledHolder();
   const restarts = () => node.cp.getJson(['pod', name, '-n', NS]).status.containerStatuses.find((c: any) => c.name === 'xrootd').restartCount as number;
   const before = restarts();
-  const pid = node.containerPid(name, 'xrootd');
-  expect(pid).toBeGreaterThan(1);
-  const faultAt = Date.now();
-  process.kill(pid!, 'SIGSTOP');
+  const faultAt = stop(name, 'xrootd');
   const figures = await readThroughFault(sha, faultAt, () => restarts() > before, 240000);
   console.log(`hung xrootd: reads served again ${figures.faultToServedS.toFixed(1)} s after SIGSTOP; ${figures.failed} of ${figures.reads} reads failed, longest stall ${figures.longestStallS.toFixed(1)} s`);
   expect(restarts()).toBe(before + 1);
@@ -287,17 +296,10 @@ test('a hung xrootd (SIGSTOP, its port still open) fails its liveness question a
 }), 600000);
 
 test('a data server whose cmsd hangs (SIGSTOP) passes its liveness probes but its manager drops it: the agent restarts it after spec.healing.unsubscribedSeconds, once, on its volume', () => withLogs(async () => {
-  await clusterSettled(xrootdImage);
-  const [copy] = onVolumes('e2e.bin');
-  const sha = sha256(copy);
-  const holder = holderOf(copy);
-  const name = holder.metadata.name;
+  const { copy, sha, holder, name } = await settledHolder();
   const uid = holder.metadata.uid;
   const claims = node.cp.getJson(['pvc', '-n', NS]).items.map((c: any) => c.metadata.uid).sort();
-  const pid = node.containerPid(name, 'cmsd');
-  expect(pid).toBeGreaterThan(1);
-  const faultAt = Date.now();
-  process.kill(pid!, 'SIGSTOP');
+  const faultAt = stop(name, 'cmsd');
   const replaced = () => node.cp.tryGetJson(['pod', name, '-n', NS])?.metadata.uid !== uid;
   const figures = await readThroughFault(sha, faultAt, () => replaced() && isReady(node.cp.getJson(['pod', name, '-n', NS])), 300000);
   console.log(`hung cmsd: reads served again ${figures.faultToServedS.toFixed(1)} s after SIGSTOP (manager's ping 5 s, unsubscribedSeconds 30); ${figures.failed} of ${figures.reads} reads failed, longest stall ${figures.longestStallS.toFixed(1)} s`);

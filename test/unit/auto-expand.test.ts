@@ -30,7 +30,7 @@ test('never past maxCapacity: the last step stops there, and a full server at th
   const atMax = decideAutoExpand(input({ claims: claims(claim('c-worker-0', '4Gi')), spaces: [space('c-worker-0', 4, 5)] }));
   expect(atMax.grow).toBeUndefined();
   expect(atMax.status).toEqual({ full: [{ pod: 'c-worker-0', claim: 'data-c-worker-0', freePercent: 5, reason: 'at spec.worker.storage.autoExpand.maxCapacity (4Gi)' }] });
-  const refused = decideAutoExpand(input({ spaces: [space('c-worker-0', 1, 5)], refusal: 'StorageClass standard does not allow volume expansion' }));
+  const refused = decideAutoExpand(input({ spaces: [space('c-worker-0', 1, 5)], refused: new Map([['data-c-worker-0', 'StorageClass standard does not allow volume expansion']]) }));
   expect(refused.status?.full?.[0].reason).toBe('StorageClass standard does not allow volume expansion');
   expect(refused.grow).toBeUndefined();
 });

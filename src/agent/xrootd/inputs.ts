@@ -15,30 +15,13 @@ import type { ClusterContext } from './context.js';
 
 export interface PlanInputs {
   readonly tlsSecretRevision?: string;
-  /** worker.storage.autoExpand: why the data volumes' StorageClass does not let them grow (undefined: it does). */
-  readonly storageRefusal?: string;
   readonly membership?: MembershipReport;
   readonly drain?: DrainStep;
 }
 
 export async function readInputs(ctx: ClusterContext): Promise<PlanInputs> {
-  const [drain, tlsSecretRevision, membership, storageRefusal] = await Promise.all([
-    readDrain(ctx), tlsSecretRevisionOf(ctx), membershipReport(ctx), storageRefusalOf(ctx),
-  ]);
-  return { drain, tlsSecretRevision, membership, storageRefusal };
-}
-
-/** worker.storage.autoExpand: whether the data volumes' StorageClass allows expansion, read at every reconcile that may grow one. */
-async function storageRefusalOf(ctx: ClusterContext): Promise<string | undefined> {
-  const storage = (ctx.cr.spec as { worker?: { storage?: { class?: string; autoExpand?: unknown } } } | undefined)?.worker?.storage;
-  if (!storage?.autoExpand) return undefined;
-  try {
-    return await ctx.deps.expander.expansionRefusal(typeof storage.class === 'string' ? storage.class : undefined);
-  } catch (e) {
-    // Not known this time: the API server's own check on the claim decides.
-    ctx.log.debug('StorageClass not read', { cluster: ctx.key, error: e });
-    return undefined;
-  }
+  const [drain, tlsSecretRevision, membership] = await Promise.all([readDrain(ctx), tlsSecretRevisionOf(ctx), membershipReport(ctx)]);
+  return { drain, tlsSecretRevision, membership };
 }
 
 /**

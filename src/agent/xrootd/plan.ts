@@ -97,9 +97,11 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   const refused = downgradeRefusal(new VersionCatalog(catalog), cr.status?.currentVersion, model.spec.version);
   if (refused && !model.spec.upgrade.force) throw new DowngradeRefusedError(`spec.version ${refused}`);
   const pods = ctx.pods();
+  // One clock and one resolution of a meta-manager's members for every decision of this plan.
+  const now = new Date().toISOString();
+  const federated = model.spec.monitoring.enabled && inputs.membership ? federatedMembers(ctx, model) : undefined;
   const members = model.spec.monitoring.enabled && inputs.membership ? membersStatus({
-    model, report: inputs.membership, readyPods: readyPodsOf(pods), previous: cr.status?.members,
-    now: new Date().toISOString(), federated: federatedMembers(ctx, model),
+    model, report: inputs.membership, readyPods: readyPodsOf(pods), previous: cr.status?.members, now, federated,
   }) : undefined;
   const external = observeExternalAddresses(ctx, model);
   // The rollout compares the templates to render with the live ones; partitions do not change templates.
@@ -113,7 +115,7 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
     roles,
     policyOf(model.spec),
     { role, revision, partition, stepStartedAt, startedAt } as RolloutState,
-    new Date().toISOString(),
+    now,
   );
   const workers = roles.find((r) => r.role === 'worker');
   const maintenance = workers && decideMaintenance(model.spec.worker.maintenance, cr.status?.maintenance ?? [], workers.replicas, workers.pods, model.names.statefulSet('worker'));
@@ -123,12 +125,12 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   const cache = model.spec.monitoring.enabled ? cacheStatus(model, inputs.membership) : undefined;
   // A server that fell out of its managers' lists may have turned unready too (its connection closed): every pod counts.
   const unlisted = members && membersStatus({
-    model, report: inputs.membership, readyPods: readyPodsOf(pods), now: new Date().toISOString(), federated: federatedMembers(ctx, model),
+    model, report: inputs.membership, readyPods: readyPodsOf(pods), now, federated,
     candidates: new Map(observed.filter((r) => r.role !== 'redirector').flatMap((r) => r.pods).filter((p) => !p.deleting)
       .map((p) => [p.name, pods.find((o) => o.metadata.name === p.name)?.status?.podIP])),
   });
   const healing = unlisted && decideHealing({
-    policy: model.spec.healing, members: unlisted, now: new Date().toISOString(), previous: cr.status?.healing,
+    policy: model.spec.healing, members: unlisted, now, previous: cr.status?.healing,
     pods: observed.filter((r) => r.role !== 'redirector').flatMap((r) => r.pods),
     otherPods: observed.filter((r) => r.role === 'redirector').flatMap((r) => r.pods),
     busy: busyWith(rollout, maintenance, external, drain),
@@ -136,8 +138,8 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   });
   const autoExpand = decideAutoExpand({
     policy: model.spec.worker.storage.autoExpand, spaces: model.spec.monitoring.enabled ? inputs.membership?.spaces : undefined,
-    claims: dataClaims(ctx, model), refusal: inputs.storageRefusal, refused: refusedGrowths(ctx),
-    previous: cr.status?.autoExpand, now: new Date().toISOString(),
+    claims: dataClaims(ctx, model), refused: refusedGrowths(ctx),
+    previous: cr.status?.autoExpand, now,
   });
   return { model, rollout, roles, members, cache, external, maintenance, drain, objects, healing, autoExpand };
 }
