@@ -121,7 +121,8 @@ export function readReport(packet: string): Report {
     const [bytes, freeBytes] = [kib('tot'), kib('free')];
     add('xrootd_space_bytes', bytes, { path });
     add('xrootd_space_free_bytes', freeBytes, { path });
-    if (bytes !== undefined && freeBytes !== undefined && bytes > 0 && freeBytes <= bytes
+    // Whole bytes the agent can take: a figure past 2^53 would make it refuse the collector's whole answer.
+    if (bytes !== undefined && freeBytes !== undefined && Number.isSafeInteger(bytes) && bytes > 0 && freeBytes <= bytes
       && (!space || freeBytes / bytes < space.freeBytes / space.bytes)) space = { bytes, freeBytes };
   }
   // all.sitename: XRootD writes it with letters, digits, "_", "-" and ":" (others become ".").

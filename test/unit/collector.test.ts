@@ -38,6 +38,8 @@ test('a data server\'s xrootd report: who sent it, and its bytes, operations and
   const two = readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace('<paths>1<stats id="0">', '<paths>2<stats id="1"><lp>"/store"</lp><tot>1000</tot><free>100</free></stats><stats id="0">'));
   expect(two.space).toEqual({ bytes: 1000 * 1024, freeBytes: 100 * 1024 });
   expect(readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace(/<free>\d+<\/free>/, '<free>364212084</free>')).space).toBeUndefined();
+  // A size past 2^53 bytes (a forged packet) is no figure either: the agent would refuse the collector's whole answer.
+  expect(readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace(/(<rp>[^<]*<\/rp>)<tot>\d+<\/tot>/, '$1<tot>999999999999999999999999</tot>')).space).toBeUndefined();
   // The collector serves each data server's latest figure to the agent (worker.storage.autoExpand), a manager's none.
   const c = collector();
   c.receive(Buffer.from(asPod(fixture('worker-xrootd'), 'physics-worker-0')), '10.0.0.1');
