@@ -28,9 +28,12 @@ export async function finalize(ctx: ClusterContext): Promise<void> {
   if (retention === 'Delete') {
     for (const pvc of pvcs.items) await ctx.applier.delete({ ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim' });
   }
-  await ctx.event('Normal', 'Deleting', retention === 'Delete'
-    ? `deleted ${pvcs.items.length} data volumes (whenDeleted: Delete)`
-    : `kept ${pvcs.items.length} data volumes (whenDeleted: Retain)`);
+  // A finalize run again (its PATCH below lost a race) finds the volumes gone: it has nothing to say (CI saw "deleted 0").
+  if (retention !== 'Delete' || pvcs.items.length) {
+    await ctx.event('Normal', 'Deleting', retention === 'Delete'
+      ? `deleted ${pvcs.items.length} data volumes (whenDeleted: Delete)`
+      : `kept ${pvcs.items.length} data volumes (whenDeleted: Retain)`);
+  }
   await ctx.client.request('PATCH', objectPath(refOf(cr)), {
     contentType: 'application/merge-patch+json',
     body: { metadata: { finalizers: cr.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: cr.metadata.resourceVersion } },
