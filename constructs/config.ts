@@ -94,6 +94,19 @@ const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
  * every minute, so that a grown volume takes new files (and a full one none) within a minute.
  */
 const FREE_SPACE_EVERY_MINUTE = 'cms.ping 60 usage 1';
+/**
+ * worker.autoscale: a new file goes to the data server with the smallest share of its space used
+ * (ties within 5 points shared), so an added server takes the new files first. cmsd selects by
+ * load only when a load weight is set (XrdCmsConfig: space alone leaves round robin), so cpu 1:
+ * without a cms.perf monitor every load is 0 and the used share decides.
+ */
+const NEW_FILES_TO_THE_EMPTIEST = 'cms.sched cpu 1 space 100 fuzz 5';
+
+/** What a manager (redirector or supervisor) of a data cluster that grows on its own needs to know of its servers' space. */
+function spaceAwareManager(spec: ClusterModel['spec']): string[] {
+  const grows = !!(spec.worker.storage.autoExpand || spec.worker.autoscale);
+  return [...(spec.worker.autoscale ? [NEW_FILES_TO_THE_EMPTIEST] : []), ...(grows ? [FREE_SPACE_EVERY_MINUTE] : [])];
+}
 
 function roleBlock(model: ClusterModel, role: Role): string[] {
   const { spec } = model;
@@ -101,16 +114,17 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
   if (role === 'redirector') {
     lines.push(spec.federation.metaManager ? 'all.role meta manager' : 'all.role manager', `xrd.port $(xrdcmsdport) if exec cmsd`);
     // A cache cluster's managers as sites tune them (opensciencegrid/xcache's xcache-redir): one cache server
-    // per file (no retries elsewhere, no copies from several), chosen by free space with some leeway.
-    if (spec.cache) lines.push('cms.sched maxretries 0 nomultisrc space 100 fuzz 5');
-    if (spec.worker.storage.autoExpand) lines.push(FREE_SPACE_EVERY_MINUTE);
+    // per file (no retries elsewhere, no copies from several), chosen by the share of its disks used with
+    // some leeway. cpu 1 switches round robin off, which a space weight alone does not (see NEW_FILES_TO_THE_EMPTIEST).
+    if (spec.cache) lines.push('cms.sched maxretries 0 nomultisrc cpu 1 space 100 fuzz 5');
+    lines.push(...spaceAwareManager(spec));
     // Subscribe to the federation's meta-managers, offering the cluster's exports.
     lines.push(...model.upstream.map((m) => `all.manager meta ${m}`));
   } else if (role === 'supervisor') {
     // Pinned so that the data servers assigned to a supervisor can name it. A supervisor's
     // cmsd takes its port from cms.superport, not xrd.port (XrdCmsConfig::Configure1).
     lines.push('all.role supervisor', 'cms.superport $(xrdcmsdport)', POD_IDENTITY);
-    if (spec.worker.storage.autoExpand) lines.push(FREE_SPACE_EVERY_MINUTE);
+    lines.push(...spaceAwareManager(spec));
   } else if (spec.cache) {
     // A cache server purges (pfc.diskusage) rather than fill: its managers may always pick it to fetch a file.
     lines.push('all.role server', 'oss.localroot $(xrddata)', ...cacheStorageDirectives(model), 'cms.space min 0 0', POD_IDENTITY);

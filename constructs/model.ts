@@ -8,7 +8,7 @@ import { ClusterNames } from './names.js';
 import { checkCacheMemory } from './cache-rules.js';
 import { checkKubernetesValues } from './kube-values.js';
 import { quantityBytes } from './quantity.js';
-import { checkAutoExpand, MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './space.js';
+import { checkAutoExpand, checkAutoscale, MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './space.js';
 import { checkExternalAddresses, checkPartitions, resolveDecisions, specWithDrain, type ClusterDecisions, type ResolvedDecisions } from './decisions.js';
 import { xrootdSpecSchema } from './api/schema.js';
 import type { ResolvedXrootdSpec, XrootdSpec } from './api/types.generated.js';
@@ -87,7 +87,7 @@ export function resolveCluster(props: XrootdClusterProps, options: { kubernetesR
   checkQuantities(spec, issues);
 
   const names = new ClusterNames(name, namespace, spec.clusterDomain);
-  issues.push(...names.check({ redirector: t.redirectors - 1, supervisor: t.supervisors - 1, worker: t.workers - 1 }, exposesPerPodServices(spec.expose.type), spec.worker.scaleDown === 'Drain'));
+  issues.push(...names.check({ redirector: t.redirectors - 1, supervisor: t.supervisors - 1, worker: Math.max(t.workers, spec.worker.autoscale?.maxReplicas ?? 0) - 1 }, exposesPerPodServices(spec.expose.type), spec.worker.scaleDown === 'Drain'));
   // What the selected version cannot do is refused, naming the field and the version.
   if (release && spec.security.tls && !release.features.includes('tls')) {
     issues.push(issue('security.tls', `needs TLS support, which version ${release.version} lacks in the catalog (feature "tls")`));
@@ -99,6 +99,7 @@ export function resolveCluster(props: XrootdClusterProps, options: { kubernetesR
   checkPathsInExports(spec, issues);
   checkCacheMemory(spec, issues);
   checkAutoExpand(spec, issues);
+  checkAutoscale(spec, issues);
   checkMountOverlaps(spec, issues);
   if (options.kubernetesRules !== false) checkKubernetesValues(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);

@@ -60,3 +60,27 @@ export function checkAutoExpand(spec: Pick<ResolvedXrootdSpec, 'worker' | 'monit
     issues.push(issue('worker.storage.autoExpand', 'is for data clusters: a cache server\'s disks are kept below cache.diskUsage by its purges'));
   }
 }
+
+/**
+ * worker.autoscale needs the collector (each data server's free space), scaleDown Drain and
+ * whenScaled Delete (a server is removed only once its files are elsewhere, and leaves no stale copies), data servers to scale (not a meta-manager's, not
+ * cache servers, whose disks purge) and a starting number within its bounds.
+ */
+export function checkAutoscale(spec: Pick<ResolvedXrootdSpec, 'worker' | 'monitoring' | 'cache' | 'federation'>, issues: SpecIssue[]): void {
+  const auto = spec.worker.autoscale;
+  if (!auto) return;
+  if (!spec.monitoring.enabled) {
+    issues.push(issue('worker.autoscale', 'needs monitoring.enabled: the agent reads each data server\'s free space from the cluster\'s collector'));
+  }
+  if (spec.worker.scaleDown !== 'Drain') {
+    issues.push(issue('worker.autoscale', 'needs worker.scaleDown Drain: a data server is removed only once its files are copied to the others', spec.worker.scaleDown));
+  }
+  if (spec.worker.storage.retention.whenScaled !== 'Delete') {
+    issues.push(issue('worker.autoscale', 'needs worker.storage.retention.whenScaled Delete: a server the agent removes has had every file copied to the others first, and a volume kept would bring those stale copies back when a server is added again', spec.worker.storage.retention.whenScaled));
+  }
+  if (spec.cache) issues.push(issue('worker.autoscale', 'is for data clusters: a cache server\'s disks are kept below cache.diskUsage by its purges'));
+  if (spec.federation.metaManager) issues.push(issue('worker.autoscale', 'cannot be set on a meta-manager: it has no data servers'));
+  if (spec.worker.replicas < auto.minReplicas || spec.worker.replicas > auto.maxReplicas) {
+    issues.push(issue('worker.replicas', `must lie within worker.autoscale.minReplicas (${auto.minReplicas}) and maxReplicas (${auto.maxReplicas}): it is the starting number`, spec.worker.replicas));
+  }
+}

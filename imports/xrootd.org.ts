@@ -962,6 +962,13 @@ export function toJson_XrootdSpecUpgrade(obj: XrootdSpecUpgrade | undefined): Re
  */
 export interface XrootdSpecWorker {
   /**
+   * Add and remove data servers on their own as the cluster fills and empties (with the agent and spec.monitoring, whose collector reports each data server's free space; needs scaleDown Drain and storage.retention.whenScaled Delete: a server is removed only once its files are copied to the others, and its volume, holding copies only, goes with it). When the free share of the data servers in service falls below freePercent and no volume is growing (storage.autoExpand grows a filling server's volume first), one data server is added; it receives the new files first (cms.sched selects by free space). One is removed, through a drain, only after the free share the others would have without it has stayed above scaleDownFreePercent for scaleDownAfterSeconds. After each change the agent waits coolDownSeconds, and for every data server to be Ready and reporting. The agent keeps the number it chose in status.autoscale.replicas; replicas is the starting number (docs/autopilot.md).
+   *
+   * @schema XrootdSpecWorker#autoscale
+   */
+  readonly autoscale?: XrootdSpecWorkerAutoscale;
+
+  /**
    * The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.
    *
    * @schema XrootdSpecWorker#drainToken
@@ -1018,6 +1025,7 @@ export interface XrootdSpecWorker {
 export function toJson_XrootdSpecWorker(obj: XrootdSpecWorker | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
+    'autoscale': toJson_XrootdSpecWorkerAutoscale(obj.autoscale),
     'drainToken': toJson_XrootdSpecWorkerDrainToken(obj.drainToken),
     'extraDirectives': obj.extraDirectives?.map(y => y),
     'maintenance': obj.maintenance?.map(y => y),
@@ -1648,6 +1656,74 @@ export enum XrootdSpecUpgradeOrder {
   /** redirector */
   REDIRECTOR = "redirector",
 }
+
+/**
+ * Add and remove data servers on their own as the cluster fills and empties (with the agent and spec.monitoring, whose collector reports each data server's free space; needs scaleDown Drain and storage.retention.whenScaled Delete: a server is removed only once its files are copied to the others, and its volume, holding copies only, goes with it). When the free share of the data servers in service falls below freePercent and no volume is growing (storage.autoExpand grows a filling server's volume first), one data server is added; it receives the new files first (cms.sched selects by free space). One is removed, through a drain, only after the free share the others would have without it has stayed above scaleDownFreePercent for scaleDownAfterSeconds. After each change the agent waits coolDownSeconds, and for every data server to be Ready and reporting. The agent keeps the number it chose in status.autoscale.replicas; replicas is the starting number (docs/autopilot.md).
+ *
+ * @schema XrootdSpecWorkerAutoscale
+ */
+export interface XrootdSpecWorkerAutoscale {
+  /**
+   * After adding or removing a data server, how long before the next change.
+   *
+   * @schema XrootdSpecWorkerAutoscale#coolDownSeconds
+   */
+  readonly coolDownSeconds?: number;
+
+  /**
+   * Add a data server when less than this share of the data servers' space is free.
+   *
+   * @schema XrootdSpecWorkerAutoscale#freePercent
+   */
+  readonly freePercent?: number;
+
+  /**
+   * The most data servers.
+   *
+   * @schema XrootdSpecWorkerAutoscale#maxReplicas
+   */
+  readonly maxReplicas: number;
+
+  /**
+   * The fewest data servers.
+   *
+   * @schema XrootdSpecWorkerAutoscale#minReplicas
+   */
+  readonly minReplicas?: number;
+
+  /**
+   * How long that must hold before a data server is removed.
+   *
+   * @schema XrootdSpecWorkerAutoscale#scaleDownAfterSeconds
+   */
+  readonly scaleDownAfterSeconds?: number;
+
+  /**
+   * Remove a data server when the others would still have this share free without it; at least freePercent + 10, so that a removal never brings the cluster back below freePercent.
+   *
+   * @schema XrootdSpecWorkerAutoscale#scaleDownFreePercent
+   */
+  readonly scaleDownFreePercent?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecWorkerAutoscale' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecWorkerAutoscale(obj: XrootdSpecWorkerAutoscale | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'coolDownSeconds': obj.coolDownSeconds,
+    'freePercent': obj.freePercent,
+    'maxReplicas': obj.maxReplicas,
+    'minReplicas': obj.minReplicas,
+    'scaleDownAfterSeconds': obj.scaleDownAfterSeconds,
+    'scaleDownFreePercent': obj.scaleDownFreePercent,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.

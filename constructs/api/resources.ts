@@ -3,7 +3,7 @@
  * same schema language as the Xrootd spec: one source for the CRDs and the types.
  */
 import { ALL_FEATURES } from '../catalog.js';
-import { arr, int, obj, opaque, SPACE_OR_CONTROL, str } from './dsl.js';
+import { arr, bool, int, obj, opaque, SPACE_OR_CONTROL, str } from './dsl.js';
 
 const roleStatus = obj('RoleStatus', 'Pods of one role, as the StatefulSet reports them.', {
   replicas: int('Pods the StatefulSet has.'),
@@ -24,7 +24,7 @@ export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible cond
 
 export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRootD cluster, written by the agent.', {
   observedGeneration: int('The spec generation this status describes.'),
-  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).', conditionSchema),
+  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).', conditionSchema),
   redirectors: roleStatus,
   supervisors: roleStatus,
   workers: roleStatus,
@@ -80,6 +80,14 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
       freePercent: int('Its free share, as it reported it.'),
       reason: str('Why it cannot grow.'),
     })),
+  }, { presenceMeansOn: true }),
+  autoscale: obj('AutoscaleStatus', 'spec.worker.autoscale: the number of data servers the agent chose, and why.', {
+    replicas: int('The data servers the agent chose; the StatefulSet follows (through a drain when it is lower).'),
+    freePercent: int('The free share of the data servers in service at the last look, from their reports.'),
+    lastScaledAt: str('When the agent last added or removed a data server (RFC 3339).'),
+    aboveSince: str('Since when the data servers but the last would have spec.worker.autoscale.scaleDownFreePercent free without it (RFC 3339).'),
+    atMaximum: bool('True while the cluster is below freePercent free at maxReplicas.'),
+    message: str('What the agent did last or waits for.'),
   }, { presenceMeansOn: true }),
   drain: obj('DrainStatus', 'A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first.', {
     phase: str('Preparing (entering maintenance), Copying, Refused (the copy cannot be done: nothing removed) or Failed (the Job gave up: nothing removed).'),

@@ -130,6 +130,20 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
       }),
     }),
     scaleDown: str('What happens to the files of the data servers a lower replicas removes. Immediate: the StatefulSet shrinks at once; their files are unreachable until they come back (their volumes follow storage.retention.whenScaled). Drain (with the agent): each one, highest ordinal first, is put in maintenance, a Job copies every file it holds to the data servers that stay (adler32 compared), and only then is it removed; a drain that would not fit is refused with nothing removed (docs/storage.md).', { enum: ['Immediate', 'Drain'], default: 'Immediate' }),
+    autoscale: obj('AutoscaleSpec', 'Add and remove data servers on their own as the cluster fills and empties (with the agent and spec.monitoring, whose collector reports each data server\'s free space; needs scaleDown Drain and storage.retention.whenScaled Delete: a server is removed only once its files are copied to the others, and its volume, holding copies only, goes with it). When the free share of the data servers in service falls below freePercent and no volume is growing (storage.autoExpand grows a filling server\'s volume first), one data server is added; it receives the new files first (cms.sched selects by free space). One is removed, through a drain, only after the free share the others would have without it has stayed above scaleDownFreePercent for scaleDownAfterSeconds. After each change the agent waits coolDownSeconds, and for every data server to be Ready and reporting. The agent keeps the number it chose in status.autoscale.replicas; replicas is the starting number (docs/autopilot.md).', {
+      minReplicas: int('The fewest data servers.', { default: 1, minimum: 1, maximum: 4096 }),
+      maxReplicas: int('The most data servers.', { minimum: 1, maximum: 4096 }),
+      freePercent: int('Add a data server when less than this share of the data servers\' space is free.', { default: 20, minimum: 5, maximum: 80 }),
+      scaleDownFreePercent: int('Remove a data server when the others would still have this share free without it; at least freePercent + 10, so that a removal never brings the cluster back below freePercent.', { default: 60, minimum: 15, maximum: 95 }),
+      scaleDownAfterSeconds: int('How long that must hold before a data server is removed.', { default: 3600, minimum: 0, maximum: 2592000 }),
+      coolDownSeconds: int('After adding or removing a data server, how long before the next change.', { default: 600, minimum: 0, maximum: 86400 }),
+    }, {
+      required: ['maxReplicas'], presenceMeansOn: true,
+      rules: [
+        { path: 'maxReplicas', rule: 'must be at least minReplicas', cel: '!has(self.minReplicas) || self.maxReplicas >= self.minReplicas', check: (a) => a.maxReplicas >= a.minReplicas },
+        { path: 'scaleDownFreePercent', rule: 'must be at least freePercent + 10', cel: '(has(self.scaleDownFreePercent) ? self.scaleDownFreePercent : 60) >= (has(self.freePercent) ? self.freePercent : 20) + 10', check: (a) => a.scaleDownFreePercent >= a.freePercent + 10 },
+      ],
+    }),
     drainToken: obj('DrainTokenSpec', 'The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster\'s namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.', {
       secretName: str('The Secret.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a Secret name' }, maxLength: 253 }),
       key: str('The Secret\'s key holding the token.', { default: 'token', pattern: { regex: SECRET_KEY, rule: 'must be a Secret key: letters, digits, "-", "_" and ".", not only dots' }, maxLength: 253 }),

@@ -157,6 +157,10 @@ export interface WorkerSpec {
    */
   readonly scaleDown?: 'Immediate' | 'Drain';
   /**
+   * Add and remove data servers on their own as the cluster fills and empties (with the agent and spec.monitoring, whose collector reports each data server's free space; needs scaleDown Drain and storage.retention.whenScaled Delete: a server is removed only once its files are copied to the others, and its volume, holding copies only, goes with it). When the free share of the data servers in service falls below freePercent and no volume is growing (storage.autoExpand grows a filling server's volume first), one data server is added; it receives the new files first (cms.sched selects by free space). One is removed, through a drain, only after the free share the others would have without it has stayed above scaleDownFreePercent for scaleDownAfterSeconds. After each change the agent waits coolDownSeconds, and for every data server to be Ready and reporting. The agent keeps the number it chose in status.autoscale.replicas; replicas is the starting number (docs/autopilot.md).
+   */
+  readonly autoscale?: AutoscaleSpec;
+  /**
    * The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.
    */
   readonly drainToken?: DrainTokenSpec;
@@ -252,6 +256,45 @@ export interface RetentionSpec {
    * @default "Retain"
    */
   readonly whenDeleted?: 'Retain' | 'Delete';
+}
+
+/** Add and remove data servers on their own as the cluster fills and empties (with the agent and spec.monitoring, whose collector reports each data server's free space; needs scaleDown Drain and storage.retention.whenScaled Delete: a server is removed only once its files are copied to the others, and its volume, holding copies only, goes with it). When the free share of the data servers in service falls below freePercent and no volume is growing (storage.autoExpand grows a filling server's volume first), one data server is added; it receives the new files first (cms.sched selects by free space). One is removed, through a drain, only after the free share the others would have without it has stayed above scaleDownFreePercent for scaleDownAfterSeconds. After each change the agent waits coolDownSeconds, and for every data server to be Ready and reporting. The agent keeps the number it chose in status.autoscale.replicas; replicas is the starting number (docs/autopilot.md). */
+export interface AutoscaleSpec {
+  /**
+   * The fewest data servers.
+   * Range: 1 to 4096.
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /**
+   * The most data servers.
+   * Range: 1 to 4096.
+   */
+  readonly maxReplicas: number;
+  /**
+   * Add a data server when less than this share of the data servers' space is free.
+   * Range: 5 to 80.
+   * @default 20
+   */
+  readonly freePercent?: number;
+  /**
+   * Remove a data server when the others would still have this share free without it; at least freePercent + 10, so that a removal never brings the cluster back below freePercent.
+   * Range: 15 to 95.
+   * @default 60
+   */
+  readonly scaleDownFreePercent?: number;
+  /**
+   * How long that must hold before a data server is removed.
+   * Range: 0 to 2592000.
+   * @default 3600
+   */
+  readonly scaleDownAfterSeconds?: number;
+  /**
+   * After adding or removing a data server, how long before the next change.
+   * Range: 0 to 86400.
+   * @default 600
+   */
+  readonly coolDownSeconds?: number;
 }
 
 /** The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token. */
@@ -1068,7 +1111,7 @@ export interface XrootdStatus {
    */
   readonly observedGeneration?: number;
   /**
-   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).
+   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).
    */
   readonly conditions?: XrootdCondition[];
   /**
@@ -1120,6 +1163,10 @@ export interface XrootdStatus {
    * spec.worker.storage.autoExpand: the volumes the agent grew as they filled, and the data servers below the free share that cannot grow.
    */
   readonly autoExpand?: AutoExpandStatus;
+  /**
+   * spec.worker.autoscale: the number of data servers the agent chose, and why.
+   */
+  readonly autoscale?: AutoscaleStatus;
   /**
    * A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first.
    */
@@ -1381,6 +1428,34 @@ export interface FullVolumeStatus {
    * Why it cannot grow.
    */
   readonly reason?: string;
+}
+
+/** spec.worker.autoscale: the number of data servers the agent chose, and why. */
+export interface AutoscaleStatus {
+  /**
+   * The data servers the agent chose; the StatefulSet follows (through a drain when it is lower).
+   */
+  readonly replicas?: number;
+  /**
+   * The free share of the data servers in service at the last look, from their reports.
+   */
+  readonly freePercent?: number;
+  /**
+   * When the agent last added or removed a data server (RFC 3339).
+   */
+  readonly lastScaledAt?: string;
+  /**
+   * Since when the data servers but the last would have spec.worker.autoscale.scaleDownFreePercent free without it (RFC 3339).
+   */
+  readonly aboveSince?: string;
+  /**
+   * True while the cluster is below freePercent free at maxReplicas.
+   */
+  readonly atMaximum?: boolean;
+  /**
+   * What the agent did last or waits for.
+   */
+  readonly message?: string;
 }
 
 /** A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first. */
@@ -1747,6 +1822,7 @@ export interface ResolvedWorkerSpec {
   readonly replicas: number;
   readonly storage: ResolvedStorageSpec;
   readonly scaleDown: 'Immediate' | 'Drain';
+  readonly autoscale?: ResolvedAutoscaleSpec;
   readonly drainToken?: ResolvedDrainTokenSpec;
   readonly maintenance: number[];
   readonly resources: ResolvedResourceSpec;
@@ -1775,6 +1851,16 @@ export interface ResolvedAutoExpandSpec {
 export interface ResolvedRetentionSpec {
   readonly whenScaled: 'Retain' | 'Delete';
   readonly whenDeleted: 'Retain' | 'Delete';
+}
+
+/** Add and remove data servers on their own as the cluster fills and empties (with the agent and spec.monitoring, whose collector reports each data server's free space; needs scaleDown Drain and storage.retention.whenScaled Delete: a server is removed only once its files are copied to the others, and its volume, holding copies only, goes with it). When the free share of the data servers in service falls below freePercent and no volume is growing (storage.autoExpand grows a filling server's volume first), one data server is added; it receives the new files first (cms.sched selects by free space). One is removed, through a drain, only after the free share the others would have without it has stayed above scaleDownFreePercent for scaleDownAfterSeconds. After each change the agent waits coolDownSeconds, and for every data server to be Ready and reporting. The agent keeps the number it chose in status.autoscale.replicas; replicas is the starting number (docs/autopilot.md). (defaults applied) */
+export interface ResolvedAutoscaleSpec {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly freePercent: number;
+  readonly scaleDownFreePercent: number;
+  readonly scaleDownAfterSeconds: number;
+  readonly coolDownSeconds: number;
 }
 
 /** The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token. (defaults applied) */
@@ -2066,6 +2152,7 @@ export interface ResolvedXrootdStatus {
   readonly rollout: ResolvedRolloutStatus;
   readonly volumes: ResolvedVolumesStatus;
   readonly autoExpand?: ResolvedAutoExpandStatus;
+  readonly autoscale?: ResolvedAutoscaleStatus;
   readonly drain?: ResolvedDrainStatus;
   readonly external?: ResolvedExternalAddressStatus[];
   readonly cache?: ResolvedCacheStatus;
@@ -2161,6 +2248,16 @@ export interface ResolvedFullVolumeStatus {
   readonly claim?: string;
   readonly freePercent?: number;
   readonly reason?: string;
+}
+
+/** spec.worker.autoscale: the number of data servers the agent chose, and why. (defaults applied) */
+export interface ResolvedAutoscaleStatus {
+  readonly replicas?: number;
+  readonly freePercent?: number;
+  readonly lastScaledAt?: string;
+  readonly aboveSince?: string;
+  readonly atMaximum?: boolean;
+  readonly message?: string;
 }
 
 /** A scale-down with spec.worker.scaleDown Drain in progress (absent when none runs): the data server being drained, highest ordinal first. (defaults applied) */

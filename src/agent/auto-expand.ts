@@ -37,6 +37,8 @@ export interface AutoExpandStep {
     readonly claim: ClaimObject; readonly pod: string; readonly from: string; readonly to: string; readonly freePercent: number;
     readonly fileSystemBytes: number;
   };
+  /** Claims asked to grow whose file systems have not yet (within the deadline): more room on its way. */
+  readonly growing?: readonly string[];
   /** undefined: no policy, nothing to report. */
   readonly status?: AutoExpandStatus;
 }
@@ -58,6 +60,7 @@ export function decideAutoExpand(input: AutoExpandInput): AutoExpandStep {
   const grown = (previous?.grown ?? []).filter((g): g is Required<AutoExpandedVolumeStatus> => !!g.claim && !!g.at
     && [...input.claims.values()].some((c) => c.metadata.name === g.claim));
   const full: FullVolumeStatus[] = [];
+  const growing: string[] = [];
   let grow: AutoExpandStep['grow'];
   for (const [pod, claim] of [...input.claims].sort(([a], [b]) => a.localeCompare(b))) {
     const space = spaces.find((s) => s.pod === pod);
@@ -72,10 +75,11 @@ export function decideAutoExpand(input: AutoExpandInput): AutoExpandStep {
       && (space.reportedAt < Date.parse(last.at) || (last.fileSystemBytes !== undefined && space.bytes <= last.fileSystemBytes));
     const notGrownYet = asked > capacity || space.bytes < capacity * GROWN_FILE_SYSTEM_SHARE || sinceLast;
     if (notGrownYet || space.bytes > capacity * OTHER_FILE_SYSTEM_SHARE) {
-      if (notGrownYet && last && seconds(last.at, now) > GROWTH_DEADLINE_SECONDS && freePercent < policy.freePercent) {
-        const reason = `its file system has not grown since the claim was asked for ${last.to} at ${last.at}`;
+      const overdue = !!last && seconds(last.at, now) > GROWTH_DEADLINE_SECONDS;
+      if (notGrownYet && overdue && freePercent < policy.freePercent) {
+        const reason = `its file system has not grown since the claim was asked for ${last!.to} at ${last!.at}`;
         full.push({ pod, claim: name, freePercent, reason });
-      }
+      } else if (notGrownYet && (last ? !overdue : asked > capacity)) growing.push(name);
       continue;
     }
     if (freePercent >= policy.freePercent) continue;
@@ -96,6 +100,7 @@ export function decideAutoExpand(input: AutoExpandInput): AutoExpandStep {
   const entries = entry ? [...grown.filter((g) => g.claim !== entry.claim), entry] : grown;
   return {
     grow,
+    ...(growing.length ? { growing } : {}),
     status: {
       ...(entries.length ? { grown: entries.sort((a, b) => a.claim.localeCompare(b.claim)) } : {}),
       ...(full.length ? { full } : {}),

@@ -3,7 +3,7 @@
  * conditions (Ready, Progressing, Degraded), ready counts per role, versions.
  * Pure: the clock comes in as an argument.
  */
-import { insecureWritableExports, ROLES, roleSelector, type AutoExpandStatus, type CacheStatus, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
+import { insecureWritableExports, ROLES, roleSelector, type AutoExpandStatus, type AutoscaleStatus, type CacheStatus, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
 import type { HealingStep } from './healing.js';
 import { membersMissing } from './membership.js';
 import { condition as makeCondition } from './conditions.js';
@@ -34,6 +34,8 @@ export interface StatusInput {
   readonly membersGraceSeconds?: number;
   /** spec.worker.storage.autoExpand this time (undefined: not decided, keep what status had). */
   readonly autoExpand?: AutoExpandStatus;
+  /** spec.worker.autoscale this time (undefined: not decided, keep what status had). */
+  readonly autoscale?: AutoscaleStatus;
   /** spec.healing's step this time (undefined: not decided, keep what status had). */
   readonly healing?: HealingStep;
   /** The data servers restarted into maintenance so far (undefined: keep what status had). */
@@ -91,12 +93,25 @@ function healingCondition(step: HealingStep, input: StatusInput): XrootdConditio
   return condition('Healing', false, 'NothingToHeal', 'every Ready server is listed by its managers', input);
 }
 
-/** spec.worker.storage.autoExpand: True while a data server below the free share cannot grow. */
-function storageFullCondition(s: AutoExpandStatus, input: StatusInput): XrootdCondition {
-  const full = s.full ?? [];
+/**
+ * spec.worker.storage.autoExpand: True while a data server below the free share cannot grow;
+ * spec.worker.autoscale: True while the cluster is below its free share at maxReplicas.
+ */
+function storageFullCondition(
+  expand: AutoExpandStatus | undefined, scale: AutoscaleStatus | undefined, input: StatusInput,
+): XrootdCondition {
+  const full = expand?.full ?? [];
+  if (scale?.atMaximum) return condition('StorageFull', true, 'AtMaxReplicas', scale.message ?? '', input);
   return full.length
     ? condition('StorageFull', true, 'CannotGrow', `${full.map((f) => `${f.pod} has ${f.freePercent}% free and cannot grow: ${f.reason}`).join('; ')}`, input)
-    : condition('StorageFull', false, 'Room', 'every data server has room or can grow (spec.worker.storage.autoExpand)', input);
+    : condition('StorageFull', false, 'Room', `every data server has room or can grow (${[expand && 'spec.worker.storage.autoExpand', scale && 'spec.worker.autoscale'].filter(Boolean).join(', ')})`, input);
+}
+
+/** spec.worker.autoscale: True while the data servers are being added to or removed down to the number chosen. */
+function autoscalingCondition(scale: AutoscaleStatus, running: number | undefined, input: StatusInput): XrootdCondition {
+  const chosen = scale.replicas;
+  if (chosen === undefined || running === undefined || chosen === running) return condition('Autoscaling', false, 'Steady', scale.message ?? '', input);
+  return condition('Autoscaling', true, chosen > running ? 'Adding' : 'Removing', scale.message ?? '', input);
 }
 
 /** Volumes below the size asked, and volumes kept after a scale-down whose files no pod serves. */
@@ -143,6 +158,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
   const volumes = input.volumes ?? prev.volumes;
   const healing = input.healing?.status ?? prev.healing;
   const autoExpand = m.spec.worker.storage.autoExpand ? input.autoExpand ?? prev.autoExpand : undefined;
+  const autoscale = m.spec.worker.autoscale ? input.autoscale ?? prev.autoscale : undefined;
   const wanted: Record<Role, number> = {
     redirector: m.topology.redirectors,
     supervisor: m.topology.supervisors,
@@ -205,7 +221,8 @@ export function computeStatus(input: StatusInput): XrootdStatus {
       ...(m.spec.monitoring.enabled ? [membersCondition(input.members ?? input.previous?.members ?? [], input)] : []),
       ...(m.spec.monitoring.enabled && input.healing ? [healingCondition(input.healing, input)] : keep(prev, 'Healing', m.spec.monitoring.enabled)),
       ...(volumes ? volumeConditions(volumes, input) : []),
-      ...(autoExpand ? [storageFullCondition(autoExpand, input)] : []),
+      ...(autoExpand || autoscale ? [storageFullCondition(autoExpand, autoscale, input)] : []),
+      ...(autoscale ? [autoscalingCondition(autoscale, input.statefulSets.get('worker')?.spec?.replicas, input)] : []),
     ],
     ...roles,
     currentVersion: settledAll ? m.spec.version : prev.currentVersion,
@@ -217,6 +234,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     ...(volumes ? { volumes } : {}),
     ...(m.spec.monitoring.enabled && healing && Object.keys(healing).length ? { healing } : {}),
     ...(autoExpand && Object.keys(autoExpand).length ? { autoExpand } : {}),
+    ...(autoscale && Object.keys(autoscale).length ? { autoscale } : {}),
     ...(drain ? { drain } : {}),
     ...(input.maintenance ?? prev.maintenance ? { maintenance: [...(input.maintenance ?? prev.maintenance)!] } : {}),
     ...((input.external ?? prev.external)?.length ? { external: [...(input.external ?? prev.external)!] } : {}),

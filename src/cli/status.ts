@@ -13,7 +13,7 @@ export const STATUS_EXIT = { ready: 0, degraded: 1, failed: 3, progressing: 4 } 
 
 interface XrootdView {
   metadata: { name: string; namespace: string; generation?: number };
-  spec?: { version?: string };
+  spec?: { version?: string; worker?: { autoscale?: { minReplicas?: number; maxReplicas?: number } } };
   status?: XrootdStatus;
 }
 
@@ -61,9 +61,12 @@ export function formatStatus(x: XrootdView): string {
     for (const e of v.expanding ?? []) lines.push(`               ${e.claim} has ${e.capacity}, waiting for ${e.waitingFor}`);
     for (const r of v.retained ?? []) lines.push(`  kept         ${r.claim} (was ${r.pod}): its files are not served`);
   }
-  // What the agent does on its own (docs/autopilot.md): a server it is about to restart, volumes that cannot grow.
+  // What the agent does on its own (docs/autopilot.md): a server it is about to restart, the data servers' number, volumes that cannot grow.
   const healing = cond(x, 'Healing');
   if (healing?.status === 'True') lines.push(`  healing      ${healing.message ?? ''}`);
+  const a = s.autoscale;
+  const bounds = x.spec?.worker?.autoscale;
+  if (a?.replicas !== undefined) lines.push(`  autoscale    ${a.replicas} data servers chosen (${bounds?.minReplicas ?? 1}-${bounds?.maxReplicas ?? '?'}): ${a.message ?? ''}`);
   for (const f of s.autoExpand?.full ?? []) lines.push(`  full         ${f.pod} (${f.claim}): ${f.freePercent}% free, cannot grow: ${f.reason}`);
   const d = s.drain;
   if (d?.phase) {

@@ -4,11 +4,15 @@
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { XrootdClusterProps } from '../../constructs/index.js';
+import { resolveCluster, type XrootdClusterProps } from '../../constructs/index.js';
 import { MANAGERS_FILE } from '../../constructs/config.js';
 import { requirePrograms, run, waitFor } from '../helpers/processes.js';
 import { copy, Scratch, workerPorts } from './client-files.js';
 import { withCluster } from './loopback-cluster.js';
+import { startCollector, type RunningCollector } from '../helpers/collector.js';
+import { projectImage } from '../helpers/containers.js';
+import { decideAutoscale, type AutoscaleStep } from '../../src/agent/autoscale.js';
+import type { MembershipReport } from '../../src/agent/membership.js';
 
 /** The version Debian ships: the catalog entry whose rendering these daemons run. */
 const DEBIAN_VERSION = '5.5.3';
@@ -232,6 +236,77 @@ describe('small volumes', () => {
       run(['losetup', '-d', device]);
     }
   }, 300000);
+
+  /**
+   * Two data servers 82% full (52 of 64 MiB) and a third started later, as worker.autoscale adds
+   * one: where six new files written through the redirector land. The manager asks for each
+   * server's load every 3 s (ping x usage) instead of every minute.
+   */
+  async function newFilesOnAnAddedServer(
+    props: XrootdClusterProps, collector?: RunningCollector,
+  ): Promise<{ counts: number[]; decision?: AutoscaleStep }> {
+    const filled = randomFile('filled.bin', 52 << 20);
+    const fill = (pod: string): string => {
+      const dir = dataDirOf(pod);
+      if (!pod.endsWith('-worker-2')) {
+        mkdirSync(join(dir, 'data'));
+        copyFileSync(filled, join(dir, 'data', 'filled.bin'));
+      }
+      return dir;
+    };
+    const result: { counts: number[]; decision?: AutoscaleStep } = { counts: [] };
+    await withCluster(props, async (c) => {
+      await c.waitForMembers(2);
+      const model = resolveCluster(props);
+      if (collector) {
+        // What the agent would decide from the servers' own reports: 18% free, below 20%: one more.
+        const spaces = await waitFor('both servers\' free space at the collector', async () => {
+          const { spaces: s = [] } = await collector.json<MembershipReport>('/membership');
+          return s.filter((x) => /-worker-[01]$/.test(x.pod)).length === 2 ? s : undefined;
+        }, 30000, 500);
+        result.decision = decideAutoscale({
+          policy: model.spec.worker.autoscale, specReplicas: 2, live: 2, spaces, maintenance: [], now: new Date().toISOString(),
+          pods: [0, 1].map((o) => ({ ordinal: o, name: model.names.pod('worker', o), ready: true, deleting: false })),
+          podName: (o) => model.names.pod('worker', o),
+        });
+      }
+      // The manager has heard both servers' load (their share used) before the third comes.
+      await new Promise((r) => setTimeout(r, 7000));
+      c.startPod(c.pod('worker', 2));
+      await c.waitForMembers(3);
+      const chunk = randomFile('new.bin', 1 << 20);
+      for (let i = 0; i < 6; i++) {
+        const r = run(['xrdcp', '--force', '--nopbar', chunk, c.url(0, `/data/new-${i}.bin`)], process.env, 60000);
+        expect(r).toMatchObject({ code: 0 });
+      }
+      result.counts = c.of('worker').map((w) => readdirSync(join(w.dataDir, 'data')).filter((f) => f.startsWith('new-')).length);
+      // In containers (the pod's host name is its name) when reporting: a report names its pod by its host name.
+    }, { dataDirOf: fill, startLater: (pod) => pod.endsWith('-worker-2'), ...(collector ? { collector: collector.address, image: projectImage('xrootd') } : {}) });
+    return result;
+  }
+
+  test('worker.autoscale: the data server added to a filling cluster receives the new files (cms.sched by the share used), where round robin spreads them', async () => {
+    const collector = await startCollector({ cluster: 'grow', namespace: 'physics', dir: scratch });
+    try {
+      const { counts, decision } = await newFilesOnAnAddedServer({
+        ...FAST, name: 'grow', namespace: 'physics', monitoring: { enabled: true, reportIntervalSeconds: 2 },
+        redirector: { extraDirectives: ['cms.ping 3 usage 1'] },
+        worker: { replicas: 3, scaleDown: 'Drain', storage: { capacity: '64Mi', retention: { whenScaled: 'Delete' } }, autoscale: { maxReplicas: 4 } },
+      }, collector);
+      console.log(`autoscale: the decision from the collector's reports: ${decision?.change?.message}; new files per data server ${counts.join(', ')}`);
+      expect(decision?.change).toMatchObject({ from: 2, to: 3 });
+      expect(counts).toEqual([0, 0, 6]);
+    } finally {
+      await collector.stop();
+    }
+    // The same with a space weight alone (the cache clusters' line before): cmsd stays on round robin.
+    const { counts } = await newFilesOnAnAddedServer({
+      ...FAST, name: 'spread', redirector: { extraDirectives: ['cms.ping 3 usage 1', 'cms.sched space 100 fuzz 5'] },
+      worker: { replicas: 3, storage: { capacity: '64Mi' } },
+    });
+    console.log(`autoscale: with cms.sched space 100 alone, new files per data server ${counts.join(', ')}`);
+    expect(counts[2]).toBeLessThan(6);
+  }, 240000);
 
   test('with a capacity above 500 GiB (cmsd\'s absolute 10 GiB minimum) the same write is refused for lack of space', async () => {
     await withCluster({ ...FAST, name: 'small', worker: { replicas: 1, storage: { capacity: '1Ti' } } }, async (c) => {

@@ -65,6 +65,8 @@ export interface LoopbackOptions {
   readonly originCredentialsDir?: string;
   /** A network namespace (made by the test) the daemons and the harness's own clients run in; host daemons only. */
   readonly netns?: string;
+  /** Pods not started with the others (a data server the test adds later with startPod, as a scale-up does). */
+  readonly startLater?: (pod: string) => boolean;
 }
 
 /**
@@ -178,7 +180,7 @@ export class LoopbackCluster {
     if (process.getuid?.() === 0) {
       chownTree(dir, opts.dataDirOf ? cluster.pods.filter((p) => p.role === 'worker').map((p) => p.dataDir) : [], opts.image?.user ?? XROOTD_USER);
     }
-    for (const pod of cluster.pods) cluster.startPod(pod);
+    for (const pod of cluster.pods) if (!opts.startLater?.(pod.name)) cluster.startPod(pod);
     return cluster;
   }
 

@@ -484,6 +484,69 @@ test('worker.storage.autoExpand: a data server reporting little free space gets 
   }
 }), 300000);
 
+test('worker.autoscale: data servers reporting little free space get a new one, up to maxReplicas (then StorageFull); with room to spare again the last one is lowered only through a drain', () => withLogs(async () => {
+  const autoscale = { maxReplicas: 3, freePercent: 20, scaleDownFreePercent: 60, scaleDownAfterSeconds: 0, coolDownSeconds: 0 };
+  cp.applyYaml(xrootd('busy', { version: '5.8.1', monitoring: { enabled: true },
+    worker: { replicas: 2, scaleDown: 'Drain', storage: { capacity: '1Gi', retention: { whenScaled: 'Delete' } }, autoscale } }));
+  await waitCondition('busy', 'Ready', 'True', 120000);
+  const socket = dgram.createSocket('udp4');
+  let tod = Math.floor(Date.now() / 1000);
+  // Each data server's summary as XRootD 5.5.3 writes it: a 1 GiB file system with `freePercent` free.
+  const report = (ordinals: number[], freePercent: number) => Promise.all(ordinals.map((o) => {
+    const kib = 2 ** 20;
+    const packet = readFileSync(join(repoRoot(), 'test/fixtures/xrd-report/worker-xrootd.xml'), 'utf8')
+      .replace(/src="vm:/, `src="${fqdn(`busy-worker-${o}`)}:`).replace(/tod="\d+"/, `tod="${++tod}"`)
+      .replace(/<tot>\d+<\/tot><free>\d+<\/free>/, `<tot>${kib}</tot><free>${Math.ceil((kib * freePercent) / 100)}</free>`);
+    return new Promise<void>((resolve) => socket.send(packet, collectorUdp, '127.0.0.1', () => resolve()));
+  }));
+  const replicas = () => get(['statefulset', 'busy-worker', '-n', NS]).spec.replicas;
+  let resend: NodeJS.Timeout | undefined;
+  const keepReporting = (ordinals: number[], freePercent: number) => {
+    clearInterval(resend);
+    void report(ordinals, freePercent);
+    resend = setInterval(() => void report(ordinals, freePercent), 3000);
+  };
+  try {
+    const sent = Date.now();
+    keepReporting([0, 1], 10);
+    await waitFor('a third data server', () => (replicas() === 3 ? true : undefined), 90000, 250);
+    console.log(`autoscale: 10% free reported by both data servers, a third added in ${((Date.now() - sent) / 1000).toFixed(1)} s`);
+    const added = get(['xrootd', 'busy', '-n', NS]);
+    // Its message has moved on by now (waiting for the new server); the Event below says what was done.
+    expect(added.status.autoscale).toMatchObject({ replicas: 3, freePercent: 10, lastScaledAt: expect.any(String) });
+    await waitCondition('busy', 'Ready', 'True', 120000);
+    // The new server filling too: at maxReplicas, reported, nothing added.
+    keepReporting([0, 1, 2], 10);
+    const full = await waitCondition('busy', 'StorageFull', 'True', 60000);
+    expect(condition(full, 'StorageFull')).toMatchObject({ reason: 'AtMaxReplicas', message: '10% free, below worker.autoscale.freePercent (20%), at worker.autoscale.maxReplicas (3)' });
+    expect(replicas()).toBe(3);
+    // Room to spare: the last one goes, through a drain (in maintenance first, its Job; the StatefulSet held at 3).
+    keepReporting([0, 1, 2], 90);
+    const draining = await waitFor('the drain of busy-worker-2', () => {
+      const x = get(['xrootd', 'busy', '-n', NS]);
+      return x.status?.drain?.pod === 'busy-worker-2' && x.status.autoscale?.message?.startsWith('removing') ? x : undefined;
+    }, 90000, 500);
+    expect(draining.status.autoscale).toMatchObject({ replicas: 2, message: 'removing busy-worker-2 through a drain: 3 running, 2 chosen' });
+    expect(condition(draining, 'Autoscaling')).toMatchObject({ status: 'True', reason: 'Removing' });
+    expect(condition(draining, 'StorageFull')?.status).toBe('False');
+    expect(replicas()).toBe(3);
+    const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=busy']).items as any[];
+    expect(events.filter((e) => e.reason === 'DataServersAdded' || e.reason === 'DataServersLowered').map((e) => e.message).sort()).toEqual([
+      'data servers 2 -> 3: 10% free, below worker.autoscale.freePercent (20%): busy-worker-2 added (spec.worker.autoscale)',
+      'data servers 3 -> 2: 90% free, 85% without busy-worker-2 for 0 s: busy-worker-2 is drained and removed (spec.worker.autoscale)',
+    ]);
+    expect(events.find((e) => e.reason === 'AutoscaleAtMaximum')?.type).toBe('Warning');
+    const metrics = await agent.metrics();
+    expect([metrics['xrootd_agent_autoscale_changes_total{direction="up"}'], metrics['xrootd_agent_autoscale_changes_total{direction="down"}']]).toEqual([1, 1]);
+    const text = run([process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'status', 'busy', '-n', NS, `--kubeconfig=${cp.kubeconfig}`]);
+    expect(text.out).toContain('  autoscale    2 data servers chosen (1-3): removing busy-worker-2 through a drain: 3 running, 2 chosen');
+  } finally {
+    clearInterval(resend);
+    socket.close();
+    cp.kubectl(['delete', 'xrootd', 'busy', '-n', NS, '--wait=true', '--timeout=60s']);
+  }
+}), 300000);
+
 test('with monitoring, status.members follows what the collector hears from the manager; a Ready data server missing past the grace period raises MembersMissing; a rollout step waits for the replaced pod\'s subscription', () => withLogs(async () => {
   cp.applyYaml(xrootd('watched', { version: '5.5.3', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 } }));
   await waitCondition('watched', 'Ready', 'True', 120000);

@@ -2,13 +2,14 @@
  * What every part of one Xrootd reconcile shares: the API client, the watch caches, the log, and
  * the resource being reconciled, with the lookups the phases make in the caches.
  */
-import { type HealingRestartStatus, type XrootdRelease, type XrootdStatus, INVENTORY_LABEL } from '../../../constructs/index.js';
+import { type AutoscaleStatus, type HealingRestartStatus, type XrootdRelease, type XrootdStatus, INVENTORY_LABEL } from '../../../constructs/index.js';
 import { PRUNABLE_KINDS, type Applier } from '../../apply/applier.js';
 import type { DirectivePolicy } from '../../directive-policy.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { Informer } from '../../kube/informer.js';
 import { objectKey, type KubeObject } from '../../kube/kinds.js';
 import type { XrootdResource } from '../../resources.js';
+import { REFUSED_GROWTH_RETRY_MS } from '../auto-expand.js';
 import { recordEvent } from '../events.js';
 import { CONTROLLER_INDEX, INSTANCE_INDEX } from '../indexes.js';
 import type { Logger } from '../log.js';
@@ -57,6 +58,8 @@ export interface ReconcilerDeps {
   readonly seenReady: Map<string, Set<string>>;
   /** worker.storage.autoExpand growths refused by the API server, by `namespace/claim`: reported, retried after a while. */
   readonly autoExpandRefused: Map<string, { readonly reason: string; readonly at: number }>;
+  /** worker.autoscale's last change by cluster (uid), kept here too: a status not yet seen must not add a server twice. */
+  readonly autoscaled: Map<string, AutoscaleStatus>;
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -87,6 +90,16 @@ export class ClusterContext {
 
   claims(): ClaimObject[] {
     return this.caches.claims?.byIndex(INSTANCE_INDEX, this.key) ?? [];
+  }
+
+  /** worker.storage.autoExpand growths of this namespace's claims refused lately, by claim (forgotten after a while: asked again). */
+  refusedGrowths(): Map<string, string> {
+    const refused = new Map<string, string>();
+    for (const [key, { reason, at }] of this.deps.autoExpandRefused) {
+      if (Date.now() - at > REFUSED_GROWTH_RETRY_MS) this.deps.autoExpandRefused.delete(key);
+      else if (key.startsWith(`${this.namespace}/`)) refused.set(key.slice(this.namespace.length + 1), reason);
+    }
+    return refused;
   }
 
   jobs(): JobObject[] {

@@ -4,24 +4,32 @@
  * Job's log). Each read that fails leaves the plan on what the caches show.
  */
 import { ClusterNames, TLS_REVISION_ANNOTATION, type ResolvedWorkerSpec, type SpecIssue } from '../../../constructs/index.js';
-import { xrootdSpecSchema, applySchema } from '../../../constructs/internal.js';
+import { xrootdSpecSchema, applySchema, DATA_VOLUME } from '../../../constructs/internal.js';
 import { DEFAULT_MEMBERSHIP_URL } from '../defaults.js';
+import { decideAutoExpand } from '../auto-expand.js';
+import { decideAutoscale, type AutoscaleStep } from '../autoscale.js';
 import { decideDrain, type DrainStep } from '../drain.js';
 import { readDrainJobLog } from '../drain-log.js';
 import { fetchMembership, type MembershipReport } from '../membership.js';
 import { readTlsSecret } from '../tls-revision.js';
-import { podsOf } from '../views.js';
+import { podsOf, type PodView } from '../views.js';
+import { claimsOf } from '../volumes.js';
 import type { ClusterContext } from './context.js';
 
 export interface PlanInputs {
   readonly tlsSecretRevision?: string;
   readonly membership?: MembershipReport;
+  /** spec.worker.autoscale: the data servers to run, decided before the drain that a lower number starts. */
+  readonly autoscale?: AutoscaleStep;
   readonly drain?: DrainStep;
 }
 
 export async function readInputs(ctx: ClusterContext): Promise<PlanInputs> {
-  const [drain, tlsSecretRevision, membership] = await Promise.all([readDrain(ctx), tlsSecretRevisionOf(ctx), membershipReport(ctx)]);
-  return { drain, tlsSecretRevision, membership };
+  const [tlsSecretRevision, scale] = await Promise.all([
+    tlsSecretRevisionOf(ctx),
+    membershipReport(ctx).then(async (membership) => ({ membership, ...await readScale(ctx, membership) })),
+  ]);
+  return { tlsSecretRevision, ...scale };
 }
 
 /**
@@ -54,24 +62,57 @@ async function membershipReport(ctx: ClusterContext): Promise<MembershipReport |
 }
 
 /**
- * spec.worker.scaleDown Drain: where a scale-down of the data servers stands (see ../drain.ts). Read
- * before synthesis, which it changes: the replicas held, the servers being drained in maintenance.
+ * The data servers' number: spec.worker.autoscale's decision (../autoscale.ts) or the spec's, and
+ * with spec.worker.scaleDown Drain where a scale-down stands (../drain.ts). Read before synthesis,
+ * which they change: the replicas held, the servers being drained in maintenance.
  */
-async function readDrain(ctx: ClusterContext): Promise<DrainStep | undefined> {
+async function readScale(ctx: ClusterContext, membership: MembershipReport | undefined): Promise<Pick<PlanInputs, 'autoscale' | 'drain'>> {
   const issues: SpecIssue[] = [];
-  // Resolved only for what the drain reads; an invalid spec is reported by synthesis.
+  // Resolved only for what these decisions read; an invalid spec is reported by synthesis.
   const worker = applySchema(xrootdSpecSchema.fields.worker, ctx.cr.spec?.worker, 'worker', issues) as ResolvedWorkerSpec;
-  if (issues.length || worker.scaleDown !== 'Drain') return undefined;
+  if (issues.length) return {};
   const names = new ClusterNames(ctx.cr.metadata.name, ctx.namespace, '');
   const statefulSet = names.statefulSet('worker');
   const pods = podsOf(ctx.pods(), statefulSet);
   // Between the deletion and the re-creation of the StatefulSet (a volume expansion), its pods say how many there are.
   const live = ctx.liveStatefulSet(statefulSet)?.spec?.replicas ?? (pods.length ? Math.max(...pods.map((p) => p.ordinal)) + 1 : undefined);
+  const podName = (o: number) => names.pod('worker', o);
+  const autoscale = worker.autoscale ? decideAutoscaleFor(ctx, worker, membership, { live, pods, podName, statefulSet }) : undefined;
+  if (worker.scaleDown !== 'Drain') return { autoscale };
   const input = {
-    policy: worker.scaleDown, desired: worker.replicas, live,
+    policy: worker.scaleDown, desired: autoscale?.replicas ?? worker.replicas, live,
     specMaintenance: worker.maintenance, inMaintenance: ctx.cr.status?.maintenance ?? [], pods,
-    jobs: ctx.jobs(), generation: ctx.cr.metadata.generation ?? 0, podName: (o: number) => names.pod('worker', o),
+    jobs: ctx.jobs(), generation: ctx.cr.metadata.generation ?? 0, podName,
   };
   const first = decideDrain(input);
-  return first.jobName ? decideDrain({ ...input, jobLog: await readDrainJobLog(ctx.client, ctx.namespace, first.jobName) }) : first;
+  const drain = first.jobName ? decideDrain({ ...input, jobLog: await readDrainJobLog(ctx.client, ctx.namespace, first.jobName) }) : first;
+  return { autoscale, drain };
+}
+
+interface DataServers { live?: number; pods: PodView[]; podName: (ordinal: number) => string; statefulSet: string }
+
+function decideAutoscaleFor(
+  ctx: ClusterContext, worker: ResolvedWorkerSpec, membership: MembershipReport | undefined, servers: DataServers,
+): AutoscaleStep {
+  const { live, pods, podName, statefulSet } = servers;
+  const monitored = (ctx.cr.spec as { monitoring?: { enabled?: boolean } } | undefined)?.monitoring?.enabled;
+  const spaces = monitored ? membership?.spaces : undefined;
+  const now = new Date().toISOString();
+  const expand = worker.storage.autoExpand && spaces && decideAutoExpand({
+    policy: worker.storage.autoExpand, spaces, now, refused: ctx.refusedGrowths(), previous: ctx.cr.status?.autoExpand,
+    claims: new Map([...claimsOf(ctx.claims(), DATA_VOLUME, statefulSet)]
+      .filter(([o]) => live !== undefined && o < live).map(([o, c]) => [podName(o), c])),
+  });
+  const growing = expand?.grow ? `${expand.grow.claim.metadata.name} grows first (worker.storage.autoExpand)`
+    : expand?.growing?.length ? `waiting for ${expand.growing.join(', ')} to grow (worker.storage.autoExpand)` : undefined;
+  // The agent's memory when newer than status (a status write not yet seen).
+  const stored = ctx.cr.status?.autoscale;
+  const remembered = ctx.deps.autoscaled.get(ctx.cr.metadata.uid ?? ctx.key);
+  const previous = remembered && (!stored?.lastScaledAt || (remembered.lastScaledAt ?? '') > stored.lastScaledAt) ? remembered : stored;
+  const step = decideAutoscale({
+    policy: worker.autoscale, specReplicas: worker.replicas, live, spaces, pods, maintenance: worker.maintenance, growing,
+    drainPhase: ctx.cr.status?.drain?.phase, previous, now, podName,
+  });
+  if (step.change) ctx.deps.autoscaled.set(ctx.cr.metadata.uid ?? ctx.key, step.status!);
+  return step;
 }

@@ -4,6 +4,7 @@
  */
 import { dryRunPlan, recheckOptionalKinds } from './apply.js';
 import { autoExpandVolume } from './auto-expand.js';
+import { reportAutoscale } from './autoscale.js';
 import type { ClusterContext } from './context.js';
 import { markDrained, reportDrained } from './drain.js';
 import { announceExternalAddress } from './external-addresses.js';
@@ -33,6 +34,7 @@ export const AFTER_APPLY: readonly Phase[] = [
   { name: 'external addresses', restartsPods: true, run: announceExternalAddress },
   { name: 'healing', restartsPods: true, run: healUnsubscribed },
   { name: 'auto expand', run: autoExpandVolume },
+  { name: 'autoscale report', run: reportAutoscale },
   { name: 'drain report', run: reportDrained },
 ];
 

@@ -13,9 +13,10 @@ import { directivePolicyIssues } from '../../directive-policy.js';
 import { objectKey, type KubeObject } from '../../kube/kinds.js';
 import { propsOf, resolveReferences } from '../../resources.js';
 import { synthesizeCluster } from '../../synthesize.js';
+import type { AutoscaleStep } from '../autoscale.js';
 import type { DrainStep } from '../drain.js';
 import { decideExternalAddresses, type ExternalAddressStep } from '../external-addresses.js';
-import { decideAutoExpand, REFUSED_GROWTH_RETRY_MS, type AutoExpandStep } from '../auto-expand.js';
+import { decideAutoExpand, type AutoExpandStep } from '../auto-expand.js';
 import { decideHealing, type HealingStep } from '../healing.js';
 import { decideMaintenance, type MaintenanceStep } from '../maintenance.js';
 import { cacheStatus } from '../cache-status.js';
@@ -51,6 +52,8 @@ export interface Plan {
   readonly healing?: HealingStep;
   /** spec.worker.storage.autoExpand: a filling data server's claim to grow. */
   readonly autoExpand: AutoExpandStep;
+  /** spec.worker.autoscale: the data servers' number chosen (decided with the inputs, rendered here). */
+  readonly autoscale?: AutoscaleStep;
 }
 
 /** The rollback recorded for this generation, if the cluster runs its last Ready spec instead of its spec. */
@@ -133,25 +136,15 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
     policy: model.spec.healing, members: unlisted, now, previous: cr.status?.healing,
     pods: observed.filter((r) => r.role !== 'redirector').flatMap((r) => r.pods),
     otherPods: observed.filter((r) => r.role === 'redirector').flatMap((r) => r.pods),
-    busy: busyWith(rollout, maintenance, external, drain),
+    busy: busyWith(rollout, maintenance, external, drain, inputs.autoscale),
     remembered: rememberedRestarts(ctx, model), wasReady: seenReady(ctx, observed),
   });
   const autoExpand = decideAutoExpand({
     policy: model.spec.worker.storage.autoExpand, spaces: model.spec.monitoring.enabled ? inputs.membership?.spaces : undefined,
-    claims: dataClaims(ctx, model), refused: refusedGrowths(ctx),
+    claims: dataClaims(ctx, model), refused: ctx.refusedGrowths(),
     previous: cr.status?.autoExpand, now,
   });
-  return { model, rollout, roles, members, cache, external, maintenance, drain, objects, healing, autoExpand };
-}
-
-/** Growths of this namespace's claims the API server refused lately, by claim (forgotten after a while: asked again). */
-function refusedGrowths(ctx: ClusterContext): Map<string, string> {
-  const refused = new Map<string, string>();
-  for (const [key, { reason, at }] of ctx.deps.autoExpandRefused) {
-    if (Date.now() - at > REFUSED_GROWTH_RETRY_MS) ctx.deps.autoExpandRefused.delete(key);
-    else if (key.startsWith(`${ctx.namespace}/`)) refused.set(key.slice(ctx.namespace.length + 1), reason);
-  }
-  return refused;
+  return { model, rollout, roles, members, cache, external, maintenance, drain, objects, healing, autoExpand, autoscale: inputs.autoscale };
 }
 
 /** The running data servers' data volumes, by pod. */
@@ -179,9 +172,11 @@ function seenReady(ctx: ClusterContext, observed: readonly RoleView[]): Set<stri
 /** What else is changing the cluster now, if anything: healing waits for it. */
 function busyWith(
   rollout: RolloutDecision, maintenance: MaintenanceStep | undefined, external: ExternalAddressStep, drain: DrainStep | undefined,
+  autoscale: AutoscaleStep | undefined,
 ): string | undefined {
   if (rollout.phase !== 'Idle') return `the rollout (${rollout.phase})`;
   if (drain?.status?.phase) return `the drain of ${drain.status.pod}`;
+  if (autoscale?.change) return 'the data servers being added or removed (worker.autoscale)';
   if (maintenance?.restart || maintenance?.pending) return 'the maintenance restarts';
   if (external.restart || external.pending) return 'the restarts announcing outside addresses';
   return undefined;

@@ -56,7 +56,7 @@ export class Reconciler {
     this.deps = {
       client, caches, log, metrics, applier, directives, membership,
       expander: new VolumeExpander(client, applier), adopter: new VolumeAdopter(client), externalSeen: new Map(),
-      healingRestarts: new Map(), autoExpandRefused: new Map(), seenReady: new Map(),
+      healingRestarts: new Map(), autoExpandRefused: new Map(), seenReady: new Map(), autoscaled: new Map(),
     };
   }
 
@@ -103,7 +103,7 @@ export class Reconciler {
     const changed = results.filter((r) => r.action !== 'unchanged');
     for (const r of changed) this.deps.metrics.inc('xrootd_agent_applied_objects_total', { action: r.action });
     if (changed.length) this.deps.log.info('applied', { cluster: key, changes: changed.map((r) => `${r.action} ${r.key}`) });
-    const status = this.status(ctx, plan, inputs?.drain, failure, carriedOut);
+    const status = this.status(ctx, plan, inputs, failure, carriedOut);
     const statusWritten = await this.report(ctx, status, changed);
     return {
       results, failure, statusWritten, appliedAt, rollout: plan?.rollout,
@@ -114,11 +114,12 @@ export class Reconciler {
   private status(
     ctx: ClusterContext,
     plan: Plan | undefined,
-    drain: DrainStep | undefined,
+    inputs: PlanInputs | undefined,
     failure: Failure | undefined,
     carriedOut: boolean,
   ): XrootdStatus {
     const { cr } = ctx;
+    const drain = inputs?.drain;
     const ok = plan && !failure ? plan : undefined;
     return computeStatus({
       generation: cr.metadata.generation ?? 0, previous: cr.status, failure, model: plan?.model, statefulSets: observe(ctx, plan?.model),
@@ -128,6 +129,7 @@ export class Reconciler {
       maintenance: carriedOut ? plan?.maintenance?.applied : undefined,
       healing: carriedOut ? ok?.healing : undefined,
       autoExpand: carriedOut ? ok?.autoExpand.status : undefined,
+      autoscale: carriedOut ? inputs?.autoscale?.status : undefined,
       external: ok?.external.status,
       drain: failure ? cr.status?.drain : drain?.status,
       volumes: ok ? volumesStatus({ desired: statefulSetsWithClaims(ok.objects)[0], claims: ctx.claims() }) : undefined,
