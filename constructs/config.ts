@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedVomsSpec } from './api/types.generated.js';
+import { nodeDrainSuspender } from './node-drain.js';
 import { cacheDataDisks, cacheDiskReporter, cacheMetaPath, cacheMonitoringDirectives, cacheProxyDirectives, cacheStorageDirectives, originCredentialsSetup } from './cache.js';
 import { supports, type ClusterModel } from './model.js';
 import type { SpaceThresholds } from './space.js';
@@ -373,6 +374,7 @@ export function renderStartScript(model: ClusterModel): string {
     ...vomsSetup(model),
     ...cacheDiskReporter(model),
     ...originCredentialsSetup(model),
+    ...nodeDrainSuspender(model.spec),
     '# XRootD makes its home directory under the working directory: keep it on a writable volume.',
     `cd "$${ENV.adminDir}"`,
     'exec "$daemon" -n "$role" -c "$config"',

@@ -72,6 +72,12 @@ export interface ClusterDecisions {
    * @default - none: the spec's replicas and maintenance
    */
   readonly drain?: DrainDecision;
+  /**
+   * spec.worker.nodeDrain: the cordoned nodes of data servers being prepared for a drain (the agent
+   * reads the Nodes). A data server on one of them has its cmsd suspend itself at its managers.
+   * @default - none
+   */
+  readonly cordonedNodes?: readonly string[];
 }
 
 /** The decisions as the model carries them: checked, with defaults. */
@@ -88,9 +94,11 @@ export interface ResolvedDecisions {
   /** federation.upstreamRefs and cache.origin.ref without their decisions: validation passes, synthesis refuses. */
   readonly unresolvedRefs: readonly SpecIssue[];
   readonly drainJob?: DrainJobDecision;
+  /** Only with spec.worker.nodeDrain: node names, sorted. */
+  readonly cordonedNodes: readonly string[];
 }
 
-export const DECISION_KEYS = ['partitions', 'tlsSecretRevision', 'externalAddresses', 'upstreamEndpoints', 'originAddress', 'drain'] as const;
+export const DECISION_KEYS = ['partitions', 'tlsSecretRevision', 'externalAddresses', 'upstreamEndpoints', 'originAddress', 'drain', 'cordonedNodes'] as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
@@ -128,15 +136,32 @@ export function resolveDecisions(
     && drainJob.targets.every((o) => Number.isInteger(o) && o >= 0 && o !== drainJob.ordinal))) {
     issues.push(issue('decisions.drain.job', 'must drain one data server (a whole number) to others', drainJob));
   }
+  const cordonedNodes = checkCordonedNodes(decisions.cordonedNodes, spec, issues);
   const federation = federationUpstream(spec, names.namespace, decisions.upstreamEndpoints, issues);
   const origin = cacheOrigin(spec, names.namespace, decisions.originAddress, issues);
   return {
-    partitions, externalAddresses, upstream: federation.upstream,
+    partitions, externalAddresses, upstream: federation.upstream, cordonedNodes,
     unresolvedRefs: [...federation.unresolvedRefs, ...origin.unresolvedRefs],
     ...(origin.address ? { originAddress: origin.address } : {}),
     ...(spec.security.tls && revision ? { tlsSecretRevision: revision } : {}),
     ...(drainJob ? { drainJob } : {}),
   };
+}
+
+/** Node names (a shell loop reads them from a file): DNS subdomains, only for spec.worker.nodeDrain. */
+function checkCordonedNodes(given: unknown, spec: ResolvedXrootdSpec, issues: SpecIssue[]): readonly string[] {
+  if (given === undefined) return [];
+  if (!Array.isArray(given)) {
+    issues.push(issue('decisions.cordonedNodes', 'must be a list of node names'));
+    return [];
+  }
+  if (given.length && !spec.worker.nodeDrain) issues.push(issue('decisions.cordonedNodes', 'are only for spec.worker.nodeDrain'));
+  for (const node of given) {
+    if (typeof node !== 'string' || node.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node)) {
+      issues.push(issue('decisions.cordonedNodes', 'must be node names (DNS subdomains: lower-case letters, digits, "-" and ".")', node));
+    }
+  }
+  return [...new Set(given as string[])].sort();
 }
 
 export function checkPartitions(given: RolloutPartitions | undefined, issues: SpecIssue[]): Record<Role, number> {

@@ -28,4 +28,6 @@ export const ENV = {
   originCredentialsDir: 'XRD_ORIGIN_CREDENTIALS_DIR',
   /** Set by the start script for a data server in maintenance: the configuration announces its exports read-only. */
   inMaintenance: 'XRD_MAINTENANCE',
+  /** Data servers with spec.worker.nodeDrain: the pod's node (downward API), looked up in the cordoned nodes' file. */
+  nodeName: 'XRD_NODE_NAME',
 } as const;

@@ -13,7 +13,7 @@ export type { ClusterDecisions, DrainDecision, DrainJobDecision, RolloutPartitio
 export { replicasOf } from './stateful-sets.js';
 export { BUILT_IN_CATALOG, VersionCatalog, compareVersions, downgradeRefusal, type XrootdFeature, type XrootdRelease } from './catalog.js';
 export { ClusterNames, ROLES, upstreamRefKey, type Role } from './names.js';
-export { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY, claimLabels, clusterLabels, clusterSelector, roleSelector } from './labels.js';
+export { GIT_SOURCE_LABEL, INVENTORY_LABEL, MANAGED_BY, RELEASED_TO_DRAIN_LABEL, claimLabels, clusterLabels, clusterSelector, roleSelector } from './labels.js';
 export { CONFIG_FILE, ENV, PROBE_SCRIPT, START_SCRIPT, renderConfigFiles } from './config.js';
 export { CACHE_DISKS_CODE } from './cache.js';
 export { capacity, supervisorsNeeded, topology, supervisorsOf, SUBSCRIBER_SLOTS, DEFAULT_SUPERVISOR_REDUNDANCY, type Topology } from './topology.js';

@@ -6,6 +6,11 @@ export const INVENTORY_LABEL = 'xrootd.org/cluster';
 export const MANAGED_BY = 'xrootd-k8s';
 /** On every Xrootd a Git source applies: the source's name (with the owner reference, how its prune finds them). */
 export const GIT_SOURCE_LABEL = 'xrootd.org/git-source';
+/**
+ * spec.worker.nodeDrain: on a data server prepared for its node's drain. The data servers'
+ * disruption budget leaves such a pod out, so the drain's next eviction of it goes through.
+ */
+export const RELEASED_TO_DRAIN_LABEL = 'xrootd.org/released-to-drain';
 
 /** Labels of every object of a cluster (selectors use a subset of them). */
 export function clusterLabels(cluster: string, version: string): Record<string, string> {

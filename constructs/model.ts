@@ -8,6 +8,7 @@ import { ClusterNames } from './names.js';
 import { checkCacheMemory } from './cache-rules.js';
 import { checkKubernetesValues } from './kube-values.js';
 import { quantityBytes } from './quantity.js';
+import { checkNodeDrain } from './node-drain.js';
 import { checkAutoExpand, checkAutoscale, MIN_CAPACITY_BYTES, spaceThresholds, type SpaceThresholds } from './space.js';
 import { checkExternalAddresses, checkPartitions, resolveDecisions, specWithDrain, type ClusterDecisions, type ResolvedDecisions } from './decisions.js';
 import { xrootdSpecSchema } from './api/schema.js';
@@ -100,6 +101,7 @@ export function resolveCluster(props: XrootdClusterProps, options: { kubernetesR
   checkCacheMemory(spec, issues);
   checkAutoExpand(spec, issues);
   checkAutoscale(spec, issues);
+  checkNodeDrain(spec, issues);
   checkMountOverlaps(spec, issues);
   if (options.kubernetesRules !== false) checkKubernetesValues(spec, issues);
   if (issues.length || !release) throw new SpecValidationError(issues, `XrootdCluster "${name}"`);

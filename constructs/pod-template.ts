@@ -70,6 +70,7 @@ export function roleEnv(model: ClusterModel, role: Role): k8s.EnvVar[] {
   ];
   if (role === 'worker') env.push({ name: ENV.dataDir, value: DATA_DIR }, { name: ENV.maintenanceFile, value: `${MAINTENANCE_DIR}/${MAINTENANCE_KEY}` });
   else env.push({ name: ENV.cmsdPort, value: String(spec.xrootd.cmsdPort) });
+  if (role === 'worker' && spec.worker.nodeDrain) env.push({ name: ENV.nodeName, valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
   if (spec.security.tls) env.push({ name: ENV.tlsDir, value: TLS_SECRET_DIR });
   if (hasOriginCredentials(model, role)) env.push({ name: ENV.originCredentialsDir, value: ORIGIN_CREDENTIALS_DIR });
   if (advertisesExternalAddress(model, role)) env.push({ name: ENV.externalFile, value: `${EXTERNAL_DIR}/${EXTERNAL_ADDRESSES_KEY}` });

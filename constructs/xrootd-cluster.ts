@@ -9,6 +9,7 @@ import { addCertificate } from './certificate.js';
 import { addCollector } from './monitoring.js';
 import { addPrometheusObjects } from './prometheus.js';
 import { configHash, EXTERNAL_ADDRESSES_KEY, MAINTENANCE_KEY, renderConfigFiles } from './config.js';
+import { CORDONED_NODES_KEY } from './node-drain.js';
 import { addDisruptionBudget } from './disruption-budgets.js';
 import { clusterLabels } from './labels.js';
 import { resolveCluster, type ClusterModel, type XrootdClusterProps } from './model.js';
@@ -78,7 +79,10 @@ export class XrootdCluster extends Construct {
         namespace: model.namespace,
         labels: clusterLabels(model.name, model.release.version),
       },
-      data: { [MAINTENANCE_KEY]: model.spec.worker.maintenance.map((o) => `${o}\n`).join('') },
+      data: {
+        [MAINTENANCE_KEY]: model.spec.worker.maintenance.map((o) => `${o}\n`).join(''),
+        ...(model.spec.worker.nodeDrain ? { [CORDONED_NODES_KEY]: model.cordonedNodes.map((n) => `${n}\n`).join('') } : {}),
+      },
     });
     if (model.spec.expose.type === 'LoadBalancer') {
       // Not hashed into the configuration: the agent fills it in as the load balancers get their addresses.

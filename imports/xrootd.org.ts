@@ -990,6 +990,13 @@ export interface XrootdSpecWorker {
   readonly maintenance?: number[];
 
   /**
+   * Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).
+   *
+   * @schema XrootdSpecWorker#nodeDrain
+   */
+  readonly nodeDrain?: XrootdSpecWorkerNodeDrain;
+
+  /**
    * Number of data servers: at least 1, except in a meta-manager (federation.metaManager), which has none.
    *
    * @schema XrootdSpecWorker#replicas
@@ -1029,6 +1036,7 @@ export function toJson_XrootdSpecWorker(obj: XrootdSpecWorker | undefined): Reco
     'drainToken': toJson_XrootdSpecWorkerDrainToken(obj.drainToken),
     'extraDirectives': obj.extraDirectives?.map(y => y),
     'maintenance': obj.maintenance?.map(y => y),
+    'nodeDrain': toJson_XrootdSpecWorkerNodeDrain(obj.nodeDrain),
     'replicas': obj.replicas,
     'resources': toJson_XrootdSpecWorkerResources(obj.resources),
     'scaleDown': obj.scaleDown,
@@ -1755,6 +1763,34 @@ export function toJson_XrootdSpecWorkerDrainToken(obj: XrootdSpecWorkerDrainToke
   const result = {
     'key': obj.key,
     'secretName': obj.secretName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).
+ *
+ * @schema XrootdSpecWorkerNodeDrain
+ */
+export interface XrootdSpecWorkerNodeDrain {
+  /**
+   * How long a suspended data server may keep files open for writing before its pod is deleted anyway.
+   *
+   * @schema XrootdSpecWorkerNodeDrain#writesTimeoutSeconds
+   */
+  readonly writesTimeoutSeconds?: number;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecWorkerNodeDrain' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecWorkerNodeDrain(obj: XrootdSpecWorkerNodeDrain | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'writesTimeoutSeconds': obj.writesTimeoutSeconds,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

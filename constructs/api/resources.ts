@@ -24,7 +24,7 @@ export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible cond
 
 export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRootD cluster, written by the agent.', {
   observedGeneration: int('The spec generation this status describes.'),
-  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).', conditionSchema),
+  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), NodeDrain (spec.worker.nodeDrain: True while a data server on a cordoned node is being prepared), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).', conditionSchema),
   redirectors: roleStatus,
   supervisors: roleStatus,
   workers: roleStatus,
@@ -81,6 +81,14 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
       reason: str('Why it cannot grow.'),
     })),
   }, { presenceMeansOn: true }),
+  nodeDrain: arr('spec.worker.nodeDrain: the data servers on cordoned nodes, until their pods are released to the drain.', obj('NodeDrainStatus', 'A data server prepared for its node\'s drain.', {
+    pod: str('The data server.'),
+    node: str('Its cordoned node.'),
+    phase: str('Suspending (its cmsd is asked to suspend itself; waiting for its managers to report it suspended), FinishingWrites (suspended; waiting for its files open for writing to close) or Released (its pod deleted: the drain goes on).'),
+    since: str('When its node was first seen cordoned (RFC 3339).'),
+    suspendedAt: str('When its managers first reported it suspended (RFC 3339).'),
+    openForWrite: int('Files it had open for writing at its last report after the suspension.'),
+  })),
   autoscale: obj('AutoscaleStatus', 'spec.worker.autoscale: the number of data servers the agent chose, and why.', {
     replicas: int('The data servers the agent chose; the StatefulSet follows (through a drain when it is lower).'),
     freePercent: int('The free share of the data servers in service at the last look, from their reports.'),

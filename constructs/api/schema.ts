@@ -144,6 +144,9 @@ export const xrootdSpecSchema: ObjectField = obj('XrootdSpec', 'Desired state of
         { path: 'scaleDownFreePercent', rule: 'must be at least freePercent + 10', cel: '(has(self.scaleDownFreePercent) ? self.scaleDownFreePercent : 60) >= (has(self.freePercent) ? self.freePercent : 20) + 10', check: (a) => a.scaleDownFreePercent >= a.freePercent + 10 },
       ],
     }),
+    nodeDrain: obj('NodeDrainSpec', 'Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers\' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server\'s node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).', {
+      writesTimeoutSeconds: int('How long a suspended data server may keep files open for writing before its pod is deleted anyway.', { default: 600, minimum: 10, maximum: 86400 }),
+    }, { presenceMeansOn: true }),
     drainToken: obj('DrainTokenSpec', 'The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster\'s namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.', {
       secretName: str('The Secret.', { pattern: { regex: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', rule: 'must be a Secret name' }, maxLength: 253 }),
       key: str('The Secret\'s key holding the token.', { default: 'token', pattern: { regex: SECRET_KEY, rule: 'must be a Secret key: letters, digits, "-", "_" and ".", not only dots' }, maxLength: 253 }),

@@ -161,6 +161,10 @@ export interface WorkerSpec {
    */
   readonly autoscale?: AutoscaleSpec;
   /**
+   * Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).
+   */
+  readonly nodeDrain?: NodeDrainSpec;
+  /**
    * The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token.
    */
   readonly drainToken?: DrainTokenSpec;
@@ -295,6 +299,16 @@ export interface AutoscaleSpec {
    * @default 600
    */
   readonly coolDownSeconds?: number;
+}
+
+/** Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md). */
+export interface NodeDrainSpec {
+  /**
+   * How long a suspended data server may keep files open for writing before its pod is deleted anyway.
+   * Range: 10 to 86400.
+   * @default 600
+   */
+  readonly writesTimeoutSeconds?: number;
 }
 
 /** The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token. */
@@ -1111,7 +1125,7 @@ export interface XrootdStatus {
    */
   readonly observedGeneration?: number;
   /**
-   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).
+   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), NodeDrain (spec.worker.nodeDrain: True while a data server on a cordoned node is being prepared), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).
    */
   readonly conditions?: XrootdCondition[];
   /**
@@ -1163,6 +1177,10 @@ export interface XrootdStatus {
    * spec.worker.storage.autoExpand: the volumes the agent grew as they filled, and the data servers below the free share that cannot grow.
    */
   readonly autoExpand?: AutoExpandStatus;
+  /**
+   * spec.worker.nodeDrain: the data servers on cordoned nodes, until their pods are released to the drain.
+   */
+  readonly nodeDrain?: NodeDrainStatus[];
   /**
    * spec.worker.autoscale: the number of data servers the agent chose, and why.
    */
@@ -1428,6 +1446,34 @@ export interface FullVolumeStatus {
    * Why it cannot grow.
    */
   readonly reason?: string;
+}
+
+/** A data server prepared for its node's drain. */
+export interface NodeDrainStatus {
+  /**
+   * The data server.
+   */
+  readonly pod?: string;
+  /**
+   * Its cordoned node.
+   */
+  readonly node?: string;
+  /**
+   * Suspending (its cmsd is asked to suspend itself; waiting for its managers to report it suspended), FinishingWrites (suspended; waiting for its files open for writing to close) or Released (its pod deleted: the drain goes on).
+   */
+  readonly phase?: string;
+  /**
+   * When its node was first seen cordoned (RFC 3339).
+   */
+  readonly since?: string;
+  /**
+   * When its managers first reported it suspended (RFC 3339).
+   */
+  readonly suspendedAt?: string;
+  /**
+   * Files it had open for writing at its last report after the suspension.
+   */
+  readonly openForWrite?: number;
 }
 
 /** spec.worker.autoscale: the number of data servers the agent chose, and why. */
@@ -1823,6 +1869,7 @@ export interface ResolvedWorkerSpec {
   readonly storage: ResolvedStorageSpec;
   readonly scaleDown: 'Immediate' | 'Drain';
   readonly autoscale?: ResolvedAutoscaleSpec;
+  readonly nodeDrain?: ResolvedNodeDrainSpec;
   readonly drainToken?: ResolvedDrainTokenSpec;
   readonly maintenance: number[];
   readonly resources: ResolvedResourceSpec;
@@ -1861,6 +1908,11 @@ export interface ResolvedAutoscaleSpec {
   readonly scaleDownFreePercent: number;
   readonly scaleDownAfterSeconds: number;
   readonly coolDownSeconds: number;
+}
+
+/** Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md). (defaults applied) */
+export interface ResolvedNodeDrainSpec {
+  readonly writesTimeoutSeconds: number;
 }
 
 /** The bearer token the drain Job logs in with when the cluster takes tokens (security.tokens): a Secret in the cluster's namespace whose key holds a token of one of the issuers with storage.read, storage.create and storage.modify on every export. Keep it fresh there (each copy reads it again): a drain can outlast a token. (defaults applied) */
@@ -2152,6 +2204,7 @@ export interface ResolvedXrootdStatus {
   readonly rollout: ResolvedRolloutStatus;
   readonly volumes: ResolvedVolumesStatus;
   readonly autoExpand?: ResolvedAutoExpandStatus;
+  readonly nodeDrain?: ResolvedNodeDrainStatus[];
   readonly autoscale?: ResolvedAutoscaleStatus;
   readonly drain?: ResolvedDrainStatus;
   readonly external?: ResolvedExternalAddressStatus[];
@@ -2248,6 +2301,16 @@ export interface ResolvedFullVolumeStatus {
   readonly claim?: string;
   readonly freePercent?: number;
   readonly reason?: string;
+}
+
+/** A data server prepared for its node's drain. (defaults applied) */
+export interface ResolvedNodeDrainStatus {
+  readonly pod?: string;
+  readonly node?: string;
+  readonly phase?: string;
+  readonly since?: string;
+  readonly suspendedAt?: string;
+  readonly openForWrite?: number;
 }
 
 /** spec.worker.autoscale: the number of data servers the agent chose, and why. (defaults applied) */

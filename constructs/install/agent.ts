@@ -118,7 +118,8 @@ export function agentRules(): k8s.PolicyRule[] {
     // create: a claim bound to an adopted volume (spec.worker.storage.adoptClaims).
     { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
     // Pods gate rollouts; one stuck on a revision being rolled back from is deleted (a StatefulSet never does that).
-    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+    // patch: spec.worker.nodeDrain's label on a data server released to its node's drain.
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ];
 }
@@ -138,12 +139,14 @@ export class XrootdAgent extends Construct {
     new KubeNamespace(this, 'namespace', { metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } } });
     new KubeServiceAccount(this, 'account', { metadata: meta(name, namespace), automountServiceAccountToken: true });
 
-    // The catalog, StorageClasses (may a volume grow?) and PersistentVolumes (adoption) are cluster-scoped: read access needs a ClusterRole in both modes.
+    // The catalog, StorageClasses (may a volume grow?), Nodes (cordoned?) and PersistentVolumes (adoption) are cluster-scoped: read access needs a ClusterRole in both modes.
     new KubeClusterRole(this, 'catalog-reader', {
       metadata: meta(`${name}-catalog`),
       rules: [
         { apiGroups: [CATALOG_GROUP], resources: ['xrootdversions'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list'] },
+        // spec.worker.nodeDrain: which nodes are cordoned.
+        { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
         // Adopting a volume re-points it to a claim of ours; the volume-adoption policy keeps that within a namespace.
         { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'patch'] },
       ],

@@ -14,7 +14,10 @@ export interface MembershipReport {
   readonly managers: readonly {
     readonly pod: string;
     readonly role: string;
-    readonly members: readonly { readonly pod: string; readonly host?: string; readonly address?: string; readonly active: boolean }[];
+    /** status: `a` active, `o` offline, `s` suspended, `d` disabled, then `w` writable, `n` no staging (as the manager reports it). */
+    readonly members: readonly {
+      readonly pod: string; readonly host?: string; readonly address?: string; readonly status?: string; readonly active: boolean;
+    }[];
   }[];
   /** A cache cluster's servers: bytes since the collector started, and their data disks now. */
   readonly caches?: readonly CacheServerFigures[];
@@ -36,7 +39,8 @@ export async function fetchMembership(url: string, timeoutMs = 3000): Promise<{ 
       && [c.sentBytes, c.hitBytes, c.missBytes, c.bypassBytes].every(number) && (c.fetchedBytes === undefined || number(c.fetchedBytes))
       && Array.isArray(c.disks) && c.disks.every(diskOk)));
     const spacesOk = body?.spaces === undefined || (Array.isArray(body.spaces) && body.spaces.every((s) => typeof s?.pod === 'string'
-      && number(s.bytes) && number(s.freeBytes) && s.freeBytes <= s.bytes && number(s.reportedAt)));
+      && number(s.bytes) && number(s.freeBytes) && s.freeBytes <= s.bytes && number(s.reportedAt)
+      && (s.openForWrite === undefined || number(s.openForWrite))));
     return ok && cachesOk && spacesOk ? { report: body } : { error: `${url} did not answer a membership report` };
   } catch (e) {
     return { error: `${url}: ${(e as Error).message}` };

@@ -3,7 +3,7 @@
  * conditions (Ready, Progressing, Degraded), ready counts per role, versions.
  * Pure: the clock comes in as an argument.
  */
-import { insecureWritableExports, ROLES, roleSelector, type AutoExpandStatus, type AutoscaleStatus, type CacheStatus, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
+import { insecureWritableExports, ROLES, roleSelector, type AutoExpandStatus, type AutoscaleStatus, type NodeDrainStatus, type CacheStatus, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
 import type { HealingStep } from './healing.js';
 import { membersMissing } from './membership.js';
 import { condition as makeCondition } from './conditions.js';
@@ -36,6 +36,8 @@ export interface StatusInput {
   readonly autoExpand?: AutoExpandStatus;
   /** spec.worker.autoscale this time (undefined: not decided, keep what status had). */
   readonly autoscale?: AutoscaleStatus;
+  /** spec.worker.nodeDrain this time (undefined: not decided, keep what status had). */
+  readonly nodeDrain?: readonly NodeDrainStatus[];
   /** spec.healing's step this time (undefined: not decided, keep what status had). */
   readonly healing?: HealingStep;
   /** The data servers restarted into maintenance so far (undefined: keep what status had). */
@@ -107,6 +109,14 @@ function storageFullCondition(
     : condition('StorageFull', false, 'Room', `every data server has room or can grow (${[expand && 'spec.worker.storage.autoExpand', scale && 'spec.worker.autoscale'].filter(Boolean).join(', ')})`, input);
 }
 
+/** spec.worker.nodeDrain: True while a data server on a cordoned node is being prepared for the drain. */
+function nodeDrainCondition(prepared: readonly NodeDrainStatus[], input: StatusInput): XrootdCondition {
+  const waiting = prepared.filter((p) => p.phase !== 'Released');
+  if (!waiting.length) return condition('NodeDrain', false, 'NoneCordoned', prepared.length ? `released to the drain: ${prepared.map((p) => p.pod).join(', ')}` : 'no data server is on a cordoned node', input);
+  const what = (p: NodeDrainStatus) => `${p.pod} on ${p.node}: ${p.phase === 'Suspending' ? 'suspending at its managers' : `suspended, ${p.openForWrite ?? 'an unknown number of'} files open for writing`}`;
+  return condition('NodeDrain', true, waiting.some((p) => p.phase === 'Suspending') ? 'Suspending' : 'FinishingWrites', waiting.map(what).join('; '), input);
+}
+
 /** spec.worker.autoscale: True while the data servers are being added to or removed down to the number chosen. */
 function autoscalingCondition(scale: AutoscaleStatus, running: number | undefined, input: StatusInput): XrootdCondition {
   const chosen = scale.replicas;
@@ -159,6 +169,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
   const healing = input.healing?.status ?? prev.healing;
   const autoExpand = m.spec.worker.storage.autoExpand ? input.autoExpand ?? prev.autoExpand : undefined;
   const autoscale = m.spec.worker.autoscale ? input.autoscale ?? prev.autoscale : undefined;
+  const nodeDrain = m.spec.worker.nodeDrain ? input.nodeDrain ?? prev.nodeDrain : undefined;
   const wanted: Record<Role, number> = {
     redirector: m.topology.redirectors,
     supervisor: m.topology.supervisors,
@@ -223,6 +234,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
       ...(volumes ? volumeConditions(volumes, input) : []),
       ...(autoExpand || autoscale ? [storageFullCondition(autoExpand, autoscale, input)] : []),
       ...(autoscale ? [autoscalingCondition(autoscale, input.statefulSets.get('worker')?.spec?.replicas, input)] : []),
+      ...(nodeDrain ? [nodeDrainCondition(nodeDrain, input)] : []),
     ],
     ...roles,
     currentVersion: settledAll ? m.spec.version : prev.currentVersion,
@@ -235,6 +247,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     ...(m.spec.monitoring.enabled && healing && Object.keys(healing).length ? { healing } : {}),
     ...(autoExpand && Object.keys(autoExpand).length ? { autoExpand } : {}),
     ...(autoscale && Object.keys(autoscale).length ? { autoscale } : {}),
+    ...(nodeDrain?.length ? { nodeDrain: [...nodeDrain] } : {}),
     ...(drain ? { drain } : {}),
     ...(input.maintenance ?? prev.maintenance ? { maintenance: [...(input.maintenance ?? prev.maintenance)!] } : {}),
     ...((input.external ?? prev.external)?.length ? { external: [...(input.external ?? prev.external)!] } : {}),

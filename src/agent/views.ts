@@ -13,13 +13,13 @@ export const isReady = (o: { status?: { conditions?: readonly { type: string; st
   o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 export interface PodObject extends KubeObject {
-  spec?: { volumes?: { name?: string; configMap?: { name?: string } }[] };
+  spec?: { volumes?: { name?: string; configMap?: { name?: string } }[]; nodeName?: string };
   status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[]; podIP?: string };
 }
 
 /**
  * What the agent keeps of a pod: who it is, its revision, whether it is Ready (and since when),
- * its address and the ConfigMaps it mounts. A pod's spec and container statuses are most of its
+ * its address, its node and the ConfigMaps it mounts. A pod's spec and container statuses are most of its
  * bytes, and with hundreds of pods they were most of the agent's memory.
  */
 export function podEssentials(p: KubeObject): PodObject {
@@ -30,7 +30,7 @@ export function podEssentials(p: KubeObject): PodObject {
   return {
     apiVersion: pod.apiVersion, kind: pod.kind,
     metadata: withoutUndefined({ name, namespace, uid, resourceVersion, labels, deletionTimestamp, ownerReferences, creationTimestamp }),
-    spec: volumes?.length ? { volumes } : {},
+    spec: withoutUndefined({ volumes: volumes?.length ? volumes : undefined, nodeName: pod.spec?.nodeName }),
     status: withoutUndefined({
       conditions: ready && [withoutUndefined({ type: ready.type, status: ready.status, lastTransitionTime: ready.lastTransitionTime })],
       podIP: pod.status?.podIP,

@@ -56,6 +56,8 @@ export interface DataServerSpace {
   readonly pod: string;
   readonly bytes: number;
   readonly freeBytes: number;
+  /** Files it has open for writing (spec.worker.nodeDrain waits for none). */
+  readonly openForWrite?: number;
   readonly reportedAt: number;
 }
 
@@ -72,6 +74,7 @@ interface DaemonState {
   readonly series: Map<string, { metric: string; labels: Record<string, string> }>;
   members?: readonly Member[];
   space?: Report['space'];
+  openForWrite?: number;
   sentAt: number;
   /** Series fed by a cache server's other packets (not its summary): a summary that lacks them keeps them. */
   readonly cacheSeries: Set<string>;
@@ -154,6 +157,7 @@ export class Collector {
     d.sentAt = r.sentAt;
     d.members = r.members?.map((m) => this.named(m));
     d.space = r.space;
+    d.openForWrite = r.openForWrite;
     const seen = new Set<string>();
     const set = (metric: string, extra: Record<string, string> | undefined, value: number) => {
       const all = { ...labels, ...extra };
@@ -246,11 +250,14 @@ export class Collector {
     })).sort((a, b) => a.pod.localeCompare(b.pod));
   }
 
-  /** Each data server's free space, from its xrootd's latest fresh summary. */
+  /** Each data server's free space and files open for writing, from its xrootd's latest fresh summary. */
   spaces(): DataServerSpace[] {
     this.sweep();
     return [...this.daemons.values()].filter((d) => d.space && d.labels.daemon === 'xrootd' && d.labels.role === 'worker')
-      .map((d) => ({ pod: d.labels.pod, ...d.space!, reportedAt: d.receivedAt })).sort((a, b) => a.pod.localeCompare(b.pod));
+      .map((d) => ({
+        pod: d.labels.pod, ...d.space!, ...(d.openForWrite !== undefined ? { openForWrite: d.openForWrite } : {}), reportedAt: d.receivedAt,
+      }))
+      .sort((a, b) => a.pod.localeCompare(b.pod));
   }
 
   /** A member listed by address, named by the one pod that reports from that address (if just one does). */

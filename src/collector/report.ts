@@ -36,6 +36,8 @@ export interface Report {
   readonly members?: readonly Member[];
   /** For a data server's xrootd: the fullest of its exported paths' file systems (they usually share one volume). */
   readonly space?: { readonly bytes: number; readonly freeBytes: number };
+  /** For a data server's xrootd: the files it has open for writing now (ofs opw). */
+  readonly openForWrite?: number;
 }
 
 export interface Sample { readonly metric: string; readonly labels?: Readonly<Record<string, string>>; readonly value: number }
@@ -113,6 +115,7 @@ export function readReport(packet: string): Report {
   const pss = stats.get('pss');
   add('xrootd_cache_origin_opens_total', num(pss, 'open'));
   add('xrootd_cache_origin_open_errors_total', num(pss, 'open', 'errs'));
+  const openForWrite = num(ofs, 'opw');
   let space: Report['space'];
   for (const p of child(stats.get('oss'), 'paths')?.children ?? []) {
     const path = unquote(child(p, 'lp')?.text);
@@ -139,6 +142,7 @@ export function readReport(packet: string): Report {
   return {
     pod: name, host, role: ins, daemon: pgm as Daemon, startedAt, sentAt, values,
     ...(members ? { members } : {}), ...(space ? { space } : {}),
+    ...(Number.isSafeInteger(openForWrite) && openForWrite! >= 0 ? { openForWrite } : {}),
   };
 }
 

@@ -2,11 +2,14 @@
  * The generated configuration, run on real XRootD daemons (Debian's 5.5.3) on
  * loopback: clusters form, files go in and come back out, probes tell the truth.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveCluster, type XrootdClusterProps } from '../../constructs/index.js';
+import { ENV, resolveCluster, type NodeDrainStatus, type XrootdClusterProps } from '../../constructs/index.js';
+import { decideNodeDrain } from '../../src/agent/node-drain.js';
 import { MANAGERS_FILE } from '../../constructs/config.js';
-import { requirePrograms, run, waitFor } from '../helpers/processes.js';
+import { CORDONED_NODES_KEY } from '../../constructs/node-drain.js';
+import { requirePrograms, run, runAsync, waitFor } from '../helpers/processes.js';
 import { copy, Scratch, workerPorts } from './client-files.js';
 import { withCluster } from './loopback-cluster.js';
 import { startCollector, type RunningCollector } from '../helpers/collector.js';
@@ -317,6 +320,88 @@ describe('small volumes', () => {
     }, { dataDirOf });
   }, 120000);
 });
+
+test('worker.nodeDrain: a data server whose node is cordoned suspends itself at its manager; new files go to the other, its open write finishes, the decision releases it, and with it gone the writes go on: none fails', async () => {
+  const collector = await startCollector({ cluster: 'cordon', namespace: 'physics', dir: scratch });
+  const props: XrootdClusterProps = {
+    ...FAST, name: 'cordon', namespace: 'physics', monitoring: { enabled: true, reportIntervalSeconds: 2 },
+    xrootd: { ...FAST.xrootd, dropDelaySeconds: 10 }, worker: { replicas: 2, nodeDrain: { writesTimeoutSeconds: 120 } },
+  };
+  const model = resolveCluster(props);
+  const pod = model.names.pod('worker', 1);
+  let slow: ChildProcess | undefined;
+  try {
+    await withCluster(props, async (c) => {
+      await c.waitForMembers(2);
+      const [w0, w1] = c.of('worker');
+      // A client writing a new file through the redirector, one after another with 250 ms between (a create takes 1-2 s
+      // here: the manager waits for its lookup), throughout.
+      const small = randomFile('small.bin', 64 << 10);
+      const writes: Array<{ name: string; ok: boolean; ms: number; at: number; out: string }> = [];
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; writing; i++) {
+          const at = Date.now();
+          const r = await runAsync(['xrdcp', '--force', '--nopbar', small, c.url(0, `/data/w-${i}.bin`)]);
+          writes.push({ name: `w-${i}.bin`, ok: r.code === 0, ms: Date.now() - at, at, out: r.out });
+          await new Promise((res) => setTimeout(res, 250));
+        }
+      })();
+      // A long write on the data server itself, open when its node is cordoned: 12 x 256 KiB, one every 0.5 s.
+      slow = spawn('bash', ['-c', `for i in $(seq 12); do head -c 262144 /dev/urandom; sleep 0.5; done | xrdcp --force --nopbar - root://${w1.host}:${w1.port}//data/slow.bin`], { stdio: 'ignore' });
+      const slowDone = new Promise<number | null>((res) => slow!.on('exit', (code) => res(code)));
+      await new Promise((res) => setTimeout(res, 1500));
+      // The node is cordoned: the agent renders it in the cordoned nodes' file, which the pod sees.
+      writeFileSync(join(c.dir, 'maintenance', CORDONED_NODES_KEY), 'node-b\n');
+      // On loopback both data servers reach the manager from 127.0.0.1, so its report names neither (in a cluster each
+      // pod has its own address, and the collector names it): here the suspended one is worker-1, the other worker-0.
+      const byStatus = (x: MembershipReport['managers'][number]['members'][number]) => (
+        x.pod === '127.0.0.1' ? { ...x, pod: x.status?.startsWith('s') ? pod : model.names.pod('worker', 0) } : x);
+      const named = (m: MembershipReport): MembershipReport => ({
+        ...m, managers: m.managers.map((g) => ({ ...g, members: g.members.map(byStatus) })),
+      });
+      const decide = (membership: MembershipReport, previous?: NodeDrainStatus[]) => decideNodeDrain({
+        policy: model.spec.worker.nodeDrain, cordoned: new Set(['node-b']), membership: named(membership), previous, now: new Date().toISOString(),
+        pods: [{ name: pod, node: 'node-b', deleting: false }, { name: model.names.pod('worker', 0), node: 'node-a', deleting: false }],
+      });
+      const suspended = await waitFor(`the manager to report ${pod} suspended`, async () => {
+        const m = named(await collector.json<MembershipReport>('/membership'));
+        return m.managers.some((g) => g.members.some((x) => x.pod === pod && x.status?.startsWith('s'))) ? m : undefined;
+      }, 30000, 250);
+      const suspendedAt = Date.now();
+      let step = decide(suspended);
+      expect(step.release).toBeUndefined();
+      expect(step.status).toEqual([expect.objectContaining({ pod, node: 'node-b', phase: 'FinishingWrites' })]);
+      // Its write finishes; a report from after the suspension shows none open: released.
+      const released = await waitFor(`the decision to release ${pod}`, async () => {
+        step = decide(await collector.json<MembershipReport>('/membership'), step.status);
+        return step.release;
+      }, 60000, 500);
+      const releasedAt = Date.now();
+      expect(await slowDone).toBe(0);
+      expect(statSync(join(w1.dataDir, 'data', 'slow.bin')).size).toBe(12 * 262144);
+      expect(released.message).toBe(`${pod} on cordoned node node-b: suspended at its managers, no file open for writing; the drain may evict it`);
+      // The drain takes the pod: its daemons stop. Writes go on past the manager's drop delay.
+      await c.stopDaemon(w1, 'xrootd');
+      await c.stopDaemon(w1, 'cmsd');
+      await new Promise((res) => setTimeout(res, 15000));
+      writing = false;
+      await writer;
+      const failed = writes.filter((w) => !w.ok);
+      const stall = Math.max(...writes.map((w) => w.ms));
+      console.log(`nodeDrain: ${writes.length} writes, ${failed.length} failed, longest ${stall} ms; suspended ${((suspendedAt - releasedAt) / -1000).toFixed(1)} s before the release`);
+      expect(failed).toEqual([]);
+      // Every file written once the manager knew (a second's margin for one already sent there) is on the other data server.
+      const later = writes.filter((w) => w.at > suspendedAt + 1000);
+      expect(later.length).toBeGreaterThanOrEqual(5);
+      expect(later.filter((w) => !existsSync(join(w0.dataDir, 'data', w.name))).map((w) => w.name)).toEqual([]);
+      expect(c.logs(2000)).toContain(`run.sh: ${pod} on node node-b: cmsd asked to suspend (spec.worker.nodeDrain)`);
+    }, { collector: collector.address, image: projectImage('xrootd'), podEnv: (name) => ({ [ENV.nodeName]: name === pod ? 'node-b' : 'node-a' }) });
+  } finally {
+    slow?.kill();
+    await collector.stop();
+  }
+}, 240000);
 
 test('a data server in maintenance (spec.worker.maintenance) serves its files but receives no new ones', async () => {
   // What it held before maintenance: a file in its export, put there before it starts.

@@ -65,6 +65,8 @@ export interface LoopbackOptions {
   readonly originCredentialsDir?: string;
   /** A network namespace (made by the test) the daemons and the harness's own clients run in; host daemons only. */
   readonly netns?: string;
+  /** More environment of one pod's daemons, as its pod spec sets it (the downward API's node name). */
+  readonly podEnv?: (pod: string) => NodeJS.ProcessEnv;
   /** Pods not started with the others (a data server the test adds later with startPod, as a scale-up does). */
   readonly startLater?: (pod: string) => boolean;
 }
@@ -116,7 +118,7 @@ export class LoopbackCluster {
     // The maintenance ConfigMap, as its volume presents it to the data servers.
     const maintenanceDir = join(dir, 'maintenance');
     mkdirSync(maintenanceDir);
-    writeFileSync(join(maintenanceDir, MAINTENANCE_KEY), s.get('ConfigMap', model.names.maintenanceConfigMap()).data[MAINTENANCE_KEY]);
+    for (const [key, text] of Object.entries(s.get('ConfigMap', model.names.maintenanceConfigMap()).data as Record<string, string>)) writeFileSync(join(maintenanceDir, key), text);
     if (opts.caBundle && !opts.image) throw new Error('a CA bundle replaces the image\'s: only for clusters run from an image');
     // expose.type LoadBalancer: the external-addresses ConfigMap, as its volume presents it to data servers and supervisors.
     const external = s.all('ConfigMap').find((c) => c.metadata.name === model.names.externalAddressesConfigMap());
@@ -172,6 +174,7 @@ export class LoopbackCluster {
           ...(opts.collector ? { [ENV.collector]: opts.collector } : {}),
           ...(external && role !== 'redirector' ? { [ENV.externalFile]: join(externalDir, EXTERNAL_ADDRESSES_KEY) } : {}),
           ...opts.daemonEnv,
+          ...opts.podEnv?.(name),
         };
         cluster.pods.push({ role, ordinal, name, host, fqdn: model.names.podHost(role, ordinal), port, cmsdPort,
           dir: podDir, dataDir, env, daemons: {}, containers: {} });

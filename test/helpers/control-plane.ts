@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { repoRoot } from './repo.js';
-import { freePorts, logOf, run, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from './processes.js';
+import { freePorts, logOf, run, runAsync, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from './processes.js';
 
 export const ZONES = ['zone-a', 'zone-b'] as const;
 export const NODE_COUNT = 3;
@@ -217,14 +217,19 @@ export class ControlPlane {
     return path;
   }
 
-  /** kubectl (the reference client) against this cluster, as admin unless another kubeconfig is given. */
   /** The API server's audit events of writes, oldest first. */
   auditEvents(): AuditEvent[] {
     return readFileSync(join(this.dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
   }
 
+  /** kubectl (the reference client) against this cluster, as admin unless another kubeconfig is given. */
   kubectl(args: string[], opts: { input?: string; kubeconfig?: string; timeoutMs?: number } = {}): RunResult {
     return run([join(this.bin, 'kubectl'), `--kubeconfig=${opts.kubeconfig ?? this.kubeconfig}`, ...args], process.env, opts.timeoutMs ?? 60000, opts.input);
+  }
+
+  /** kubectl as admin, without blocking the test while it runs (a drain that waits). */
+  kubectlAsync(args: string[], timeoutMs = 60000): Promise<RunResult> {
+    return runAsync([join(this.bin, 'kubectl'), `--kubeconfig=${this.kubeconfig}`, ...args], process.env, timeoutMs);
   }
 
   /** Server-side apply of YAML as admin; throws with kubectl's output on failure. */

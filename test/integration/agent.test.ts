@@ -49,10 +49,12 @@ async function waitCondition(name: string, type: string, status: string, timeout
 const fqdn = (pod: string, namespace = NS) => `${pod}.${pod.replace(/-\d+$/, '')}.${namespace}.svc.cluster.local`;
 
 /** A manager's cmsd report to the test's collector, as XRootD 5.5.3 writes it, listing its members by their per-pod names. */
-function sendManagerReport(socket: dgram.Socket, manager: string, members: string[], namespace = NS): Promise<void> {
+function sendManagerReport(
+  socket: dgram.Socket, manager: string, members: string[], namespace = NS, runs: Record<string, string> = {},
+): Promise<void> {
   const report = readFileSync(join(repoRoot(), 'test/fixtures/xrd-report/redirector-cmsd.xml'), 'utf8')
     .replace(/src="vm:/, `src="${fqdn(manager, namespace)}:`).replace(/tod="\d+"/, `tod="${Math.floor(Date.now() / 1000)}"`)
-    .replace(/<node>.*<\/node>/, `<node>${members.length}${members.map((m, i) => `<stats id="${i}"><host>${m.includes('.') ? m : fqdn(m)}</host><role>S</role><run>awn</run><ref><r>0</r><w>0</w></ref></stats>`).join('')}</node>`);
+    .replace(/<node>.*<\/node>/, `<node>${members.length}${members.map((m, i) => `<stats id="${i}"><host>${m.includes('.') ? m : fqdn(m)}</host><role>S</role><run>${runs[m] ?? 'awn'}</run><ref><r>0</r><w>0</w></ref></stats>`).join('')}</node>`);
   return new Promise<void>((resolve) => socket.send(report, collectorUdp, '127.0.0.1', () => resolve()));
 }
 
@@ -544,6 +546,65 @@ test('worker.autoscale: data servers reporting little free space get a new one, 
     clearInterval(resend);
     socket.close();
     cp.kubectl(['delete', 'xrootd', 'busy', '-n', NS, '--wait=true', '--timeout=60s']);
+  }
+}), 300000);
+
+test('worker.nodeDrain: `kubectl drain` of a data server\'s node waits (its disruption budget); the agent suspends it, waits for its writes, and releases the pod out of the budget, and the drain evicts it', () => withLogs(async () => {
+  cp.applyYaml(xrootd('hold', { version: '5.8.1', monitoring: { enabled: true }, worker: { replicas: 2, storage: { capacity: '1Gi' }, nodeDrain: {} } }));
+  await waitCondition('hold', 'Ready', 'True', 120000);
+  expect(get(['pdb', 'hold-worker', '-n', NS]).spec.maxUnavailable).toBe(0);
+  const before = get(['pod', 'hold-worker-1', '-n', NS]);
+  const node = before.spec.nodeName as string;
+  const workers = (get(['pods', '-n', NS, '-l', 'xrootd.org/cluster=hold']).items as any[])
+    .filter((p) => p.spec.nodeName === node && /-worker-\d+$/.test(p.metadata.name)).map((p) => p.metadata.name as string);
+  const socket = dgram.createSocket('udp4');
+  let tod = Math.floor(Date.now() / 1000);
+  const writing = (pod: string, open: number) => new Promise<void>((resolve) => socket.send(readFileSync(join(repoRoot(), 'test/fixtures/xrd-report/worker-xrootd.xml'), 'utf8')
+    .replace(/src="vm:/, `src="${fqdn(pod)}:`).replace(/tod="\d+"/, `tod="${++tod}"`).replace(/<opw>\d+<\/opw>/, `<opw>${open}</opw>`), collectorUdp, '127.0.0.1', () => resolve()));
+  let resend: NodeJS.Timeout | undefined;
+  const drain = cp.kubectlAsync(['drain', node, '--pod-selector=xrootd.org/cluster=hold', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=150s'], 170000);
+  try {
+    const cordoned = await waitFor('the node in the cordoned nodes\' list', () => {
+      const data = get(['configmap', 'hold-maintenance', '-n', NS]).data ?? {};
+      return data['cordoned-nodes']?.includes(node) ? data['cordoned-nodes'] : undefined;
+    }, 60000, 500);
+    expect(cordoned).toBe(`${node}\n`);
+    const suspending = await waitCondition('hold', 'NodeDrain', 'True', 60000);
+    expect(condition(suspending, 'NodeDrain').reason).toBe('Suspending');
+    // The drain is held back while the agent waits for the manager to report the server suspended.
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(get(['pod', 'hold-worker-1', '-n', NS]).metadata.uid).toBe(before.metadata.uid);
+    const members = ['hold-worker-0', 'hold-worker-1'];
+    // The manager reports them suspended, again and again (the collector forgets a daemon that goes quiet).
+    const suspended = () => void sendManagerReport(socket, 'hold-redirector-0', members, NS, Object.fromEntries(workers.map((w) => [w, 'swn'])));
+    suspended();
+    resend = setInterval(suspended, 3000);
+    await waitFor('FinishingWrites', () => (condition(get(['xrootd', 'hold', '-n', NS]), 'NodeDrain')?.reason === 'FinishingWrites' ? true : undefined), 60000, 500);
+    // A write still open: still held.
+    for (const w of workers) await writing(w, 1);
+    const finishing = await waitFor('the open write seen', () => {
+      const x = get(['xrootd', 'hold', '-n', NS]);
+      return x.status?.nodeDrain?.some((p: any) => p.pod === 'hold-worker-1' && p.openForWrite === 1) ? x : undefined;
+    }, 60000, 500);
+    expect(condition(finishing, 'NodeDrain').message).toContain(`hold-worker-1 on ${node}: suspended, 1 files open for writing`);
+    expect(get(['pod', 'hold-worker-1', '-n', NS]).metadata.uid).toBe(before.metadata.uid);
+    // Closed: released; the drain completes.
+    const released = Date.now();
+    for (const w of workers) await writing(w, 0);
+    const done = await drain;
+    console.log(`nodeDrain: the drain completed ${((Date.now() - released) / 1000).toFixed(1)} s after the last write closed`);
+    expect(done).toMatchObject({ code: 0 });
+    expect(tryGet(['pod', 'hold-worker-1', '-n', NS])?.metadata.uid).not.toBe(before.metadata.uid);
+    const events = get(['events', '-n', NS, '--field-selector', 'involvedObject.name=hold']).items as any[];
+    expect(events.filter((e) => e.reason === 'DataServerReleasedForNodeDrain').map((e) => e.message)).toContain(
+      `hold-worker-1 on cordoned node ${node}: suspended at its managers, no file open for writing; the drain may evict it`);
+    expect((await agent.metrics()).xrootd_agent_node_drain_releases_total).toBe(workers.length);
+  } finally {
+    clearInterval(resend);
+    socket.close();
+    await drain;
+    cp.kubectl(['uncordon', node]);
+    cp.kubectl(['delete', 'xrootd', 'hold', '-n', NS, '--wait=true', '--timeout=60s']);
   }
 }), 300000);
 

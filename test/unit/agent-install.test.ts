@@ -16,12 +16,12 @@ describe('agent install manifests', () => {
     expect(namespaced.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].args).toContain('--namespace=physics');
   });
 
-  test('least privilege: no Secret unless named, pods only read and deleted (stuck rollbacks), volumes only read and deleted', () => {
+  test('least privilege: no Secret unless named, pods only read, labelled (worker.nodeDrain) and deleted (stuck rollbacks), volumes only read and deleted', () => {
     const rules = install().find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'xrootd-k8s-agent').rules;
     const verbsOn = (r: string) => rules.filter((x: { resources: string[] }) => x.resources.includes(r))
       .flatMap((x: { verbs: string[] }) => x.verbs);
     expect(verbsOn('secrets')).toEqual([]);
-    expect(verbsOn('pods')).toEqual(['get', 'list', 'watch', 'delete']);
+    expect(verbsOn('pods')).toEqual(['get', 'list', 'watch', 'patch', 'delete']);
     expect(verbsOn('persistentvolumeclaims')).toEqual(['get', 'list', 'watch', 'create', 'patch', 'delete']);
     const granted = install({ gitCredentials: [{ namespace: 'physics', secretName: 'b' }, { namespace: 'physics', secretName: 'a' }, { namespace: 'cms', secretName: 'c' }] });
     const roles = granted.filter((o) => o.kind === 'Role' && o.metadata.name === 'xrootd-k8s-agent-git-credentials');

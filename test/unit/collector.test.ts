@@ -44,7 +44,7 @@ test('a data server\'s xrootd report: who sent it, and its bytes, operations and
   const c = collector();
   c.receive(Buffer.from(asPod(fixture('worker-xrootd'), 'physics-worker-0')), '10.0.0.1');
   c.receive(Buffer.from(asPod(fixture('redirector-xrootd'), 'physics-redirector-0')), '10.0.0.2');
-  expect(c.spaces()).toEqual([{ pod: 'physics-worker-0', bytes: 264212084 * 1024, freeBytes: 70151316 * 1024, reportedAt: clock }]);
+  expect(c.spaces()).toEqual([{ pod: 'physics-worker-0', bytes: 264212084 * 1024, freeBytes: 70151316 * 1024, openForWrite: 0, reportedAt: clock }]);
   // Every figure is one the collector defines (and docs/monitoring.md lists).
   expect(r.values.every((s) => METRICS.some((m) => m.name === s.metric))).toBe(true);
 });

@@ -49,7 +49,7 @@ describe('validation names the field and the rule', () => {
     ['a fraction', { worker: { replicas: 1.5 } }, 'worker.replicas must be a whole number, got 1.5'],
     ['a string for a number', { xrootd: { port: '1094' } }, 'xrootd.port must be a whole number, got "1094"'],
     ['a typo', { wroker: { replicas: 2 } }, 'wroker is not a known field'],
-    ['a nested typo', { worker: { replica: 2 } }, 'worker.replica is not a known field (known here: replicas, storage, scaleDown, autoscale, drainToken, maintenance, resources, extraDirectives)'],
+    ['a nested typo', { worker: { replica: 2 } }, 'worker.replica is not a known field (known here: replicas, storage, scaleDown, autoscale, nodeDrain, drainToken, maintenance, resources, extraDirectives)'],
     ['a bad enum', { imagePullPolicy: 'Sometimes' }, 'imagePullPolicy must be one of Always, IfNotPresent, Never, got "Sometimes"'],
     ['a bad quantity', { worker: { storage: { capacity: '10 GB' } } }, 'worker.storage.capacity must be a Kubernetes quantity such as 500m, 2Gi or 10G, got "10 GB"'],
     ['a tiny volume', { worker: { storage: { capacity: '1Mi' } } }, 'worker.storage.capacity must be a size of at least 16Mi, got "1Mi"'],

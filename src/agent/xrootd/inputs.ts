@@ -3,12 +3,13 @@
  * what the cluster's collector says each manager has subscribed, and where a drain stands (its
  * Job's log). Each read that fails leaves the plan on what the caches show.
  */
-import { ClusterNames, TLS_REVISION_ANNOTATION, type ResolvedWorkerSpec, type SpecIssue } from '../../../constructs/index.js';
+import { ClusterNames, RELEASED_TO_DRAIN_LABEL, TLS_REVISION_ANNOTATION, type ResolvedWorkerSpec, type SpecIssue } from '../../../constructs/index.js';
 import { xrootdSpecSchema, applySchema, DATA_VOLUME } from '../../../constructs/internal.js';
 import { DEFAULT_MEMBERSHIP_URL } from '../defaults.js';
 import { decideAutoExpand } from '../auto-expand.js';
 import { decideAutoscale, type AutoscaleStep } from '../autoscale.js';
 import { decideDrain, type DrainStep } from '../drain.js';
+import { decideNodeDrain, type NodeDrainStep } from '../node-drain.js';
 import { readDrainJobLog } from '../drain-log.js';
 import { fetchMembership, type MembershipReport } from '../membership.js';
 import { readTlsSecret } from '../tls-revision.js';
@@ -22,14 +23,17 @@ export interface PlanInputs {
   /** spec.worker.autoscale: the data servers to run, decided before the drain that a lower number starts. */
   readonly autoscale?: AutoscaleStep;
   readonly drain?: DrainStep;
+  /** spec.worker.nodeDrain: the data servers on cordoned nodes, and one to release to the drain. */
+  readonly nodeDrain?: NodeDrainStep;
 }
 
 export async function readInputs(ctx: ClusterContext): Promise<PlanInputs> {
-  const [tlsSecretRevision, scale] = await Promise.all([
+  const [tlsSecretRevision, scale, cordoned] = await Promise.all([
     tlsSecretRevisionOf(ctx),
     membershipReport(ctx).then(async (membership) => ({ membership, ...await readScale(ctx, membership) })),
+    cordonedNodes(ctx),
   ]);
-  return { tlsSecretRevision, ...scale };
+  return { tlsSecretRevision, ...scale, nodeDrain: nodeDrainFor(ctx, scale.membership, cordoned) };
 }
 
 /**
@@ -59,6 +63,38 @@ async function membershipReport(ctx: ClusterContext): Promise<MembershipReport |
   const { report, error } = await fetchMembership(url);
   if (!report) ctx.log.debug('membership not read', { cluster: ctx.key, error });
   return report;
+}
+
+/**
+ * spec.worker.nodeDrain: the cordoned nodes (Nodes are cluster-scoped: the agent's ClusterRole
+ * lets it list them). Unreadable: undefined, and nothing is released.
+ */
+async function cordonedNodes(ctx: ClusterContext): Promise<Set<string> | undefined> {
+  if (!(ctx.cr.spec as { worker?: { nodeDrain?: unknown } } | undefined)?.worker?.nodeDrain) return undefined;
+  try {
+    const list = await ctx.client.request<{ items?: { metadata?: { name?: string } }[] }>('GET', '/api/v1/nodes?fieldSelector=spec.unschedulable%3Dtrue');
+    return new Set((list.items ?? []).map((n) => n.metadata?.name ?? '').filter(Boolean));
+  } catch (e) {
+    ctx.log.warn('cordoned nodes not read: no data server is prepared for a node drain', { cluster: ctx.key, error: e });
+    return undefined;
+  }
+}
+
+function nodeDrainFor(
+  ctx: ClusterContext, membership: MembershipReport | undefined, cordoned: Set<string> | undefined,
+): NodeDrainStep | undefined {
+  const issues: SpecIssue[] = [];
+  const worker = applySchema(xrootdSpecSchema.fields.worker, ctx.cr.spec?.worker, 'worker', issues) as ResolvedWorkerSpec;
+  if (issues.length || !worker.nodeDrain) return undefined;
+  const statefulSet = new ClusterNames(ctx.cr.metadata.name, ctx.namespace, '').statefulSet('worker');
+  const pods = ctx.pods().filter((p) => new RegExp(`^${statefulSet}-\\d+$`).test(p.metadata.name))
+    .map((p) => ({
+      name: p.metadata.name, uid: p.metadata.uid, node: p.spec?.nodeName, deleting: !!p.metadata.deletionTimestamp,
+      released: p.metadata.labels?.[RELEASED_TO_DRAIN_LABEL] !== undefined,
+    }));
+  return decideNodeDrain({
+    policy: worker.nodeDrain, pods, cordoned, membership, previous: ctx.cr.status?.nodeDrain, now: new Date().toISOString(),
+  });
 }
 
 /**

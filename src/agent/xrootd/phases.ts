@@ -9,6 +9,7 @@ import type { ClusterContext } from './context.js';
 import { markDrained, reportDrained } from './drain.js';
 import { announceExternalAddress } from './external-addresses.js';
 import { healUnsubscribed } from './healing.js';
+import { releaseToNodeDrain } from './node-drain.js';
 import { carryOutMaintenance } from './maintenance.js';
 import type { Plan } from './plan.js';
 import { prepareVolumes } from './volumes.js';
@@ -33,6 +34,7 @@ export const AFTER_APPLY: readonly Phase[] = [
   { name: 'maintenance', restartsPods: true, run: carryOutMaintenance },
   { name: 'external addresses', restartsPods: true, run: announceExternalAddress },
   { name: 'healing', restartsPods: true, run: healUnsubscribed },
+  { name: 'node drain', run: releaseToNodeDrain },
   { name: 'auto expand', run: autoExpandVolume },
   { name: 'autoscale report', run: reportAutoscale },
   { name: 'drain report', run: reportDrained },

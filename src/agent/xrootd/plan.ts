@@ -15,6 +15,7 @@ import { propsOf, resolveReferences } from '../../resources.js';
 import { synthesizeCluster } from '../../synthesize.js';
 import type { AutoscaleStep } from '../autoscale.js';
 import type { DrainStep } from '../drain.js';
+import type { NodeDrainStep } from '../node-drain.js';
 import { decideExternalAddresses, type ExternalAddressStep } from '../external-addresses.js';
 import { decideAutoExpand, type AutoExpandStep } from '../auto-expand.js';
 import { decideHealing, type HealingStep } from '../healing.js';
@@ -54,6 +55,8 @@ export interface Plan {
   readonly autoExpand: AutoExpandStep;
   /** spec.worker.autoscale: the data servers' number chosen (decided with the inputs, rendered here). */
   readonly autoscale?: AutoscaleStep;
+  /** spec.worker.nodeDrain: the cordoned nodes rendered, and a data server to release to the drain. */
+  readonly nodeDrain?: NodeDrainStep;
 }
 
 /** The rollback recorded for this generation, if the cluster runs its last Ready spec instead of its spec. */
@@ -87,6 +90,7 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   const { drain } = inputs;
   const decisions: ClusterDecisions = {
     tlsSecretRevision: inputs.tlsSecretRevision,
+    ...(inputs.nodeDrain ? { cordonedNodes: inputs.nodeDrain.cordonedNodes } : {}),
     ...references(ctx, resource, catalog),
     ...(drain ? {
       drain: {
@@ -136,7 +140,7 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
     policy: model.spec.healing, members: unlisted, now, previous: cr.status?.healing,
     pods: observed.filter((r) => r.role !== 'redirector').flatMap((r) => r.pods),
     otherPods: observed.filter((r) => r.role === 'redirector').flatMap((r) => r.pods),
-    busy: busyWith(rollout, maintenance, external, drain, inputs.autoscale),
+    busy: busyWith(rollout, maintenance, external, drain, inputs.autoscale, inputs.nodeDrain),
     remembered: rememberedRestarts(ctx, model), wasReady: seenReady(ctx, observed),
   });
   const autoExpand = decideAutoExpand({
@@ -144,7 +148,10 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
     claims: dataClaims(ctx, model), refused: ctx.refusedGrowths(),
     previous: cr.status?.autoExpand, now,
   });
-  return { model, rollout, roles, members, cache, external, maintenance, drain, objects, healing, autoExpand, autoscale: inputs.autoscale };
+  return {
+    model, rollout, roles, members, cache, external, maintenance, drain, objects, healing, autoExpand,
+    autoscale: inputs.autoscale, nodeDrain: inputs.nodeDrain,
+  };
 }
 
 /** The running data servers' data volumes, by pod. */
@@ -172,11 +179,13 @@ function seenReady(ctx: ClusterContext, observed: readonly RoleView[]): Set<stri
 /** What else is changing the cluster now, if anything: healing waits for it. */
 function busyWith(
   rollout: RolloutDecision, maintenance: MaintenanceStep | undefined, external: ExternalAddressStep, drain: DrainStep | undefined,
-  autoscale: AutoscaleStep | undefined,
+  autoscale: AutoscaleStep | undefined, nodeDrain: NodeDrainStep | undefined,
 ): string | undefined {
   if (rollout.phase !== 'Idle') return `the rollout (${rollout.phase})`;
   if (drain?.status?.phase) return `the drain of ${drain.status.pod}`;
   if (autoscale?.change) return 'the data servers being added or removed (worker.autoscale)';
+  const preparing = nodeDrain?.status?.filter((p) => p.phase !== 'Released').map((p) => p.pod);
+  if (preparing?.length) return `the preparation of ${preparing.join(', ')} for a node drain (suspended at its managers on purpose)`;
   if (maintenance?.restart || maintenance?.pending) return 'the maintenance restarts';
   if (external.restart || external.pending) return 'the restarts announcing outside addresses';
   return undefined;

@@ -130,6 +130,7 @@ export class Reconciler {
       healing: carriedOut ? ok?.healing : undefined,
       autoExpand: carriedOut ? ok?.autoExpand.status : undefined,
       autoscale: carriedOut ? inputs?.autoscale?.status : undefined,
+      nodeDrain: carriedOut ? inputs?.nodeDrain?.status : undefined,
       external: ok?.external.status,
       drain: failure ? cr.status?.drain : drain?.status,
       volumes: ok ? volumesStatus({ desired: statefulSetsWithClaims(ok.objects)[0], claims: ctx.claims() }) : undefined,
