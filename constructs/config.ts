@@ -115,9 +115,11 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
   if (role === 'redirector') {
     lines.push(spec.federation.metaManager ? 'all.role meta manager' : 'all.role manager', `xrd.port $(xrdcmsdport) if exec cmsd`);
     // A cache cluster's managers as sites tune them (opensciencegrid/xcache's xcache-redir): one cache server
-    // per file (no retries elsewhere, no copies from several), chosen by the share of its disks used with
-    // some leeway. cpu 1 switches round robin off, which a space weight alone does not (see NEW_FILES_TO_THE_EMPTIEST).
-    if (spec.cache) lines.push('cms.sched maxretries 0 nomultisrc cpu 1 space 100 fuzz 5');
+    // per file (no retries elsewhere, no copies from several). The space weight alone leaves cmsd on round
+    // robin, and must: selection by load (a load weight, as NEW_FILES_TO_THE_EMPTIEST sets) finds no server
+    // for a miss from 5.7 on, whose staging pass checks the wrong servers (XrdCmsCluster::SelNode passes
+    // pmask to SelbyLoad): "No servers are available to read the file" on 5.8.1 and 6.2.0.
+    if (spec.cache) lines.push('cms.sched maxretries 0 nomultisrc space 100 fuzz 5');
     lines.push(...spaceAwareManager(spec));
     // Subscribe to the federation's meta-managers, offering the cluster's exports.
     lines.push(...model.upstream.map((m) => `all.manager meta ${m}`));

@@ -100,7 +100,10 @@ export function resolveCluster(props: XrootdClusterProps, options: { kubernetesR
   checkPathsInExports(spec, issues);
   checkCacheMemory(spec, issues);
   checkAutoExpand(spec, issues);
-  checkAutoscale(spec, issues);
+  // The user's own number: a drain in progress (the agent's decision) holds more, which may lie outside the bounds.
+  const givenReplicas = props.decisions?.drain
+    ? (specOf(props).worker as { replicas?: unknown } | undefined)?.replicas : spec.worker.replicas;
+  checkAutoscale(spec, issues, typeof givenReplicas === 'number' ? givenReplicas : undefined);
   checkNodeDrain(spec, issues);
   checkMountOverlaps(spec, issues);
   if (options.kubernetesRules !== false) checkKubernetesValues(spec, issues);

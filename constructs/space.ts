@@ -66,7 +66,9 @@ export function checkAutoExpand(spec: Pick<ResolvedXrootdSpec, 'worker' | 'monit
  * whenScaled Delete (a server is removed only once its files are elsewhere, and leaves no stale copies), data servers to scale (not a meta-manager's, not
  * cache servers, whose disks purge) and a starting number within its bounds.
  */
-export function checkAutoscale(spec: Pick<ResolvedXrootdSpec, 'worker' | 'monitoring' | 'cache' | 'federation'>, issues: SpecIssue[]): void {
+export function checkAutoscale(
+  spec: Pick<ResolvedXrootdSpec, 'worker' | 'monitoring' | 'cache' | 'federation'>, issues: SpecIssue[], givenReplicas: number | undefined,
+): void {
   const auto = spec.worker.autoscale;
   if (!auto) return;
   if (!spec.monitoring.enabled) {
@@ -80,7 +82,7 @@ export function checkAutoscale(spec: Pick<ResolvedXrootdSpec, 'worker' | 'monito
   }
   if (spec.cache) issues.push(issue('worker.autoscale', 'is for data clusters: a cache server\'s disks are kept below cache.diskUsage by its purges'));
   if (spec.federation.metaManager) issues.push(issue('worker.autoscale', 'cannot be set on a meta-manager: it has no data servers'));
-  if (spec.worker.replicas < auto.minReplicas || spec.worker.replicas > auto.maxReplicas) {
-    issues.push(issue('worker.replicas', `must lie within worker.autoscale.minReplicas (${auto.minReplicas}) and maxReplicas (${auto.maxReplicas}): it is the starting number`, spec.worker.replicas));
+  if (givenReplicas !== undefined && (givenReplicas < auto.minReplicas || givenReplicas > auto.maxReplicas)) {
+    issues.push(issue('worker.replicas', `must lie within worker.autoscale.minReplicas (${auto.minReplicas}) and maxReplicas (${auto.maxReplicas}): it is the starting number`, givenReplicas));
   }
 }

@@ -990,7 +990,7 @@ export interface XrootdSpecWorker {
   readonly maintenance?: number[];
 
   /**
-   * Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).
+   * Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then labels the pod out of the budget, so the drain's next eviction takes it. A node only cordoned (no drain) keeps its data servers suspended until it is uncordoned. Drainers that taint nodes without cordoning them are not seen: they wait for the budget until their own timeout. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).
    *
    * @schema XrootdSpecWorker#nodeDrain
    */
@@ -1770,13 +1770,13 @@ export function toJson_XrootdSpecWorkerDrainToken(obj: XrootdSpecWorkerDrainToke
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).
+ * Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then labels the pod out of the budget, so the drain's next eviction takes it. A node only cordoned (no drain) keeps its data servers suspended until it is uncordoned. Drainers that taint nodes without cordoning them are not seen: they wait for the budget until their own timeout. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).
  *
  * @schema XrootdSpecWorkerNodeDrain
  */
 export interface XrootdSpecWorkerNodeDrain {
   /**
-   * How long a suspended data server may keep files open for writing before its pod is deleted anyway.
+   * How long after its node is seen cordoned a data server is released to the drain anyway (not yet suspended, or still writing, or the collector not answering). At least 120: the kubelet takes up to a minute or so to show the pod the cordoned list.
    *
    * @schema XrootdSpecWorkerNodeDrain#writesTimeoutSeconds
    */

@@ -161,7 +161,7 @@ export interface WorkerSpec {
    */
   readonly autoscale?: AutoscaleSpec;
   /**
-   * Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).
+   * Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then labels the pod out of the budget, so the drain's next eviction takes it. A node only cordoned (no drain) keeps its data servers suspended until it is uncordoned. Drainers that taint nodes without cordoning them are not seen: they wait for the budget until their own timeout. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md).
    */
   readonly nodeDrain?: NodeDrainSpec;
   /**
@@ -301,11 +301,11 @@ export interface AutoscaleSpec {
   readonly coolDownSeconds?: number;
 }
 
-/** Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md). */
+/** Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then labels the pod out of the budget, so the drain's next eviction takes it. A node only cordoned (no drain) keeps its data servers suspended until it is uncordoned. Drainers that taint nodes without cordoning them are not seen: they wait for the budget until their own timeout. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md). */
 export interface NodeDrainSpec {
   /**
-   * How long a suspended data server may keep files open for writing before its pod is deleted anyway.
-   * Range: 10 to 86400.
+   * How long after its node is seen cordoned a data server is released to the drain anyway (not yet suspended, or still writing, or the collector not answering). At least 120: the kubelet takes up to a minute or so to show the pod the cordoned list.
+   * Range: 120 to 86400.
    * @default 600
    */
   readonly writesTimeoutSeconds?: number;
@@ -1910,7 +1910,7 @@ export interface ResolvedAutoscaleSpec {
   readonly coolDownSeconds: number;
 }
 
-/** Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then deletes the pod, which the drain was waiting for. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md). (defaults applied) */
+/** Prepare a data server before a node drain takes it away (with the agent and spec.monitoring): the data servers' disruption budget lets no eviction through, so `kubectl drain` (or any eviction) waits; when a data server's node is cordoned, the agent has its cmsd suspend itself at its managers (no new files, no new opens there; writes already open go on), waits until its xrootd reports no file open for writing (at most writesTimeoutSeconds), and then labels the pod out of the budget, so the drain's next eviction takes it. A node only cordoned (no drain) keeps its data servers suspended until it is uncordoned. Drainers that taint nodes without cordoning them are not seen: they wait for the budget until their own timeout. Absent: evictions take one data server at a time, whatever it is writing (docs/autopilot.md). (defaults applied) */
 export interface ResolvedNodeDrainSpec {
   readonly writesTimeoutSeconds: number;
 }

@@ -23,6 +23,8 @@ export interface AutoscaleInput {
   readonly pods: readonly PodView[];
   /** spec.worker.maintenance: servers that take no new files. */
   readonly maintenance: readonly number[];
+  /** Ordinals whose data volume exists: one beyond the running servers was kept from before, holding old files. */
+  readonly claimed?: ReadonlySet<number>;
   /** Why more room is on its way without a new server (a volume growing, storage.autoExpand), if it is. */
   readonly growing?: string;
   /** Where the last drain stands (status.drain.phase), if one runs. */
@@ -72,6 +74,7 @@ export function decideAutoscale(input: AutoscaleInput): AutoscaleStep {
   if (unreported.length) return wait(`waiting for the free space of ${unreported.map(input.podName).join(', ')} (its first report)`);
   const total = spaces.reduce((n, s) => n + s!.bytes, 0);
   const free = spaces.reduce((n, s) => n + s!.freeBytes, 0);
+  if (!inService.length || total === 0) return wait('no data server in service takes new files (all in maintenance): nothing to measure');
   const freePercent = percent(free, total);
   const observed = { freePercent };
   const cooling = seconds(previous?.lastScaledAt, now) < policy.coolDownSeconds;
@@ -93,6 +96,9 @@ export function decideAutoscale(input: AutoscaleInput): AutoscaleStep {
       return { ...wait(message, { ...observed, atMaximum: true }), atMaximum: previous?.atMaximum ? undefined : message };
     }
     if (cooling) return wait(`${freePercent}% free: adding a data server after the cool-down (worker.autoscale.coolDownSeconds)`, observed);
+    if (input.claimed?.has(chosen)) {
+      return wait(`${freePercent}% free: not adding ${input.podName(chosen)}, whose volume was kept from before and holds old files: delete its claim (or raise worker.autoscale.minReplicas)`, observed);
+    }
     return change(chosen + 1, chosen, `${freePercent}% free, below worker.autoscale.freePercent (${policy.freePercent}%): ${input.podName(chosen)} added`, now, observed);
   }
 

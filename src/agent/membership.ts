@@ -18,6 +18,8 @@ export interface MembershipReport {
     readonly members: readonly {
       readonly pod: string; readonly host?: string; readonly address?: string; readonly status?: string; readonly active: boolean;
     }[];
+    /** When the collector received the manager's report (ms, the collector's clock). */
+    readonly reportedAt?: number;
   }[];
   /** A cache cluster's servers: bytes since the collector started, and their data disks now. */
   readonly caches?: readonly CacheServerFigures[];

@@ -17,6 +17,7 @@ export interface NodeDrainPod {
   readonly uid?: string;
   readonly node?: string;
   readonly deleting: boolean;
+  readonly ready: boolean;
   /** Labelled released already: left out of the disruption budget, waiting for the drain's eviction. */
   readonly released?: boolean;
 }
@@ -45,10 +46,14 @@ export interface NodeDrainStep {
 
 const seconds = (from: string, to: string): number => (Date.parse(to) - Date.parse(from)) / 1000;
 
-/** Suspended at every manager that lists it (and at least one does): `s` first in its status. */
-function suspendedEverywhere(pod: string, managers: MembershipReport['managers']): boolean {
-  const listings = managers.flatMap((m) => m.members.filter((x) => x.pod === pod));
-  return listings.length > 0 && listings.every((x) => x.status?.startsWith('s'));
+/**
+ * Suspended at every manager that lists it (and at least one does): `s` first in its status. When:
+ * the collector's time of the latest of those reports (the same clock as the data server's own).
+ */
+function suspendedAtManagers(pod: string, managers: MembershipReport['managers']): number | undefined {
+  const listing = managers.filter((m) => m.members.some((x) => x.pod === pod));
+  const suspended = listing.length > 0 && listing.every((m) => m.members.filter((x) => x.pod === pod).every((x) => x.status?.startsWith('s')));
+  return suspended ? Math.max(...listing.map((m) => m.reportedAt ?? 0)) : undefined;
 }
 
 export function decideNodeDrain(input: NodeDrainInput): NodeDrainStep {
@@ -66,8 +71,10 @@ export function decideNodeDrain(input: NodeDrainInput): NodeDrainStep {
     if (!pod.node || !cordoned.has(pod.node) || pod.deleting) continue;
     const before = input.previous?.find((p) => p.pod === pod.name && p.node === pod.node);
     const since = before?.since ?? now;
-    const suspended = !!membership && suspendedEverywhere(pod.name, membership.managers);
-    const suspendedAt = before?.suspendedAt ?? (suspended ? now : undefined);
+    // Forgotten once not suspended (a restarted cmsd forgets a temporary suspension): writes count again from the next one.
+    const seenAt = membership ? suspendedAtManagers(pod.name, membership.managers) : undefined;
+    const suspended = seenAt !== undefined;
+    const suspendedAt = suspended ? before?.suspendedAt ?? new Date(seenAt).toISOString() : undefined;
     const entry = { pod: pod.name, node: pod.node, since, ...(suspendedAt ? { suspendedAt } : {}) };
     if (pod.released) {
       status.push({ ...entry, phase: 'Released', ...(before?.openForWrite !== undefined ? { openForWrite: before.openForWrite } : {}) });
@@ -77,7 +84,11 @@ export function decideNodeDrain(input: NodeDrainInput): NodeDrainStep {
     // Only a report taken after the managers saw the suspension says what is still being written.
     const report = membership?.spaces?.find((s) => s.pod === pod.name);
     const writes = suspendedAt && report && report.reportedAt > Date.parse(suspendedAt) ? report.openForWrite : undefined;
-    if (!release && membership && ((suspended && writes === 0) || overdue)) {
+    // One at a time: only while every other data server is Ready and none released is still there.
+    const others = input.pods.filter((p) => p.name !== pod.name);
+    const alone = others.every((p) => p.ready && !p.deleting && !p.released);
+    // Past the deadline the drain goes on even without the collector (a stopped collector must not hold it forever).
+    if (!release && alone && ((membership && suspended && writes === 0) || overdue)) {
       const message = writes === 0
         ? `${pod.name} on cordoned node ${pod.node}: suspended at its managers, no file open for writing; the drain may evict it`
         : `${pod.name} on cordoned node ${pod.node}: not ready after spec.worker.nodeDrain.writesTimeoutSeconds (${policy.writesTimeoutSeconds}): `

@@ -302,13 +302,15 @@ describe('small volumes', () => {
     } finally {
       await collector.stop();
     }
-    // The same with a space weight alone (the cache clusters' line before): cmsd stays on round robin.
+    // The same with a space weight alone (the cache clusters' line): cmsd stays on round robin.
     const { counts } = await newFilesOnAnAddedServer({
       ...FAST, name: 'spread', redirector: { extraDirectives: ['cms.ping 3 usage 1', 'cms.sched space 100 fuzz 5'] },
       worker: { replicas: 3, storage: { capacity: '64Mi' } },
     });
     console.log(`autoscale: with cms.sched space 100 alone, new files per data server ${counts.join(', ')}`);
-    expect(counts[2]).toBeLessThan(6);
+    // In turn: the added server gets its share (2 of 6), no more.
+    expect(counts[2]).toBeLessThanOrEqual(3);
+    expect(counts[0] + counts[1]).toBeGreaterThanOrEqual(3);
   }, 240000);
 
   test('with a capacity above 500 GiB (cmsd\'s absolute 10 GiB minimum) the same write is refused for lack of space', async () => {
@@ -362,7 +364,7 @@ test('worker.nodeDrain: a data server whose node is cordoned suspends itself at 
       });
       const decide = (membership: MembershipReport, previous?: NodeDrainStatus[]) => decideNodeDrain({
         policy: model.spec.worker.nodeDrain, cordoned: new Set(['node-b']), membership: named(membership), previous, now: new Date().toISOString(),
-        pods: [{ name: pod, node: 'node-b', deleting: false }, { name: model.names.pod('worker', 0), node: 'node-a', deleting: false }],
+        pods: [{ name: pod, node: 'node-b', deleting: false, ready: true }, { name: model.names.pod('worker', 0), node: 'node-a', deleting: false, ready: true }],
       });
       const suspended = await waitFor(`the manager to report ${pod} suspended`, async () => {
         const m = named(await collector.json<MembershipReport>('/membership'));

@@ -90,6 +90,21 @@ test('a removal under way holds the number; it is given up when its drain stops 
     .toEqual({ from: 2, to: 3, message: '12% free, below worker.autoscale.freePercent (20%): c-worker-2 stays' });
 });
 
+test('nothing is added with no server in service to measure, or onto a volume kept from before', () => {
+  expect(unchanged(decideAutoscale(input({ maintenance: [0, 1], spaces: [] }))).status?.message)
+    .toBe('no data server in service takes new files (all in maintenance): nothing to measure');
+  expect(unchanged(decideAutoscale(input({ spaces: spaces([10, 5], [10, 5]), claimed: new Set([0, 1, 2]) }))).status?.message)
+    .toBe('5% free: not adding c-worker-2, whose volume was kept from before and holds old files: delete its claim (or raise worker.autoscale.minReplicas)');
+});
+
+test('a maxReplicas lowered below the servers running (held by their drain) is not refused: the drain goes on', () => {
+  const drained = {
+    ...base, worker: { ...base.worker, replicas: 2, autoscale: { maxReplicas: 3 } },
+    decisions: { drain: { replicas: 5, maintenance: [3, 4] } },
+  };
+  expect(resolveCluster(drained as never).topology.workers).toBe(5);
+});
+
 test('the number stays within minReplicas and maxReplicas whatever status or the StatefulSet say', () => {
   expect(decideAutoscale(input({ live: 6, pods: pods(6), previous: { replicas: 6 } })).replicas).toBe(4);
   expect(decideAutoscale(input({ live: 1, pods: pods(1), previous: undefined })).replicas).toBe(2);

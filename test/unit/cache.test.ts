@@ -21,7 +21,7 @@ describe('cache clusters (spec.cache)', () => {
     expect(cfg.slice(cfg.indexOf('if exec cmsd && named worker'), cfg.indexOf('if exec cmsd && named worker') + 5)).toEqual([
       'if exec cmsd && named worker', 'all.export /data stage r/o', 'else', 'all.export /data r/o', 'fi',
     ]);
-    expect(block('if named redirector')).toContain('cms.sched maxretries 0 nomultisrc cpu 1 space 100 fuzz 5');
+    expect(block('if named redirector')).toContain('cms.sched maxretries 0 nomultisrc space 100 fuzz 5');
   });
 
   test('the first volume holds the namespace and the metadata space; each data disk is a claim of its own mounted below it as a data space', () => {

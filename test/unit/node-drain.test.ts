@@ -7,27 +7,41 @@ const T0 = '2026-12-06T10:00:00.000Z';
 const later = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
 const policy = { writesTimeoutSeconds: 600 };
 const pods = [
-  { name: 'c-worker-0', uid: 'u0', node: 'node-a', deleting: false },
-  { name: 'c-worker-1', uid: 'u1', node: 'node-b', deleting: false },
+  { name: 'c-worker-0', uid: 'u0', node: 'node-a', deleting: false, ready: true },
+  { name: 'c-worker-1', uid: 'u1', node: 'node-b', deleting: false, ready: true },
 ];
-/** The manager's view of the data servers (`s`: suspended) and their writes, reported at `at`. */
-const membership = (runs: Record<string, string>, writes: Record<string, number>, at = Date.parse(T0)): MembershipReport => ({
-  managers: [{ pod: 'c-redirector-0', members: Object.entries(runs).map(([pod, status]) => ({ pod, status, active: status.startsWith('a') })) }],
+/** The manager's view of the data servers (`s`: suspended), received at `managerAt`, and their writes, received at `at`. */
+const membership = (
+  runs: Record<string, string>, writes: Record<string, number>, at = Date.parse(T0), managerAt = Date.parse(T0),
+): MembershipReport => ({
+  managers: [{
+    pod: 'c-redirector-0', role: 'redirector', reportedAt: managerAt,
+    members: Object.entries(runs).map(([pod, status]) => ({ pod, status, active: status.startsWith('a') })),
+  }],
   spaces: Object.entries(writes).map(([pod, openForWrite]) => ({ pod, bytes: 100, freeBytes: 50, openForWrite, reportedAt: at })),
-} as MembershipReport);
+});
 const input = (o: Partial<NodeDrainInput>): NodeDrainInput => ({ policy, pods, cordoned: new Set(['node-b']), now: T0, ...o });
 
 test('a data server on a cordoned node: listed for suspension, then released once suspended and a later report shows no write open', () => {
   const first = decideNodeDrain(input({ membership: membership({ 'c-worker-0': 'awn', 'c-worker-1': 'awn' }, { 'c-worker-1': 2 }) }));
   expect(first).toEqual({ cordonedNodes: ['node-b'], status: [{ pod: 'c-worker-1', node: 'node-b', since: T0, phase: 'Suspending' }] });
   // Suspended; the report predates the suspension: what it says about writes decides nothing.
-  const suspended = decideNodeDrain(input({ previous: first.status, now: later(30), membership: membership({ 'c-worker-1': 'swn' }, { 'c-worker-1': 0 }) }));
+  const suspended = decideNodeDrain(input({
+    previous: first.status, now: later(31), membership: membership({ 'c-worker-1': 'swn' }, { 'c-worker-1': 0 }, Date.parse(T0), Date.parse(later(30))),
+  }));
   expect(suspended.release).toBeUndefined();
   expect(suspended.status).toEqual([{ pod: 'c-worker-1', node: 'node-b', since: T0, suspendedAt: later(30), phase: 'FinishingWrites' }]);
   const writing = decideNodeDrain(input({ previous: suspended.status, now: later(40), membership: membership({ 'c-worker-1': 'swn' }, { 'c-worker-1': 1 }, Date.parse(later(35))) }));
+  // Another data server not Ready: nothing released (one at a time).
+  const closed = membership({ 'c-worker-1': 'swn' }, { 'c-worker-1': 0 }, Date.parse(later(45)));
+  const starting = [{ ...pods[0], ready: false }, pods[1]];
+  expect(decideNodeDrain(input({ previous: writing.status, now: later(50), membership: closed, pods: starting })).release).toBeUndefined();
+  // Resumed meanwhile (a restarted cmsd): the suspension is forgotten, and with it the time writes count from.
+  expect(decideNodeDrain(input({ previous: writing.status, now: later(50), membership: membership({ 'c-worker-1': 'awn' }, { 'c-worker-1': 0 }, Date.parse(later(45))) })).status)
+    .toEqual([{ pod: 'c-worker-1', node: 'node-b', since: T0, phase: 'Suspending' }]);
   expect(writing.release).toBeUndefined();
   expect(writing.status?.[0]).toMatchObject({ phase: 'FinishingWrites', openForWrite: 1 });
-  const done = decideNodeDrain(input({ previous: writing.status, now: later(50), membership: membership({ 'c-worker-1': 'swn' }, { 'c-worker-1': 0 }, Date.parse(later(45))) }));
+  const done = decideNodeDrain(input({ previous: writing.status, now: later(50), membership: closed }));
   expect(done.release).toEqual({ pod: 'c-worker-1', uid: 'u1', node: 'node-b',
     message: 'c-worker-1 on cordoned node node-b: suspended at its managers, no file open for writing; the drain may evict it' });
   expect(done.status?.[0]).toMatchObject({ phase: 'Released', openForWrite: 0 });
@@ -36,22 +50,24 @@ test('a data server on a cordoned node: listed for suspension, then released onc
 test('suspended means suspended at every manager that lists it; after writesTimeoutSeconds it is released anyway, saying why', () => {
   const twoManagers = {
     managers: [
-      { pod: 'c-redirector-0', members: [{ pod: 'c-worker-1', status: 'swn', active: false }] },
-      { pod: 'c-redirector-1', members: [{ pod: 'c-worker-1', status: 'awn', active: true }] },
+      { pod: 'c-redirector-0', role: 'redirector', members: [{ pod: 'c-worker-1', status: 'swn', active: false }] },
+      { pod: 'c-redirector-1', role: 'redirector', members: [{ pod: 'c-worker-1', status: 'awn', active: true }] },
     ],
     spaces: [{ pod: 'c-worker-1', bytes: 100, freeBytes: 50, openForWrite: 0, reportedAt: Date.parse(later(5)) }],
-  } as MembershipReport;
+  };
   const half = decideNodeDrain(input({ membership: twoManagers, now: later(10) }));
   expect(half.status?.[0].phase).toBe('Suspending');
   const overdue = decideNodeDrain(input({ membership: twoManagers, previous: half.status, now: later(610) }));
   expect(overdue.release?.message).toBe('c-worker-1 on cordoned node node-b: not ready after spec.worker.nodeDrain.writesTimeoutSeconds (600): not reported suspended; the drain may evict it');
 });
 
-test('nothing is released without the collector or the nodes; a released pod waits for the drain, and is restored when its node is uncordoned', () => {
-  expect(decideNodeDrain(input({ membership: undefined, now: later(9999) })).release).toBeUndefined();
+test('without the collector nothing is released before writesTimeoutSeconds, and then it is; without the nodes nothing; a released pod waits for the drain, and is restored when its node is uncordoned', () => {
+  const seen = [{ pod: 'c-worker-1', node: 'node-b', since: T0, phase: 'Suspending' }];
+  expect(decideNodeDrain(input({ membership: undefined, previous: seen, now: later(10) })).release).toBeUndefined();
+  expect(decideNodeDrain(input({ membership: undefined, previous: seen, now: later(600) })).release?.pod).toBe('c-worker-1');
   const previous = [{ pod: 'c-worker-1', node: 'node-b', since: T0, phase: 'FinishingWrites' }];
   // The nodes unreadable: what was rendered stays (a suspended server stays suspended).
-  expect(decideNodeDrain(input({ cordoned: undefined, previous }))).toEqual({ cordonedNodes: ['node-b'], status: previous });
+  expect(decideNodeDrain(input({ cordoned: undefined, previous, now: later(9999) }))).toEqual({ cordonedNodes: ['node-b'], status: previous });
   const released = pods.map((p) => ({ ...p, released: p.name === 'c-worker-1' }));
   expect(decideNodeDrain(input({ pods: released, previous, membership: membership({}, {}) }))).toMatchObject({ release: undefined, status: [{ phase: 'Released' }] });
   expect(decideNodeDrain(input({ pods: released, cordoned: new Set(), membership: membership({}, {}) }))).toEqual({ cordonedNodes: [], restore: ['c-worker-1'], status: [] });

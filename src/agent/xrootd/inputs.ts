@@ -13,7 +13,7 @@ import { decideNodeDrain, type NodeDrainStep } from '../node-drain.js';
 import { readDrainJobLog } from '../drain-log.js';
 import { fetchMembership, type MembershipReport } from '../membership.js';
 import { readTlsSecret } from '../tls-revision.js';
-import { podsOf, type PodView } from '../views.js';
+import { isReady, podsOf, type PodView } from '../views.js';
 import { claimsOf } from '../volumes.js';
 import type { ClusterContext } from './context.js';
 
@@ -89,7 +89,7 @@ function nodeDrainFor(
   const statefulSet = new ClusterNames(ctx.cr.metadata.name, ctx.namespace, '').statefulSet('worker');
   const pods = ctx.pods().filter((p) => new RegExp(`^${statefulSet}-\\d+$`).test(p.metadata.name))
     .map((p) => ({
-      name: p.metadata.name, uid: p.metadata.uid, node: p.spec?.nodeName, deleting: !!p.metadata.deletionTimestamp,
+      name: p.metadata.name, uid: p.metadata.uid, node: p.spec?.nodeName, deleting: !!p.metadata.deletionTimestamp, ready: isReady(p),
       released: p.metadata.labels?.[RELEASED_TO_DRAIN_LABEL] !== undefined,
     }));
   return decideNodeDrain({
@@ -113,6 +113,8 @@ async function readScale(ctx: ClusterContext, membership: MembershipReport | und
   // Between the deletion and the re-creation of the StatefulSet (a volume expansion), its pods say how many there are.
   const live = ctx.liveStatefulSet(statefulSet)?.spec?.replicas ?? (pods.length ? Math.max(...pods.map((p) => p.ordinal)) + 1 : undefined);
   const podName = (o: number) => names.pod('worker', o);
+  // Without a policy, no memory of one: a policy set again starts from what runs.
+  if (!worker.autoscale) ctx.deps.autoscaled.delete(ctx.cr.metadata.uid ?? ctx.key);
   const autoscale = worker.autoscale ? decideAutoscaleFor(ctx, worker, membership, { live, pods, podName, statefulSet }) : undefined;
   if (worker.scaleDown !== 'Drain') return { autoscale };
   const input = {
@@ -145,8 +147,9 @@ function decideAutoscaleFor(
   const stored = ctx.cr.status?.autoscale;
   const remembered = ctx.deps.autoscaled.get(ctx.cr.metadata.uid ?? ctx.key);
   const previous = remembered && (!stored?.lastScaledAt || (remembered.lastScaledAt ?? '') > stored.lastScaledAt) ? remembered : stored;
+  const claimed = new Set([...claimsOf(ctx.claims(), DATA_VOLUME, statefulSet).keys()]);
   const step = decideAutoscale({
-    policy: worker.autoscale, specReplicas: worker.replicas, live, spaces, pods, maintenance: worker.maintenance, growing,
+    policy: worker.autoscale, specReplicas: worker.replicas, live, spaces, pods, maintenance: worker.maintenance, growing, claimed,
     drainPhase: ctx.cr.status?.drain?.phase, previous, now, podName,
   });
   if (step.change) ctx.deps.autoscaled.set(ctx.cr.metadata.uid ?? ctx.key, step.status!);

@@ -21,8 +21,10 @@ async function label(ctx: ClusterContext, pod: string, value: string | null, uid
     return true;
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    // Gone or replaced: nothing to do. Refused (RBAC, admission): said, and tried again at the next reconcile.
-    if (e.status !== 404 && e.status !== 409) {
+    // Gone or replaced (a merge patch naming another uid is refused as a change of it, 422): nothing to do.
+    // Refused otherwise (RBAC, admission): said, and tried again at the next reconcile.
+    const replaced = e.status === 404 || e.status === 409 || (e.status === 422 && /uid/i.test(e.message));
+    if (!replaced) {
       ctx.log.warn('a data server prepared for its node\'s drain could not be labelled', { cluster: ctx.key, pod, error: e.message });
       await ctx.event('Warning', 'NodeDrainLabelRefused', `${pod}: ${e.message}`);
     }

@@ -184,7 +184,7 @@ function busyWith(
   if (rollout.phase !== 'Idle') return `the rollout (${rollout.phase})`;
   if (drain?.status?.phase) return `the drain of ${drain.status.pod}`;
   if (autoscale?.change) return 'the data servers being added or removed (worker.autoscale)';
-  const preparing = nodeDrain?.status?.filter((p) => p.phase !== 'Released').map((p) => p.pod);
+  const preparing = nodeDrain?.status?.map((p) => p.pod);
   if (preparing?.length) return `the preparation of ${preparing.join(', ')} for a node drain (suspended at its managers on purpose)`;
   if (maintenance?.restart || maintenance?.pending) return 'the maintenance restarts';
   if (external.restart || external.pending) return 'the restarts announcing outside addresses';
