@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedVomsSpec } from './api/types.generated.js';
 import { nodeDrainSuspender } from './node-drain.js';
+import { tuningDirectives } from './tuning.js';
 import { cacheDataDisks, cacheDiskReporter, cacheMetaPath, cacheMonitoringDirectives, cacheProxyDirectives, cacheStorageDirectives, originCredentialsSetup } from './cache.js';
 import { supports, type ClusterModel } from './model.js';
 import type { SpaceThresholds } from './space.js';
@@ -134,6 +135,8 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
   } else {
     lines.push('all.role server', 'oss.localroot $(xrddata)', cmsSpace(model.space), POD_IDENTITY);
   }
+  // Threads and buffer memory from the role's resources (XRootD sizes them from the host).
+  lines.push(...tuningDirectives(spec[role].resources));
   lines.push(...spec[role].extraDirectives);
   return lines.map((l) => `  ${l}`);
 }

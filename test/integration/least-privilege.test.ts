@@ -69,7 +69,7 @@ test('in namespaced mode the agent runs a cluster in its namespace as the instal
   expect(m.xrootd_agent_watch_errors_total ?? 0).toBe(0);
 }), 240000);
 
-test('outside its namespace the ServiceAccount may only read the catalog and StorageClasses and read and patch volumes (cluster-scoped; the adoption policy confines the patches)', () => {
+test('outside its namespace the ServiceAccount may only read the catalog and StorageClasses, list Nodes (worker.nodeDrain: which are cordoned) and read and patch volumes (cluster-scoped; the adoption policy confines the patches)', () => {
   // The API server's own account of what RBAC grants the account in a namespace (what `kubectl auth can-i --list` shows).
   const resourceRules = (ns: string): { verbs: string[]; resources: string[]; resourceNames?: string[] }[] => {
     const review = stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: ns } });
@@ -80,6 +80,7 @@ test('outside its namespace the ServiceAccount may only read the catalog and Sto
   const clusterScoped = [
     { verbs: ['get', 'list', 'watch'], apiGroups: ['catalog.xrootd.org'], resources: ['xrootdversions'] },
     { verbs: ['get', 'list'], apiGroups: ['storage.k8s.io'], resources: ['storageclasses'] },
+    { verbs: ['list'], apiGroups: [''], resources: ['nodes'] },
     { verbs: ['get', 'patch'], apiGroups: [''], resources: ['persistentvolumes'] },
   ];
   expect(resourceRules(OTHER)).toEqual(clusterScoped);
