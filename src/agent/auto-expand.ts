@@ -36,6 +36,8 @@ export interface AutoExpandStep {
   readonly grow?: {
     readonly claim: ClaimObject; readonly pod: string; readonly from: string; readonly to: string; readonly freePercent: number;
     readonly fileSystemBytes: number;
+    /** The policy's freePercent it fell below. */
+    readonly threshold: number;
   };
   /** Claims asked to grow whose file systems have not yet (within the deadline): more room on its way. */
   readonly growing?: readonly string[];
@@ -90,7 +92,8 @@ export function decideAutoExpand(input: AutoExpandInput): AutoExpandStep {
       full.push({ pod, claim: name, freePercent, reason: refused });
     } else if (!grow) {
       const to = nextSize(capacity, policy, max);
-      grow = { claim, pod, from: claim.status!.capacity!.storage!, to, freePercent, fileSystemBytes: space.bytes };
+      const from = claim.status!.capacity!.storage!;
+      grow = { claim, pod, from, to, freePercent, fileSystemBytes: space.bytes, threshold: policy.freePercent };
     }
   }
   const entry = grow && {

@@ -11,21 +11,12 @@
  */
 import type { NodeDrainStatus, ResolvedNodeDrainSpec } from '../../constructs/index.js';
 import type { MembershipReport } from './membership.js';
-
-export interface NodeDrainPod {
-  readonly name: string;
-  readonly uid?: string;
-  readonly node?: string;
-  readonly deleting: boolean;
-  readonly ready: boolean;
-  /** Labelled released already: left out of the disruption budget, waiting for the drain's eviction. */
-  readonly released?: boolean;
-}
+import type { PodView } from './views.js';
 
 export interface NodeDrainInput {
   readonly policy?: ResolvedNodeDrainSpec;
   /** The cluster's data server pods. */
-  readonly pods: readonly NodeDrainPod[];
+  readonly pods: readonly Pick<PodView, 'name' | 'uid' | 'node' | 'deleting' | 'ready' | 'released'>[];
   /** The cordoned nodes; undefined: not known (not readable), nothing is decided. */
   readonly cordoned?: ReadonlySet<string>;
   /** From a collector that answered now; undefined: nothing is released. */

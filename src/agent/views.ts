@@ -3,7 +3,7 @@
  * claims and Jobs, what its watch caches keep of them (a pod's spec and container statuses are
  * most of its bytes), and the one reading of "Ready".
  */
-import type { Role } from '../../constructs/index.js';
+import { RELEASED_TO_DRAIN_LABEL, type Role } from '../../constructs/index.js';
 import { DRAINED_AT_ANNOTATION } from '../../constructs/internal.js';
 import { withoutUndefined } from '../json.js';
 import type { KubeObject } from '../kube/kinds.js';
@@ -48,6 +48,8 @@ function podView(p: PodObject): PodView {
     ready: isReady(p),
     readySince: ready?.lastTransitionTime,
     deleting: !!p.metadata.deletionTimestamp,
+    ...(p.spec?.nodeName ? { node: p.spec.nodeName } : {}),
+    ...(p.metadata.labels?.[RELEASED_TO_DRAIN_LABEL] !== undefined ? { released: true } : {}),
   };
 }
 
@@ -132,6 +134,10 @@ export interface PodView {
   /** When the Ready condition last changed (ISO). */
   readonly readySince?: string;
   readonly deleting: boolean;
+  /** The node it was scheduled to. */
+  readonly node?: string;
+  /** spec.worker.nodeDrain: labelled out of the disruption budget, released to its node's drain. */
+  readonly released?: boolean;
 }
 
 export interface RoleView {

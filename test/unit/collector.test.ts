@@ -40,6 +40,12 @@ test('a data server\'s xrootd report: who sent it, and its bytes, operations and
   expect(readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace(/<free>\d+<\/free>/, '<free>364212084</free>')).space).toBeUndefined();
   // A size past 2^53 bytes (a forged packet) is no figure either: the agent would refuse the collector's whole answer.
   expect(readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace(/(<rp>[^<]*<\/rp>)<tot>\d+<\/tot>/, '$1<tot>999999999999999999999999</tot>')).space).toBeUndefined();
+  // Files open for writing (worker.nodeDrain waits for none): only a whole number the agent can take.
+  const worker = asPod(fixture('worker-xrootd'), 'physics-worker-0');
+  expect(readReport(worker.replace('<opw>0</opw>', '<opw>3</opw>')).openForWrite).toBe(3);
+  for (const forged of ['<opw>-1</opw>', '<opw>1.5</opw>', '<opw>99999999999999999999</opw>', '<opw>x</opw>']) {
+    expect(readReport(worker.replace('<opw>0</opw>', forged)).openForWrite).toBeUndefined();
+  }
   // The collector serves each data server's latest figure to the agent (worker.storage.autoExpand), a manager's none.
   const c = collector();
   c.receive(Buffer.from(asPod(fixture('worker-xrootd'), 'physics-worker-0')), '10.0.0.1');

@@ -95,6 +95,10 @@ test('worker.nodeDrain renders: no eviction through the data servers\' budget bu
 test.each([
   [{ monitoring: { enabled: false } }, 'worker.nodeDrain needs monitoring.enabled'],
   [{ decisions: { cordonedNodes: ['node-b; rm -rf /'] } }, 'decisions.cordonedNodes must be node names'],
+  [{ decisions: { cordonedNodes: ['node-b\nnode-c'] } }, 'decisions.cordonedNodes must be node names'],
+  [{ decisions: { cordonedNodes: ['node-b\0'] } }, 'decisions.cordonedNodes must be node names'],
+  [{ decisions: { cordonedNodes: ['a'.repeat(254)] } }, 'decisions.cordonedNodes must be node names'],
+  [{ decisions: { cordonedNodes: 'node-b' } }, 'decisions.cordonedNodes must be a list of node names'],
   [{ worker: {}, decisions: { cordonedNodes: ['node-b'] } }, 'decisions.cordonedNodes are only for spec.worker.nodeDrain'],
 ])('refused: %j', (change, message) => {
   expect(() => resolveCluster({ ...props, ...change } as never)).toThrow(SpecValidationError);

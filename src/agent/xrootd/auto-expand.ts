@@ -34,5 +34,5 @@ export async function autoExpandVolume(ctx: ClusterContext, plan: Plan): Promise
   ctx.deps.metrics.inc('xrootd_agent_volume_auto_expansions_total');
   ctx.log.info('growing a filling data volume', { cluster: ctx.key, claim: name, pod, from, to, freePercent });
   await ctx.event('Normal', 'VolumeAutoExpanded', `${name} (${pod}) grows from ${from} to ${to}: ${freePercent}% free, `
-    + `below spec.worker.storage.autoExpand.freePercent (${plan.model.spec.worker.storage.autoExpand!.freePercent}%)`);
+    + `below spec.worker.storage.autoExpand.freePercent (${grow.threshold}%)`);
 }

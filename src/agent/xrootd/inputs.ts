@@ -1,25 +1,29 @@
 /**
- * What a plan reads beyond the watch caches, before anything is decided: the TLS Secret's digest,
- * what the cluster's collector says each manager has subscribed, and where a drain stands (its
- * Job's log). Each read that fails leaves the plan on what the caches show.
+ * What a plan reads beyond the watch caches, and the decisions on the data servers that synthesis
+ * depends on: the TLS Secret's digest, what the cluster's collector says (members, each data
+ * server's space and writes), the cordoned nodes; then, from one look at the data servers, volume
+ * growth, their number (autoscale), where a drain stands (its Job's log) and who is prepared for a
+ * node drain. Each read that fails leaves the plan on what the caches show.
  */
-import { ClusterNames, RELEASED_TO_DRAIN_LABEL, TLS_REVISION_ANNOTATION, type ResolvedWorkerSpec, type SpecIssue } from '../../../constructs/index.js';
+import { ClusterNames, TLS_REVISION_ANNOTATION, type ResolvedWorkerSpec, type SpecIssue } from '../../../constructs/index.js';
 import { xrootdSpecSchema, applySchema, DATA_VOLUME } from '../../../constructs/internal.js';
 import { DEFAULT_MEMBERSHIP_URL } from '../defaults.js';
-import { decideAutoExpand } from '../auto-expand.js';
+import { decideAutoExpand, type AutoExpandStep } from '../auto-expand.js';
 import { decideAutoscale, type AutoscaleStep } from '../autoscale.js';
 import { decideDrain, type DrainStep } from '../drain.js';
 import { decideNodeDrain, type NodeDrainStep } from '../node-drain.js';
 import { readDrainJobLog } from '../drain-log.js';
 import { fetchMembership, type MembershipReport } from '../membership.js';
 import { readTlsSecret } from '../tls-revision.js';
-import { isReady, podsOf, type PodView } from '../views.js';
+import { podsOf, type ClaimObject, type PodView } from '../views.js';
 import { claimsOf } from '../volumes.js';
 import type { ClusterContext } from './context.js';
 
 export interface PlanInputs {
   readonly tlsSecretRevision?: string;
   readonly membership?: MembershipReport;
+  /** spec.worker.storage.autoExpand: a filling data server's claim to grow (autoscale waits for it). */
+  readonly autoExpand: AutoExpandStep;
   /** spec.worker.autoscale: the data servers to run, decided before the drain that a lower number starts. */
   readonly autoscale?: AutoscaleStep;
   readonly drain?: DrainStep;
@@ -27,13 +31,51 @@ export interface PlanInputs {
   readonly nodeDrain?: NodeDrainStep;
 }
 
+/** The data servers as the caches show them, read once for every decision on them. */
+interface DataServers {
+  readonly statefulSet: string;
+  readonly pods: PodView[];
+  /** The live StatefulSet's replicas (undefined: none yet). */
+  readonly live?: number;
+  /** Their data volumes, by ordinal. */
+  readonly claims: Map<number, ClaimObject>;
+  readonly podName: (ordinal: number) => string;
+}
+
 export async function readInputs(ctx: ClusterContext): Promise<PlanInputs> {
-  const [tlsSecretRevision, scale, cordoned] = await Promise.all([
-    tlsSecretRevisionOf(ctx),
-    membershipReport(ctx).then(async (membership) => ({ membership, ...await readScale(ctx, membership) })),
-    cordonedNodes(ctx),
+  // Resolved only for what these decisions read; an invalid spec is reported by synthesis.
+  const issues: SpecIssue[] = [];
+  const resolved = applySchema(xrootdSpecSchema.fields.worker, ctx.cr.spec?.worker, 'worker', issues) as ResolvedWorkerSpec;
+  const worker = issues.length ? undefined : resolved;
+  const [tlsSecretRevision, membership, cordoned] = await Promise.all([
+    tlsSecretRevisionOf(ctx), membershipReport(ctx), cordonedNodes(ctx, worker),
   ]);
-  return { tlsSecretRevision, ...scale, nodeDrain: nodeDrainFor(ctx, scale.membership, cordoned) };
+  const servers = dataServers(ctx);
+  const monitored = (ctx.cr.spec as { monitoring?: { enabled?: boolean } } | undefined)?.monitoring?.enabled;
+  const spaces = monitored ? membership?.spaces : undefined;
+  const now = new Date().toISOString();
+  const autoExpand = decideAutoExpand({
+    policy: worker?.storage.autoExpand, spaces, now, refused: ctx.refusedGrowths(), previous: ctx.cr.status?.autoExpand,
+    claims: new Map([...servers.claims].filter(([o]) => servers.live !== undefined && o < servers.live)
+      .map(([o, c]) => [servers.podName(o), c])),
+  });
+  // Without a policy, no memory of one: a policy set again starts from what runs.
+  if (!worker?.autoscale) ctx.deps.autoscaled.delete(ctx.cr.metadata.uid ?? ctx.key);
+  const autoscale = worker?.autoscale ? decideAutoscaleFor(ctx, worker, servers, { spaces, autoExpand, now }) : undefined;
+  const drain = worker ? await readDrain(ctx, worker, servers, autoscale) : undefined;
+  const nodeDrain = worker?.nodeDrain ? decideNodeDrain({
+    policy: worker.nodeDrain, pods: servers.pods, cordoned, membership, previous: ctx.cr.status?.nodeDrain, now,
+  }) : undefined;
+  return { tlsSecretRevision, membership, autoExpand, autoscale, drain, nodeDrain };
+}
+
+function dataServers(ctx: ClusterContext): DataServers {
+  const names = new ClusterNames(ctx.cr.metadata.name, ctx.namespace, '');
+  const statefulSet = names.statefulSet('worker');
+  const pods = podsOf(ctx.pods(), statefulSet);
+  // Between the deletion and the re-creation of the StatefulSet (a volume expansion), its pods say how many there are.
+  const live = ctx.liveStatefulSet(statefulSet)?.spec?.replicas ?? (pods.length ? Math.max(...pods.map((p) => p.ordinal)) + 1 : undefined);
+  return { statefulSet, pods, live, claims: claimsOf(ctx.claims(), DATA_VOLUME, statefulSet), podName: (o) => names.pod('worker', o) };
 }
 
 /**
@@ -69,8 +111,8 @@ async function membershipReport(ctx: ClusterContext): Promise<MembershipReport |
  * spec.worker.nodeDrain: the cordoned nodes (Nodes are cluster-scoped: the agent's ClusterRole
  * lets it list them). Unreadable: undefined, and nothing is released.
  */
-async function cordonedNodes(ctx: ClusterContext): Promise<Set<string> | undefined> {
-  if (!(ctx.cr.spec as { worker?: { nodeDrain?: unknown } } | undefined)?.worker?.nodeDrain) return undefined;
+async function cordonedNodes(ctx: ClusterContext, worker: ResolvedWorkerSpec | undefined): Promise<Set<string> | undefined> {
+  if (!worker?.nodeDrain) return undefined;
   try {
     const list = await ctx.client.request<{ items?: { metadata?: { name?: string } }[] }>('GET', '/api/v1/nodes?fieldSelector=spec.unschedulable%3Dtrue');
     return new Set((list.items ?? []).map((n) => n.metadata?.name ?? '').filter(Boolean));
@@ -80,77 +122,39 @@ async function cordonedNodes(ctx: ClusterContext): Promise<Set<string> | undefin
   }
 }
 
-function nodeDrainFor(
-  ctx: ClusterContext, membership: MembershipReport | undefined, cordoned: Set<string> | undefined,
-): NodeDrainStep | undefined {
-  const issues: SpecIssue[] = [];
-  const worker = applySchema(xrootdSpecSchema.fields.worker, ctx.cr.spec?.worker, 'worker', issues) as ResolvedWorkerSpec;
-  if (issues.length || !worker.nodeDrain) return undefined;
-  const statefulSet = new ClusterNames(ctx.cr.metadata.name, ctx.namespace, '').statefulSet('worker');
-  const pods = ctx.pods().filter((p) => new RegExp(`^${statefulSet}-\\d+$`).test(p.metadata.name))
-    .map((p) => ({
-      name: p.metadata.name, uid: p.metadata.uid, node: p.spec?.nodeName, deleting: !!p.metadata.deletionTimestamp, ready: isReady(p),
-      released: p.metadata.labels?.[RELEASED_TO_DRAIN_LABEL] !== undefined,
-    }));
-  return decideNodeDrain({
-    policy: worker.nodeDrain, pods, cordoned, membership, previous: ctx.cr.status?.nodeDrain, now: new Date().toISOString(),
-  });
-}
-
 /**
- * The data servers' number: spec.worker.autoscale's decision (../autoscale.ts) or the spec's, and
- * with spec.worker.scaleDown Drain where a scale-down stands (../drain.ts). Read before synthesis,
- * which they change: the replicas held, the servers being drained in maintenance.
+ * spec.worker.scaleDown Drain: where a scale-down of the data servers (to the spec's number, or
+ * autoscale's) stands (../drain.ts). Read before synthesis, which it changes: the replicas held,
+ * the servers being drained in maintenance.
  */
-async function readScale(ctx: ClusterContext, membership: MembershipReport | undefined): Promise<Pick<PlanInputs, 'autoscale' | 'drain'>> {
-  const issues: SpecIssue[] = [];
-  // Resolved only for what these decisions read; an invalid spec is reported by synthesis.
-  const worker = applySchema(xrootdSpecSchema.fields.worker, ctx.cr.spec?.worker, 'worker', issues) as ResolvedWorkerSpec;
-  if (issues.length) return {};
-  const names = new ClusterNames(ctx.cr.metadata.name, ctx.namespace, '');
-  const statefulSet = names.statefulSet('worker');
-  const pods = podsOf(ctx.pods(), statefulSet);
-  // Between the deletion and the re-creation of the StatefulSet (a volume expansion), its pods say how many there are.
-  const live = ctx.liveStatefulSet(statefulSet)?.spec?.replicas ?? (pods.length ? Math.max(...pods.map((p) => p.ordinal)) + 1 : undefined);
-  const podName = (o: number) => names.pod('worker', o);
-  // Without a policy, no memory of one: a policy set again starts from what runs.
-  if (!worker.autoscale) ctx.deps.autoscaled.delete(ctx.cr.metadata.uid ?? ctx.key);
-  const autoscale = worker.autoscale ? decideAutoscaleFor(ctx, worker, membership, { live, pods, podName, statefulSet }) : undefined;
-  if (worker.scaleDown !== 'Drain') return { autoscale };
+async function readDrain(
+  ctx: ClusterContext, worker: ResolvedWorkerSpec, servers: DataServers, autoscale: AutoscaleStep | undefined,
+): Promise<DrainStep | undefined> {
+  if (worker.scaleDown !== 'Drain') return undefined;
   const input = {
-    policy: worker.scaleDown, desired: autoscale?.replicas ?? worker.replicas, live,
-    specMaintenance: worker.maintenance, inMaintenance: ctx.cr.status?.maintenance ?? [], pods,
-    jobs: ctx.jobs(), generation: ctx.cr.metadata.generation ?? 0, podName,
+    policy: worker.scaleDown, desired: autoscale?.replicas ?? worker.replicas, live: servers.live,
+    specMaintenance: worker.maintenance, inMaintenance: ctx.cr.status?.maintenance ?? [], pods: servers.pods,
+    jobs: ctx.jobs(), generation: ctx.cr.metadata.generation ?? 0, podName: servers.podName,
   };
   const first = decideDrain(input);
-  const drain = first.jobName ? decideDrain({ ...input, jobLog: await readDrainJobLog(ctx.client, ctx.namespace, first.jobName) }) : first;
-  return { autoscale, drain };
+  return first.jobName ? decideDrain({ ...input, jobLog: await readDrainJobLog(ctx.client, ctx.namespace, first.jobName) }) : first;
 }
 
-interface DataServers { live?: number; pods: PodView[]; podName: (ordinal: number) => string; statefulSet: string }
-
 function decideAutoscaleFor(
-  ctx: ClusterContext, worker: ResolvedWorkerSpec, membership: MembershipReport | undefined, servers: DataServers,
+  ctx: ClusterContext, worker: ResolvedWorkerSpec, servers: DataServers,
+  observed: { spaces?: MembershipReport['spaces']; autoExpand: AutoExpandStep; now: string },
 ): AutoscaleStep {
-  const { live, pods, podName, statefulSet } = servers;
-  const monitored = (ctx.cr.spec as { monitoring?: { enabled?: boolean } } | undefined)?.monitoring?.enabled;
-  const spaces = monitored ? membership?.spaces : undefined;
-  const now = new Date().toISOString();
-  const expand = worker.storage.autoExpand && spaces && decideAutoExpand({
-    policy: worker.storage.autoExpand, spaces, now, refused: ctx.refusedGrowths(), previous: ctx.cr.status?.autoExpand,
-    claims: new Map([...claimsOf(ctx.claims(), DATA_VOLUME, statefulSet)]
-      .filter(([o]) => live !== undefined && o < live).map(([o, c]) => [podName(o), c])),
-  });
-  const growing = expand?.grow ? `${expand.grow.claim.metadata.name} grows first (worker.storage.autoExpand)`
-    : expand?.growing?.length ? `waiting for ${expand.growing.join(', ')} to grow (worker.storage.autoExpand)` : undefined;
+  const { autoExpand: expand, spaces, now } = observed;
+  const growing = expand.grow ? `${expand.grow.claim.metadata.name} grows first (worker.storage.autoExpand)`
+    : expand.growing?.length ? `waiting for ${expand.growing.join(', ')} to grow (worker.storage.autoExpand)` : undefined;
   // The agent's memory when newer than status (a status write not yet seen).
   const stored = ctx.cr.status?.autoscale;
   const remembered = ctx.deps.autoscaled.get(ctx.cr.metadata.uid ?? ctx.key);
   const previous = remembered && (!stored?.lastScaledAt || (remembered.lastScaledAt ?? '') > stored.lastScaledAt) ? remembered : stored;
-  const claimed = new Set([...claimsOf(ctx.claims(), DATA_VOLUME, statefulSet).keys()]);
   const step = decideAutoscale({
-    policy: worker.autoscale, specReplicas: worker.replicas, live, spaces, pods, maintenance: worker.maintenance, growing, claimed,
-    drainPhase: ctx.cr.status?.drain?.phase, previous, now, podName,
+    policy: worker.autoscale, specReplicas: worker.replicas, live: servers.live, spaces, pods: servers.pods,
+    maintenance: worker.maintenance,
+    growing, claimed: new Set(servers.claims.keys()), drainPhase: ctx.cr.status?.drain?.phase, previous, now, podName: servers.podName,
   });
   if (step.change) ctx.deps.autoscaled.set(ctx.cr.metadata.uid ?? ctx.key, step.status!);
   return step;

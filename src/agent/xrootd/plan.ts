@@ -8,7 +8,6 @@ import {
   type ClusterDecisions, type ClusterModel, type CacheStatus, type HealingRestartStatus, type ManagerMembersStatus, type RollbackStatus,
   type XrootdRelease,
 } from '../../../constructs/index.js';
-import { DATA_VOLUME } from '../../../constructs/internal.js';
 import { directivePolicyIssues } from '../../directive-policy.js';
 import { objectKey, type KubeObject } from '../../kube/kinds.js';
 import { propsOf, resolveReferences } from '../../resources.js';
@@ -17,15 +16,14 @@ import type { AutoscaleStep } from '../autoscale.js';
 import type { DrainStep } from '../drain.js';
 import type { NodeDrainStep } from '../node-drain.js';
 import { decideExternalAddresses, type ExternalAddressStep } from '../external-addresses.js';
-import { decideAutoExpand, type AutoExpandStep } from '../auto-expand.js';
+import type { AutoExpandStep } from '../auto-expand.js';
 import { decideHealing, type HealingStep } from '../healing.js';
 import { decideMaintenance, type MaintenanceStep } from '../maintenance.js';
 import { cacheStatus } from '../cache-status.js';
 import { membersStatus, withUnsubscribedUnready, type MembersInput } from '../membership.js';
 import { observeRoles, policyOf } from '../observe.js';
 import { decideRollout, type RolloutDecision, type RolloutState } from '../rollout.js';
-import { isReady, readyPodsOf, type ClaimObject, type RoleView } from '../views.js';
-import { claimsOf } from '../volumes.js';
+import { isReady, readyPodsOf, type RoleView } from '../views.js';
 import type { ClusterContext, XrootdObject } from './context.js';
 import { DowngradeRefusedError } from './failures.js';
 import type { PlanInputs } from './inputs.js';
@@ -143,22 +141,11 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
     busy: busyWith(rollout, maintenance, external, drain, inputs.autoscale, inputs.nodeDrain),
     remembered: rememberedRestarts(ctx, model), wasReady: seenReady(ctx, observed),
   });
-  const autoExpand = decideAutoExpand({
-    policy: model.spec.worker.storage.autoExpand, spaces: model.spec.monitoring.enabled ? inputs.membership?.spaces : undefined,
-    claims: dataClaims(ctx, model), refused: ctx.refusedGrowths(),
-    previous: cr.status?.autoExpand, now,
-  });
+  const { autoExpand } = inputs;
   return {
     model, rollout, roles, members, cache, external, maintenance, drain, objects, healing, autoExpand,
     autoscale: inputs.autoscale, nodeDrain: inputs.nodeDrain,
   };
-}
-
-/** The running data servers' data volumes, by pod. */
-function dataClaims(ctx: ClusterContext, model: ClusterModel): Map<string, ClaimObject> {
-  const statefulSet = model.names.statefulSet('worker');
-  const byOrdinal = claimsOf(ctx.claims(), DATA_VOLUME, statefulSet);
-  return new Map([...byOrdinal].filter(([o]) => o < model.topology.workers).map(([o, c]) => [model.names.pod('worker', o), c]));
 }
 
 /** The agent's memory of its healing restarts of this cluster's pods (by StatefulSet name: cluster names may share a prefix). */
