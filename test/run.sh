@@ -43,6 +43,8 @@ jest() { # $1 report name, $2 projects (comma-separated), rest: jest options
   node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects ${projects//,/ } \
     --json --outputFile="$out/$report.json" "$@"
 }
+# The suites that run side by side draw their ports from bands of their own (test/helpers/processes.ts freePorts).
+ports() { ( export TEST_PORT_RANGE=$1; shift; "$@" ); } # $1 from-to, rest: the command
 # Waits for a build the background chain may still be running (the script's lock), or builds it.
 built() { nice -n 19 ionice -c 3 "$@" >/dev/null; }
 
@@ -65,21 +67,21 @@ versions() {
 # The cache suites spend most of their time waiting on XRootD's own timers (a purge's interval, an
 # idle connection's lifetime): they run beside the other conformance suites rather than after them.
 timer_suites='conformance/xcache-(fill|credentials|proxy)\.test'
-phase conformance jest conformance conformance --runInBand --testPathIgnorePatterns "$timer_suites" >"$out/conformance.log" 2>&1 & conformance=$!
+phase conformance ports 20000-23999 jest conformance conformance --runInBand --testPathIgnorePatterns "$timer_suites" >"$out/conformance.log" 2>&1 & conformance=$!
 # At a lower priority: their waits do not mind it, and the large clusters of the others (219 data
 # servers re-subscribing to a supervisor) get the cores first.
-phase conformance-timers nice -n 10 node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects conformance \
+phase conformance-timers ports 24000-25499 nice -n 10 node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects conformance \
   --json --outputFile="$out/conformance-timers.json" --runInBand --testPathPatterns "$timer_suites" >"$out/conformance-timers.log" 2>&1 & conformance_timers=$!
-phase versions versions >"$out/versions.log" 2>&1 & versions=$!
+phase versions ports 25500-28999 versions >"$out/versions.log" 2>&1 & versions=$!
 # The suites that run the ecosystem's checkers (promtool, Argo CD's health code, kstatus, the OLM
 # validator) go last: their build (the Go chain's last step) then overlaps the other suites.
 checker_suites='integration/(alerts|gitops-health|install-paths|olm)\.test'
 phase wait-for-builds built bash -c 'bash test/controlplane/build.sh && bash test/controlplane/build-node.sh && bash images/build.sh all' \
   || failed+=(builds)
-phase integration-and-node jest integration-and-node integration,node --maxWorkers=2 --testPathIgnorePatterns "$checker_suites" \
+phase integration-and-node ports 29000-32767 jest integration-and-node integration,node --maxWorkers=2 --testPathIgnorePatterns "$checker_suites" \
   || failed+=(integration-and-node)
 phase wait-for-checkers built bash test/tools/build.sh || failed+=(builds)
-phase checker-suites jest checker-suites integration --maxWorkers=2 --testPathPatterns "$checker_suites" || failed+=(checker-suites)
+phase checker-suites ports 29000-32767 jest checker-suites integration --maxWorkers=2 --testPathPatterns "$checker_suites" || failed+=(checker-suites)
 wait "$conformance" || failed+=(conformance)
 wait "$conformance_timers" || failed+=(conformance-timers)
 wait "$versions" || failed+=(versions)

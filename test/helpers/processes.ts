@@ -60,9 +60,14 @@ export function logOf(d: Daemon, lastLines = 60): string {
  * Free TCP ports below the kernel's ephemeral range, distinct from each other.
  * Ports inside that range can be taken by any outgoing connection between our
  * probe and the daemon's bind (a 70-server cluster opens hundreds of them).
+ * TEST_PORT_RANGE (`from-to`) narrows them: test runs side by side each get a
+ * band of their own, so one's probe never hands out a port another's daemon is
+ * about to bind (CI saw a data server lose its port to another run's redirector).
  */
-export async function freePorts(count: number, floor = 20000): Promise<number[]> {
-  const ceiling = ephemeralRangeStart();
+export async function freePorts(count: number): Promise<number[]> {
+  const band = /^(\d+)-(\d+)$/.exec(process.env.TEST_PORT_RANGE ?? '');
+  const floor = band ? Number(band[1]) : 20000;
+  const ceiling = Math.min(ephemeralRangeStart(), band ? Number(band[2]) + 1 : Infinity);
   if (ceiling - floor < count * 4) throw new Error(`not enough ports between ${floor} and ${ceiling} for ${count}`);
   const ports: number[] = [];
   const span = ceiling - floor;
