@@ -104,10 +104,21 @@ const FREE_SPACE_EVERY_MINUTE = 'cms.ping 60 usage 1';
  */
 const NEW_FILES_TO_THE_EMPTIEST = 'cms.sched cpu 1 space 100 fuzz 5';
 
+/**
+ * A redirector pings a server silent for 10 s, takes it offline after three unanswered pings (30 s
+ * instead of XRootD's 3 minutes: a lost node's server holds every create until its managers drop
+ * it), and asks for its load every 6 pings (a minute). Only where the redirector answers to no
+ * meta-manager: cmsd waits for its own manager's traffic three pings long too, and an outside
+ * meta-manager pings once a minute. Its servers keep XRootD's 60 s: they wait 3 minutes for it,
+ * whatever a rollout's mix of old and new redirectors pings.
+ */
+const QUICK_PINGS_LOAD_EVERY_MINUTE = 'cms.ping 10 usage 6';
+
 /** What a manager (redirector or supervisor) of a data cluster that grows on its own needs to know of its servers' space. */
-function spaceAwareManager(spec: ClusterModel['spec']): string[] {
+function spaceAwareManager(spec: ClusterModel['spec'], quickPings: boolean): string[] {
   const grows = !!(spec.worker.storage.autoExpand || spec.worker.autoscale);
-  return [...(spec.worker.autoscale ? [NEW_FILES_TO_THE_EMPTIEST] : []), ...(grows ? [FREE_SPACE_EVERY_MINUTE] : [])];
+  const ping = quickPings ? [QUICK_PINGS_LOAD_EVERY_MINUTE] : grows ? [FREE_SPACE_EVERY_MINUTE] : [];
+  return [...(spec.worker.autoscale ? [NEW_FILES_TO_THE_EMPTIEST] : []), ...ping];
 }
 
 function roleBlock(model: ClusterModel, role: Role): string[] {
@@ -121,14 +132,15 @@ function roleBlock(model: ClusterModel, role: Role): string[] {
     // for a miss from 5.7 on, whose staging pass checks the wrong servers (XrdCmsCluster::SelNode passes
     // pmask to SelbyLoad): "No servers are available to read the file" on 5.8.1 and 6.2.0.
     if (spec.cache) lines.push('cms.sched maxretries 0 nomultisrc space 100 fuzz 5');
-    lines.push(...spaceAwareManager(spec));
+    // A meta-manager's servers are other sites' redirectors, often far away: XRootD's 3 minutes stay.
+    lines.push(...spaceAwareManager(spec, model.upstream.length === 0 && !spec.federation.metaManager));
     // Subscribe to the federation's meta-managers, offering the cluster's exports.
     lines.push(...model.upstream.map((m) => `all.manager meta ${m}`));
   } else if (role === 'supervisor') {
     // Pinned so that the data servers assigned to a supervisor can name it. A supervisor's
     // cmsd takes its port from cms.superport, not xrd.port (XrdCmsConfig::Configure1).
     lines.push('all.role supervisor', 'cms.superport $(xrdcmsdport)', POD_IDENTITY);
-    lines.push(...spaceAwareManager(spec));
+    lines.push(...spaceAwareManager(spec, false));
   } else if (spec.cache) {
     // A cache server purges (pfc.diskusage) rather than fill: its managers may always pick it to fetch a file.
     lines.push('all.role server', 'oss.localroot $(xrddata)', ...cacheStorageDirectives(model), 'cms.space min 0 0', POD_IDENTITY);

@@ -447,6 +447,13 @@ export interface XrootdSpecHealing {
   readonly backoffSeconds?: number;
 
   /**
+   * Move pods off a node that stays NotReady (with the agent). A pod of the cluster on a node whose Ready condition has not been True for notReadySeconds is handled by what it holds. Redirectors and supervisors hold no data: each is deleted at once, and its StatefulSet makes it again on another node. A data server whose volume other nodes can mount (network-attached) is moved the same way, but only once its node is fenced (see fencing): a node that is only unreachable may still be writing to it. A data server whose volume only that node reaches (node-local: its PersistentVolume's node affinity matches no other node) is reported as lost, naming its claim (the DataServerLost Event, status.lostNodes); with replaceLocalVolumes it is replaced by an empty one elsewhere. Nothing is done while most of the nodes the cluster runs on are NotReady (the API server's view is then the suspect). Absent: pods on a lost node wait for it, as Kubernetes leaves StatefulSet pods (docs/autopilot.md).
+   *
+   * @schema XrootdSpecHealing#lostNodes
+   */
+  readonly lostNodes?: XrootdSpecHealingLostNodes;
+
+  /**
    * Restart a data server or supervisor that is Ready but that one of its managers has not listed for unsubscribedSeconds (spec.monitoring tells the agent who is listed): one pod at a time per cluster, never during a rollout, a drain or maintenance, and only while every other pod is Ready. Its volume is kept.
    *
    * @schema XrootdSpecHealing#restartUnsubscribed
@@ -469,6 +476,7 @@ export function toJson_XrootdSpecHealing(obj: XrootdSpecHealing | undefined): Re
   if (obj === undefined) { return undefined; }
   const result = {
     'backoffSeconds': obj.backoffSeconds,
+    'lostNodes': toJson_XrootdSpecHealingLostNodes(obj.lostNodes),
     'restartUnsubscribed': obj.restartUnsubscribed,
     'unsubscribedSeconds': obj.unsubscribedSeconds,
   };
@@ -1368,6 +1376,50 @@ export function toJson_XrootdSpecFederationUpstreamRefs(obj: XrootdSpecFederatio
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * Move pods off a node that stays NotReady (with the agent). A pod of the cluster on a node whose Ready condition has not been True for notReadySeconds is handled by what it holds. Redirectors and supervisors hold no data: each is deleted at once, and its StatefulSet makes it again on another node. A data server whose volume other nodes can mount (network-attached) is moved the same way, but only once its node is fenced (see fencing): a node that is only unreachable may still be writing to it. A data server whose volume only that node reaches (node-local: its PersistentVolume's node affinity matches no other node) is reported as lost, naming its claim (the DataServerLost Event, status.lostNodes); with replaceLocalVolumes it is replaced by an empty one elsewhere. Nothing is done while most of the nodes the cluster runs on are NotReady (the API server's view is then the suspect). Absent: pods on a lost node wait for it, as Kubernetes leaves StatefulSet pods (docs/autopilot.md).
+ *
+ * @schema XrootdSpecHealingLostNodes
+ */
+export interface XrootdSpecHealingLostNodes {
+  /**
+   * When a data server on a network-attached volume may move. OutOfServiceTaint: once the node carries the node.kubernetes.io/out-of-service taint, which an administrator or a fencing agent sets after making sure the node is off (Kubernetes then also detaches its volumes at once). NotReady: the site asserts that a node NotReady for notReadySeconds is down (its nodes are fenced outside Kubernetes, or never come back); the volume is detached after Kubernetes' own wait (6 minutes).
+   *
+   * @schema XrootdSpecHealingLostNodes#fencing
+   */
+  readonly fencing?: XrootdSpecHealingLostNodesFencing;
+
+  /**
+   * How long a node's Ready condition must have been False or Unknown (and the pod unready) before its pods are handled.
+   *
+   * @schema XrootdSpecHealingLostNodes#notReadySeconds
+   */
+  readonly notReadySeconds?: number;
+
+  /**
+   * Replace a data server whose node-local volume is on a lost, fenced node with an empty one elsewhere: its claim is deleted (its files went with the node) and its StatefulSet makes a new claim and pod. With spec.monitoring the agent first waits until no manager lists the lost server (they drop it xrootd.dropDelaySeconds after losing it), so that the empty one is new to them and no client is sent to it for the lost files. Off: the server is reported lost and left for an administrator.
+   *
+   * @schema XrootdSpecHealingLostNodes#replaceLocalVolumes
+   */
+  readonly replaceLocalVolumes?: boolean;
+}
+
+/**
+ * Converts an object of type 'XrootdSpecHealingLostNodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_XrootdSpecHealingLostNodes(obj: XrootdSpecHealingLostNodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fencing': obj.fencing,
+    'notReadySeconds': obj.notReadySeconds,
+    'replaceLocalVolumes': obj.replaceLocalVolumes,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
  * Compute resources of each redirector container (xrootd; cmsd gets a quarter of the requests).
  *
  * @schema XrootdSpecRedirectorResources
@@ -2028,6 +2080,18 @@ export function toJson_XrootdSpecCacheOriginRef(obj: XrootdSpecCacheOriginRef | 
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * When a data server on a network-attached volume may move. OutOfServiceTaint: once the node carries the node.kubernetes.io/out-of-service taint, which an administrator or a fencing agent sets after making sure the node is off (Kubernetes then also detaches its volumes at once). NotReady: the site asserts that a node NotReady for notReadySeconds is down (its nodes are fenced outside Kubernetes, or never come back); the volume is detached after Kubernetes' own wait (6 minutes).
+ *
+ * @schema XrootdSpecHealingLostNodesFencing
+ */
+export enum XrootdSpecHealingLostNodesFencing {
+  /** OutOfServiceTaint */
+  OUT_OF_SERVICE_TAINT = "OutOfServiceTaint",
+  /** NotReady */
+  NOT_READY = "NotReady",
+}
 
 /**
  * What a kind of client may do under a path.

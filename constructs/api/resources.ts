@@ -24,7 +24,7 @@ export const conditionSchema = obj('XrootdCondition', 'A kstatus-compatible cond
 
 export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRootD cluster, written by the agent.', {
   observedGeneration: int('The spec generation this status describes.'),
-  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), NodeDrain (spec.worker.nodeDrain: True while a data server on a cordoned node is being prepared), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).', conditionSchema),
+  conditions: arr('Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), NodeDrain (spec.worker.nodeDrain: True while a data server on a cordoned node is being prepared), NodesLost (spec.healing.lostNodes: True while a pod of the cluster is on a node NotReady past notReadySeconds and not yet moved: waiting for the node to be fenced, a data server lost with its node-local volume, or held), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).', conditionSchema),
   redirectors: roleStatus,
   supervisors: roleStatus,
   workers: roleStatus,
@@ -88,6 +88,15 @@ export const xrootdStatusSchema = obj('XrootdStatus', 'Observed state of an XRoo
     since: str('When its node was first seen cordoned (RFC 3339).'),
     suspendedAt: str('When its managers first reported it suspended (RFC 3339).'),
     openForWrite: int('Files it had open for writing at its last report after the suspension.'),
+  })),
+  lostNodes: arr('spec.healing.lostNodes: the pods on nodes NotReady past notReadySeconds that are not moved yet.', obj('LostNodeStatus', 'A pod on a lost node.', {
+    pod: str('The pod.'),
+    node: str('Its node.'),
+    since: str('When the node\'s Ready condition last turned False or Unknown (RFC 3339).'),
+    volume: str('What the pod holds. None (a redirector or supervisor), NetworkAttached (a data volume other nodes can mount) or NodeLocal (a data volume only that node reaches).'),
+    claim: str('Its data volume\'s PersistentVolumeClaim (data servers).'),
+    phase: str('AwaitingFence (a data server on a network-attached volume: moved once its node is fenced), Lost (a data server whose node-local volume went with the node; spec.healing.lostNodes.replaceLocalVolumes replaces it), Held (most of the cluster\'s nodes are NotReady: nothing is moved).'),
+    message: str('What the agent waits for.'),
   })),
   autoscale: obj('AutoscaleStatus', 'spec.worker.autoscale: the number of data servers the agent chose, and why.', {
     replicas: int('The data servers the agent chose; the StatefulSet follows (through a drain when it is lower).'),

@@ -1116,6 +1116,30 @@ export interface HealingSpec {
    * @default 600
    */
   readonly backoffSeconds?: number;
+  /**
+   * Move pods off a node that stays NotReady (with the agent). A pod of the cluster on a node whose Ready condition has not been True for notReadySeconds is handled by what it holds. Redirectors and supervisors hold no data: each is deleted at once, and its StatefulSet makes it again on another node. A data server whose volume other nodes can mount (network-attached) is moved the same way, but only once its node is fenced (see fencing): a node that is only unreachable may still be writing to it. A data server whose volume only that node reaches (node-local: its PersistentVolume's node affinity matches no other node) is reported as lost, naming its claim (the DataServerLost Event, status.lostNodes); with replaceLocalVolumes it is replaced by an empty one elsewhere. Nothing is done while most of the nodes the cluster runs on are NotReady (the API server's view is then the suspect). Absent: pods on a lost node wait for it, as Kubernetes leaves StatefulSet pods (docs/autopilot.md).
+   */
+  readonly lostNodes?: LostNodesSpec;
+}
+
+/** Move pods off a node that stays NotReady (with the agent). A pod of the cluster on a node whose Ready condition has not been True for notReadySeconds is handled by what it holds. Redirectors and supervisors hold no data: each is deleted at once, and its StatefulSet makes it again on another node. A data server whose volume other nodes can mount (network-attached) is moved the same way, but only once its node is fenced (see fencing): a node that is only unreachable may still be writing to it. A data server whose volume only that node reaches (node-local: its PersistentVolume's node affinity matches no other node) is reported as lost, naming its claim (the DataServerLost Event, status.lostNodes); with replaceLocalVolumes it is replaced by an empty one elsewhere. Nothing is done while most of the nodes the cluster runs on are NotReady (the API server's view is then the suspect). Absent: pods on a lost node wait for it, as Kubernetes leaves StatefulSet pods (docs/autopilot.md). */
+export interface LostNodesSpec {
+  /**
+   * How long a node's Ready condition must have been False or Unknown (and the pod unready) before its pods are handled.
+   * Range: 30 to 86400.
+   * @default 300
+   */
+  readonly notReadySeconds?: number;
+  /**
+   * When a data server on a network-attached volume may move. OutOfServiceTaint: once the node carries the node.kubernetes.io/out-of-service taint, which an administrator or a fencing agent sets after making sure the node is off (Kubernetes then also detaches its volumes at once). NotReady: the site asserts that a node NotReady for notReadySeconds is down (its nodes are fenced outside Kubernetes, or never come back); the volume is detached after Kubernetes' own wait (6 minutes).
+   * @default "OutOfServiceTaint"
+   */
+  readonly fencing?: 'OutOfServiceTaint' | 'NotReady';
+  /**
+   * Replace a data server whose node-local volume is on a lost, fenced node with an empty one elsewhere: its claim is deleted (its files went with the node) and its StatefulSet makes a new claim and pod. With spec.monitoring the agent first waits until no manager lists the lost server (they drop it xrootd.dropDelaySeconds after losing it), so that the empty one is new to them and no client is sent to it for the lost files. Off: the server is reported lost and left for an administrator.
+   * @default false
+   */
+  readonly replaceLocalVolumes?: boolean;
 }
 
 /** Observed state of an XRootD cluster, written by the agent. */
@@ -1125,7 +1149,7 @@ export interface XrootdStatus {
    */
   readonly observedGeneration?: number;
   /**
-   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), NodeDrain (spec.worker.nodeDrain: True while a data server on a cordoned node is being prepared), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).
+   * Ready, Progressing, Degraded, Stalled (kstatus: True while Degraded, so Flux and kstatus fail fast instead of waiting) Deprecated (the version is deprecated in the catalog), InsecureWritableExport (True while writable exports need no authorization: no spec.security.tokens), MembersMissing (spec.monitoring: a Ready server not subscribed to its managers after a grace period), Healing (True while a server a manager does not list is due for a restart by spec.healing, or was just restarted), StorageFull (spec.worker.storage.autoExpand: True while a data server below the free share cannot grow; spec.worker.autoscale: True while the cluster is below its free share at maxReplicas), Autoscaling (spec.worker.autoscale: True while a data server is being added or removed), NodeDrain (spec.worker.nodeDrain: True while a data server on a cordoned node is being prepared), NodesLost (spec.healing.lostNodes: True while a pod of the cluster is on a node NotReady past notReadySeconds and not yet moved: waiting for the node to be fenced, a data server lost with its node-local volume, or held), VolumesExpanding (True while a data volume is below spec.worker.storage.capacity) and VolumesRetained (True while volumes of removed data servers are kept, their files unserved).
    */
   readonly conditions?: XrootdCondition[];
   /**
@@ -1181,6 +1205,10 @@ export interface XrootdStatus {
    * spec.worker.nodeDrain: the data servers on cordoned nodes, until their pods are released to the drain.
    */
   readonly nodeDrain?: NodeDrainStatus[];
+  /**
+   * spec.healing.lostNodes: the pods on nodes NotReady past notReadySeconds that are not moved yet.
+   */
+  readonly lostNodes?: LostNodeStatus[];
   /**
    * spec.worker.autoscale: the number of data servers the agent chose, and why.
    */
@@ -1474,6 +1502,38 @@ export interface NodeDrainStatus {
    * Files it had open for writing at its last report after the suspension.
    */
   readonly openForWrite?: number;
+}
+
+/** A pod on a lost node. */
+export interface LostNodeStatus {
+  /**
+   * The pod.
+   */
+  readonly pod?: string;
+  /**
+   * Its node.
+   */
+  readonly node?: string;
+  /**
+   * When the node's Ready condition last turned False or Unknown (RFC 3339).
+   */
+  readonly since?: string;
+  /**
+   * What the pod holds. None (a redirector or supervisor), NetworkAttached (a data volume other nodes can mount) or NodeLocal (a data volume only that node reaches).
+   */
+  readonly volume?: string;
+  /**
+   * Its data volume's PersistentVolumeClaim (data servers).
+   */
+  readonly claim?: string;
+  /**
+   * AwaitingFence (a data server on a network-attached volume: moved once its node is fenced), Lost (a data server whose node-local volume went with the node; spec.healing.lostNodes.replaceLocalVolumes replaces it), Held (most of the cluster's nodes are NotReady: nothing is moved).
+   */
+  readonly phase?: string;
+  /**
+   * What the agent waits for.
+   */
+  readonly message?: string;
 }
 
 /** spec.worker.autoscale: the number of data servers the agent chose, and why. */
@@ -2187,6 +2247,14 @@ export interface ResolvedHealingSpec {
   readonly restartUnsubscribed: boolean;
   readonly unsubscribedSeconds: number;
   readonly backoffSeconds: number;
+  readonly lostNodes?: ResolvedLostNodesSpec;
+}
+
+/** Move pods off a node that stays NotReady (with the agent). A pod of the cluster on a node whose Ready condition has not been True for notReadySeconds is handled by what it holds. Redirectors and supervisors hold no data: each is deleted at once, and its StatefulSet makes it again on another node. A data server whose volume other nodes can mount (network-attached) is moved the same way, but only once its node is fenced (see fencing): a node that is only unreachable may still be writing to it. A data server whose volume only that node reaches (node-local: its PersistentVolume's node affinity matches no other node) is reported as lost, naming its claim (the DataServerLost Event, status.lostNodes); with replaceLocalVolumes it is replaced by an empty one elsewhere. Nothing is done while most of the nodes the cluster runs on are NotReady (the API server's view is then the suspect). Absent: pods on a lost node wait for it, as Kubernetes leaves StatefulSet pods (docs/autopilot.md). (defaults applied) */
+export interface ResolvedLostNodesSpec {
+  readonly notReadySeconds: number;
+  readonly fencing: 'OutOfServiceTaint' | 'NotReady';
+  readonly replaceLocalVolumes: boolean;
 }
 
 /** Observed state of an XRootD cluster, written by the agent. (defaults applied) */
@@ -2205,6 +2273,7 @@ export interface ResolvedXrootdStatus {
   readonly volumes: ResolvedVolumesStatus;
   readonly autoExpand?: ResolvedAutoExpandStatus;
   readonly nodeDrain?: ResolvedNodeDrainStatus[];
+  readonly lostNodes?: ResolvedLostNodeStatus[];
   readonly autoscale?: ResolvedAutoscaleStatus;
   readonly drain?: ResolvedDrainStatus;
   readonly external?: ResolvedExternalAddressStatus[];
@@ -2311,6 +2380,17 @@ export interface ResolvedNodeDrainStatus {
   readonly since?: string;
   readonly suspendedAt?: string;
   readonly openForWrite?: number;
+}
+
+/** A pod on a lost node. (defaults applied) */
+export interface ResolvedLostNodeStatus {
+  readonly pod?: string;
+  readonly node?: string;
+  readonly since?: string;
+  readonly volume?: string;
+  readonly claim?: string;
+  readonly phase?: string;
+  readonly message?: string;
 }
 
 /** spec.worker.autoscale: the number of data servers the agent chose, and why. (defaults applied) */

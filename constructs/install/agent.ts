@@ -145,9 +145,10 @@ export class XrootdAgent extends Construct {
       rules: [
         { apiGroups: [CATALOG_GROUP], resources: ['xrootdversions'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list'] },
-        // spec.worker.nodeDrain: which nodes are cordoned.
+        // spec.worker.nodeDrain: which nodes are cordoned; spec.healing.lostNodes: which are NotReady or out of service.
         { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
         // Adopting a volume re-points it to a claim of ours; the volume-adoption policy keeps that within a namespace.
+        // get: spec.healing.lostNodes reads which nodes a data volume can be mounted on.
         { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'patch'] },
       ],
     });

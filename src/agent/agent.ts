@@ -101,6 +101,7 @@ export class Agent {
     m.counter('xrootd_agent_applied_objects_total', 'Objects created, configured or pruned.');
     m.counter('xrootd_agent_healing_restarts_total', 'Pods the agent restarted on its own (spec.healing), by reason.');
     m.counter('xrootd_agent_volume_auto_expansions_total', 'Data volumes the agent grew as they filled (spec.worker.storage.autoExpand).');
+    m.counter('xrootd_agent_lost_node_actions_total', 'Pods the agent moved off nodes NotReady past spec.healing.lostNodes.notReadySeconds (moved), and data servers it replaced by empty ones (replaced), by action.');
     m.counter('xrootd_agent_node_drain_releases_total', 'Data servers on cordoned nodes the agent released to the drain once prepared (spec.worker.nodeDrain).');
     m.counter('xrootd_agent_autoscale_changes_total', 'Data servers the agent added (direction up) or removed through a drain (down) as the cluster filled or emptied (spec.worker.autoscale).');
     m.counter('xrootd_agent_watch_errors_total', 'Watches that failed and were restarted.');

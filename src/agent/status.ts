@@ -3,7 +3,7 @@
  * conditions (Ready, Progressing, Degraded), ready counts per role, versions.
  * Pure: the clock comes in as an argument.
  */
-import { insecureWritableExports, ROLES, roleSelector, type AutoExpandStatus, type AutoscaleStatus, type NodeDrainStatus, type CacheStatus, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
+import { insecureWritableExports, ROLES, roleSelector, type AutoExpandStatus, type AutoscaleStatus, type NodeDrainStatus, type LostNodeStatus, type CacheStatus, type ClusterModel, type Role, type DrainStatus, type ExternalAddressStatus, type ManagerMembersStatus, type RollbackStatus, type VolumesStatus, type XrootdCondition, type XrootdStatus } from '../../constructs/index.js';
 import type { HealingStep } from './healing.js';
 import { membersMissing } from './membership.js';
 import { condition as makeCondition } from './conditions.js';
@@ -38,6 +38,8 @@ export interface StatusInput {
   readonly autoscale?: AutoscaleStatus;
   /** spec.worker.nodeDrain this time (undefined: not decided, keep what status had). */
   readonly nodeDrain?: readonly NodeDrainStatus[];
+  /** spec.healing.lostNodes this time (undefined: not decided, keep what status had). */
+  readonly lostNodes?: readonly LostNodeStatus[];
   /** spec.healing's step this time (undefined: not decided, keep what status had). */
   readonly healing?: HealingStep;
   /** The data servers restarted into maintenance so far (undefined: keep what status had). */
@@ -117,6 +119,13 @@ function nodeDrainCondition(prepared: readonly NodeDrainStatus[], input: StatusI
   return condition('NodeDrain', true, waiting.some((p) => p.phase === 'Suspending') ? 'Suspending' : 'FinishingWrites', waiting.map(what).join('; '), input);
 }
 
+/** spec.healing.lostNodes: True while a pod on a node NotReady too long is not moved (awaiting a fence, lost with its volume, held). */
+function nodesLostCondition(lost: readonly LostNodeStatus[], input: StatusInput): XrootdCondition {
+  if (!lost.length) return condition('NodesLost', false, 'NoneLost', 'no pod of the cluster is on a node NotReady past spec.healing.lostNodes.notReadySeconds', input);
+  const reason = lost.some((p) => p.phase === 'Lost') ? 'DataServerLost' : lost.some((p) => p.phase === 'Held') ? 'Held' : 'AwaitingFence';
+  return condition('NodesLost', true, reason, lost.map((p) => `${p.pod} on ${p.node}: ${p.message}`).join('; '), input);
+}
+
 /** spec.worker.autoscale: True while the data servers are being added to or removed down to the number chosen. */
 function autoscalingCondition(scale: AutoscaleStatus, running: number | undefined, input: StatusInput): XrootdCondition {
   const chosen = scale.replicas;
@@ -170,6 +179,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
   const autoExpand = m.spec.worker.storage.autoExpand ? input.autoExpand ?? prev.autoExpand : undefined;
   const autoscale = m.spec.worker.autoscale ? input.autoscale ?? prev.autoscale : undefined;
   const nodeDrain = m.spec.worker.nodeDrain ? input.nodeDrain ?? prev.nodeDrain : undefined;
+  const lostNodes = m.spec.healing.lostNodes ? input.lostNodes ?? prev.lostNodes ?? [] : undefined;
   const wanted: Record<Role, number> = {
     redirector: m.topology.redirectors,
     supervisor: m.topology.supervisors,
@@ -235,6 +245,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
       ...(autoExpand || autoscale ? [storageFullCondition(autoExpand, autoscale, input)] : []),
       ...(autoscale ? [autoscalingCondition(autoscale, input.statefulSets.get('worker')?.spec?.replicas, input)] : []),
       ...(nodeDrain ? [nodeDrainCondition(nodeDrain, input)] : []),
+      ...(lostNodes ? [nodesLostCondition(lostNodes, input)] : []),
     ],
     ...roles,
     currentVersion: settledAll ? m.spec.version : prev.currentVersion,
@@ -248,6 +259,7 @@ export function computeStatus(input: StatusInput): XrootdStatus {
     ...(autoExpand && Object.keys(autoExpand).length ? { autoExpand } : {}),
     ...(autoscale && Object.keys(autoscale).length ? { autoscale } : {}),
     ...(nodeDrain?.length ? { nodeDrain: [...nodeDrain] } : {}),
+    ...(lostNodes?.length ? { lostNodes: [...lostNodes] } : {}),
     ...(drain ? { drain } : {}),
     ...(input.maintenance ?? prev.maintenance ? { maintenance: [...(input.maintenance ?? prev.maintenance)!] } : {}),
     ...((input.external ?? prev.external)?.length ? { external: [...(input.external ?? prev.external)!] } : {}),

@@ -50,6 +50,7 @@ function podView(p: PodObject): PodView {
     deleting: !!p.metadata.deletionTimestamp,
     ...(p.spec?.nodeName ? { node: p.spec.nodeName } : {}),
     ...(p.metadata.labels?.[RELEASED_TO_DRAIN_LABEL] !== undefined ? { released: true } : {}),
+    ...(p.metadata.creationTimestamp ? { createdAt: p.metadata.creationTimestamp } : {}),
   };
 }
 
@@ -138,6 +139,8 @@ export interface PodView {
   readonly node?: string;
   /** spec.worker.nodeDrain: labelled out of the disruption budget, released to its node's drain. */
   readonly released?: boolean;
+  /** When it was made (ISO): a pod never Ready has been unready since then. */
+  readonly createdAt?: string;
 }
 
 export interface RoleView {

@@ -195,11 +195,15 @@ export class Applier {
   }
 
   /** `orphan`: the object's dependents (a StatefulSet's pods) stay and are adopted by its successor. */
-  async delete(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string; uid?: string } }, opts: { dryRun?: boolean; orphan?: boolean } = {}): Promise<void> {
+  async delete(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string; uid?: string } }, opts: { dryRun?: boolean; orphan?: boolean; gracePeriodSeconds?: number } = {}): Promise<void> {
     try {
       await this.client.request('DELETE', objectPath({ ...o, name: o.metadata.name, namespace: o.metadata.namespace }), {
         query: { dryRun: opts.dryRun ? 'All' : undefined },
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.orphan ? 'Orphan' : 'Background', ...(o.metadata.uid ? { preconditions: { uid: o.metadata.uid } } : {}) },
+        body: {
+          kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.orphan ? 'Orphan' : 'Background',
+          ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
+          ...(o.metadata.uid ? { preconditions: { uid: o.metadata.uid } } : {}),
+        },
       });
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 404)) throw e;

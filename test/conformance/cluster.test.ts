@@ -3,7 +3,7 @@
  * loopback: clusters form, files go in and come back out, probes tell the truth.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, resolveCluster, type NodeDrainStatus, type XrootdClusterProps } from '../../constructs/index.js';
 import { decideNodeDrain } from '../../src/agent/node-drain.js';
@@ -404,6 +404,61 @@ test('worker.nodeDrain: a data server whose node is cordoned suspends itself at 
     await collector.stop();
   }
 }, 240000);
+
+test('healing.lostNodes on real daemons: a data server whose node is lost (both daemons silent) holds creates only until its redirector finds it gone (three 10 s pings) and drops it; an empty server under its name then takes new files, and its lost files are missing at once, not waited for', async () => {
+  const props: XrootdClusterProps = { ...FAST, name: 'gone', namespace: 'physics', xrootd: { ...FAST.xrootd, dropDelaySeconds: 10 }, worker: { replicas: 2 } };
+  await withCluster(props, async (c) => {
+    await c.waitForMembers(2);
+    const w1 = c.pod('worker', 1);
+    const small = randomFile('lost-small.bin', 16 << 10);
+    for (let i = 0; i < 4; i++) expect((await runAsync(['xrdcp', '--force', '--nopbar', small, c.url(0, `/data/before-${i}.bin`)])).code).toBe(0);
+    const lostFiles = readdirSync(join(w1.dataDir, 'data')).filter((f) => f.startsWith('before-'));
+    expect(lostFiles.length).toBeGreaterThan(0);
+    // The node is lost: nothing of the pod answers, and nothing closes its connections.
+    const lostAt = Date.now();
+    c.freeze(w1, 'cmsd', true);
+    c.freeze(w1, 'xrootd', true);
+    // Creates through the redirector throughout, each given 20 s: one sent to the lost server before its redirector
+    // knows waits there (a dead node's would time out connecting).
+    const writes: Array<{ ok: boolean; at: number; ms: number }> = [];
+    let dropped: number | undefined;
+    let stopAt = Infinity;
+    for (let i = 0; Date.now() < stopAt; i++) {
+      const at = Date.now();
+      const r = await runAsync(['xrdcp', '--force', '--nopbar', small, c.url(0, `/data/during-${i}.bin`)], process.env, 20000);
+      writes.push({ ok: r.code === 0, at, ms: Date.now() - at });
+      if (dropped === undefined && !c.membership().includes(`:${w1.port}`)) {
+        dropped = Date.now();
+        stopAt = dropped + 10000;
+      }
+      if (Date.now() - lostAt > 300000) break;
+    }
+    expect(dropped).toBeDefined();
+    const firstOfTheRest = writes.findIndex((_, i) => writes.slice(i).every((x) => x.ok));
+    console.log(`lostNodes: the redirector dropped the silent data server ${((dropped! - lostAt) / 1000).toFixed(0)} s after it went silent `
+      + `(XRootD's 60 s pings: 190 s); ${writes.length} creates, ${writes.filter((w) => !w.ok).length} failed or held over 20 s, `
+      + `all succeeding from ${((writes[firstOfTheRest].at - lostAt) / 1000).toFixed(0)} s on`);
+    // Three unanswered 10 s pings, then the drop delay, with a margin: not XRootD's 3 minutes.
+    expect(dropped! - lostAt).toBeLessThan(90000);
+    expect(writes.filter((w) => w.at > dropped!).every((w) => w.ok)).toBe(true);
+    // An empty server in its place, under its name (as the agent's replacement, once no manager lists it).
+    await c.stopDaemon(w1, 'xrootd');
+    await c.stopDaemon(w1, 'cmsd');
+    for (const f of readdirSync(join(w1.dataDir, 'data'))) rmSync(join(w1.dataDir, 'data', f), { recursive: true, force: true });
+    c.startPod(w1);
+    await c.waitForMembers(2);
+    for (let i = 0; i < 6; i++) expect((await runAsync(['xrdcp', '--force', '--nopbar', small, c.url(0, `/data/after-${i}.bin`)])).code).toBe(0);
+    expect(readdirSync(join(w1.dataDir, 'data')).filter((f) => f.startsWith('after-')).length).toBeGreaterThan(0);
+    // A file it held before is missing, said at once: no client waits for the lost server or is sent to the new one for it.
+    const at = Date.now();
+    const missing = await runAsync(['xrdcp', '--force', '--nopbar', c.url(0, `/data/${lostFiles[0]}`), '/dev/null'], process.env, 60000);
+    const ms = Date.now() - at;
+    console.log(`lostNodes: a file of the lost server, asked for after its replacement: "${missing.out.trim().split('\n').pop()}" in ${ms} ms`);
+    expect(missing.code).not.toBe(0);
+    expect(missing.out).toMatch(/no such file|not found|No servers/i);
+    expect(ms).toBeLessThan(15000);
+  });
+}, 480000);
 
 test('a data server in maintenance (spec.worker.maintenance) serves its files but receives no new ones', async () => {
   // What it held before maintenance: a file in its export, put there before it starts.

@@ -16,6 +16,13 @@ export const ZONES = ['zone-a', 'zone-b'] as const;
 export const NODE_COUNT = 3;
 /** An image whose pods kwok never makes Ready. */
 export const BROKEN_IMAGE = 'registry.example.org/xrootd:broken';
+/** The label of the nodes kwok acts as the kubelet of. */
+const KWOK_KUBELET_LABEL = 'xrootd-test/kubelet';
+/** The taints the node lifecycle controller puts on a node whose kubelet stopped reporting. */
+const UNREACHABLE_TAINTS = [
+  { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' },
+];
 
 /** Builds or finds the binaries; prints nothing on success. */
 export function controlPlaneBinaries(): string {
@@ -140,7 +147,8 @@ export class ControlPlane {
     // Claims that ask for more grow, as a storage driver's resizer would make them.
     stages.push(readFileSync(join(repoRoot(), 'test/controlplane/kwok/stages/pvc-resize.yaml'), 'utf8'));
     writeFileSync(join(d, 'kwok.yaml'), stages.join('\n---\n'));
-    this.spawn('kwok', [`--kubeconfig=${this.kubeconfig}`, `--config=${join(d, 'kwok.yaml')}`, '--manage-all-nodes=true',
+    // kwok acts as the kubelet of labelled nodes only: a test takes the label off to lose a node (loseNode).
+    this.spawn('kwok', [`--kubeconfig=${this.kubeconfig}`, `--config=${join(d, 'kwok.yaml')}`, `--manage-nodes-with-label-selector=${KWOK_KUBELET_LABEL}=kwok`,
       '--server-address', `127.0.0.1:${kwokPort}`]);
 
     const storageClass = readFileSync(join(this.bin, 'stages', 'storage-class.yaml'), 'utf8');
@@ -151,7 +159,7 @@ export class ControlPlane {
       apiVersion: 'v1', kind: 'Node',
       metadata: {
         name: `kwok-node-${i}`,
-        labels: { 'kubernetes.io/hostname': `kwok-node-${i}`, 'topology.kubernetes.io/zone': ZONES[i % ZONES.length], type: 'kwok' },
+        labels: { 'kubernetes.io/hostname': `kwok-node-${i}`, 'topology.kubernetes.io/zone': ZONES[i % ZONES.length], type: 'kwok', [KWOK_KUBELET_LABEL]: 'kwok' },
         annotations: { 'kwok.x-k8s.io/node': 'fake' },
       },
     })).join('---\n'));
@@ -179,6 +187,53 @@ export class ControlPlane {
   /** Stops the API server (every watch breaks), waits `downMs`, starts it again with the same flags and waits until it is ready. */
   async restartApiServer(downMs = 2000): Promise<void> {
     await this.restart('kube-apiserver', downMs);
+  }
+
+  /**
+   * A kwok node lost: its kubelet (kwok) stops, and the node and its pods are marked as the node
+   * lifecycle controller marks them when heartbeats stop (that controller stays off here: on a busy
+   * machine it would mark every node so): Ready Unknown, the unreachable taints, its pods unready.
+   */
+  async loseNode(node: string): Promise<void> {
+    const kubectl = (args: string[]) => {
+      const r = this.kubectl(args);
+      if (r.code !== 0) throw new Error(`losing ${node}: kubectl ${args.join(' ')}: ${r.out}`);
+    };
+    kubectl(['label', 'node', node, `${KWOK_KUBELET_LABEL}-`]);
+    kubectl(['patch', 'node', node, '--type=merge', '-p', JSON.stringify({ spec: { taints: UNREACHABLE_TAINTS } })]);
+    const ready = () => this.kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).out.trim();
+    // kwok may post one more heartbeat (Ready) before it lets the node go: marked again until it stays Unknown.
+    await waitFor(`${node} to stay NotReady`, async () => {
+      if (ready() !== 'Unknown') {
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        kubectl(['patch', 'node', node, '--subresource=status', '--type=strategic', '-p', JSON.stringify({
+          status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now, lastHeartbeatTime: now }] },
+        })]);
+      }
+      await new Promise((r) => setTimeout(r, 3000));
+      return ready() === 'Unknown' ? true : undefined;
+    }, 30000, 0);
+    const pods = this.getJson(['pods', '-A', '--field-selector', `spec.nodeName=${node}`]).items as { metadata: { name: string; namespace: string } }[];
+    for (const p of pods) this.markPodReady(p.metadata.namespace, p.metadata.name, false);
+  }
+
+  /** Sets a pod's Ready condition, as its kubelet would (kwok marks a pod Ready once, when it starts it). */
+  private markPodReady(namespace: string, pod: string, ready: boolean): void {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    this.kubectl(['patch', 'pod', pod, '-n', namespace, '--subresource=status', '--type=strategic', '-p',
+      JSON.stringify({ status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now }] } })]);
+  }
+
+  /** A node lost by loseNode back: its taints gone, kwok its kubelet again (it reports it Ready). */
+  async restoreNode(node: string): Promise<void> {
+    for (const args of [['patch', 'node', node, '--type=merge', '-p', '{"spec":{"taints":null}}'], ['label', 'node', node, `${KWOK_KUBELET_LABEL}=kwok`]]) {
+      const r = this.kubectl(args);
+      if (r.code !== 0) throw new Error(`restoring ${node}: ${r.out}`);
+    }
+    await waitFor(`${node} to be Ready again`, () => (this.kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).out.trim() === 'True' ? true : undefined), 60000, 500);
+    // The pods that stayed there run again: their kubelet reports them Ready.
+    const pods = this.getJson(['pods', '-A', '--field-selector', `spec.nodeName=${node}`]).items as { metadata: { name: string; namespace: string; deletionTimestamp?: string } }[];
+    for (const p of pods.filter((x) => !x.metadata.deletionTimestamp)) this.markPodReady(p.metadata.namespace, p.metadata.name, true);
   }
 
   /** Stops one daemon (etcd, kube-apiserver, ...), waits `downMs`, starts it again with the same flags and waits for the API. */

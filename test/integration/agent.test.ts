@@ -608,6 +608,111 @@ test('worker.nodeDrain: `kubectl drain` of a data server\'s node waits (its disr
   }
 }), 300000);
 
+test('healing.lostNodes: a node turns NotReady; the redirectors move at once, a data server on a network-attached volume moves (fencing NotReady) with its claim, one on a node-local volume is reported lost, then replaced by an empty one once fenced and asked', () => withLogs(async () => {
+  const [lostNode, ...others] = ['kwok-node-0', 'kwok-node-1', 'kwok-node-2'];
+  const local = 'local-test';
+  const network = 'nfs-test';
+  // Node-local volumes, two on each node, reachable only there (no provisioner: bound when a pod is placed),
+  // and network ones (NFS), which any node mounts. (kwok's own are hostPath volumes: node-local.)
+  cp.applyYaml([
+    stringify({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: local }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' }),
+    stringify({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: network }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'Immediate' }),
+    ...['a', 'b', 'c'].map((d) => stringify({
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `${network}-${d}` },
+      spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', storageClassName: network, nfs: { server: 'nfs.example.org', path: `/exports/${d}` } },
+    })),
+    ...[lostNode, ...others].flatMap((n) => ['a', 'b'].map((d) => stringify({
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `${local}-${n}-${d}` },
+      spec: {
+        capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', storageClassName: local,
+        local: { path: `/mnt/disks/${d}` },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [n] }] }] } },
+      },
+    }))),
+  ].join('---\n'));
+  const lostNodes = { notReadySeconds: 30, fencing: 'NotReady' };
+  // Other clusters' pods may be on the node too: they wait for it (no lostNodes), and run again when it is back.
+  const podsOn = (node: string) => (get(['pods', '-n', NS, '--field-selector', `spec.nodeName=${node}`]).items as any[])
+    .map((p) => p.metadata.name as string).filter((p) => /^(roam|pinned)-/.test(p)).sort();
+  const uid = (kind: string, name: string) => tryGet([kind, name, '-n', NS])?.metadata.uid as string | undefined;
+  const events = (cluster: string, reason: string) => (get(['events', '-n', NS, '--field-selector', `involvedObject.name=${cluster}`]).items as any[])
+    .filter((e) => e.reason === reason).map((e) => e.message as string);
+  // Every pod of both clusters on the node to be lost: the others cordoned meanwhile.
+  for (const n of others) expect(cp.kubectl(['cordon', n]).code).toBe(0);
+  try {
+    cp.applyYaml(xrootd('roam', { version: '5.8.1', worker: { replicas: 2, storage: { capacity: '1Gi', class: network } }, healing: { lostNodes } }));
+    cp.applyYaml(xrootd('pinned', { version: '5.8.1', worker: { replicas: 1, storage: { capacity: '1Gi', class: local } }, healing: { lostNodes: { notReadySeconds: 30 } } }));
+    await waitCondition('roam', 'Ready', 'True', 120000);
+    await waitCondition('pinned', 'Ready', 'True', 120000);
+  } finally {
+    for (const n of others) cp.kubectl(['uncordon', n]);
+  }
+  expect(podsOn(lostNode)).toEqual(['pinned-redirector-0', 'pinned-worker-0', 'roam-redirector-0', 'roam-worker-0', 'roam-worker-1']);
+  const before = Object.fromEntries(['roam-redirector-0', 'roam-worker-0', 'roam-worker-1', 'pinned-redirector-0', 'pinned-worker-0'].map((p) => [p, uid('pod', p)]));
+  const claims = Object.fromEntries(['data-roam-worker-0', 'data-roam-worker-1', 'data-pinned-worker-0'].map((c) => [c, uid('pvc', c)]));
+  expect(get(['pvc', 'data-pinned-worker-0', '-n', NS]).spec.volumeName).toMatch(new RegExp(`^${local}-${lostNode}-`));
+  const lostAt = Date.now();
+  try {
+    await cp.loseNode(lostNode);
+    // Within the grace period nothing moves.
+    await new Promise((r) => setTimeout(r, 15000));
+    expect(uid('pod', 'roam-redirector-0')).toBe(before['roam-redirector-0']);
+    // Past it: roam's pods all move (fencing NotReady), its claims kept; pinned's redirector moves and its data server is lost.
+    const moved = await waitFor('roam\'s pods made again elsewhere and Ready', () => {
+      const x = tryGet(['xrootd', 'roam', '-n', NS]);
+      const again = ['roam-redirector-0', 'roam-worker-0', 'roam-worker-1'].every((p) => { const u = uid('pod', p); return u && u !== before[p]; });
+      return again && condition(x, 'Ready')?.status === 'True' ? x : undefined;
+    }, 150000, 1000);
+    console.log(`lostNodes: roam Ready again ${((Date.now() - lostAt) / 1000).toFixed(1)} s after its node was lost (notReadySeconds 30)`);
+    expect(condition(moved, 'NodesLost')).toMatchObject({ status: 'False', reason: 'NoneLost' });
+    expect(podsOn(lostNode).filter((p) => p.startsWith('roam-'))).toEqual([]);
+    for (const c of ['data-roam-worker-0', 'data-roam-worker-1']) expect(uid('pvc', c)).toBe(claims[c]);
+    expect(events('roam', 'MovedFromLostNode').sort()).toEqual([
+      expect.stringMatching(new RegExp(`^roam-redirector-0 on node ${lostNode}, NotReady since .*: deleted so that its StatefulSet makes it again on another node \\(it holds no data\\)$`)),
+      expect.stringContaining('roam-worker-0 on node kwok-node-0, NotReady since'),
+      expect.stringContaining('roam-worker-1 on node kwok-node-0, NotReady since'),
+    ]);
+    expect(events('roam', 'MovedFromLostNode').sort()[1] ?? '').toContain('spec.healing.lostNodes.fencing is NotReady; deleted so that it starts on another node with its volume (claim data-roam-worker');
+
+    const lost = await waitFor('pinned-worker-0 reported lost', () => {
+      const x = tryGet(['xrootd', 'pinned', '-n', NS]);
+      return condition(x, 'NodesLost')?.reason === 'DataServerLost' && uid('pod', 'pinned-redirector-0') !== before['pinned-redirector-0'] ? x : undefined;
+    }, 60000, 1000);
+    expect(lost.status.lostNodes).toEqual([expect.objectContaining({
+      pod: 'pinned-worker-0', node: lostNode, volume: 'NodeLocal', claim: 'data-pinned-worker-0', phase: 'Lost',
+    })]);
+    expect(events('pinned', 'DataServerLost')).toEqual([expect.stringContaining('its node-local volume (claim data-pinned-worker-0) is on the lost node')]);
+    // Not replaced without being asked, nor before the node is fenced: the pod and its claim stay.
+    cp.applyYaml(xrootd('pinned', { version: '5.8.1', worker: { replicas: 1, storage: { capacity: '1Gi', class: local } }, healing: { lostNodes: { notReadySeconds: 30, replaceLocalVolumes: true } } }));
+    await waitFor('the message to say it waits for the fence', () => (condition(tryGet(['xrootd', 'pinned', '-n', NS]), 'NodesLost')?.message?.includes('once the node is fenced') ? true : undefined), 60000, 1000);
+    expect(uid('pod', 'pinned-worker-0')).toBe(before['pinned-worker-0']);
+    expect(uid('pvc', 'data-pinned-worker-0')).toBe(claims['data-pinned-worker-0']);
+    // Fenced: Kubernetes' own controllers take the pod (taint eviction, then pod GC); its StatefulSet makes it
+    // again, unschedulable with its volume; the agent deletes the claim and it starts empty on another node.
+    expect(cp.kubectl(['taint', 'node', lostNode, 'node.kubernetes.io/out-of-service=nodeshutdown:NoExecute']).code).toBe(0);
+    const replaced = await waitFor('pinned-worker-0 replaced, Ready on another node with a new claim', () => {
+      const x = tryGet(['xrootd', 'pinned', '-n', NS]);
+      const pvc = tryGet(['pvc', 'data-pinned-worker-0', '-n', NS]);
+      return pvc && pvc.metadata.uid !== claims['data-pinned-worker-0'] && condition(x, 'Ready')?.status === 'True' ? pvc : undefined;
+    }, 180000, 1000);
+    expect(replaced.spec.volumeName).not.toMatch(new RegExp(`-${lostNode}-`));
+    expect(get(['pod', 'pinned-worker-0', '-n', NS]).spec.nodeName).not.toBe(lostNode);
+    expect(events('pinned', 'DataServerReplaced')).toEqual([expect.stringContaining('its node-local volume (claim data-pinned-worker-0) is lost with the node')]);
+    // The only claim the agent deleted is the one it was asked to replace; the old volume is kept (Retain).
+    const deletedClaims = cp.auditEvents().filter((e) => e.verb === 'delete' && e.objectRef?.resource === 'persistentvolumeclaims' && e.user.username.includes('xrootd-k8s-agent'))
+      .map((e) => e.objectRef?.name).filter((n) => /^data-(roam|pinned)-/.test(n ?? ''));
+    expect(deletedClaims).toEqual(['data-pinned-worker-0']);
+    expect(get(['pv', `${local}-${lostNode}-a`]).metadata.name).toBeTruthy();
+    const metrics = await agent.metrics();
+    expect(metrics['xrootd_agent_lost_node_actions_total{action="moved"}']).toBeGreaterThanOrEqual(4);
+    expect(metrics['xrootd_agent_lost_node_actions_total{action="replaced"}']).toBe(1);
+  } finally {
+    await cp.restoreNode(lostNode);
+    cp.kubectl(['delete', 'xrootd', 'roam', 'pinned', '-n', NS, '--wait=true', '--timeout=60s']);
+    cp.kubectl(['delete', 'pvc', '-n', NS, '-l', 'xrootd.org/cluster in (roam,pinned)', '--wait=false']);
+  }
+}), 420000);
+
 test('with monitoring, status.members follows what the collector hears from the manager; a Ready data server missing past the grace period raises MembersMissing; a rollout step waits for the replaced pod\'s subscription', () => withLogs(async () => {
   cp.applyYaml(xrootd('watched', { version: '5.5.3', worker: { replicas: 2, storage: { capacity: '1Gi' } }, monitoring: { enabled: true }, upgrade: { minReadySeconds: 0 } }));
   await waitCondition('watched', 'Ready', 'True', 120000);

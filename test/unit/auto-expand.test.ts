@@ -73,11 +73,13 @@ test('the spec: a ceiling below the size asked, no collector to read free space 
   const base = { name: 'c', namespace: 'ns', version: '5.8.1', monitoring: { enabled: true } };
   const storage = (autoExpand: Record<string, unknown>) => ({ worker: { replicas: 2, storage: { capacity: '2Gi', autoExpand } } });
   expect(resolve({ ...base, ...storage({ maxCapacity: '4Gi' }) }).spec.worker.storage.autoExpand).toEqual({ freePercent: 20, stepPercent: 50, maxCapacity: '4Gi' });
-  // The managers ask the data servers for their free space every minute instead of every 10 (ping x usage).
+  // The managers ask the data servers for their free space every minute instead of every 10 (ping x usage):
+  // redirectors always do (10 s pings, every 6th asks), supervisors and redirectors below a meta-manager with it.
   const config = (s: Record<string, unknown>) => renderConfigFiles(resolve(s))[CONFIG_FILE];
-  const managed = config({ ...base, ...storage({ maxCapacity: '4Gi' }) });
+  const managed = config({ ...base, ...storage({ maxCapacity: '4Gi' }), federation: { upstream: ['meta.example.org:1213'] } });
   expect(managed).toMatch(/^if named redirector\n(?: {2}.*\n)* {2}cms\.ping 60 usage 1\n/m);
-  expect(config({ ...base, worker: { replicas: 2 } })).not.toContain('cms.ping');
+  expect(config({ ...base, worker: { replicas: 2 }, federation: { upstream: ['meta.example.org:1213'] } })).not.toContain('cms.ping');
+  expect(config({ ...base, ...storage({ maxCapacity: '4Gi' }) })).toMatch(/^if named redirector\n(?: {2}.*\n)* {2}cms\.ping 10 usage 6\n/m);
   expect(() => resolve({ ...base, ...storage({ maxCapacity: '1Gi' }) })).toThrow('worker.storage.autoExpand.maxCapacity must be a size of at least worker.storage.capacity (2Gi)');
   expect(() => resolve({ ...base, ...storage({}) })).toThrow(/worker\.storage\.autoExpand\.maxCapacity.*required/);
   expect(() => resolve({ ...base, ...storage({ maxCapacity: '4Gi', freePercent: 2 }) })).toThrow(/worker\.storage\.autoExpand\.freePercent/);

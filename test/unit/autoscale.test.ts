@@ -118,7 +118,7 @@ const base = {
 
 test('worker.autoscale: managers pick the server with the most free share for a new file, and ask for it every minute', () => {
   const files = renderConfigFiles(resolveCluster(base as never));
-  expect(files[CONFIG_FILE]).toMatch(/if named .*redirector[\s\S]*cms\.sched cpu 1 space 100 fuzz 5\n\s*cms\.ping 60 usage 1/);
+  expect(files[CONFIG_FILE]).toMatch(/if named .*redirector[\s\S]*cms\.sched cpu 1 space 100 fuzz 5\n\s*cms\.ping 10 usage 6/);
   const plain = renderConfigFiles(resolveCluster({ name: 'c', namespace: 'ns' }));
   expect(plain[CONFIG_FILE]).not.toMatch(/cms\.sched/);
 });

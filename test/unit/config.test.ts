@@ -1,4 +1,4 @@
-import { BUILT_IN_CATALOG } from '../../constructs/index.js';
+import { BUILT_IN_CATALOG, CONFIG_FILE, renderConfigFiles, resolveCluster } from '../../constructs/index.js';
 import { highlyAvailable, minimal, readOnly } from '../../examples/clusters.js';
 import { linesOf, synth } from '../helpers/synth.js';
 import { container, envOf } from '../helpers/cluster-fixtures.js';
@@ -99,4 +99,17 @@ describe('rendered configuration', () => {
     expect(workerBlock).not.toContain('cms.trace all');
     expect(cfg.slice(cfg.indexOf('if named redirector\n'), cfg.indexOf('else if named supervisor'))).toContain('  cms.trace all');
   });
+});
+
+test('redirectors ping a silent server after 10 s and drop it after three pings (a lost node holds creates until then); below a meta-manager, and for every other role, XRootD\'s 60 s stays', () => {
+  const config = (props: Record<string, unknown>) => renderConfigFiles(resolveCluster({ name: 'c', namespace: 'ns', ...props } as never))[CONFIG_FILE];
+  const block = (cfg: string, start: string, end: string) => cfg.slice(cfg.indexOf(start), cfg.indexOf(end, cfg.indexOf(start)));
+  const big = config({ worker: { replicas: 100 } });
+  expect(block(big, 'if named redirector\n', 'else if named supervisor')).toContain('  cms.ping 10 usage 6\n');
+  expect(block(big, 'else if named supervisor', '\nfi\n')).not.toContain('cms.ping');
+  expect((big.match(/cms\.ping/g) ?? []).length).toBe(1);
+  // Its cmsd would give up on an outside meta-manager, which pings once a minute, after 30 s of silence.
+  expect(config({ federation: { upstream: ['meta.example.org:1213'] } })).not.toContain('cms.ping');
+  // A meta-manager's servers are other sites' redirectors, often far away.
+  expect(config({ federation: { metaManager: true }, worker: { replicas: 0 } })).not.toContain('cms.ping');
 });

@@ -41,6 +41,11 @@ export function eventsOf(before: XrootdStatus | undefined, after: XrootdStatus, 
   if (d1?.phase === 'Copying' && (d0?.phase !== 'Copying' || d0.pod !== d1.pod)) {
     add('Normal', 'Draining', `copying the files of ${d1.pod} to ${d1.targets?.join(', ')} before it is removed (spec.worker.scaleDown: Drain)`);
   }
+  // A data server lost with its node-local volume: said once, naming its claim.
+  for (const p of after.lostNodes ?? []) {
+    const known = before?.lostNodes?.some((b) => b.pod === p.pod && b.phase === p.phase && b.since === p.since);
+    if (p.phase === 'Lost' && !known) add('Warning', 'DataServerLost', `${p.pod} on node ${p.node}, NotReady since ${p.since}: ${p.message}`);
+  }
   if (r0?.phase && !r1?.phase) add('Normal', 'RolloutDone', `every pod runs the current template (${after.targetVersion})`);
   return events;
 }

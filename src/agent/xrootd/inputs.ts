@@ -5,12 +5,13 @@
  * growth, their number (autoscale), where a drain stands (its Job's log) and who is prepared for a
  * node drain. Each read that fails leaves the plan on what the caches show.
  */
-import { ClusterNames, TLS_REVISION_ANNOTATION, type ResolvedWorkerSpec, type SpecIssue } from '../../../constructs/index.js';
+import { ClusterNames, TLS_REVISION_ANNOTATION, type ResolvedHealingSpec, type ResolvedWorkerSpec, type SpecIssue } from '../../../constructs/index.js';
 import { xrootdSpecSchema, applySchema, DATA_VOLUME } from '../../../constructs/internal.js';
 import { DEFAULT_MEMBERSHIP_URL } from '../defaults.js';
 import { decideAutoExpand, type AutoExpandStep } from '../auto-expand.js';
 import { decideAutoscale, type AutoscaleStep } from '../autoscale.js';
 import { decideDrain, type DrainStep } from '../drain.js';
+import type { LostNodesStep } from '../lost-nodes.js';
 import { decideNodeDrain, type NodeDrainStep } from '../node-drain.js';
 import { readDrainJobLog } from '../drain-log.js';
 import { fetchMembership, type MembershipReport } from '../membership.js';
@@ -18,6 +19,7 @@ import { readTlsSecret } from '../tls-revision.js';
 import { podsOf, type ClaimObject, type PodView } from '../views.js';
 import { claimsOf } from '../volumes.js';
 import type { ClusterContext } from './context.js';
+import { readLostNodes } from './lost-nodes.js';
 
 export interface PlanInputs {
   readonly tlsSecretRevision?: string;
@@ -29,6 +31,8 @@ export interface PlanInputs {
   readonly drain?: DrainStep;
   /** spec.worker.nodeDrain: the data servers on cordoned nodes, and one to release to the drain. */
   readonly nodeDrain?: NodeDrainStep;
+  /** spec.healing.lostNodes: pods to move off nodes NotReady too long, and data servers lost with them. */
+  readonly lostNodes?: LostNodesStep;
 }
 
 /** The data servers as the caches show them, read once for every decision on them. */
@@ -47,6 +51,8 @@ export async function readInputs(ctx: ClusterContext): Promise<PlanInputs> {
   const issues: SpecIssue[] = [];
   const resolved = applySchema(xrootdSpecSchema.fields.worker, ctx.cr.spec?.worker, 'worker', issues) as ResolvedWorkerSpec;
   const worker = issues.length ? undefined : resolved;
+  const healing = applySchema(xrootdSpecSchema.fields.healing, ctx.cr.spec?.healing, 'healing', issues) as ResolvedHealingSpec;
+  const lostNodesPolicy = issues.length ? undefined : healing.lostNodes;
   const [tlsSecretRevision, membership, cordoned] = await Promise.all([
     tlsSecretRevisionOf(ctx), membershipReport(ctx), cordonedNodes(ctx, worker),
   ]);
@@ -66,7 +72,8 @@ export async function readInputs(ctx: ClusterContext): Promise<PlanInputs> {
   const nodeDrain = worker?.nodeDrain ? decideNodeDrain({
     policy: worker.nodeDrain, pods: servers.pods, cordoned, membership, previous: ctx.cr.status?.nodeDrain, now,
   }) : undefined;
-  return { tlsSecretRevision, membership, autoExpand, autoscale, drain, nodeDrain };
+  const lostNodes = lostNodesPolicy ? await readLostNodes(ctx, lostNodesPolicy, membership) : undefined;
+  return { tlsSecretRevision, membership, autoExpand, autoscale, drain, nodeDrain, lostNodes };
 }
 
 function dataServers(ctx: ClusterContext): DataServers {

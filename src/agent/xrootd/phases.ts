@@ -9,6 +9,7 @@ import type { ClusterContext } from './context.js';
 import { markDrained, reportDrained } from './drain.js';
 import { announceExternalAddress } from './external-addresses.js';
 import { healUnsubscribed } from './healing.js';
+import { moveFromLostNodes } from './lost-nodes.js';
 import { releaseToNodeDrain } from './node-drain.js';
 import { carryOutMaintenance } from './maintenance.js';
 import type { Plan } from './plan.js';
@@ -31,6 +32,8 @@ export const BEFORE_APPLY: readonly Phase[] = [
 
 /** After the objects are applied. */
 export const AFTER_APPLY: readonly Phase[] = [
+  // Not held by another restart: a pod on a lost node serves nothing where it is.
+  { name: 'lost nodes', run: moveFromLostNodes },
   { name: 'maintenance', restartsPods: true, run: carryOutMaintenance },
   { name: 'external addresses', restartsPods: true, run: announceExternalAddress },
   { name: 'healing', restartsPods: true, run: healUnsubscribed },

@@ -14,6 +14,7 @@ import { propsOf, resolveReferences } from '../../resources.js';
 import { synthesizeCluster } from '../../synthesize.js';
 import type { AutoscaleStep } from '../autoscale.js';
 import type { DrainStep } from '../drain.js';
+import type { LostNodesStep } from '../lost-nodes.js';
 import type { NodeDrainStep } from '../node-drain.js';
 import { decideExternalAddresses, type ExternalAddressStep } from '../external-addresses.js';
 import type { AutoExpandStep } from '../auto-expand.js';
@@ -55,6 +56,8 @@ export interface Plan {
   readonly autoscale?: AutoscaleStep;
   /** spec.worker.nodeDrain: the cordoned nodes rendered, and a data server to release to the drain. */
   readonly nodeDrain?: NodeDrainStep;
+  /** spec.healing.lostNodes: pods to move off lost nodes, data servers to replace. */
+  readonly lostNodes?: LostNodesStep;
 }
 
 /** The rollback recorded for this generation, if the cluster runs its last Ready spec instead of its spec. */
@@ -144,7 +147,7 @@ function planFor(ctx: ClusterContext, spec: Record<string, unknown> | undefined,
   const { autoExpand } = inputs;
   return {
     model, rollout, roles, members, cache, external, maintenance, drain, objects, healing, autoExpand,
-    autoscale: inputs.autoscale, nodeDrain: inputs.nodeDrain,
+    autoscale: inputs.autoscale, nodeDrain: inputs.nodeDrain, lostNodes: inputs.lostNodes,
   };
 }
 

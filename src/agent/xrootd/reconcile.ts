@@ -131,6 +131,7 @@ export class Reconciler {
       autoExpand: carriedOut ? ok?.autoExpand.status : undefined,
       autoscale: carriedOut ? inputs?.autoscale?.status : undefined,
       nodeDrain: carriedOut ? inputs?.nodeDrain?.status : undefined,
+      lostNodes: carriedOut ? inputs?.lostNodes?.status : undefined,
       external: ok?.external.status,
       drain: failure ? cr.status?.drain : drain?.status,
       volumes: ok ? volumesStatus({ desired: statefulSetsWithClaims(ok.objects)[0], claims: ctx.claims() }) : undefined,
@@ -170,5 +171,7 @@ function requeueAfter(
   if (plan?.rollout.phase === 'Rolling' || maintenance?.restart || maintenance?.pending || plan?.external.restart || plan?.external.pending) return STEP_POLL_MS;
   if (drain?.status?.phase === 'Copying') return DRAIN_PROGRESS_POLL_MS;
   if (failure?.reason === MISSING_CRD || failure?.reason === ADOPTION_FAILED) return OUTSIDE_CHANGE_RETRY_MS;
-  return plan?.model.spec.monitoring.enabled ? MEMBERSHIP_POLL_MS : undefined;
+  const polls = [plan?.model.spec.monitoring.enabled ? MEMBERSHIP_POLL_MS : undefined, plan?.lostNodes?.recheckInMs]
+    .filter((x) => x !== undefined);
+  return polls.length ? Math.min(...polls) : undefined;
 }
