@@ -8,6 +8,7 @@
  * unreadable file, 3 the cluster refused or could not be reached, 70 a bug
  * (one line on stderr; XRD_K8S_DEBUG=1 adds the stack).
  */
+import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONCURRENCY, DEFAULT_MEMBERSHIP_URL, MEMBERS_GRACE_SECONDS } from '../agent/defaults.js';
 // Each command loads its own modules when it runs: the collector, a small long-running process,
@@ -15,8 +16,11 @@ import { DEFAULT_CONCURRENCY, DEFAULT_MEMBERSHIP_URL, MEMBERS_GRACE_SECONDS } fr
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 70 } as const;
 
+// Installed as kubectl-xrootd too: kubectl runs it for `kubectl xrootd ...` (a kubectl plugin), and its help says so.
+const invokedAs = basename(process.argv[1] ?? '');
+
 const program = new Command()
-  .name('xrootd-k8s')
+  .name(invokedAs === 'kubectl-xrootd' ? 'kubectl xrootd' : 'xrootd-k8s')
   .description('XRootD clusters on Kubernetes: validate, synthesize, diff and apply Xrootd resources, or run the agent')
   .exitOverride()
   .showHelpAfterError();

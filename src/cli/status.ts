@@ -68,6 +68,7 @@ export function formatStatus(x: XrootdView): string {
   const bounds = x.spec?.worker?.autoscale;
   if (a?.replicas !== undefined) lines.push(`  autoscale    ${a.replicas} data servers chosen (${bounds?.minReplicas ?? 1}-${bounds?.maxReplicas ?? '?'}): ${a.message ?? ''}`);
   for (const f of s.autoExpand?.full ?? []) lines.push(`  full         ${f.pod} (${f.claim}): ${f.freePercent}% free, cannot grow: ${f.reason}`);
+  for (const l of s.lostNodes ?? []) lines.push(`  lost node    ${l.pod} on ${l.node} (NotReady since ${l.since}): ${l.phase}, ${l.message ?? ''}`);
   const d = s.drain;
   if (d?.phase) {
     const files = d.totalFiles !== undefined ? ` ${d.files ?? 0}/${d.totalFiles} files ${bar(d.bytes ?? 0, d.totalBytes ?? 0)} ${d.bytes ?? 0}/${d.totalBytes ?? 0} bytes` : '';

@@ -3,13 +3,14 @@
  * a fresh cdk8s app (its own package.json, tsconfig and cdk8s.yaml), a cluster
  * written with typed props, `npx cdk8s synth`, and the result applied to the
  * real control plane; a plain Node ESM script as a second consumer; the
- * package's `xrootd-k8s` command.
+ * package's `xrootd-k8s` command, and the same as a kubectl plugin (`kubectl xrootd`).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
+import { installCrds } from '../helpers/install.js';
 import { run } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
@@ -111,4 +112,20 @@ test('the package\'s xrootd-k8s command validates a resource', () => {
   writeFileSync(join(app, 'cluster.yaml'), 'apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: { name: c, namespace: physics }\nspec: { worker: { replicas: 2 } }\n');
   // The command npm linked for the package (npx would add npm's own warnings to the output).
   expect(sh([process.execPath, 'node_modules/.bin/xrootd-k8s', 'validate', 'cluster.yaml'], app)).toEqual({ code: 0, out: '1 Xrootd resource valid\n' });
+});
+
+test('installed, the package is a kubectl plugin: kubectl finds kubectl-xrootd and runs `kubectl xrootd status NAME -n NS` against the cluster', () => {
+  installCrds(cp);
+  createNamespace(cp, 'plugin');
+  cp.applyYaml('apiVersion: xrootd.org/v1alpha1\nkind: Xrootd\nmetadata: { name: site, namespace: plugin }\nspec: { version: 5.8.1 }\n');
+  // The status an agent would have written: Ready at 5.8.1.
+  const status = { observedGeneration: 1, currentVersion: '5.8.1', targetVersion: '5.8.1', conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'every pod is ready', lastTransitionTime: '2026-12-06T10:00:00Z' }] };
+  expect(cp.kubectl(['patch', 'xrootd', 'site', '-n', 'plugin', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]).code).toBe(0);
+  // On PATH as npm links it (node_modules/.bin here, a global prefix's bin for `npm install -g`).
+  const env = { ...process.env, KUBECONFIG: cp.kubeconfig, PATH: `${join(app, 'node_modules', '.bin')}:${join(process.execPath, '..')}:${process.env.PATH}` };
+  const kubectl = (args: string[]) => run([join(cp.bin, 'kubectl'), ...args], env);
+  expect(kubectl(['plugin', 'list']).out).toContain(join(app, 'node_modules', '.bin', 'kubectl-xrootd'));
+  expect(kubectl(['xrootd', 'status', 'site', '-n', 'plugin'])).toEqual({ code: 0, out: expect.stringMatching(/^plugin\/site {2}version 5\.8\.1 {2}Ready\n/) });
+  expect(kubectl(['xrootd', 'status', 'missing', '-n', 'plugin']).code).toBe(3);
+  expect(kubectl(['xrootd', '--help']).out).toMatch(/^Usage: kubectl xrootd \[options\] \[command\]/);
 });

@@ -1,6 +1,7 @@
 import { resolveCluster, SpecValidationError } from '../../constructs/index.js';
 import { decideLostNodes, untilMaybeLost, type LostNodesInput, type NodeView } from '../../src/agent/lost-nodes.js';
 import { nodeMatches, pinnedNode } from '../../src/agent/node-affinity.js';
+import { formatStatus } from '../../src/cli/status.js';
 
 const T0 = '2026-12-06T10:00:00.000Z';
 const later = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
@@ -151,4 +152,11 @@ test('a volume is node-local by what it says, never by how many nodes exist: a z
   expect(pinnedNode(affinity(term('kubernetes.io/hostname', 'node-a'), term('kubernetes.io/hostname', 'host-b')), list)).toBeUndefined();
   // A local or hostPath volume with no affinity: where its pod runs.
   expect(pinnedNode({ hostPath: { path: '/d' } }, list, 'node-b')).toBe('node-b');
+});
+
+test('`xrootd-k8s status` shows each pod on a lost node and what it waits for', () => {
+  const text = formatStatus({ metadata: { name: 'c', namespace: 'ns' }, status: { lostNodes: [{
+    pod: 'c-worker-1', node: 'node-lost', since: T0, volume: 'NodeLocal', claim: 'data-c-worker-1', phase: 'Lost', message: 'its node-local volume (claim data-c-worker-1) is on the lost node',
+  }] } });
+  expect(text).toContain(`  lost node    c-worker-1 on node-lost (NotReady since ${T0}): Lost, its node-local volume (claim data-c-worker-1) is on the lost node`);
 });
