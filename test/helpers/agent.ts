@@ -13,10 +13,12 @@ import { repoRoot } from './repo.js';
 export class AgentProcess {
   private constructor(readonly daemon: Daemon, readonly port: number, private readonly container?: string) {}
 
-  /** `nodeOptions`: the Deployment's by default. */
-  static async start(kubeconfig: string, logFile: string, extra: string[] = [], nodeOptions = AGENT_NODE_OPTIONS): Promise<AgentProcess> {
+  /** `nodeOptions`: the Deployment's by default; `cli`: another build of the command (an earlier release's). */
+  static async start(
+    kubeconfig: string, logFile: string, extra: string[] = [], nodeOptions = AGENT_NODE_OPTIONS, cli = join(repoRoot(), 'build/src/cli/main.js'),
+  ): Promise<AgentProcess> {
     const [port] = await freePorts(1);
-    const d = startDaemon('agent', [process.execPath, join(repoRoot(), 'build/src/cli/main.js'), 'agent', `--kubeconfig=${kubeconfig}`,
+    const d = startDaemon('agent', [process.execPath, cli, 'agent', `--kubeconfig=${kubeconfig}`,
       `--http-port=${port}`, '--http-host=127.0.0.1', ...extra], { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: nodeOptions }, logFile);
     return new AgentProcess(d, port).ready();
   }
