@@ -52,7 +52,9 @@ async function withLogs(body: () => Promise<void>): Promise<void> {
 beforeAll(async () => {
   // The previous release, built as a release is: its tree at the commit, compiled with the same toolchain.
   previous = mkdtempSync(join(tmpdir(), 'previous-release-'));
-  const extracted = run(['bash', '-c', `git -C "$1" archive ${PREVIOUS_RELEASE} | tar -x -C "$2"`, 'sh', repoRoot(), previous]);
+  // A shallow clone lacks the commit: fetched from where the clone came from.
+  const extracted = run(['bash', '-c', `set -o pipefail; git -C "$1" cat-file -e ${PREVIOUS_RELEASE}^{commit} 2>/dev/null `
+    + `|| git -C "$1" fetch --quiet origin ${PREVIOUS_RELEASE}; git -C "$1" archive ${PREVIOUS_RELEASE} | tar -x -C "$2"`, 'sh', repoRoot(), previous], process.env, 300000);
   if (extracted.code !== 0) throw new Error(`the previous release could not be extracted (a clone with history is needed): ${extracted.out}`);
   symlinkSync(join(repoRoot(), 'node_modules'), join(previous, 'node_modules'));
   const built = run([process.execPath, join(repoRoot(), 'node_modules/typescript/bin/tsc'), '-p', join(previous, 'tsconfig.json')], process.env, 600000);
