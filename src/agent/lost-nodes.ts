@@ -84,8 +84,9 @@ export function decideLostNodes(input: LostNodesInput): LostNodesStep {
   // Kubernetes' own rule (the node lifecycle controller stops evicting in a full disruption): when
   // most nodes look lost, the view is the suspect, not the nodes. Every node not Ready counts, past
   // its grace or not: in an outage they turn NotReady seconds apart.
-  const lostCount = [...nodes.values()].filter((n) => n.notReadySince && !n.gone).length;
-  const held = lostCount * 2 > [...nodes.values()].filter((n) => !n.gone).length;
+  const listedNodes = [...nodes.values()].filter((n) => !n.gone);
+  const lostCount = listedNodes.filter((n) => n.notReadySince).length;
+  const held = lostCount * 2 > listedNodes.length;
   const step: LostNodesStep = { moves: [], replacements: [], status: [] };
   for (const pod of [...input.pods].sort((a, b) => a.name.localeCompare(b.name))) {
     // A data server not scheduled (made again, waiting for its volume) is where its volume is.
@@ -96,7 +97,7 @@ export function decideLostNodes(input: LostNodesInput): LostNodesStep {
     const where = `${pod.name} on node ${node.name}, NotReady since ${since}`;
     if (pod.role !== 'worker') {
       const status = { ...entry, volume: 'None' };
-      if (held) step.status!.push({ ...status, phase: 'Held', message: heldMessage(lostCount, nodes.size) });
+      if (held) step.status!.push({ ...status, phase: 'Held', message: heldMessage(lostCount, listedNodes.length) });
       else step.moves.push({ pod: pod.name, uid: pod.uid, node: node.name, message: `${where}: deleted so that its StatefulSet makes it again on another node (it holds no data)` });
       continue;
     }
@@ -111,7 +112,7 @@ export function decideLostNodes(input: LostNodesInput): LostNodesStep {
     const volume = localTo ? 'NodeLocal' : 'NetworkAttached';
     const status = { ...entry, volume, claim };
     if (held) {
-      step.status!.push({ ...status, phase: 'Held', message: heldMessage(lostCount, nodes.size) });
+      step.status!.push({ ...status, phase: 'Held', message: heldMessage(lostCount, listedNodes.length) });
     } else if (!localTo && fenced) {
       step.moves.push({ pod: pod.name, uid: pod.uid, node: node.name, message: `${where}: ${fence}; deleted so that it starts on another node with its volume (claim ${claim})` });
     } else if (!localTo) {

@@ -1,7 +1,6 @@
 /**
- * Kubernetes' required node affinity (a PersistentVolume's spec.nodeAffinity.required), evaluated
- * against Node objects as the scheduler does: terms are ORed, each term's expressions and fields
- * ANDed. Only what decides where a volume can be mounted; pure.
+ * Which node a PersistentVolume is bound to, from its required node affinity
+ * (spec.nodeAffinity.required) or its kind (local, hostPath). Pure.
  */
 
 export interface NodeSelectorRequirement {
@@ -18,35 +17,6 @@ export interface NodeSelectorTerm {
 export interface NodeLabels {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
-}
-
-function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In': return value !== undefined && values.includes(value);
-    case 'NotIn': return value === undefined || !values.includes(value);
-    case 'Exists': return value !== undefined;
-    case 'DoesNotExist': return value === undefined;
-    // Gt and Lt compare integers; a value that is not one matches neither.
-    case 'Gt': return value !== undefined && /^-?\d+$/.test(value) && values.length === 1 && Number(value) > Number(values[0]);
-    case 'Lt': return value !== undefined && /^-?\d+$/.test(value) && values.length === 1 && Number(value) < Number(values[0]);
-    default: return false;
-  }
-}
-
-function termMatches(term: NodeSelectorTerm, node: NodeLabels): boolean {
-  const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  // An empty term matches nothing (the API's rule).
-  if (!expressions.length && !fields.length) return false;
-  return expressions.every((r) => requirementMatches(r, node.labels[r.key]))
-    && fields.every((r) => r.key === 'metadata.name' && requirementMatches(r, node.name));
-}
-
-/** Whether a node satisfies required node-selector terms (none: every node does). */
-export function nodeMatches(terms: readonly NodeSelectorTerm[] | undefined, node: NodeLabels): boolean {
-  if (!terms) return true;
-  return terms.some((t) => termMatches(t, node));
 }
 
 const HOSTNAME_LABEL = 'kubernetes.io/hostname';

@@ -1,6 +1,6 @@
 import { resolveCluster, SpecValidationError } from '../../constructs/index.js';
 import { decideLostNodes, untilMaybeLost, type LostNodesInput, type NodeView } from '../../src/agent/lost-nodes.js';
-import { nodeMatches, pinnedNode } from '../../src/agent/node-affinity.js';
+import { pinnedNode } from '../../src/agent/node-affinity.js';
 import { formatStatus } from '../../src/cli/status.js';
 
 const T0 = '2026-12-06T10:00:00.000Z';
@@ -98,20 +98,6 @@ test('the nodes are read only once a pod has been unready for notReadySeconds', 
   expect(untilMaybeLost(policy, [since(0)], later(301))).toBe(0);
   // Never Ready: unready since it was made.
   expect(untilMaybeLost(policy, [{ ready: false, createdAt: T0 }], later(300))).toBe(0);
-});
-
-test('node affinity is evaluated as the scheduler does: terms ORed, requirements ANDed, fields by name', () => {
-  const n = { name: 'node-a', labels: { 'kubernetes.io/hostname': 'node-a', zone: 'z1', disks: '4' } };
-  expect(nodeMatches(undefined, n)).toBe(true);
-  expect(nodeMatches([{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-a'] }] }], n)).toBe(true);
-  expect(nodeMatches([{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-b'] }] }], n)).toBe(false);
-  expect(nodeMatches([{ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['z2'] }, { key: 'disks', operator: 'Gt', values: ['3'] }] }], n)).toBe(true);
-  expect(nodeMatches([{ matchExpressions: [{ key: 'disks', operator: 'Lt', values: ['3'] }] }, { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-a'] }] }], n)).toBe(true);
-  expect(nodeMatches([{ matchExpressions: [{ key: 'gpu', operator: 'Exists' }] }], n)).toBe(false);
-  expect(nodeMatches([{ matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] }], n)).toBe(true);
-  // An empty term, or an unknown operator, matches nothing.
-  expect(nodeMatches([{}], n)).toBe(false);
-  expect(nodeMatches([{ matchExpressions: [{ key: 'zone', operator: 'Like', values: ['z1'] }] }], n)).toBe(false);
 });
 
 test('spec.healing.lostNodes: defaults, and bad values named', () => {

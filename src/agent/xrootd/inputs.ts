@@ -72,7 +72,8 @@ export async function readInputs(ctx: ClusterContext): Promise<PlanInputs> {
   const nodeDrain = worker?.nodeDrain ? decideNodeDrain({
     policy: worker.nodeDrain, pods: servers.pods, cordoned, membership, previous: ctx.cr.status?.nodeDrain, now,
   }) : undefined;
-  const lostNodes = lostNodesPolicy ? await readLostNodes(ctx, lostNodesPolicy, membership) : undefined;
+  const lostNodes = lostNodesPolicy
+    ? await readLostNodes(ctx, lostNodesPolicy, { monitored: !!monitored, membership, claims: servers.claims }) : undefined;
   return { tlsSecretRevision, membership, autoExpand, autoscale, drain, nodeDrain, lostNodes };
 }
 

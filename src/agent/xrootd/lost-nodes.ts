@@ -6,19 +6,17 @@
  * claim first (it goes once the pod is gone, and the StatefulSet makes neither again before).
  */
 import { ClusterNames, ROLES, type ResolvedLostNodesSpec } from '../../../constructs/index.js';
-import { DATA_VOLUME } from '../../../constructs/internal.js';
 import { ApiError } from '../../kube/client.js';
 import { decideLostNodes, untilMaybeLost, type LostNodesPod, type LostNodesStep, type NodeView } from '../lost-nodes.js';
 import type { MembershipReport } from '../membership.js';
 import { pinnedNode, type NodeLabels, type VolumePlacement } from '../node-affinity.js';
-import { podsOf } from '../views.js';
-import { claimsOf } from '../volumes.js';
+import { podsOf, type ClaimObject } from '../views.js';
 import type { ClusterContext } from './context.js';
 
 /** While a pod may be on a lost node: how often the nodes are read again. */
 const LOST_NODE_POLL_MS = 10_000;
 
-export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
+const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
 
 interface NodeObject {
   metadata?: { name?: string; labels?: Record<string, string> };
@@ -32,7 +30,12 @@ interface VolumeObject {
 
 /** The decision, from the pods in the caches and, when one may be on a lost node, the nodes and volumes read now. */
 export async function readLostNodes(
-  ctx: ClusterContext, policy: ResolvedLostNodesSpec | undefined, membership: Pick<MembershipReport, 'managers'> | undefined,
+  ctx: ClusterContext, policy: ResolvedLostNodesSpec | undefined,
+  observed: {
+    readonly monitored: boolean; readonly membership?: Pick<MembershipReport, 'managers'>;
+    /** The data servers' claims by ordinal, as the other decisions read them. */
+    readonly claims: ReadonlyMap<number, ClaimObject>;
+  },
 ): Promise<LostNodesStep> {
   const now = new Date().toISOString();
   const names = new ClusterNames(ctx.cr.metadata.name, ctx.namespace, '');
@@ -57,7 +60,7 @@ export async function readLostNodes(
     if (!nodes.has(name)) nodes.set(name, { name, outOfService: false, gone: true, notReadySince: since ?? now });
   };
   for (const p of pods) if (p.node) gone(p.node, p.readySince ?? p.createdAt);
-  const claims = claimsOf(ctx.claims(), DATA_VOLUME, names.statefulSet('worker'));
+  const { claims } = observed;
   const withVolumes: LostNodesPod[] = await Promise.all(pods.map(async (pod) => {
     const notReady = pod.node ? nodes.get(pod.node)?.notReadySince !== undefined : true;
     if (pod.role !== 'worker' || !notReady) return pod;
@@ -74,7 +77,7 @@ export async function readLostNodes(
       return pod;
     }
   }));
-  const monitored = (ctx.cr.spec as { monitoring?: { enabled?: boolean } } | undefined)?.monitoring?.enabled;
+  const { monitored, membership } = observed;
   const listed = !monitored ? undefined : membership
     ? new Set(membership.managers.flatMap((m) => m.members.flatMap((x) => [x.pod, ...(x.host ? [x.host.split('.')[0]] : [])]))) : 'unknown' as const;
   // Read again every 10 s while a node of the cluster's is NotReady (a fence, a taint, is no event the agent watches).
