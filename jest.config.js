@@ -1,6 +1,7 @@
 // Four suites: unit (pure logic), conformance (real XRootD daemons on loopback),
 // integration (a real Kubernetes control plane, kwok nodes) and node (the control plane
-// with a real kubelet node running the built images). `npm test` runs all four.
+// with a real kubelet node running the built images). `npm test` runs all four. A fifth,
+// argocd (Argo CD's own controllers on the control plane), runs with `npm run test:argocd`.
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
@@ -19,5 +20,6 @@ export default {
     { ...common, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'node', testMatch: ['<rootDir>/test/node/**/*.test.ts'] },
+    { ...common, displayName: 'argocd', testMatch: ['<rootDir>/test/argocd/**/*.test.ts'] },
   ],
 };

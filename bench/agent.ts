@@ -27,7 +27,8 @@ import { waitFor } from '../test/helpers/processes.js';
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cr = (name: string, namespace: string, spec: Record<string, unknown>) => ({ apiVersion: 'xrootd.org/v1alpha1', kind: 'Xrootd', metadata: { name, namespace }, spec });
 
-async function withControlPlane(body: (cp: ControlPlane) => Promise<void>): Promise<void> {
+/** A fresh control plane with the CRDs, stopped after `body`. */
+export async function withControlPlane(body: (cp: ControlPlane) => Promise<void>): Promise<void> {
   const cp = await ControlPlane.start();
   try {
     installCrds(cp);
@@ -59,6 +60,8 @@ export async function latencyAndNoop(runs = 10): Promise<void> {
     cp.applyYaml(stringify(cr('lat', 'bench', spec(false))));
     await done;
     const agentMs: number[] = [];
+    /** From the resource's PATCH answered (the change stored) to all children applied: the agent's own part. */
+    const agentAfterStoreMs: number[] = [];
     const kubectlMs: number[] = [];
     const floorMs: number[] = [];
     const floorChangedMs: number[] = [];
@@ -69,7 +72,10 @@ export async function latencyAndNoop(runs = 10): Promise<void> {
       done = applied('bench/lat');
       let t = performance.now();
       await ours.request('PATCH', '/apis/xrootd.org/v1alpha1/namespaces/bench/xrootds/lat', { body: { spec: spec(http) }, contentType: 'application/merge-patch+json' });
-      agentMs.push(await done - t);
+      const stored = performance.now();
+      const appliedAt = await done;
+      agentMs.push(appliedAt - t);
+      agentAfterStoreMs.push(appliedAt - stored);
 
       writeFileSync(file, synthesizeCluster({ name: 'manual', namespace: 'manual', ...spec(http) }).objects.map((o) => stringify(o)).join('---\n'));
       t = performance.now();
@@ -100,7 +106,10 @@ export async function latencyAndNoop(runs = 10): Promise<void> {
     console.log(`agent-latency: CR change to all children applied median ${a.toFixed(0)} ms; kubectl apply --server-side of the same objects median ${k.toFixed(0)} ms; ratio ${(a / k).toFixed(2)} (target <= 0.3) over ${runs} changes`);
     const fc = median(floorChangedMs);
     console.log(`agent-latency-floor: one SSA PATCH per object, kept-alive, stages in order, parallel within a stage: median ${f.toFixed(0)} ms; agent/floor ${(a / f).toFixed(2)} (target <= 1.5)`);
-    console.log(`agent-latency-floor-changed: the same, sending only the objects that changed (what the agent sends): median ${fc.toFixed(0)} ms; agent/floor ${(a / fc).toFixed(2)} (target <= 1.5)`);
+    console.log(`agent-latency-floor-changed: the same, sending only the objects that changed (what the agent sends): median ${fc.toFixed(0)} ms; agent/floor ${(a / fc).toFixed(2)} (target <= 1.2)`);
+    const stored = median(agentAfterStoreMs);
+    console.log(`agent-latency-after-store: from the resource's PATCH answered to all children applied (the watch's delivery, synthesis, the checks and the writes) median ${stored.toFixed(0)} ms; `
+      + `the resource's own PATCH median ${(a - stored).toFixed(0)} ms of the ${a.toFixed(0)}; agent after the store / floor of the changed objects ${(stored / fc).toFixed(2)}`);
     floorClient.close();
 
     // Settle: every pod ready, status written; then a resync of everything must write nothing.

@@ -24,6 +24,7 @@ import { ControlPlane, createNamespace } from '../test/helpers/control-plane.js'
 import { installCrds } from '../test/helpers/install.js';
 import { freePorts, startDaemon, stopDaemon, waitFor, type Daemon } from '../test/helpers/processes.js';
 import { repoRoot } from '../test/helpers/repo.js';
+import { cpuSeconds, procStatus } from './proc.js';
 
 const TRIALS = 10;
 const MANY = 200;
@@ -64,15 +65,6 @@ interface Row {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) / 1024;
-}
-/** User + system CPU seconds of a process (clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 function oldOperator(variant: 'manager' | 'manager-no-log-watcher', name: string): Contender {
   const build = spawnSync('bash', [join(repoRoot(), 'bench/old-operator/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -121,7 +113,9 @@ function ourAgent(name: string, nodeOptions: string | undefined): Contender {
     install: (cp) => installCrds(cp),
     prepare: () => undefined,
     start: async (cp) => {
-      const agent = await AgentProcess.start(cp.kubeconfig, join(cp.dir, `${name}.log`), ['--no-leader-election', '--log-level=warn'], nodeOptions);
+      // VS_AGENT_CLI: another build of the agent (an earlier commit's, to compare two in one sitting).
+      const agent = await AgentProcess.start(cp.kubeconfig, join(cp.dir, `${name}.log`), ['--no-leader-election', '--log-level=warn'], nodeOptions,
+        process.env.VS_AGENT_CLI);
       return {
         pid: agent.daemon.pid,
         requests: async () => {

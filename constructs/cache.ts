@@ -10,6 +10,7 @@ import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 import type { ClusterModel } from './model.js';
 import { ENV } from './environment.js';
 import { quantityBytes } from './quantity.js';
+import { CACHE_DISKS_CODE } from './collector-protocol.js';
 
 /** Below the local root, where neither an export nor the namespace reaches (exports are absolute paths of their own). */
 const CACHE_SUBDIR = '.xcache';
@@ -71,8 +72,7 @@ export const ORIGIN_IDLE_SECONDS = 60;
 
 const fraction = (percent: number): string => (percent / 100).toFixed(2);
 
-/** The code of run.sh's disk report, as the collector reads it (src/collector/cache-report.ts). */
-export const CACHE_DISKS_CODE = 'xrootd-k8s.cache-disks';
+export { CACHE_DISKS_CODE };
 
 /**
  * With spec.monitoring, a cache server's xrootd sends the file cache's records (one per closed

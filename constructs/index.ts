@@ -1,6 +1,6 @@
 /** The xrootd-k8s construct library. */
 export { XrootdCluster, type ResolvedClusterProps } from './xrootd-cluster.js';
-export { XrootdAgent, agentRules, AGENT_HTTP_PORT, AGENT_NODE_OPTIONS, type SecretGrant, type XrootdAgentProps } from './install/agent.js';
+export { XrootdAgent, agentRules, AGENT_HTTP_PORT, AGENT_NODE_OPTIONS, type AgentResources, type SecretGrant, type XrootdAgentProps } from './install/agent.js';
 export { ARGOCD_SYNC_WAVE, roleSyncWave } from './gitops.js';
 export { insecureWritableExports } from './security.js';
 export { CERT_MANAGER_API_VERSION, certificateDnsNames } from './certificate.js';
@@ -19,6 +19,7 @@ export { CACHE_DISKS_CODE } from './cache.js';
 export { capacity, supervisorsNeeded, topology, supervisorsOf, SUBSCRIBER_SLOTS, DEFAULT_SUPERVISOR_REDUNDANCY, type Topology } from './topology.js';
 export type { SpaceThresholds } from './space.js';
 export { olmBundle, OLM_CHANNEL, OLM_PACKAGE, type OlmBundleProps } from './install/olm-bundle.js';
+export { helmCharts, AGENT_CHART, CLUSTER_CHART, type HelmChartsProps } from './install/helm-charts.js';
 export { SpecValidationError, issue, type SpecIssue } from './api/validate.js';
 export { DIRECTIVE_NAME, MANAGED_DIRECTIVES, MANAGED_SPELLINGS } from './api/directives.js';
 export { resolveGitSourceSpec } from './api/git-source.js';

@@ -12,6 +12,8 @@ import type { ClusterModel } from './model.js';
 export const COLLECTOR_REPORT_PORT = 9931;
 export const COLLECTOR_HTTP_PORT = 9100;
 export const COLLECTOR_COMPONENT = 'collector';
+/** A small heap: the collector keeps one report per daemon (about 12 KiB each). */
+export const COLLECTOR_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=64';
 /** Three report intervals without a report and a daemon's series go (at least 30 s). */
 export const staleSeconds = (model: ClusterModel): number => Math.max(30, 3 * model.spec.monitoring.reportIntervalSeconds);
 
@@ -41,8 +43,7 @@ export function addCollector(scope: Construct, model: ClusterModel): void {
               `--http-port=${COLLECTOR_HTTP_PORT}`, `--stale-seconds=${staleSeconds(model)}`],
             env: [
               { name: 'XRD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              // A small heap: the collector keeps one report per daemon.
-              { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1 --max-old-space-size=64' },
+              { name: 'NODE_OPTIONS', value: COLLECTOR_NODE_OPTIONS },
             ],
             ports: [
               { name: 'report', containerPort: COLLECTOR_REPORT_PORT, protocol: 'UDP' },

@@ -2,8 +2,9 @@
 # Builds (or takes from their caches) what the tests run that npm does not install, at the
 # lowest CPU and I/O priority so that whatever runs meanwhile (apt, npm, lint, the suites that
 # need none of it) keeps the cores. Two chains, meant to run side by side:
-#   go      the control plane, the real node's binaries, then the ecosystem's checkers
-#           (test/controlplane/build.sh, test/controlplane/build-node.sh, test/tools/build.sh):
+#   go      the control plane, the real node's binaries, then the ecosystem's checkers and the
+#           delivery tools, Helm and Flux's controllers (test/controlplane/build.sh,
+#           test/controlplane/build-node.sh, test/tools/build.sh, test/tools/build-delivery.sh):
 #           the checkers last, since only four short suites need them and they run after the
 #           others; the node's pause image needs gcc and buildah, so the system packages come first
 #   images  the XRootD and agent images (images/build.sh; needs the system packages and node_modules)
@@ -41,6 +42,7 @@ case "${1:-}" in
     step prerequisites-for-node bash "$here/install-prerequisites.sh"
     step node bash "$here/controlplane/build-node.sh"
     step checkers bash "$here/tools/build.sh"
+    step delivery bash "$here/tools/build-delivery.sh" all
     ;;
   images)
     step prerequisites-for-images bash "$here/install-prerequisites.sh"

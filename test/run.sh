@@ -74,13 +74,14 @@ phase conformance-timers ports 24000-25499 nice -n 10 node --experimental-vm-mod
   --json --outputFile="$out/conformance-timers.json" --runInBand --testPathPatterns "$timer_suites" >"$out/conformance-timers.log" 2>&1 & conformance_timers=$!
 phase versions ports 25500-28999 versions >"$out/versions.log" 2>&1 & versions=$!
 # The suites that run the ecosystem's checkers (promtool, Argo CD's health code, kstatus, the OLM
-# validator) go last: their build (the Go chain's last step) then overlaps the other suites.
-checker_suites='integration/(alerts|gitops-health|install-paths|olm)\.test'
-phase wait-for-builds built bash -c 'bash test/controlplane/build.sh && bash test/controlplane/build-node.sh && bash images/build.sh all' \
+# validator) and its delivery tools (Helm, Flux's controllers) go last: their builds (the Go
+# chain's last steps) then overlap the other suites.
+checker_suites='integration/(alerts|gitops-health|install-paths|olm|helm|flux|krew)\.test'
+phase wait-for-builds built bash -c 'bash test/controlplane/build.sh && bash test/controlplane/build-node.sh && bash images/build.sh all && bash test/tools/previous-release.sh' \
   || failed+=(builds)
 phase integration-and-node ports 29000-32767 jest integration-and-node integration,node --maxWorkers=2 --testPathIgnorePatterns "$checker_suites" \
   || failed+=(integration-and-node)
-phase wait-for-checkers built bash test/tools/build.sh || failed+=(builds)
+phase wait-for-checkers built bash -c 'bash test/tools/build.sh && bash test/tools/build-delivery.sh all' || failed+=(builds)
 phase checker-suites ports 29000-32767 jest checker-suites integration --maxWorkers=2 --testPathPatterns "$checker_suites" || failed+=(checker-suites)
 wait "$conformance" || failed+=(conformance)
 wait "$conformance_timers" || failed+=(conformance-timers)

@@ -15,6 +15,10 @@ import { isNamespaceName, isObjectName } from '../names.js';
 import { DIRECTIVE_NAME } from '../api/directives.js';
 import { SPACE_OR_CONTROL } from '../api/dsl.js';
 import { issue, re2, SpecValidationError, type SpecIssue } from '../api/validate.js';
+import { QUANTITY } from '../api/schema.js';
+
+/** A resource name as requests and limits take it: cpu, memory, ephemeral-storage, hugepages-2Mi, example.com/gpu. */
+export const RESOURCE_NAME = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 export const AGENT_IMAGE_REPOSITORY = 'ghcr.io/xrootd-k8s/agent';
 export const AGENT_HTTP_PORT = 8080;
@@ -34,6 +38,11 @@ export interface XrootdAgentProps {
    * @default "xrootd-system"
    */
   readonly namespace?: string;
+  /**
+   * Create the namespace too; false when it exists already (`helm install --create-namespace`).
+   * @default true
+   */
+  readonly createNamespace?: boolean;
   /**
    * Agent image.
    * @default "ghcr.io/xrootd-k8s/agent:<version>"
@@ -87,7 +96,20 @@ export interface XrootdAgentProps {
    * @default true
    */
   readonly ownedDeletesPolicy?: boolean;
+  /**
+   * The agent container's requests and limits (quantities by resource name).
+   * @default - requests cpu 50m and memory 128Mi, limit memory 256Mi
+   */
+  readonly resources?: AgentResources;
 }
+
+/** Requests and limits by resource name (`cpu`, `memory`), as quantities ("50m", "128Mi"). */
+export interface AgentResources {
+  readonly requests?: Readonly<Record<string, string>>;
+  readonly limits?: Readonly<Record<string, string>>;
+}
+
+const DEFAULT_RESOURCES: AgentResources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } };
 
 const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const GIT_CACHE_MOUNT = '/var/cache/xrootd-k8s';
@@ -136,7 +158,7 @@ export class XrootdAgent extends Construct {
     const subject = { kind: 'ServiceAccount', name, namespace };
     const meta = (n: string, ns?: string) => ({ name: n, ...(ns ? { namespace: ns } : {}), labels });
 
-    new KubeNamespace(this, 'namespace', { metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    if (props.createNamespace ?? true) new KubeNamespace(this, 'namespace', { metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } } });
     new KubeServiceAccount(this, 'account', { metadata: meta(name, namespace), automountServiceAccountToken: true });
 
     // The catalog, StorageClasses (may a volume grow?), Nodes (cordoned?) and PersistentVolumes (adoption) are cluster-scoped: read access needs a ClusterRole in both modes.
@@ -213,10 +235,7 @@ export class XrootdAgent extends Construct {
               ports: [{ name: 'http', containerPort: AGENT_HTTP_PORT, protocol: 'TCP' }],
               livenessProbe: { httpGet: { path: '/healthz', port: http }, periodSeconds: 20 },
               readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 10 },
-              resources: {
-                requests: { cpu: quantity('50m'), memory: quantity('128Mi') },
-                limits: { memory: quantity('256Mi') },
-              },
+              resources: resourceRequirements(props.resources ?? DEFAULT_RESOURCES),
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               // Shallow Git mirrors and the short-lived SSH key files; the root file system stays read-only.
               volumeMounts: [{ name: 'cache', mountPath: GIT_CACHE_MOUNT }, { name: 'tmp', mountPath: '/tmp' }],
@@ -241,6 +260,12 @@ export class XrootdAgent extends Construct {
       });
     }
   }
+}
+
+function resourceRequirements(r: AgentResources): k8s.ResourceRequirements {
+  const quantities = (m?: Readonly<Record<string, string>>) =>
+    (m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, quantity(v)])) : undefined);
+  return { requests: quantities(r.requests), limits: quantities(r.limits) };
 }
 
 /** Roles of one purpose, one per namespace, granting get on the named Secrets. */
@@ -275,6 +300,12 @@ function checkAgentProps(props: XrootdAgentProps): void {
     if (v !== undefined && (typeof v !== 'string' || !re2(`^[^${SPACE_OR_CONTROL}]+$`).test(v))) issues.push(issue(field, 'must be a non-empty string without spaces or control characters', v));
   }
   if (props.replicas !== undefined && !(Number.isInteger(props.replicas) && props.replicas >= 1)) issues.push(issue('replicas', 'must be a whole number >= 1', props.replicas));
+  for (const kind of ['requests', 'limits'] as const) {
+    for (const [resource, value] of Object.entries(props.resources?.[kind] ?? {})) {
+      if (!RESOURCE_NAME.test(resource)) issues.push(issue(`resources.${kind}`, 'keys must be resource names such as cpu, memory or ephemeral-storage', resource));
+      if (typeof value !== 'string' || !new RegExp(QUANTITY).test(value)) issues.push(issue(`resources.${kind}.${resource}`, 'must be a quantity such as 50m, 128Mi or 1', value));
+    }
+  }
   if (issues.length) throw new SpecValidationError(issues, 'XrootdAgent props');
 }
 

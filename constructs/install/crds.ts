@@ -19,8 +19,11 @@ export const API_VERSION = 'v1alpha1';
 export const MAX_CLUSTER_NAME = 41;
 
 const labels = { 'app.kubernetes.io/name': 'xrootd-k8s', 'app.kubernetes.io/managed-by': MANAGED_BY };
-/** Argo CD creates the CRDs in a wave before the agent and the resources that need them. */
-const annotations = { [ARGOCD_SYNC_WAVE]: CRD_SYNC_WAVE };
+/**
+ * Argo CD creates the CRDs in a wave before the agent and the resources that need them. Helm keeps
+ * them at `helm uninstall` of the agent's chart: deleting a CRD deletes every cluster of its kind.
+ */
+const annotations = { [ARGOCD_SYNC_WAVE]: CRD_SYNC_WAVE, 'helm.sh/resource-policy': 'keep' };
 
 const envelope = (spec: Record<string, unknown>, status?: Record<string, unknown>) => ({
   type: 'object',

@@ -6,7 +6,8 @@
  * readiness and Prometheus metrics on one HTTP port.
  */
 import { DEFAULT_CONCURRENCY } from './defaults.js';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http as nodeHttp } from '../node-builtins.js';
 import { outlastClientKeepAlive } from '../http-keep-alive.js';
 import type { DirectivePolicy } from '../directive-policy.js';
 import type { KubeClient } from '../kube/client.js';
@@ -15,7 +16,7 @@ import { Manager, type Controller } from '../kube/manager.js';
 import { addGitSourceController } from './git-source/controller.js';
 import type { GitSync } from './git-source/sync.js';
 import { Logger } from './log.js';
-import { Metrics } from './metrics.js';
+import { addProcessMetrics, Metrics } from './metrics.js';
 import type { MembershipOptions } from './xrootd/context.js';
 import { addXrootdController } from './xrootd/controller.js';
 import type { ReconcileOutcome, Reconciler } from './xrootd/reconcile.js';
@@ -118,13 +119,7 @@ export class Agent {
     m.gauge('xrootd_agent_api_writes', 'Write requests issued by reconciles and watches since start (Lease renewals excluded).', () => this.client.counts.writes);
     m.gauge('xrootd_agent_api_reads', 'Read requests issued by reconciles and watches since start (Lease renewals excluded).', () => this.client.counts.reads);
     m.gauge('xrootd_agent_api_watches', 'Watch requests opened since start (each informer opens one, and again after the server ends it).', () => this.client.counts.watches);
-    // The standard process metrics (Prometheus' client libraries' names): the memory target is observable in production.
-    m.gauge('process_resident_memory_bytes', 'Resident memory of the agent process.', () => process.memoryUsage.rss());
-    m.counterFrom('process_cpu_seconds_total', 'CPU time of the agent process (user and system).', () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; });
-    const startedAt = Math.round(Date.now() / 1000 - process.uptime());
-    m.gauge('process_start_time_seconds', 'When the agent process started (Unix time).', () => startedAt);
-    m.gauge('nodejs_heap_size_used_bytes', 'V8 heap in use.', () => process.memoryUsage().heapUsed);
-    m.gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved.', () => process.memoryUsage().heapTotal);
+    addProcessMetrics(m, 'agent');
     m.gauge('xrootd_agent_api_throttled', 'Requests the API server asked to retry later (429 from priority and fairness, or 5xx with Retry-After), each retried after the time it asked.', () => this.client.counts.throttled);
   }
 
@@ -140,7 +135,7 @@ export class Agent {
   }
 
   private serveHttp(port: number, host: string): Promise<void> {
-    this.server = createServer((req, res) => {
+    this.server = nodeHttp.createServer((req, res) => {
       const send = (code: number, body: string, type = 'text/plain') => { res.writeHead(code, { 'Content-Type': type }); res.end(body); };
       if (req.url === '/healthz') return send(200, 'ok\n');
       if (req.url === '/readyz') return this.manager.synced ? send(200, 'ok\n') : send(503, 'caches not synced\n');

@@ -30,13 +30,15 @@ export function sameStatus<S extends StatusWithConditions>(a: S | undefined, b: 
   return isSubset(strip(a), strip(b)) && isSubset(strip(b), strip(a));
 }
 
-/** Writes `after` to the object's status subresource unless it equals the current one; true when written. */
+/** Writes `after` to the object's status subresource unless it equals the current one; true when written (`written` gets the server's answer). */
 export async function writeStatus<S extends StatusWithConditions>(
   client: KubeClient,
   obj: KubeObject & { status?: S },
   after: S,
+  written?: (object: KubeObject) => void,
 ): Promise<boolean> {
   if (sameStatus(obj.status, after)) return false;
-  await client.request('PATCH', `${objectPath(refOf(obj))}/status`, { body: { status: mergePatch(obj.status, after) }, contentType: 'application/merge-patch+json' });
+  const object = await client.request<KubeObject>('PATCH', `${objectPath(refOf(obj))}/status`, { body: { status: mergePatch(obj.status, after) }, contentType: 'application/merge-patch+json' });
+  written?.(object);
   return true;
 }

@@ -53,6 +53,16 @@ export class Metrics {
   }
 }
 
+/** The standard process metrics (the names of Prometheus' client libraries), so a process' memory target is observable in production. */
+export function addProcessMetrics(m: Metrics, processName: string): void {
+  m.gauge('process_resident_memory_bytes', `Resident memory of the ${processName} process.`, () => process.memoryUsage.rss());
+  m.counterFrom('process_cpu_seconds_total', `CPU time of the ${processName} process (user and system).`, () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; });
+  const startedAt = Math.round(Date.now() / 1000 - process.uptime());
+  m.gauge('process_start_time_seconds', `When the ${processName} process started (Unix time).`, () => startedAt);
+  m.gauge('nodejs_heap_size_used_bytes', 'V8 heap in use.', () => process.memoryUsage().heapUsed);
+  m.gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved.', () => process.memoryUsage().heapTotal);
+}
+
 function series(name: string, labels: Record<string, string>): string {
   const l = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`);
   return l.length ? `${name}{${l.join(',')}}` : name;

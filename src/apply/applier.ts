@@ -4,7 +4,7 @@
  * no-op reconcile writes nothing), then pruning by inventory label what
  * synthesis no longer produces. PersistentVolumeClaims are never pruned.
  */
-import { ApiError, type KubeClient } from '../kube/client.js';
+import { ApiError, type KubeClient, type RequestOpts } from '../kube/client.js';
 import { collectionPath, kindInfo, objectPath, refKey, refOf, type KindInfo, type KubeObject } from '../kube/kinds.js';
 // Registers the other projects' kinds PRUNABLE_KINDS names.
 import '../kinds.js';
@@ -38,6 +38,17 @@ export const PRUNABLE_KINDS: readonly {
 /** Kinds that make pods (and, through their claims, volumes). */
 const WORKLOAD_KINDS = new Set(['StatefulSet', 'Deployment']);
 
+/**
+ * Kinds whose creation does nothing until a pod uses or backs the object: created alongside the
+ * dry runs of the rest, and deleted again when one of those is refused, they leave no trace
+ * (Applier.apply). Not a Certificate: cert-manager writes its Secret, which would stay.
+ */
+const UNDOABLE_CREATIONS = new Set(['ConfigMap', 'Secret', 'NetworkPolicy', 'ServiceAccount', 'Role', 'RoleBinding', 'Service', 'PodDisruptionBudget',
+  'ServiceMonitor', 'PrometheusRule']);
+/** Not a LoadBalancer Service: its creation provisions a load balancer outside the cluster. */
+const undoableCreation = (o: KubeObject): boolean =>
+  UNDOABLE_CREATIONS.has(o.kind) && (o.spec as { type?: string } | undefined)?.type !== 'LoadBalancer';
+
 /** An object of an optional kind whose CRD the Kubernetes cluster lacks. */
 export class MissingKindError extends Error {
   constructor(readonly kind: string, readonly apiVersion: string, readonly crd: string, readonly provider: string) {
@@ -49,19 +60,42 @@ export class MissingKindError extends Error {
 export const optionalKind = (o: Pick<KubeObject, 'apiVersion' | 'kind'>) =>
   PRUNABLE_KINDS.find((k) => k.optional && k.apiVersion === o.apiVersion && k.kind === o.kind)?.optional;
 
+/** A 404 on an object of an optional kind: its CRD is missing (MissingKindError); any other error as it is. */
+function missingKindOr(desired: KubeObject, e: unknown): unknown {
+  const optional = optionalKind(desired);
+  if (!(optional && e instanceof ApiError && e.status === 404)) return e;
+  return new MissingKindError(desired.kind, desired.apiVersion, optional.crd, optional.provider);
+}
+
 /** A 404 on listing a collection: the kind itself is not served (its CRD is missing). */
 const kindNotServed = (e: unknown): boolean => e instanceof ApiError && e.status === 404;
 
 /**
  * Objects the API server refuses (a dry run of each, before any is written): the rules the
  * library does not know of (another project's admission policy, a quota, a field of a Kubernetes
- * structure passed through) then stop the apply with nothing written, never half-way.
+ * structure passed through) then stop the apply with nothing applied, never half-way. `undone`:
+ * objects created alongside the dry runs and deleted again (see Applier.apply); the message is
+ * the same either way, so a status holding it does not change when the same spec is tried again.
  */
 export class RefusedObjectsError extends Error {
-  constructor(readonly refusals: readonly { readonly key: string; readonly message: string }[]) {
-    super(`nothing was written: the API server refuses ${refusals.map((r) => `${r.key} (${r.message})`).join('; ')}`);
+  /** Each refused object and why, by key. */
+  readonly refusals: readonly { readonly key: string; readonly message: string }[];
+
+  constructor(
+    refusals: readonly { readonly key: string; readonly message: string }[],
+    readonly undone: readonly string[] = [],
+    /** Created alongside the checks but not deleted again (the deletion failed): pruned once a spec applies. */
+    readonly left: readonly string[] = [],
+  ) {
+    const sorted = [...refusals].sort((a, b) => a.key.localeCompare(b.key));
+    super(`nothing was applied: the API server refuses ${sorted.map((r) => `${r.key} (${r.message})`).join('; ')}`);
+    this.refusals = sorted;
   }
 }
+
+/** Invalid (422) or malformed (400): the object's own fault, which writing it would meet too. Its message, or undefined for other errors. */
+const refusalOf = (e: unknown): string | undefined =>
+  (e instanceof ApiError && (e.status === 422 || e.status === 400) ? e.message : undefined);
 
 export type Action = 'created' | 'configured' | 'unchanged' | 'pruned';
 
@@ -100,28 +134,100 @@ export class Applier {
   }
 
   /**
-   * Server-side applies `objects` stage by stage; within a stage, in parallel. Every object that
-   * would change is first applied as a dry run: one the API server refuses stops the apply before
-   * anything is written (RefusedObjectsError).
+   * Server-side applies `objects` stage by stage; within a stage, in parallel. Nothing is ever
+   * left half-applied, with as few round trips as that allows:
+   * - a change alone is written as it is: the API server takes it whole or refuses it whole;
+   * - when the first stage with changes only creates objects no pod uses yet (a new cluster's
+   *   configuration and network policy, a new revision's ConfigMap), they are written while every
+   *   other change is dry-run; if one of those is refused, they are deleted again;
+   * - otherwise every change is dry-run before anything is written (`preflight`).
+   * A refusal throws RefusedObjectsError. `checked`: the caller ran `preflight` already.
    */
   async apply(objects: readonly KubeObject[], opts: ApplyOptions): Promise<ApplyResult[]> {
+    const desired = objects.map(withAppliedHash);
+    const current = await Promise.all(desired.map((o) => opts.live(o)));
+    const liveOf = new Map(desired.map((o, i) => [o, current[i]]));
+    const changed = desired.filter((o) => !isUpToDate(o, liveOf.get(o)));
     const results: ApplyResult[] = [];
-    if (!opts.dryRun && !opts.checked) await this.preflight(objects, opts.live);
-    for (const stage of inStages(objects.map(withAppliedHash))) {
+    let done = new Set<KubeObject>();
+    if (!opts.dryRun && !opts.checked && changed.length > 1) {
+      const first = inStages(changed)[0];
+      if (first.every((o) => !liveOf.get(o) && undoableCreation(o))) {
+        const written = await this.createWhileChecking(first, changed.filter((o) => !first.includes(o)), liveOf, opts);
+        results.push(...written.map((w) => ({ key: refKey(refOf(w.object)), action: w.created ? 'created' as const : 'configured' as const })));
+        done = new Set(first);
+      } else {
+        await this.check(changed, (o) => liveOf.get(o));
+      }
+    }
+    for (const stage of inStages(desired.filter((o) => !done.has(o)))) {
       if (opts.beforeWorkloads && stage.some((o) => WORKLOAD_KINDS.has(o.kind))) await opts.beforeWorkloads;
-      results.push(...await Promise.all(stage.map((o) => this.applyOne(o, opts))));
+      results.push(...await Promise.all(stage.map((o) => this.applyOne(o, liveOf.get(o), opts))));
     }
     return results;
   }
 
   /**
+   * Creates `creations` while dry-running `others`. If anything fails, deletes again what this
+   * created (the API server answered 201; by uid, so nothing made since goes), and throws. A
+   * creation the API server found existing (a cache that had not seen it) was taken over, as a
+   * full apply would, and cannot be undone: RefusedObjectsError's `left` names it.
+   */
+  private async createWhileChecking(
+    creations: readonly KubeObject[],
+    others: readonly KubeObject[],
+    liveOf: Map<KubeObject, KubeObject | undefined>,
+    opts: ApplyOptions,
+  ): Promise<{ object: KubeObject; created: boolean }[]> {
+    const [writes, checks] = await Promise.all([
+      Promise.allSettled(creations.map((o) => this.create(o, opts))),
+      this.refusalsOf(others, (o) => liveOf.get(o))
+        .then((refusals) => ({ refusals, error: undefined }), (error: unknown) => ({ refusals: [], error })),
+    ]);
+    const failures = writes.flatMap((w, i) => (w.status === 'rejected' ? [{ object: creations[i], error: w.reason as unknown }] : []));
+    const written = writes.flatMap((w) => (w.status === 'fulfilled' ? [w.value] : []));
+    if (!failures.length && !checks.error && !checks.refusals.length) return written;
+    const made = written.filter((w) => w.created).map((w) => w.object);
+    const deletions = await Promise.allSettled(made.map((o) => this.delete(o)));
+    const keyOf = (o: KubeObject) => refKey(refOf(o));
+    const undone = made.filter((_, i) => deletions[i].status === 'fulfilled').map(keyOf);
+    const left = [...made.filter((_, i) => deletions[i].status === 'rejected'), ...written.filter((w) => !w.created).map((w) => w.object)].map(keyOf);
+    const other = failures.find((f) => refusalOf(f.error) === undefined)?.error ?? checks.error;
+    if (other) throw other;
+    const refusals = [...checks.refusals, ...failures.map((f) => ({ key: keyOf(f.object), message: refusalOf(f.error)! }))];
+    throw new RefusedObjectsError(refusals, undone, left);
+  }
+
+  /** Server-side applies an object the caches do not show: whether the API server created it, and what it made. */
+  private async create(desired: KubeObject, opts: ApplyOptions): Promise<{ object: KubeObject; created: boolean }> {
+    let created = false;
+    const object = await this.serverSideApply(desired, { ...opts, onSuccess: (status) => { created = status === 201; } })
+      .catch((e: unknown) => { throw missingKindOr(desired, e); });
+    return { object: { ...object, apiVersion: desired.apiVersion, kind: desired.kind }, created };
+  }
+
+  /**
    * Dry-runs every object that would change; throws RefusedObjectsError naming each one the API
-   * server refuses. A StatefulSet is tried with its live claim templates: those cannot change in
-   * place, and a growth of the volumes recreates the StatefulSet (volume-expansion.ts) once this passed.
+   * server refuses.
    */
   async preflight(objects: readonly KubeObject[], live: LiveLookup): Promise<void> {
+    await this.check(objects.map(withAppliedHash), live);
+  }
+
+  /** `preflight` of objects that carry their applied hash already. */
+  private async check(objects: readonly KubeObject[], live: LiveLookup): Promise<void> {
+    const refusals = await this.refusalsOf(objects, live);
+    if (refusals.length) throw new RefusedObjectsError(refusals);
+  }
+
+  /**
+   * The dry run of every object that would change, and each refusal. A StatefulSet is tried with its
+   * live claim templates: those cannot change in place, and a growth of the volumes recreates the
+   * StatefulSet (volume-expansion.ts) once this passed.
+   */
+  private async refusalsOf(objects: readonly KubeObject[], live: LiveLookup): Promise<{ key: string; message: string }[]> {
     const refusals: { key: string; message: string }[] = [];
-    await Promise.all(objects.map(withAppliedHash).map(async (desired) => {
+    await Promise.all(objects.map(async (desired) => {
       const current = await live(desired);
       if (isUpToDate(desired, current)) return;
       const templates = (current?.spec as { volumeClaimTemplates?: unknown } | undefined)?.volumeClaimTemplates;
@@ -129,40 +235,28 @@ export class Applier {
       try {
         await this.serverSideApply(tried, { dryRun: true });
       } catch (e) {
-        const optional = optionalKind(desired);
-        if (optional && e instanceof ApiError && e.status === 404) {
-          throw new MissingKindError(desired.kind, desired.apiVersion, optional.crd, optional.provider);
-        }
-        // Invalid (422) or malformed (400): the object's own fault, which writing it would meet too.
-        if (!(e instanceof ApiError && (e.status === 422 || e.status === 400))) throw e;
-        refusals.push({ key: refKey(refOf(desired)), message: e.message });
+        const message = refusalOf(e);
+        if (message === undefined) throw missingKindOr(desired, e);
+        refusals.push({ key: refKey(refOf(desired)), message });
       }
     }));
-    if (refusals.length) throw new RefusedObjectsError(refusals.sort((a, b) => a.key.localeCompare(b.key)));
+    return refusals;
   }
 
-  private async applyOne(desired: KubeObject, opts: ApplyOptions): Promise<ApplyResult> {
+  private async applyOne(desired: KubeObject, live: KubeObject | undefined, opts: ApplyOptions): Promise<ApplyResult> {
     const key = refKey(refOf(desired));
-    const live = await opts.live(desired);
     if (isUpToDate(desired, live)) return { key, action: 'unchanged' };
-    try {
-      await this.serverSideApply(desired, opts);
-    } catch (e) {
-      const optional = optionalKind(desired);
-      if (optional && e instanceof ApiError && e.status === 404) {
-        throw new MissingKindError(desired.kind, desired.apiVersion, optional.crd, optional.provider);
-      }
-      throw e;
-    }
+    await this.serverSideApply(desired, opts).catch((e: unknown) => { throw missingKindOr(desired, e); });
     return { key, action: live ? 'configured' : 'created' };
   }
 
   /** One server-side apply; returns what the server made of it. */
-  serverSideApply(desired: KubeObject, opts: Pick<ApplyOptions, 'dryRun' | 'fieldManager'> = {}): Promise<KubeObject> {
+  serverSideApply(desired: KubeObject, opts: Pick<ApplyOptions, 'dryRun' | 'fieldManager'> & Pick<RequestOpts, 'onSuccess'> = {}): Promise<KubeObject> {
     return this.client.request<KubeObject>('PATCH', objectPath(refOf(desired)), {
       body: desired,
       contentType: 'application/apply-patch+yaml',
       query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, force: true, dryRun: opts.dryRun ? 'All' : undefined },
+      onSuccess: opts.onSuccess,
     });
   }
 

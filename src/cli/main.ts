@@ -17,7 +17,8 @@ import { DEFAULT_CONCURRENCY, DEFAULT_MEMBERSHIP_URL, MEMBERS_GRACE_SECONDS } fr
 export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 70 } as const;
 
 // Installed as kubectl-xrootd too: kubectl runs it for `kubectl xrootd ...` (a kubectl plugin), and its help says so.
-const invokedAs = basename(process.argv[1] ?? '');
+// The krew archive's launcher runs main.js on its own Node and says under which name (XRD_CLI_NAME).
+const invokedAs = process.env.XRD_CLI_NAME ?? basename(process.argv[1] ?? '');
 
 const program = new Command()
   .name(invokedAs === 'kubectl-xrootd' ? 'kubectl xrootd' : 'xrootd-k8s')

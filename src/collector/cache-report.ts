@@ -8,7 +8,8 @@
  *   cache section is empty from 5.8 on, and the g-stream has no usage record).
  * Both come from the network: anything else is refused with a reason, never thrown past the caller.
  */
-import { CACHE_DISKS_CODE } from '../../constructs/index.js';
+// The library's one module the collector loads: it imports nothing (see .dependency-cruiser.cjs).
+import { CACHE_DISKS_CODE } from '../../constructs/collector-protocol.js';
 import { ForeignReportError } from './report.js';
 
 export interface CacheEvents {

@@ -1,16 +1,19 @@
 /**
  * The metrics collector of one cluster: receives every daemon's summary reports (xrd.report, XML
  * over UDP) and a cache server's file cache records and disk reports (JSON: ./cache-report.ts),
- * keeps the latest figures per daemon, and serves them to Prometheus (prom-client) and
+ * keeps the latest figures per daemon, and serves them to Prometheus (the text format, rendered
+ * from each daemon's figures when scraped: no metrics library, whose objects per series were most
+ * of the collector's memory) and
  * the cluster's membership (which servers each manager lists) as JSON for the agent. Packets
  * come from the network: whatever is not a report is counted and dropped; daemons that stop
  * reporting disappear after the stale period.
  */
 import dgram from 'node:dgram';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http as nodeHttp } from '../node-builtins.js';
 import { outlastClientKeepAlive } from '../http-keep-alive.js';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { COLLECTOR_METRICS, METRICS, SERIES_LABELS } from './metrics.js';
+import { addProcessMetrics, Metrics } from '../agent/metrics.js';
+import { COLLECTOR_METRICS, METRICS } from './metrics.js';
 import { readCachePacket, type CachePacket } from './cache-report.js';
 import { ForeignReportError, plainAddress, readReport, ReportXmlError, type Member, type Report } from './report.js';
 
@@ -64,14 +67,26 @@ export interface DataServerSpace {
 /** Larger than any report XRootD sends (a manager's list of 64 servers is about 8 KiB). */
 const MAX_PACKET_BYTES = 60_000;
 
+/** One series of a daemon: its metric, its labels besides the daemon's (rendered), its value. */
+interface Series {
+  readonly metric: string;
+  /** `,name="value"` for each label besides the daemon's, escaped as the text format wants. */
+  readonly extra: string;
+  value: number;
+}
+
 interface DaemonState {
-  readonly labels: Record<string, string>;
+  readonly labels: Readonly<Record<'cluster' | 'namespace' | 'pod' | 'role' | 'daemon', string>>;
+  /** The daemon's labels as the text format writes them, rendered once. */
+  readonly labelText: string;
   startedAt: number;
   receivedAt: number;
-  /** Last absolute value of each counter series (XRootD counts from the daemon's start). */
-  readonly counters: Map<string, number>;
-  /** Every series this daemon has, to remove the ones a report no longer names and all of them when it goes stale. */
-  readonly series: Map<string, { metric: string; labels: Record<string, string> }>;
+  /**
+   * Every series of this daemon, by metric and extra labels. A counter holds what the daemon
+   * reported last: XRootD counts from the daemon's start, so its figure is the counter's value,
+   * and a restart starts it from zero again as Prometheus expects.
+   */
+  readonly series: Map<string, Series>;
   members?: readonly Member[];
   space?: Report['space'];
   openForWrite?: number;
@@ -83,13 +98,18 @@ interface DaemonState {
   sentSinceSeen: number;
 }
 
+/** A label value in the text format: backslash, double quote and newline escaped. */
+const escapeLabel = (value: string): string => value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+const labelText = (labels: Readonly<Record<string, string>>): string =>
+  Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
+const extraText = (extra?: Readonly<Record<string, string>>): string => (extra ? Object.entries(extra).map(([k, v]) => `,${k}="${escapeLabel(v)}"`).join('') : '');
+
 export class Collector {
-  readonly registry = new Registry();
-  private readonly metrics = new Map<string, Counter<string> | Gauge<string>>();
+  /** The collector's own figures and the process': a few series, in the agent's small registry. */
+  private readonly own = new Metrics();
   private readonly daemons = new Map<string, DaemonState>();
   /** Which pod reports from each address (a pod has one): how members listed by address are named. Several: ambiguous. */
   private readonly podsAt = new Map<string, Set<string>>();
-  private readonly packets: Counter<string>;
   private socket?: dgram.Socket;
   private http?: Server;
   private sweeper?: NodeJS.Timeout;
@@ -97,23 +117,42 @@ export class Collector {
 
   constructor(private readonly opts: CollectorOptions) {
     this.now = opts.now ?? Date.now;
-    for (const m of METRICS) {
-      const labelNames = [...SERIES_LABELS, ...(m.labels ?? [])];
-      const config = { name: m.name, help: m.help, labelNames, registers: [this.registry] };
-      this.metrics.set(m.name, m.type === 'counter' ? new Counter(config) : new Gauge(config));
-    }
     const [packets, reporting] = COLLECTOR_METRICS;
-    this.packets = new Counter({ name: packets.name, help: packets.help, labelNames: ['result'], registers: [this.registry] });
-    for (const result of ['accepted', 'malformed', 'foreign', 'oversized']) this.packets.inc({ result }, 0);
-    const daemons = this.daemons;
-    new Gauge({ name: reporting.name, help: reporting.help, registers: [this.registry], collect() { this.set(daemons.size); } });
-    collectDefaultMetrics({ register: this.registry });
+    this.own.counter(packets.name, packets.help);
+    for (const result of ['accepted', 'malformed', 'foreign', 'oversized']) this.own.inc(packets.name, { result }, 0);
+    this.own.gauge(reporting.name, reporting.help, () => this.daemons.size);
+    addProcessMetrics(this.own, 'collector');
+  }
+
+  /** Everything it serves at /metrics, in Prometheus' text format (0.0.4). */
+  metricsText(): string {
+    this.sweep();
+    const lines = new Map<string, string[]>(METRICS.map((m) => [m.name, []]));
+    for (const d of this.daemons.values()) {
+      for (const s of d.series.values()) lines.get(s.metric)!.push(`${s.metric}{${d.labelText}${s.extra}} ${s.value}`);
+    }
+    const daemonSeries = METRICS.flatMap((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...lines.get(m.name)!]);
+    return `${this.own.render()}${daemonSeries.join('\n')}\n`;
+  }
+
+  /** One series' value now (undefined when the collector has none), by its labels: for tests. */
+  value(metric: string, labels: Readonly<Record<string, string>>): number | undefined {
+    if (metric === COLLECTOR_METRICS[0].name) return this.own.value(metric, labels);
+    for (const d of this.daemons.values()) {
+      const own = d.labels as Readonly<Record<string, string>>;
+      if (!Object.entries(labels).every(([k, v]) => !(k in own) || own[k] === v)) continue;
+      const extra = Object.entries(labels).filter(([k]) => !(k in own));
+      for (const s of d.series.values()) {
+        if (s.metric === metric && extra.every(([k, v]) => s.extra.includes(`,${k}="${escapeLabel(v)}"`))) return s.value;
+      }
+    }
+    return undefined;
   }
 
   /** One packet (from `source`, the sender's address): accepted, or counted under why it was dropped. Never throws. */
   receive(packet: Buffer | string, source?: string): PacketResult {
     const result = this.read(packet, source);
-    this.packets.inc({ result });
+    this.own.inc(COLLECTOR_METRICS[0].name, { result });
     return result;
   }
 
@@ -140,17 +179,19 @@ export class Collector {
 
   private apply(r: Report): void {
     const key = `${r.pod}/${r.role}/${r.daemon}`;
-    const labels = { cluster: this.opts.cluster, namespace: this.opts.namespace, pod: r.pod, role: r.role, daemon: r.daemon };
     let d = this.daemons.get(key);
     if (d && r.sentAt < d.sentAt && r.startedAt === d.startedAt) return; // a late packet of an earlier report
     if (!d) {
-      d = { labels, startedAt: r.startedAt, receivedAt: 0, sentAt: 0, counters: new Map(), series: new Map(), cacheSeries: new Set(),
-        sentSinceSeen: 0 };
+      const labels = { cluster: this.opts.cluster, namespace: this.opts.namespace, pod: r.pod, role: r.role, daemon: r.daemon };
+      d = {
+        labels, labelText: labelText(labels), startedAt: r.startedAt, receivedAt: 0, sentAt: 0,
+        series: new Map(), cacheSeries: new Set(), sentSinceSeen: 0,
+      };
       this.daemons.set(key, d);
     }
     const restarted = d.startedAt !== r.startedAt;
     const sent = r.values.find((v) => v.metric === 'xrootd_sent_bytes_total')?.value;
-    const lastSent = d.counters.get('xrootd_sent_bytes_total{}');
+    const lastSent = d.series.get('xrootd_sent_bytes_total')?.value;
     if (sent !== undefined && lastSent !== undefined) d.sentSinceSeen += restarted || sent < lastSent ? sent : sent - lastSent;
     d.startedAt = r.startedAt;
     d.receivedAt = this.now();
@@ -159,33 +200,20 @@ export class Collector {
     d.space = r.space;
     d.openForWrite = r.openForWrite;
     const seen = new Set<string>();
-    const set = (metric: string, extra: Record<string, string> | undefined, value: number) => {
-      const all = { ...labels, ...extra };
-      const id = `${metric}${JSON.stringify(extra ?? {})}`;
+    const state = d;
+    const set = (metric: string, extra: Readonly<Record<string, string>> | undefined, value: number) => {
+      const text = extraText(extra);
+      const id = `${metric}${text}`;
       seen.add(id);
-      d!.series.set(id, { metric, labels: all });
-      const m = this.metrics.get(metric)!;
-      if (m instanceof Gauge) return m.set(all, value);
-      const last = d!.counters.get(id);
-      if (last === undefined || restarted || value < last) {
-        // A new daemon (or a restarted one): its count so far, from zero.
-        m.remove(all);
-        m.inc(all, value);
-      } else if (value > last) {
-        m.inc(all, value - last);
-      }
-      d!.counters.set(id, value);
+      const s = state.series.get(id);
+      if (s) s.value = value;
+      else state.series.set(id, { metric, extra: text, value });
     };
-    for (const s of r.values) set(s.metric, s.labels as Record<string, string> | undefined, s.value);
+    for (const s of r.values) set(s.metric, s.labels, s.value);
     for (const m of d.members ?? []) set('xrootd_cms_member', { member: m.pod }, m.active ? 1 : 0);
     set('xrootd_report_timestamp_seconds', undefined, r.sentAt);
     set('xrootd_start_time_seconds', undefined, r.startedAt);
-    for (const [id, s] of d.series) {
-      if (seen.has(id) || d.cacheSeries.has(id)) continue;
-      this.metrics.get(s.metric)!.remove(s.labels);
-      d.series.delete(id);
-      d.counters.delete(id);
-    }
+    for (const id of d.series.keys()) if (!seen.has(id) && !d.cacheSeries.has(id)) d.series.delete(id);
   }
 
   /**
@@ -203,12 +231,13 @@ export class Collector {
     const d = this.daemons.get(`${pod}/${p.role}/xrootd`);
     if (!d || (source && !this.podsAt.get(plainAddress(source))?.has(pod))) return 'foreign';
     const cache = d.cache ??= { hitBytes: 0, missBytes: 0, bypassBytes: 0, disks: [], disksAt: 0 };
-    const series = (metric: string, extra?: Record<string, string>) => {
-      const labels = { ...d.labels, ...extra };
-      const id = `${metric}${JSON.stringify(extra ?? {})}`;
-      d.series.set(id, { metric, labels });
+    const series = (metric: string, extra?: Record<string, string>): Series => {
+      const text = extraText(extra);
+      const id = `${metric}${text}`;
       d.cacheSeries.add(id);
-      return { m: this.metrics.get(metric)!, labels };
+      let s = d.series.get(id);
+      if (!s) d.series.set(id, s = { metric, extra: text, value: 0 });
+      return s;
     };
     if (p.kind === 'events') {
       cache.hitBytes += p.hitBytes;
@@ -216,13 +245,11 @@ export class Collector {
       cache.bypassBytes += p.bypassBytes;
       if (p.fetchedBytes !== undefined) {
         cache.fetchedBytes = (cache.fetchedBytes ?? 0) + p.fetchedBytes;
-        const { m, labels } = series('xrootd_cache_fetched_bytes_total');
-        (m as Counter<string>).inc(labels, p.fetchedBytes);
+        series('xrootd_cache_fetched_bytes_total').value += p.fetchedBytes;
       }
       for (const [metric, value] of [['xrootd_cache_hit_bytes_total', p.hitBytes], ['xrootd_cache_miss_bytes_total', p.missBytes],
         ['xrootd_cache_bypass_bytes_total', p.bypassBytes], ['xrootd_cache_closed_files_total', p.closedFiles]] as const) {
-        const { m, labels } = series(metric);
-        (m as Counter<string>).inc(labels, value);
+        series(metric).value += value;
       }
     } else {
       if (p.sentAt < cache.disksAt) return 'accepted'; // a late packet of an earlier report
@@ -230,10 +257,8 @@ export class Collector {
       cache.disksAt = p.sentAt;
       for (const disk of p.disks) {
         const at = { disk: String(disk.disk) };
-        const total = series('xrootd_cache_disk_bytes', at);
-        (total.m as Gauge<string>).set(total.labels, disk.bytes);
-        const used = series('xrootd_cache_disk_used_bytes', at);
-        (used.m as Gauge<string>).set(used.labels, disk.usedBytes);
+        series('xrootd_cache_disk_bytes', at).value = disk.bytes;
+        series('xrootd_cache_disk_used_bytes', at).value = disk.usedBytes;
       }
     }
     return 'accepted';
@@ -271,9 +296,7 @@ export class Collector {
   sweep(): void {
     const oldest = this.now() - this.opts.staleSeconds * 1000;
     for (const [key, d] of this.daemons) {
-      if (d.receivedAt >= oldest) continue;
-      for (const s of d.series.values()) this.metrics.get(s.metric)!.remove(s.labels);
-      this.daemons.delete(key);
+      if (d.receivedAt < oldest) this.daemons.delete(key);
     }
     const live = new Set([...this.daemons.values()].map((d) => d.labels.pod));
     for (const [address, pods] of this.podsAt) {
@@ -297,13 +320,11 @@ export class Collector {
     // A socket error (not a packet) must not end the process: it is logged by the caller's handler.
     this.socket.on('error', () => undefined);
     await new Promise<void>((resolve) => this.socket!.bind(this.opts.udpPort, address, resolve));
-    this.http = createServer((req, res) => {
+    this.http = nodeHttp.createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method !== 'GET') { res.writeHead(405).end(); return; }
       if (path === '/metrics') {
-        this.sweep();
-        void this.registry.metrics().then((text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
-          () => res.writeHead(500).end());
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(this.metricsText());
       } else if (path === '/membership') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ cluster: this.opts.cluster, namespace: this.opts.namespace, managers: this.membership(), caches: this.caches(), spaces: this.spaces() }));
       } else if (path === '/healthz') {

@@ -21,7 +21,7 @@ export function metricsReference(): string {
     '',
     '## The collector itself',
     '',
-    'Without the per-daemon labels; the collector also serves prom-client\'s standard process and Node.js metrics (`process_resident_memory_bytes`, `process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, ...).',
+    'Without the per-daemon labels; the collector also serves the standard process metrics: `process_resident_memory_bytes`, `process_cpu_seconds_total`, `process_start_time_seconds`, `nodejs_heap_size_used_bytes`, `nodejs_heap_size_total_bytes`.',
     '',
     '| Metric | Type | Meaning | Labels | Reported by |',
     '| --- | --- | --- | --- | --- |',

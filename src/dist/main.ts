@@ -8,7 +8,7 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { XrootdAgent, XrootdCluster, XrootdCrds, olmBundle } from '../../constructs/index.js';
+import { XrootdAgent, XrootdCluster, XrootdCrds, helmCharts, olmBundle } from '../../constructs/index.js';
 import { examples, minimal } from '../../examples/clusters.js';
 import { version } from './version.js';
 
@@ -52,4 +52,13 @@ const bundle = olmBundle({
 for (const [path, text] of Object.entries(bundle)) {
   mkdirSync(dirname(join(olm, path)), { recursive: true });
   writeFileSync(join(olm, path), text);
+}
+
+// The Helm charts: the agent's (CRDs and agent, rendering dist/crds and dist/agent by default) and a
+// cluster's (one Xrootd resource, the minimal example's spec by default).
+const charts = join(outRoot, 'charts');
+rmSync(charts, { recursive: true, force: true });
+for (const [path, text] of Object.entries(helmCharts({ version, clusterSpec: minimalSpec }))) {
+  mkdirSync(dirname(join(charts, path)), { recursive: true });
+  writeFileSync(join(charts, path), text);
 }

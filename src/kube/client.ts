@@ -5,7 +5,8 @@
  * is something a test can check.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import type { Agent, RequestOptions } from 'node:https';
+import { https } from '../node-builtins.js';
 import type { IncomingMessage } from 'node:http';
 import { loadConnection, type Connection } from './kubeconfig.js';
 
@@ -30,6 +31,8 @@ export interface RequestOpts {
   readonly timeoutMs?: number;
   /** The body as text (a pod's log), not parsed as JSON. */
   readonly text?: boolean;
+  /** Told the status of a successful answer (an apply that created its object answers 201, one that changed it 200). */
+  readonly onSuccess?: (status: number) => void;
 }
 
 /** A write this client refused to send: its `writeGuard` said no (a replica that is no longer the leader). */
@@ -98,7 +101,7 @@ export class KubeClient {
   private async requestOptions(): Promise<RequestOptions> {
     if (Date.now() - this.optionsAt > 60_000) {
       const headers = await this.connection.headers();
-      this.agent ??= new Agent({ keepAlive: true, maxSockets: 16, ...this.tlsOptions() });
+      this.agent ??= new https.Agent({ keepAlive: true, maxSockets: 16, ...this.tlsOptions() });
       this.options = { headers, agent: this.agent };
       this.optionsAt = Date.now();
     }
@@ -159,6 +162,7 @@ export class KubeClient {
         const s = parsed as { reason?: string; message?: string } | undefined;
         throw new ApiError(status, s?.reason ?? 'Unknown', `${method} ${path}: ${status} ${s?.message ?? text}`, parsed);
       }
+      opts.onSuccess?.(status);
       return (opts.text ? text : parsed) as T;
     }
   }
@@ -175,7 +179,7 @@ export class KubeClient {
     guard?: () => string | undefined,
   ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(url, { ...options, method }, resolve);
+      const req = https.request(url, { ...options, method }, resolve);
       req.on('error', reject);
       req.setTimeout(idleMs, () => req.destroy(new Error(`${method} ${url.pathname}: nothing received in ${idleMs / 1000} s`)));
       if (deadlineMs !== undefined) {
@@ -214,7 +218,7 @@ export class KubeClient {
     const base = await this.requestOptions();
     const url = this.url(path, { ...query, watch: true, allowWatchBookmarks: true });
     // A watch holds its connection for minutes: keep it off the shared keep-alive pool.
-    const agent = new Agent({ keepAlive: false, ...this.tlsOptions() });
+    const agent = new https.Agent({ keepAlive: false, ...this.tlsOptions() });
     // A quiet collection sends nothing for minutes: the watch may stay silent until the server's own
     // timeout, and a little longer before we take the connection for dead.
     const timeoutSeconds = Number(query.timeoutSeconds ?? 0);

@@ -65,6 +65,15 @@ test('three redirectors form one cluster, and it keeps serving when one of them 
 
     const after = randomFile('ha-after.bin', 256 << 10);
     copy(after, c.url(1, '/data/ha-after.bin'));
+    // Redirector 2's xrootd now asks redirector 1's cmsd (its next manager), which may have to look
+    // ha-before.bin up: a data server answering after the 1 s query deadline (qdl 1; a loaded CI
+    // machine) gets it reported missing (3011, "No servers are available") and remembered so for
+    // a minute (docs/client-operations.md). Wait for the lookup itself, refreshed each try.
+    const holder = await waitFor('ha-before.bin located through redirector 2', () => {
+      const located = run(['xrdfs', `127.0.0.1:${c.pod('redirector', 2).port}`, 'locate', '-r', '/data/ha-before.bin']).out;
+      return c.of('worker').find((w) => located.includes(`:${w.port} Server`));
+    }, 30000, 500);
+    expect(holder).toBeDefined();
     for (const [file, local] of [['ha-after.bin', after], ['ha-before.bin', before]]) {
       const back = join(scratch, `${file}.back`);
       copy(c.url(2, `/data/${file}`), back);

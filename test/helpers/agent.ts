@@ -71,3 +71,13 @@ export class AgentProcess {
     if (this.container) removeContainer(this.container);
   }
 }
+
+/** Runs `body`; on failure prints the last lines of the agent `current()` names (the one running then). */
+export async function withAgentLogs(current: () => AgentProcess | undefined, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    console.error(`agent log:\n${current()?.logs(60)}`);
+    throw e;
+  }
+}

@@ -5,20 +5,16 @@
  * every pod; one whose rendering changed (this release's redirector pings) rolls through the
  * gated rollout, one pod at a time, and ends Ready.
  */
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { KubeClient } from '../../src/kube/client.js';
-import { AgentProcess } from '../helpers/agent.js';
+import { AgentProcess, withAgentLogs } from '../helpers/agent.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
 import { PodRecorder } from '../helpers/pod-recorder.js';
 import { run, waitFor } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
-/** The release before this one: the last commit that landed before the redirector pings changed. */
-const PREVIOUS_RELEASE = 'e4748d62595fced105640f47ad629d4db874c4c9';
 const SAME = 'agent-up-same';
 const ROLLS = 'agent-up-rolls';
 const WORKERS = 3;
@@ -40,25 +36,13 @@ const ready = (namespace: string) => waitFor(`${namespace}/site Ready`, () => {
 const startAgent = (log: string, cli?: string) => AgentProcess.start(cp.serviceAccountKubeconfig('xrootd-system', 'xrootd-k8s-agent'), join(cp.dir, log),
   ['--lease-namespace=xrootd-system', '--resync=3600'], undefined, cli);
 
-async function withLogs(body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    console.error(`agent log:\n${agent?.logs(60)}`);
-    throw e;
-  }
-}
+const withLogs = (body: () => Promise<void>) => withAgentLogs(() => agent, body);
 
 beforeAll(async () => {
-  // The previous release, built as a release is: its tree at the commit, compiled with the same toolchain.
-  previous = mkdtempSync(join(tmpdir(), 'previous-release-'));
-  // A shallow clone lacks the commit: fetched from where the clone came from.
-  const extracted = run(['bash', '-c', `set -o pipefail; git -C "$1" cat-file -e ${PREVIOUS_RELEASE}^{commit} 2>/dev/null `
-    + `|| git -C "$1" fetch --quiet origin ${PREVIOUS_RELEASE}; git -C "$1" archive ${PREVIOUS_RELEASE} | tar -x -C "$2"`, 'sh', repoRoot(), previous], process.env, 300000);
-  if (extracted.code !== 0) throw new Error(`the previous release could not be extracted (a clone with history is needed): ${extracted.out}`);
-  symlinkSync(join(repoRoot(), 'node_modules'), join(previous, 'node_modules'));
-  const built = run([process.execPath, join(repoRoot(), 'node_modules/typescript/bin/tsc'), '-p', join(previous, 'tsconfig.json')], process.env, 600000);
-  if (built.code !== 0) throw new Error(`the previous release did not build: ${built.out}`);
+  // The previous release, built as a release is, with its own dependencies (cached by commit; npm test builds it beforehand).
+  const built = run(['bash', join(repoRoot(), 'test/tools/previous-release.sh')], process.env, 900000);
+  if (built.code !== 0) throw new Error(`the previous release could not be built (a clone with history is needed): ${built.out}`);
+  previous = built.out.trim().split('\n').at(-1)!;
   cp = await ControlPlane.start();
   installCrds(cp, previous);
   installAgentWithoutDeployment(cp, previous);
@@ -79,7 +63,6 @@ afterAll(async () => {
   client?.close();
   await agent?.stop();
   await cp?.stop();
-  if (previous) rmSync(previous, { recursive: true, force: true });
 }, 60000);
 
 test('upgraded with clusters running: the new agent restarts no pod of a cluster whose rendering is unchanged, and rolls the one whose rendering changed through the gates', () => withLogs(async () => {
@@ -100,8 +83,9 @@ test('upgraded with clusters running: the new agent restarts no pod of a cluster
     return Object.keys(rolls).every((p) => now[p] && now[p] !== rolls[p]) && condition(x, 'Ready')?.status === 'True' && !x.status.rollout?.phase ? true : undefined;
   }, 240000, 500);
   console.log(`agent upgrade: ${ROLLS} rolled (${Object.keys(rolls).length} pods) and Ready ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the new agent started`);
-  // One pod at a time, data servers before the redirector.
-  expect(recorder.maxUnavailable.worker).toBe(1);
+  // One pod at a time, data servers before the redirector. The recorder samples the watch: a kwok
+  // pod can be replaced and Ready again between two events, so a data server may never be seen down.
+  expect(recorder.maxUnavailable.worker).toBeLessThanOrEqual(1);
   expect(recorder.maxReplacing.redirector).toBe(1);
   const made = Object.fromEntries((cp.getJson(['pods', '-n', ROLLS]).items as any[]).map((p) => [p.metadata.name, Date.parse(p.metadata.creationTimestamp)]));
   expect(made['site-redirector-0']).toBeGreaterThanOrEqual(Math.max(...Array.from({ length: WORKERS }, (_, i) => made[`site-worker-${i}`])));

@@ -366,11 +366,28 @@ test('a spec whose objects the API server refuses: nothing written, each refusal
   const stalled = await waitCondition('refused', 'Stalled', 'True', 60000);
   expect(condition(stalled, 'Stalled')).toMatchObject({ reason: 'ApplyRejected' });
   const message: string = condition(stalled, 'Stalled').message;
-  expect(message).toMatch(/^nothing was written: the API server refuses StatefulSet\/physics\/refused-redirector \(.*tolerations\[0\]\.operator/);
+  expect(message).toMatch(/^nothing was applied: the API server refuses StatefulSet\/physics\/refused-redirector \(.*tolerations\[0\]\.operator/);
   expect(message).toContain('StatefulSet/physics/refused-worker (');
   expect(get(['statefulsets,services,configmaps,networkpolicies,poddisruptionbudgets', '-n', NS, '-l', 'xrootd.org/cluster=refused']).items).toEqual([]);
+
+  // Without the toleration it runs; a change that needs a new revision's ConfigMap, with the toleration back, is refused the same way:
+  // the new ConfigMap goes again, the StatefulSets keep the old one.
+  const { scheduling, ...runnable } = spec;
+  cp.applyYaml(xrootd('refused', runnable));
+  await waitCondition('refused', 'Ready', 'True', 120000);
+  const configBefore = configName('refused');
+  const objectsBefore = get(['statefulsets,configmaps,networkpolicies', '-n', NS, '-l', 'xrootd.org/cluster=refused']).items
+    .map((o: any) => `${o.kind}/${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
+  cp.applyYaml(xrootd('refused', { ...runnable, scheduling, xrootd: { http: true } }));
+  const again = await waitCondition('refused', 'Stalled', 'True', 60000);
+  expect(condition(again, 'Stalled').message).toMatch(/^nothing was applied: the API server refuses StatefulSet\/physics\/refused-redirector/);
+  expect(configName('refused')).toBe(configBefore);
+  // The new revision's ConfigMap was created while the StatefulSets were dry-run, and deleted again; tried again, the spec is only dry-run.
+  expect(agent.logs(400)).toMatch(/created alongside the checks, deleted again.*ConfigMap\/physics\/refused-config-/);
+  expect(get(['statefulsets,configmaps,networkpolicies', '-n', NS, '-l', 'xrootd.org/cluster=refused']).items
+    .map((o: any) => `${o.kind}/${o.metadata.name}@${o.metadata.resourceVersion}`).sort()).toEqual(objectsBefore);
   cp.kubectl(['delete', 'xrootd', 'refused', '-n', NS, '--wait=true', '--timeout=60s']);
-}), 120000);
+}), 240000);
 
 test('a certificate from cert-manager: refused, writing nothing, until its CRD is there; then applied, owned, and admitted by cert-manager\'s schema', () => withLogs(async () => {
   const spec = {

@@ -34,7 +34,7 @@ async function healthyScrape(): Promise<Series[]> {
     [fixture('worker-xrootd'), 'physics-worker-0'], [fixture('worker-cmsd'), 'physics-worker-0'], [fixture('worker-xrootd-2'), 'physics-worker-1'], [fixture('worker-cmsd'), 'physics-worker-1']]) {
     expect(collector.receive(as(packet, pod))).toBe('accepted');
   }
-  const text = await collector.registry.metrics();
+  const text = collector.metricsText();
   const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
   return text.split('\n').filter((l) => l.startsWith('xrootd_') && !l.startsWith('xrootd_collector_')).map((l) => {
     const m = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(l)!;
@@ -126,7 +126,7 @@ test('a cache cluster\'s alerts, by Prometheus\' rule engine over the real colle
     JSON.stringify({ code: 'xrootd-k8s.cache-disks', host: pod, ins: 'worker', tod: 1796548500, disks: [{ disk: 0, kib: 1000, usedKib: 500 }] })]) {
     expect(collector.receive(packet, '10.0.0.5')).toBe('accepted');
   }
-  const text = await collector.registry.metrics();
+  const text = collector.metricsText();
   const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
   const scrape: Series[] = text.split('\n').filter((l) => l.startsWith('xrootd_') && !l.startsWith('xrootd_collector_')).map((l) => {
     const m = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(l)!;

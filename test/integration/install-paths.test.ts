@@ -48,7 +48,7 @@ test('every dist/ folder is a kustomize base that builds into exactly its synthe
     const dryRun = cp.kubectl(['apply', '--server-side', '--dry-run=server', '-f', at(`dist/${folder}`)]);
     expect(dryRun.out).not.toContain('Kustomization');
   }
-  expect(readdirSync(at('dist')).sort()).toEqual([...examples.map((e) => e.name), 'agent', 'crds', 'olm'].sort());
+  expect(readdirSync(at('dist')).sort()).toEqual([...examples.map((e) => e.name), 'agent', 'charts', 'crds', 'olm'].sort());
 });
 
 test('the platform base installs the CRDs and the agent; a site overlay moves a cluster and swaps its image', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { agentRules, XrootdAgent } from '../../constructs/index.js';
 import { KubeClient } from '../../src/kube/client.js';
-import { AgentProcess } from '../helpers/agent.js';
+import { AgentProcess, withAgentLogs } from '../helpers/agent.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { installCrds } from '../helpers/install.js';
 import { waitFor } from '../helpers/processes.js';
@@ -37,14 +37,7 @@ function namespacedInstall(): string {
   return app.synthYaml().split(/^---$/m).filter((d) => !/^kind: Deployment$/m.test(d)).join('---');
 }
 
-async function withLogs(body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    console.error(`agent log:\n${agent?.logs(60)}`);
-    throw e;
-  }
-}
+const withLogs = (body: () => Promise<void>) => withAgentLogs(() => agent, body);
 
 beforeAll(async () => {
   cp = await ControlPlane.start();

@@ -19,8 +19,7 @@ const withValue = (packet: string, tag: string, value: number): string => packet
 let clock = 1_000_000;
 const collector = (): Collector => new Collector({ cluster: 'physics', namespace: 'ns', udpPort: 0, httpPort: 0, staleSeconds: 30, now: () => clock });
 async function value(c: Collector, name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const m = (await c.registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x));
-  return m?.value;
+  return c.value(name, labels);
 }
 
 test('a data server\'s xrootd report: who sent it, and its bytes, operations and space', () => {
@@ -214,4 +213,16 @@ describe('a cache server (spec.cache): its summary, the file cache\'s records (g
       expect({ packet: packet.slice(0, 60), result: c.receive(packet, '10.0.0.5') }).toEqual({ packet: packet.slice(0, 60), result: 'foreign' });
     }
   });
+});
+
+test('a label value from a packet (an exported path) with quotes, backslashes and a newline is escaped in the text format: one line per series', () => {
+  const c = collector();
+  const hostile = '/data"} 1\nevil_metric{a="b\\';
+  const packet = asPod(fixture('worker-xrootd'), 'physics-worker-0').replace(/<lp>"[^<]*"<\/lp>/, `<lp>"${hostile}"</lp>`);
+  expect(c.receive(packet)).toBe('accepted');
+  const lines = c.metricsText().split('\n').filter((l) => l.startsWith('xrootd_space_bytes{'));
+  expect(lines.length).toBeGreaterThan(0);
+  expect(c.metricsText()).not.toMatch(/^evil_metric/m);
+  expect(lines.some((l) => l.includes('path="\\"/data\\"} 1\\nevil_metric{a=\\"b\\\\'))).toBe(true);
+  for (const l of lines) expect(l).toMatch(/^xrootd_space_bytes\{(?:[a-z_]+="(?:[^"\\\n]|\\["\\n])*",?)+\} \d+$/);
 });

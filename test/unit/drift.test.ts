@@ -28,7 +28,7 @@ describe('drift', () => {
   });
 });
 
-test('stages put what others depend on first, and workloads last', () => {
+test('stages put what others depend on first, the workloads alone, and what only has to exist around them last', () => {
   const objects = synth({ name: 'x', worker: { replicas: 2 } }).objects as KubeObject[];
   const kinds = inStages(objects).map((s) => [...new Set(s.map((o) => o.kind))].sort());
   expect(kinds).toEqual([['ConfigMap', 'NetworkPolicy'], ['StatefulSet'], ['PodDisruptionBudget', 'Service']]);

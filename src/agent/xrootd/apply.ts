@@ -3,13 +3,15 @@
  * or a kind's CRD is missing, server-side applied in stages, and what synthesis no longer makes
  * pruned (keeping the configuration of revisions that pods may still start with).
  */
-import { MissingKindError, optionalKind, type ApplyResult } from '../../apply/applier.js';
+import { MissingKindError, optionalKind, RefusedObjectsError, type ApplyResult } from '../../apply/applier.js';
 import { controllerOf, type KubeObject, type OwnerReference } from '../../kube/kinds.js';
 import { XROOTD_API_VERSION } from '../../kinds.js';
 import { withoutRetainedConfigMaps } from '../config-retention.js';
 import type { ClusterContext } from './context.js';
 import { OwnershipError } from './failures.js';
 import type { Plan } from './plan.js';
+import type { StatefulSetWithClaims } from '../views.js';
+import { statefulSetsWithClaims } from './volumes.js';
 
 export function ownerOf(cr: KubeObject): OwnerReference {
   return { apiVersion: XROOTD_API_VERSION, kind: 'Xrootd', name: cr.metadata.name, uid: cr.metadata.uid!, controller: true, blockOwnerDeletion: true };
@@ -23,12 +25,32 @@ export async function recheckOptionalKinds(ctx: ClusterContext, plan: Plan): Pro
 }
 
 /**
- * Every object the API server would refuse stops the reconcile before anything changes: a dry run
- * of each, before the phases that grow, adopt or mark volumes (one of which deletes a StatefulSet
- * to recreate it) and before the apply, which then does not check again.
+ * Every object the API server would refuse stops the reconcile before anything changes. When the
+ * volume phases may act (adopt claims, mark a drained volume, grow claim templates: one of them
+ * deletes a StatefulSet to recreate it), every object is dry-run before them, and the apply does
+ * not check again. Otherwise the apply checks as it writes (Applier.apply), a round trip less.
  */
 export async function dryRunPlan(ctx: ClusterContext, plan: Plan): Promise<void> {
+  if (!volumesMayChange(ctx, plan) && !refusedBefore(ctx)) return;
   await ctx.applier.preflight(desiredObjects(ctx, plan), (o) => ctx.live(o));
+  ctx.checked = true;
+}
+
+/** This generation was refused by the API server already (ReconcilerDeps.refusedGenerations). */
+function refusedBefore(ctx: ClusterContext): boolean {
+  return ctx.deps.refusedGenerations.get(ctx.cr.metadata.uid!) === ctx.cr.metadata.generation;
+}
+
+const claimSizes = (sts: StatefulSetWithClaims | undefined): string =>
+  JSON.stringify(sts?.spec?.volumeClaimTemplates?.map((t) => [t.metadata.name, t.spec.resources?.requests?.storage]) ?? []);
+
+/** Whether the phases before the apply may change volumes, claims or StatefulSets (./volumes.ts, ./drain.ts). */
+function volumesMayChange(ctx: ClusterContext, plan: Plan): boolean {
+  if (plan.model.spec.worker.storage.adoptClaims || plan.drain?.drained) return true;
+  return statefulSetsWithClaims(plan.objects).some((sts) => {
+    const live = ctx.liveStatefulSet(sts.metadata.name) as StatefulSetWithClaims | undefined;
+    return live !== undefined && claimSizes(live) !== claimSizes(sts);
+  });
 }
 
 /** The objects as they should be, owned by the resource; refuses objects another controller holds. */
@@ -61,8 +83,18 @@ export async function applyPlan(
   desired: KubeObject[],
   beforeWorkloads: Promise<void> | undefined,
 ): Promise<ApplyResult[]> {
-  // Checked before the phases that change volumes and claims (reconcile.ts): not again.
-  const results = await ctx.applier.apply(desired, { live: (o) => ctx.live(o), beforeWorkloads, checked: true });
+  // Checked before the phases that change volumes and claims when they may act (dryRunPlan), else as it writes.
+  const checked = ctx.checked;
+  const uid = ctx.cr.metadata.uid!;
+  const results = await ctx.applier.apply(desired, { live: (o) => ctx.live(o), beforeWorkloads, checked }).catch((e: unknown) => {
+    if (e instanceof RefusedObjectsError) {
+      ctx.deps.refusedGenerations.set(uid, ctx.cr.metadata.generation ?? 0);
+      if (e.undone.length) ctx.log.info('created alongside the checks, deleted again', { cluster: ctx.key, objects: e.undone });
+      if (e.left.length) ctx.log.warn('created or taken over alongside the checks, and not deleted again: pruned once a spec applies', { cluster: ctx.key, objects: e.left });
+    }
+    throw e;
+  });
+  ctx.deps.refusedGenerations.delete(uid);
   results.push(...await ctx.applier.prune(desired, withoutRetainedConfigMaps(ctx.inventory(), plan.roles, ctx.pods())));
   // A StatefulSet never replaces an unready pod itself: one stuck on a revision being replaced waits forever.
   for (const pod of plan.rollout.deletePods) {

@@ -60,6 +60,18 @@ export interface ReconcilerDeps {
   readonly autoExpandRefused: Map<string, { readonly reason: string; readonly at: number }>;
   /** worker.autoscale's last change by cluster (uid), kept here too: a status not yet seen must not add a server twice. */
   readonly autoscaled: Map<string, AutoscaleStatus>;
+  /**
+   * The generation of each cluster (uid) the API server refused last: tried again (its own status
+   * write and its children's deletions queue it at once), it is only dry-run, and nothing is created
+   * and deleted again each time. Kept here, not read from the status, which the cache may not show yet.
+   */
+  readonly refusedGenerations: Map<string, number>;
+  /**
+   * The status this agent wrote last for each cluster (uid), with the resource version the write
+   * made: until the cache shows that version, a reconcile starts from it, not from the cache's
+   * older status (it would post the same Events and write the same status again).
+   */
+  readonly writtenStatus: Map<string, { readonly resourceVersion: string; readonly status: XrootdStatus }>;
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -68,6 +80,8 @@ export type EventType = 'Normal' | 'Warning';
 export class ClusterContext {
   readonly key: string;
   readonly namespace: string;
+  /** The plan's objects were dry-run already (before the volume phases): the apply does not check them again. */
+  checked = false;
 
   constructor(readonly deps: ReconcilerDeps, readonly cr: XrootdObject) {
     this.key = objectKey(cr);

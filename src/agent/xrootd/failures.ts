@@ -13,6 +13,8 @@ import { VolumeChangeError } from '../volume-expansion.js';
 /** A spec that needs another project's CRD: looked at again, as the CRD may be installed any time. */
 export const MISSING_CRD = 'MissingCustomResourceDefinition';
 export const ADOPTION_FAILED = 'VolumeAdoptionFailed';
+/** The API server refused one of the objects (a dry run, or the write itself). */
+export const APPLY_REJECTED = 'ApplyRejected';
 
 /** A child another controller holds. */
 export class OwnershipError extends Error {}
@@ -27,11 +29,11 @@ export function failureOf(e: unknown, key: string): Failure | undefined {
   if (e instanceof DowngradeRefusedError) return { reason: 'DowngradeRefused', message: e.message };
   if (e instanceof OwnershipError) return { reason: 'OwnershipConflict', message: e.message };
   if (e instanceof MissingKindError) return { reason: MISSING_CRD, message: e.message };
-  if (e instanceof RefusedObjectsError) return { reason: 'ApplyRejected', message: e.message };
+  if (e instanceof RefusedObjectsError) return { reason: APPLY_REJECTED, message: e.message };
   if (e instanceof VolumeChangeError) return { reason: e.reason, message: e.message };
   if (e instanceof VolumeAdoptionError) return { reason: ADOPTION_FAILED, message: e.message };
   // Not granted what adoption needs (an install without it, or the admission policy's refusal): say so, do not retry blindly.
   if (e instanceof ApiError && e.status === 403 && /persistentvolume/.test(e.message)) return { reason: 'VolumeAdoptionForbidden', message: e.message };
-  if (e instanceof ApiError && (e.status === 422 || e.status === 400)) return { reason: 'ApplyRejected', message: e.message };
+  if (e instanceof ApiError && (e.status === 422 || e.status === 400)) return { reason: APPLY_REJECTED, message: e.message };
   return undefined;
 }

@@ -19,7 +19,7 @@ import { VolumeExpander } from '../volume-expansion.js';
 import { volumesStatus } from '../volumes.js';
 import type { StatefulSetView } from '../views.js';
 import { desiredObjects, applyPlan } from './apply.js';
-import { catalogOf, ClusterContext, type Caches, type MembershipOptions, type ReconcilerDeps } from './context.js';
+import { catalogOf, ClusterContext, type Caches, type MembershipOptions, type ReconcilerDeps, type XrootdObject } from './context.js';
 import { eventsOf } from './events.js';
 import { ADOPTION_FAILED, failureOf, MISSING_CRD } from './failures.js';
 import { addFinalizer, finalize, FINALIZER } from './finalize.js';
@@ -57,6 +57,7 @@ export class Reconciler {
       client, caches, log, metrics, applier, directives, membership,
       expander: new VolumeExpander(client, applier), adopter: new VolumeAdopter(client), externalSeen: new Map(),
       healingRestarts: new Map(), autoExpandRefused: new Map(), seenReady: new Map(), autoscaled: new Map(),
+      refusedGenerations: new Map(), writtenStatus: new Map(),
     };
   }
 
@@ -68,11 +69,14 @@ export class Reconciler {
   /** read → plan → phases and apply → observe → status. */
   async reconcile(key: string): Promise<ReconcileOutcome | undefined> {
     const [namespace, name] = key.split('/');
-    const cr = this.deps.caches.xrootds.get(namespace, name);
+    const cached = this.deps.caches.xrootds.get(namespace, name);
     // Gone: owner references let the garbage collector remove the children.
-    if (!cr) return undefined;
+    if (!cached) return undefined;
+    const cr = withStatusWritten(cached, this.deps.writtenStatus);
     const ctx = new ClusterContext(this.deps, cr);
     if (cr.metadata.deletionTimestamp) {
+      this.deps.refusedGenerations.delete(cr.metadata.uid!);
+      this.deps.writtenStatus.delete(cr.metadata.uid!);
       await finalize(ctx);
       return undefined;
     }
@@ -138,16 +142,36 @@ export class Reconciler {
     });
   }
 
-  /** Status and Events, written only when they change. */
+  /**
+   * Status, then Events, written only when they change. The Events go after the status (a failed
+   * status write, tried again, must not post them twice), all at once.
+   */
   private async report(ctx: ClusterContext, status: XrootdStatus, changed: ApplyResult[]): Promise<boolean> {
     const { cr } = ctx;
-    const statusWritten = await writeStatus(ctx.client, cr, status);
+    const statusWritten = await writeStatus(ctx.client, cr, status,
+      (o) => this.deps.writtenStatus.set(cr.metadata.uid!, { resourceVersion: o.metadata.resourceVersion!, status }));
     if (statusWritten) ctx.log.debug('status changed', { cluster: ctx.key, before: cr.status, after: status });
     if (statusWritten || changed.length) {
-      for (const { type, reason, message } of eventsOf(cr.status, status, changed)) await ctx.event(type, reason, message);
+      await Promise.all(eventsOf(cr.status, status, changed).map(({ type, reason, message }) => ctx.event(type, reason, message)));
     }
     return statusWritten;
   }
+}
+
+/**
+ * The resource as the cache has it, with the status this agent wrote last while the cache has not
+ * seen that write (its resource version is older): a reconcile right after another starts from
+ * what is there. Resource versions are compared as etcd's revisions (numbers); any other form is
+ * taken as caught up.
+ */
+function withStatusWritten(cr: XrootdObject, written: ReconcilerDeps['writtenStatus']): XrootdObject {
+  const uid = cr.metadata.uid!;
+  const last = written.get(uid);
+  if (!last) return cr;
+  const [seen, wrote] = [cr.metadata.resourceVersion ?? '', last.resourceVersion];
+  if (/^\d+$/.test(seen) && /^\d+$/.test(wrote) && BigInt(seen) < BigInt(wrote)) return { ...cr, status: last.status };
+  written.delete(uid);
+  return cr;
 }
 
 /** The StatefulSets as the watch caches see them. */
