@@ -19,6 +19,7 @@ export function observeRoles(model: ClusterModel, desired: readonly KubeObject[]
     const statusBehind = !!sts && (sts.status?.observedGeneration ?? 0) < (sts.metadata.generation ?? 0);
     return {
       role,
+      statefulSet: model.names.statefulSet(role),
       replicas: replicasOf(model, role),
       exists: !!sts,
       templateChanging: !!sts && !isSubset(want?.spec?.template, liveSpec?.template),

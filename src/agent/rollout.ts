@@ -53,6 +53,12 @@ function onUpdate(r: RoleView, p: PodView): boolean {
   return !!r.updateRevision && p.revision === r.updateRevision;
 }
 
+/** The ordinals below replicas with no pod: replaced, and not made again yet. */
+function missingOrdinals(r: RoleView): number[] {
+  const present = new Set(r.pods.map((p) => p.ordinal));
+  return Array.from({ length: r.replicas }, (_, i) => i).filter((i) => !present.has(i));
+}
+
 /** A role with work to do: its template is about to change, or some pod is not on the update revision. */
 function rolling(r: RoleView): boolean {
   if (!r.exists) return false;
@@ -79,7 +85,10 @@ function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: Rollo
     const phase = previous.role ? (policy.paused ? 'Paused' : 'Rolling') : 'Idle';
     return { partitions, deletePods: [], state: previous, phase, message: 'waiting for the StatefulSet controller to see the last change', updated };
   }
-  const active = ordered.find(rolling);
+  // The role being rolled stays active while a pod it replaced is not made again: with that pod
+  // gone, the StatefulSet controller counts only the pods left, finds them all updated and Ready,
+  // and marks the update revision current, so the role would look done one step early.
+  const active = ordered.find((r) => rolling(r) || (r.role === previous.role && r.exists && missingOrdinals(r).length > 0));
   if (!active) return { partitions, deletePods: [], state: {}, phase: 'Idle', message: 'no rollout', updated };
 
   // Roles after the active one wait with every pod where it is; roles before it are done.
@@ -124,6 +133,7 @@ function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: Rollo
   const inStep = active.pods.filter((p) => p.ordinal >= partition);
   const stuckOld = inStep.filter((p) => !onUpdate(active, p) && !p.ready && !p.deleting).map((p) => p.name);
   const waiting = inStep.filter((p) => !settled(p));
+  const missing = missingOrdinals(active).filter((i) => i >= partition).map((i) => `${active.statefulSet}-${i}`);
   if (settledFrom <= partition) {
     if (settledFrom === 0) {
       // This role is done; the next reconcile picks the next role.
@@ -138,14 +148,14 @@ function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: Rollo
       message: `${progress}; replacing ${active.role} pods ${next}..${settledFrom - 1}`,
     };
   }
-  const late = waiting.find((p) => !p.ready) && secondsSince(previous.stepStartedAt, now) > policy.stepDeadlineSeconds;
-  if (late) {
-    const pod = waiting.find((p) => !p.ready)!;
+  const unready = waiting.find((p) => !p.ready)?.name ?? missing[0];
+  if (unready && secondsSince(previous.stepStartedAt, now) > policy.stepDeadlineSeconds) {
     return {
-      partitions, deletePods: stuckOld, state, phase: 'Stuck', stuckPod: pod.name, updated,
+      partitions, deletePods: stuckOld, state, phase: 'Stuck', stuckPod: unready, updated,
       // Stable text: the status is rewritten only when something really changes.
-      message: `${pod.name} not Ready within ${policy.stepDeadlineSeconds} s of its replacement; rollout stopped`,
+      message: `${unready} not Ready within ${policy.stepDeadlineSeconds} s of its replacement; rollout stopped`,
     };
   }
-  return { partitions, deletePods: stuckOld, state, phase: 'Rolling', message: `${progress}; waiting for ${waiting.map((p) => p.name).join(', ')}`, updated };
+  const waitingFor = [...waiting.map((p) => p.name), ...missing.map((name) => `${name} (not made again yet)`)];
+  return { partitions, deletePods: stuckOld, state, phase: 'Rolling', message: `${progress}; waiting for ${waitingFor.join(', ')}`, updated };
 }

@@ -145,6 +145,8 @@ export interface PodView {
 
 export interface RoleView {
   readonly role: Role;
+  /** The StatefulSet's name: its pods are `<name>-<ordinal>`. */
+  readonly statefulSet: string;
   /** Replicas the spec asks for. */
   readonly replicas: number;
   /** Whether the StatefulSet exists yet (a new cluster rolls nothing). */

@@ -2,7 +2,7 @@ import { retainedConfigMaps } from '../../src/agent/config-retention.js';
 import { podEssentials, readyPodsOf, type PodObject, type RoleView } from '../../src/agent/views.js';
 
 describe('configuration kept for earlier revisions', () => {
-  const role = (o: Partial<RoleView> = {}): RoleView => ({ role: 'worker', replicas: 2, exists: true, templateChanging: false, partition: 0,
+  const role = (o: Partial<RoleView> = {}): RoleView => ({ role: 'worker', statefulSet: 'c-worker', replicas: 2, exists: true, templateChanging: false, partition: 0,
     updateRevision: 'r2', currentRevision: 'r2', pods: [], ...o });
   const pod = (config: string): PodObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { volumes: [{ name: 'tmp', emptyDir: {} }, { name: 'config', configMap: { name: config } }] } }) as PodObject;
 

@@ -14,7 +14,7 @@ function pods(role: Role, n: number, revision: (i: number) => string, ready = (_
   return Array.from({ length: n }, (_, i) => ({ ordinal: i, name: `c-${role}-${i}`, revision: revision(i), ready: ready(i), readySince, deleting: false }));
 }
 function role(r: Role, n: number, o: Partial<RoleView> = {}): RoleView {
-  return { role: r, replicas: n, exists: true, templateChanging: false, partition: 0, updateRevision: 'new', currentRevision: 'new', pods: pods(r, n, () => 'new'), ...o };
+  return { role: r, statefulSet: `c-${r}`, replicas: n, exists: true, templateChanging: false, partition: 0, updateRevision: 'new', currentRevision: 'new', pods: pods(r, n, () => 'new'), ...o };
 }
 
 test('nothing to roll: every partition 0, Idle', () => {
@@ -52,6 +52,21 @@ test('data servers roll first, one pod per step from the top, each after the pre
   const next = decideRollout([redirectors, role('worker', 3)], policy, d.state, at(41));
   expect(next.state).toMatchObject({ role: 'redirector', partition: 2, startedAt: T0 });
   expect(next.partitions).toEqual({ worker: 0, redirector: 2 });
+});
+
+test('the last data server replaced and not made again yet: the data servers are not done, the redirectors wait', () => {
+  // The StatefulSet controller counts only the pods that exist: with worker-0 gone, the two left are
+  // updated and Ready, so it marks the update revision current.
+  const workers = role('worker', 3, { pods: pods('worker', 3, () => 'new').filter((p) => p.ordinal !== 0) });
+  const redirectors = role('redirector', 2, { currentRevision: 'old', pods: pods('redirector', 2, () => 'old') });
+  const state = { role: 'worker' as Role, revision: 'new', partition: 0, stepStartedAt: T0, startedAt: T0 };
+  let d = decideRollout([redirectors, workers], policy, state, at(20));
+  expect(d).toMatchObject({ phase: 'Rolling', partitions: { worker: 0, redirector: 2 }, state: { role: 'worker' } });
+  expect(d.message).toContain('c-worker-0 (not made again yet)');
+  d = decideRollout([redirectors, workers], policy, state, at(61));
+  expect(d).toMatchObject({ phase: 'Stuck', stuckPod: 'c-worker-0', partitions: { worker: 0, redirector: 2 } });
+  // Once no rollout is under way, a missing pod is no rollout's business.
+  expect(decideRollout([role('redirector', 2), workers], policy, {}, at(61)).phase).toBe('Idle');
 });
 
 test('maxUnavailable replaces several pods per step', () => {
