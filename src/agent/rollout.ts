@@ -85,10 +85,11 @@ function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: Rollo
     const phase = previous.role ? (policy.paused ? 'Paused' : 'Rolling') : 'Idle';
     return { partitions, deletePods: [], state: previous, phase, message: 'waiting for the StatefulSet controller to see the last change', updated };
   }
-  // The role being rolled stays active while a pod it replaced is not made again: with that pod
-  // gone, the StatefulSet controller counts only the pods left, finds them all updated and Ready,
-  // and marks the update revision current, so the role would look done one step early.
-  const active = ordered.find((r) => rolling(r) || (r.role === previous.role && r.exists && missingOrdinals(r).length > 0));
+  // The role being rolled stays active until its last step has settled (below): while a pod it
+  // replaced is not made again, the StatefulSet controller counts only the pods left, finds them
+  // all updated and Ready, and marks the update revision current for good, so from the revisions
+  // alone the role would look done before its last pod is back and Ready.
+  const active = ordered.find((r) => rolling(r) || (r.role === previous.role && r.exists));
   if (!active) return { partitions, deletePods: [], state: {}, phase: 'Idle', message: 'no rollout', updated };
 
   // Roles after the active one wait with every pod where it is; roles before it are done.
@@ -148,12 +149,15 @@ function plan(roles: readonly RoleView[], policy: RolloutPolicy, previous: Rollo
       message: `${progress}; replacing ${active.role} pods ${next}..${settledFrom - 1}`,
     };
   }
-  const unready = waiting.find((p) => !p.ready)?.name ?? missing[0];
-  if (unready && secondsSince(previous.stepStartedAt, now) > policy.stepDeadlineSeconds) {
+  // A pod not made again is waited for, not held against the new template (the deadline and its
+  // rollback): what keeps it from being made (a quota, a volume) is reported by its StatefulSet.
+  const late = waiting.find((p) => !p.ready) && secondsSince(previous.stepStartedAt, now) > policy.stepDeadlineSeconds;
+  if (late) {
+    const pod = waiting.find((p) => !p.ready)!;
     return {
-      partitions, deletePods: stuckOld, state, phase: 'Stuck', stuckPod: unready, updated,
+      partitions, deletePods: stuckOld, state, phase: 'Stuck', stuckPod: pod.name, updated,
       // Stable text: the status is rewritten only when something really changes.
-      message: `${unready} not Ready within ${policy.stepDeadlineSeconds} s of its replacement; rollout stopped`,
+      message: `${pod.name} not Ready within ${policy.stepDeadlineSeconds} s of its replacement; rollout stopped`,
     };
   }
   const waitingFor = [...waiting.map((p) => p.name), ...missing.map((name) => `${name} (not made again yet)`)];

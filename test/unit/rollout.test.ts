@@ -54,19 +54,42 @@ test('data servers roll first, one pod per step from the top, each after the pre
   expect(next.partitions).toEqual({ worker: 0, redirector: 2 });
 });
 
-test('the last data server replaced and not made again yet: the data servers are not done, the redirectors wait', () => {
+test('the last data server replaced: the data servers are not done until it is back and Ready long enough, the redirectors wait', () => {
   // The StatefulSet controller counts only the pods that exist: with worker-0 gone, the two left are
-  // updated and Ready, so it marks the update revision current.
-  const workers = role('worker', 3, { pods: pods('worker', 3, () => 'new').filter((p) => p.ordinal !== 0) });
+  // updated and Ready, so it marks the update revision current, and it stays so.
+  const workers = (worker0?: Partial<PodView>) => role('worker', 3, {
+    pods: pods('worker', 3, () => 'new').flatMap((p) => (p.ordinal !== 0 ? [p] : worker0 ? [{ ...p, ...worker0 }] : [])),
+  });
   const redirectors = role('redirector', 2, { currentRevision: 'old', pods: pods('redirector', 2, () => 'old') });
   const state = { role: 'worker' as Role, revision: 'new', partition: 0, stepStartedAt: T0, startedAt: T0 };
-  let d = decideRollout([redirectors, workers], policy, state, at(20));
-  expect(d).toMatchObject({ phase: 'Rolling', partitions: { worker: 0, redirector: 2 }, state: { role: 'worker' } });
-  expect(d.message).toContain('c-worker-0 (not made again yet)');
-  d = decideRollout([redirectors, workers], policy, state, at(61));
-  expect(d).toMatchObject({ phase: 'Stuck', stuckPod: 'c-worker-0', partitions: { worker: 0, redirector: 2 } });
-  // Once no rollout is under way, a missing pod is no rollout's business.
-  expect(decideRollout([role('redirector', 2), workers], policy, {}, at(61)).phase).toBe('Idle');
+  const waiting = { phase: 'Rolling', partitions: { worker: 0, redirector: 2 }, state, deletePods: [] };
+  let d = decideRollout([redirectors, workers()], policy, state, at(20));
+  expect(d).toMatchObject(waiting);
+  expect(d.message).toBe('workers 2/3 updated; waiting for c-worker-0 (not made again yet)');
+  // Not made again past the deadline: waited for, not held against the template (no rollback).
+  expect(decideRollout([redirectors, workers()], policy, state, at(600))).toMatchObject(waiting);
+  // Made again, not Ready yet; then Ready for less than minReadySeconds.
+  d = decideRollout([redirectors, workers({ ready: false })], policy, state, at(21));
+  expect(d).toMatchObject(waiting);
+  expect(d.message).toContain('waiting for c-worker-0');
+  expect(decideRollout([redirectors, workers({ readySince: at(20) })], policy, state, at(25))).toMatchObject(waiting);
+  // Made again and never Ready: the deadline applies as to any replaced pod.
+  expect(decideRollout([redirectors, workers({ ready: false })], policy, state, at(61))).toMatchObject({ phase: 'Stuck', stuckPod: 'c-worker-0' });
+  // Settled: done, and only then the redirectors.
+  d = decideRollout([redirectors, workers({ readySince: at(20) })], policy, state, at(31));
+  expect(d).toMatchObject({ message: 'workers done', state: { startedAt: T0 } });
+  expect(decideRollout([redirectors, workers({ readySince: at(20) })], policy, d.state, at(32)).state).toMatchObject({ role: 'redirector', partition: 2 });
+});
+
+test('the last role too: the redirector replaced and not Ready yet keeps the rollout going (its deadline, its rollback)', () => {
+  const redirector = (ready: boolean) => role('redirector', 1, { pods: pods('redirector', 1, () => 'new', () => ready, at(50)) });
+  const state = { role: 'redirector' as Role, revision: 'new', partition: 0, stepStartedAt: T0, startedAt: T0 };
+  const workers = role('worker', 3);
+  expect(decideRollout([role('redirector', 1, { pods: [] }), workers], policy, state, at(20))).toMatchObject({ phase: 'Rolling', state });
+  expect(decideRollout([redirector(false), workers], policy, state, at(30))).toMatchObject({ phase: 'Rolling', state });
+  expect(decideRollout([redirector(false), workers], policy, state, at(61))).toMatchObject({ phase: 'Stuck', stuckPod: 'c-redirector-0' });
+  expect(decideRollout([redirector(true), workers], policy, state, at(61))).toMatchObject({ phase: 'Rolling', message: 'redirectors done' });
+  expect(decideRollout([redirector(true), workers], policy, { startedAt: T0 }, at(62))).toMatchObject({ phase: 'Idle', state: {} });
 });
 
 test('maxUnavailable replaces several pods per step', () => {
