@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createNamespace, xrootdReady } from '../helpers/control-plane.js';
+import { waitFor } from '../helpers/processes.js';
 import { POD_NETWORK, type RealNode } from '../helpers/real-node.js';
 import { SMALL } from './network-policies.js';
 
@@ -33,6 +34,14 @@ export function nodePortScenario(nodeOf: () => RealNode): void {
       }));
       await xrootdReady(node().cp, NS, NAME, 1);
       outside = node().outside();
+      // Ready is the pods'. A node port's rules follow its Service's endpoints (kube-proxy) a moment
+      // later, and until then a connection is refused, which XrdCl answers by waiting out its
+      // 120 s connection window: the client waits for the node ports to accept connections first.
+      for (const service of [`${NAME}-external`, `${NAME}-worker-0`]) {
+        const address = `${POD_NETWORK.gateway}/${nodePort(service)}`;
+        await waitFor(`${service}'s node port (${address}) to accept connections from outside`,
+          () => (outside(['bash', '-c', `exec 3<>/dev/tcp/${address}`], 5000).code === 0 ? true : undefined), 60000, 500);
+      }
     }, 400000);
     afterAll(() => {
       node().cp.kubectl(['delete', 'namespace', NS, '--wait=false']);
