@@ -120,7 +120,8 @@ export function readReport(packet: string): Report {
   for (const p of child(stats.get('oss'), 'paths')?.children ?? []) {
     const path = unquote(child(p, 'lp')?.text);
     if (!path) continue;
-    const kib = (tag: string) => { const v = num(p, tag); return v === undefined ? undefined : v * 1024; };
+    // A figure too large to be a number (a forged packet's 1e306 KiB) is no figure: the text format would carry "Infinity".
+    const kib = (tag: string) => { const v = (num(p, tag) ?? NaN) * 1024; return Number.isFinite(v) ? v : undefined; };
     const [bytes, freeBytes] = [kib('tot'), kib('free')];
     add('xrootd_space_bytes', bytes, { path });
     add('xrootd_space_free_bytes', freeBytes, { path });

@@ -39,6 +39,9 @@ test('a data server\'s xrootd report: who sent it, and its bytes, operations and
   expect(readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace(/<free>\d+<\/free>/, '<free>364212084</free>')).space).toBeUndefined();
   // A size past 2^53 bytes (a forged packet) is no figure either: the agent would refuse the collector's whole answer.
   expect(readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace(/(<rp>[^<]*<\/rp>)<tot>\d+<\/tot>/, '$1<tot>999999999999999999999999</tot>')).space).toBeUndefined();
+  // A size that overflows once in bytes (1e306 KiB) is no series either: the text format would carry "Infinity".
+  const overflowing = readReport(asPod(fixture('worker-xrootd'), 'physics-worker-0').replace(/(<rp>[^<]*<\/rp>)<tot>\d+<\/tot>/, `$1<tot>1${'0'.repeat(306)}</tot>`));
+  expect(overflowing.values.filter((s) => s.metric === 'xrootd_space_bytes')).toEqual([]);
   // Files open for writing (worker.nodeDrain waits for none): only a whole number the agent can take.
   const worker = asPod(fixture('worker-xrootd'), 'physics-worker-0');
   expect(readReport(worker.replace('<opw>0</opw>', '<opw>3</opw>')).openForWrite).toBe(3);
