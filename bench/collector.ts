@@ -32,7 +32,7 @@ function cachePackets(pod: string, round: number): string[] {
 }
 
 /** The reports of one round: every daemon of every pod, its figures grown since the last (with `caches`, data servers are cache servers). */
-export function reports(round: number, caches = false): string[] {
+function reports(round: number, caches = false): string[] {
   const pods: [string, string][] = [
     ...[0, 1].map((i): [string, string] => [`big-redirector-${i}`, 'redirector']),
     ...[0, 1, 2].map((i): [string, string] => [`big-supervisor-${i}`, 'supervisor']),

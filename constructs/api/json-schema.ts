@@ -6,7 +6,7 @@
 import type { Field } from './dsl.js';
 import { toOpenApi, type JsonSchema } from './openapi.js';
 
-export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
 /** One field's schema (objects refuse fields they do not describe). */
 export const toJsonSchema = (field: Field): JsonSchema => toOpenApi(field, 'json-schema');

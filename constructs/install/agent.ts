@@ -15,10 +15,10 @@ import { isNamespaceName, isObjectName } from '../names.js';
 import { DIRECTIVE_NAME } from '../api/directives.js';
 import { SPACE_OR_CONTROL } from '../api/dsl.js';
 import { issue, re2, SpecValidationError, type SpecIssue } from '../api/validate.js';
-import { QUANTITY } from '../api/schema.js';
+import { quantityValue } from '../quantity.js';
 
 /** A resource name as requests and limits take it: cpu, memory, ephemeral-storage, hugepages-2Mi, example.com/gpu. */
-export const RESOURCE_NAME = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const RESOURCE_NAME = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 export const AGENT_IMAGE_REPOSITORY = 'ghcr.io/xrootd-k8s/agent';
 export const AGENT_HTTP_PORT = 8080;
@@ -303,7 +303,7 @@ function checkAgentProps(props: XrootdAgentProps): void {
   for (const kind of ['requests', 'limits'] as const) {
     for (const [resource, value] of Object.entries(props.resources?.[kind] ?? {})) {
       if (!RESOURCE_NAME.test(resource)) issues.push(issue(`resources.${kind}`, 'keys must be resource names such as cpu, memory or ephemeral-storage', resource));
-      if (typeof value !== 'string' || !new RegExp(QUANTITY).test(value)) issues.push(issue(`resources.${kind}.${resource}`, 'must be a quantity such as 50m, 128Mi or 1', value));
+      if (typeof value !== 'string' || quantityValue(value) === undefined) issues.push(issue(`resources.${kind}.${resource}`, 'must be a quantity such as 50m, 128Mi or 1', value));
     }
   }
   if (issues.length) throw new SpecValidationError(issues, 'XrootdAgent props');

@@ -12,7 +12,7 @@
  *   release; values.schema.json is the CRD's schema, so `helm install` refuses what the API server
  *   would and names the field.
  */
-import { App, Chart } from 'cdk8s';
+import { synthesized } from './synthesized.js';
 import { stringify } from 'yaml';
 import { XrootdAgent, type XrootdAgentProps } from './agent.js';
 import { API_VERSION, MAX_CLUSTER_NAME, XROOTD_GROUP, XrootdCrds } from './crds.js';
@@ -41,7 +41,7 @@ const quantities = (what: string) => map(what, str('A quantity such as 50m, 128M
 const directiveName = DIRECTIVE_NAME.source.slice(1, -1);
 
 /** The agent chart's values: the XrootdAgent construct's props, as Helm users set them. */
-export const agentChartValues: ObjectField = obj('AgentChartValues', 'Values of the xrootd-k8s-agent chart: the CRDs and the agent.', {
+const agentChartValues: ObjectField = obj('AgentChartValues', 'Values of the xrootd-k8s-agent chart: the CRDs and the agent.', {
   namespace: str('Namespace the agent runs in and holds its leader Lease in.', { pattern: NAMESPACE, maxLength: 63 }),
   createNamespace: bool('Create that namespace with the chart; false when it exists (helm install --create-namespace).'),
   image: str('Agent image.', { pattern: { regex: `^[^${SPACE_OR_CONTROL}]+$`, rule: 'no spaces' }, minLength: 1 }),
@@ -105,18 +105,12 @@ const VARIATIONS: readonly Variation[] = [
   { props: { ownedDeletesPolicy: false }, when: 'not $.Values.ownedDeletesPolicy' },
 ];
 
-function synthesized(build: (chart: Chart) => void): KubeObject[] {
-  const app = new App();
-  build(new Chart(app, 'helm'));
-  return app.charts[0].toJson() as KubeObject[];
-}
-
 const identity = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const yamlOf = (o: unknown) => stringify(o, { lineWidth: 0 }).trimEnd().split('\n');
 
 /** The agent's objects with the field values replaced by their markers; the defaults read from them. */
 function agentObjects(props: XrootdAgentProps, defaults?: Record<string, unknown>): KubeObject[] {
-  const objects = synthesized((chart) => new XrootdAgent(chart, 'agent', { namespace: MARK.namespace, ...props }));
+  const objects = synthesized<KubeObject>('helm', (chart) => new XrootdAgent(chart, 'agent', { namespace: MARK.namespace, ...props }));
   const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
     spec: { replicas: unknown; template: { spec: { containers: Array<{ image: unknown; resources: unknown }> } } };
   };
@@ -284,7 +278,7 @@ export function helmCharts(props: HelmChartsProps): Record<string, string> {
     namespace: 'xrootd-system', createNamespace: true, ...defaults, watchNamespace: '', extraDirectives: 'all',
     gitCredentials: [], tlsSecrets: [], serviceMonitor: false, ownedDeletesPolicy: true,
   };
-  const crds = synthesized((chart) => new XrootdCrds(chart, 'crds')).flatMap((o) => ['---', ...yamlOf(o)]).join('\n');
+  const crds = synthesized<KubeObject>('helm', (chart) => new XrootdCrds(chart, 'crds')).flatMap((o) => ['---', ...yamlOf(o)]).join('\n');
   if (crds.includes('{{')) throw new Error('Helm chart generator: the CRDs hold "{{", which Helm would read as a template');
   const clusterValues = valuesSchema('Values of the xrootd-cluster chart: the spec of an Xrootd resource.', xrootdSpecSchema);
   return {

@@ -8,7 +8,7 @@
  * ValidatingAdmissionPolicy narrowing the agent's deletes (not a kind a bundle may carry: it is
  * written beside the bundle, owned-deletes-policy.yaml, see docs/install.md).
  */
-import { App, Chart } from 'cdk8s';
+import { synthesized } from './synthesized.js';
 import { stringify } from 'yaml';
 import { XrootdAgent, type XrootdAgentProps } from './agent.js';
 import { XrootdCrds } from './crds.js';
@@ -38,13 +38,6 @@ export interface OlmBundleProps {
   readonly replaces?: string;
   /** Agent props (image, replicas, extraDirectives); namespace and watchNamespace are OLM's. */
   readonly agent?: Omit<XrootdAgentProps, 'namespace' | 'watchNamespace' | 'gitCredentials' | 'ownedDeletesPolicy'>;
-}
-
-function synthesized(build: (chart: Chart) => void): KubeObject[] {
-  const app = new App();
-  const chart = new Chart(app, 'olm');
-  build(chart);
-  return chart.toJson() as KubeObject[];
 }
 
 const descriptor = (path: string, displayName: string, description: string, ...xDescriptors: string[]) =>
@@ -102,8 +95,8 @@ const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><c
 /** The bundle's files by their path under the bundle directory. */
 export function olmBundle(props: OlmBundleProps): Record<string, string> {
   const { version } = props;
-  const agent = synthesized((chart) => new XrootdAgent(chart, 'agent', { ...props.agent, version: props.agent?.version ?? version }));
-  const crds = synthesized((chart) => new XrootdCrds(chart, 'crds'));
+  const agent = synthesized<KubeObject>('olm', (chart) => new XrootdAgent(chart, 'agent', { ...props.agent, version: props.agent?.version ?? version }));
+  const crds = synthesized<KubeObject>('olm', (chart) => new XrootdCrds(chart, 'crds'));
   const of = (kind: string): KubeObject[] => agent.filter((o) => o.kind === kind);
   const deployment = of('Deployment')[0];
   const pod = deployment.spec!.template!.spec;

@@ -3,12 +3,12 @@
  * chart generator compares between the objects synthesized with and without a value set.
  */
 
-export type Edit = { readonly op: 'keep'; readonly a: number; readonly b: number }
+type Edit = { readonly op: 'keep'; readonly a: number; readonly b: number }
   | { readonly op: 'delete'; readonly a: number }
   | { readonly op: 'insert'; readonly b: number };
 
 /** Edits from `a` to `b`, in order: every item of `a` kept or deleted, every item of `b` kept or inserted. */
-export function sequenceEdits<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = (x, y) => x === y): Edit[] {
+function sequenceEdits<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = (x, y) => x === y): Edit[] {
   // lengths[i][j]: the longest common subsequence of a[i:] and b[j:].
   const lengths = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
   for (let i = a.length - 1; i >= 0; i--) {

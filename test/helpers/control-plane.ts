@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { repoRoot } from './repo.js';
-import { freePorts, logOf, run, runAsync, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from './processes.js';
+import { freePorts, logOf, printedDirectory, run, runAsync, startDaemon, stopDaemon, waitFor, type Daemon, type RunResult } from './processes.js';
 
 export const ZONES = ['zone-a', 'zone-b'] as const;
 export const NODE_COUNT = 3;
@@ -28,7 +28,7 @@ const UNREACHABLE_TAINTS = [
 export function controlPlaneBinaries(): string {
   const r = run(['bash', join(repoRoot(), 'test/controlplane/build.sh')], process.env, 45 * 60 * 1000);
   // The directory is the one line that is a path (a build also logs its progress).
-  const dir = r.out.split('\n').filter((l) => l.startsWith('/')).pop() ?? '';
+  const dir = printedDirectory(r) ?? '';
   if (r.code !== 0 || !dir.startsWith('/')) throw new Error(`control-plane binaries could not be built:\n${r.out}`);
   return dir;
 }

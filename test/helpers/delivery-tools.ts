@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './processes.js';
+import { printedDirectory, run } from './processes.js';
 import { repoRoot } from './repo.js';
 
 const built = new Map<string, string>();
@@ -19,7 +19,7 @@ export function deliveryTool(name: DeliveryTool): string {
   const cached = built.get(name);
   if (cached) return cached;
   const r = run(['bash', join(repoRoot(), 'test/tools/build-delivery.sh'), SCRIPT_TARGET[name]], process.env, 30 * 60_000);
-  const dir = r.out.split('\n').filter((l) => l.startsWith('/')).pop();
+  const dir = printedDirectory(r);
   if (r.code !== 0 || !dir) throw new Error(`test/tools/build-delivery.sh failed (${r.code}):\n${r.out.slice(-4000)}`);
   // Not another checkout's build in progress (<name>-<version>.partial.<pid>).
   const file = readdirSync(dir).find((f) => f.startsWith(`${name}-v`) && !f.includes('.partial.'));

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { run, type RunResult } from './processes.js';
+import { printedDirectory, run, type RunResult } from './processes.js';
 import { repoRoot } from './repo.js';
 
 export interface Health { readonly status: string; readonly message: string }
@@ -17,7 +17,7 @@ let built: string | undefined;
 export function gitopsTools(): string {
   if (built) return built;
   const r = run(['bash', join(repoRoot(), 'test/tools/build.sh')], process.env, 15 * 60_000);
-  const dir = r.out.split('\n').filter((l) => l.startsWith('/')).pop();
+  const dir = printedDirectory(r);
   if (r.code !== 0 || !dir) throw new Error(`test/tools/build.sh failed (${r.code}):\n${r.out}`);
   built = dir;
   return dir;

@@ -117,6 +117,14 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
 export interface RunResult { readonly code: number; readonly out: string }
 
 /** Runs a short command to completion (a client such as xrdcp), with a timeout. */
+/**
+ * The directory a build script prints, for the scripts that print it on a line of its own after
+ * their progress: the last line that is an absolute path (stdout and stderr come together).
+ */
+export function printedDirectory(r: RunResult): string | undefined {
+  return r.out.split('\n').filter((l) => l.startsWith('/')).pop();
+}
+
 export function run(command: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 30000, input?: string): RunResult {
   const r = spawnSync(command[0], command.slice(1), { env, timeout: timeoutMs, encoding: 'utf8', input, maxBuffer: 256 * 2 ** 20 });
   return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };

@@ -12,7 +12,7 @@ import { AgentProcess, withAgentLogs } from '../helpers/agent.js';
 import { ControlPlane, createNamespace } from '../helpers/control-plane.js';
 import { installAgentWithoutDeployment, installCrds } from '../helpers/install.js';
 import { PodRecorder } from '../helpers/pod-recorder.js';
-import { run, waitFor } from '../helpers/processes.js';
+import { printedDirectory, run, waitFor } from '../helpers/processes.js';
 import { repoRoot } from '../helpers/repo.js';
 
 const SAME = 'agent-up-same';
@@ -41,8 +41,9 @@ const withLogs = (body: () => Promise<void>) => withAgentLogs(() => agent, body)
 beforeAll(async () => {
   // The previous release, built as a release is, with its own dependencies (cached by commit; npm test builds it beforehand).
   const built = run(['bash', join(repoRoot(), 'test/tools/previous-release.sh')], process.env, 900000);
-  if (built.code !== 0) throw new Error(`the previous release could not be built (a clone with history is needed): ${built.out}`);
-  previous = built.out.trim().split('\n').at(-1)!;
+  const dir = printedDirectory(built);
+  if (built.code !== 0 || !dir) throw new Error(`the previous release could not be built (a clone with history is needed): ${built.out}`);
+  previous = dir;
   cp = await ControlPlane.start();
   installCrds(cp, previous);
   installAgentWithoutDeployment(cp, previous);

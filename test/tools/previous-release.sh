@@ -18,6 +18,7 @@ if [ ! -f "$out/build/src/cli/main.js" ]; then
     # A shallow clone lacks the commit: fetched from where the clone came from.
     git cat-file -e "$commit^{commit}" 2>/dev/null || git fetch --quiet origin "$commit" >&2
     tmp=$(mktemp -d "$out.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT   # a failed build leaves no half tree in the cache (after mv, nothing is left to remove)
     git archive "$commit" | tar -x -C "$tmp"
     (cd "$tmp" && npm ci --prefer-offline --no-audit --no-fund --ignore-scripts >&2 && node node_modules/typescript/bin/tsc -p tsconfig.json >&2)
     rm -rf "$out" && mv "$tmp" "$out"
